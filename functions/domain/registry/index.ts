@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { RegistryError, UnknownChannelError } from '../errors.js';
+import { RegistrySchema, type Channel, type Registry } from './schema.js';
+
+export * from './schema.js';
+
+/** Where handlers find the registry: FLATLINE_REGISTRY (a YAML path) or the stage's file. */
+export function registryPath(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.FLATLINE_REGISTRY) return env.FLATLINE_REGISTRY;
+  return `config/registry.${env.FLATLINE_STAGE ?? 'example'}.yml`;
+}
+
+/** Validates a parsed registry document; every issue names the channel and the field. */
+export function parseRegistry(doc: unknown, source = 'registry'): Registry {
+  const result = RegistrySchema.safeParse(doc);
+  if (!result.success) throw new RegistryError(`${source} is invalid:\n${describeIssues(doc, result.error.issues)}`, { source });
+  const seen = new Set<string>();
+  for (const c of result.data.channels) {
+    if (seen.has(c.id)) throw new RegistryError(`${source} is invalid:\n  channel "${c.id}": id: duplicate channel id`, { source });
+    seen.add(c.id);
+  }
+  return result.data;
+}
+
+function describeIssues(doc: unknown, issues: z.core.$ZodIssue[]): string {
+  const channels = (doc as { channels?: unknown[] } | null)?.channels;
+  return issues
+    .map((issue) => {
+      const [head, index, ...rest] = issue.path;
+      if (head === 'channels' && typeof index === 'number') {
+        const raw = Array.isArray(channels) ? (channels[index] as { id?: unknown } | undefined) : undefined;
+        const name = typeof raw?.id === 'string' ? `"${raw.id}"` : `#${index + 1}`;
+        return `  channel ${name}: ${rest.join('.') || '(channel)'}: ${issue.message}`;
+      }
+      return `  ${issue.path.join('.') || '(root)'}: ${issue.message}`;
+    })
+    .join('\n');
+}
+
+export function readRegistryFile(path: string): Registry {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new RegistryError(`cannot read registry ${path}: ${(err as Error).message}`, { path });
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new RegistryError(`registry ${path} is not valid YAML: ${(err as Error).message}`, { path });
+  }
+  return parseRegistry(doc, path);
+}
+
+const cache = new Map<string, Registry>();
+
+/** Loads (once per process, i.e. once per Lambda cold start) the registry at `path`. */
+export function loadRegistry(path = registryPath()): Registry {
+  let registry = cache.get(path);
+  if (!registry) {
+    registry = readRegistryFile(path);
+    cache.set(path, registry);
+  }
+  return registry;
+}
+
+export function findChannel(registry: Registry, channelId: string): Channel | undefined {
+  return registry.channels.find((c) => c.id === channelId);
+}
+
+export function getChannel(registry: Registry, channelId: string): Channel {
+  const channel = findChannel(registry, channelId);
+  if (!channel) throw new UnknownChannelError(channelId);
+  return channel;
+}
+
+/** Finds the registry channel that owns a MediaLive channel (by region + numeric id), and on which side. */
+export function channelByMediaLive(
+  registry: Registry,
+  region: string,
+  mediaLiveChannelId: string,
+): { channel: Channel; side: 'primary' | 'standby' } | undefined {
+  for (const channel of registry.channels) {
+    for (const side of ['primary', 'standby'] as const) {
+      if (channel[side].region === region && channel[side].channelId === mediaLiveChannelId) return { channel, side };
+    }
+  }
+  return undefined;
+}

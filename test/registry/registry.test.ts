@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { channelByMediaLive, getChannel, loadRegistry, parseRegistry } from '../../functions/domain/registry/index.js';
+import { RegistryError } from '../../functions/domain/errors.js';
+
+const example = () => loadRegistry('config/registry.example.yml');
+
+describe('channel registry', () => {
+  it('loads the example with a warm, a cold and an automatic-failback channel', () => {
+    const r = example();
+    expect(r.channels.map((c) => c.id)).toEqual(['news-1', 'sports-1', 'kids-1']);
+    expect(getChannel(r, 'news-1').standby.mode).toBe('warm');
+    expect(getChannel(r, 'sports-1').standby.mode).toBe('cold');
+    expect(getChannel(r, 'kids-1').policy.failback).toBe('automatic');
+    expect(getChannel(r, 'news-1').policy.staleAfterTargetDurations).toBe(1.5);
+  });
+
+  it('finds a channel by its MediaLive region and id, on either side', () => {
+    const r = example();
+    expect(channelByMediaLive(r, 'us-west-2', '8765432')).toMatchObject({ side: 'standby', channel: { id: 'sports-1' } });
+    expect(channelByMediaLive(r, 'us-west-2', '1234567')).toBeUndefined();
+  });
+
+  it('names the channel and the field of every schema error', () => {
+    const doc = structuredClone(example()) as unknown as { channels: Array<Record<string, Record<string, unknown>>> };
+    doc.channels[1]!.standby!.region = 'us-east-1';
+    doc.channels[2]!.edge!.kvsArn = 'not-an-arn';
+    expect(() => parseRegistry(doc)).toThrow(RegistryError);
+    try {
+      parseRegistry(doc);
+    } catch (err) {
+      expect((err as Error).message).toContain('channel "sports-1": standby.region: must differ from primary.region');
+      expect((err as Error).message).toContain('channel "kids-1": edge.kvsArn');
+    }
+  });
+
+  it('rejects duplicate ids and unknown fields', () => {
+    const r = example();
+    expect(() => parseRegistry({ channels: [r.channels[0], r.channels[0]] })).toThrow(/"news-1": id: duplicate/);
+    expect(() => parseRegistry({ channels: [{ ...r.channels[0], colour: 'red' }] })).toThrow(/channel "news-1": .*colour/);
+  });
+});
