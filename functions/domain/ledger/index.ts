@@ -1,0 +1,347 @@
+// The ledger: one DynamoDB item per channel (key channelId) that says what is on air, which incident
+// holds the channel, and what happened recently. It is also the lock: one incident per channel at a time.
+//
+// Every state change is ONE single-item conditional write (dynalite, the local DynamoDB, has no
+// transactions and no TTL), so the lock expiry is compared in the condition itself, never by a reader.
+// `version` counts state changes (acquire, attachExecution, saveSnapshot, complete); appending to
+// recent[] and marking the primary fresh do not bump it, so that a caller can pass the version it based a
+// decision on (acquire's expectVersion) without being disturbed by unrelated bookkeeping.
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { dynamoDocClient } from '../aws/clients.js';
+import type { ExecutionAction, LedgerEntry, LedgerItem, OnAir, RoutingSnapshot } from '../contracts.js';
+import { FlatlineError, InvalidInputError } from '../errors.js';
+
+/** How many entries recent[] keeps (oldest dropped first). */
+export const RECENT_CAP = 50;
+
+export type Outcome = 'succeeded' | 'failed' | 'rolled-back';
+
+export interface AcquireRequest {
+  channelId: string;
+  incidentId: string;
+  action: ExecutionAction;
+  ttlMs: number;
+  /**
+   * Optional optimistic check: acquire only if the item is still at this version (the one a policy decision
+   * was based on). Without it only the lock itself is checked.
+   */
+  expectVersion?: number;
+}
+
+export type AcquireResult = { acquired: true; item: LedgerItem } | { acquired: false; item: LedgerItem; reason: string };
+
+export interface CompleteRequest {
+  channelId: string;
+  incidentId: string;
+  outcome: Outcome;
+  onAir: OnAir;
+}
+
+/** A ledger write lost to a concurrent one (e.g. saving a snapshot for an incident that no longer holds the lock). */
+export class LedgerConflictError extends FlatlineError {
+  constructor(message: string, context: Record<string, unknown> = {}) {
+    super('Flatline.LedgerConflict', message, context);
+  }
+}
+
+/** A DynamoDB call failed for another reason than a lost condition. */
+export class LedgerError extends FlatlineError {
+  constructor(message: string, context: Record<string, unknown>, cause: unknown) {
+    super('Flatline.LedgerError', message, context, { cause });
+  }
+}
+
+const LOCKED_PHASES = { ':failingOver': 'failing-over', ':failingBack': 'failing-back' } as const;
+
+/** The lock is held while the phase is transitional and it has not expired. Pure: used by triage/policy too. */
+export function lockHeld(item: Pick<LedgerItem, 'phase' | 'lockExpiresAt'>, now: number): boolean {
+  return (item.phase === 'failing-over' || item.phase === 'failing-back') && (item.lockExpiresAt ?? 0) > now;
+}
+
+export function defaultItem(channelId: string): LedgerItem {
+  return { channelId, onAir: 'primary', phase: 'steady', version: 0, recent: [] };
+}
+
+/** The table's key schema, for whoever creates it (tests, the sandbox); serverless.yml declares the same. */
+export function ledgerTableInput(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    AttributeDefinitions: [{ AttributeName: 'channelId', AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: 'channelId', KeyType: 'HASH' }],
+    BillingMode: 'PAY_PER_REQUEST',
+  };
+}
+
+const isConditionFailure = (err: unknown): boolean => (err as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+
+export class Ledger {
+  private readonly tableName: string;
+  private readonly client: DynamoDBDocumentClient;
+  private readonly now: () => number;
+
+  constructor(opts: { tableName: string; client?: DynamoDBDocumentClient; now?: () => number }) {
+    if (!opts.tableName) throw new InvalidInputError('ledger table name is empty (set LEDGER_TABLE)');
+    this.tableName = opts.tableName;
+    this.client = opts.client ?? dynamoDocClient();
+    this.now = opts.now ?? Date.now;
+  }
+
+  async get(channelId: string): Promise<LedgerItem> {
+    const out = await this.send('get', channelId, () =>
+      this.client.send(new GetCommand({ TableName: this.tableName, Key: { channelId }, ConsistentRead: true })),
+    );
+    return normalize(channelId, out.Item);
+  }
+
+  /**
+   * Takes the channel's lock for one incident in a single conditional write: it succeeds when nobody holds it
+   * (absent item, steady/on-standby phase, or an expired lock). Holding it means phase failing-over /
+   * failing-back until lockExpiresAt. The incident that already holds the lock gets acquired:false with
+   * reason 'held by this incident' (the caller decides whether to re-issue its idempotent StartExecution).
+   */
+  async acquire(req: AcquireRequest): Promise<AcquireResult> {
+    const now = this.now();
+    const phase = req.action === 'failover' ? 'failing-over' : 'failing-back';
+    const free =
+      '(attribute_not_exists(#channelId) OR attribute_not_exists(#phase) OR NOT (#phase IN (:failingOver, :failingBack)) ' +
+      'OR attribute_not_exists(#lockExpiresAt) OR #lockExpiresAt <= :now)';
+    const values: Record<string, unknown> = {
+      ...LOCKED_PHASES,
+      ':now': now,
+      ':phase': phase,
+      ':incidentId': req.incidentId,
+      ':expires': now + req.ttlMs,
+      ':one': 1,
+      ':zero': 0,
+      ':primary': 'primary',
+      ':empty': [],
+      ':entry': [entry(now, 'lock-acquired', `${req.action} lock acquired`, req.incidentId)],
+    };
+    let condition = free;
+    if (req.expectVersion !== undefined) {
+      values[':expect'] = req.expectVersion;
+      condition +=
+        req.expectVersion === 0 ? ' AND (attribute_not_exists(#version) OR #version = :expect)' : ' AND #version = :expect';
+    }
+    try {
+      const out = await this.client.send(
+        new UpdateCommand(withNames({
+          TableName: this.tableName,
+          Key: { channelId: req.channelId },
+          ConditionExpression: condition,
+          UpdateExpression:
+            'SET #phase = :phase, #incidentId = :incidentId, #lockExpiresAt = :expires, #version = if_not_exists(#version, :zero) + :one, ' +
+            '#onAir = if_not_exists(#onAir, :primary), #recent = list_append(if_not_exists(#recent, :empty), :entry) ' +
+            'REMOVE #executionArn, #snapshot',
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        })),
+      );
+      void this.trimRecent(req.channelId, out.Attributes);
+      return { acquired: true, item: normalize(req.channelId, out.Attributes) };
+    } catch (err) {
+      if (!isConditionFailure(err)) throw new LedgerError(`ledger acquire failed: ${(err as Error).message}`, { ...req }, err);
+      const item = await this.get(req.channelId);
+      return { acquired: false, item, reason: refusalReason(item, req, now) };
+    }
+  }
+
+  /** Records the execution started for the incident. A no-op when another incident has taken the item since. */
+  async attachExecution(channelId: string, incidentId: string, executionArn: string): Promise<void> {
+    await this.conditional(
+      {
+        Key: { channelId },
+        ConditionExpression: '#incidentId = :incidentId',
+        UpdateExpression: 'SET #executionArn = :arn, #version = #version + :one',
+        ExpressionAttributeValues: { ':incidentId': incidentId, ':arn': executionArn, ':one': 1 },
+      },
+      'attachExecution',
+    );
+  }
+
+  /** Saves the routing snapshot of the incident; throws LedgerConflictError when that incident does not hold the lock. */
+  async saveSnapshot(channelId: string, incidentId: string, snapshot: RoutingSnapshot): Promise<void> {
+    const ok = await this.conditional(
+      {
+        Key: { channelId },
+        ConditionExpression: '#incidentId = :incidentId AND #phase IN (:failingOver, :failingBack)',
+        UpdateExpression: 'SET #snapshot = :snapshot, #version = #version + :one',
+        ExpressionAttributeValues: { ...LOCKED_PHASES, ':incidentId': incidentId, ':snapshot': snapshot, ':one': 1 },
+      },
+      'saveSnapshot',
+    );
+    if (!ok) {
+      throw new LedgerConflictError(`incident ${incidentId} does not hold the lock of ${channelId}: snapshot not saved`, {
+        channelId,
+        incidentId,
+      });
+    }
+  }
+
+  /**
+   * Ends the incident and releases the lock: phase steady (onAir primary) or on-standby (standby/slate),
+   * lastTransitionAt on success (the dwell for hysteresis starts there), primaryFreshSince cleared on success.
+   * Idempotent: completing an incident that no longer holds the lock changes nothing and returns the item.
+   */
+  async complete(req: CompleteRequest): Promise<LedgerItem> {
+    const now = this.now();
+    const succeeded = req.outcome === 'succeeded';
+    const values: Record<string, unknown> = {
+      ...LOCKED_PHASES,
+      ':incidentId': req.incidentId,
+      ':phase': req.onAir === 'primary' ? 'steady' : 'on-standby',
+      ':onAir': req.onAir,
+      ':one': 1,
+      ':empty': [],
+      ':entry': [entry(now, `incident-${req.outcome}`, `incident ${req.outcome}, on air: ${req.onAir}`, req.incidentId)],
+    };
+    let update = 'SET #phase = :phase, #onAir = :onAir, #version = #version + :one, #recent = list_append(if_not_exists(#recent, :empty), :entry)';
+    if (succeeded) {
+      values[':now'] = now;
+      update += ', #lastTransitionAt = :now REMOVE #lockExpiresAt, #primaryFreshSince';
+    } else {
+      update += ' REMOVE #lockExpiresAt';
+    }
+    try {
+      const out = await this.client.send(
+        new UpdateCommand(withNames({
+          TableName: this.tableName,
+          Key: { channelId: req.channelId },
+          ConditionExpression: '#incidentId = :incidentId AND #phase IN (:failingOver, :failingBack)',
+          UpdateExpression: update,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        })),
+      );
+      void this.trimRecent(req.channelId, out.Attributes);
+      return normalize(req.channelId, out.Attributes);
+    } catch (err) {
+      if (!isConditionFailure(err)) throw new LedgerError(`ledger complete failed: ${(err as Error).message}`, { ...req }, err);
+      return this.get(req.channelId);
+    }
+  }
+
+  /** Appends an entry to recent[] (creating the item with defaults when absent); lock-free, capped at RECENT_CAP. */
+  async record(channelId: string, e: { kind: string; message: string; incidentId?: string }): Promise<void> {
+    const out = await this.send('record', channelId, () =>
+      this.client.send(
+        new UpdateCommand(withNames({
+          TableName: this.tableName,
+          Key: { channelId },
+          UpdateExpression:
+            'SET #recent = list_append(if_not_exists(#recent, :empty), :entry), #onAir = if_not_exists(#onAir, :primary), ' +
+            '#phase = if_not_exists(#phase, :steady), #version = if_not_exists(#version, :zero)',
+          ExpressionAttributeValues: {
+            ':empty': [],
+            ':entry': [entry(this.now(), e.kind, e.message, e.incidentId)],
+            ':primary': 'primary',
+            ':steady': 'steady',
+            ':zero': 0,
+          },
+          ReturnValues: 'ALL_NEW',
+        })),
+      ),
+    );
+    await this.trimRecent(channelId, out.Attributes);
+  }
+
+  /**
+   * since = epoch ms: the primary is fresh; keeps an earlier time when one is already set (the dwell counts
+   * from the first fresh observation). since = null: the primary is not fresh, clears it.
+   */
+  async markPrimaryFresh(channelId: string, since: number | null): Promise<void> {
+    const input: Omit<UpdateCommandInput, 'TableName'> =
+      since === null
+        ? { Key: { channelId }, UpdateExpression: 'REMOVE #primaryFreshSince', ConditionExpression: 'attribute_exists(#channelId)' }
+        : {
+            Key: { channelId },
+            UpdateExpression:
+              'SET #primaryFreshSince = if_not_exists(#primaryFreshSince, :since), #onAir = if_not_exists(#onAir, :primary), ' +
+              '#phase = if_not_exists(#phase, :steady), #version = if_not_exists(#version, :zero), #recent = if_not_exists(#recent, :empty)',
+            ExpressionAttributeValues: { ':since': since, ':primary': 'primary', ':steady': 'steady', ':zero': 0, ':empty': [] },
+          };
+    // Clearing on an absent item is a no-op (the condition just fails), so the result is ignored.
+    await this.conditional(input, 'markPrimaryFresh');
+  }
+
+  /** A conditional update; false when the condition failed, throws LedgerError on anything else. */
+  private async conditional(input: Omit<UpdateCommandInput, 'TableName'>, op: string): Promise<boolean> {
+    try {
+      await this.client.send(new UpdateCommand(withNames({ TableName: this.tableName, ...input })));
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw new LedgerError(`ledger ${op} failed: ${(err as Error).message}`, { op, key: input.Key }, err);
+    }
+  }
+
+  /**
+   * DynamoDB cannot append and truncate a list in one expression; a second write drops the oldest entries,
+   * conditioned on the list length it saw so a concurrent append is never lost (if the condition fails, the
+   * next append trims instead). Best effort: errors are swallowed because trimming is housekeeping.
+   */
+  private async trimRecent(channelId: string, attributes: Record<string, unknown> | undefined): Promise<void> {
+    const length = Array.isArray(attributes?.recent) ? attributes.recent.length : 0;
+    if (length <= RECENT_CAP) return;
+    const drop = Array.from({ length: length - RECENT_CAP }, (_, i) => `#recent[${i}]`).join(', ');
+    await this.conditional(
+      {
+        Key: { channelId },
+        ConditionExpression: 'size(#recent) = :length',
+        UpdateExpression: `REMOVE ${drop}`,
+        ExpressionAttributeValues: { ':length': length },
+      },
+      'trimRecent',
+    ).catch(() => false);
+  }
+
+  private async send<T>(op: string, channelId: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      throw new LedgerError(`ledger ${op} failed: ${(err as Error).message}`, { op, channelId, table: this.tableName }, err);
+    }
+  }
+}
+
+/**
+ * Every attribute in an expression is written as #name (several, e.g. snapshot, are DynamoDB reserved
+ * words); this derives ExpressionAttributeNames from the expressions so the two never drift apart.
+ */
+function withNames<T extends UpdateCommandInput>(input: T): T {
+  const text = `${input.ConditionExpression ?? ''} ${input.UpdateExpression ?? ''}`;
+  const names = Object.fromEntries([...text.matchAll(/#(\w+)/g)].map((m) => [`#${m[1]}`, m[1] as string]));
+  return { ...input, ExpressionAttributeNames: names };
+}
+
+function entry(now: number, kind: string, message: string, incidentId?: string): LedgerEntry {
+  return { at: new Date(now).toISOString(), kind, message, ...(incidentId ? { incidentId } : {}) };
+}
+
+function refusalReason(item: LedgerItem, req: AcquireRequest, now: number): string {
+  if (lockHeld(item, now)) {
+    return item.incidentId === req.incidentId
+      ? 'held by this incident'
+      : `locked by incident ${item.incidentId ?? '?'} (${item.phase}) until ${new Date(item.lockExpiresAt ?? 0).toISOString()}`;
+  }
+  return `ledger changed since version ${req.expectVersion ?? '?'} (now ${item.version})`;
+}
+
+/** Fills the defaults of an item read back from the table (absent item => the default item). */
+function normalize(channelId: string, raw: Record<string, unknown> | undefined): LedgerItem {
+  if (!raw) return defaultItem(channelId);
+  const item = raw as Partial<LedgerItem>;
+  return {
+    ...defaultItem(channelId),
+    ...item,
+    channelId,
+    recent: Array.isArray(item.recent) ? item.recent : [],
+    version: typeof item.version === 'number' ? item.version : 0,
+  };
+}
+
+/** The ledger of the deployed stage: LEDGER_TABLE + the shared DynamoDB document client. */
+export function ledgerFromEnv(env: NodeJS.ProcessEnv = process.env): Ledger {
+  return new Ledger({ tableName: env.LEDGER_TABLE ?? '' });
+}

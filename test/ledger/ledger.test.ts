@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { RoutingSnapshot } from '../../functions/domain/contracts.js';
+import { Ledger, LedgerConflictError, RECENT_CAP, lockHeld } from '../../functions/domain/ledger/index.js';
+import { startLocalDynamo, type LocalDynamo } from './dynalite.js';
+
+let db: LocalDynamo;
+let clock = 0;
+let ledger: Ledger;
+let channelSeq = 0;
+let channelId = '';
+
+const snapshot: RoutingSnapshot = {
+  route: null,
+  slate: false,
+  originOrder: ['mp-use1-news-1', 'mp-usw2-news-1'],
+  standbyState: 'RUNNING',
+  takenAt: '2025-01-01T00:00:00.000Z',
+};
+
+beforeAll(async () => {
+  db = await startLocalDynamo();
+});
+afterAll(async () => {
+  await db.close();
+});
+beforeEach(() => {
+  clock = Date.parse('2025-01-01T00:00:00Z');
+  ledger = new Ledger({ tableName: db.tableName, client: db.doc, now: () => clock });
+  channelId = `ch-${++channelSeq}`; // a fresh item per test: tests never see each other's state
+});
+
+describe('Ledger', () => {
+  it('returns the default item for a channel never seen', async () => {
+    expect(await ledger.get(channelId)).toEqual({ channelId, onAir: 'primary', phase: 'steady', version: 0, recent: [] });
+  });
+
+  it('acquire takes the lock with an expiry and refuses a second incident while it is held', async () => {
+    const first = await ledger.acquire({ channelId, incidentId: 'inc-a', action: 'failover', ttlMs: 60_000 });
+    expect(first.acquired).toBe(true);
+    expect(first.item).toMatchObject({ phase: 'failing-over', incidentId: 'inc-a', lockExpiresAt: clock + 60_000, version: 1, onAir: 'primary' });
+    expect(lockHeld(first.item, clock)).toBe(true);
+
+    clock += 59_000;
+    const second = await ledger.acquire({ channelId, incidentId: 'inc-b', action: 'failover', ttlMs: 60_000 });
+    expect(second.acquired).toBe(false);
+    if (!second.acquired) expect(second.reason).toMatch(/locked by incident inc-a/);
+    expect(second.item.incidentId).toBe('inc-a');
+
+    const again = await ledger.acquire({ channelId, incidentId: 'inc-a', action: 'failover', ttlMs: 60_000 });
+    expect(again).toMatchObject({ acquired: false, reason: 'held by this incident' });
+  });
+
+  it('an expired lock can be taken over by another incident (expiry compared in the write condition)', async () => {
+    await ledger.acquire({ channelId, incidentId: 'inc-a', action: 'failover', ttlMs: 1_000 });
+    clock += 1_000;
+    const takeover = await ledger.acquire({ channelId, incidentId: 'inc-b', action: 'failover', ttlMs: 1_000 });
+    expect(takeover.acquired).toBe(true);
+    expect(takeover.item).toMatchObject({ incidentId: 'inc-b', version: 2 });
+    expect(takeover.item.executionArn).toBeUndefined();
+  });
+
+  it('expectVersion refuses when the item changed since the decision was made', async () => {
+    await ledger.acquire({ channelId, incidentId: 'inc-a', action: 'failover', ttlMs: 1_000 });
+    await ledger.complete({ channelId, incidentId: 'inc-a', outcome: 'failed', onAir: 'primary' });
+    const stale = await ledger.acquire({ channelId, incidentId: 'inc-b', action: 'failover', ttlMs: 1_000, expectVersion: 0 });
+    expect(stale.acquired).toBe(false);
+    if (!stale.acquired) expect(stale.reason).toMatch(/changed since version 0/);
+    const current = await ledger.acquire({ channelId, incidentId: 'inc-b', action: 'failover', ttlMs: 1_000, expectVersion: 2 });
+    expect(current.acquired).toBe(true);
+  });
+
+  it('attachExecution and saveSnapshot belong to the lock holder', async () => {
+    await ledger.acquire({ channelId, incidentId: 'inc-a', action: 'failover', ttlMs: 60_000 });
+    await ledger.attachExecution(channelId, 'inc-a', 'arn:exec:a');
+    await ledger.attachExecution(channelId, 'inc-other', 'arn:exec:other'); // not the holder: no-op
+    await ledger.saveSnapshot(channelId, 'inc-a', snapshot);
+    await expect(ledger.saveSnapshot(channelId, 'inc-other', snapshot)).rejects.toBeInstanceOf(LedgerConflictError);
+    const item = await ledger.get(channelId);
+    expect(item).toMatchObject({ executionArn: 'arn:exec:a', snapshot, incidentId: 'inc-a' });
+  });
+
+  it('complete releases the lock, moves on air and is idempotent', async () => {
+    await ledger.acquire({ channelId, incidentId: 'inc-a', action: 'failover', ttlMs: 60_000 });
+    await ledger.markPrimaryFresh(channelId, clock - 5_000);
+    clock += 10_000;
+    const done = await ledger.complete({ channelId, incidentId: 'inc-a', outcome: 'succeeded', onAir: 'standby' });
+    expect(done).toMatchObject({ phase: 'on-standby', onAir: 'standby', lastTransitionAt: clock, incidentId: 'inc-a' });
+    expect(done.lockExpiresAt).toBeUndefined();
+    expect(done.primaryFreshSince).toBeUndefined();
+    expect(lockHeld(done, clock)).toBe(false);
+    expect(done.recent.at(-1)).toMatchObject({ kind: 'incident-succeeded', incidentId: 'inc-a' });
+
+    clock += 10_000;
+    const twice = await ledger.complete({ channelId, incidentId: 'inc-a', outcome: 'failed', onAir: 'primary' });
+    expect(twice).toEqual(done);
+
+    const back = await ledger.acquire({ channelId, incidentId: 'inc-b', action: 'failback', ttlMs: 60_000 });
+    expect(back.item).toMatchObject({ phase: 'failing-back', onAir: 'standby' });
+    const rolledBack = await ledger.complete({ channelId, incidentId: 'inc-b', outcome: 'rolled-back', onAir: 'standby' });
+    expect(rolledBack).toMatchObject({ phase: 'on-standby', onAir: 'standby', lastTransitionAt: done.lastTransitionAt });
+  });
+
+  it('complete after failback to primary returns to steady', async () => {
+    await ledger.acquire({ channelId, incidentId: 'inc-a', action: 'failback', ttlMs: 60_000 });
+    const done = await ledger.complete({ channelId, incidentId: 'inc-a', outcome: 'succeeded', onAir: 'primary' });
+    expect(done).toMatchObject({ phase: 'steady', onAir: 'primary' });
+  });
+
+  it('record appends to recent[] (creating the item) and caps it', async () => {
+    await ledger.record(channelId, { kind: 'degraded', message: 'pipeline 0 alert', incidentId: 'inc-x' });
+    const item = await ledger.get(channelId);
+    expect(item).toMatchObject({ onAir: 'primary', phase: 'steady', version: 0 });
+    expect(item.recent).toEqual([{ at: new Date(clock).toISOString(), kind: 'degraded', message: 'pipeline 0 alert', incidentId: 'inc-x' }]);
+
+    for (let i = 0; i < RECENT_CAP + 5; i++) await ledger.record(channelId, { kind: 'info', message: `m${i}` });
+    const capped = await ledger.get(channelId);
+    expect(capped.recent).toHaveLength(RECENT_CAP);
+    expect(capped.recent.at(-1)?.message).toBe(`m${RECENT_CAP + 4}`);
+    expect(capped.recent[0]?.message).toBe('m5');
+  });
+
+  it('record does not bump the version a pending decision is based on', async () => {
+    await ledger.record(channelId, { kind: 'info', message: 'x' });
+    const r = await ledger.acquire({ channelId, incidentId: 'inc-a', action: 'failover', ttlMs: 1_000, expectVersion: 0 });
+    expect(r.acquired).toBe(true);
+  });
+
+  it('markPrimaryFresh keeps the first fresh time and null clears it', async () => {
+    await ledger.markPrimaryFresh(channelId, null); // absent item: no-op
+    expect(await ledger.get(channelId)).toMatchObject({ version: 0 });
+    await ledger.markPrimaryFresh(channelId, 1_000);
+    await ledger.markPrimaryFresh(channelId, 2_000);
+    expect((await ledger.get(channelId)).primaryFreshSince).toBe(1_000);
+    await ledger.markPrimaryFresh(channelId, null);
+    expect((await ledger.get(channelId)).primaryFreshSince).toBeUndefined();
+  });
+
+  it('50 concurrent acquire calls for one channel => exactly one holder', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => ledger.acquire({ channelId, incidentId: `inc-${i}`, action: 'failover', ttlMs: 60_000 })),
+    );
+    const winners = results.filter((r) => r.acquired);
+    expect(winners).toHaveLength(1);
+    const item = await ledger.get(channelId);
+    expect(item.incidentId).toBe(winners[0]?.item.incidentId);
+    expect(item.version).toBe(1);
+    for (const r of results.filter((x) => !x.acquired)) expect(r.item.incidentId).toBe(item.incidentId);
+  });
+});
