@@ -1,0 +1,131 @@
+// One channel of the registry: its edge, primary-origin and standby-origin paths, each probed and debounced
+// on its own, and a transition (the evidence of all three paths attached) whenever a path changes state.
+import type { ManifestTransitionDetail, ProbePath } from '../contracts.js';
+import { MANIFEST_FRESH, MANIFEST_STALE } from '../contracts.js';
+import type { Channel } from '../registry/index.js';
+import { PathDebouncer, type PathState } from './debounce.js';
+import { diagnose, type Diagnosis, type PathView } from './diagnosis.js';
+import type { Fetcher } from './fetcher.js';
+import { PathProbe, type PathObservation } from './path-probe.js';
+
+export const PROBE_PATHS: readonly ProbePath[] = ['edge', 'primary', 'standby'];
+
+export interface PathReport extends PathObservation {
+  path: ProbePath;
+  /** The debounced state after this tick. */
+  state: PathState;
+  run: { stale: number; fresh: number };
+}
+
+export interface ChannelReport {
+  channelId: string;
+  paths: Partial<Record<ProbePath, PathReport>>;
+  diagnosis: Diagnosis;
+}
+
+export interface Transition {
+  detailType: typeof MANIFEST_STALE | typeof MANIFEST_FRESH;
+  detail: ManifestTransitionDetail;
+}
+
+export interface ChannelProbeOptions {
+  fetcher: Fetcher;
+  now?: () => number;
+  /** Which paths to probe (default all three). */
+  paths?: readonly ProbePath[];
+  ladderRefreshTicks?: number;
+}
+
+export function pathUrl(channel: Channel, path: ProbePath): string {
+  return path === 'edge' ? channel.edge.manifestUrl : channel[path].manifestUrl;
+}
+
+export class ChannelProbe {
+  readonly #probes = new Map<ProbePath, PathProbe>();
+  readonly #debouncers = new Map<ProbePath, PathDebouncer>();
+  readonly #now: () => number;
+
+  constructor(
+    readonly channel: Channel,
+    options: ChannelProbeOptions,
+  ) {
+    this.#now = options.now ?? Date.now;
+    for (const path of options.paths ?? PROBE_PATHS) {
+      this.#probes.set(
+        path,
+        new PathProbe(pathUrl(channel, path), {
+          fetcher: options.fetcher,
+          now: this.#now,
+          staleAfterTargetDurations: channel.policy.staleAfterTargetDurations,
+          ...(options.ladderRefreshTicks === undefined ? {} : { ladderRefreshTicks: options.ladderRefreshTicks }),
+        }),
+      );
+      this.#debouncers.set(path, new PathDebouncer(channel.policy.consecutive));
+    }
+  }
+
+  /** The debounced state of every probed path. */
+  states(): PathView {
+    const view: PathView = {};
+    for (const [path, d] of this.#debouncers) view[path] = d.state;
+    return view;
+  }
+
+  /** Probes every path concurrently, then debounces; a path never waits for another. */
+  async tick(): Promise<{ report: ChannelReport; transitions: Transition[] }> {
+    const entries = [...this.#probes];
+    const observations = await Promise.all(entries.map(([, probe]) => probe.observe()));
+    const paths: Partial<Record<ProbePath, PathReport>> = {};
+    const changed: Array<{ path: ProbePath; state: 'stale' | 'fresh' }> = [];
+    entries.forEach(([path], i) => {
+      const observation = observations[i] as PathObservation;
+      const debouncer = this.#debouncers.get(path) as PathDebouncer;
+      const change = debouncer.observe(observation.verdict);
+      if (change === 'stale' || change === 'fresh') changed.push({ path, state: change });
+      paths[path] = { ...observation, path, state: debouncer.state, run: debouncer.run };
+    });
+    const diagnosis = diagnose(viewOf(paths));
+    const report: ChannelReport = { channelId: this.channel.id, paths, diagnosis };
+    const observedAt = new Date(this.#now()).toISOString();
+    const transitions = changed.map(({ path, state }) => this.#transition(report, path, state, observedAt));
+    return { report, transitions };
+  }
+
+  #transition(report: ChannelReport, path: ProbePath, state: 'stale' | 'fresh', observedAt: string): Transition {
+    const p = report.paths[path] as PathReport;
+    const staleAfter = this.channel.policy.staleAfterTargetDurations;
+    const detail: ManifestTransitionDetail = {
+      channelId: this.channel.id,
+      path,
+      state,
+      ageMs: p.ageMs,
+      thresholdMs: Math.round(p.thresholdMs ?? staleAfter * (p.targetDuration ?? 6) * 1000),
+      consecutive: this.channel.policy.consecutive,
+      observedAt,
+      paths: Object.fromEntries(
+        Object.entries(report.paths).map(([name, r]) => [name, { state: (r as PathReport).state, ageMs: (r as PathReport).ageMs }]),
+      ),
+      diagnosis: report.diagnosis.message,
+      renditions: p.renditions.map((r) => ({
+        name: r.name,
+        url: r.url,
+        ageMs: r.ageMs,
+        mediaSequence: r.mediaSequence,
+        status: r.status,
+        problems: r.problems.map((x) => x.code),
+      })),
+    };
+    if (p.error) detail.renditions.push({ name: 'multivariant', url: p.url, ageMs: null, mediaSequence: null, status: 'error', problems: p.problems.map((x) => x.code) });
+    return { detailType: state === 'stale' ? MANIFEST_STALE : MANIFEST_FRESH, detail };
+  }
+}
+
+/**
+ * The view the diagnosis reads: the debounced state, or this tick's verdict while a path has not settled
+ * yet (right after a cold start the edge and the origin both need `consecutive` ticks to settle).
+ */
+function viewOf(paths: Partial<Record<ProbePath, PathReport>>): PathView {
+  const view: PathView = {};
+  for (const [path, r] of Object.entries(paths) as Array<[ProbePath, PathReport]>) view[path] = r.state === 'unknown' ? r.verdict : r.state;
+  return view;
+}

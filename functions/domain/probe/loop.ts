@@ -1,0 +1,185 @@
+// The probe loop: every tick, a sweep of every channel of the shard, concurrently, through one fetcher
+// (shared keep-alive connections, one concurrency limit, per-request deadlines, so one slow or broken
+// channel never holds up the others), then the transitions are handed to `publish`. The Lambda and the
+// drill sandbox run this same loop; state lives in the loop object, so it survives across ticks (and,
+// in the Lambda, across warm invocations).
+import type { ProbePath } from '../contracts.js';
+import type { Registry } from '../registry/index.js';
+import { ChannelProbe, type ChannelReport, type Transition } from './channel-probe.js';
+import { createFetcher, type Fetcher, type FetcherOptions } from './fetcher.js';
+import { inShard, WHOLE_FLEET, type Shard } from './shard.js';
+
+export type Publish = (transitions: Transition[]) => Promise<void>;
+
+export interface ProbeLoopOptions {
+  registry: Registry;
+  /** Time between the starts of two ticks (start()/the Lambda); default 2000 ms. */
+  tickMs?: number;
+  /** Receives the transitions of a tick (none when nothing changed). A throw keeps them for the next tick. */
+  publish: Publish;
+  now?: () => number;
+  shard?: Shard;
+  paths?: readonly ProbePath[];
+  /** A fetcher to share (closed by the owner), or options for the loop's own fetcher. */
+  fetcher?: Fetcher;
+  fetcherOptions?: FetcherOptions;
+  ladderRefreshTicks?: number;
+  /** Called after every tick run by start(). */
+  onTick?: (report: TickReport) => void;
+  /** Called when a channel's probe or the publisher throws (a bug or an outage of the bus): the loop goes on. */
+  onError?: (err: unknown, context: { channelId?: string; stage: 'probe' | 'publish' }) => void;
+}
+
+export interface TickReport {
+  tick: number;
+  /** Epoch ms (the loop's clock) when the tick started. */
+  at: number;
+  /** Wall time the sweep took, ms. */
+  durationMs: number;
+  channels: ChannelReport[];
+  /** Transitions detected in this tick (plus any retried from a failed publish). */
+  transitions: Transition[];
+  published: boolean;
+  fetches: number;
+  fetchErrors: number;
+}
+
+export interface ProbeLoop {
+  readonly tickMs: number;
+  readonly channelIds: readonly string[];
+  tick(): Promise<TickReport>;
+  /** Runs ticks every tickMs until stop(); a tick that overruns delays the next one, never overlaps it. */
+  start(): void;
+  /** Stops start(); resolves once the tick in flight (if any) is done. */
+  stop(): Promise<void>;
+  readonly running: boolean;
+  readonly lastReport: TickReport | undefined;
+  /** Stops and closes the loop's own fetcher. */
+  close(): Promise<void>;
+}
+
+export function createProbeLoop(options: ProbeLoopOptions): ProbeLoop {
+  const now = options.now ?? Date.now;
+  const tickMs = options.tickMs ?? 2000;
+  const fetcher = options.fetcher ?? createFetcher(options.fetcherOptions);
+  const channels = inShard(options.registry.channels, options.shard ?? WHOLE_FLEET);
+  const probes = channels.map(
+    (channel) =>
+      new ChannelProbe(channel, {
+        fetcher,
+        now,
+        ...(options.paths ? { paths: options.paths } : {}),
+        ...(options.ladderRefreshTicks === undefined ? {} : { ladderRefreshTicks: options.ladderRefreshTicks }),
+      }),
+  );
+  const byId = new Map(probes.map((p) => [p.channel.id, p]));
+  let ticks = 0;
+  let unpublished: Transition[] = [];
+  let lastReport: TickReport | undefined;
+  let running = false;
+  let inFlight: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+
+  async function tick(): Promise<TickReport> {
+    const at = now();
+    const started = performance.now();
+    const results = await Promise.all(
+      probes.map(async (probe) => {
+        try {
+          return await probe.tick();
+        } catch (err) {
+          options.onError?.(err, { channelId: probe.channel.id, stage: 'probe' });
+          const report: ChannelReport = {
+            channelId: probe.channel.id,
+            paths: {},
+            diagnosis: { code: 'unknown', message: `probe failed: ${(err as Error).message}` },
+          };
+          return { report, transitions: [] as Transition[] };
+        }
+      }),
+    );
+    const fresh = results.flatMap((r) => r.transitions);
+    // A transition that failed to publish is retried while its path is still in that state.
+    const retry = unpublished.filter(
+      (t) => byId.get(t.detail.channelId)?.states()[t.detail.path] === t.detail.state && !fresh.some((f) => sameKey(f, t)),
+    );
+    const transitions = [...retry, ...fresh];
+    let published = true;
+    if (transitions.length > 0) {
+      try {
+        await options.publish(transitions);
+        unpublished = [];
+      } catch (err) {
+        published = false;
+        unpublished = transitions;
+        options.onError?.(err, { stage: 'publish' });
+      }
+    }
+    const channelReports = results.map((r) => r.report);
+    let fetches = 0;
+    let fetchErrors = 0;
+    for (const c of channelReports)
+      for (const p of Object.values(c.paths)) {
+        fetches += p.fetches;
+        fetchErrors += p.fetchErrors;
+      }
+    lastReport = { tick: ++ticks, at, durationMs: performance.now() - started, channels: channelReports, transitions, published, fetches, fetchErrors };
+    return lastReport;
+  }
+
+  async function runUntilStopped(): Promise<void> {
+    while (running) {
+      const started = performance.now();
+      const report = await tick();
+      try {
+        options.onTick?.(report);
+      } catch (err) {
+        options.onError?.(err, { stage: 'probe' });
+      }
+      const wait = tickMs - (performance.now() - started);
+      if (running && wait > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, wait);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = undefined;
+      }
+    }
+  }
+
+  const loop: ProbeLoop = {
+    tickMs,
+    channelIds: channels.map((c) => c.id),
+    tick,
+    start() {
+      if (running) return;
+      running = true;
+      inFlight = runUntilStopped().finally(() => {
+        running = false;
+      });
+    },
+    async stop() {
+      running = false;
+      wake?.();
+      await inFlight;
+    },
+    get running() {
+      return running;
+    },
+    get lastReport() {
+      return lastReport;
+    },
+    async close() {
+      await loop.stop();
+      if (!options.fetcher) await fetcher.close();
+    },
+  };
+  return loop;
+}
+
+function sameKey(a: Transition, b: Transition): boolean {
+  return a.detail.channelId === b.detail.channelId && a.detail.path === b.detail.path;
+}

@@ -1,0 +1,100 @@
+// The probe Lambda (scheduled every minute). One invocation loops a tick every PROBE_TICK_MS (2 s) until
+// the remaining time runs low, so detection is sub-minute on a 1-minute schedule. The loop and its state
+// (debounce runs, rendition trackers, keep-alive connections) live in module scope: they carry over ticks
+// and warm invocations.
+//
+// Environment:
+//   FLATLINE_REGISTRY / FLATLINE_STAGE  the channel registry (functions/domain/registry)
+//   PROBE_TICK_MS       time between ticks, default 2000
+//   PROBE_MARGIN_MS     stop when less than this (plus one tick) remains, default 3000
+//   PROBE_SHARD         "i/n", default "0/1" (the event's {shard: "i/n"} wins)
+//   PROBE_TIMEOUT_MS    per-request deadline, default 1500
+//   PROBE_CONCURRENCY   requests in flight, default 256
+//   EVENT_BUS_NAME      where `Manifest Stale` / `Manifest Fresh` go, default "default"
+// Metrics: see ./metrics.ts (ManifestAge etc., dimensions exactly {Channel, Path}, high resolution).
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Context } from 'aws-lambda';
+import { eventBridgeClient } from '../domain/aws/clients.js';
+import { InvalidInputError } from '../domain/errors.js';
+import { createProbeLoop, eventBridgePublisher, parseShard, type ProbeLoop, type Shard } from '../domain/probe/index.js';
+import { loadRegistry } from '../domain/registry/index.js';
+import { lambda, logger } from '../lib/lambda.js';
+import { emitTickMetrics } from './metrics.js';
+
+export interface ProbeEvent {
+  /** "i/n": probe only the channels of shard i of n. */
+  shard?: string;
+}
+
+export interface ProbeResult {
+  shard: string;
+  channels: number;
+  ticks: number;
+  transitions: number;
+  fetches: number;
+  fetchErrors: number;
+}
+
+const loops = new Map<string, ProbeLoop>();
+
+function envNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidInputError(`${name}="${raw}" is not a positive number`, { [name]: raw });
+  return n;
+}
+
+function loopFor(shard: Shard, tickMs: number): ProbeLoop {
+  const key = `${shard.index}/${shard.count}`;
+  let loop = loops.get(key);
+  if (!loop) {
+    loop = createProbeLoop({
+      registry: loadRegistry(),
+      tickMs,
+      shard,
+      publish: eventBridgePublisher(eventBridgeClient(), process.env.EVENT_BUS_NAME ?? 'default'),
+      fetcherOptions: { timeoutMs: envNumber('PROBE_TIMEOUT_MS', 1500), concurrency: envNumber('PROBE_CONCURRENCY', 256) },
+      onError: (err, where) => logger.error('probe error', { ...where, error: err as Error }),
+    });
+    loops.set(key, loop);
+  }
+  return loop;
+}
+
+export async function probe(event: ProbeEvent | undefined, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<ProbeResult> {
+  const shardText = event?.shard ?? process.env.PROBE_SHARD ?? '0/1';
+  const shard = parseShard(shardText);
+  const tickMs = envNumber('PROBE_TICK_MS', 2000);
+  const marginMs = envNumber('PROBE_MARGIN_MS', 3000);
+  const loop = loopFor(shard, tickMs);
+  const result: ProbeResult = { shard: shardText, channels: loop.channelIds.length, ticks: 0, transitions: 0, fetches: 0, fetchErrors: 0 };
+  let slowest = 0;
+  for (;;) {
+    const started = performance.now();
+    const report = await loop.tick();
+    emitTickMetrics(report);
+    result.ticks++;
+    result.transitions += report.transitions.length;
+    result.fetches += report.fetches;
+    result.fetchErrors += report.fetchErrors;
+    for (const t of report.transitions) logger.info(t.detailType, { ...t.detail });
+    const elapsed = performance.now() - started;
+    slowest = Math.max(slowest, elapsed);
+    const wait = Math.max(0, tickMs - elapsed);
+    // Another tick only if it can finish (as slowly as the slowest so far) before the margin.
+    if (context.getRemainingTimeInMillis() < marginMs + wait + slowest) break;
+    if (wait > 0) await sleep(wait);
+  }
+  logger.info('probe invocation done', { ...result });
+  return result;
+}
+
+export const handler = lambda<ProbeEvent | undefined, ProbeResult>(probe);
+
+/** Closes the loops kept across invocations (tests and the sandbox call it when they tear down). */
+export async function closeProbeLoops(): Promise<void> {
+  const all = [...loops.values()];
+  loops.clear();
+  await Promise.all(all.map((l) => l.close()));
+}
