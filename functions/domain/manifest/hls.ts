@@ -1,0 +1,343 @@
+// HLS playlists (RFC 8216 / rfc8216bis) read in ONE pass over the text, line by line with indexOf, without
+// allocating an object per segment or a string per line: the age of a 40,000-segment playlist is needed every
+// couple of seconds for every rendition of every channel. Only what the age and the stream-contract checks need
+// is kept: running sums and the newest segment.
+import { PROBLEM, problem } from './problems.js';
+import { isoMs, readDecimal, readInteger, readIsoDateTime } from './scan-primitives.js';
+import type { ManifestAnalysis, Problem, Rendition } from './types.js';
+
+const HASH = 35;
+/** |PDT - (previous PDT carried forward by EXTINF)| above this is a drift (no discontinuity in between). */
+const PDT_DRIFT_MS = 1000;
+
+const EXTINF = '#EXTINF:';
+const PDT = '#EXT-X-PROGRAM-DATE-TIME:';
+const PART = '#EXT-X-PART:';
+const GAP = '#EXT-X-GAP';
+const DISCONTINUITY = '#EXT-X-DISCONTINUITY';
+const TARGET_DURATION = '#EXT-X-TARGETDURATION:';
+const MEDIA_SEQUENCE = '#EXT-X-MEDIA-SEQUENCE:';
+const SKIP = '#EXT-X-SKIP:';
+const ENDLIST = '#EXT-X-ENDLIST';
+const PLAYLIST_TYPE = '#EXT-X-PLAYLIST-TYPE:';
+const STREAM_INF = '#EXT-X-STREAM-INF:';
+const MEDIA = '#EXT-X-MEDIA:';
+const EXTM3U = '#EXTM3U';
+
+/** Looks for `NAME=` as an attribute (after ':' or ',') inside [start, end); returns the value's start or -1. */
+function attributeValueAt(text: string, name: string, start: number, end: number): number {
+  let i = text.indexOf(name, start);
+  while (i >= 0 && i < end) {
+    const before = text.charCodeAt(i - 1);
+    if ((before === 58 || before === 44) && text.charCodeAt(i + name.length) === 61) return i + name.length + 1;
+    i = text.indexOf(name, i + 1);
+  }
+  return -1;
+}
+
+/** `GAP=YES` among the attributes of a tag line. */
+function hasGapYes(text: string, start: number, end: number): boolean {
+  const v = attributeValueAt(text, 'GAP', start, end);
+  return v >= 0 && text.startsWith('YES', v);
+}
+
+/** Attribute list of a (non hot path) tag: multivariant tags only. Quoted values may hold commas. */
+export function parseAttributes(list: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const re = /([A-Z0-9-]+)=("[^"]*"|[^,]*)/g;
+  for (let m = re.exec(list); m; m = re.exec(list)) {
+    const raw = m[2] ?? '';
+    out[m[1] ?? ''] = raw.startsWith('"') ? raw.slice(1, -1) : raw;
+  }
+  return out;
+}
+
+export interface HlsScanResult {
+  analysis: ManifestAnalysis;
+  /** True when the text held no #EXT tag at all: not an HLS playlist. */
+  notHls: boolean;
+  /** Wall-clock start (epoch ms) of the segment numbered `probeMsn`, NaN when absent or without a clock. */
+  probeStartMs: number;
+}
+
+function resolve(uri: string, base: string | undefined): string | undefined {
+  if (!base) return undefined;
+  try {
+    return new URL(uri, base).toString();
+  } catch {
+    return undefined;
+  }
+}
+
+function variantName(attrs: Record<string, string>, uri: string): string {
+  const bw = attrs.BANDWIDTH ? Number(attrs.BANDWIDTH) : NaN;
+  if (attrs.RESOLUTION && Number.isFinite(bw)) return `${attrs.RESOLUTION}@${Math.round(bw / 1000)}k`;
+  return uri;
+}
+
+/**
+ * Scans an HLS playlist (media or multivariant) that starts at `start` (after a BOM).
+ * `nowMs` only feeds ageMs; everything else depends on the text alone.
+ */
+export function scanHls(text: string, start: number, nowMs: number, baseUrl?: string, probeMsn = -1): HlsScanResult {
+  const len = text.length;
+  let pos = start;
+  let sawExtTag = false;
+  let sawHeader = false;
+
+  let targetDuration = Number.NaN;
+  let mediaSequence = 0;
+  let skipped = 0;
+  let listed = 0;
+  let ended = false;
+  let vod = false;
+
+  // per pending segment (tags apply to the NEXT URI)
+  let pendingDur = Number.NaN;
+  let pendingPdt = Number.NaN;
+  let pendingGap = false;
+  let pendingDisc = false;
+
+  // wall clock carried forward: end of the previous complete segment (NaN until a PDT is seen)
+  let clockEnd = Number.NaN;
+  let lastSegStart = Number.NaN;
+  let lastSegEnd = Number.NaN;
+  let lastSegDur = Number.NaN;
+  let lastSegGap = false;
+  let lastMediaEnd = Number.NaN;
+
+  // LL-HLS parts after the newest complete segment
+  let parts = 0;
+  let partsSum = 0;
+  let partsMediaSum = 0;
+
+  // contract checks (counts and extremes only)
+  let maxDur = 0;
+  let overTarget = 0;
+  let drifts = 0;
+  let worstDriftMs = 0;
+  let invalidPdts = 0;
+  let firstInvalidPdt = '';
+  let sawPdt = false;
+  let probeStartMs = Number.NaN;
+
+  // multivariant
+  const renditions: Rendition[] = [];
+  let pendingVariant: Record<string, string> | null = null;
+  let variantCount = 0;
+
+  while (pos < len) {
+    let nl = text.indexOf('\n', pos);
+    if (nl < 0) nl = len;
+    let s = pos;
+    let e = nl;
+    pos = nl + 1;
+    while (s < e && text.charCodeAt(s) <= 32) s++;
+    while (e > s && text.charCodeAt(e - 1) <= 32) e--;
+    if (s === e) continue;
+
+    if (text.charCodeAt(s) !== HASH) {
+      // A URI line.
+      if (pendingVariant) {
+        const uri = text.slice(s, e);
+        if (!renditions.some((r) => r.uri === uri)) {
+          const bw = pendingVariant.BANDWIDTH ? Number(pendingVariant.BANDWIDTH) : undefined;
+          renditions.push({
+            uri,
+            url: resolve(uri, baseUrl),
+            name: variantName(pendingVariant, uri),
+            bandwidth: bw !== undefined && Number.isFinite(bw) ? bw : undefined,
+            resolution: pendingVariant.RESOLUTION,
+            type: 'video',
+          });
+        }
+        pendingVariant = null;
+        continue;
+      }
+      if (pendingDur !== pendingDur) continue; // a URI without EXTINF is not a segment
+      const dur = pendingDur;
+      listed++;
+      let segStart = Number.NaN;
+      if (pendingPdt === pendingPdt) {
+        if (clockEnd === clockEnd && !pendingDisc) {
+          const drift = pendingPdt - clockEnd;
+          const abs = drift < 0 ? -drift : drift;
+          if (abs > PDT_DRIFT_MS) {
+            drifts++;
+            if (abs > (worstDriftMs < 0 ? -worstDriftMs : worstDriftMs)) worstDriftMs = drift;
+          }
+        }
+        segStart = pendingPdt;
+      } else if (clockEnd === clockEnd) {
+        segStart = clockEnd;
+      }
+      if (probeMsn >= 0 && mediaSequence + skipped + listed - 1 === probeMsn) probeStartMs = segStart;
+      const segEnd = segStart + dur * 1000;
+      clockEnd = segEnd;
+      lastSegStart = segStart;
+      lastSegEnd = segEnd;
+      lastSegDur = dur;
+      lastSegGap = pendingGap;
+      if (!pendingGap) lastMediaEnd = segEnd;
+      if (dur > maxDur) maxDur = dur;
+      if (targetDuration === targetDuration && Math.round(dur) > targetDuration) overTarget++;
+      pendingDur = Number.NaN;
+      pendingPdt = Number.NaN;
+      pendingGap = false;
+      pendingDisc = false;
+      parts = 0;
+      partsSum = 0;
+      partsMediaSum = 0;
+      continue;
+    }
+
+    if (!text.startsWith('#EXT', s)) continue; // a comment
+    sawExtTag = true;
+    if (text.startsWith(EXTINF, s)) {
+      pendingDur = readDecimal(text, s + EXTINF.length, e);
+    } else if (text.startsWith(PDT, s)) {
+      const v = readIsoDateTime(text, s + PDT.length, e);
+      if (v === v) {
+        pendingPdt = v;
+        sawPdt = true;
+      } else {
+        invalidPdts++;
+        if (!firstInvalidPdt) firstInvalidPdt = text.slice(s + PDT.length, e);
+      }
+    } else if (text.startsWith(PART, s)) {
+      const v = attributeValueAt(text, 'DURATION', s + PART.length - 1, e);
+      const d = v >= 0 ? readDecimal(text, v, e) : Number.NaN;
+      if (d === d) {
+        parts++;
+        partsSum += d;
+        if (!hasGapYes(text, s + PART.length - 1, e)) partsMediaSum = partsSum;
+      }
+    } else if (text.startsWith(GAP, s) && e === s + GAP.length) {
+      pendingGap = true;
+    } else if (text.startsWith(DISCONTINUITY, s) && e === s + DISCONTINUITY.length) {
+      pendingDisc = true;
+    } else if (text.startsWith(TARGET_DURATION, s)) {
+      targetDuration = readDecimal(text, s + TARGET_DURATION.length, e);
+    } else if (text.startsWith(MEDIA_SEQUENCE, s)) {
+      const v = readInteger(text, s + MEDIA_SEQUENCE.length, e);
+      if (v === v) mediaSequence = v;
+    } else if (text.startsWith(SKIP, s)) {
+      const v = attributeValueAt(text, 'SKIPPED-SEGMENTS', s + SKIP.length - 1, e);
+      const n = v >= 0 ? readInteger(text, v, e) : Number.NaN;
+      if (n === n) {
+        skipped += n;
+        // The skipped segments' wall clock is unknown here; the next PDT (required after a skip) re-anchors.
+      }
+    } else if (text.startsWith(ENDLIST, s)) {
+      ended = true;
+    } else if (text.startsWith(PLAYLIST_TYPE, s)) {
+      if (text.startsWith('VOD', s + PLAYLIST_TYPE.length)) vod = true;
+    } else if (text.startsWith(STREAM_INF, s)) {
+      pendingVariant = parseAttributes(text.slice(s + STREAM_INF.length, e));
+      variantCount++;
+    } else if (text.startsWith(MEDIA, s)) {
+      const attrs = parseAttributes(text.slice(s + MEDIA.length, e));
+      if (attrs.TYPE === 'AUDIO' && attrs.URI && !renditions.some((r) => r.uri === attrs.URI)) {
+        renditions.push({ uri: attrs.URI, url: resolve(attrs.URI, baseUrl), name: `audio:${attrs.NAME ?? attrs.URI}`, type: 'audio' });
+      }
+    } else if (text.startsWith(EXTM3U, s) && e === s + EXTM3U.length) {
+      sawHeader = true;
+    }
+  }
+
+  const problems: Problem[] = [];
+  const segments = listed + skipped;
+
+  if (!sawExtTag) {
+    return {
+      notHls: true,
+      probeStartMs,
+      analysis: emptyAnalysis('unknown', [problem(PROBLEM.unrecognizedDocument, 'not a playlist: no #EXT tag and no MPD root element')]),
+    };
+  }
+  if (!sawHeader) problems.push(problem(PROBLEM.missingExtm3u, 'the playlist has no #EXTM3U header line'));
+
+  if (variantCount > 0 && listed === 0) {
+    return {
+      notHls: false,
+      probeStartMs,
+      analysis: { ...emptyAnalysis('hls-multivariant', problems), renditions },
+    };
+  }
+
+  const live = !ended && !vod;
+  if (pendingDur === pendingDur) {
+    problems.push(problem(PROBLEM.danglingExtinf, `the playlist ends with an EXTINF (${pendingDur} s) that has no URI: truncated response?`));
+  }
+  if (invalidPdts > 0) {
+    problems.push(
+      problem(PROBLEM.invalidProgramDateTime, `${invalidPdts} EXT-X-PROGRAM-DATE-TIME value(s) are not ISO 8601 date-times (first: "${firstInvalidPdt}"); ignored`),
+    );
+  }
+  if (targetDuration !== targetDuration) {
+    problems.push(problem(PROBLEM.missingTargetDuration, 'the media playlist has no EXT-X-TARGETDURATION'));
+  } else if (Math.round(maxDur) > targetDuration) {
+    const n = Math.max(overTarget, 1);
+    problems.push(
+      problem(PROBLEM.segmentExceedsTargetDuration, `${n} segment(s) longer than the target duration ${targetDuration} s (longest ${maxDur} s)`),
+    );
+  }
+  if (drifts > 0) {
+    problems.push(
+      problem(PROBLEM.pdtDrift, `${drifts} EXT-X-PROGRAM-DATE-TIME value(s) drift from the EXTINF sum by more than 1 s (worst ${(worstDriftMs / 1000).toFixed(3)} s)`),
+    );
+  }
+  if (segments === 0) {
+    problems.push(problem(PROBLEM.noSegments, parts > 0 ? `no complete segment yet (${parts} part(s) of the next one)` : 'the playlist lists no segment'));
+  }
+  if (listed > 0 && lastSegGap) problems.push(problem(PROBLEM.newestSegmentGap, 'the newest segment is an EXT-X-GAP: no media'));
+  if (live && segments > 0 && !sawPdt) {
+    problems.push(problem(PROBLEM.noProgramDateTime, 'no EXT-X-PROGRAM-DATE-TIME: the age can only be measured across fetches (ManifestTracker)'));
+  }
+
+  // The live edge: the newest part after the newest complete segment, anchored on a PDT announced for the
+  // partial segment when there is one, else on the end of the newest complete segment.
+  let edge = lastMediaEnd;
+  if (partsMediaSum > 0) {
+    const base = pendingPdt === pendingPdt ? pendingPdt : lastSegEnd;
+    if (base === base) edge = base + partsMediaSum * 1000;
+  }
+  const hasClock = lastMediaEnd === lastMediaEnd || edge === edge;
+
+  return {
+    notHls: false,
+    probeStartMs,
+    analysis: {
+      format: 'hls-media',
+      live,
+      newestMediaEnd: lastMediaEnd === lastMediaEnd ? isoMs(lastMediaEnd) : null,
+      liveEdge: edge === edge ? isoMs(edge) : null,
+      ageMs: hasClock && edge === edge ? Math.round(nowMs - edge) : null,
+      mediaSequence,
+      targetDuration: targetDuration === targetDuration ? targetDuration : null,
+      segments,
+      problems,
+      renditions: [],
+      lastMsn: segments > 0 ? mediaSequence + segments - 1 : null,
+      partsAfterLast: parts,
+      lastSegmentStart: listed > 0 && lastSegStart === lastSegStart ? isoMs(lastSegStart) : null,
+      lastSegmentDuration: listed > 0 ? lastSegDur : null,
+      ended,
+    },
+  };
+}
+
+export function emptyAnalysis(format: ManifestAnalysis['format'], problems: Problem[]): ManifestAnalysis {
+  return {
+    format,
+    live: false,
+    newestMediaEnd: null,
+    liveEdge: null,
+    ageMs: null,
+    mediaSequence: null,
+    targetDuration: null,
+    segments: 0,
+    problems,
+    renditions: [],
+  };
+}
