@@ -1,0 +1,119 @@
+// Detection in CloudWatch: per channel a high-resolution alarm on the probe's ManifestAge metric for the
+// edge and the primary origin (their state changes reach triage through EventBridge), and a dashboard
+// with the age of every channel on every path next to the failover executions.
+import type { CfnResources, CfnValue } from './cfn.js';
+import type { DeployContext } from './context.js';
+import type { Channel } from '../functions/domain/registry/index.js';
+import type { ProbePath } from '../functions/domain/contracts.js';
+import { LOGICAL_IDS, STATE_MACHINES, logicalIdPart, manifestAgeAlarmName, stateMachineLogicalId } from './names.js';
+
+export const METRIC_NAMESPACE = 'Flatline';
+export const MANIFEST_AGE_METRIC = 'ManifestAge';
+/** Powertools Metrics adds a `service` dimension (its service name) to every metric unless cleared. */
+export const POWERTOOLS_SERVICE_NAME = 'flatline';
+/** High-resolution period: the probe ticks every ~2 s, a 10 s datapoint is its max over five ticks. */
+export const ALARM_PERIOD_SECONDS = 10;
+/** Paths that alarm: the edge is what viewers see, the primary origin tells an outage from a CDN problem. */
+export const ALARMED_PATHS = ['edge', 'primary'] as const satisfies readonly ProbePath[];
+const DASHBOARD_PATHS: ProbePath[] = ['edge', 'primary', 'standby'];
+
+/** The dimensions the probe emits ManifestAge with (must match exactly, or the alarm never sees data). */
+export function manifestAgeDimensions(channelId: string, path: ProbePath): Array<{ Name: string; Value: string }> {
+  return [
+    { Name: 'service', Value: POWERTOOLS_SERVICE_NAME },
+    { Name: 'Channel', Value: channelId },
+    { Name: 'Path', Value: path },
+  ];
+}
+
+/** Stale = age above staleAfterTargetDurations x target duration (RFC 8216's 1.5), in ms like the metric. */
+export const staleThresholdMs = (ctx: DeployContext, channel: Channel): number =>
+  Math.round(channel.policy.staleAfterTargetDurations * ctx.targetDurationSeconds * 1000);
+
+export function manifestAgeAlarms(ctx: DeployContext): CfnResources {
+  const resources: CfnResources = {};
+  for (const channel of ctx.registry.channels) {
+    // M of N: `consecutive` stale datapoints out of one more, so a single good scrape in the middle of
+    // an outage does not reset it; missing data (the probe itself down or the metric gone) is breaching.
+    const datapointsToAlarm = channel.policy.consecutive;
+    for (const path of ALARMED_PATHS) {
+      resources[`ManifestAgeAlarm${logicalIdPart(channel.id)}${logicalIdPart(path)}`] = {
+        Type: 'AWS::CloudWatch::Alarm',
+        Properties: {
+          AlarmName: manifestAgeAlarmName(ctx, channel.id, path),
+          AlarmDescription: `Manifest of ${channel.id} at the ${path} has not advanced for more than ${channel.policy.staleAfterTargetDurations} target durations (assumed ${ctx.targetDurationSeconds} s).`,
+          Namespace: METRIC_NAMESPACE,
+          MetricName: MANIFEST_AGE_METRIC,
+          Dimensions: manifestAgeDimensions(channel.id, path),
+          Statistic: 'Maximum',
+          Period: ALARM_PERIOD_SECONDS,
+          EvaluationPeriods: datapointsToAlarm + 1,
+          DatapointsToAlarm: datapointsToAlarm,
+          Threshold: staleThresholdMs(ctx, channel),
+          ComparisonOperator: 'GreaterThanThreshold',
+          TreatMissingData: 'breaching',
+        },
+      };
+    }
+  }
+  return resources;
+}
+
+type Widget = Record<string, CfnValue>;
+
+export function dashboard(ctx: DeployContext): CfnResources {
+  const widgets: Widget[] = [];
+  const width = 12;
+  const height = 6;
+  ctx.registry.channels.forEach((channel, i) => {
+    widgets.push({
+      type: 'metric',
+      x: (i % 2) * width,
+      y: Math.floor(i / 2) * height,
+      width,
+      height,
+      properties: {
+        title: `${channel.id}: manifest age (ms)`,
+        region: ctx.region,
+        view: 'timeSeries',
+        stat: 'Maximum',
+        period: ALARM_PERIOD_SECONDS,
+        metrics: DASHBOARD_PATHS.map((path) => [
+          METRIC_NAMESPACE,
+          MANIFEST_AGE_METRIC,
+          ...manifestAgeDimensions(channel.id, path).flatMap((d) => [d.Name, d.Value]),
+          { label: path },
+        ]),
+        annotations: { horizontal: [{ label: 'stale', value: staleThresholdMs(ctx, channel) }] },
+      },
+    });
+  });
+  const executionMetrics = ['ExecutionsStarted', 'ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsTimedOut'];
+  widgets.push({
+    type: 'metric',
+    x: 0,
+    y: Math.ceil(ctx.registry.channels.length / 2) * height,
+    width: 24,
+    height,
+    properties: {
+      title: 'failover / failback executions',
+      region: ctx.region,
+      view: 'timeSeries',
+      stat: 'Sum',
+      period: 60,
+      metrics: STATE_MACHINES.flatMap((key) =>
+        executionMetrics.map((m) => ['AWS/States', m, 'StateMachineArn', `\${${stateMachineLogicalId(key)}}`, { label: `${key} ${m}` }]),
+      ),
+    },
+  });
+  // The body is a JSON string; Fn::Sub puts the state machine ARNs (Ref) in it.
+  return {
+    [LOGICAL_IDS.dashboard]: {
+      Type: 'AWS::CloudWatch::Dashboard',
+      Properties: {
+        DashboardName: `${ctx.service}-${ctx.stage}`,
+        DashboardBody: { 'Fn::Sub': JSON.stringify({ widgets }) },
+      },
+    },
+  };
+}

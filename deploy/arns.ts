@@ -1,0 +1,30 @@
+// ARNs of the resources the registry names. Every IAM grant and every event pattern is built from these,
+// so a channel missing from the registry is a channel flatline cannot touch.
+import type { Channel, Side } from '../functions/domain/registry/index.js';
+import type { DeployContext } from './context.js';
+
+const unique = <T>(items: T[]): T[] => [...new Set(items)];
+
+export const mediaLiveChannelArn = (ctx: DeployContext, channel: Channel, side: Side): string =>
+  `arn:aws:medialive:${channel[side].region}:${ctx.accountId}:channel:${channel[side].channelId}`;
+
+/** MediaLive channel ARNs of the given sides of every registry channel (or only the matching ones). */
+export function mediaLiveChannelArns(ctx: DeployContext, sides: Side[], filter: (c: Channel) => boolean = () => true): string[] {
+  return unique(ctx.registry.channels.filter(filter).flatMap((c) => sides.map((side) => mediaLiveChannelArn(ctx, c, side))));
+}
+
+export const distributionArns = (ctx: DeployContext): string[] =>
+  unique(ctx.registry.channels.map((c) => `arn:aws:cloudfront::${ctx.accountId}:distribution/${c.edge.distributionId}`));
+
+export const keyValueStoreArns = (ctx: DeployContext): string[] => unique(ctx.registry.channels.map((c) => c.edge.kvsArn));
+
+export const defaultEventBusArn = (ctx: DeployContext): string => `arn:aws:events:${ctx.region}:${ctx.accountId}:event-bus/default`;
+
+export const logGroupArn = (ctx: DeployContext, logGroupName: string): string =>
+  `arn:aws:logs:${ctx.region}:${ctx.accountId}:log-group:${logGroupName}:*`;
+
+export const stateMachineArn = (ctx: DeployContext, name: string): string => `arn:aws:states:${ctx.region}:${ctx.accountId}:stateMachine:${name}`;
+export const executionArnPattern = (ctx: DeployContext, name: string): string =>
+  `arn:aws:states:${ctx.region}:${ctx.accountId}:execution:${name}:*`;
+
+export const eventRuleArn = (ctx: DeployContext, ruleName: string): string => `arn:aws:events:${ctx.region}:${ctx.accountId}:rule/${ruleName}`;

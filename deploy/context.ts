@@ -1,0 +1,87 @@
+// What every resource generator needs to know about one deployment: the stage, the region the control
+// plane lives in, the account, and the validated channel registry (the source of truth for every ARN).
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { readRegistryFile, type Registry } from '../functions/domain/registry/index.js';
+import { FlatlineError } from '../functions/domain/errors.js';
+
+export const SERVICE = 'flatline';
+/** The region the control plane is deployed in by default: the standby region (DESIGN.md §3). */
+export const DEFAULT_REGION = 'us-west-2';
+/**
+ * Target duration assumed for the manifest-age alarm thresholds when serverless.yml does not set
+ * custom.flatline.targetDurationSeconds. The registry does not carry it (the probe reads it from every
+ * playlist); 6 s is the common HLS segment length (Apple's authoring spec recommends 6 s segments).
+ */
+export const DEFAULT_TARGET_DURATION_SECONDS = 6;
+
+export interface DeployContext {
+  service: string;
+  stage: string;
+  region: string;
+  accountId: string;
+  /** Path of the registry file relative to the service dir: also its path inside every Lambda zip. */
+  registryFile: string;
+  registry: Registry;
+  targetDurationSeconds: number;
+}
+
+/** The deployment configuration is inconsistent (not a registry schema error: those are RegistryError). */
+export class DeployConfigError extends FlatlineError {
+  constructor(message: string, context: Record<string, unknown> = {}) {
+    super('Flatline.DeployConfigError', message, context);
+  }
+}
+
+export const registryFileFor = (stage: string): string => `config/registry.${stage}.yml`;
+
+export interface DeployContextInput {
+  stage: string;
+  region?: string;
+  /** Overrides the account derived from the registry's KeyValueStore ARNs. */
+  accountId?: string;
+  targetDurationSeconds?: number;
+  serviceDir?: string;
+}
+
+/** Loads and validates the stage's registry; throws RegistryError (naming the channel and field) when invalid. */
+export function deployContext(input: DeployContextInput): DeployContext {
+  const serviceDir = input.serviceDir ?? process.cwd();
+  const registryFile = registryFileFor(input.stage);
+  const absolute = resolve(serviceDir, registryFile);
+  if (!existsSync(absolute)) {
+    throw new DeployConfigError(`stage "${input.stage}" has no channel registry: create ${registryFile} (see config/registry.example.yml)`, {
+      stage: input.stage,
+      registryFile,
+    });
+  }
+  const registry = readRegistryFile(absolute);
+  const targetDurationSeconds = input.targetDurationSeconds ?? DEFAULT_TARGET_DURATION_SECONDS;
+  if (!(targetDurationSeconds > 0)) {
+    throw new DeployConfigError(`custom.flatline.targetDurationSeconds must be a positive number, got ${targetDurationSeconds}`);
+  }
+  return {
+    service: SERVICE,
+    stage: input.stage,
+    region: input.region ?? DEFAULT_REGION,
+    accountId: input.accountId || accountFromRegistry(registry, registryFile),
+    registryFile,
+    registry,
+    targetDurationSeconds,
+  };
+}
+
+/**
+ * The account that owns the channels, distributions and stores. The registry names it in every KVS ARN
+ * (arn:aws:cloudfront::<account>:key-value-store/...); deriving it keeps `serverless package` offline
+ * (no STS call) and the generated ARNs literal, so tests and the sandbox see exactly what AWS gets.
+ */
+export function accountFromRegistry(registry: Registry, source: string): string {
+  const accounts = new Set(registry.channels.map((c) => c.edge.kvsArn.split(':')[4] ?? ''));
+  if (accounts.size !== 1) {
+    throw new DeployConfigError(`${source}: the channels' edge.kvsArn name ${accounts.size} accounts (${[...accounts].join(', ')}); set custom.flatline.accountId`, {
+      source,
+    });
+  }
+  return [...accounts][0]!;
+}

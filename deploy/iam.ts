@@ -1,0 +1,101 @@
+// One IAM role per function, each with exactly the actions its code calls, on exactly the resources the
+// registry names (no `*` resource on any mutating action). The framework's shared role is not used:
+// every function in serverless.yml sets `role: <Key>Role`.
+import {
+  defaultEventBusArn,
+  distributionArns,
+  executionArnPattern,
+  keyValueStoreArns,
+  logGroupArn,
+  mediaLiveChannelArns,
+} from './arns.js';
+import { getAtt, ref, type CfnResources, type CfnValue, type PolicyStatement } from './cfn.js';
+import type { DeployContext } from './context.js';
+import {
+  FUNCTION_KEYS,
+  LOGICAL_IDS,
+  functionName,
+  roleLogicalId,
+  stateMachineLogicalId,
+  stateMachineName,
+  type FunctionKey,
+} from './names.js';
+
+const LEDGER_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+const KVS_READ = ['cloudfront-keyvaluestore:DescribeKeyValueStore', 'cloudfront-keyvaluestore:GetKey'];
+const KVS_WRITE = [...KVS_READ, 'cloudfront-keyvaluestore:PutKey', 'cloudfront-keyvaluestore:DeleteKey'];
+
+function statement(sid: string, actions: string[], resources: CfnValue[]): PolicyStatement[] {
+  // A registry with no matching resource (e.g. no cold standby) grants nothing rather than an empty list.
+  return resources.length === 0 ? [] : [{ Sid: sid, Effect: 'Allow', Action: actions, Resource: resources }];
+}
+
+/** The statements of each function's policy, besides writing its own logs. */
+export function functionStatements(ctx: DeployContext): Record<FunctionKey, PolicyStatement[]> {
+  const ledger = [getAtt(LOGICAL_IDS.ledgerTable, 'Arn')];
+  const allChannels = mediaLiveChannelArns(ctx, ['primary', 'standby']);
+  const standbyChannels = mediaLiveChannelArns(ctx, ['standby']);
+  const distributions = distributionArns(ctx);
+  const stores = keyValueStoreArns(ctx);
+  return {
+    triage: [
+      ...statement('StartIncidentExecutions', ['states:StartExecution'], [ref(stateMachineLogicalId('failover')), ref(stateMachineLogicalId('failback'))]),
+      ...statement('ReadIncidentExecutions', ['states:DescribeExecution'], [
+        executionArnPattern(ctx, stateMachineName(ctx, 'failover')),
+        executionArnPattern(ctx, stateMachineName(ctx, 'failback')),
+      ]),
+      ...statement('Ledger', LEDGER_ACTIONS, ledger),
+      ...statement('ConfirmChannelState', ['medialive:DescribeChannel'], allChannels),
+      // The async on-failure destination is delivered with the function's own role.
+      ...statement('OnFailureDestination', ['sqs:SendMessage'], [getAtt(LOGICAL_IDS.triageDeadLetterQueue, 'Arn')]),
+    ],
+    probe: statement('PutManifestEvents', ['events:PutEvents'], [defaultEventBusArn(ctx)]),
+    snapshotRouting: [
+      ...statement('ReadStandbyChannel', ['medialive:DescribeChannel'], standbyChannels),
+      ...statement('ReadOriginGroups', ['cloudfront:GetDistributionConfig'], distributions),
+      ...statement('ReadRoutingKeys', KVS_READ, stores),
+      ...statement('SaveSnapshot', LEDGER_ACTIONS, ledger),
+    ],
+    // Failover starts the standby; failback may have to make sure the primary runs.
+    ensureChannelRunning: statement('StartChannels', ['medialive:DescribeChannel', 'medialive:StartChannel'], allChannels),
+    // Only ever a standby (a cold one after failback, or the rollback of a cold start): never a primary.
+    ensureChannelStopped: statement('StopStandbyChannels', ['medialive:DescribeChannel', 'medialive:StopChannel'], standbyChannels),
+    checkManifestFresh: [], // HTTP fetches only.
+    setEdgeRoute: statement('WriteRouteKeys', KVS_WRITE, stores),
+    setOriginGroup: statement('ReorderOriginGroups', ['cloudfront:GetDistributionConfig', 'cloudfront:UpdateDistribution'], distributions),
+    setSlate: statement('WriteSlateKeys', KVS_WRITE, stores),
+    notify: statement('Notify', ['sns:Publish'], [ref(LOGICAL_IDS.notifyTopic)]),
+    finishIncident: statement('Ledger', LEDGER_ACTIONS, ledger),
+  };
+}
+
+export function functionRoles(ctx: DeployContext): CfnResources {
+  const statements = functionStatements(ctx);
+  const resources: CfnResources = {};
+  for (const key of FUNCTION_KEYS) {
+    const name = functionName(ctx, key);
+    const writeLogs: PolicyStatement = {
+      Sid: 'WriteOwnLogs',
+      Effect: 'Allow',
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: [logGroupArn(ctx, `/aws/lambda/${name}`)],
+    };
+    resources[roleLogicalId(key)] = {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        Description: `flatline ${ctx.stage}: role of the ${key} function`,
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        },
+        Policies: [
+          {
+            PolicyName: name,
+            PolicyDocument: { Version: '2012-10-17', Statement: [writeLogs, ...statements[key]] },
+          },
+        ],
+      },
+    };
+  }
+  return resources;
+}
