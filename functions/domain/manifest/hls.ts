@@ -261,7 +261,8 @@ export function scanHls(text: string, start: number, nowMs: number, baseUrl?: st
     return {
       notHls: false,
       probeStartMs,
-      analysis: { ...emptyAnalysis('hls-multivariant', problems), renditions },
+      // Variants first (playlist order), then alternate audio.
+      analysis: { ...emptyAnalysis('hls-multivariant', problems), renditions: [...renditions.filter((r) => r.type === 'video'), ...renditions.filter((r) => r.type !== 'video')] },
     };
   }
 
