@@ -1,0 +1,12 @@
+// The step reconcilers: each reads the current state, acts only on the difference and reports what it
+// observed and changed. Running one twice is running it once; a rollback is the same calls aimed at a snapshot.
+export * from './errors.js';
+export { readKey, writeKey } from './kvs.js';
+export { setEdgeRoute, setSlate, parseRoute, type SetEdgeRouteInput, type SetSlateInput } from './edge-route.js';
+export { setOriginGroup, readOriginGroup, type OriginOrder, type SetOriginGroupInput } from './origin-group.js';
+export { ensureChannelRunning, ensureChannelStopped, describeChannelState, type ChannelRef, type ChannelObserved } from './channel.js';
+export { snapshotRouting, standbyDeadline, type SnapshotStore, type SnapshotRoutingInput } from './snapshot.js';
+export { checkManifestFresh, type FreshnessCheck, type FreshnessVerdictLike, type FreshnessObserved } from './freshness.js';
+export { notify, snsSubject, type NotifyInput, type NotifySeverity } from './notify.js';
+export { finishIncident, summarize, type FinishIncidentInput, type IncidentLedger, type Outcome } from './finish.js';
+export { change, type Change, type Mode, type StepReport } from './report.js';

@@ -1,0 +1,56 @@
+// CloudFront KeyValueStore reads and conditional writes. Every write needs the store-wide ETag
+// (If-Match); a concurrent writer makes ours stale, so a conflict re-reads the ETag and tries again.
+import {
+  DeleteKeyCommand,
+  DescribeKeyValueStoreCommand,
+  GetKeyCommand,
+  PutKeyCommand,
+} from '@aws-sdk/client-cloudfront-keyvaluestore';
+import { kvsClient } from '../aws/clients.js';
+import { awsCall, awsErrorName, RetryableError } from './errors.js';
+
+const SERVICE = 'cloudfront-keyvaluestore';
+/** How many ETag races one step absorbs before it hands the problem to the state machine's retry. */
+export const KVS_CONFLICT_ATTEMPTS = 4;
+
+// AWS does not document which error a stale KVS ETag gives: accept both the 409 and the 412 shapes.
+const isConflict = (err: unknown): boolean => ['ConflictException', 'PreconditionFailed', 'PreconditionFailedException'].includes(awsErrorName(err));
+const isNotFound = (err: unknown): boolean => awsErrorName(err) === 'ResourceNotFoundException';
+
+/** The value of a key, or null when the key is absent. */
+export async function readKey(kvsArn: string, key: string): Promise<string | null> {
+  try {
+    const out = await awsCall({ service: SERVICE, operation: 'GetKey', kvsArn, key }, () =>
+      kvsClient().send(new GetKeyCommand({ KvsARN: kvsArn, Key: key })),
+    );
+    return out.Value ?? null;
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    throw err;
+  }
+}
+
+/** Sets `key` to `value`, or deletes it when `value` is null (deleting an absent key is done already). */
+export async function writeKey(kvsArn: string, key: string, value: string | null, attempts = KVS_CONFLICT_ATTEMPTS): Promise<void> {
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const { ETag } = await awsCall({ service: SERVICE, operation: 'DescribeKeyValueStore', kvsArn }, () =>
+      kvsClient().send(new DescribeKeyValueStoreCommand({ KvsARN: kvsArn })),
+    );
+    try {
+      if (value === null) {
+        await awsCall({ service: SERVICE, operation: 'DeleteKey', kvsArn, key }, () =>
+          kvsClient().send(new DeleteKeyCommand({ KvsARN: kvsArn, Key: key, IfMatch: ETag })),
+        );
+      } else {
+        await awsCall({ service: SERVICE, operation: 'PutKey', kvsArn, key }, () =>
+          kvsClient().send(new PutKeyCommand({ KvsARN: kvsArn, Key: key, Value: value, IfMatch: ETag })),
+        );
+      }
+      return;
+    } catch (err) {
+      if (value === null && isNotFound(err)) return;
+      if (!isConflict(err)) throw err;
+    }
+  }
+  throw new RetryableError(`KeyValueStore ETag kept changing while writing ${key} (${attempts} attempts)`, { kvsArn, key, attempts });
+}

@@ -1,0 +1,79 @@
+// The durable path of a repoint: the order of the two members of the channel's CloudFront origin group.
+// UpdateDistribution replaces the whole config (nothing is merged) and needs the ETag of the config it
+// was derived from; a concurrent change gives 412 PreconditionFailed, so re-read and try again.
+import { GetDistributionConfigCommand, UpdateDistributionCommand, type DistributionConfig } from '@aws-sdk/client-cloudfront';
+import { cloudFrontClient } from '../aws/clients.js';
+import { awsCall, awsErrorName, RetryableError, RoutingConfigError } from './errors.js';
+import { change, type Mode, type StepReport } from './report.js';
+
+const SERVICE = 'cloudfront';
+export const UPDATE_DISTRIBUTION_ATTEMPTS = 3;
+
+export type OriginOrder = [string, string];
+
+export interface OriginGroupState {
+  config: DistributionConfig;
+  etag: string | undefined;
+  order: OriginOrder;
+}
+
+/** Reads the distribution config and the member order of one origin group. */
+export async function readOriginGroup(distributionId: string, originGroupId: string): Promise<OriginGroupState> {
+  const out = await awsCall({ service: SERVICE, operation: 'GetDistributionConfig', distributionId }, () =>
+    cloudFrontClient().send(new GetDistributionConfigCommand({ Id: distributionId })),
+  );
+  const config = out.DistributionConfig;
+  const group = config?.OriginGroups?.Items?.find((g) => g.Id === originGroupId);
+  const members = group?.Members?.Items?.map((m) => m.OriginId ?? '') ?? [];
+  if (!config || !group || members.length !== 2) {
+    throw new RoutingConfigError(`distribution ${distributionId} has no origin group "${originGroupId}" with two members`, {
+      distributionId,
+      originGroupId,
+      members,
+    });
+  }
+  return { config, etag: out.ETag, order: [members[0] as string, members[1] as string] };
+}
+
+export interface SetOriginGroupInput {
+  distributionId: string;
+  originGroupId: string;
+  order: OriginOrder;
+  mode: Mode;
+}
+
+const sameOrder = (a: OriginOrder, b: OriginOrder): boolean => a[0] === b[0] && a[1] === b[1];
+
+/** Reconciles the member order; makes no UpdateDistribution call at all when the order is already right. */
+export async function setOriginGroup(input: SetOriginGroupInput): Promise<StepReport<{ originGroupId: string; order: OriginOrder }>> {
+  const { distributionId, originGroupId, order } = input;
+  for (let attempt = 1; attempt <= UPDATE_DISTRIBUTION_ATTEMPTS; attempt++) {
+    const current = await readOriginGroup(distributionId, originGroupId);
+    const report = { step: 'setOriginGroup', observed: { originGroupId, order: current.order }, changes: [change(input.mode, `origin-group:${originGroupId}`, current.order, order)] };
+    if (sameOrder(current.order, order)) return { ...report, changes: [] };
+    if (new Set([...current.order, ...order]).size !== 2) {
+      throw new RoutingConfigError(`origin group ${originGroupId} has members ${current.order.join(', ')}, cannot order it as ${order.join(', ')}`, {
+        distributionId,
+        originGroupId,
+        members: current.order,
+        requested: order,
+      });
+    }
+    if (input.mode === 'plan') return report;
+    const group = current.config.OriginGroups?.Items?.find((g) => g.Id === originGroupId);
+    // Only the member order changes; every other field goes back exactly as read (full replacement).
+    if (group?.Members) group.Members.Items = order.map((OriginId) => ({ OriginId }));
+    try {
+      await awsCall({ service: SERVICE, operation: 'UpdateDistribution', distributionId }, () =>
+        cloudFrontClient().send(new UpdateDistributionCommand({ Id: distributionId, IfMatch: current.etag, DistributionConfig: current.config })),
+      );
+      return report;
+    } catch (err) {
+      if (awsErrorName(err) !== 'PreconditionFailed') throw err;
+    }
+  }
+  throw new RetryableError(`distribution ${distributionId} config kept changing (412 PreconditionFailed ${UPDATE_DISTRIBUTION_ATTEMPTS} times)`, {
+    distributionId,
+    originGroupId,
+  });
+}

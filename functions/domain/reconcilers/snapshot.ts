@@ -1,0 +1,53 @@
+// The routing as it was before an incident changed anything: what a rollback reconciles back to.
+import type { RoutingSnapshot } from '../contracts.js';
+import { routeKey, SLATE_ON, slateKey } from '../routing-keys.js';
+import { describeChannelState, type ChannelRef } from './channel.js';
+import { parseRoute } from './edge-route.js';
+import { readKey } from './kvs.js';
+import { readOriginGroup } from './origin-group.js';
+import { nowIso, type Mode, type StepReport } from './report.js';
+
+/** The part of the Ledger (functions/domain/ledger) the snapshot needs. */
+export interface SnapshotStore {
+  saveSnapshot(channelId: string, incidentId: string, snapshot: RoutingSnapshot): Promise<void>;
+}
+
+export interface SnapshotRoutingInput {
+  channelId: string;
+  incidentId: string;
+  kvsArn: string;
+  distributionId: string;
+  originGroupId: string;
+  standby: ChannelRef;
+  mode: Mode;
+  ledger: SnapshotStore;
+  now?: () => number;
+}
+
+/** Reads KVS route/slate, the origin-group order and the standby state (in parallel); saves the snapshot on the ledger. */
+export async function snapshotRouting(input: SnapshotRoutingInput): Promise<StepReport<RoutingSnapshot>> {
+  const rKey = routeKey(input.channelId);
+  const [route, slate, group, standbyState] = await Promise.all([
+    readKey(input.kvsArn, rKey),
+    readKey(input.kvsArn, slateKey(input.channelId)),
+    readOriginGroup(input.distributionId, input.originGroupId),
+    describeChannelState(input.standby),
+  ]);
+  const snapshot: RoutingSnapshot = {
+    route: parseRoute(route, { key: rKey, kvsArn: input.kvsArn }),
+    slate: slate === SLATE_ON,
+    originOrder: group.order,
+    standbyState,
+    takenAt: nowIso(input.now),
+  };
+  // A plan changes nothing, so it has nothing to roll back and writes nothing.
+  if (input.mode === 'live') await input.ledger.saveSnapshot(input.channelId, input.incidentId, snapshot);
+  return { step: 'snapshotRouting', observed: snapshot, changes: [] };
+}
+
+/** When the standby must be ready: the incident's start plus the channel's allowance. */
+export function standbyDeadline(requestedAt: string, readySeconds: number): string {
+  const start = Date.parse(requestedAt);
+  if (Number.isNaN(start)) throw new RangeError(`requestedAt "${requestedAt}" is not an ISO 8601 time`);
+  return new Date(start + readySeconds * 1000).toISOString();
+}

@@ -1,0 +1,23 @@
+// Task "Check*Fresh": is the standby origin / primary origin / edge serving a fresh manifest right now?
+import { z } from 'zod';
+import { checkManifestFreshness } from '../../domain/manifest/index.js';
+import { checkManifestFresh } from '../../domain/reconcilers/index.js';
+import { stepHandler } from '../step.js';
+
+const Input = z.object({
+  channelId: z.string().min(1),
+  target: z.enum(['primary', 'standby', 'edge']),
+});
+
+/** Per-fetch timeout; the Task's TimeoutSeconds bounds the whole check (every rendition). */
+const timeoutMs = Number(process.env.FLATLINE_FETCH_TIMEOUT_MS ?? 4000);
+
+export const handler = stepHandler('checkManifestFresh', Input, (input, channel) =>
+  checkManifestFresh({
+    target: input.target,
+    url: channel[input.target].manifestUrl,
+    staleAfterTargetDurations: channel.policy.staleAfterTargetDurations,
+    timeoutMs,
+    check: checkManifestFreshness,
+  }),
+);

@@ -1,0 +1,9 @@
+// Task "EnsureStandbyRunning": start the standby MediaLive channel when IDLE; the state machine polls until ready.
+import { ensureChannelRunning } from '../../domain/reconcilers/index.js';
+import { SideSchema, StepInputBase, stepHandler } from '../step.js';
+
+const Input = StepInputBase.extend({ side: SideSchema.default('standby') });
+
+export const handler = stepHandler('ensureChannelRunning', Input, (input, channel) =>
+  ensureChannelRunning({ region: channel[input.side].region, channelId: channel[input.side].channelId, mode: input.mode }),
+);

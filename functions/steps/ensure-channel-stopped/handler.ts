@@ -1,0 +1,18 @@
+// Task "StopColdStandby": after a failback, a cold standby goes back to IDLE (a warm one keeps running).
+import { z } from 'zod';
+import { ensureChannelStopped } from '../../domain/reconcilers/index.js';
+import { SideSchema, StepInputBase, stepHandler } from '../step.js';
+
+const Input = StepInputBase.extend({
+  side: SideSchema.default('standby'),
+  /** Stop only when the registry says the standby is cold (the failback state machine sets it). */
+  onlyIfCold: z.boolean().default(false),
+});
+
+export const handler = stepHandler('ensureChannelStopped', Input, async (input, channel) => {
+  const target = channel[input.side];
+  if (input.onlyIfCold && input.side === 'standby' && channel.standby.mode !== 'cold') {
+    return { step: 'ensureChannelStopped', observed: { region: target.region, channelId: target.channelId, skipped: `standby mode is ${channel.standby.mode}` }, changes: [] };
+  }
+  return ensureChannelStopped({ region: target.region, channelId: target.channelId, mode: input.mode });
+});

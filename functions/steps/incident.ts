@@ -1,0 +1,63 @@
+// The input shared by the closing steps (finishIncident, notify): what happened to the incident, and
+// the reports of every step so far ($.steps in the state machines), from which the changes are read.
+import { z } from 'zod';
+import type { Change } from '../domain/contracts.js';
+import type { NotifySeverity, Outcome } from '../domain/reconcilers/index.js';
+import { summarize } from '../domain/reconcilers/index.js';
+import { ActionSchema, StatesErrorSchema, StepInputBase } from './step.js';
+
+export const IncidentInput = StepInputBase.extend({
+  incidentId: z.string().min(1),
+  action: ActionSchema,
+  /** slate = the standby was not ready by the deadline and the slate went on. */
+  outcome: z.enum(['succeeded', 'slate', 'rolled-back', 'failed']),
+  onAir: z.enum(['primary', 'standby', 'slate']),
+  steps: z.record(z.string(), z.unknown()).default({}),
+  error: StatesErrorSchema.optional(),
+});
+export type IncidentInput = z.infer<typeof IncidentInput>;
+
+const ChangeSchema = z.object({ resource: z.string(), from: z.unknown(), to: z.unknown(), applied: z.boolean() });
+const ReportSchema = z.object({ changes: z.array(ChangeSchema) }).loose();
+
+/** Every change in the step reports, in the order the steps ran (a caught error has no changes). */
+export function changesOf(steps: Record<string, unknown>): Change[] {
+  return Object.values(steps).flatMap((report) => {
+    const parsed = ReportSchema.safeParse(report);
+    return parsed.success ? (parsed.data.changes as Change[]) : [];
+  });
+}
+
+/** The ledger knows three outcomes: a slate is a failed failover with the slate on the air. */
+export const ledgerOutcome = (outcome: IncidentInput['outcome']): Outcome => (outcome === 'slate' ? 'failed' : outcome);
+
+const EdgeCheck = z.object({ observed: z.object({ fresh: z.boolean(), reason: z.string().optional() }).loose() }).loose();
+
+/** The edge was checked and never seen fresh (the routing is done, viewers may still be stuck). */
+export function edgeStillStale(steps: Record<string, unknown>): string | null {
+  const parsed = EdgeCheck.safeParse(steps.edgeFresh);
+  return parsed.success && !parsed.data.observed.fresh ? (parsed.data.observed.reason ?? 'edge not fresh') : null;
+}
+
+export function severityOf(input: IncidentInput): NotifySeverity {
+  if (input.outcome === 'succeeded') return edgeStillStale(input.steps) ? 'warning' : 'info';
+  // A failback that did not happen leaves viewers on a healthy standby: worth a look, not a page.
+  if (input.action === 'failback' && input.outcome === 'failed') return 'warning';
+  return 'page';
+}
+
+export function notification(input: IncidentInput): { subject: string; message: string; severity: NotifySeverity } {
+  const severity = severityOf(input);
+  const plan = input.mode === 'plan' ? ' (plan)' : '';
+  const subject = `${severity === 'page' ? 'PAGE ' : ''}flatline ${input.channelId}: ${input.action} ${input.outcome}${plan}, on air ${input.onAir}`;
+  const edge = edgeStillStale(input.steps);
+  const lines = [
+    summarize({ action: input.action, outcome: ledgerOutcome(input.outcome), onAir: input.onAir, mode: input.mode, changes: changesOf(input.steps), error: input.error }),
+    `channel: ${input.channelId}`,
+    `incident: ${input.incidentId}`,
+    ...(input.outcome === 'slate' ? ['the standby did not serve a fresh manifest by its deadline: the slate is on the air'] : []),
+    ...(edge ? [`the edge is not fresh yet: ${edge}`] : []),
+    ...(input.error?.Error ? [`error: ${input.error.Error}`, `cause: ${input.error.Cause ?? ''}`] : []),
+  ];
+  return { subject, message: lines.join('\n'), severity };
+}

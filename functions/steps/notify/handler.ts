@@ -1,0 +1,17 @@
+// Task "Notify*": SNS to NOTIFY_TOPIC_ARN; slate, rollback and failures page.
+import { notify } from '../../domain/reconcilers/index.js';
+import { IncidentInput, notification } from '../incident.js';
+import { stepHandler } from '../step.js';
+
+export const handler = stepHandler('notify', IncidentInput, (input, channel) => {
+  const { subject, message, severity } = notification(input);
+  return notify({
+    topicArn: process.env.NOTIFY_TOPIC_ARN,
+    channelId: channel.id,
+    incidentId: input.incidentId,
+    subject,
+    message,
+    severity,
+    mode: input.mode,
+  });
+});

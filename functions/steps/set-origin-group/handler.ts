@@ -1,0 +1,20 @@
+// Task "ReorderOriginGroup" / "RollbackOriginGroup": `first` names the side to put first; a rollback
+// passes the snapshot's exact `order` of origin ids instead.
+import { z } from 'zod';
+import { InvalidInputError } from '../../domain/errors.js';
+import { setOriginGroup, type OriginOrder } from '../../domain/reconcilers/index.js';
+import { SideSchema, StepInputBase, stepHandler } from '../step.js';
+
+const Input = StepInputBase.extend({
+  first: SideSchema.optional(),
+  order: z.tuple([z.string().min(1), z.string().min(1)]).optional(),
+});
+
+export const handler = stepHandler('setOriginGroup', Input, (input, channel) => {
+  let order: OriginOrder;
+  if (input.order) order = input.order;
+  else if (input.first === 'primary') order = [channel.primary.originId, channel.standby.originId];
+  else if (input.first === 'standby') order = [channel.standby.originId, channel.primary.originId];
+  else throw new InvalidInputError('setOriginGroup needs `first` or `order`', { channelId: channel.id });
+  return setOriginGroup({ distributionId: channel.edge.distributionId, originGroupId: channel.edge.originGroupId, order, mode: input.mode });
+});

@@ -1,0 +1,10 @@
+// Task "SlateOn" / "SlateOff" / "RollbackSlate": reconcile KVS slate:<id>.
+import { z } from 'zod';
+import { setSlate } from '../../domain/reconcilers/index.js';
+import { StepInputBase, stepHandler } from '../step.js';
+
+const Input = StepInputBase.extend({ on: z.boolean() });
+
+export const handler = stepHandler('setSlate', Input, (input, channel) =>
+  setSlate({ channelId: channel.id, kvsArn: channel.edge.kvsArn, on: input.on, mode: input.mode }),
+);

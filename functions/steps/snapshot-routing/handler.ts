@@ -1,0 +1,29 @@
+// Task "Snapshot": the routing before the incident changes anything, saved on the ledger, plus the
+// deadline by which the standby must be ready (requestedAt + policy.standbyReadySeconds, or the drill's override).
+import { z } from 'zod';
+import { ledgerFromEnv } from '../../domain/ledger/index.js';
+import { snapshotRouting, standbyDeadline } from '../../domain/reconcilers/index.js';
+import { ActionSchema, actionMetric, channelMetric, StepInputBase, stepHandler } from '../step.js';
+
+const Input = StepInputBase.extend({
+  incidentId: z.string().min(1),
+  action: ActionSchema,
+  requestedAt: z.iso.datetime({ offset: true }),
+  timing: z.object({ standbyReadySeconds: z.number().positive().optional() }).loose().optional(),
+});
+
+export const handler = stepHandler('snapshotRouting', Input, async (input, channel) => {
+  if (input.mode === 'live') channelMetric(actionMetric(input.action, 'Started'), channel.id, 1);
+  const report = await snapshotRouting({
+    channelId: channel.id,
+    incidentId: input.incidentId,
+    kvsArn: channel.edge.kvsArn,
+    distributionId: channel.edge.distributionId,
+    originGroupId: channel.edge.originGroupId,
+    standby: { region: channel.standby.region, channelId: channel.standby.channelId },
+    mode: input.mode,
+    ledger: ledgerFromEnv(),
+  });
+  const readySeconds = input.timing?.standbyReadySeconds ?? channel.policy.standbyReadySeconds;
+  return { ...report, deadline: standbyDeadline(input.requestedAt, readySeconds) };
+});

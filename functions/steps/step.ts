@@ -1,0 +1,69 @@
+// What every step Lambda shares: validate the input (zod), look the channel up in the registry (the
+// execution input stays small: only channelId travels), time the step (StepDuration by Channel + Step),
+// and name failures so the state machine's Retry/Catch can match them.
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { z } from 'zod';
+import { FlatlineError, InvalidInputError } from '../domain/errors.js';
+import { getChannel, loadRegistry, type Channel } from '../domain/registry/index.js';
+import { isTransient, RetryableError } from '../domain/reconcilers/index.js';
+import { lambda, logger, metrics } from '../lib/lambda.js';
+
+export const ModeSchema = z.enum(['live', 'plan']).default('live');
+export const ActionSchema = z.enum(['failover', 'failback']);
+export const SideSchema = z.enum(['primary', 'standby']);
+/** The error object a Catch puts at its ResultPath. */
+export const StatesErrorSchema = z.object({ Error: z.string().optional(), Cause: z.string().optional() }).loose();
+
+/** Every step input names the channel; the rest is per step. */
+export const StepInputBase = z.object({ channelId: z.string().min(1), mode: ModeSchema });
+
+/** Emits one metric with the dimensions Channel (+ Step), flushed on its own so dimensions never mix. */
+type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
+
+export function channelMetric(name: string, channelId: string, value: number, unit: Unit = MetricUnit.Count, step?: string): void {
+  const single = metrics.singleMetric();
+  single.addDimensions({ Channel: channelId, ...(step ? { Step: step } : {}) });
+  single.addMetric(name, unit, value);
+}
+
+/**
+ * A failure whose root cause is transient (throttling, 5xx, network), even when a domain module wrapped it
+ * (e.g. LedgerError around a DynamoDB throttle), is retried by the state machine.
+ */
+export function nameForStates(err: unknown): unknown {
+  if (err instanceof FlatlineError) {
+    if (err.name !== 'Flatline.Retryable' && err.cause !== undefined && isTransient(err.cause)) {
+      return new RetryableError(err.message, err.context, err);
+    }
+    return err;
+  }
+  return isTransient(err) ? new RetryableError(`transient failure: ${(err as Error).message}`, {}, err) : err;
+}
+
+export function stepHandler<S extends z.ZodType<{ channelId: string }>, O>(
+  step: string,
+  schema: S,
+  fn: (input: z.infer<S>, channel: Channel) => Promise<O>,
+) {
+  return lambda(async (event: unknown): Promise<O> => {
+    const parsed = schema.safeParse(event);
+    if (!parsed.success) throw new InvalidInputError(`${step}: invalid input: ${z.prettifyError(parsed.error)}`, { step });
+    const input = parsed.data;
+    const channel = getChannel(loadRegistry(), input.channelId);
+    logger.appendKeys({ channelId: channel.id, step });
+    const started = performance.now();
+    try {
+      return await fn(input, channel);
+    } catch (err) {
+      const named = nameForStates(err);
+      logger.error(`${step} failed`, { error: named as Error });
+      throw named;
+    } finally {
+      channelMetric('StepDuration', channel.id, performance.now() - started, MetricUnit.Milliseconds, step);
+    }
+  });
+}
+
+/** FailoverStarted, FailbackSucceeded, ... */
+export const actionMetric = (action: 'failover' | 'failback', what: 'Started' | 'Succeeded' | 'Failed' | 'RolledBack'): string =>
+  `${action === 'failover' ? 'Failover' : 'Failback'}${what}`;
