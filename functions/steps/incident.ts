@@ -1,7 +1,7 @@
 // The input shared by the closing steps (finishIncident, notify): what happened to the incident, and
 // the reports of every step so far ($.steps in the state machines), from which the changes are read.
 import { z } from 'zod';
-import type { Change } from '../domain/contracts.js';
+import type { Change, OnAir } from '../domain/contracts.js';
 import type { NotifySeverity, Outcome } from '../domain/reconcilers/index.js';
 import { summarize } from '../domain/reconcilers/index.js';
 import { ActionSchema, StatesErrorSchema, StepInputBase } from './step.js';
@@ -11,7 +11,8 @@ export const IncidentInput = StepInputBase.extend({
   action: ActionSchema,
   /** slate = the standby was not ready by the deadline and the slate went on. */
   outcome: z.enum(['succeeded', 'slate', 'rolled-back', 'failed']),
-  onAir: z.enum(['primary', 'standby', 'slate']),
+  /** snapshot = what the routing snapshot says (after a rollback); unchanged = whatever the ledger says now. */
+  onAir: z.enum(['primary', 'standby', 'slate', 'snapshot', 'unchanged']),
   steps: z.record(z.string(), z.unknown()).default({}),
   error: StatesErrorSchema.optional(),
 });
@@ -31,6 +32,31 @@ export function changesOf(steps: Record<string, unknown>): Change[] {
 /** The ledger knows three outcomes: a slate is a failed failover with the slate on the air. */
 export const ledgerOutcome = (outcome: IncidentInput['outcome']): Outcome => (outcome === 'slate' ? 'failed' : outcome);
 
+const SnapshotReport = z.object({ observed: z.object({ route: z.string().nullable(), slate: z.boolean() }).loose() }).loose();
+
+/** What viewers get according to the routing snapshot: the slate wins, then the KVS route (absent = primary). */
+export function onAirFromSnapshot(steps: Record<string, unknown>): OnAir | null {
+  const parsed = SnapshotReport.safeParse(steps.snapshot);
+  if (!parsed.success) return null;
+  if (parsed.data.observed.slate) return 'slate';
+  return parsed.data.observed.route === 'standby' ? 'standby' : 'primary';
+}
+
+/** The concrete onAir of the input, or null when it is "unchanged" (the ledger's current value stays). */
+export function resolveOnAir(input: IncidentInput): OnAir | null {
+  if (input.onAir === 'snapshot') return onAirFromSnapshot(input.steps);
+  if (input.onAir === 'unchanged') return null;
+  return input.onAir;
+}
+
+/** Steps that failed and were caught without ending the execution (their ResultPath holds {Error, Cause}). */
+export function caughtErrors(steps: Record<string, unknown>): string[] {
+  return Object.entries(steps).flatMap(([name, value]) => {
+    const parsed = StatesErrorSchema.safeParse(value);
+    return parsed.success && parsed.data.Error ? [`${name} failed: ${parsed.data.Error}: ${parsed.data.Cause ?? ''}`] : [];
+  });
+}
+
 const EdgeCheck = z.object({ observed: z.object({ fresh: z.boolean(), reason: z.string().optional() }).loose() }).loose();
 
 /** The edge was checked and never seen fresh (the routing is done, viewers may still be stuck). */
@@ -49,15 +75,16 @@ export function severityOf(input: IncidentInput): NotifySeverity {
 export function notification(input: IncidentInput): { subject: string; message: string; severity: NotifySeverity } {
   const severity = severityOf(input);
   const plan = input.mode === 'plan' ? ' (plan)' : '';
-  const subject = `${severity === 'page' ? 'PAGE ' : ''}flatline ${input.channelId}: ${input.action} ${input.outcome}${plan}, on air ${input.onAir}`;
+  const subject = `${severity === 'page' ? 'PAGE ' : ''}flatline ${input.channelId}: ${input.action} ${input.outcome}${plan}, on air ${resolveOnAir(input) ?? 'unchanged'}`;
   const edge = edgeStillStale(input.steps);
   const lines = [
-    summarize({ action: input.action, outcome: ledgerOutcome(input.outcome), onAir: input.onAir, mode: input.mode, changes: changesOf(input.steps), error: input.error }),
+    summarize({ action: input.action, outcome: ledgerOutcome(input.outcome), onAir: resolveOnAir(input) ?? 'unchanged', mode: input.mode, changes: changesOf(input.steps), error: input.error }),
     `channel: ${input.channelId}`,
     `incident: ${input.incidentId}`,
     ...(input.outcome === 'slate' ? ['the standby did not serve a fresh manifest by its deadline: the slate is on the air'] : []),
     ...(edge ? [`the edge is not fresh yet: ${edge}`] : []),
     ...(input.error?.Error ? [`error: ${input.error.Error}`, `cause: ${input.error.Cause ?? ''}`] : []),
+    ...caughtErrors(input.steps),
   ];
   return { subject, message: lines.join('\n'), severity };
 }

@@ -29,7 +29,9 @@ export interface FinishIncidentInput {
 const show = (v: unknown): string => (v === null || v === undefined ? 'absent' : Array.isArray(v) ? `[${v.join(', ')}]` : typeof v === 'object' ? JSON.stringify(v) : String(v));
 
 /** One line per incident for the ledger's recent[] (and the notification). */
-export function summarize(input: Pick<FinishIncidentInput, 'action' | 'outcome' | 'onAir' | 'mode' | 'changes' | 'error'>): string {
+export function summarize(
+  input: Pick<FinishIncidentInput, 'action' | 'outcome' | 'mode' | 'changes' | 'error'> & { onAir: OnAir | 'unchanged' },
+): string {
   const verb = input.mode === 'plan' ? 'would change' : 'changed';
   const changes = input.changes.filter((c) => c.applied || input.mode === 'plan');
   const what = changes.length ? `${verb} ${changes.map((c) => `${c.resource} ${show(c.from)} -> ${show(c.to)}`).join('; ')}` : 'no change';

@@ -1,21 +1,23 @@
 // Task "Finish*": record the incident's summary on the ledger and release the lock with the outcome.
 import { ledgerFromEnv } from '../../domain/ledger/index.js';
 import { finishIncident } from '../../domain/reconcilers/index.js';
-import { changesOf, IncidentInput, ledgerOutcome } from '../incident.js';
+import { changesOf, IncidentInput, ledgerOutcome, resolveOnAir } from '../incident.js';
 import { actionMetric, channelMetric, stepHandler } from '../step.js';
 
 export const handler = stepHandler('finishIncident', IncidentInput, async (input, channel) => {
   const outcome = ledgerOutcome(input.outcome);
+  const ledger = ledgerFromEnv();
+  const onAir = resolveOnAir(input) ?? (await ledger.get(channel.id)).onAir;
   const report = await finishIncident({
     channelId: channel.id,
     incidentId: input.incidentId,
     action: input.action,
     outcome,
-    onAir: input.onAir,
+    onAir,
     mode: input.mode,
     changes: changesOf(input.steps),
     error: input.error,
-    ledger: ledgerFromEnv(),
+    ledger,
   });
   if (input.mode === 'live') {
     const what = outcome === 'succeeded' ? 'Succeeded' : outcome === 'rolled-back' ? 'RolledBack' : 'Failed';
