@@ -1,0 +1,255 @@
+// A CloudFront edge on loopback. For every viewer request it runs the edge router (the real CloudFront
+// Function through its node:vm harness in the sandbox), picks the origin (the router's choice, else the
+// distribution's origin group in its current order, failing over to the second member on the statuses
+// origin groups fail over on), caches by Cache-Control max-age with request collapsing (concurrent misses
+// for one cache key make one origin fetch) and serves the slate.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Agent, request } from 'undici';
+import type { Registry } from '../../functions/domain/registry/index.js';
+import { LIVE_PREFIX } from '../../functions/domain/routing-keys.js';
+import { segmentBytes, slatePlaylist } from './hls.js';
+
+/** What the viewer-request function decided (the shape of the edge harness's EdgeDecision). */
+export interface EdgeDecision {
+  uri: string;
+  /** null = the default origin (the channel's origin group). */
+  originId: string | null;
+  /** The function answered the viewer itself. */
+  response?: { statusCode: number; headers?: Record<string, string> } | undefined;
+}
+
+export interface EdgeRouter {
+  handle(req: { uri: string; method?: string }): Promise<EdgeDecision> | EdgeDecision;
+}
+
+/** Current member order of an origin group (the one UpdateDistribution changes). */
+export type OriginGroupOrder = (distributionId: string, originGroupId: string) => readonly [string, string];
+
+/** Origin groups fail over only on these statuses (and on connection errors), for GET/HEAD/OPTIONS. */
+export const ORIGIN_GROUP_FAILOVER_STATUSES: ReadonlySet<number> = new Set([400, 403, 404, 416, 429, 500, 502, 503, 504]);
+
+/** Leaves every request on the default origin: the edge without a function associated. */
+export const passthroughRouter: EdgeRouter = { handle: ({ uri }) => ({ uri, originId: null }) };
+
+export interface EdgeOptions {
+  registry: Registry;
+  /** CloudFront origin id -> base URL of that origin (a loopback OriginServer). */
+  origins: Record<string, string>;
+  originGroupOrder: OriginGroupOrder;
+  router?: EdgeRouter;
+  /** Segment duration of the slate loop. */
+  slateSegmentMs?: number;
+  originTimeoutMs?: number;
+  now?: () => number;
+}
+
+interface CachedResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+  storedAt: number;
+  expiresAt: number;
+  originId: string;
+}
+
+export interface EdgeStats {
+  requests: number;
+  hits: number;
+  misses: number;
+  /** Requests that joined a fetch already in flight for the same cache key. */
+  collapsed: number;
+  originFetches: number;
+  /** Origin group failovers to the second member. */
+  groupFailovers: number;
+  slate: number;
+  byOrigin: Record<string, number>;
+}
+
+const SLATE_ORIGIN = 'slate';
+const DEFAULT_SLATE_WINDOW = 6;
+
+/** Parses max-age out of Cache-Control; null = not cacheable (no-store, no-cache, private or absent). */
+export function cacheTtlMs(cacheControl: string | undefined): number | null {
+  if (!cacheControl) return null;
+  const directives = cacheControl.toLowerCase().split(',').map((d) => d.trim());
+  if (directives.some((d) => d === 'no-store' || d === 'no-cache' || d === 'private')) return null;
+  const maxAge = directives.find((d) => d.startsWith('s-maxage=')) ?? directives.find((d) => d.startsWith('max-age='));
+  if (!maxAge) return null;
+  const seconds = Number(maxAge.slice(maxAge.indexOf('=') + 1));
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : null;
+}
+
+export class Edge {
+  readonly stats: EdgeStats = { requests: 0, hits: 0, misses: 0, collapsed: 0, originFetches: 0, groupFailovers: 0, slate: 0, byOrigin: {} };
+  router: EdgeRouter;
+  private readonly cache = new Map<string, CachedResponse>();
+  private readonly inflight = new Map<string, Promise<CachedResponse>>();
+  private readonly agent = new Agent({ connections: 64, keepAliveTimeout: 30_000, pipelining: 1 });
+  private readonly slateDirs: string[];
+  private readonly now: () => number;
+  private readonly slateSegmentMs: number;
+
+  private constructor(
+    private readonly opts: EdgeOptions,
+    private readonly server: Server,
+    readonly url: string,
+  ) {
+    this.router = opts.router ?? passthroughRouter;
+    this.now = opts.now ?? Date.now;
+    this.slateSegmentMs = opts.slateSegmentMs ?? 1000;
+    this.slateDirs = [...new Set(opts.registry.channels.map((c) => c.edge.slatePath.slice(0, c.edge.slatePath.lastIndexOf('/') + 1)))];
+  }
+
+  static async start(opts: EdgeOptions): Promise<Edge> {
+    const server = createServer();
+    server.keepAliveTimeout = 30_000;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const edge = new Edge(opts, server, `http://127.0.0.1:${port}`);
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      edge.serve(req, res).catch((err: unknown) => {
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end(`edge error: ${(err as Error).message}\n`);
+      });
+    });
+    return edge;
+  }
+
+  /** The viewer URL of a channel's multivariant playlist on this edge (the derived edge.manifestUrl). */
+  manifestUrl(channelId: string): string {
+    return `${this.url}${LIVE_PREFIX}${channelId}/index.m3u8`;
+  }
+
+  /** Drops every cached object (an invalidation of /*). */
+  invalidate(): void {
+    this.cache.clear();
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+    await this.agent.close();
+  }
+
+  /** Serves one viewer request: function, cache, origin. Exposed for in-process callers too. */
+  async get(uri: string, method = 'GET'): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
+    this.stats.requests++;
+    let decision: EdgeDecision;
+    try {
+      decision = await this.router.handle({ uri, method });
+    } catch (err) {
+      // A function that throws makes CloudFront answer 503 (FunctionExecutionError).
+      return { status: 503, headers: { 'x-cache': 'FunctionExecutionError from cloudfront' }, body: Buffer.from(`${(err as Error).message}\n`) };
+    }
+    if (decision.response) {
+      return { status: decision.response.statusCode, headers: { ...decision.response.headers, 'x-cache': 'FunctionGeneratedResponse from cloudfront' }, body: Buffer.alloc(0) };
+    }
+    // The cache key is the URI after the function ran; the origin is not part of it (which is why both
+    // origins must serve compatible paths).
+    const key = decision.uri;
+    const now = this.now();
+    const hit = this.cache.get(key);
+    if (hit && hit.expiresAt > now) {
+      this.stats.hits++;
+      return this.respond(hit, 'Hit', now);
+    }
+    let pending = this.inflight.get(key);
+    if (pending) {
+      this.stats.collapsed++;
+    } else {
+      this.stats.misses++;
+      pending = this.fetchFromOrigin(decision).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, pending);
+    }
+    const fetched = await pending;
+    if (fetched.expiresAt > fetched.storedAt) this.cache.set(key, fetched);
+    return this.respond(fetched, 'Miss', this.now());
+  }
+
+  private respond(entry: CachedResponse, kind: 'Hit' | 'Miss', now: number): { status: number; headers: Record<string, string>; body: Buffer } {
+    return {
+      status: entry.status,
+      headers: {
+        ...entry.headers,
+        'x-cache': `${kind} from cloudfront`,
+        age: String(Math.max(0, Math.floor((now - entry.storedAt) / 1000))),
+        'x-flatline-origin': entry.originId,
+      },
+      body: entry.body,
+    };
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const uri = (req.url ?? '/').split('?')[0]!;
+    const method = req.method ?? 'GET';
+    const r = await this.get(uri, method);
+    res.writeHead(r.status, { ...r.headers, 'content-length': String(r.body.length) });
+    res.end(method === 'HEAD' ? undefined : r.body);
+  }
+
+  private async fetchFromOrigin(decision: EdgeDecision): Promise<CachedResponse> {
+    const { uri } = decision;
+    if (this.slateDirs.some((dir) => uri.startsWith(dir))) return this.slate(uri);
+    if (decision.originId !== null) return this.fetchOrigin(decision.originId, uri);
+    const channel = this.channelOf(uri);
+    if (!channel) {
+      const now = this.now();
+      return { status: 404, headers: { 'content-type': 'text/plain' }, body: Buffer.from('no behaviour matches\n'), storedAt: now, expiresAt: now, originId: 'none' };
+    }
+    const [first, second] = this.opts.originGroupOrder(channel.edge.distributionId, channel.edge.originGroupId);
+    const primary = await this.fetchOrigin(first, uri);
+    if (!ORIGIN_GROUP_FAILOVER_STATUSES.has(primary.status)) return primary;
+    this.stats.groupFailovers++;
+    return this.fetchOrigin(second, uri);
+  }
+
+  private channelOf(uri: string): Registry['channels'][number] | undefined {
+    if (!uri.startsWith(LIVE_PREFIX)) return undefined;
+    const id = uri.slice(LIVE_PREFIX.length).split('/')[0];
+    return this.opts.registry.channels.find((c) => c.id === id);
+  }
+
+  private async fetchOrigin(originId: string, uri: string): Promise<CachedResponse> {
+    this.stats.originFetches++;
+    this.stats.byOrigin[originId] = (this.stats.byOrigin[originId] ?? 0) + 1;
+    const base = this.opts.origins[originId];
+    const storedAt = this.now();
+    if (!base) {
+      return { status: 502, headers: { 'content-type': 'text/plain' }, body: Buffer.from(`unknown origin ${originId}\n`), storedAt, expiresAt: storedAt, originId };
+    }
+    try {
+      const timeout = this.opts.originTimeoutMs ?? 2000;
+      const res = await request(`${base}${uri}`, { dispatcher: this.agent, headersTimeout: timeout, bodyTimeout: timeout });
+      const body = Buffer.from(await res.body.arrayBuffer());
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(res.headers)) {
+        if (value === undefined || name === 'content-length' || name === 'connection' || name === 'keep-alive' || name === 'date') continue;
+        headers[name] = Array.isArray(value) ? value.join(', ') : value;
+      }
+      const ttl = cacheTtlMs(headers['cache-control']) ?? 0;
+      return { status: res.statusCode, headers, body, storedAt, expiresAt: storedAt + ttl, originId };
+    } catch (err) {
+      // Connection refused / timeout: CloudFront answers 502/504 and an origin group fails over.
+      return { status: 504, headers: { 'content-type': 'text/plain' }, body: Buffer.from(`origin ${originId}: ${(err as Error).message}\n`), storedAt, expiresAt: storedAt, originId };
+    }
+  }
+
+  private slate(uri: string): CachedResponse {
+    this.stats.slate++;
+    const now = this.now();
+    const slatePath = this.opts.registry.channels.find((c) => c.edge.slatePath === uri)?.edge.slatePath;
+    if (slatePath) {
+      const body = Buffer.from(slatePlaylist(slatePath, this.slateSegmentMs, now, DEFAULT_SLATE_WINDOW));
+      return { status: 200, headers: { 'content-type': 'application/vnd.apple.mpegurl', 'cache-control': 'max-age=1' }, body, storedAt: now, expiresAt: now + 1000, originId: SLATE_ORIGIN };
+    }
+    const segment = /slate-(\d+)\.ts$/.exec(uri);
+    if (segment) {
+      const body = segmentBytes('slate', Number(segment[1]));
+      return { status: 200, headers: { 'content-type': 'video/mp2t', 'cache-control': 'max-age=14400' }, body, storedAt: now, expiresAt: now + 14_400_000, originId: SLATE_ORIGIN };
+    }
+    return { status: 404, headers: { 'cache-control': 'max-age=1' }, body: Buffer.from('not found\n'), storedAt: now, expiresAt: now + 1000, originId: SLATE_ORIGIN };
+  }
+}
