@@ -85,7 +85,9 @@ export function findViolations(code: string): EdgeViolation[] {
     else if (specifiers.length !== 1 || specifiers[0]?.type !== 'ImportDefaultSpecifier') add('imports', 'the cloudfront module must be imported as a default import (`import cf from "cloudfront"`)', imp);
   }
   for (const s of body) if (s.type.startsWith('Export')) add('exports', 'CloudFront Functions take a top-level `handler` function, not module exports', s);
-  const handler = body.find((s) => s.type === 'FunctionDeclaration' && name(s.id) === 'handler');
+  // An exported handler is already reported under 'exports'.
+  const declarations = body.map((s) => (s.type === 'ExportNamedDeclaration' && isNode(s.declaration) ? s.declaration : s));
+  const handler = declarations.find((s) => s.type === 'FunctionDeclaration' && name(s.id) === 'handler');
   if (!handler) add('handler', 'no top-level `function handler(event)`');
 
   fullAncestor(program as unknown as Node, (raw, _state, ancestors) => {
