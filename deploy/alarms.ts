@@ -9,18 +9,18 @@ import { LOGICAL_IDS, STATE_MACHINES, logicalIdPart, manifestAgeAlarmName, state
 
 export const METRIC_NAMESPACE = 'Flatline';
 export const MANIFEST_AGE_METRIC = 'ManifestAge';
-/** Powertools Metrics adds a `service` dimension (its service name) to every metric unless cleared. */
-export const POWERTOOLS_SERVICE_NAME = 'flatline';
 /** High-resolution period: the probe ticks every ~2 s, a 10 s datapoint is its max over five ticks. */
 export const ALARM_PERIOD_SECONDS = 10;
 /** Paths that alarm: the edge is what viewers see, the primary origin tells an outage from a CDN problem. */
 export const ALARMED_PATHS = ['edge', 'primary'] as const satisfies readonly ProbePath[];
 const DASHBOARD_PATHS: ProbePath[] = ['edge', 'primary', 'standby'];
 
-/** The dimensions the probe emits ManifestAge with (must match exactly, or the alarm never sees data). */
+/**
+ * The dimensions the probe emits ManifestAge with: exactly {Channel, Path} (functions/probe/metrics.ts
+ * clears Powertools' default `service` dimension). They must match exactly, or the alarm sees no data.
+ */
 export function manifestAgeDimensions(channelId: string, path: ProbePath): Array<{ Name: string; Value: string }> {
   return [
-    { Name: 'service', Value: POWERTOOLS_SERVICE_NAME },
     { Name: 'Channel', Value: channelId },
     { Name: 'Path', Value: path },
   ];

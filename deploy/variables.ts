@@ -3,7 +3,8 @@
 // registry first, so an invalid registry fails `serverless package` with the registry's own message
 // (which names the channel and the field).
 import { mediaLiveChannelArns } from './arns.js';
-import { deployContext, type DeployContext } from './context.js';
+import { DeployConfigError, deployContext, type DeployContext } from './context.js';
+import { FlatlineError } from '../functions/domain/errors.js';
 import { stackOutputs, stackResources } from './resources.js';
 
 /** The part of osls's variable-resolver API these functions use. */
@@ -41,11 +42,25 @@ export function variableValues(ctx: DeployContext) {
 }
 export type VariableName = keyof ReturnType<typeof variableValues>;
 
+/**
+ * osls prints a failing variable's `error.stack`, once per variable that needs the registry: a registry
+ * error is a configuration problem, not a crash, so its stack is just its message.
+ */
+function withoutStack(err: unknown): unknown {
+  if (err instanceof FlatlineError) err.stack = `${err.name}: ${err.message}`;
+  return err;
+}
+
 type Resolver = (api: VariableResolverApi) => Promise<unknown>;
 const variable =
   (name: VariableName): Resolver =>
-  async (api) =>
-    variableValues(await contextFrom(api))[name];
+  async (api) => {
+    try {
+      return variableValues(await contextFrom(api))[name];
+    } catch (err) {
+      throw withoutStack(err);
+    }
+  };
 
 export const serverlessVariables: Record<VariableName, Resolver> = {
   registryFile: variable('registryFile'),
@@ -53,3 +68,21 @@ export const serverlessVariables: Record<VariableName, Resolver> = {
   resources: variable('resources'),
   outputs: variable('outputs'),
 };
+
+const FILE_VARIABLE = /^\$\{file\(\.\/deploy\/serverless\.cjs\):(\w+)\}$/;
+
+/**
+ * For tools that read serverless.yml without osls (the local sandbox): the value of one YAML string as osls
+ * would resolve it — `${file(./deploy/serverless.cjs):<name>}` gives the generated value (e.g. the array of
+ * MediaLive channel ARNs of triage's pattern), `${sls:stage}` inside a string gives the stage; any other
+ * string is returned as is.
+ */
+export function resolveLocalVariable(value: string, opts: { stage: string; serviceDir?: string; region?: string }): unknown {
+  const file = FILE_VARIABLE.exec(value);
+  if (file) {
+    const values = variableValues(deployContext({ stage: opts.stage, region: opts.region, serviceDir: opts.serviceDir }));
+    if (!(file[1]! in values)) throw new DeployConfigError(`serverless.yml names an unknown deploy variable "${file[1]}"`, { value });
+    return values[file[1] as VariableName];
+  }
+  return value.replaceAll('${sls:stage}', opts.stage);
+}
