@@ -1,0 +1,103 @@
+// The ASL files as serverless.yml and AWS get them: valid for both validators (asl-validator 4 and the one
+// serverless-step-functions runs at package time), every Task bounded and retried, resources on the FIXED
+// function keys, every state reachable, and buildable by aws-local-stepfunctions.
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { buildLocalStateMachine, DEFINITION_FILES, functionKeyOfResource, loadDefinition, localDefinition, stepHandlerPath } from '../../statemachines/local.js';
+import { existsSync } from 'node:fs';
+
+const require = createRequire(import.meta.url);
+type Validator = (def: unknown) => { isValid: boolean; errorsText: (sep?: string) => string };
+const validators: Array<[string, Validator]> = [
+  ['asl-validator', require('asl-validator') as Validator],
+  ['serverless-step-functions', require('serverless-step-functions/node_modules/asl-validator') as Validator],
+];
+
+const FUNCTION_KEYS = ['snapshotRouting', 'ensureChannelRunning', 'ensureChannelStopped', 'checkManifestFresh', 'setEdgeRoute', 'setOriginGroup', 'setSlate', 'notify', 'finishIncident'];
+const RETRIED = ['Flatline.Retryable', 'Lambda.ServiceException', 'Lambda.TooManyRequestsException', 'Lambda.SdkClientException', 'States.Timeout'];
+
+type State = Record<string, unknown> & { Type: string };
+
+function transitions(state: State): string[] {
+  const next: string[] = [];
+  if (typeof state.Next === 'string') next.push(state.Next);
+  if (typeof state.Default === 'string') next.push(state.Default);
+  for (const c of (state.Choices as Array<{ Next: string }> | undefined) ?? []) next.push(c.Next);
+  for (const c of (state.Catch as Array<{ Next: string }> | undefined) ?? []) next.push(c.Next);
+  return next;
+}
+
+describe.each(Object.keys(DEFINITION_FILES))('%s.asl.json', (key) => {
+  const definition = loadDefinition(key);
+  const states = definition.States as Record<string, State>;
+
+  it.each(validators)('is valid for %s', (_name, validate) => {
+    const result = validate(definition);
+    expect(result.errorsText('\n')).toBe('');
+    expect(result.isValid).toBe(true);
+  });
+
+  it('bounds and retries every Task, with jittered backoff on transient errors only', () => {
+    const tasks = Object.entries(states).filter(([, s]) => s.Type === 'Task');
+    expect(tasks.length).toBeGreaterThan(5);
+    for (const [name, task] of tasks) {
+      expect(task.TimeoutSeconds, name).toBeGreaterThan(0);
+      const retry = task.Retry as Array<Record<string, unknown>>;
+      expect(retry, name).toHaveLength(1);
+      expect(retry[0]!.ErrorEquals, name).toEqual(expect.arrayContaining(RETRIED));
+      expect(retry[0]!.ErrorEquals, name).not.toContain('States.ALL');
+      expect(retry[0]).toMatchObject({ BackoffRate: 2, JitterStrategy: 'FULL' });
+      expect(retry[0]!.MaxAttempts as number).toBeGreaterThanOrEqual(3);
+    }
+  });
+
+  it('points every Task at a fixed function key whose handler module exists', () => {
+    for (const [name, state] of Object.entries(states)) {
+      if (state.Type !== 'Task') continue;
+      const fnKey = functionKeyOfResource(state.Resource);
+      expect(FUNCTION_KEYS, name).toContain(fnKey);
+      expect(existsSync(stepHandlerPath(fnKey!)), fnKey).toBe(true);
+    }
+  });
+
+  it('reaches every state from StartAt, and every Task after the snapshot has a Catch', () => {
+    const seen = new Set<string>();
+    const queue = [definition.StartAt as string];
+    while (queue.length) {
+      const name = queue.shift()!;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      expect(states[name], `transition to missing state ${name}`).toBeDefined();
+      queue.push(...transitions(states[name]!));
+    }
+    expect([...seen].sort()).toEqual(Object.keys(states).sort());
+    for (const [name, state] of Object.entries(states)) {
+      if (state.Type === 'Task') expect(state.Catch, name).toBeDefined();
+    }
+  });
+
+  it('uses JSONPath only (aws-local-stepfunctions ignores JSONata, Assign, Arguments, Output)', () => {
+    const text = JSON.stringify(definition);
+    expect(definition.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+    for (const field of ['"Assign"', '"Arguments"', '"Output"', '{%']) expect(text).not.toContain(field);
+  });
+
+  it('builds locally with the resources mapped to function keys', () => {
+    const local = localDefinition(definition);
+    expect(Object.values(local.tasks).every((k) => FUNCTION_KEYS.includes(k))).toBe(true);
+    expect(JSON.stringify(local.definition)).not.toContain('Fn::GetAtt');
+    const built = buildLocalStateMachine(definition, async () => ({}));
+    expect(Object.keys(built.taskHandlers).sort()).toEqual(Object.keys(local.tasks).sort());
+    const options = built.runOptions({ waitMs: 0, retryMs: 1 });
+    expect(Object.keys(options.overrides?.waitTimeOverrides ?? {}).sort()).toEqual(local.waitStates.sort());
+  });
+});
+
+describe('functionKeyOfResource', () => {
+  it('maps serverless logical ids back to function keys', () => {
+    expect(functionKeyOfResource({ 'Fn::GetAtt': ['SetEdgeRouteLambdaFunction', 'Arn'] })).toBe('setEdgeRoute');
+    expect(functionKeyOfResource({ 'Fn::GetAtt': ['NotifyLambdaFunction', 'Arn'] })).toBe('notify');
+    expect(functionKeyOfResource('arn:aws:states:::aws-sdk:medialive:startChannel')).toBeUndefined();
+    expect(functionKeyOfResource({ 'Fn::GetAtt': ['LedgerTable', 'Arn'] })).toBeUndefined();
+  });
+});
