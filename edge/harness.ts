@@ -117,6 +117,11 @@ export function loadEdgeRouter(code: string, options: EdgeRouterOptions = {}): E
   const source = options.kvs;
   const lookup = (key: string): string | undefined => (typeof source === 'function' ? source(key) : source?.get(key));
   const loadedAt = new Date().toISOString();
+  // Values handed to the function are made in the context's realm (so `instanceof Uint8Array` etc. hold there).
+  let realm: { parse: (text: string) => unknown; bytes: (text: string) => Uint8Array } = {
+    parse: (text) => JSON.parse(text) as unknown,
+    bytes: (text) => new TextEncoder().encode(text),
+  };
 
   const kvsHandle: CfKvsHandle = {
     // Async so that a throwing source becomes a rejected promise, as a store fault is at the edge.
@@ -125,8 +130,8 @@ export function loadEdgeRouter(code: string, options: EdgeRouterOptions = {}): E
       const value = lookup(key);
       if (value === undefined) throw new Error(`KeyValueStore key not found: ${key}`);
       const format = opts?.format ?? 'string';
-      if (format === 'json') return JSON.parse(value) as unknown;
-      if (format === 'bytes') return new TextEncoder().encode(value);
+      if (format === 'json') return realm.parse(value);
+      if (format === 'bytes') return realm.bytes(value);
       if (format !== 'string') throw new TypeError(`unknown format "${String(format)}"`);
       return value;
     }) as CfKvsHandle['get'],
@@ -210,6 +215,9 @@ export function loadEdgeRouter(code: string, options: EdgeRouterOptions = {}): E
   } catch (err) {
     throw new EdgeFunctionError(`the edge function failed to load: ${(err as Error).message}`, { phase: 'load' }, { cause: err });
   }
+  const inRealm = new Script('({ JSON: JSON, Uint8Array: Uint8Array })').runInContext(context) as { JSON: JSON; Uint8Array: Uint8ArrayConstructor };
+  const encoder = new TextEncoder();
+  realm = { parse: (text) => inRealm.JSON.parse(text) as unknown, bytes: (text) => inRealm.Uint8Array.from(encoder.encode(text)) };
   const handler = (context as { handler?: unknown }).handler;
   if (typeof handler !== 'function') throw new EdgeFunctionError('the edge function has no top-level `function handler(event)`', { phase: 'load' });
   const run = handler as (event: CfViewerRequestEvent) => unknown;
@@ -218,7 +226,7 @@ export function loadEdgeRouter(code: string, options: EdgeRouterOptions = {}): E
   return {
     async handle(req: EdgeRequest): Promise<EdgeDecision> {
       const method = req.method ?? 'GET';
-      const event: CfViewerRequestEvent = {
+      const hostEvent: CfViewerRequestEvent = {
         version: '1.0',
         context: {
           distributionDomainName: options.distributionDomainName ?? 'd111111abcdef8.cloudfront.net',
@@ -235,6 +243,8 @@ export function loadEdgeRouter(code: string, options: EdgeRouterOptions = {}): E
           cookies: values(req.cookies),
         },
       };
+      // Built in the context's realm, as the runtime hands the function its own objects.
+      const event = realm.parse(JSON.stringify(hostEvent)) as CfViewerRequestEvent;
       const invocation: Invocation = { originId: null, kvsReads: [] };
       let result: unknown;
       try {
