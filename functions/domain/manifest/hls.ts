@@ -113,6 +113,7 @@ export function scanHls(text: string, start: number, nowMs: number, baseUrl?: st
 
   // contract checks (counts and extremes only)
   let maxDur = 0;
+  let listedDuration = 0;
   let overTarget = 0;
   let drifts = 0;
   let worstDriftMs = 0;
@@ -180,6 +181,7 @@ export function scanHls(text: string, start: number, nowMs: number, baseUrl?: st
       lastSegGap = pendingGap;
       if (!pendingGap) lastMediaEnd = segEnd;
       if (dur > maxDur) maxDur = dur;
+      listedDuration += dur;
       if (targetDuration === targetDuration && Math.round(dur) > targetDuration) overTarget++;
       pendingDur = Number.NaN;
       pendingPdt = Number.NaN;
@@ -323,6 +325,7 @@ export function scanHls(text: string, start: number, nowMs: number, baseUrl?: st
       partsAfterLast: parts,
       lastSegmentStart: listed > 0 && lastSegStart === lastSegStart ? isoMs(lastSegStart) : null,
       lastSegmentDuration: listed > 0 ? lastSegDur : null,
+      listedDuration,
       ended,
     },
   };

@@ -50,6 +50,8 @@ export interface ManifestAnalysis {
   /** HLS: start (ISO) and duration (s) of the newest complete segment, for the ladder-alignment check. */
   lastSegmentStart?: string | null;
   lastSegmentDuration?: number | null;
+  /** HLS: sum of the EXTINF durations of the listed (not skipped) segments, seconds. */
+  listedDuration?: number;
   /** The playlist carried EXT-X-ENDLIST (HLS) / the MPD is static (DASH). */
   ended?: boolean;
   /** DASH publishTime (ISO), when present. */
