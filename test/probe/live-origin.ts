@@ -1,20 +1,27 @@
 // A live HLS origin on loopback for the probe's tests and benchmark. Every stream is a keyframe-aligned ladder
 // generated from a clock: segment n covers [n*D, (n+1)*D) of epoch time, so renditions carry the same PDT for
 // the same media sequence, and the newest segment ends at most one segment duration ago. Faults per stream
-// or per rendition: stall (media frozen at a time), regress (sequence goes back), HTTP errors, a hang (no
-// answer at all), a delay, and no PDT (age only by tracking).
+// or per rendition (see Fault): stall, regress, HTTP errors, a hang, a delay, and no PDT.
 //
 // URLs: /<stream>/index.m3u8 (multivariant), /<stream>/<rendition>.m3u8 (media). <stream> may contain slashes.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Fault =
-  | { kind: 'stall'; at: number }
-  | { kind: 'regress'; by: number }
-  | { kind: 'error'; status: number }
-  | { kind: 'hang' }
-  | { kind: 'delay'; ms: number }
-  | { kind: 'nopdt' };
+/** Faults combine: e.g. { pdt: false, stallAt } is a frozen playlist without a wall clock. */
+export interface Fault {
+  /** The media stops advancing at this (clock) time. */
+  stallAt?: number;
+  /** The newest segment moves back by this many segments (a packager restart). */
+  regress?: number;
+  /** Answer every request with this HTTP status. */
+  status?: number;
+  /** Never answer (the socket stays open until close()). */
+  hang?: boolean;
+  /** Answer after this many (real) ms. */
+  delayMs?: number;
+  /** false: no EXT-X-PROGRAM-DATE-TIME (the age can only be tracked). */
+  pdt?: boolean;
+}
 
 export const DEFAULT_LADDER = ['1080p', '720p', '540p', '360p', '234p', 'audio'] as const;
 
@@ -67,6 +74,9 @@ export class LiveOrigin {
   #base = '';
   /** Requests served, by path. */
   readonly hits = new Map<string, number>();
+  /** Requests left unanswered right now (hang faults), and responses sent while one was. */
+  hanging = 0;
+  answeredWhileHanging = 0;
 
   constructor(options: LiveOriginOptions = {}) {
     this.#o = { clock: Date.now, segmentS: 1, window: 6, renditions: DEFAULT_LADDER, cacheControl: 'max-age=1', ...options };
@@ -90,9 +100,10 @@ export class LiveOrigin {
     return `${this.#base}/${stream}/${file}`;
   }
 
-  /** Sets a fault on a whole stream, or on one rendition of it. */
+  /** Sets (merges) a fault on a whole stream, or on one rendition of it. */
   set(stream: string, fault: Fault, rendition?: string): void {
-    this.#faults.set(rendition ? `${stream}/${rendition}` : stream, fault);
+    const key = rendition ? `${stream}/${rendition}` : stream;
+    this.#faults.set(key, { ...this.#faults.get(key), ...fault });
   }
 
   clear(stream: string, rendition?: string): void {
@@ -110,26 +121,32 @@ export class LiveOrigin {
     const m = /^\/(.+)\/([^/]+)\.m3u8$/.exec(path);
     if (!m) return void res.writeHead(404).end();
     const [, stream, file] = m as unknown as [string, string, string];
-    const fault = this.#faults.get(`${stream}/${file}`) ?? this.#faults.get(stream);
+    const fault: Fault = { ...this.#faults.get(stream), ...this.#faults.get(`${stream}/${file}`) };
     const respond = (): void => {
-      if (fault?.kind === 'error') return void res.writeHead(fault.status, { 'content-type': 'text/plain' }).end('error');
+      if (fault.status !== undefined) return void res.writeHead(fault.status, { 'content-type': 'text/plain' }).end('error');
       let body: string;
       if (file === 'index') body = multivariantPlaylist(this.#o.renditions);
       else if (this.#o.renditions.includes(file)) {
         const now = this.#o.clock();
         body = mediaPlaylist({
-          t: fault?.kind === 'stall' ? Math.min(now, fault.at) : now,
+          t: fault.stallAt === undefined ? now : Math.min(now, fault.stallAt),
           segmentS: this.#o.segmentS,
           window: this.#o.window,
-          pdt: fault?.kind !== 'nopdt',
-          regress: fault?.kind === 'regress' ? fault.by : 0,
+          pdt: fault.pdt !== false,
+          regress: fault.regress ?? 0,
           rendition: file,
         });
       } else return void res.writeHead(404).end();
       res.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl', 'cache-control': this.#o.cacheControl }).end(body);
     };
-    if (fault?.kind === 'hang') return; // never answers; close() drops the socket
-    if (fault?.kind === 'delay') setTimeout(respond, fault.ms);
+    if (fault.hang) {
+      // Never answers; close() (or the client giving up) drops the socket.
+      this.hanging++;
+      res.on('close', () => this.hanging--);
+      return;
+    }
+    if (this.hanging > 0) res.on('finish', () => this.answeredWhileHanging++);
+    if (fault.delayMs) setTimeout(respond, fault.delayMs);
     else respond();
   }
 }

@@ -1,0 +1,261 @@
+// The probe loop over a fleet served by a real loopback origin: debounced transitions (N stale ticks, then N
+// fresh ones, one event each), the diagnosis across edge / primary / standby, a broken channel not delaying
+// the others, sharding, and publish failures retried.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  ConcurrencyLimit,
+  createFetcher,
+  createProbeLoop,
+  diagnose,
+  inShard,
+  parseShard,
+  PathDebouncer,
+  shardOf,
+  type Fetcher,
+  type Transition,
+} from '../../functions/domain/probe/index.js';
+import { MANIFEST_FRESH, MANIFEST_STALE } from '../../functions/domain/contracts.js';
+import { fleet } from './fleet.js';
+import { LiveOrigin } from './live-origin.js';
+
+const T0 = Date.parse('2025-03-01T12:00:00.400Z');
+let t = T0;
+const clock = (): number => t;
+const origin = new LiveOrigin({ clock, segmentS: 1 });
+let fetcher: Fetcher;
+let run = 0;
+let ids: string[] = [];
+
+beforeAll(async () => {
+  await origin.start();
+  fetcher = createFetcher({ timeoutMs: 400 });
+});
+afterAll(async () => {
+  await fetcher.close();
+  await origin.close();
+});
+beforeEach(() => {
+  t = T0;
+  run++;
+  ids = ['news', 'sports', 'kids'].map((n) => `${n}-${run}`);
+});
+
+function loopWith(published: Transition[][], extra: { fail?: () => boolean } = {}) {
+  return createProbeLoop({
+    registry: fleet(origin.base, ids),
+    now: clock,
+    fetcher,
+    publish: async (ts) => {
+      if (extra.fail?.()) throw new Error('bus unavailable');
+      published.push(ts);
+    },
+  });
+}
+
+const events = (published: Transition[][]) => published.flat().map((e) => `${e.detailType} ${e.detail.channelId}/${e.detail.path}`);
+
+describe('PathDebouncer', () => {
+  it('changes state after N verdicts in a row, announces stale and stale->fresh, ignores blips and unknowns', () => {
+    const d = new PathDebouncer(3);
+    const seen = ['fresh', 'fresh', 'fresh', 'stale', 'stale', 'fresh', 'stale', 'unknown', 'stale', 'stale', 'stale', 'fresh', 'fresh', 'fresh', 'fresh'].map(
+      (v) => d.observe(v as 'fresh' | 'stale' | 'unknown'),
+    );
+    // Settling into fresh after a cold start is silent; the blip (2 stale) is ignored; the unknown does not
+    // break the stale run; one 'stale' and one 'fresh' announcement.
+    expect(seen.filter((s) => s !== null)).toEqual(['stale', 'fresh']);
+    expect(seen.indexOf('stale')).toBe(9);
+    expect(seen.indexOf('fresh')).toBe(13);
+    expect(d.state).toBe('fresh');
+  });
+});
+
+describe('diagnose', () => {
+  it('tells CDN caching from an origin outage', () => {
+    expect(diagnose({ edge: 'stale', primary: 'fresh', standby: 'fresh' }).code).toBe('edge-caching');
+    expect(diagnose({ edge: 'stale', primary: 'stale', standby: 'fresh' }).code).toBe('origin-outage');
+    expect(diagnose({ edge: 'stale', primary: 'stale', standby: 'stale' }).code).toBe('no-healthy-source');
+    expect(diagnose({ edge: 'fresh', primary: 'stale', standby: 'fresh' }).code).toBe('primary-stale-edge-fresh');
+    expect(diagnose({ edge: 'fresh', primary: 'fresh', standby: 'stale' }).code).toBe('standby-stale');
+    expect(diagnose({ edge: 'fresh', primary: 'fresh', standby: 'fresh' }).code).toBe('healthy');
+  });
+});
+
+describe('probe loop', () => {
+  it('emits one Manifest Stale after N stale ticks and one Manifest Fresh after N fresh ticks, per path', async () => {
+    const published: Transition[][] = [];
+    const loop = loopWith(published);
+    const [news] = ids as [string];
+    const tickEvery = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        await loop.tick();
+        t += 1000;
+      }
+    };
+    await tickEvery(3);
+    expect(events(published)).toEqual([]);
+
+    // An origin outage: the primary freezes and the edge with it; the standby keeps going.
+    origin.set(`${news}/primary`, { stallAt: t });
+    origin.set(`${news}/edge`, { stallAt: t });
+    // Ages at the next ticks: 400, 1400, 2400 (stale #1), 3400 (stale #2: the transition).
+    await tickEvery(3);
+    expect(events(published)).toEqual([]);
+    const r = await loop.tick();
+    t += 1000;
+    expect(events(published)).toEqual([`${MANIFEST_STALE} ${news}/edge`, `${MANIFEST_STALE} ${news}/primary`]);
+    const stale = r.transitions[1]?.detail;
+    expect(stale).toMatchObject({ channelId: news, path: 'primary', state: 'stale', ageMs: 3400, thresholdMs: 1500, consecutive: 2 });
+    expect(stale?.paths).toEqual({ edge: { state: 'stale', ageMs: 3400 }, primary: { state: 'stale', ageMs: 3400 }, standby: { state: 'fresh', ageMs: 400 } });
+    expect(stale?.diagnosis).toMatch(/origin outage/);
+    expect(stale?.renditions).toHaveLength(6);
+    expect(stale?.renditions.every((x) => x.status === 'stale' && x.ageMs === 3400)).toBe(true);
+
+    // Still stale: no more events.
+    await tickEvery(3);
+    expect(published.flat()).toHaveLength(2);
+
+    origin.clear(`${news}/primary`);
+    origin.clear(`${news}/edge`);
+    await tickEvery(1);
+    expect(published.flat()).toHaveLength(2);
+    await tickEvery(1);
+    expect(events(published).slice(2)).toEqual([`${MANIFEST_FRESH} ${news}/edge`, `${MANIFEST_FRESH} ${news}/primary`]);
+    await tickEvery(3);
+    expect(published.flat()).toHaveLength(4);
+    // The other channels never moved.
+    expect(published.flat().every((e) => e.detail.channelId === news)).toBe(true);
+  });
+
+  it('diagnoses a stale edge in front of a fresh origin as CDN caching, not an origin outage', async () => {
+    const published: Transition[][] = [];
+    const loop = loopWith(published);
+    const sports = ids[1] as string;
+    origin.set(`${sports}/edge`, { stallAt: t - 5000 });
+    await loop.tick();
+    t += 1000;
+    const r = await loop.tick();
+    expect(events(published)).toEqual([`${MANIFEST_STALE} ${sports}/edge`]);
+    expect(r.transitions[0]?.detail.diagnosis).toBe('edge stale while primary origin fresh: CDN caching, not an origin outage');
+    expect(r.channels.find((c) => c.channelId === sports)?.diagnosis.code).toBe('edge-caching');
+  });
+
+  it('counts fetch errors as stale ticks', async () => {
+    const published: Transition[][] = [];
+    const loop = loopWith(published);
+    const kids = ids[2] as string;
+    origin.set(`${kids}/standby`, { status: 404 });
+    await loop.tick();
+    const r = await loop.tick();
+    expect(events(published)).toEqual([`${MANIFEST_STALE} ${kids}/standby`]);
+    expect(r.transitions[0]?.detail).toMatchObject({ ageMs: null, diagnosis: expect.stringMatching(/standby/) });
+    expect(r.fetchErrors).toBe(1);
+  });
+
+  it('does not let a channel that never answers delay the others', async () => {
+    const published: Transition[][] = [];
+    const loop = loopWith(published);
+    const [news, sports] = ids as [string, string];
+    origin.set(`${news}/primary`, { hang: true });
+    origin.set(`${sports}/edge`, { delayMs: 150 });
+    origin.answeredWhileHanging = 0;
+    const r = await loop.tick();
+    const hung = r.channels.find((c) => c.channelId === news)?.paths.primary;
+    expect(hung).toMatchObject({ verdict: 'stale', fetchErrors: 1 });
+    expect(hung?.problems.map((p) => p.code)).toEqual(['timeout']);
+    // Every other path answered and is fresh, the slow one too.
+    const others = r.channels.flatMap((c) => Object.values(c.paths)).filter((p) => p !== hung);
+    expect(others).toHaveLength(8);
+    for (const p of others) expect(p.verdict).toBe('fresh');
+    // Ordering, not timing: every rendition request of the other paths (8 x 6) was answered while the
+    // hung request was still open, i.e. nothing queued behind it.
+    expect(origin.answeredWhileHanging).toBeGreaterThanOrEqual(8 * 6);
+  });
+
+  it('retries a transition whose publish failed while the path is still in that state', async () => {
+    const published: Transition[][] = [];
+    let failing = true;
+    const loop = loopWith(published, { fail: () => failing });
+    const news = ids[0] as string;
+    origin.set(`${news}/standby`, { status: 500 });
+    await loop.tick();
+    const r = await loop.tick();
+    expect(r.published).toBe(false);
+    expect(published).toEqual([]);
+    failing = false;
+    const again = await loop.tick();
+    expect(again.published).toBe(true);
+    expect(events(published)).toEqual([`${MANIFEST_STALE} ${news}/standby`]);
+    await loop.tick();
+    expect(published.flat()).toHaveLength(1);
+  });
+
+  it('runs ticks on its own with start() until stop()', async () => {
+    const seen: number[] = [];
+    const loop = createProbeLoop({
+      registry: fleet(origin.base, ids),
+      now: clock,
+      fetcher,
+      tickMs: 20,
+      publish: async () => {},
+      onTick: (report) => {
+        seen.push(report.tick);
+        if (report.tick === 3) void loop.stop();
+      },
+    });
+    loop.start();
+    expect(loop.running).toBe(true);
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (!loop.running) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 5);
+    });
+    expect(seen).toEqual([1, 2, 3]);
+    expect(loop.lastReport?.tick).toBe(3);
+    expect(loop.lastReport?.channels.map((c) => c.channelId)).toEqual(ids);
+    await loop.close();
+  });
+});
+
+describe('sharding', () => {
+  const many = Array.from({ length: 200 }, (_, i) => ({ id: `ch-${i}` }));
+
+  it('splits a fleet into disjoint shards that cover it, by a stable hash', () => {
+    const shards = [0, 1, 2, 3].map((i) => inShard(many, parseShard(`${i}/4`)).map((c) => c.id));
+    expect(shards.flat().sort()).toEqual(many.map((c) => c.id).sort());
+    expect(new Set(shards.flat()).size).toBe(many.length);
+    for (const s of shards) expect(s.length).toBeGreaterThan(20);
+    expect(shardOf('news-1', 4)).toBe(shardOf('news-1', 4));
+    expect(inShard(many, parseShard('0/1'))).toHaveLength(200);
+  });
+
+  it('rejects a malformed shard', () => {
+    expect(() => parseShard('4/4')).toThrow(/i\/n/);
+    expect(() => parseShard('x')).toThrow(/i\/n/);
+    expect(() => parseShard('0/0')).toThrow(/i\/n/);
+  });
+});
+
+describe('ConcurrencyLimit', () => {
+  it('never runs more than max tasks at once and serves them in arrival order', async () => {
+    const limit = new ConcurrencyLimit(2);
+    let active = 0;
+    let peak = 0;
+    const order: number[] = [];
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        limit.run(async () => {
+          order.push(i);
+          peak = Math.max(peak, ++active);
+          await new Promise((r) => setTimeout(r, 5));
+          active--;
+        }),
+      ),
+    );
+    expect(peak).toBe(2);
+    expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(limit.active).toBe(0);
+  });
+});
