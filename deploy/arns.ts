@@ -16,6 +16,7 @@ export function mediaLiveChannelArns(ctx: DeployContext, sides: Side[], filter: 
 export const distributionArns = (ctx: DeployContext): string[] =>
   unique(ctx.registry.channels.map((c) => `arn:aws:cloudfront::${ctx.accountId}:distribution/${c.edge.distributionId}`));
 
+/** The stores the registry names (what the control plane writes). */
 export const keyValueStoreArns = (ctx: DeployContext): string[] => unique(ctx.registry.channels.map((c) => c.edge.kvsArn));
 
 export const defaultEventBusArn = (ctx: DeployContext): string => `arn:aws:events:${ctx.region}:${ctx.accountId}:event-bus/default`;

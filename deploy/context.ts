@@ -24,7 +24,11 @@ export interface DeployContext {
   registryFile: string;
   registry: Registry;
   targetDurationSeconds: number;
+  /** Who owns the edge router's KeyValueStore: this stack ('create') or the user ('registry': edge.kvsArn). */
+  edgeStore: EdgeStoreOwner;
 }
+
+export type EdgeStoreOwner = 'create' | 'registry';
 
 /** The deployment configuration is inconsistent (not a registry schema error: those are RegistryError). */
 export class DeployConfigError extends FlatlineError {
@@ -41,6 +45,7 @@ export interface DeployContextInput {
   /** Overrides the account derived from the registry's KeyValueStore ARNs. */
   accountId?: string;
   targetDurationSeconds?: number;
+  edgeStore?: EdgeStoreOwner;
   serviceDir?: string;
 }
 
@@ -68,6 +73,7 @@ export function deployContext(input: DeployContextInput): DeployContext {
     registryFile,
     registry,
     targetDurationSeconds,
+    edgeStore: input.edgeStore ?? 'create',
   };
 }
 

@@ -9,6 +9,7 @@ import {
   logGroupArn,
   mediaLiveChannelArns,
 } from './arns.js';
+import { EDGE_STORE_LOGICAL_ID } from '../edge/resources.js';
 import { getAtt, ref, type CfnResources, type CfnValue, type PolicyStatement } from './cfn.js';
 import type { DeployContext } from './context.js';
 import {
@@ -36,7 +37,12 @@ export function functionStatements(ctx: DeployContext): Record<FunctionKey, Poli
   const allChannels = mediaLiveChannelArns(ctx, ['primary', 'standby']);
   const standbyChannels = mediaLiveChannelArns(ctx, ['standby']);
   const distributions = distributionArns(ctx);
-  const stores = keyValueStoreArns(ctx);
+  // The registry's store, and the stack's own store when it creates one: until the registry names the
+  // created store (see edge/README.md), the grant must cover both.
+  const stores: CfnValue[] = [
+    ...keyValueStoreArns(ctx),
+    ...(ctx.edgeStore === 'create' ? [getAtt(EDGE_STORE_LOGICAL_ID, 'Arn')] : []),
+  ];
   return {
     triage: [
       ...statement('StartIncidentExecutions', ['states:StartExecution'], [ref(stateMachineLogicalId('failover')), ref(stateMachineLogicalId('failback'))]),

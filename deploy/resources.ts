@@ -1,4 +1,5 @@
 // Everything serverless.yml's `resources:` holds, generated from the stage's registry.
+import { edgeResources, type EdgeResources } from '../edge/resources.js';
 import { dashboard, manifestAgeAlarms } from './alarms.js';
 import { getAtt, ref, type CfnOutputs, type CfnResources } from './cfn.js';
 import type { DeployContext } from './context.js';
@@ -6,8 +7,20 @@ import { coreResources } from './core.js';
 import { functionRoles } from './iam.js';
 import { LOGICAL_IDS, stateMachineLogicalId } from './names.js';
 
+/** The edge router (engineer C's edge/resources.ts): the CloudFront Function and, when this stack owns it, its KVS. */
+export function edgeRouter(ctx: DeployContext): EdgeResources {
+  return edgeResources(ctx.registry, { stage: ctx.stage, store: ctx.edgeStore });
+}
+
 export function stackResources(ctx: DeployContext): CfnResources {
-  const parts: CfnResources[] = [coreResources(ctx), functionRoles(ctx), manifestAgeAlarms(ctx), dashboard(ctx)];
+  const parts: CfnResources[] = [
+    coreResources(ctx),
+    functionRoles(ctx),
+    manifestAgeAlarms(ctx),
+    dashboard(ctx),
+    // edge/resources.ts types its values as unknown; they are CloudFormation values all the same.
+    edgeRouter(ctx).Resources as CfnResources,
+  ];
   const all: CfnResources = {};
   for (const part of parts) {
     for (const [id, resource] of Object.entries(part)) {
@@ -18,8 +31,9 @@ export function stackResources(ctx: DeployContext): CfnResources {
   return all;
 }
 
-export function stackOutputs(_ctx: DeployContext): CfnOutputs {
+export function stackOutputs(ctx: DeployContext): CfnOutputs {
   return {
+    ...(edgeRouter(ctx).Outputs as CfnOutputs),
     LedgerTableName: { Description: 'LEDGER_TABLE', Value: ref(LOGICAL_IDS.ledgerTable) },
     NotifyTopicArn: { Description: 'NOTIFY_TOPIC_ARN: subscribe the on-call here', Value: ref(LOGICAL_IDS.notifyTopic) },
     TriageDeadLetterQueueUrl: { Description: 'events triage could not handle', Value: ref(LOGICAL_IDS.triageDeadLetterQueue) },

@@ -20,12 +20,18 @@ async function contextFrom(api: VariableResolverApi): Promise<DeployContext> {
   const custom = ((await api.resolveConfigurationProperty(['custom', 'flatline'])) ?? {}) as {
     accountId?: unknown;
     targetDurationSeconds?: unknown;
+    edgeStore?: unknown;
   };
+  const edgeStore = custom.edgeStore ?? 'create';
+  if (edgeStore !== 'create' && edgeStore !== 'registry') {
+    throw new DeployConfigError(`custom.flatline.edgeStore must be "create" or "registry", got ${JSON.stringify(edgeStore)}`);
+  }
   return deployContext({
     stage,
     region,
     accountId: typeof custom.accountId === 'string' && custom.accountId !== '' ? custom.accountId : undefined,
     targetDurationSeconds: custom.targetDurationSeconds === undefined ? undefined : Number(custom.targetDurationSeconds),
+    edgeStore,
   });
 }
 

@@ -1,0 +1,348 @@
+// Packages the real serverless.yml once (osls + serverless-esbuild + serverless-step-functions, offline,
+// dummy credentials) and checks the CloudFormation it generates against the example registry.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { METRIC_DIMENSIONS } from '../../functions/probe/metrics.js';
+import { readRegistryFile, type Registry } from '../../functions/domain/registry/index.js';
+import { makeServiceDir, REPO, runServerless, type ServiceDir } from './service-dir.js';
+import { identityStatements, isMutating, ofType, readTemplate, resource, zipEntries, type Template } from './template.js';
+
+const STAGE = 'example';
+const ACCOUNT = '123456789012'; // the account of the example registry's KVS ARN
+const HANDLERS: Record<string, string> = {
+  triage: 'functions/triage/handler.handler',
+  probe: 'functions/probe/handler.handler',
+  snapshotRouting: 'functions/steps/snapshot-routing/handler.handler',
+  ensureChannelRunning: 'functions/steps/ensure-channel-running/handler.handler',
+  ensureChannelStopped: 'functions/steps/ensure-channel-stopped/handler.handler',
+  checkManifestFresh: 'functions/steps/check-manifest-fresh/handler.handler',
+  setEdgeRoute: 'functions/steps/set-edge-route/handler.handler',
+  setOriginGroup: 'functions/steps/set-origin-group/handler.handler',
+  setSlate: 'functions/steps/set-slate/handler.handler',
+  notify: 'functions/steps/notify/handler.handler',
+  finishIncident: 'functions/steps/finish-incident/handler.handler',
+};
+const upperFirst = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+const getAtt = (id: string, attr = 'Arn') => ({ 'Fn::GetAtt': [id, attr] });
+const DLQ_ARN = getAtt('TriageDeadLetterQueue');
+/** The CloudWatch Logs vended-delivery actions have no resource-level permissions (AWS requires "*"). */
+const LOG_DELIVERY_ACTIONS = [
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+];
+
+let service: ServiceDir;
+let template: Template;
+let registry: Registry;
+
+beforeAll(async () => {
+  registry = readRegistryFile(join(REPO, 'config', 'registry.example.yml'));
+  service = makeServiceDir(STAGE);
+  const run = await runServerless(service.dir, ['package', '--stage', STAGE, '--package', service.out]);
+  if (run.code !== 0) throw new Error(`serverless package failed (${run.code}):\n${run.output}`);
+  template = readTemplate(join(service.out, 'cloudformation-template-update-stack.json'));
+}, 240_000);
+
+afterAll(() => service?.cleanup());
+
+const channelArn = (region: string, id: string): string => `arn:aws:medialive:${region}:${ACCOUNT}:channel:${id}`;
+const allChannelArns = (): string[] =>
+  registry.channels.flatMap((c) => [channelArn(c.primary.region, c.primary.channelId), channelArn(c.standby.region, c.standby.channelId)]);
+const standbyChannelArns = (): string[] => registry.channels.map((c) => channelArn(c.standby.region, c.standby.channelId));
+const roleStatements = (roleId: string) => identityStatements(template).filter((s) => s.owner === roleId);
+const grantsOf = (roleId: string, action: string): unknown[] =>
+  roleStatements(roleId)
+    .filter((s) => s.statement.Effect === 'Allow' && s.actions.includes(action))
+    .flatMap((s) => s.resources);
+
+describe('functions', () => {
+  it('packages every function, bundled, for nodejs22.x, with its own role and the registry', () => {
+    const functions = ofType(template, 'AWS::Lambda::Function');
+    expect(functions.map(([id]) => id).sort()).toEqual(Object.keys(HANDLERS).map((k) => `${upperFirst(k)}LambdaFunction`).sort());
+    for (const [key, handler] of Object.entries(HANDLERS)) {
+      const fn = resource(template, `${upperFirst(key)}LambdaFunction`).Properties;
+      expect(fn.Runtime, key).toBe('nodejs22.x');
+      expect(fn.Handler, key).toBe(handler);
+      expect(fn.FunctionName, key).toBe(`flatline-${STAGE}-${key}`);
+      expect(fn.Role, key).toEqual(getAtt(`${upperFirst(key)}Role`));
+      const env = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(env.FLATLINE_REGISTRY, key).toBe(`config/registry.${STAGE}.yml`);
+      expect(env.FLATLINE_STAGE, key).toBe(STAGE);
+      expect(env.LEDGER_TABLE, key).toEqual({ Ref: 'LedgerTable' });
+      expect(env.NOTIFY_TOPIC_ARN, key).toEqual({ Ref: 'NotifyTopic' });
+      expect(env.POWERTOOLS_METRICS_NAMESPACE, key).toBe('Flatline');
+      // One bundled file (no node_modules) plus the registry the handler loads at FLATLINE_REGISTRY.
+      const entries = zipEntries(join(service.out, `${key}.zip`)).filter((e) => !e.endsWith('/'));
+      expect(entries.sort(), key).toEqual([`config/registry.${STAGE}.yml`, handler.replace(/\.handler$/, '.js')].sort());
+    }
+    // No function falls back to the framework's shared role.
+    expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+  });
+
+  it('gives triage the state machine ARNs, bounded async retries and the DLQ as on-failure destination', () => {
+    const env = (resource(template, 'TriageLambdaFunction').Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env.FAILOVER_STATE_MACHINE_ARN).toEqual({ Ref: 'FailoverStateMachine' });
+    expect(env.FAILBACK_STATE_MACHINE_ARN).toEqual({ Ref: 'FailbackStateMachine' });
+    const config = ofType(template, 'AWS::Lambda::EventInvokeConfig').find(([, r]) => JSON.stringify(r.Properties.FunctionName).includes('TriageLambdaFunction'));
+    expect(config?.[1].Properties).toMatchObject({ MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Destination: DLQ_ARN } } });
+  });
+
+  it('runs the probe every minute with a 60 s budget and its tick interval', () => {
+    const probe = resource(template, 'ProbeLambdaFunction').Properties;
+    expect(probe.Timeout).toBe(60);
+    expect((probe.Environment as { Variables: Record<string, unknown> }).Variables.PROBE_TICK_MS).toBe('2000');
+    const schedules = ofType(template, 'AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression !== undefined);
+    expect(schedules).toHaveLength(1);
+    expect(schedules[0]![1].Properties).toMatchObject({
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [{ Arn: getAtt('ProbeLambdaFunction') }],
+    });
+  });
+});
+
+describe('triage EventBridge rules', () => {
+  const rule = (name: string) => {
+    const found = ofType(template, 'AWS::Events::Rule').filter(([, r]) => r.Properties.Name === `flatline-${STAGE}-triage-${name}`);
+    expect(found, name).toHaveLength(1);
+    return found[0]![1].Properties;
+  };
+
+  it('matches exactly the flatline alarms, the registry channels, the probe and the operators', () => {
+    expect(rule('alarms').EventPattern).toEqual({
+      source: ['aws.cloudwatch'],
+      'detail-type': ['CloudWatch Alarm State Change'],
+      detail: { alarmName: [{ prefix: `flatline-${STAGE}-` }] },
+    });
+    expect(rule('medialive').EventPattern).toEqual({
+      source: ['aws.medialive'],
+      'detail-type': ['MediaLive Channel Alert', 'MediaLive Channel State Change', 'MediaLive Channel Input Change'],
+      resources: allChannelArns(),
+    });
+    expect(rule('probe').EventPattern).toEqual({ source: ['flatline.probe'], 'detail-type': ['Manifest Stale', 'Manifest Fresh'] });
+    expect(rule('ops').EventPattern).toEqual({
+      source: ['flatline.ops'],
+      'detail-type': ['Failover Requested', 'Failback Requested', 'Drill Requested'],
+    });
+  });
+
+  it('targets triage on the default bus with retries and the dead-letter queue', () => {
+    for (const name of ['alarms', 'medialive', 'probe', 'ops']) {
+      const props = rule(name);
+      expect(props.EventBusName, name).toBeUndefined(); // the default bus
+      expect(props.Targets, name).toMatchObject([{ Arn: getAtt('TriageLambdaFunction'), DeadLetterConfig: { Arn: DLQ_ARN } }]);
+    }
+  });
+
+  it('lets only the triage rules write to the dead-letter queue, and pages when it is not empty', () => {
+    const policy = resource(template, 'TriageDeadLetterQueuePolicy').Properties as {
+      Queues: unknown[];
+      PolicyDocument: { Statement: Array<{ Principal: unknown; Action: string; Condition: { ArnEquals: Record<string, string[]> } }> };
+    };
+    expect(policy.Queues).toEqual([{ Ref: 'TriageDeadLetterQueue' }]);
+    const [statement] = policy.PolicyDocument.Statement;
+    expect(statement?.Principal).toEqual({ Service: 'events.amazonaws.com' });
+    expect(statement?.Action).toBe('sqs:SendMessage');
+    const ruleNames = ofType(template, 'AWS::Events::Rule')
+      .map(([, r]) => r.Properties.Name as string)
+      .filter((n) => n.includes('-triage-'));
+    expect(statement?.Condition.ArnEquals['aws:SourceArn']?.sort()).toEqual(ruleNames.map((n) => `arn:aws:events:us-west-2:${ACCOUNT}:rule/${n}`).sort());
+    expect(resource(template, 'TriageDeadLetterQueueAlarm').Properties).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      AlarmActions: [{ Ref: 'NotifyTopic' }],
+    });
+  });
+});
+
+describe('state machines', () => {
+  const taskFunctions = (asl: unknown): string[] => {
+    const found: string[] = [];
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (node && typeof node === 'object') {
+        const o = node as Record<string, unknown>;
+        const getAttValue = (o.Resource as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt'];
+        if (o.Type === 'Task' && getAttValue) found.push(getAttValue[0]);
+        Object.values(o).forEach(walk);
+      }
+    };
+    walk(asl);
+    return [...new Set(found)].sort();
+  };
+
+  for (const key of ['failover', 'failback'] as const) {
+    it(`${key}: STANDARD, named, logged, tasks resolved to the step functions`, () => {
+      const sm = resource(template, `${upperFirst(key)}StateMachine`).Properties;
+      expect(sm.StateMachineName).toBe(`flatline-${STAGE}-${key}`);
+      expect(sm.StateMachineType).toBe('STANDARD');
+      expect(sm.LoggingConfiguration).toMatchObject({
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: getAtt(`${upperFirst(key)}StateMachineLogGroup`) } }],
+      });
+      const asl = JSON.parse(readFileSync(join(REPO, 'statemachines', `${key}.asl.json`), 'utf8')) as unknown;
+      const expected = taskFunctions(asl);
+      expect(expected.length).toBeGreaterThan(0);
+      // serverless-step-functions turns each GetAtt into a ${placeholder} of an Fn::Sub.
+      const [body, substitutions] = (sm.DefinitionString as { 'Fn::Sub': [string, Record<string, { 'Fn::GetAtt': [string, string] }>] })['Fn::Sub'];
+      const referenced = Object.entries(substitutions).filter(([placeholder]) => body.includes(`\${${placeholder}}`));
+      expect([...new Set(referenced.map(([, v]) => v['Fn::GetAtt'][0]))].sort()).toEqual(expected);
+      for (const id of expected) expect(template.Resources[id]?.Type, id).toBe('AWS::Lambda::Function');
+      // The machine's role may invoke exactly those functions (and their versions), nothing else.
+      const invokable = grantsOf(`${upperFirst(key)}StateMachineRole`, 'lambda:InvokeFunction');
+      const functionsInvoked = new Set(invokable.map((r) => JSON.stringify(r).match(/"(\w+LambdaFunction)"/)?.[1]));
+      expect([...functionsInvoked].sort()).toEqual(expected);
+    });
+
+    it(`${key}: alarms on failed and timed-out executions page the topic`, () => {
+      const alarms = ofType(template, 'AWS::CloudWatch::Alarm')
+        .map(([, r]) => r.Properties)
+        .filter((p) => p.Namespace === 'AWS/States' && JSON.stringify(p.Dimensions).includes(`${upperFirst(key)}StateMachine`));
+      expect(alarms.map((a) => a.MetricName).sort()).toEqual(['ExecutionsFailed', 'ExecutionsTimedOut']);
+      for (const a of alarms) expect(a.AlarmActions).toEqual([{ Ref: 'NotifyTopic' }]);
+    });
+  }
+});
+
+describe('IAM', () => {
+  it('has no "*" resource on any mutating action (except log delivery, which has no resource-level permissions)', () => {
+    const statements = identityStatements(template).filter((s) => s.statement.Effect === 'Allow');
+    expect(statements.length).toBeGreaterThan(20);
+    const offending = statements.flatMap((s) =>
+      s.actions
+        .filter((a) => a === '*' || a.endsWith(':*') || (isMutating(a) && s.resources.includes('*')))
+        .filter((a) => !LOG_DELIVERY_ACTIONS.includes(a))
+        .map((a) => `${s.owner}: ${a} on ${JSON.stringify(s.resources)}`),
+    );
+    expect(offending).toEqual([]);
+    // The exception is confined to the state machines' roles.
+    const starOwners = new Set(statements.filter((s) => s.resources.includes('*')).map((s) => s.owner));
+    expect([...starOwners].sort()).toEqual(['FailbackStateMachineRole', 'FailoverStateMachineRole']);
+  });
+
+  it('scopes MediaLive to the registry channels: any side may start, only standbys may stop', () => {
+    expect(grantsOf('EnsureChannelRunningRole', 'medialive:StartChannel').sort()).toEqual(allChannelArns().sort());
+    expect(grantsOf('EnsureChannelStoppedRole', 'medialive:StopChannel').sort()).toEqual(standbyChannelArns().sort());
+    expect(grantsOf('TriageRole', 'medialive:DescribeChannel').sort()).toEqual(allChannelArns().sort());
+    expect(grantsOf('SnapshotRoutingRole', 'medialive:DescribeChannel').sort()).toEqual(standbyChannelArns().sort());
+    for (const role of ['TriageRole', 'SnapshotRoutingRole', 'SetOriginGroupRole', 'NotifyRole', 'ProbeRole'])
+      expect(grantsOf(role, 'medialive:StartChannel'), role).toEqual([]);
+  });
+
+  it('scopes CloudFront, the KeyValueStore, SNS, DynamoDB, SFN and EventBridge to their resources', () => {
+    const distributions = [...new Set(registry.channels.map((c) => `arn:aws:cloudfront::${ACCOUNT}:distribution/${c.edge.distributionId}`))];
+    expect(grantsOf('SetOriginGroupRole', 'cloudfront:UpdateDistribution')).toEqual(distributions);
+    expect(grantsOf('SnapshotRoutingRole', 'cloudfront:GetDistributionConfig')).toEqual(distributions);
+    const stores = [...new Set(registry.channels.map((c) => c.edge.kvsArn)), getAtt('EdgeRouterKeyValueStore')];
+    for (const role of ['SetEdgeRouteRole', 'SetSlateRole']) {
+      expect(grantsOf(role, 'cloudfront-keyvaluestore:PutKey'), role).toEqual(stores);
+      expect(grantsOf(role, 'cloudfront-keyvaluestore:DeleteKey'), role).toEqual(stores);
+    }
+    expect(grantsOf('SnapshotRoutingRole', 'cloudfront-keyvaluestore:PutKey')).toEqual([]);
+    expect(grantsOf('NotifyRole', 'sns:Publish')).toEqual([{ Ref: 'NotifyTopic' }]);
+    for (const role of ['TriageRole', 'FinishIncidentRole', 'SnapshotRoutingRole'])
+      expect(grantsOf(role, 'dynamodb:UpdateItem'), role).toEqual([getAtt('LedgerTable')]);
+    expect(grantsOf('TriageRole', 'states:StartExecution')).toEqual([{ Ref: 'FailoverStateMachine' }, { Ref: 'FailbackStateMachine' }]);
+    expect(grantsOf('TriageRole', 'sqs:SendMessage')).toEqual([DLQ_ARN]);
+    expect(grantsOf('ProbeRole', 'events:PutEvents')).toEqual([`arn:aws:events:us-west-2:${ACCOUNT}:event-bus/default`]);
+    // Each function writes only its own log group.
+    for (const key of Object.keys(HANDLERS))
+      expect(grantsOf(`${upperFirst(key)}Role`, 'logs:PutLogEvents'), key).toEqual([
+        `arn:aws:logs:us-west-2:${ACCOUNT}:log-group:/aws/lambda/flatline-${STAGE}-${key}:*`,
+      ]);
+  });
+
+  it('gives the functions that need no AWS API nothing beyond their logs', () => {
+    const actions = roleStatements('CheckManifestFreshRole').flatMap((s) => s.actions);
+    expect(actions.sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+  });
+});
+
+describe('detection resources', () => {
+  it('has a high-resolution ManifestAge alarm per channel for the edge and the primary, with the dimensions the probe emits', () => {
+    const alarms = ofType(template, 'AWS::CloudWatch::Alarm')
+      .map(([, r]) => r.Properties)
+      .filter((p) => p.MetricName === 'ManifestAge');
+    expect(alarms).toHaveLength(registry.channels.length * 2);
+    for (const channel of registry.channels) {
+      for (const path of ['edge', 'primary']) {
+        const name = `flatline-${STAGE}-${channel.id}-manifest-age-${path}`;
+        const alarm = alarms.find((a) => a.AlarmName === name);
+        expect(alarm, name).toBeDefined();
+        expect(alarm).toMatchObject({
+          Namespace: 'Flatline',
+          Period: 10,
+          Statistic: 'Maximum',
+          ComparisonOperator: 'GreaterThanThreshold',
+          TreatMissingData: 'breaching',
+          DatapointsToAlarm: channel.policy.consecutive,
+          EvaluationPeriods: channel.policy.consecutive + 1,
+          // staleAfterTargetDurations x the assumed 6 s target duration, in ms like the metric
+          Threshold: channel.policy.staleAfterTargetDurations * 6 * 1000,
+        });
+        expect(alarm?.Dimensions).toEqual([
+          { Name: 'Channel', Value: channel.id },
+          { Name: 'Path', Value: path },
+        ]);
+        // Exactly the dimension set functions/probe/metrics.ts emits.
+        expect((alarm?.Dimensions as Array<{ Name: string }>).map((d) => d.Name)).toEqual([...METRIC_DIMENSIONS]);
+        // Its state changes reach triage: the alarm rule's prefix matches it.
+        expect(name.startsWith(`flatline-${STAGE}-`)).toBe(true);
+      }
+    }
+    // ...and no other alarm does (they page humans, they are not outage signals).
+    const others = ofType(template, 'AWS::CloudWatch::Alarm')
+      .map(([, r]) => r.Properties.AlarmName as string)
+      .filter((n) => !n.includes('-manifest-age-'));
+    expect(others.length).toBeGreaterThan(0);
+    for (const n of others) expect(n.startsWith(`flatline-${STAGE}-`), n).toBe(false);
+  });
+
+  it('has a dashboard with the age of every channel on every path and the executions', () => {
+    const body = resource(template, 'FlatlineDashboard').Properties.DashboardBody as { 'Fn::Sub': string };
+    const dashboard = JSON.parse(body['Fn::Sub']) as { widgets: Array<{ properties: { title: string; metrics: unknown[][] } }> };
+    for (const channel of registry.channels) {
+      const widget = dashboard.widgets.find((w) => w.properties.title.startsWith(`${channel.id}:`));
+      const lines = widget?.properties.metrics.map((m) => m.slice(0, 6)) ?? [];
+      expect(lines, channel.id).toEqual(
+        ['edge', 'primary', 'standby'].map((path) => ['Flatline', 'ManifestAge', 'Channel', channel.id, 'Path', path]),
+      );
+    }
+    const executions = dashboard.widgets.find((w) => w.properties.metrics.some((m) => m[0] === 'AWS/States'));
+    const arns = new Set(executions?.properties.metrics.map((m) => m[3]));
+    expect([...arns].sort()).toEqual(['${FailbackStateMachine}', '${FailoverStateMachine}']);
+  });
+});
+
+describe('stateful and edge resources', () => {
+  it('has the ledger table keyed by channelId, the topic and the DLQ', () => {
+    expect(resource(template, 'LedgerTable').Properties).toMatchObject({
+      TableName: `flatline-${STAGE}-ledger`,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'channelId', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'channelId', AttributeType: 'S' }],
+    });
+    expect(resource(template, 'NotifyTopic').Type).toBe('AWS::SNS::Topic');
+    expect(resource(template, 'TriageDeadLetterQueue').Type).toBe('AWS::SQS::Queue');
+  });
+
+  it('has the edge router function (runtime 2.0, published, within 10 KB) associated with the stack\'s KeyValueStore', () => {
+    expect(resource(template, 'EdgeRouterKeyValueStore').Type).toBe('AWS::CloudFront::KeyValueStore');
+    const fn = resource(template, 'EdgeRouterFunction').Properties as {
+      AutoPublish: boolean;
+      FunctionCode: string;
+      FunctionConfig: { Runtime: string; KeyValueStoreAssociations: unknown[] };
+    };
+    expect(fn.AutoPublish).toBe(true);
+    expect(fn.FunctionConfig.Runtime).toBe('cloudfront-js-2.0');
+    expect(fn.FunctionConfig.KeyValueStoreAssociations).toEqual([{ KeyValueStoreARN: getAtt('EdgeRouterKeyValueStore') }]);
+    expect(Buffer.byteLength(fn.FunctionCode)).toBeLessThanOrEqual(10_240);
+    // The registry's channels are routed by it.
+    for (const channel of registry.channels) expect(fn.FunctionCode).toContain(channel.standby.originId);
+  });
+});
