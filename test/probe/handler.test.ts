@@ -1,0 +1,178 @@
+// The probe Lambda end to end: the real handler (middy + Powertools) with a fake Lambda context whose remaining
+// time allows three ticks, a registry file, a loopback live origin, and a loopback EventBridge endpoint that
+// captures the real PutEvents wire request the SDK sends. EMF metrics are read from stdout.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { stringify } from 'yaml';
+import { resetClients } from '../../functions/domain/aws/clients.js';
+import { fleetDocument } from './fleet.js';
+import { LiveOrigin } from './live-origin.js';
+
+interface Captured {
+  headers: IncomingHttpHeaders;
+  body: { Entries: Array<{ Source: string; DetailType: string; Detail: string; EventBusName: string }> };
+}
+
+const origin = new LiveOrigin({ segmentS: 1 });
+const captured: Captured[] = [];
+const bus: Server = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Captured['body'];
+    captured.push({ headers: req.headers, body });
+    res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+    res.end(JSON.stringify({ FailedEntryCount: 0, Entries: body.Entries.map((_, i) => ({ EventId: `evt-${captured.length}-${i}` })) }));
+  });
+});
+
+const saved = { ...process.env };
+let handlerModule: typeof import('../../functions/probe/handler.js');
+let stdout: string[] = [];
+
+function contextAllowing(ticks: number): Context {
+  // middy reads the remaining time once, before the handler, to arm its early-timeout; then the handler reads
+  // it once after each tick: plenty, plenty, ..., then nothing left.
+  const remaining = [60_000, ...Array.from({ length: ticks - 1 }, () => 60_000), 0];
+  return {
+    functionName: 'flatline-probe',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-west-2:123456789012:function:flatline-probe',
+    memoryLimitInMB: '512',
+    awsRequestId: 'req-1',
+    logGroupName: '/aws/lambda/flatline-probe',
+    logStreamName: 'stream',
+    callbackWaitsForEmptyEventLoop: false,
+    getRemainingTimeInMillis: () => remaining.shift() ?? 0,
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}
+
+interface Emf {
+  _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string; Unit: string; StorageResolution?: number }> }> };
+  Channel?: string;
+  Path?: string;
+  ManifestAge?: number;
+  FetchErrors?: number;
+  Stale?: number;
+}
+
+const emfLines = (): Emf[] =>
+  stdout
+    .flatMap((chunk) => chunk.split('\n'))
+    .filter((line) => line.startsWith('{"_aws"'))
+    .map((line) => JSON.parse(line) as Emf);
+
+beforeAll(async () => {
+  await origin.start();
+  await new Promise<void>((resolve) => bus.listen(0, '127.0.0.1', resolve));
+  const dir = mkdtempSync(join(tmpdir(), 'flatline-probe-'));
+  const registryFile = join(dir, 'registry.yml');
+  writeFileSync(registryFile, stringify(fleetDocument(origin.base, ['news-1'])));
+  Object.assign(process.env, {
+    FLATLINE_REGISTRY: registryFile,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: `http://127.0.0.1:${(bus.address() as AddressInfo).port}`,
+    EVENT_BUS_NAME: 'flatline-test',
+    PROBE_TICK_MS: '50',
+    PROBE_MARGIN_MS: '1000',
+    PROBE_TIMEOUT_MS: '1000',
+    POWERTOOLS_METRICS_DISABLED: 'false',
+  });
+  resetClients();
+  handlerModule = await import('../../functions/probe/handler.js');
+});
+
+afterAll(async () => {
+  await handlerModule.closeProbeLoops();
+  resetClients();
+  process.env = saved;
+  await origin.close();
+  await new Promise<void>((resolve) => bus.close(() => resolve()));
+});
+
+beforeEach(() => {
+  stdout = [];
+  captured.length = 0;
+  // Captured, not echoed: the EMF documents are what the test reads.
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return true;
+  });
+  return () => vi.restoreAllMocks();
+});
+
+describe('probe Lambda', () => {
+  it('ticks until the remaining time runs low, puts one Manifest Stale per path on the bus, emits EMF per channel and path', async () => {
+    // An origin outage that began 10 s ago: the primary and the edge in front of it are frozen.
+    origin.set('news-1/primary', { stallAt: Date.now() - 10_000 });
+    origin.set('news-1/edge', { stallAt: Date.now() - 10_000 });
+
+    const result = await handlerModule.handler(undefined, contextAllowing(3));
+    expect(result).toMatchObject({ shard: '0/1', channels: 1, ticks: 3, transitions: 2, fetchErrors: 0 });
+
+    // consecutive = 2: the transition comes on the 2nd tick, in one PutEvents call, and never again.
+    expect(captured).toHaveLength(1);
+    const call = captured[0] as Captured;
+    expect(call.headers['x-amz-target']).toBe('AWSEvents.PutEvents');
+    expect(call.headers['content-type']).toBe('application/x-amz-json-1.1');
+    expect(call.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=test\/\d{8}\/us-west-2\/events\/aws4_request/);
+    expect(call.body.Entries.map((e) => [e.Source, e.DetailType, e.EventBusName])).toEqual([
+      ['flatline.probe', 'Manifest Stale', 'flatline-test'],
+      ['flatline.probe', 'Manifest Stale', 'flatline-test'],
+    ]);
+    const details = call.body.Entries.map((e) => JSON.parse(e.Detail) as Record<string, unknown>);
+    expect(details.map((d) => d.path)).toEqual(['edge', 'primary']);
+    const primary = details[1] as { ageMs: number; thresholdMs: number; diagnosis: string; paths: Record<string, { state: string }>; renditions: unknown[] };
+    expect(primary).toMatchObject({ channelId: 'news-1', state: 'stale', thresholdMs: 1500, consecutive: 2 });
+    expect(primary.ageMs).toBeGreaterThan(10_000);
+    expect(primary.paths).toMatchObject({ edge: { state: 'stale' }, primary: { state: 'stale' }, standby: { state: 'fresh' } });
+    expect(primary.diagnosis).toMatch(/origin outage, standby origin fresh/);
+    expect(primary.renditions).toHaveLength(6);
+
+    const emf = emfLines().filter((m) => m.Channel === 'news-1');
+    expect(emf).toHaveLength(3 * 3);
+    for (const m of emf) {
+      const [directive] = m._aws.CloudWatchMetrics;
+      expect(directive?.Namespace).toBe('Flatline');
+      expect(directive?.Dimensions).toEqual([['Channel', 'Path']]);
+      expect(directive?.Metrics.find((x) => x.Name === 'ManifestAge')).toEqual({ Name: 'ManifestAge', Unit: 'Milliseconds', StorageResolution: 1 });
+      expect(m).not.toHaveProperty('service');
+    }
+    const byPath = (path: string) => emf.filter((m) => m.Path === path);
+    expect(byPath('primary').every((m) => (m.ManifestAge ?? 0) > 10_000)).toBe(true);
+    expect(byPath('standby').every((m) => (m.ManifestAge ?? Infinity) < 1500 && m.Stale === 0)).toBe(true);
+    expect(byPath('edge').map((m) => m.Stale)).toEqual([0, 1, 1]);
+  });
+
+  it('keeps its state across warm invocations: no repeat while stale, one Manifest Fresh per path on recovery', async () => {
+    const still = await handlerModule.handler(undefined, contextAllowing(2));
+    expect(still.transitions).toBe(0);
+    expect(captured).toHaveLength(0);
+
+    origin.clear('news-1/primary');
+    origin.clear('news-1/edge');
+    const recovered = await handlerModule.handler(undefined, contextAllowing(3));
+    expect(recovered.transitions).toBe(2);
+    expect(captured.flatMap((c) => c.body.Entries.map((e) => `${e.DetailType} ${(JSON.parse(e.Detail) as { path: string }).path}`))).toEqual([
+      'Manifest Fresh edge',
+      'Manifest Fresh primary',
+    ]);
+  });
+
+  it('reports a fetch error on a path as FetchErrors without a ManifestAge datapoint', async () => {
+    origin.set('news-1/standby', { status: 503 }, '720p');
+    await handlerModule.handler(undefined, contextAllowing(1));
+    const standby = emfLines().filter((m) => m.Channel === 'news-1' && m.Path === 'standby');
+    expect(standby).toHaveLength(1);
+    expect(standby[0]).toMatchObject({ FetchErrors: 1 });
+    expect(standby[0]).not.toHaveProperty('ManifestAge');
+    origin.clear('news-1/standby', '720p');
+  });
+});
