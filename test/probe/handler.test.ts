@@ -10,6 +10,7 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { stringify } from 'yaml';
 import { resetClients } from '../../functions/domain/aws/clients.js';
+import type * as ProbeHandler from '../../functions/probe/handler.js';
 import { fleetDocument } from './fleet.js';
 import { LiveOrigin } from './live-origin.js';
 
@@ -32,7 +33,7 @@ const bus: Server = createServer((req, res) => {
 });
 
 const saved = { ...process.env };
-let handlerModule: typeof import('../../functions/probe/handler.js');
+let handlerModule: typeof ProbeHandler;
 let stdout: string[] = [];
 
 function contextAllowing(ticks: number): Context {
