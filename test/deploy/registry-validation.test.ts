@@ -1,0 +1,39 @@
+// The registry is the source of truth of the deployable: `serverless package` must refuse an invalid one,
+// with the registry's own message (channel + field), before anything is bundled.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeServiceDir, REPO, runServerless, type ServiceDir } from './service-dir.js';
+
+const example = readFileSync(join(REPO, 'config', 'registry.example.yml'), 'utf8');
+let service: ServiceDir | undefined;
+afterEach(() => service?.cleanup());
+
+describe('serverless package with an invalid registry', () => {
+  it('fails naming the channel and the field', async () => {
+    // sports-1's primary MediaLive channel id is not numeric.
+    const broken = example.replace('channelId: "2345678"', 'channelId: "not-a-number"');
+    expect(broken).not.toBe(example);
+    service = makeServiceDir('broken', broken);
+    const run = await runServerless(service.dir, ['package', '--stage', 'broken', '--package', service.out]);
+    expect(run.code).not.toBe(0);
+    expect(run.output).toContain('channel "sports-1": primary.channelId: the numeric MediaLive channel id');
+    expect(existsSync(service.out)).toBe(false);
+  });
+
+  it('fails on a cross-field rule too (standby in the primary region)', async () => {
+    const broken = example.replace(/(id: kids-1[\s\S]*?standby:\s*\n\s*region: )us-west-2/, '$1us-east-1');
+    expect(broken).not.toBe(example);
+    service = makeServiceDir('samregion', broken);
+    const run = await runServerless(service.dir, ['package', '--stage', 'samregion', '--package', service.out]);
+    expect(run.code).not.toBe(0);
+    expect(run.output).toContain('channel "kids-1": standby.region: must differ from primary.region');
+  });
+
+  it('fails when the stage has no registry at all', async () => {
+    service = makeServiceDir('example');
+    const run = await runServerless(service.dir, ['package', '--stage', 'nosuchstage', '--package', service.out]);
+    expect(run.code).not.toBe(0);
+    expect(run.output).toContain('stage "nosuchstage" has no channel registry: create config/registry.nosuchstage.yml');
+  });
+});

@@ -1,0 +1,79 @@
+// The generators behind serverless.yml's deploy variables, on registries other than the example:
+// every ARN follows the registry, and inconsistent configurations are refused.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { deployContext, DeployConfigError } from '../../deploy/context.js';
+import { functionStatements } from '../../deploy/iam.js';
+import { manifestAgeAlarms } from '../../deploy/alarms.js';
+import { resolveLocalVariable, variableValues } from '../../deploy/variables.js';
+import { REPO } from './service-dir.js';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+type Doc = { channels: Array<Record<string, Record<string, unknown>>> };
+const exampleDoc = (): Doc => parse(readFileSync(join(REPO, 'config', 'registry.example.yml'), 'utf8')) as Doc;
+
+/** A service dir holding only config/registry.<stage>.yml. */
+function serviceDirWith(stage: string, doc: Doc): string {
+  const dir = mkdtempSync(join(tmpdir(), 'flatline-deploy-'));
+  dirs.push(dir);
+  mkdirSync(join(dir, 'config'));
+  writeFileSync(join(dir, 'config', `registry.${stage}.yml`), stringify(doc));
+  return dir;
+}
+
+describe('deploy variables', () => {
+  it('follow the registry: a new channel in another region is granted and matched, nothing else', () => {
+    const doc = exampleDoc();
+    const extra = structuredClone(doc.channels[0]!);
+    extra.id = 'eu-news' as unknown as Record<string, unknown>;
+    extra.primary = { ...extra.primary, region: 'eu-west-1', channelId: '1111111', originId: 'mp-euw1' };
+    extra.standby = { ...extra.standby, region: 'eu-central-1', channelId: '2222222', originId: 'mp-euc1', mode: 'cold' };
+    doc.channels = [extra];
+    const ctx = deployContext({ stage: 'eu', serviceDir: serviceDirWith('eu', doc) });
+    const values = variableValues(ctx);
+    expect(values.registryFile).toBe('config/registry.eu.yml');
+    expect(values.mediaLiveChannelArns).toEqual([
+      'arn:aws:medialive:eu-west-1:123456789012:channel:1111111',
+      'arn:aws:medialive:eu-central-1:123456789012:channel:2222222',
+    ]);
+    const statements = functionStatements(ctx);
+    const stop = statements.ensureChannelStopped.flatMap((s) => s.Resource);
+    expect(stop).toEqual(['arn:aws:medialive:eu-central-1:123456789012:channel:2222222']);
+    expect(Object.values(manifestAgeAlarms(ctx)).map((a) => a.Properties?.AlarmName)).toEqual([
+      'flatline-eu-eu-news-manifest-age-edge',
+      'flatline-eu-eu-news-manifest-age-primary',
+    ]);
+  });
+
+  it('scale the alarm threshold with the policy and the configured target duration', () => {
+    const doc = exampleDoc();
+    doc.channels = [doc.channels[0]!];
+    doc.channels[0]!.policy = { ...doc.channels[0]!.policy, staleAfterTargetDurations: 2, consecutive: 3 };
+    const ctx = deployContext({ stage: 'td', serviceDir: serviceDirWith('td', doc), targetDurationSeconds: 2 });
+    const [edge] = Object.values(manifestAgeAlarms(ctx));
+    expect(edge?.Properties).toMatchObject({ Threshold: 4000, DatapointsToAlarm: 3, EvaluationPeriods: 4 });
+  });
+
+  it('refuse channels whose stores name different accounts, unless the account is set', () => {
+    const doc = exampleDoc();
+    doc.channels[1]!.edge = { ...doc.channels[1]!.edge, kvsArn: 'arn:aws:cloudfront::210987654321:key-value-store/other' };
+    const serviceDir = serviceDirWith('accounts', doc);
+    expect(() => deployContext({ stage: 'accounts', serviceDir })).toThrow(DeployConfigError);
+    expect(() => deployContext({ stage: 'accounts', serviceDir })).toThrow(/2 accounts \(123456789012, 210987654321\)/);
+    expect(deployContext({ stage: 'accounts', serviceDir, accountId: '555555555555' }).accountId).toBe('555555555555');
+  });
+
+  it('resolve for tools that read serverless.yml without osls', () => {
+    const serviceDir = serviceDirWith('local', exampleDoc());
+    const arns = resolveLocalVariable('${file(./deploy/serverless.cjs):mediaLiveChannelArns}', { stage: 'local', serviceDir });
+    expect(arns).toHaveLength(6);
+    expect(arns).toContain('arn:aws:medialive:us-east-1:123456789012:channel:1234567');
+    expect(resolveLocalVariable('flatline-${sls:stage}-', { stage: 'local', serviceDir })).toBe('flatline-local-');
+    expect(() => resolveLocalVariable('${file(./deploy/serverless.cjs):nope}', { stage: 'local', serviceDir })).toThrow(/unknown deploy variable "nope"/);
+  });
+});
