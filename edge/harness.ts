@@ -97,6 +97,13 @@ function queryValues(input: EdgeRequest['querystring']): CfValues {
   return out;
 }
 
+/** `{ name: { value } }` (the runtime's header shape) -> `{ name: value }`, for an HTTP server answering with a generated response. */
+export function flatHeaders(values: CfValues | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (values) for (const [name, v] of Object.entries(values)) out[name] = v.multiValue ? v.multiValue.map((m) => m.value).join(', ') : v.value;
+  return out;
+}
+
 function isResponse(value: unknown): value is CfResponse {
   return typeof value === 'object' && value !== null && typeof (value as { statusCode?: unknown }).statusCode === 'number';
 }

@@ -1,7 +1,7 @@
 // The local runtime behaves like the documented CloudFront Functions runtime 2.0, for hand-written functions.
 import { describe, expect, it } from 'vitest';
 import { EdgeFunctionError } from '../../edge/errors.js';
-import { loadEdgeRouter } from '../../edge/harness.js';
+import { flatHeaders, loadEdgeRouter } from '../../edge/harness.js';
 
 const fn = (body: string, prelude = ''): string => `import cf from 'cloudfront';\n${prelude}\nasync function handler(event) {\n${body}\n}\n`;
 
@@ -40,6 +40,8 @@ describe('viewer-request event', () => {
     const d = await edge.handle({ uri: '/a' });
     expect(d.response).toEqual({ statusCode: 302, statusDescription: 'Found', headers: { location: { value: '/x' } } });
     expect(d.request).toBeUndefined();
+    expect(flatHeaders(d.response?.headers)).toEqual({ location: '/x' });
+    expect(flatHeaders({ vary: { value: 'a', multiValue: [{ value: 'a' }, { value: 'b' }] } })).toEqual({ vary: 'a, b' });
   });
 
   it('reports a rewritten uri', async () => {
