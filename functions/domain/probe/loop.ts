@@ -1,6 +1,6 @@
 // The probe loop: every tick, a sweep of every channel of the shard, concurrently, through one fetcher
 // (shared keep-alive connections, one concurrency limit, per-request deadlines, so one slow or broken
-// channel never holds up the others), then the transitions are handed to `publish`. The Lambda and the
+// channel never holds up the others); each channel's transitions go to `publish` as soon as it is done. The Lambda and the
 // drill sandbox run this same loop; state lives in the loop object, so it survives across ticks (and,
 // in the Lambda, across warm invocations).
 import type { ProbePath } from '../contracts.js';
@@ -15,7 +15,7 @@ export interface ProbeLoopOptions {
   registry: Registry;
   /** Time between the starts of two ticks (start()/the Lambda); default 2000 ms. */
   tickMs?: number;
-  /** Receives the transitions of a tick (none when nothing changed). A throw keeps them for the next tick. */
+  /** Receives the transitions of one channel (called only when there are some). A throw keeps them for the next tick. */
   publish: Publish;
   now?: () => number;
   shard?: Shard;
@@ -80,13 +80,31 @@ export function createProbeLoop(options: ProbeLoopOptions): ProbeLoop {
   let inFlight: Promise<void> | undefined;
   let wake: (() => void) | undefined;
 
+  /** Publishes; on failure keeps the transitions for a retry on the next tick. */
+  async function publishOrKeep(transitions: Transition[], failed: Transition[]): Promise<boolean> {
+    if (transitions.length === 0) return true;
+    try {
+      await options.publish(transitions);
+      return true;
+    } catch (err) {
+      failed.push(...transitions);
+      options.onError?.(err, { stage: 'publish' });
+      return false;
+    }
+  }
+
   async function tick(): Promise<TickReport> {
     const at = now();
     const started = performance.now();
+    const failed: Transition[] = [];
+    let published = true;
+    // Each channel publishes its transitions as soon as its own probe is done, not at the end of the sweep:
+    // the event is late by that channel's fetches only, never by the slowest channel of the fleet.
     const results = await Promise.all(
       probes.map(async (probe) => {
+        let result: { report: ChannelReport; transitions: Transition[] };
         try {
-          return await probe.tick();
+          result = await probe.tick();
         } catch (err) {
           options.onError?.(err, { channelId: probe.channel.id, stage: 'probe' });
           const report: ChannelReport = {
@@ -96,25 +114,17 @@ export function createProbeLoop(options: ProbeLoopOptions): ProbeLoop {
           };
           return { report, transitions: [] as Transition[] };
         }
+        if (!(await publishOrKeep(result.transitions, failed))) published = false;
+        return result;
       }),
     );
     const fresh = results.flatMap((r) => r.transitions);
-    // A transition that failed to publish is retried while its path is still in that state.
+    // A transition that failed to publish earlier is retried while its path is still in that state.
     const retry = unpublished.filter(
       (t) => byId.get(t.detail.channelId)?.states()[t.detail.path] === t.detail.state && !fresh.some((f) => sameKey(f, t)),
     );
-    const transitions = [...retry, ...fresh];
-    let published = true;
-    if (transitions.length > 0) {
-      try {
-        await options.publish(transitions);
-        unpublished = [];
-      } catch (err) {
-        published = false;
-        unpublished = transitions;
-        options.onError?.(err, { stage: 'publish' });
-      }
-    }
+    if (!(await publishOrKeep(retry, failed))) published = false;
+    unpublished = failed;
     const channelReports = results.map((r) => r.report);
     let fetches = 0;
     let fetchErrors = 0;
@@ -123,6 +133,7 @@ export function createProbeLoop(options: ProbeLoopOptions): ProbeLoop {
         fetches += p.fetches;
         fetchErrors += p.fetchErrors;
       }
+    const transitions = [...retry, ...fresh];
     lastReport = { tick: ++ticks, at, durationMs: performance.now() - started, channels: channelReports, transitions, published, fetches, fetchErrors };
     return lastReport;
   }
