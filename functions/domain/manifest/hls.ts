@@ -35,10 +35,15 @@ function attributeValueAt(text: string, name: string, start: number, end: number
   return -1;
 }
 
-/** `GAP=YES` among the attributes of a tag line. */
-function hasGapYes(text: string, start: number, end: number): boolean {
-  const v = attributeValueAt(text, 'GAP', start, end);
-  return v >= 0 && text.startsWith('YES', v);
+/** Position of the next `GAP=YES` attribute at or after `from` (Infinity when none). */
+function findGapYes(text: string, from: number): number {
+  let i = text.indexOf('GAP=YES', from);
+  while (i >= 0) {
+    const before = text.charCodeAt(i - 1);
+    if (before === 44 || before === 58) return i;
+    i = text.indexOf('GAP=YES', i + 1);
+  }
+  return Number.POSITIVE_INFINITY;
 }
 
 /** Attribute list of a (non hot path) tag: multivariant tags only. Quoted values may hold commas. */
@@ -121,6 +126,7 @@ export function scanHls(text: string, start: number, nowMs: number, baseUrl?: st
   let firstInvalidPdt = '';
   let sawPdt = false;
   let probeStartMs = Number.NaN;
+  let nextGapAttr = -1;
 
   // multivariant
   const renditions: Rendition[] = [];
@@ -193,57 +199,81 @@ export function scanHls(text: string, start: number, nowMs: number, baseUrl?: st
       continue;
     }
 
-    if (!text.startsWith('#EXT', s)) continue; // a comment
+    // A tag. Dispatch on fixed character positions rather than a chain of startsWith calls: this runs for
+    // every line of every playlist ("#EXT" + 'I' = EXTINF, "#EXT-X-" + first letter of the tag name).
+    if (text.charCodeAt(s + 1) !== 69 /* E */ || text.charCodeAt(s + 2) !== 88 /* X */ || text.charCodeAt(s + 3) !== 84 /* T */) continue; // a comment
     sawExtTag = true;
-    if (text.startsWith(EXTINF, s)) {
-      pendingDur = readDecimal(text, s + EXTINF.length, e);
-    } else if (text.startsWith(PDT, s)) {
-      const v = readIsoDateTime(text, s + PDT.length, e);
-      if (v === v) {
-        pendingPdt = v;
-        sawPdt = true;
-      } else {
-        invalidPdts++;
-        if (!firstInvalidPdt) firstInvalidPdt = text.slice(s + PDT.length, e);
-      }
-    } else if (text.startsWith(PART, s)) {
-      const v = attributeValueAt(text, 'DURATION', s + PART.length - 1, e);
-      const d = v >= 0 ? readDecimal(text, v, e) : Number.NaN;
-      if (d === d) {
-        parts++;
-        partsSum += d;
-        if (!hasGapYes(text, s + PART.length - 1, e)) partsMediaSum = partsSum;
-      }
-    } else if (text.startsWith(GAP, s) && e === s + GAP.length) {
-      pendingGap = true;
-    } else if (text.startsWith(DISCONTINUITY, s) && e === s + DISCONTINUITY.length) {
-      pendingDisc = true;
-    } else if (text.startsWith(TARGET_DURATION, s)) {
-      targetDuration = readDecimal(text, s + TARGET_DURATION.length, e);
-    } else if (text.startsWith(MEDIA_SEQUENCE, s)) {
-      const v = readInteger(text, s + MEDIA_SEQUENCE.length, e);
-      if (v === v) mediaSequence = v;
-    } else if (text.startsWith(SKIP, s)) {
-      const v = attributeValueAt(text, 'SKIPPED-SEGMENTS', s + SKIP.length - 1, e);
-      const n = v >= 0 ? readInteger(text, v, e) : Number.NaN;
-      if (n === n) {
-        skipped += n;
-        // The skipped segments' wall clock is unknown here; the next PDT (required after a skip) re-anchors.
-      }
-    } else if (text.startsWith(ENDLIST, s)) {
-      ended = true;
-    } else if (text.startsWith(PLAYLIST_TYPE, s)) {
-      if (text.startsWith('VOD', s + PLAYLIST_TYPE.length)) vod = true;
-    } else if (text.startsWith(STREAM_INF, s)) {
-      pendingVariant = parseAttributes(text.slice(s + STREAM_INF.length, e));
-      variantCount++;
-    } else if (text.startsWith(MEDIA, s)) {
-      const attrs = parseAttributes(text.slice(s + MEDIA.length, e));
-      if (attrs.TYPE === 'AUDIO' && attrs.URI && !renditions.some((r) => r.uri === attrs.URI)) {
-        renditions.push({ uri: attrs.URI, url: resolve(attrs.URI, baseUrl), name: `audio:${attrs.NAME ?? attrs.URI}`, type: 'audio' });
-      }
-    } else if (text.startsWith(EXTM3U, s) && e === s + EXTM3U.length) {
-      sawHeader = true;
+    const c4 = text.charCodeAt(s + 4);
+    if (c4 === 73 /* I */) {
+      if (text.startsWith(EXTINF, s)) pendingDur = readDecimal(text, s + EXTINF.length, e);
+      continue;
+    }
+    if (c4 !== 45 /* - */) {
+      if (text.startsWith(EXTM3U, s) && e === s + EXTM3U.length) sawHeader = true;
+      continue;
+    }
+    switch (text.charCodeAt(s + 7)) {
+      case 80: // P: PROGRAM-DATE-TIME, PART, PLAYLIST-TYPE (PART-INF, PRELOAD-HINT ignored)
+        if (text.startsWith(PDT, s)) {
+          const v = readIsoDateTime(text, s + PDT.length, e);
+          if (v === v) {
+            pendingPdt = v;
+            sawPdt = true;
+          } else {
+            invalidPdts++;
+            if (!firstInvalidPdt) firstInvalidPdt = text.slice(s + PDT.length, e);
+          }
+        } else if (text.startsWith(PART, s)) {
+          const attrs = s + PART.length - 1;
+          const v = text.startsWith('DURATION=', attrs + 1) ? attrs + 10 : attributeValueAt(text, 'DURATION', attrs, e);
+          const d = v >= 0 ? readDecimal(text, v, e) : Number.NaN;
+          if (d === d) {
+            parts++;
+            partsSum += d;
+            // Find GAP=YES with one forward search per document, not one per line (a part is rarely a gap).
+            if (nextGapAttr < s) nextGapAttr = findGapYes(text, s);
+            if (nextGapAttr >= e) partsMediaSum = partsSum;
+          }
+        } else if (text.startsWith(PLAYLIST_TYPE, s)) {
+          if (text.startsWith('VOD', s + PLAYLIST_TYPE.length)) vod = true;
+        }
+        break;
+      case 71: // G
+        if (text.startsWith(GAP, s) && e === s + GAP.length) pendingGap = true;
+        break;
+      case 68: // D: DISCONTINUITY (not -SEQUENCE, not DATERANGE)
+        if (e === s + DISCONTINUITY.length && text.startsWith(DISCONTINUITY, s)) pendingDisc = true;
+        break;
+      case 84: // T
+        if (text.startsWith(TARGET_DURATION, s)) targetDuration = readDecimal(text, s + TARGET_DURATION.length, e);
+        break;
+      case 77: // M: MEDIA-SEQUENCE, MEDIA (MAP ignored)
+        if (text.startsWith(MEDIA_SEQUENCE, s)) {
+          const v = readInteger(text, s + MEDIA_SEQUENCE.length, e);
+          if (v === v) mediaSequence = v;
+        } else if (text.startsWith(MEDIA, s)) {
+          const attrs = parseAttributes(text.slice(s + MEDIA.length, e));
+          if (attrs.TYPE === 'AUDIO' && attrs.URI && !renditions.some((r) => r.uri === attrs.URI)) {
+            renditions.push({ uri: attrs.URI, url: resolve(attrs.URI, baseUrl), name: `audio:${attrs.NAME ?? attrs.URI}`, type: 'audio' });
+          }
+        }
+        break;
+      case 83: // S: SKIP, STREAM-INF (SERVER-CONTROL, START ignored)
+        if (text.startsWith(SKIP, s)) {
+          const v = attributeValueAt(text, 'SKIPPED-SEGMENTS', s + SKIP.length - 1, e);
+          const n = v >= 0 ? readInteger(text, v, e) : Number.NaN;
+          // The skipped segments' wall clock is unknown here; the next PDT (required after a skip) re-anchors.
+          if (n === n) skipped += n;
+        } else if (text.startsWith(STREAM_INF, s)) {
+          pendingVariant = parseAttributes(text.slice(s + STREAM_INF.length, e));
+          variantCount++;
+        }
+        break;
+      case 69: // E
+        if (text.startsWith(ENDLIST, s)) ended = true;
+        break;
+      default:
+        break;
     }
   }
 

@@ -63,6 +63,19 @@ function fixed(text: string, i: number, width: number): number {
   return n;
 }
 
+/**
+ * Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). Integer arithmetic only:
+ * Date.UTC costs as much as the rest of a playlist line and runs once per segment on PDT-per-segment playlists.
+ */
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
 function daysInMonth(y: number, mo: number): number {
   if (mo === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
   return mo === 4 || mo === 6 || mo === 9 || mo === 11 ? 30 : 31;
@@ -124,7 +137,7 @@ export function readIsoDateTime(text: string, start: number, end: number): numbe
   if (i !== end) return Number.NaN;
   // Date.UTC silently rolls 2019-02-31 over into March: reject dates that do not exist.
   if (d > daysInMonth(y, mo)) return Number.NaN;
-  return Date.UTC(y, mo - 1, d, h, mi, s) + fracMs - offsetMin * 60_000;
+  return (daysFromCivil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s) * 1000 + fracMs - offsetMin * 60_000;
 }
 
 /** ISO 8601 with milliseconds (rounded, not truncated as Date would). */

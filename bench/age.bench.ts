@@ -1,0 +1,93 @@
+// Manifest age vs a full parse (issue 3 benchmark): analyzeManifest against hls-parser and m3u8-parser on the
+// 40,001-segment fixture and on a 6-rendition LL-HLS ladder. The three run side by side, interleaved in rounds
+// in the same process, so the ratio is not skewed by machine load; ops/s is the median round.
+import { readFileSync } from 'node:fs';
+import HLS from 'hls-parser';
+import { Parser } from 'm3u8-parser';
+import { analyzeManifest } from '../functions/domain/manifest/index.js';
+import { livePlaylist } from '../test/manifest/playlist-gen.js';
+import type { BenchRow, BenchSection } from './types.js';
+
+const HUGE = new URL('../../shared/fixtures/manifests/edge-hls__huge-40001-segments-live__grafov-m3u8__media-playlist-large.m3u8', import.meta.url);
+const GOAL = 20;
+
+type Candidate = { name: string; fn: (docs: string[]) => number };
+
+const candidates: Candidate[] = [
+  { name: 'flatline analyzeManifest', fn: (docs) => docs.reduce((n, d) => n + analyzeManifest(d, { now: 0 }).segments, 0) },
+  { name: 'hls-parser parse', fn: (docs) => docs.reduce((n, d) => n + (HLS.parse(d) as { segments: unknown[] }).segments.length, 0) },
+  {
+    name: 'm3u8-parser parse',
+    fn: (docs) =>
+      docs.reduce((n, d) => {
+        const p = new Parser();
+        p.push(d);
+        p.end();
+        return n + (p.manifest.segments?.length ?? 0);
+      }, 0),
+  },
+];
+
+/** Runs fn for ~`ms` and returns ops/s. */
+function round(fn: () => number, ms: number): number {
+  let ops = 0;
+  let sink = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  do {
+    sink += fn();
+    ops++;
+    elapsed = performance.now() - start;
+  } while (elapsed < ms);
+  if (sink < 0) console.log(sink); // keeps the work observable
+  return (ops * 1000) / elapsed;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? 0;
+}
+
+function compare(label: string, docs: string[], rounds = 5, ms = 300): BenchRow[] {
+  for (const c of candidates) c.fn(docs); // warm-up
+  const samples = new Map<string, number[]>(candidates.map((c) => [c.name, []]));
+  for (let r = 0; r < rounds; r++) for (const c of candidates) samples.get(c.name)?.push(round(() => c.fn(docs), ms));
+  const ops = new Map([...samples].map(([k, v]) => [k, median(v)]));
+  const ours = ops.get('flatline analyzeManifest') ?? 0;
+  const peers = candidates.slice(1).map((c) => ({ name: c.name, ops: ops.get(c.name) ?? 0 }));
+  const fastest = peers.reduce((a, b) => (b.ops > a.ops ? b : a));
+  const ratio = ours / fastest.ops;
+  return [
+    {
+      name: `${label}: flatline age`,
+      value: Math.round(ours),
+      unit: 'ops/s',
+      ratio: `${ratio.toFixed(1)}x faster than ${fastest.name}`,
+      goal: `>= ${GOAL}x`,
+      pass: ratio >= GOAL,
+    },
+    ...peers.map((p) => ({ name: `${label}: ${p.name}`, value: Math.round(p.ops), unit: 'ops/s', ratio: `${(ours / p.ops).toFixed(1)}x (flatline / this)` })),
+  ];
+}
+
+/** Six renditions of an LL-HLS ladder: 4 s segments, 1/3 s parts on the newest 3 segments, a 2-minute window. */
+function llhlsLadder(): string[] {
+  const now = Date.parse('2024-05-24T15:00:00Z');
+  return ['416x234', '640x360', '960x540', '1280x720', '1920x1080', '1920x1080-hi'].map((name, i) =>
+    livePlaylist({ mediaSequence: 81_234, segments: 30, segmentDuration: 4, targetDuration: 4, firstPdtMs: now - 120_000, partDuration: 0.33334, trailingParts: 2 + (i % 3), prefix: name }),
+  );
+}
+
+export async function run(): Promise<BenchSection> {
+  HLS.setOptions({ silent: true });
+  const huge = readFileSync(HUGE, 'utf8');
+  const ladder = llhlsLadder();
+  return {
+    title: 'manifest age vs full parse (hls-parser, m3u8-parser), side by side',
+    rows: [...compare('40,001-segment playlist', [huge], 5, 400), ...compare('6-rendition LL-HLS ladder', ladder)],
+    notes: [
+      `40,001-segment fixture: ${(huge.length / 1e6).toFixed(2)} MB; ladder: 6 x ${ladder[0]?.length ?? 0} bytes (30 segments, PDT each, 36 parts + 2-4 trailing parts)`,
+      'one ladder op = the age of all 6 renditions; ops/s is the median of 5 interleaved rounds',
+    ],
+  };
+}
