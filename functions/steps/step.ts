@@ -59,7 +59,9 @@ export function stepHandler<S extends z.ZodType<{ channelId: string }>, O>(
       logger.error(`${step} failed`, { error: named as Error });
       throw named;
     } finally {
-      channelMetric('StepDuration', channel.id, performance.now() - started, MetricUnit.Milliseconds, step);
+      // On the invocation's own metrics (flushed by logMetrics), so no invocation ends with "no metrics".
+      metrics.addDimensions({ Channel: channel.id, Step: step });
+      metrics.addMetric('StepDuration', MetricUnit.Milliseconds, performance.now() - started);
     }
   });
 }
