@@ -79,6 +79,17 @@ export interface ExecutionInput {
   signal: Signal;
   /** A drill: the operator broke the channel on purpose. */
   drill?: boolean;
+  /** Optional overrides of the state machines' waits (defaults in the ASL's ResolveTiming state), e.g. for drills. */
+  timing?: ExecutionTiming;
+}
+
+export interface ExecutionTiming {
+  /** Seconds between polls of the standby state / freshness and of the edge (default 5). */
+  pollSeconds?: number;
+  /** How many times the edge is checked after a repoint before giving up (default 12). */
+  edgeVerifyAttempts?: number;
+  /** Overrides policy.standbyReadySeconds: the standby must be fresh by requestedAt + this. */
+  standbyReadySeconds?: number;
 }
 
 /** One change a step made, or would make in plan mode. */
