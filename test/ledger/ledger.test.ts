@@ -80,13 +80,15 @@ describe('Ledger', () => {
   });
 
   it('complete releases the lock, moves on air and is idempotent', async () => {
+    await ledger.markPrimaryFresh(channelId, clock - 60_000);
     await ledger.acquire({ channelId, incidentId: 'inc-a', action: 'failover', ttlMs: 60_000 });
-    await ledger.markPrimaryFresh(channelId, clock - 5_000);
+    expect((await ledger.get(channelId)).primaryFreshSince).toBeUndefined(); // failing over: the primary is bad
+    await ledger.markPrimaryFresh(channelId, clock + 5_000); // ...and came back while the failover ran
     clock += 10_000;
     const done = await ledger.complete({ channelId, incidentId: 'inc-a', outcome: 'succeeded', onAir: 'standby' });
     expect(done).toMatchObject({ phase: 'on-standby', onAir: 'standby', lastTransitionAt: clock, incidentId: 'inc-a' });
     expect(done.lockExpiresAt).toBeUndefined();
-    expect(done.primaryFreshSince).toBeUndefined();
+    expect(done.primaryFreshSince).toBe(clock - 5_000);
     expect(lockHeld(done, clock)).toBe(false);
     expect(done.recent.at(-1)).toMatchObject({ kind: 'incident-succeeded', incidentId: 'inc-a' });
 
@@ -133,6 +135,17 @@ describe('Ledger', () => {
     expect((await ledger.get(channelId)).primaryFreshSince).toBe(1_000);
     await ledger.markPrimaryFresh(channelId, null);
     expect((await ledger.get(channelId)).primaryFreshSince).toBeUndefined();
+  });
+
+  it('tracks the alerts set per pipeline, concurrently and without touching the version', async () => {
+    expect(await ledger.setPipelineAlert(channelId, '0', 'a1', true)).toEqual({ '0': ['a1'], '1': [] });
+    await Promise.all([ledger.setPipelineAlert(channelId, '1', 'b1', true), ledger.setPipelineAlert(channelId, '1', 'b2', true)]);
+    expect(await ledger.setPipelineAlert(channelId, '0', 'a2', true)).toEqual({ '0': ['a1', 'a2'], '1': ['b1', 'b2'] });
+    await ledger.setPipelineAlert(channelId, '0', 'a1', false);
+    expect(await ledger.setPipelineAlert(channelId, '0', 'a2', false)).toEqual({ '0': [], '1': ['b1', 'b2'] });
+    expect(await ledger.get(channelId)).toMatchObject({ version: 0, phase: 'steady' });
+    await ledger.clearPipelineAlerts(channelId);
+    expect(await ledger.setPipelineAlert(channelId, '0', 'x', false)).toEqual({ '0': [], '1': [] });
   });
 
   it('50 concurrent acquire calls for one channel => exactly one holder', async () => {

@@ -133,7 +133,8 @@ export class Ledger {
           UpdateExpression:
             'SET #phase = :phase, #incidentId = :incidentId, #lockExpiresAt = :expires, #version = if_not_exists(#version, :zero) + :one, ' +
             '#onAir = if_not_exists(#onAir, :primary), #recent = list_append(if_not_exists(#recent, :empty), :entry) ' +
-            'REMOVE #executionArn, #snapshot',
+            // A failover starts because the primary is bad: its freshness counts again from the next fresh signal.
+            `REMOVE #executionArn, #snapshot${req.action === 'failover' ? ', #primaryFreshSince' : ''}`,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         })),
@@ -181,7 +182,8 @@ export class Ledger {
 
   /**
    * Ends the incident and releases the lock: phase steady (onAir primary) or on-standby (standby/slate),
-   * lastTransitionAt on success (the dwell for hysteresis starts there), primaryFreshSince cleared on success.
+   * lastTransitionAt on success (the dwell for hysteresis starts there). primaryFreshSince is kept: the
+   * primary may have come back while the failover ran (acquire of a failover clears it).
    * Idempotent: completing an incident that no longer holds the lock changes nothing and returns the item.
    */
   async complete(req: CompleteRequest): Promise<LedgerItem> {
@@ -199,7 +201,7 @@ export class Ledger {
     let update = 'SET #phase = :phase, #onAir = :onAir, #version = #version + :one, #recent = list_append(if_not_exists(#recent, :empty), :entry)';
     if (succeeded) {
       values[':now'] = now;
-      update += ', #lastTransitionAt = :now REMOVE #lockExpiresAt, #primaryFreshSince';
+      update += ', #lastTransitionAt = :now REMOVE #lockExpiresAt';
     } else {
       update += ' REMOVE #lockExpiresAt';
     }
@@ -265,6 +267,39 @@ export class Ledger {
     await this.conditional(input, 'markPrimaryFresh');
   }
 
+  /**
+   * Tracks the alerts SET on each pipeline of the channel's primary MediaLive channel (string sets alerts0 /
+   * alerts1; ADD/DELETE are atomic, so concurrent alerts never lose each other). Returns the ids active
+   * per pipeline after this change: both pipelines alerting is an outage, one is degraded.
+   */
+  async setPipelineAlert(channelId: string, pipeline: '0' | '1', alarmId: string, active: boolean): Promise<PipelineAlerts> {
+    const out = await this.send('setPipelineAlert', channelId, () =>
+      this.client.send(
+        new UpdateCommand(
+          withNames({
+            TableName: this.tableName,
+            Key: { channelId },
+            UpdateExpression:
+              `${active ? 'ADD' : 'DELETE'} #alerts${pipeline} :ids ` +
+              'SET #onAir = if_not_exists(#onAir, :primary), #phase = if_not_exists(#phase, :steady), ' +
+              '#version = if_not_exists(#version, :zero), #recent = if_not_exists(#recent, :empty)',
+            ExpressionAttributeValues: { ':ids': new Set([alarmId]), ':primary': 'primary', ':steady': 'steady', ':zero': 0, ':empty': [] },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      ),
+    );
+    return pipelineAlerts(out.Attributes);
+  }
+
+  /** Forgets every tracked alert (alert ids reset when the channel restarts). */
+  async clearPipelineAlerts(channelId: string): Promise<void> {
+    await this.conditional(
+      { Key: { channelId }, UpdateExpression: 'REMOVE #alerts0, #alerts1', ConditionExpression: 'attribute_exists(#channelId)' },
+      'clearPipelineAlerts',
+    );
+  }
+
   /** A conditional update; false when the condition failed, throws LedgerError on anything else. */
   private async conditional(input: Omit<UpdateCommandInput, 'TableName'>, op: string): Promise<boolean> {
     try {
@@ -315,6 +350,13 @@ function withNames<T extends UpdateCommandInput>(input: T): T {
   return { ...input, ExpressionAttributeNames: names };
 }
 
+export type PipelineAlerts = Record<'0' | '1', string[]>;
+
+function pipelineAlerts(raw: Record<string, unknown> | undefined): PipelineAlerts {
+  const ids = (v: unknown): string[] => (v instanceof Set ? [...(v as Set<string>)].sort() : []);
+  return { '0': ids(raw?.alerts0), '1': ids(raw?.alerts1) };
+}
+
 function entry(now: number, kind: string, message: string, incidentId?: string): LedgerEntry {
   return { at: new Date(now).toISOString(), kind, message, ...(incidentId ? { incidentId } : {}) };
 }
@@ -331,7 +373,8 @@ function refusalReason(item: LedgerItem, req: AcquireRequest, now: number): stri
 /** Fills the defaults of an item read back from the table (absent item => the default item). */
 function normalize(channelId: string, raw: Record<string, unknown> | undefined): LedgerItem {
   if (!raw) return defaultItem(channelId);
-  const item = raw as Partial<LedgerItem>;
+  const { alerts0: _a0, alerts1: _a1, ...rest } = raw;
+  const item = rest as Partial<LedgerItem>;
   return {
     ...defaultItem(channelId),
     ...item,
