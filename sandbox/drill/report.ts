@@ -1,0 +1,125 @@
+// The result of a drill: what the JSON report holds, what the HTML report draws and what the CLI prints.
+// Times are seconds since the start of the scenario's timeline (t = 0 is the first fault), and every
+// duration is also given in target durations.
+
+export interface SeriesPoint {
+  /** Seconds since the start of the timeline (negative during the warm-up). */
+  t: number;
+  /** Manifest age on each path as the probe measured it (oldest rendition), seconds; null = unknown. */
+  edgeAgeS: number | null;
+  primaryAgeS: number | null;
+  standbyAgeS: number | null;
+  /** Share of viewers stalled, 0..1. */
+  stalledShare: number;
+  /** Share of viewers watching the slate, 0..1. */
+  slateShare: number;
+}
+
+export type MarkerKind = 'fault' | 'event' | 'probe' | 'decision' | 'execution' | 'step' | 'route' | 'origin-group' | 'slate' | 'notify';
+
+export interface Marker {
+  t: number;
+  kind: MarkerKind;
+  label: string;
+  detail?: string;
+}
+
+export interface ExpectationResult {
+  /** The expectation as written in the scenario, in words. */
+  expectation: string;
+  pass: boolean;
+  /** What was measured. */
+  detail: string;
+}
+
+export interface Goal {
+  name: string;
+  value: string;
+  goal: string;
+  pass: boolean;
+}
+
+export interface DrillSummary {
+  /** From the primary's newest media end (the freeze) to the first stale verdict reaching the control plane. */
+  timeToDetectS: number | null;
+  timeToDetectTD: number | null;
+  /** From the freeze to viewers back on fresh manifests at the edge. */
+  timeToRecoverS: number | null;
+  timeToRecoverTD: number | null;
+  longestStallS: number;
+  longestStallTD: number;
+  rebufferRatio: number;
+  viewers: number;
+  viewersStalled: number;
+  executions: { failover: number; failback: number };
+  executionOutcomes: Array<{ name: string; action: string; status: string }>;
+  awsCalls: Record<string, number>;
+  mutatingCalls: number;
+  eventsPut: number;
+  rejectedEvents: number;
+  notifications: number;
+  routeFlips: number;
+  final: { route: string; slate: boolean; originGroupFirst: string; onAir: string | null; standbyState: string };
+  wallSeconds: number;
+  goals: Goal[];
+}
+
+export interface DrillReport {
+  scenario: { name: string; title: string; description: string };
+  channelId: string;
+  mode: 'sandbox' | 'aws';
+  startedAt: string;
+  targetDurationS: number;
+  /** staleAfterTargetDurations x target duration, seconds. */
+  thresholdS: number;
+  probeTickS: number;
+  /** t of the primary's newest media when it froze (null when the scenario never froze it). */
+  freezeT: number | null;
+  series: SeriesPoint[];
+  markers: Marker[];
+  summary: DrillSummary;
+  expectations: ExpectationResult[];
+  passed: boolean;
+  /** Set when the drill itself broke (not an expectation: a crash). */
+  error?: string;
+}
+
+const fmt = (n: number | null, digits = 1): string => (n === null ? '-' : n.toFixed(digits));
+
+/** The rows of the summary table (shared by the CLI text and the HTML). */
+export function summaryRows(r: DrillReport): Array<[string, string]> {
+  const s = r.summary;
+  const calls = Object.entries(s.awsCalls)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  return [
+    ['scenario', `${r.scenario.name}: ${r.scenario.title}`],
+    ['channel', `${r.channelId} (target duration ${r.targetDurationS} s, stale after ${fmt(r.thresholdS)} s, probe tick ${r.probeTickS} s)`],
+    ['time to detect', s.timeToDetectS === null ? '-' : `${fmt(s.timeToDetectS)} s (${fmt(s.timeToDetectTD)} target durations)`],
+    ['time to recover', s.timeToRecoverS === null ? '-' : `${fmt(s.timeToRecoverS)} s (${fmt(s.timeToRecoverTD)} target durations)`],
+    ['longest stall a viewer saw', `${fmt(s.longestStallS)} s (${fmt(s.longestStallTD)} target durations)`],
+    ['rebuffer ratio', `${(s.rebufferRatio * 100).toFixed(2)} % (${s.viewersStalled} of ${s.viewers} viewers stalled at least once)`],
+    ['executions started', `failover ${s.executions.failover}, failback ${s.executions.failback}${s.executionOutcomes.length ? ` (${s.executionOutcomes.map((e) => `${e.action} ${e.status}`).join(', ')})` : ''}`],
+    ['AWS calls', `${calls || 'none'} (${s.mutatingCalls} mutating)`],
+    ['events', `${s.eventsPut} put, ${s.rejectedEvents} rejected by triage, ${s.notifications} notifications`],
+    ['routing at the end', `route ${s.final.route}, slate ${s.final.slate ? 'on' : 'off'}, origin group ${s.final.originGroupFirst} first, on air ${s.final.onAir ?? '-'}, standby ${s.final.standbyState}`],
+    ['wall time', `${fmt(s.wallSeconds)} s`],
+  ];
+}
+
+/** The plain-text summary the CLI prints at the end of a drill. */
+export function formatSummary(r: DrillReport): string {
+  const rows = summaryRows(r);
+  const width = Math.max(...rows.map(([k]) => k.length));
+  const lines = [`\n${r.passed ? 'PASS' : 'FAIL'}  drill ${r.scenario.name}`];
+  for (const [k, v] of rows) lines.push(`  ${k.padEnd(width)}  ${v}`);
+  if (r.summary.goals.length) {
+    lines.push('  goals:');
+    for (const g of r.summary.goals) lines.push(`    ${g.pass ? 'PASS' : 'MISS'}  ${g.name}: ${g.value} (goal ${g.goal})`);
+  }
+  lines.push('  expectations:');
+  for (const e of r.expectations) lines.push(`    ${e.pass ? 'PASS' : 'FAIL'}  ${e.expectation}: ${e.detail}`);
+  if (r.error) lines.push(`  error: ${r.error}`);
+  return lines.join('\n');
+}

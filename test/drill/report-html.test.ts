@@ -1,0 +1,115 @@
+// The HTML report in a real browser: headless Chromium opens the file (offline, file://), the chart's
+// series, threshold and markers and the summary/expectation tables are rendered, nothing is fetched from
+// the network, and a screenshot is saved to test-artifacts/.
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderHtml } from '../../sandbox/drill/html.js';
+import { formatSummary, type DrillReport, type SeriesPoint } from '../../sandbox/drill/report.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+/** A drill as it looks when the primary freezes at t=0 and the edge is back on the standby at t=3.5. */
+function sampleReport(): DrillReport {
+  const series: SeriesPoint[] = [];
+  for (let t = -3; t <= 12; t += 0.5) {
+    const frozen = t >= 0;
+    const primary = frozen ? t + 0.5 : 0.5 + (Math.abs(t) % 1);
+    const edge = frozen && t < 3.5 ? t + 1 : 0.6 + (Math.abs(t) % 1);
+    series.push({ t, edgeAgeS: edge, primaryAgeS: primary, standbyAgeS: 0.4 + (Math.abs(t) % 1), stalledShare: t >= 2.5 && t < 4 ? 0.8 : 0, slateShare: 0 });
+  }
+  return {
+    scenario: { name: 'primary-flatline', title: 'Both pipelines of the primary die', description: 'news-1 loses both pipelines <b>not html</b>' },
+    channelId: 'news-1',
+    mode: 'sandbox',
+    startedAt: '2025-06-01T12:00:00.000Z',
+    targetDurationS: 1,
+    thresholdS: 1.5,
+    probeTickS: 0.5,
+    freezeT: 0,
+    series,
+    markers: [
+      { t: 0, kind: 'fault', label: 'fail both pipelines of primary' },
+      { t: 2, kind: 'probe', label: 'Manifest Stale primary' },
+      { t: 2.1, kind: 'decision', label: 'triage: failover' },
+      { t: 2.2, kind: 'execution', label: 'failover started' },
+      { t: 2.3, kind: 'step', label: 'SnapshotRouting' },
+      { t: 2.6, kind: 'route', label: 'route:news-1 = standby' },
+      { t: 2.9, kind: 'origin-group', label: 'origin group: standby first' },
+      { t: 3.2, kind: 'notify', label: 'SNS: failover succeeded' },
+    ],
+    summary: {
+      timeToDetectS: 2, timeToDetectTD: 2, timeToRecoverS: 3.5, timeToRecoverTD: 3.5, longestStallS: 1.5, longestStallTD: 1.5,
+      rebufferRatio: 0.012, viewers: 1000, viewersStalled: 800, executions: { failover: 1, failback: 0 },
+      executionOutcomes: [{ name: 'news-1-x', action: 'failover', status: 'SUCCEEDED' }],
+      awsCalls: { medialive: 3, cloudfront: 2, 'cloudfront-keyvaluestore': 4 }, mutatingCalls: 2, eventsPut: 3, rejectedEvents: 0, notifications: 1,
+      routeFlips: 1, final: { route: 'standby', slate: false, originGroupFirst: 'standby', onAir: 'standby', standbyState: 'RUNNING' },
+      wallSeconds: 18.2,
+      goals: [{ name: 'viewers back on fresh manifests', value: '3.5 TD', goal: '<= 4 TD', pass: true }],
+    },
+    expectations: [
+      { expectation: 'failover within 4 target durations', pass: true, detail: 'edge fresh again 3.5 TD after the freeze' },
+      { expectation: 'exactly 1 failover execution', pass: false, detail: '2 started' },
+    ],
+    passed: false,
+  };
+}
+
+describe.skipIf(!existsSync(CHROMIUM))('drill report in headless Chromium', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+  afterAll(() => browser?.close());
+
+  it('renders the chart, the markers and the tables, offline, and saves a screenshot', async () => {
+    const report = sampleReport();
+    const dir = mkdtempSync(join(tmpdir(), 'drill-html-'));
+    const file = join(dir, 'drill.html');
+    writeFileSync(file, renderHtml(report));
+    const page = await browser.newPage({ viewport: { width: 1040, height: 900 } });
+    const external: string[] = [];
+    page.on('request', (req) => {
+      if (!req.url().startsWith('file:')) external.push(req.url());
+    });
+    await page.goto(pathToFileURL(file).href);
+
+    const chart = page.locator('svg#drill-chart');
+    const box = await chart.boundingBox();
+    expect(box!.width).toBeGreaterThan(600);
+    expect(box!.height).toBeGreaterThan(300);
+    for (const series of ['edge', 'primary', 'standby', 'stalled']) {
+      const d = await page.locator(`path[data-series="${series}"]`).getAttribute('d');
+      expect(d!.split(/[ML]/).filter(Boolean).length, series).toBeGreaterThan(10);
+      const len = await page.locator(`path[data-series="${series}"]`).evaluate((el) => (el as SVGPathElement).getTotalLength());
+      expect(len).toBeGreaterThan(50);
+    }
+    expect(await page.locator('g.marker').count()).toBe(report.markers.length);
+    expect(await page.locator('g.marker[data-kind="route"] text').textContent()).toBe('route:news-1 = standby');
+
+    const rows = await page.locator('#summary tr').allTextContents();
+    expect(rows.some((r) => r.includes('time to recover') && r.includes('3.5 s (3.5 target durations)'))).toBe(true);
+    expect(await page.locator('#expectations tr.fail').count()).toBe(1);
+    expect(await page.locator('.verdict').textContent()).toBe('FAIL');
+    // text from the scenario is escaped, never markup
+    expect(await page.locator('.desc b').count()).toBe(0);
+    expect(external).toEqual([]);
+
+    mkdirSync('test-artifacts', { recursive: true });
+    await page.screenshot({ path: 'test-artifacts/drill-report.png', fullPage: true });
+    await page.close();
+  });
+
+  it('the text summary names every expectation with its verdict', () => {
+    const text = formatSummary(sampleReport());
+    expect(text).toMatch(/^FAIL {2}drill primary-flatline/m);
+    expect(text).toMatch(/PASS {2}failover within 4 target durations/);
+    expect(text).toMatch(/FAIL {2}exactly 1 failover execution: 2 started/);
+  });
+});
