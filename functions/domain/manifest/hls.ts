@@ -3,14 +3,13 @@
 // couple of seconds for every rendition of every channel. Only what the age and the stream-contract checks need
 // is kept: running sums and the newest segment.
 import { PROBLEM, problem } from './problems.js';
-import { isoMs, readDecimal, readInteger, readIsoDateTime } from './scan-primitives.js';
+import { isoMs, readDecimal, readInteger, readIsoDateTime, readUtcTimeOfDay } from './scan-primitives.js';
 import type { ManifestAnalysis, Problem, Rendition } from './types.js';
 
 const HASH = 35;
 /** |PDT - (previous PDT carried forward by EXTINF)| above this is a drift (no discontinuity in between). */
 const PDT_DRIFT_MS = 1000;
 
-const EXTINF = '#EXTINF:';
 const PDT = '#EXT-X-PROGRAM-DATE-TIME:';
 const PART = '#EXT-X-PART:';
 const GAP = '#EXT-X-GAP';
@@ -35,15 +34,41 @@ function attributeValueAt(text: string, name: string, start: number, end: number
   return -1;
 }
 
-/** Position of the next `GAP=YES` attribute at or after `from` (Infinity when none). */
-function findGapYes(text: string, from: number): number {
-  let i = text.indexOf('GAP=YES', from);
-  while (i >= 0) {
-    const before = text.charCodeAt(i - 1);
-    if (before === 44 || before === 58) return i;
-    i = text.indexOf('GAP=YES', i + 1);
+/** The `count` characters at `a` and at `b` are equal. */
+function sameChars(text: string, a: number, b: number, count: number): boolean {
+  for (let i = 0; i < count; i++) if (text.charCodeAt(a + i) !== text.charCodeAt(b + i)) return false;
+  return true;
+}
+
+const NO_PARTS = { parts: 0, partsMediaSum: 0 };
+
+/**
+ * The EXT-X-PART lines from `from` to the end (the parts after the newest complete segment): their count and
+ * the duration up to the last part that is not GAP=YES. A PRELOAD-HINT is not media and is not counted.
+ */
+function sumParts(text: string, from: number, len: number): { parts: number; partsMediaSum: number } {
+  let parts = 0;
+  let sum = 0;
+  let mediaSum = 0;
+  let pos = from;
+  while (pos < len) {
+    let nl = text.indexOf('\n', pos);
+    if (nl < 0) nl = len;
+    const s = pos;
+    let e = nl;
+    pos = nl + 1;
+    while (e > s && text.charCodeAt(e - 1) <= 32) e--;
+    if (!text.startsWith(PART, s)) continue;
+    const attrs = s + PART.length - 1;
+    const v = attributeValueAt(text, 'DURATION', attrs, e);
+    const d = v >= 0 ? readDecimal(text, v, e) : Number.NaN;
+    if (d !== d) continue;
+    parts++;
+    sum += d;
+    const gap = attributeValueAt(text, 'GAP', attrs, e);
+    if (!(gap >= 0 && text.startsWith('YES', gap))) mediaSum = sum;
   }
-  return Number.POSITIVE_INFINITY;
+  return { parts, partsMediaSum: mediaSum };
 }
 
 /** Attribute list of a (non hot path) tag: multivariant tags only. Quoted values may hold commas. */
@@ -111,22 +136,23 @@ export function scanHls(text: string, start: number, nowMs: number, baseUrl?: st
   let lastSegGap = false;
   let lastMediaEnd = Number.NaN;
 
-  // LL-HLS parts after the newest complete segment
-  let parts = 0;
-  let partsSum = 0;
-  let partsMediaSum = 0;
+  // LL-HLS: line where the parts after the newest complete segment begin (-1: none so far)
+  let firstPartLine = -1;
+  // PDT fast path: where the date of the last 'Z' PDT sits in the text, and that UTC day's epoch ms
+  let pdtDatePos = -1;
+  let pdtDayMs = 0;
 
   // contract checks (counts and extremes only)
   let maxDur = 0;
   let listedDuration = 0;
   let overTarget = 0;
+  let overTargetFrom = Number.POSITIVE_INFINITY;
   let drifts = 0;
   let worstDriftMs = 0;
   let invalidPdts = 0;
   let firstInvalidPdt = '';
   let sawPdt = false;
   let probeStartMs = Number.NaN;
-  let nextGapAttr = -1;
 
   // multivariant
   const renditions: Rendition[] = [];
@@ -188,14 +214,12 @@ export function scanHls(text: string, start: number, nowMs: number, baseUrl?: st
       if (!pendingGap) lastMediaEnd = segEnd;
       if (dur > maxDur) maxDur = dur;
       listedDuration += dur;
-      if (targetDuration === targetDuration && Math.round(dur) > targetDuration) overTarget++;
+      if (dur >= overTargetFrom) overTarget++; // = Math.round(dur) > TD, without the call
       pendingDur = Number.NaN;
       pendingPdt = Number.NaN;
       pendingGap = false;
       pendingDisc = false;
-      parts = 0;
-      partsSum = 0;
-      partsMediaSum = 0;
+      firstPartLine = -1;
       continue;
     }
 
@@ -205,7 +229,8 @@ export function scanHls(text: string, start: number, nowMs: number, baseUrl?: st
     sawExtTag = true;
     const c4 = text.charCodeAt(s + 4);
     if (c4 === 73 /* I */) {
-      if (text.startsWith(EXTINF, s)) pendingDur = readDecimal(text, s + EXTINF.length, e);
+      // "#EXTI" is checked; "NF:" completes "#EXTINF:"
+      if (text.charCodeAt(s + 5) === 78 && text.charCodeAt(s + 6) === 70 && text.charCodeAt(s + 7) === 58) pendingDur = readDecimal(text, s + 8, e);
       continue;
     }
     if (c4 !== 45 /* - */) {
@@ -214,26 +239,31 @@ export function scanHls(text: string, start: number, nowMs: number, baseUrl?: st
     }
     switch (text.charCodeAt(s + 7)) {
       case 80: // P: PROGRAM-DATE-TIME, PART, PLAYLIST-TYPE (PART-INF, PRELOAD-HINT ignored)
-        if (text.startsWith(PDT, s)) {
-          const v = readIsoDateTime(text, s + PDT.length, e);
+        // "#EXT-X-PRO" + ':' at 24 is PROGRAM-DATE-TIME (PRELOAD-HINT has 'E' at 9); "#EXT-X-PART:" (PART-INF has '-').
+        if (text.charCodeAt(s + 9) === 79 /* O */ && text.charCodeAt(s + 24) === 58 && text.charCodeAt(s + 8) === 82 /* R */) {
+          const vs = s + PDT.length;
+          let v: number;
+          // Same UTC date as the previous PDT (the common case): only the time of day needs reading.
+          if (pdtDatePos >= 0 && text.charCodeAt(e - 1) === 90 /* Z */ && sameChars(text, vs, pdtDatePos, 11)) {
+            v = readUtcTimeOfDay(text, vs + 11, e - 1);
+            v = v === v ? pdtDayMs + v : readIsoDateTime(text, vs, e);
+          } else {
+            v = readIsoDateTime(text, vs, e);
+            if (v === v && text.charCodeAt(e - 1) === 90) {
+              pdtDatePos = vs;
+              pdtDayMs = Math.floor(v / 86_400_000) * 86_400_000;
+            }
+          }
           if (v === v) {
             pendingPdt = v;
             sawPdt = true;
           } else {
             invalidPdts++;
-            if (!firstInvalidPdt) firstInvalidPdt = text.slice(s + PDT.length, e);
+            if (!firstInvalidPdt) firstInvalidPdt = text.slice(vs, e);
           }
-        } else if (text.startsWith(PART, s)) {
-          const attrs = s + PART.length - 1;
-          const v = text.startsWith('DURATION=', attrs + 1) ? attrs + 10 : attributeValueAt(text, 'DURATION', attrs, e);
-          const d = v >= 0 ? readDecimal(text, v, e) : Number.NaN;
-          if (d === d) {
-            parts++;
-            partsSum += d;
-            // Find GAP=YES with one forward search per document, not one per line (a part is rarely a gap).
-            if (nextGapAttr < s) nextGapAttr = findGapYes(text, s);
-            if (nextGapAttr >= e) partsMediaSum = partsSum;
-          }
+        } else if (text.charCodeAt(s + 8) === 65 /* A */ && text.charCodeAt(s + 11) === 58 /* : */) {
+          // Parts only matter after the newest complete segment: remember where they start, read them at the end.
+          if (firstPartLine < 0) firstPartLine = s;
         } else if (text.startsWith(PLAYLIST_TYPE, s)) {
           if (text.startsWith('VOD', s + PLAYLIST_TYPE.length)) vod = true;
         }
@@ -245,7 +275,10 @@ export function scanHls(text: string, start: number, nowMs: number, baseUrl?: st
         if (e === s + DISCONTINUITY.length && text.startsWith(DISCONTINUITY, s)) pendingDisc = true;
         break;
       case 84: // T
-        if (text.startsWith(TARGET_DURATION, s)) targetDuration = readDecimal(text, s + TARGET_DURATION.length, e);
+        if (text.startsWith(TARGET_DURATION, s)) {
+          targetDuration = readDecimal(text, s + TARGET_DURATION.length, e);
+          overTargetFrom = targetDuration === targetDuration ? Math.floor(targetDuration) + 0.5 : Number.POSITIVE_INFINITY;
+        }
         break;
       case 77: // M: MEDIA-SEQUENCE, MEDIA (MAP ignored)
         if (text.startsWith(MEDIA_SEQUENCE, s)) {
@@ -277,6 +310,7 @@ export function scanHls(text: string, start: number, nowMs: number, baseUrl?: st
     }
   }
 
+  const { parts, partsMediaSum } = firstPartLine >= 0 ? sumParts(text, firstPartLine, len) : NO_PARTS;
   const problems: Problem[] = [];
   const segments = listed + skipped;
 
