@@ -1,0 +1,164 @@
+// The failover policy: a pure function of (signal, channel config, ledger item, time). No I/O: triage
+// applies the decision (ledger writes, confirmation, StartExecution) and the effects it asks for.
+//
+// Rules (DESIGN.md §1, §3; issue 2 "Triage"):
+// - Events about the STANDBY side never fail over: recorded; when the standby is on air, notify (slate consideration).
+// - One pipeline alerting on a STANDARD channel is `degraded` (MediaLive's second pipeline covers it):
+//   recorded and metered. SINGLE_PIPELINE pipeline down, both pipelines alerting, a stopped/RECOVERING
+//   channel with no running pipeline, stale edge AND stale primary, a ManifestAge alarm on primary/edge:
+//   outage candidates => failover after confirmation.
+// - A stale edge in front of a fresh primary is a caching problem: recorded, no failover.
+// - Hysteresis: no automatic failover/failback while another incident holds the lock (coalesced) or within
+//   minDwellSeconds of lastTransitionAt (which also forbids ping-pong: no failback right after a failover).
+// - Automatic failback only when policy.failback = automatic, once the primary has been fresh for minDwellSeconds.
+// - Operator requests and drills are forced: no confirmation, no dwell, but still subject to the lock.
+import type { LedgerItem, Signal } from '../contracts.js';
+import { lockHeld } from '../ledger/index.js';
+import type { Channel } from '../registry/index.js';
+
+export type PolicyAction = 'ignore' | 'record' | 'failover' | 'failback' | 'coalesced';
+
+export interface PolicyInput {
+  signal: Signal;
+  channel: Channel;
+  item: LedgerItem;
+  now: number;
+  /** The incident this signal maps to (a lock held by the same incident is not a reason to coalesce). */
+  incidentId: string;
+  /** Alert ids currently SET per pipeline of the primary MediaLive channel, this signal included. */
+  primaryAlerts?: Partial<Record<'0' | '1', readonly string[]>>;
+}
+
+export interface PolicyDecision {
+  action: PolicyAction;
+  reason: string;
+  /** Confirm with DescribeChannel + a fresh manifest fetch before starting (best-effort events). */
+  confirm: boolean;
+  /** Meter as Degraded (one pipeline down, caching problem, standby trouble...). */
+  degraded: boolean;
+  drill: boolean;
+  /** Page someone even though nothing is started (the standby fails while it is on air). */
+  notify: boolean;
+  /** How the primary's freshness changes: set => markPrimaryFresh(since), clear => markPrimaryFresh(null). */
+  primaryFresh?: 'set' | 'clear';
+}
+
+const base = { confirm: false, degraded: false, drill: false, notify: false } as const;
+const decide = (action: PolicyAction, reason: string, extra: Partial<PolicyDecision> = {}): PolicyDecision => ({
+  ...base,
+  action,
+  reason,
+  ...extra,
+});
+
+/** What the signal says about the primary's health: it is fresh again, it failed, or nothing. */
+export function primaryFreshness(signal: Signal): 'set' | 'clear' | undefined {
+  const path = signal.detail?.path;
+  if (signal.side !== 'primary' && path !== 'primary') return undefined;
+  if (signal.kind === 'manifest-fresh' || signal.kind === 'alarm-ok') return 'set';
+  if (signal.kind === 'manifest-stale' || signal.kind === 'alarm' || (signal.kind === 'channel-state' && signal.severity === 'outage')) return 'clear';
+  return undefined;
+}
+
+export function evaluate(input: PolicyInput): PolicyDecision {
+  const decision = classify(input);
+  const fresh = primaryFreshness(input.signal);
+  const withFresh = fresh ? { ...decision, primaryFresh: fresh } : decision;
+  if ((withFresh.action === 'failover' || withFresh.action === 'failback') && heldByAnother(input)) {
+    return {
+      ...withFresh,
+      action: 'coalesced',
+      confirm: false,
+      reason: `${withFresh.reason}; coalesced into incident ${input.item.incidentId} (${input.item.phase}, lock until ${new Date(input.item.lockExpiresAt ?? 0).toISOString()})`,
+    };
+  }
+  return withFresh;
+}
+
+function heldByAnother({ item, now, incidentId }: PolicyInput): boolean {
+  return lockHeld(item, now) && item.incidentId !== incidentId;
+}
+
+/** ms left in the dwell after the last transition (0 when none or over). */
+export function dwellRemainingMs(item: LedgerItem, channel: Channel, now: number): number {
+  if (item.lastTransitionAt === undefined) return 0;
+  return Math.max(0, item.lastTransitionAt + channel.policy.minDwellSeconds * 1000 - now);
+}
+
+function classify(input: PolicyInput): PolicyDecision {
+  const { signal, channel, item, now } = input;
+  const onPrimary = item.onAir === 'primary';
+
+  // Operator and drill requests: forced (no confirmation, no dwell), still subject to the lock.
+  if (signal.kind === 'failover-requested' || signal.kind === 'drill-requested') {
+    const drill = signal.kind === 'drill-requested';
+    if (!onPrimary) return decide('ignore', `${signal.kind}: already on ${item.onAir}`, { drill });
+    return decide('failover', `${drill ? 'drill' : 'operator'} requested: ${String(signal.detail?.reason ?? signal.kind)}`, { drill });
+  }
+  if (signal.kind === 'failback-requested') {
+    if (onPrimary && item.phase === 'steady') return decide('ignore', 'failback requested: already on primary');
+    return decide('failback', `operator requested failback: ${String(signal.detail?.reason ?? '')}`.trimEnd());
+  }
+
+  // The standby side never fails over; trouble with it while it carries the viewers deserves a page.
+  if (signal.side === 'standby') {
+    if (signal.severity === 'info') return decide('record', `standby: ${signal.kind}`);
+    if (!onPrimary) {
+      return decide('record', `standby ${signal.kind} while the standby is on air: slate consideration, paging`, { degraded: true, notify: true });
+    }
+    return decide('record', `standby ${signal.kind}: the standby side never triggers a failover`, { degraded: true });
+  }
+
+  // From here: the primary side or the edge.
+  if (signal.kind === 'manifest-fresh' || signal.kind === 'alarm-ok') return considerFailback(input);
+  if (signal.kind === 'alarm-insufficient-data') return decide('ignore', 'alarm has insufficient data');
+
+  const outage = outageReason(input);
+  if (!outage.outage) return decide('record', outage.reason, { degraded: signal.severity !== 'info' });
+  if (!onPrimary) return decide('record', `${outage.reason}; already on ${item.onAir}: nothing to fail over`);
+  const dwell = dwellRemainingMs(item, channel, now);
+  if (dwell > 0) {
+    return decide('record', `${outage.reason}; within the dwell of the last transition (${Math.ceil(dwell / 1000)} s left): no failover`);
+  }
+  return decide('failover', outage.reason, { confirm: true });
+}
+
+function outageReason({ signal, channel, primaryAlerts }: PolicyInput): { outage: boolean; reason: string } {
+  switch (signal.kind) {
+    case 'pipeline-alert': {
+      const alert = `pipeline ${signal.pipeline ?? '?'} alert "${String(signal.detail?.alertType ?? '')}"`;
+      if (channel.primary.channelClass === 'SINGLE_PIPELINE') return { outage: true, reason: `${alert} on a SINGLE_PIPELINE channel` };
+      const down = (['0', '1'] as const).filter((p) => (primaryAlerts?.[p]?.length ?? 0) > 0 || p === signal.pipeline);
+      if (down.length === 2) return { outage: true, reason: `both pipelines alerting (${alert})` };
+      return { outage: false, reason: `${alert}: degraded, the other pipeline still carries the channel` };
+    }
+    case 'channel-state': {
+      const state = `channel ${String(signal.detail?.state)} with ${String(signal.detail?.pipelinesRunningCount)} pipelines running`;
+      return signal.severity === 'outage' ? { outage: true, reason: state } : { outage: false, reason: state };
+    }
+    case 'alarm':
+      return { outage: true, reason: `ManifestAge alarm on the ${String(signal.detail?.path)} path` };
+    case 'manifest-stale': {
+      const path = String(signal.detail?.path);
+      if (signal.severity === 'outage') return { outage: true, reason: `manifest stale on the ${path} path, edge and primary stale` };
+      if (path === 'edge') return { outage: false, reason: 'edge stale while the primary origin is fresh: CDN caching problem, not an origin outage' };
+      return { outage: false, reason: 'primary origin stale while the edge is still fresh: watching' };
+    }
+    default:
+      return { outage: false, reason: `${signal.kind} (${signal.severity})` };
+  }
+}
+
+function considerFailback({ signal, channel, item, now }: PolicyInput): PolicyDecision {
+  const what = `primary fresh (${signal.kind})`;
+  if (item.onAir === 'primary') return decide('record', what);
+  if (channel.policy.failback !== 'automatic') return decide('record', `${what}; failback is manual for this channel`);
+  if (item.phase !== 'on-standby') return decide('record', `${what}; phase ${item.phase}: no automatic failback`);
+  const dwellMs = channel.policy.minDwellSeconds * 1000;
+  const since = Math.min(item.primaryFreshSince ?? Date.parse(signal.at), now);
+  const freshFor = now - since;
+  if (freshFor < dwellMs) return decide('record', `${what} for ${Math.floor(freshFor / 1000)} s; automatic failback after ${channel.policy.minDwellSeconds} s`);
+  const dwell = dwellRemainingMs(item, channel, now);
+  if (dwell > 0) return decide('record', `${what}; within the dwell of the last failover (${Math.ceil(dwell / 1000)} s left): no ping-pong`);
+  return decide('failback', `primary fresh for ${Math.floor(freshFor / 1000)} s: automatic failback`);
+}

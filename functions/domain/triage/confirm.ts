@@ -1,0 +1,50 @@
+// Confirmation before a failover: events are best effort (late, duplicated), so look at the primary now.
+// DescribeChannel in the primary's region and a fresh fetch of the primary manifest run side by side; when
+// the primary region's API is down (the very outage we protect against) the manifest alone decides.
+import { DescribeChannelCommand, type MediaLiveClient } from '@aws-sdk/client-medialive';
+import type { Channel } from '../registry/index.js';
+
+export interface FreshnessResult {
+  fresh: boolean;
+  ageMs: number | null;
+  reason: string;
+}
+export type FreshnessCheck = (url: string, opts: { staleAfterTargetDurations: number }) => Promise<FreshnessResult>;
+
+export interface Confirmation {
+  /** true: the channel runs with pipelines and serves a fresh manifest; the failover is not needed. */
+  recovered: boolean;
+  reason: string;
+  channelState?: { state: string; pipelinesRunningCount: number } | { error: string };
+  manifest: FreshnessResult;
+}
+
+export async function confirmOutage(
+  channel: Channel,
+  deps: { mediaLive: (region: string) => Pick<MediaLiveClient, 'send'>; checkFreshness: FreshnessCheck },
+): Promise<Confirmation> {
+  const describe = deps
+    .mediaLive(channel.primary.region)
+    .send(new DescribeChannelCommand({ ChannelId: channel.primary.channelId }))
+    .then(
+      (out) => ({ state: out.State ?? 'UNKNOWN', pipelinesRunningCount: out.PipelinesRunningCount ?? 0 }),
+      (err: unknown) => ({ error: `${(err as Error).name}: ${(err as Error).message}` }),
+    );
+  const manifest = deps
+    .checkFreshness(channel.primary.manifestUrl, { staleAfterTargetDurations: channel.policy.staleAfterTargetDurations })
+    // The check reports fetch errors as not fresh; a throw is treated the same way rather than aborting triage.
+    .catch((err: unknown): FreshnessResult => ({ fresh: false, ageMs: null, reason: `freshness check failed: ${(err as Error).message}` }));
+  const [channelState, verdict] = await Promise.all([describe, manifest]);
+  const age = verdict.ageMs === null ? 'age unknown' : `age ${verdict.ageMs} ms`;
+  if ('error' in channelState) {
+    return {
+      recovered: verdict.fresh,
+      reason: `DescribeChannel failed (${channelState.error}); primary manifest ${verdict.fresh ? 'fresh' : 'not fresh'} (${age}): ${verdict.reason}`,
+      channelState,
+      manifest: verdict,
+    };
+  }
+  const running = channelState.state === 'RUNNING' && channelState.pipelinesRunningCount > 0;
+  const where = `primary ${channelState.state} with ${channelState.pipelinesRunningCount} pipelines, manifest ${verdict.fresh ? 'fresh' : 'not fresh'} (${age})`;
+  return { recovered: running && verdict.fresh, reason: where, channelState, manifest: verdict };
+}

@@ -1,0 +1,212 @@
+// Triage: any accepted event -> Signal -> policy -> ledger -> (confirmation) -> lock -> StartExecution.
+//
+//   validate      toSignal(): schema + registry; malformed / unknown => throws (the Lambda's on-failure
+//                 destination, the DLQ, gets the event; nothing is acted on, no AWS call is made)
+//   bookkeeping   per-pipeline alert sets, primary freshness (ledger)
+//   policy        evaluate(): ignore | record | coalesced | failover | failback (pure)
+//   confirm       failover only, not for operator requests/drills: DescribeChannel + fresh manifest fetch
+//   lock          ledger.acquire (one conditional write, expectVersion = the version the policy saw)
+//   start         StartExecution(name = <channel>-<incident>, input = ExecutionInput), attachExecution
+//
+// Plan mode (operator event detail.mode = "plan", or FLATLINE_MODE=plan for the whole deployment): the
+// decision is the same and the execution is started with mode "plan": the state machine reports every
+// change it would make and makes none. The lock is taken like for a live run (so a plan never races a
+// real incident) and finishIncident releases it without recording a transition.
+//
+// Duplicates: the incident id derives from the signal, so redeliveries share the execution name and input.
+// A retried triage whose incident holds the lock but has no executionArn yet re-issues StartExecution
+// (idempotent for the same name + input); a redelivery after the execution closed gets
+// ExecutionAlreadyExists and is coalesced.
+import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import type { MediaLiveClient } from '@aws-sdk/client-medialive';
+import type { ExecutionAction, ExecutionInput, Mode, Signal } from '../contracts.js';
+import { lockHeld, type Ledger, type PipelineAlerts } from '../ledger/index.js';
+import { evaluate, type PolicyDecision } from '../policy/index.js';
+import type { Channel, Registry } from '../registry/index.js';
+import { confirmOutage, type Confirmation, type FreshnessCheck } from './confirm.js';
+import { executionName, incidentIdFor } from './incident.js';
+import { toSignal } from './signals.js';
+
+export { toSignal } from './signals.js';
+export { incidentIdFor, executionName } from './incident.js';
+export type { FreshnessCheck, FreshnessResult, Confirmation } from './confirm.js';
+
+export type TriageOutcome = 'ignore' | 'record' | 'failover' | 'failback' | 'coalesced';
+
+export interface TriageDecision {
+  decision: TriageOutcome;
+  reason: string;
+  signal: Signal;
+  incidentId?: string;
+  executionArn?: string;
+  mode: Mode;
+  drill?: boolean;
+  confirmation?: Confirmation;
+}
+
+/** Where triage reports what it saw (metrics and logs live in the Lambda adapter, not here). */
+export interface TriageObserver {
+  signal?(signal: Signal): void;
+  degraded?(signal: Signal, reason: string): void;
+  started?(action: ExecutionAction, channelId: string, mode: Mode): void;
+  info?(message: string, context: Record<string, unknown>): void;
+}
+
+export interface TriageDeps {
+  registry: Registry;
+  ledger: Ledger;
+  sfn: Pick<SFNClient, 'send'>;
+  mediaLive: (region: string) => Pick<MediaLiveClient, 'send'>;
+  checkFreshness: FreshnessCheck;
+  stateMachines: { failover: string; failback: string };
+  /** FLATLINE_MODE: 'plan' makes every execution a dry run. */
+  mode?: Mode;
+  /** FLATLINE_STAGE, for the alarm name convention. */
+  stage?: string;
+  now?: () => number;
+  /** Page someone (SNS) without starting anything, e.g. the standby fails while on air. */
+  notify?: (page: { channelId: string; incidentId: string; subject: string; message: string }) => Promise<void>;
+  observer?: TriageObserver;
+}
+
+/** The lock outlives the longest execution: the standby deadline plus the repoint and edge verification. */
+export const lockTtlMs = (channel: Channel): number => (channel.policy.standbyReadySeconds + 600) * 1000;
+
+/** The same signal must yield the same execution input (idempotent StartExecution): no clock, no ledger state in it. */
+function executionInput(signal: Signal, incidentId: string, action: ExecutionAction, mode: Mode, drill: boolean): ExecutionInput {
+  const requested = typeof signal.detail?.reason === 'string' ? `: ${signal.detail.reason}` : '';
+  return {
+    incidentId,
+    channelId: signal.channelId,
+    action,
+    reason: `${signal.kind} (${signal.severity})${requested}`,
+    mode,
+    requestedAt: signal.at,
+    signal,
+    ...(drill ? { drill: true } : {}),
+  };
+}
+
+export async function triage(event: unknown, deps: TriageDeps): Promise<TriageDecision> {
+  const now = deps.now ?? Date.now;
+  const { signal, channel } = toSignal(event, { registry: deps.registry, stage: deps.stage });
+  deps.observer?.signal?.(signal);
+  const incidentId = incidentIdFor(signal);
+  const mode: Mode = signal.detail?.mode === 'plan' || deps.mode === 'plan' ? 'plan' : 'live';
+  const base = { signal, mode, incidentId };
+
+  const primaryAlerts = await trackAlerts(signal, deps.ledger);
+  let freshApplied = false;
+  let confirmation: Confirmation | undefined;
+
+  // A lost optimistic write (the item changed between read and acquire) re-reads and re-decides.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const item = await deps.ledger.get(channel.id);
+    const policy = evaluate({ signal, channel, item, now: now(), incidentId, ...(primaryAlerts ? { primaryAlerts } : {}) });
+    if (!freshApplied && policy.primaryFresh) {
+      await deps.ledger.markPrimaryFresh(channel.id, policy.primaryFresh === 'set' ? Math.min(Date.parse(signal.at), now()) : null);
+      freshApplied = true;
+    }
+    if (policy.action === 'ignore') return { ...base, decision: 'ignore', reason: policy.reason, drill: policy.drill };
+    if (policy.action === 'record' || policy.action === 'coalesced') return record(policy, base, channel, deps);
+
+    if (policy.confirm && !confirmation) {
+      confirmation = await confirmOutage(channel, deps);
+      if (confirmation.recovered) {
+        const reason = `recovered before failover: ${confirmation.reason}`;
+        await deps.ledger.record(channel.id, { kind: 'recovered-before-failover', message: `${policy.reason}; ${reason}`, incidentId });
+        return { ...base, decision: 'ignore', reason, confirmation };
+      }
+    }
+    const action = policy.action;
+    const got = await deps.ledger.acquire({ channelId: channel.id, incidentId, action, ttlMs: lockTtlMs(channel), expectVersion: item.version });
+    const input = executionInput(signal, incidentId, action, mode, policy.drill);
+    const withConfirmation = confirmation ? { confirmation } : {};
+    if (got.acquired || (got.reason === 'held by this incident' && !got.item.executionArn)) {
+      const started = await start(input, deps, channel, got.acquired);
+      if (!started) {
+        return record({ ...policy, action: 'coalesced', reason: `incident ${incidentId} already ran (execution closed)` }, base, channel, deps);
+      }
+      if (got.acquired) deps.observer?.started?.(action, channel.id, mode);
+      deps.observer?.info?.(`${action} started`, { channelId: channel.id, incidentId, executionArn: started, mode });
+      const reason = confirmation ? `${policy.reason}; confirmed: ${confirmation.reason}` : policy.reason;
+      return { ...base, decision: action, reason, executionArn: started, drill: policy.drill, ...withConfirmation };
+    }
+    if (got.reason === 'held by this incident' || lockHeld(got.item, now())) {
+      const duplicate = got.reason === 'held by this incident';
+      const reason = `${policy.reason}; ${duplicate ? `duplicate of incident ${incidentId}` : got.reason}`;
+      // A duplicate is already on the ledger under its own incident; another incident's signal is worth a line.
+      if (!duplicate) await deps.ledger.record(channel.id, { kind: 'coalesced', message: reason, incidentId });
+      return {
+        ...base,
+        decision: 'coalesced',
+        reason,
+        ...(got.item.executionArn ? { executionArn: got.item.executionArn } : {}),
+        ...withConfirmation,
+      };
+    }
+  }
+  return record({ ...decisionOf('coalesced'), reason: 'the ledger kept changing while deciding: left to the incident in progress' }, base, channel, deps);
+}
+
+function decisionOf(action: PolicyDecision['action']): PolicyDecision {
+  return { action, reason: '', confirm: false, degraded: false, drill: false, notify: false };
+}
+
+/** Pipeline alerts of the primary MediaLive channel: tracked per pipeline so that "both down" can be seen. */
+async function trackAlerts(signal: Signal, ledger: Ledger): Promise<PipelineAlerts | undefined> {
+  if (signal.side !== 'primary') return undefined;
+  const alarmId = signal.detail?.alarmId;
+  if ((signal.kind === 'pipeline-alert' || signal.kind === 'pipeline-clear') && signal.pipeline && typeof alarmId === 'string') {
+    return ledger.setPipelineAlert(signal.channelId, signal.pipeline, alarmId, signal.kind === 'pipeline-alert');
+  }
+  // Alert ids reset when a channel (re)starts: stale ids must not make a later single alert look like two.
+  if (signal.kind === 'channel-state' && (signal.detail?.state === 'IDLE' || signal.detail?.state === 'STARTING')) {
+    await ledger.clearPipelineAlerts(signal.channelId);
+  }
+  return undefined;
+}
+
+async function record(
+  policy: PolicyDecision,
+  base: { signal: Signal; mode: Mode; incidentId: string },
+  channel: Channel,
+  deps: TriageDeps,
+): Promise<TriageDecision> {
+  const { signal, incidentId } = base;
+  await deps.ledger.record(channel.id, { kind: policy.action === 'coalesced' ? 'coalesced' : signal.kind, message: policy.reason, incidentId });
+  if (policy.degraded) deps.observer?.degraded?.(signal, policy.reason);
+  if (policy.notify && deps.notify) {
+    await deps.notify({
+      channelId: channel.id,
+      incidentId,
+      subject: `flatline ${channel.id}: ${signal.kind} on the standby while it is on air`,
+      message: `${policy.reason}\n\n${JSON.stringify(signal, null, 2)}`,
+    });
+  }
+  return { ...base, decision: policy.action === 'coalesced' ? 'coalesced' : 'record', reason: policy.reason, drill: policy.drill };
+}
+
+/**
+ * StartExecution + attachExecution. Returns the execution ARN, or null when an execution of that name
+ * already closed (ExecutionAlreadyExists: a redelivery after the incident ran); then the lock this call
+ * took is released again without a transition.
+ */
+async function start(input: ExecutionInput, deps: TriageDeps, channel: Channel, tookLock: boolean): Promise<string | null> {
+  const stateMachineArn = input.action === 'failover' ? deps.stateMachines.failover : deps.stateMachines.failback;
+  try {
+    const out = await deps.sfn.send(
+      new StartExecutionCommand({ stateMachineArn, name: executionName(channel.id, input.incidentId), input: JSON.stringify(input) }),
+    );
+    const arn = out.executionArn as string;
+    await deps.ledger.attachExecution(channel.id, input.incidentId, arn);
+    return arn;
+  } catch (err) {
+    if ((err as { name?: string }).name !== 'ExecutionAlreadyExists') throw err;
+    if (tookLock) {
+      const onAir = (await deps.ledger.get(channel.id)).onAir;
+      await deps.ledger.complete({ channelId: channel.id, incidentId: input.incidentId, outcome: 'failed', onAir });
+    }
+    return null;
+  }
+}

@@ -1,0 +1,156 @@
+// Schemas of every event triage accepts: Powertools' EventBridgeSchema (the envelope) extended with a
+// literal source/detail-type and a typed detail. Shapes follow the real samples in
+// ../shared/fixtures/events and research/medialive.md §1; unknown extra fields are allowed (AWS adds fields).
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import { z } from 'zod';
+import { MANIFEST_FRESH, MANIFEST_STALE, OPS_SOURCE, PROBE_SOURCE } from '../contracts.js';
+
+const event = <S extends string, D extends string, T extends z.ZodType>(source: S, detailType: D, detail: T) =>
+  EventBridgeSchema.extend({ source: z.literal(source), 'detail-type': z.literal(detailType), detail });
+
+const pipeline = z.enum(['0', '1']);
+/** arn:aws:medialive:<region>:<account>:channel:<numeric id> (the account of AWS docs samples may be a placeholder). */
+export const MEDIALIVE_CHANNEL_ARN = /^arn:aws[\w-]*:medialive:([a-z0-9-]+):[^:]+:channel:(\d+)$/;
+const channelArn = z.string().regex(MEDIALIVE_CHANNEL_ARN, 'a MediaLive channel ARN');
+
+// ---- aws.cloudwatch
+const AlarmStateSchema = z.object({
+  value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),
+  reason: z.string(),
+  /** JSON encoded as a string (not always present: see the metric math sample's previousState). */
+  reasonData: z.string().optional(),
+  /** e.g. 2019-10-02T17:04:40.989+0000 (not ISO 8601 strictly: +0000 without a colon). */
+  timestamp: z.string(),
+});
+const AlarmMetricSchema = z.object({
+  id: z.string(),
+  expression: z.string().optional(),
+  metricStat: z
+    .object({
+      metric: z.object({ namespace: z.string(), name: z.string(), dimensions: z.record(z.string(), z.string()).default({}) }),
+      period: z.number(),
+      stat: z.string(),
+    })
+    .optional(),
+  returnData: z.boolean().optional(),
+});
+export const AlarmStateChangeSchema = event(
+  'aws.cloudwatch',
+  'CloudWatch Alarm State Change',
+  z.object({
+    alarmName: z.string().min(1),
+    configuration: z.object({ description: z.string().optional(), metrics: z.array(AlarmMetricSchema).default([]) }).optional(),
+    state: AlarmStateSchema,
+    previousState: AlarmStateSchema.optional(),
+  }),
+);
+
+// ---- aws.medialive
+export const ChannelAlertSchema = event(
+  'aws.medialive',
+  'MediaLive Channel Alert',
+  z.object({
+    alarm_state: z.enum(['SET', 'CLEARED']),
+    alarm_id: z.string().min(1),
+    alert_type: z.string(),
+    pipeline,
+    channel_arn: channelArn,
+    message: z.string().default(''),
+  }),
+);
+export const ChannelStateChangeSchema = event(
+  'aws.medialive',
+  'MediaLive Channel State Change',
+  z.object({
+    channel_arn: channelArn,
+    state: z.string().min(1),
+    message: z.string().default(''),
+    pipelines_running_count: z.number().int().min(0).max(2),
+    pipeline: pipeline.optional(),
+  }),
+);
+export const ChannelInputChangeSchema = event(
+  'aws.medialive',
+  'MediaLive Channel Input Change',
+  z.object({
+    channel_arn: channelArn,
+    pipeline: pipeline.optional(),
+    message: z.string().default(''),
+    active_input_attachment_name: z.string(),
+    active_input_switch_action_name: z.string().optional(),
+  }),
+);
+
+// ---- flatline.probe (detail = ManifestTransitionDetail)
+const pathState = z.object({ state: z.enum(['stale', 'fresh', 'unknown']), ageMs: z.number().nullable() });
+const ManifestTransitionSchema = z.object({
+  channelId: z.string().min(1),
+  path: z.enum(['edge', 'primary', 'standby']),
+  state: z.enum(['stale', 'fresh']),
+  ageMs: z.number().nullable(),
+  thresholdMs: z.number(),
+  consecutive: z.number().int().min(0),
+  observedAt: z.iso.datetime({ offset: true }),
+  paths: z.object({ edge: pathState.optional(), primary: pathState.optional(), standby: pathState.optional() }),
+  diagnosis: z.string().default(''),
+  renditions: z
+    .array(
+      z.object({
+        name: z.string(),
+        url: z.string(),
+        ageMs: z.number().nullable(),
+        mediaSequence: z.number().nullable(),
+        status: z.string(),
+        problems: z.array(z.string()),
+      }),
+    )
+    .default([]),
+});
+export const ManifestStaleSchema = event(PROBE_SOURCE, MANIFEST_STALE, ManifestTransitionSchema.extend({ state: z.literal('stale') }));
+export const ManifestFreshSchema = event(PROBE_SOURCE, MANIFEST_FRESH, ManifestTransitionSchema.extend({ state: z.literal('fresh') }));
+
+// ---- flatline.ops (operator / drill)
+const channelIdField = z.string().regex(/^[a-z0-9-]+$/, 'a registry channel id');
+export const FailoverRequestedSchema = event(
+  OPS_SOURCE,
+  'Failover Requested',
+  z.object({ channelId: channelIdField, reason: z.string().min(1), mode: z.enum(['live', 'plan']).optional(), requestedBy: z.string().optional() }),
+);
+export const FailbackRequestedSchema = event(
+  OPS_SOURCE,
+  'Failback Requested',
+  z.object({ channelId: channelIdField, reason: z.string().min(1), mode: z.enum(['live', 'plan']).optional(), requestedBy: z.string().optional() }),
+);
+export const DrillRequestedSchema = event(
+  OPS_SOURCE,
+  'Drill Requested',
+  z.object({
+    channelId: channelIdField,
+    scenario: z.string().optional(),
+    reason: z.string().optional(),
+    mode: z.enum(['live', 'plan']).optional(),
+    requestedBy: z.string().optional(),
+  }),
+);
+
+/** Every accepted event kind, keyed by `<source>|<detail-type>` (what the EventBridge rules in serverless.yml route here). */
+export const EVENT_SCHEMAS = {
+  'aws.cloudwatch|CloudWatch Alarm State Change': AlarmStateChangeSchema,
+  'aws.medialive|MediaLive Channel Alert': ChannelAlertSchema,
+  'aws.medialive|MediaLive Channel State Change': ChannelStateChangeSchema,
+  'aws.medialive|MediaLive Channel Input Change': ChannelInputChangeSchema,
+  [`${PROBE_SOURCE}|${MANIFEST_STALE}`]: ManifestStaleSchema,
+  [`${PROBE_SOURCE}|${MANIFEST_FRESH}`]: ManifestFreshSchema,
+  [`${OPS_SOURCE}|Failover Requested`]: FailoverRequestedSchema,
+  [`${OPS_SOURCE}|Failback Requested`]: FailbackRequestedSchema,
+  [`${OPS_SOURCE}|Drill Requested`]: DrillRequestedSchema,
+} as const;
+
+export type AlarmStateChangeEvent = z.infer<typeof AlarmStateChangeSchema>;
+export type ChannelAlertEvent = z.infer<typeof ChannelAlertSchema>;
+export type ChannelStateChangeEvent = z.infer<typeof ChannelStateChangeSchema>;
+export type ChannelInputChangeEvent = z.infer<typeof ChannelInputChangeSchema>;
+export type ManifestTransitionEvent = z.infer<typeof ManifestStaleSchema> | z.infer<typeof ManifestFreshSchema>;
+export type FailoverRequestedEvent = z.infer<typeof FailoverRequestedSchema>;
+export type FailbackRequestedEvent = z.infer<typeof FailbackRequestedSchema>;
+export type DrillRequestedEvent = z.infer<typeof DrillRequestedSchema>;

@@ -1,0 +1,41 @@
+// Wires triage to the deployed environment: registry, ledger table, state machine ARNs, real SDK clients,
+// SNS for pages, Powertools metrics and logs. Built once per container.
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { mediaLiveClient, sfnClient } from '../domain/aws/clients.js';
+import { ledgerFromEnv } from '../domain/ledger/index.js';
+import { checkManifestFreshness } from '../domain/manifest/index.js';
+import { notify } from '../domain/reconcilers/index.js';
+import { loadRegistry, registryPath } from '../domain/registry/index.js';
+import type { TriageDeps } from '../domain/triage/index.js';
+import { logger, metrics } from '../lib/lambda.js';
+
+function channelMetric(name: string, dimensions: Record<string, string>): void {
+  const single = metrics.singleMetric();
+  single.addDimensions(dimensions);
+  single.addMetric(name, MetricUnit.Count, 1);
+}
+
+export function triageDepsFromEnv(env: NodeJS.ProcessEnv = process.env): TriageDeps {
+  return {
+    registry: loadRegistry(registryPath(env)),
+    ledger: ledgerFromEnv(env),
+    sfn: sfnClient(),
+    mediaLive: mediaLiveClient,
+    checkFreshness: checkManifestFreshness,
+    stateMachines: { failover: env.FAILOVER_STATE_MACHINE_ARN ?? '', failback: env.FAILBACK_STATE_MACHINE_ARN ?? '' },
+    mode: env.FLATLINE_MODE === 'plan' ? 'plan' : 'live',
+    ...(env.FLATLINE_STAGE ? { stage: env.FLATLINE_STAGE } : {}),
+    notify: async (page) => {
+      await notify({ topicArn: env.NOTIFY_TOPIC_ARN, ...page, severity: 'page', mode: 'live' });
+    },
+    observer: {
+      signal: (s) => channelMetric('Signals', { Channel: s.channelId, Kind: s.kind, Severity: s.severity }),
+      degraded: (s, reason) => {
+        channelMetric('Degraded', { Channel: s.channelId });
+        logger.warn('degraded', { channelId: s.channelId, kind: s.kind, reason });
+      },
+      started: (action, channelId, mode) => channelMetric(action === 'failover' ? 'FailoverStarted' : 'FailbackStarted', { Channel: channelId, Mode: mode }),
+      info: (message, context) => logger.info(message, context),
+    },
+  };
+}
