@@ -70,8 +70,12 @@ export function toSignal(raw: unknown, ctx: SignalContext): TranslatedSignal {
 }
 
 function invalid(what: string, error: unknown, raw: unknown): InvalidInputError {
-  const issues = (error as { issues?: Array<{ path: PropertyKey[]; message: string }> } | undefined)?.issues ?? [];
-  const text = issues.map((i) => `${i.path.map(String).join('.') || '(event)'}: ${i.message}`).join('; ');
+  // Powertools' ParseError carries the Standard Schema issues as its cause.
+  type Issue = { path?: ReadonlyArray<PropertyKey | { key: PropertyKey }>; message: string };
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  const issues: Issue[] = Array.isArray(cause) ? (cause as Issue[]) : [];
+  const key = (p: PropertyKey | { key: PropertyKey }): string => String(typeof p === 'object' ? p.key : p);
+  const text = issues.map((i) => `${(i.path ?? []).map(key).join('.') || '(event)'}: ${i.message}`).join('; ');
   const id = (raw as { id?: unknown } | null)?.id;
   return new InvalidInputError(`${what}: ${text || (error as Error | undefined)?.message || 'invalid'}`, {
     id: typeof id === 'string' ? id : undefined,
