@@ -73,7 +73,7 @@ export async function probe(event: ProbeEvent | undefined, context: Pick<Context
   for (;;) {
     const started = performance.now();
     const report = await loop.tick();
-    emitTickMetrics(report);
+    emitTickMetrics(report, shardText);
     result.ticks++;
     result.transitions += report.transitions.length;
     result.fetches += report.fetches;

@@ -7,6 +7,9 @@
 //   FetchErrors  Count         failed or timed-out requests of the path in this tick
 //   Problems     Count         stream-contract / caching problems seen on the path in this tick
 //   Stale        Count         1 when the debounced state of the path is stale, else 0
+// and once per tick, dimensions exactly {Shard} ("i/n"), resolution High:
+//   SweepDuration Milliseconds  wall time of the sweep (size shards so it stays well under PROBE_TICK_MS)
+//   Transitions   Count         Manifest Stale / Manifest Fresh events put on the bus
 import { Metrics, MetricResolution, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { TickReport } from '../domain/probe/index.js';
 
@@ -26,7 +29,7 @@ function instance(): Metrics {
   return probeMetrics;
 }
 
-export function emitTickMetrics(report: TickReport): void {
+export function emitTickMetrics(report: TickReport, shard = '0/1'): void {
   const m = instance();
   for (const channel of report.channels) {
     for (const p of Object.values(channel.paths)) {
@@ -40,4 +43,8 @@ export function emitTickMetrics(report: TickReport): void {
       m.publishStoredMetrics();
     }
   }
+  m.addDimension('Shard', shard);
+  m.addMetric('SweepDuration', MetricUnit.Milliseconds, Math.round(report.durationMs), MetricResolution.High);
+  m.addMetric('Transitions', MetricUnit.Count, report.transitions.length, MetricResolution.High);
+  m.publishStoredMetrics();
 }

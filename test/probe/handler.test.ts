@@ -150,6 +150,10 @@ describe('probe Lambda', () => {
     expect(byPath('primary').every((m) => (m.ManifestAge ?? 0) > 10_000)).toBe(true);
     expect(byPath('standby').every((m) => (m.ManifestAge ?? Infinity) < 1500 && m.Stale === 0)).toBe(true);
     expect(byPath('edge').map((m) => m.Stale)).toEqual([0, 1, 1]);
+    const sweeps = emfLines().filter((m) => 'SweepDuration' in m);
+    expect(sweeps).toHaveLength(3);
+    expect(sweeps.map((m) => m._aws.CloudWatchMetrics[0]?.Dimensions)).toEqual([[['Shard']], [['Shard']], [['Shard']]]);
+    expect(sweeps.map((m) => (m as { Transitions?: number }).Transitions)).toEqual([0, 2, 0]);
   });
 
   it('keeps its state across warm invocations: no repeat while stale, one Manifest Fresh per path on recovery', async () => {
