@@ -1,0 +1,56 @@
+// Every AWS call the sandbox answered: the drill report prints calls per service, plan-mode tests assert
+// that no mutating call was made.
+import type { FaultKind } from './faults.js';
+import type { ServiceName } from './wire.js';
+
+export interface CallRecord {
+  service: ServiceName;
+  operation: string;
+  /** The signing region; 'global' for CloudFront and its KeyValueStore. */
+  region: string;
+  status: number;
+  /** Epoch ms when the call arrived. */
+  at: number;
+  mutating: boolean;
+  /** The error code returned, if any (injected or real). */
+  error?: string;
+  fault?: FaultKind;
+}
+
+export class CallLog {
+  readonly records: CallRecord[] = [];
+
+  add(record: CallRecord): void {
+    this.records.push(record);
+  }
+
+  clear(): void {
+    this.records.length = 0;
+  }
+
+  /** Calls per service, e.g. { medialive: 4, cloudfront: 2 }. */
+  countsByService(): Partial<Record<ServiceName, number>> {
+    const counts: Partial<Record<ServiceName, number>> = {};
+    for (const r of this.records) counts[r.service] = (counts[r.service] ?? 0) + 1;
+    return counts;
+  }
+
+  /** Calls per "service:Operation". */
+  countsByOperation(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const r of this.records) {
+      const k = `${r.service}:${r.operation}`;
+      counts[k] = (counts[k] ?? 0) + 1;
+    }
+    return counts;
+  }
+
+  mutating(): CallRecord[] {
+    return this.records.filter((r) => r.mutating);
+  }
+
+  /** Successful mutating calls (a rejected StartChannel changed nothing). */
+  mutations(): CallRecord[] {
+    return this.records.filter((r) => r.mutating && r.status < 300);
+  }
+}

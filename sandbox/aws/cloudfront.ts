@@ -1,0 +1,316 @@
+// CloudFront 2020-05-31 over REST-XML: GetDistribution, GetDistributionConfig, UpdateDistribution with the
+// ETag / If-Match protocol (missing If-Match => 400 InvalidIfMatchVersion, stale => 412 PreconditionFailed,
+// a new ETag per update). The DistributionConfig is kept as the parsed XML object (lists are arrays under
+// `Items`) so whatever the SDK sends back round-trips unchanged.
+import { randomBytes } from 'node:crypto';
+import { XMLBuilder, XMLParser } from 'fast-xml-parser';
+import type { Registry } from '../../functions/domain/registry/index.js';
+import {
+  ACCOUNT_ID,
+  AwsServiceError,
+  header,
+  xmlError,
+  type ResolvedOperation,
+  type SandboxService,
+  type WireRequest,
+  type WireResponse,
+} from './wire.js';
+
+export const CLOUDFRONT_XMLNS = 'http://cloudfront.amazonaws.com/doc/2020-05-31/';
+
+/** A node of the parsed XML (fast-xml-parser output with every leaf a string). */
+export type XmlNode = { [k: string]: XmlValue };
+export type XmlValue = string | XmlNode | XmlValue[];
+
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  ignoreDeclaration: true,
+  parseTagValue: false,
+  // Every element under an <Items> is a list member, even when there is only one.
+  isArray: (_name, jpath) => String(jpath).split('.').slice(-2, -1)[0] === 'Items',
+});
+const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', suppressEmptyNode: false });
+
+export interface DistributionState {
+  id: string;
+  arn: string;
+  domainName: string;
+  etag: string;
+  status: 'InProgress' | 'Deployed';
+  lastModified: Date;
+  config: XmlNode;
+}
+
+export interface OriginGroupChange {
+  distributionId: string;
+  etag: string;
+  config: XmlNode;
+}
+
+export class CloudFrontService implements SandboxService {
+  readonly name = 'cloudfront' as const;
+  private readonly distributions = new Map<string, DistributionState>();
+  private readonly listeners = new Set<(c: OriginGroupChange) => void>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  /** deployMs: how long an update stays InProgress (GetDistribution Status). */
+  constructor(private readonly deployMs = 0) {}
+
+  /** One distribution per registry edge.distributionId, an origin per side, an origin group per channel. */
+  seedFromRegistry(registry: Registry): void {
+    const byDist = new Map<string, Registry['channels']>();
+    for (const c of registry.channels) byDist.set(c.edge.distributionId, [...(byDist.get(c.edge.distributionId) ?? []), c]);
+    for (const [id, channels] of byDist) this.addDistribution(id, seedConfig(id, channels));
+  }
+
+  addDistribution(id: string, config: XmlNode): DistributionState {
+    const d: DistributionState = {
+      id,
+      arn: `arn:aws:cloudfront::${ACCOUNT_ID}:distribution/${id}`,
+      domainName: `d${id.toLowerCase().slice(0, 12)}.cloudfront.net`,
+      etag: newEtag(),
+      status: 'Deployed',
+      lastModified: new Date(),
+      config,
+    };
+    this.distributions.set(id, d);
+    return d;
+  }
+
+  distribution(id: string): DistributionState {
+    const d = this.distributions.get(id);
+    if (!d) throw new Error(`sandbox: no CloudFront distribution ${id}`);
+    return d;
+  }
+
+  /** The current DistributionConfig (a deep copy). */
+  config(distributionId: string): XmlNode {
+    return structuredClone(this.distribution(distributionId).config);
+  }
+
+  /** Changes the config outside the API (scenario setup, e.g. loopback origin domains); bumps the ETag. */
+  updateConfig(distributionId: string, mutate: (config: XmlNode) => void): void {
+    const d = this.distribution(distributionId);
+    mutate(d.config);
+    this.commit(d);
+  }
+
+  /** Member origin ids of an origin group, in failover order (first = primary). */
+  originOrder(distributionId: string, originGroupId: string): [string, string] {
+    const group = findOriginGroup(this.distribution(distributionId).config, originGroupId);
+    if (!group) throw new Error(`sandbox: no origin group ${originGroupId} in ${distributionId}`);
+    const members = memberIds(group);
+    return [members[0] ?? '', members[1] ?? ''];
+  }
+
+  /** Called after every successful change of a distribution config. */
+  onChange(listener: (c: OriginGroupChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  dispose(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.listeners.clear();
+  }
+
+  throttleError(): AwsServiceError {
+    return new AwsServiceError(400, 'Throttling', 'Rate exceeded');
+  }
+
+  renderError(err: AwsServiceError, req: WireRequest): WireResponse {
+    return xmlError(err, CLOUDFRONT_XMLNS, req.requestId);
+  }
+
+  resolve(req: WireRequest): ResolvedOperation {
+    const m = req.path.match(/^\/2020-05-31\/distribution\/([^/]+)(\/config)?$/);
+    if (m?.[1]) {
+      const id = decodeURIComponent(m[1]);
+      if (m[2] && req.method === 'GET') return { operation: 'GetDistributionConfig', mutating: false, run: () => this.getConfig(id) };
+      if (m[2] && req.method === 'PUT') return { operation: 'UpdateDistribution', mutating: true, run: () => this.update(id, req) };
+      if (!m[2] && req.method === 'GET') return { operation: 'GetDistribution', mutating: false, run: () => this.getDistribution(id) };
+    }
+    return {
+      operation: 'Unknown',
+      mutating: false,
+      run: () => {
+        throw new AwsServiceError(400, 'InvalidArgument', `sandbox CloudFront does not implement ${req.method} ${req.path}`);
+      },
+    };
+  }
+
+  private find(id: string): DistributionState {
+    const d = this.distributions.get(id);
+    if (!d) throw new AwsServiceError(404, 'NoSuchDistribution', 'The specified distribution does not exist.');
+    return d;
+  }
+
+  private getConfig(id: string): WireResponse {
+    const d = this.find(id);
+    return xml(200, { DistributionConfig: { '@_xmlns': CLOUDFRONT_XMLNS, ...d.config } }, d.etag);
+  }
+
+  private getDistribution(id: string): WireResponse {
+    const d = this.find(id);
+    return xml(200, { Distribution: { '@_xmlns': CLOUDFRONT_XMLNS, ...distributionBody(d) } }, d.etag);
+  }
+
+  private update(id: string, req: WireRequest): WireResponse {
+    const d = this.find(id);
+    const ifMatch = header(req, 'if-match');
+    if (!ifMatch) throw new AwsServiceError(400, 'InvalidIfMatchVersion', 'The If-Match version is missing or not valid for the resource.');
+    if (ifMatch !== d.etag) {
+      throw new AwsServiceError(412, 'PreconditionFailed', 'The precondition given in one or more of the request-header fields evaluated to false.');
+    }
+    let parsed: { DistributionConfig?: XmlNode };
+    try {
+      parsed = parser.parse(req.body) as { DistributionConfig?: XmlNode };
+    } catch {
+      throw new AwsServiceError(400, 'MalformedXML', 'The XML document you provided was not well-formed.');
+    }
+    const config = parsed.DistributionConfig;
+    if (!config || typeof config !== 'object') throw new AwsServiceError(400, 'MalformedInput', 'DistributionConfig is required');
+    validate(config);
+    d.config = config;
+    this.commit(d);
+    return xml(200, { Distribution: { '@_xmlns': CLOUDFRONT_XMLNS, ...distributionBody(d) } }, d.etag);
+  }
+
+  private commit(d: DistributionState): void {
+    d.etag = newEtag();
+    d.lastModified = new Date();
+    if (this.deployMs > 0) {
+      d.status = 'InProgress';
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        d.status = 'Deployed';
+      }, this.deployMs);
+      t.unref();
+      this.timers.add(t);
+    }
+    for (const l of this.listeners) l({ distributionId: d.id, etag: d.etag, config: structuredClone(d.config) });
+  }
+}
+
+const newEtag = (): string => `E${randomBytes(6).toString('hex').toUpperCase()}`;
+
+function xml(status: number, doc: XmlNode, etag: string): WireResponse {
+  return {
+    status,
+    headers: { 'content-type': 'text/xml', etag },
+    body: `<?xml version="1.0" encoding="UTF-8"?>\n${builder.build(doc) as string}`,
+  };
+}
+
+function distributionBody(d: DistributionState): XmlNode {
+  return {
+    Id: d.id,
+    ARN: d.arn,
+    Status: d.status,
+    LastModifiedTime: d.lastModified.toISOString(),
+    InProgressInvalidationBatches: '0',
+    DomainName: d.domainName,
+    ActiveTrustedSigners: { Enabled: 'false', Quantity: '0' },
+    ActiveTrustedKeyGroups: { Enabled: 'false', Quantity: '0' },
+    DistributionConfig: d.config,
+  };
+}
+
+export const items = (node: XmlValue | undefined, member: string): XmlNode[] => {
+  if (!node || typeof node !== 'object' || Array.isArray(node)) return [];
+  const list = (node.Items as XmlNode | undefined)?.[member];
+  return Array.isArray(list) ? (list as XmlNode[]) : [];
+};
+
+function findOriginGroup(config: XmlNode, id: string): XmlNode | undefined {
+  return items(config.OriginGroups, 'OriginGroup').find((g) => g.Id === id);
+}
+
+function memberIds(group: XmlNode): string[] {
+  return items(group.Members, 'OriginGroupMember').map((m) => String(m.OriginId));
+}
+
+/** The checks CloudFront makes that matter to a repoint: consistent quantities, two members naming real origins. */
+function validate(config: XmlNode): void {
+  const origins = new Set(items(config.Origins, 'Origin').map((o) => String(o.Id)));
+  for (const group of items(config.OriginGroups, 'OriginGroup')) {
+    const members = memberIds(group);
+    const quantity = Number((group.Members as XmlNode | undefined)?.Quantity);
+    if (quantity !== members.length) throw new AwsServiceError(400, 'InconsistentQuantities', `Origin group ${String(group.Id)}: Quantity does not match Items`);
+    if (members.length !== 2) throw new AwsServiceError(400, 'InvalidArgument', `Origin group ${String(group.Id)} must have exactly two members`);
+    for (const m of members) {
+      if (!origins.has(m)) throw new AwsServiceError(400, 'NoSuchOrigin', `Origin group ${String(group.Id)} names unknown origin ${m}`);
+    }
+  }
+}
+
+function seedConfig(distributionId: string, channels: Registry['channels']): XmlNode {
+  const origins: XmlNode[] = [];
+  const groups: XmlNode[] = [];
+  for (const c of channels) {
+    for (const side of [c.primary, c.standby]) {
+      origins.push({
+        Id: side.originId,
+        DomainName: new URL(side.manifestUrl).host,
+        OriginPath: '',
+        CustomHeaders: { Quantity: '0' },
+        CustomOriginConfig: {
+          HTTPPort: '80',
+          HTTPSPort: '443',
+          OriginProtocolPolicy: 'https-only',
+          OriginSslProtocols: { Quantity: '1', Items: { SslProtocol: ['TLSv1.2'] } },
+          OriginReadTimeout: '30',
+          OriginKeepaliveTimeout: '5',
+        },
+        ConnectionAttempts: '3',
+        ConnectionTimeout: '10',
+        OriginShield: { Enabled: 'false' },
+        OriginAccessControlId: '',
+      });
+    }
+    const codes = ['404', '500', '502', '503', '504'];
+    groups.push({
+      Id: c.edge.originGroupId,
+      FailoverCriteria: { StatusCodes: { Quantity: String(codes.length), Items: { StatusCode: codes } } },
+      Members: { Quantity: '2', Items: { OriginGroupMember: [{ OriginId: c.primary.originId }, { OriginId: c.standby.originId }] } },
+      SelectionCriteria: 'default',
+    });
+  }
+  const first = channels[0]!;
+  return {
+    CallerReference: `flatline-sandbox-${distributionId}`,
+    Aliases: { Quantity: '0' },
+    DefaultRootObject: '',
+    Origins: { Quantity: String(origins.length), Items: { Origin: origins } },
+    OriginGroups: { Quantity: String(groups.length), Items: { OriginGroup: groups } },
+    DefaultCacheBehavior: {
+      TargetOriginId: first.edge.originGroupId,
+      TrustedSigners: { Enabled: 'false', Quantity: '0' },
+      TrustedKeyGroups: { Enabled: 'false', Quantity: '0' },
+      ViewerProtocolPolicy: 'redirect-to-https',
+      AllowedMethods: {
+        Quantity: '3',
+        Items: { Method: ['GET', 'HEAD', 'OPTIONS'] },
+        CachedMethods: { Quantity: '2', Items: { Method: ['GET', 'HEAD'] } },
+      },
+      SmoothStreaming: 'false',
+      Compress: 'true',
+      FunctionAssociations: { Quantity: '0' },
+      FieldLevelEncryptionId: '',
+      CachePolicyId: '658327ea-f89d-4fab-a63d-7e88639e58f6',
+    },
+    CacheBehaviors: { Quantity: '0' },
+    CustomErrorResponses: { Quantity: '0' },
+    Comment: 'flatline sandbox distribution',
+    Logging: { Enabled: 'false', IncludeCookies: 'false', Bucket: '', Prefix: '' },
+    PriceClass: 'PriceClass_All',
+    Enabled: 'true',
+    ViewerCertificate: { CloudFrontDefaultCertificate: 'true', SSLSupportMethod: 'vip', MinimumProtocolVersion: 'TLSv1', CertificateSource: 'cloudfront' },
+    Restrictions: { GeoRestriction: { RestrictionType: 'none', Quantity: '0' } },
+    WebACLId: '',
+    HttpVersion: 'http2and3',
+    IsIPV6Enabled: 'true',
+    Staging: 'false',
+  };
+}

@@ -1,0 +1,299 @@
+// The embedded AWS sandbox: one loopback HTTP server speaking the real wire protocols of MediaLive,
+// CloudFront, CloudFront KeyValueStore, SNS, EventBridge and Step Functions (dispatched by the SigV4
+// credential scope), plus dynalite for DynamoDB. The real SDK clients reach it through AWS_ENDPOINT_URL_*.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { resetClients } from '../../functions/domain/aws/clients.js';
+import { loadRegistry, registryPath, type Registry } from '../../functions/domain/registry/index.js';
+import type { SimChannel } from '../world/medialive-channel.js';
+import { CallLog, type CallRecord } from './calls.js';
+import { CloudFrontService } from './cloudfront.js';
+import { startDynalite, type LocalDynamo } from './dynamodb.js';
+import { EventBridgeService, type DeadLetter, type EventEnvelope, type SandboxEvent } from './events.js';
+import { FaultInjector, type FaultSpec } from './faults.js';
+import { KeyValueStoreService } from './kvs.js';
+import { LambdaRuntime } from './lambda-runtime.js';
+import { MediaLiveService } from './medialive.js';
+import { loadServerlessConfig, type ServerlessConfig } from './serverless-config.js';
+import { startServer, type SandboxServer } from './server.js';
+import { StepFunctionsService, type ExecutionRecord } from './sfn.js';
+import { SnsService, type SnsMessage } from './sns.js';
+import { ACCOUNT_ID, type ServiceName } from './wire.js';
+
+export type { CallRecord } from './calls.js';
+export type { FaultSpec, FaultKind } from './faults.js';
+export type { SandboxEvent, EventEnvelope, DeadLetter, Delivery } from './events.js';
+export type { ExecutionRecord, TimelineEntry, ExecutionStatus } from './sfn.js';
+export type { SnsMessage } from './sns.js';
+export type { KvsChange } from './kvs.js';
+export type { XmlNode } from './cloudfront.js';
+export { matchesPattern } from './event-pattern.js';
+
+export interface AwsSandboxOptions {
+  /** The channel registry (default: loadRegistry(registryPath())). */
+  registry?: Registry;
+  /** Its path, exported as FLATLINE_REGISTRY so the handlers read the same file. */
+  registryPath?: string;
+  /** serverless.yml to read functions, rules and state machines from (default ./serverless.yml; absent => none). */
+  serverlessPath?: string;
+  stage?: string;
+  /** Control-plane region (AWS_REGION of the handlers; SFN, SNS and EventBridge live here). Default us-west-2. */
+  region?: string;
+  /** The ledger table (hash key channelId). */
+  ledgerTable?: string;
+  notifyTopicArn?: string;
+  eventBusName?: string;
+  /** Seed of the fault injector's random draws. */
+  seed?: number;
+  medialive?: {
+    /** STARTING lasts this long (default 0). */
+    startDelayMs?: number;
+    stopDelayMs?: number;
+    /** Publish SimChannel state/pipeline changes as MediaLive events (default true). */
+    publishEvents?: boolean;
+  };
+  cloudfront?: { deployMs?: number };
+  /** Initial KVS keys per store ARN. */
+  kvs?: Record<string, Record<string, string>>;
+  sfn?: {
+    timeScale?: number;
+    waitTimeOverrides?: Record<string, number>;
+    retryIntervalOverrides?: Record<string, number | number[]>;
+  };
+  events?: {
+    /** Lambda async retries for every target (default: the function's maximumRetryAttempts, else 2). */
+    retryAttempts?: number;
+  };
+  /** Import every handler module and build every state machine at start (slower start, faster first call). */
+  preload?: boolean;
+}
+
+export interface AwsSandbox {
+  /** The one endpoint of every service but DynamoDB. */
+  readonly url: string;
+  readonly region: string;
+  readonly registry: Registry;
+  /** AWS_ENDPOINT_URL_*, dummy credentials, region and the flatline variables the handlers read. */
+  readonly env: Record<string, string>;
+  applyEnv(): void;
+  restoreEnv(): void;
+  readonly calls: CallRecord[];
+  callCounts(): Partial<Record<ServiceName, number>>;
+  operationCounts(): Record<string, number>;
+  /** Successful state-changing calls (plan mode must make none). */
+  mutatingCalls(): CallRecord[];
+  clearCalls(): void;
+  readonly faults: { add(spec: FaultSpec): () => void; clear(): void; seed(seed: number): void };
+  readonly medialive: {
+    channel(region: string, channelId: string): SimChannel;
+    /** The registry channel's side. */
+    side(channelId: string, side: 'primary' | 'standby'): SimChannel;
+    all(): SimChannel[];
+  };
+  readonly cloudfront: CloudFrontService;
+  readonly kvs: KeyValueStoreService;
+  readonly sns: { readonly messages: SnsMessage[] };
+  readonly events: {
+    put(entries: SandboxEvent | SandboxEvent[]): EventEnvelope[];
+    readonly log: EventEnvelope[];
+    idle(): Promise<void>;
+    onEvent(listener: (e: EventEnvelope) => void): () => void;
+    setRouting(enabled: boolean): void;
+    readonly service: EventBridgeService;
+  };
+  readonly deadLetters: DeadLetter[];
+  readonly sfn: {
+    executions(): ExecutionRecord[];
+    get(executionArn: string): ExecutionRecord | undefined;
+    arn(key: string): string;
+    start(stateMachine: string, input?: unknown, name?: string): ExecutionRecord;
+    idle(): Promise<void>;
+    onExecutionEnd(listener: (e: ExecutionRecord) => void): () => void;
+  };
+  readonly lambda: {
+    invoke(functionKey: string, event: unknown): Promise<unknown>;
+    readonly runtime: LambdaRuntime;
+  };
+  readonly serverless: ServerlessConfig | undefined;
+  readonly dynamodb: { endpoint: string; tableName: string };
+  /** Waits until EventBridge deliveries and executions (and what they start) have settled. */
+  settle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<AwsSandbox> {
+  const region = opts.region ?? 'us-west-2';
+  const stage = opts.stage ?? 'sandbox';
+  const regPath = opts.registryPath ?? (opts.registry ? undefined : registryPath());
+  const registry = opts.registry ?? loadRegistry(regPath);
+  const ledgerTable = opts.ledgerTable ?? `flatline-${stage}-ledger`;
+  const notifyTopicArn = opts.notifyTopicArn ?? `arn:aws:sns:${region}:${ACCOUNT_ID}:flatline-${stage}-notify`;
+  const credentials = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
+
+  const slsPath = resolve(opts.serverlessPath ?? 'serverless.yml');
+  const serverless = existsSync(slsPath) ? loadServerlessConfig(slsPath, { stage, region }) : undefined;
+  const lambda = new LambdaRuntime(serverless?.root ?? process.cwd(), serverless?.functions ?? {}, { stage, region, service: serverless?.service ?? 'flatline' });
+
+  const calls = new CallLog();
+  const faults = new FaultInjector(opts.seed ?? 1);
+  const events = new EventBridgeService({ region, rules: serverless?.rules ?? [], lambda, ...(opts.events?.retryAttempts !== undefined ? { retryAttempts: opts.events.retryAttempts } : {}) });
+  const publishMediaLive = opts.medialive?.publishEvents ?? true;
+  const medialive = new MediaLiveService((e) => {
+    if (publishMediaLive) events.put(e);
+  });
+  const cloudfront = new CloudFrontService(opts.cloudfront?.deployMs ?? 0);
+  const kvs = new KeyValueStoreService();
+  const sns = new SnsService();
+  const sfn = new StepFunctionsService({
+    region,
+    machines: Object.values(serverless?.stateMachines ?? {}),
+    lambda,
+    ...(opts.sfn?.timeScale !== undefined ? { timeScale: opts.sfn.timeScale } : {}),
+    ...(opts.sfn?.waitTimeOverrides ? { waitTimeOverrides: opts.sfn.waitTimeOverrides } : {}),
+    ...(opts.sfn?.retryIntervalOverrides ? { retryIntervalOverrides: opts.sfn.retryIntervalOverrides } : {}),
+  });
+
+  for (const c of registry.channels) {
+    const running = { startDelayMs: opts.medialive?.startDelayMs ?? 0, stopDelayMs: opts.medialive?.stopDelayMs ?? 0, channelClass: c.primary.channelClass };
+    medialive.addChannel({ region: c.primary.region, channelId: c.primary.channelId, name: `${c.id}-primary`, state: 'RUNNING', tags: { flatline: c.id, side: 'primary' }, ...running });
+    medialive.addChannel({
+      region: c.standby.region,
+      channelId: c.standby.channelId,
+      name: `${c.id}-standby`,
+      state: c.standby.mode === 'warm' ? 'RUNNING' : 'IDLE',
+      tags: { flatline: c.id, side: 'standby' },
+      ...running,
+      channelClass: c.standby.channelClass,
+    });
+    kvs.addStore(c.edge.kvsArn, opts.kvs?.[c.edge.kvsArn]);
+  }
+  cloudfront.seedFromRegistry(registry);
+
+  let server: SandboxServer | undefined;
+  let dynamo: LocalDynamo | undefined;
+  try {
+    [server, dynamo] = await Promise.all([
+      startServer([medialive, cloudfront, kvs, sns, events, sfn], calls, faults),
+      startDynalite([{ tableName: ledgerTable, hashKey: 'channelId' }], credentials),
+    ]);
+  } catch (err) {
+    await server?.close();
+    await dynamo?.close();
+    throw err;
+  }
+  if (opts.preload) {
+    await lambda.preload();
+    sfn.preload();
+  }
+
+  const url = server.url;
+  const machineArn = (key: string): string | undefined => (sfn.machineKeys().includes(key) ? sfn.arn(key) : undefined);
+  const env: Record<string, string> = {
+    AWS_ENDPOINT_URL_MEDIALIVE: url,
+    AWS_ENDPOINT_URL_CLOUDFRONT: url,
+    AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE: url,
+    AWS_ENDPOINT_URL_SNS: url,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: url,
+    AWS_ENDPOINT_URL_SFN: url,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    LEDGER_TABLE: ledgerTable,
+    NOTIFY_TOPIC_ARN: notifyTopicArn,
+    EVENT_BUS_NAME: opts.eventBusName ?? 'default',
+    FLATLINE_STAGE: stage,
+    ...(regPath ? { FLATLINE_REGISTRY: resolve(regPath) } : {}),
+    ...(machineArn('failover') ? { FAILOVER_STATE_MACHINE_ARN: machineArn('failover')! } : {}),
+    ...(machineArn('failback') ? { FAILBACK_STATE_MACHINE_ARN: machineArn('failback')! } : {}),
+  };
+  // Variables whose previous values restoreEnv() puts back; AWS_SESSION_TOKEN/AWS_PROFILE would spoil the dummy credentials.
+  const managed = [...Object.keys(env), 'AWS_SESSION_TOKEN', 'AWS_PROFILE'];
+  let saved: Record<string, string | undefined> | undefined;
+
+  const settle = async (): Promise<void> => {
+    for (let i = 0; i < 100; i++) {
+      await events.idle();
+      await sfn.idle();
+      await new Promise((r) => setImmediate(r));
+      const busy = sfn.list().some((e) => e.status === 'RUNNING');
+      if (!busy) {
+        await events.idle();
+        if (!sfn.list().some((e) => e.status === 'RUNNING')) return;
+      }
+    }
+  };
+
+  const sandbox: AwsSandbox = {
+    url,
+    region,
+    registry,
+    env,
+    applyEnv() {
+      saved ??= Object.fromEntries(managed.map((k) => [k, process.env[k]]));
+      delete process.env.AWS_SESSION_TOKEN;
+      delete process.env.AWS_PROFILE;
+      Object.assign(process.env, env);
+      resetClients();
+    },
+    restoreEnv() {
+      if (!saved) return;
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      saved = undefined;
+      resetClients();
+    },
+    calls: calls.records,
+    callCounts: () => calls.countsByService(),
+    operationCounts: () => calls.countsByOperation(),
+    mutatingCalls: () => calls.mutations(),
+    clearCalls: () => calls.clear(),
+    faults: { add: (spec) => faults.add(spec), clear: () => faults.clear(), seed: (s) => faults.seed(s) },
+    medialive: {
+      channel: (r, id) => medialive.channel(r, id),
+      side: (channelId, side) => {
+        const c = registry.channels.find((x) => x.id === channelId);
+        if (!c) throw new Error(`sandbox: channel ${channelId} is not in the registry`);
+        return medialive.channel(c[side].region, c[side].channelId);
+      },
+      all: () => medialive.all(),
+    },
+    cloudfront,
+    kvs,
+    sns,
+    events: {
+      put: (e) => events.put(e),
+      log: events.log,
+      idle: () => events.idle(),
+      onEvent: (l) => events.onEvent(l),
+      setRouting: (on) => events.setRouting(on),
+      service: events,
+    },
+    deadLetters: events.deadLetters,
+    sfn: {
+      executions: () => sfn.list(),
+      get: (arn) => sfn.get(arn),
+      arn: (key) => sfn.arn(key),
+      start: (m, input, name) => sfn.start(m, input, name),
+      idle: () => sfn.idle(),
+      onExecutionEnd: (l) => sfn.onExecutionEnd(l),
+    },
+    lambda: { invoke: (key, event) => lambda.invoke(key, event), runtime: lambda },
+    serverless,
+    dynamodb: { endpoint: dynamo.endpoint, tableName: ledgerTable },
+    settle,
+    async stop() {
+      sfn.stopAll();
+      medialive.dispose();
+      cloudfront.dispose();
+      kvs.dispose();
+      sandbox.restoreEnv();
+      await Promise.all([server.close(), dynamo.close()]);
+    },
+  };
+  return sandbox;
+}

@@ -1,0 +1,111 @@
+// Runs the real Lambda handler modules in-process: "functions/triage/handler.handler" imports
+// functions/triage/handler.ts (tsx / vitest load TypeScript) and calls its `handler` export with the
+// event and a Lambda-shaped context.
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Context } from 'aws-lambda';
+import type { FunctionConfig } from './serverless-config.js';
+import { ACCOUNT_ID } from './wire.js';
+
+type LambdaHandler = (event: unknown, context: Context) => unknown;
+
+export interface Invocation {
+  functionKey: string;
+  requestId: string;
+  startedAt: number;
+  endedAt: number;
+  ok: boolean;
+  error?: { name: string; message: string };
+}
+
+export class LambdaRuntime {
+  private readonly modules = new Map<string, Promise<LambdaHandler>>();
+  readonly invocations: Invocation[] = [];
+
+  constructor(
+    private readonly root: string,
+    private readonly functions: Record<string, FunctionConfig>,
+    private readonly ctx: { stage: string; region: string; service: string },
+  ) {}
+
+  has(functionKey: string): boolean {
+    return functionKey in this.functions;
+  }
+
+  keys(): string[] {
+    return Object.keys(this.functions);
+  }
+
+  /** The function's async-invoke maximumRetryAttempts from serverless.yml, if set. */
+  maxRetries(functionKey: string): number | undefined {
+    return this.functions[functionKey]?.maximumRetryAttempts;
+  }
+
+  /** Invokes a function synchronously (RequestResponse); errors propagate with their name. */
+  async invoke(functionKey: string, event: unknown): Promise<unknown> {
+    const fn = this.functions[functionKey];
+    if (!fn) throw new Error(`sandbox: no function "${functionKey}" in serverless.yml`);
+    const handler = await this.load(fn);
+    const requestId = randomUUID();
+    const startedAt = Date.now();
+    const context = fakeContext(fn, requestId, startedAt, this.ctx);
+    try {
+      const result = await handler(event, context);
+      this.invocations.push({ functionKey, requestId, startedAt, endedAt: Date.now(), ok: true });
+      return result;
+    } catch (err) {
+      const e = err as Error;
+      this.invocations.push({ functionKey, requestId, startedAt, endedAt: Date.now(), ok: false, error: { name: e?.name ?? 'Error', message: e?.message ?? String(err) } });
+      throw err;
+    }
+  }
+
+  /** Imports every handler module now (so the first invocation does not pay the import). */
+  async preload(keys = this.keys()): Promise<void> {
+    await Promise.all(keys.map((k) => this.load(this.functions[k]!)));
+  }
+
+  private load(fn: FunctionConfig): Promise<LambdaHandler> {
+    let loading = this.modules.get(fn.key);
+    if (!loading) {
+      loading = importHandler(this.root, fn.handler);
+      this.modules.set(fn.key, loading);
+      loading.catch(() => this.modules.delete(fn.key));
+    }
+    return loading;
+  }
+}
+
+async function importHandler(root: string, handler: string): Promise<LambdaHandler> {
+  const dot = handler.lastIndexOf('.');
+  const modulePath = handler.slice(0, dot);
+  const exportName = handler.slice(dot + 1);
+  const candidates = ['.ts', '.js', '.mjs'].map((ext) => resolve(root, modulePath + ext));
+  const file = candidates.find((c) => existsSync(c));
+  if (!file) throw new Error(`sandbox: handler module ${modulePath} not found under ${root}`);
+  const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  const fn = mod[exportName];
+  if (typeof fn !== 'function') throw new Error(`sandbox: ${file} has no exported function "${exportName}"`);
+  return fn as LambdaHandler;
+}
+
+function fakeContext(fn: FunctionConfig, requestId: string, startedAt: number, ctx: { stage: string; region: string; service: string }): Context {
+  const functionName = `${ctx.service}-${ctx.stage}-${fn.key}`;
+  const deadline = startedAt + fn.timeoutSeconds * 1000;
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${ctx.region}:${ACCOUNT_ID}:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: `sandbox/[$LATEST]${requestId.replace(/-/g, '')}`,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}

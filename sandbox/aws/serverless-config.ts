@@ -1,0 +1,194 @@
+// Reads serverless.yml the way the sandbox needs it: the functions (handler module + export), the EventBridge
+// rules of each function, and the state machines (name + ASL definition from `${file(...)}`). Read from the
+// file, not copied, so the local run routes events exactly as the deployed rules do.
+// Variables: the simple sources are resolved (sls:stage, opt:stage/region, self:..., aws:region/accountId,
+// env:, file(x.json|yml)); anything else (e.g. a JS resolver `${file(./deploy/x.js):fn}`) stays as its
+// "${...}" string, which the pattern matcher treats as "any value" (see event-pattern.ts).
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse, YAMLMap, YAMLSeq, type CollectionTag, type ScalarTag, type Tags } from 'yaml';
+import type { Pattern } from './event-pattern.js';
+import { ACCOUNT_ID } from './wire.js';
+
+export interface FunctionConfig {
+  key: string;
+  /** e.g. "functions/triage/handler.handler" */
+  handler: string;
+  timeoutSeconds: number;
+  /** Lambda async invoke retries (AWS default 2). */
+  maximumRetryAttempts?: number;
+}
+
+export interface RuleConfig {
+  name: string;
+  functionKey: string;
+  pattern: Pattern;
+  eventBus?: unknown;
+}
+
+export interface StateMachineConfig {
+  key: string;
+  name: string;
+  definition: Record<string, unknown>;
+}
+
+export interface ServerlessConfig {
+  path: string;
+  /** Directory of serverless.yml: handler paths are relative to it. */
+  root: string;
+  service: string;
+  functions: Record<string, FunctionConfig>;
+  rules: RuleConfig[];
+  stateMachines: Record<string, StateMachineConfig>;
+}
+
+export interface ResolveContext {
+  stage: string;
+  region: string;
+}
+
+/** CloudFormation short-form tags (!Ref, !GetAtt, ...) become their long-form objects. */
+const CFN_FUNCTIONS = ['Ref', 'GetAtt', 'Sub', 'Join', 'Select', 'Split', 'If', 'Equals', 'Not', 'And', 'Or', 'ImportValue', 'FindInMap', 'GetAZs', 'Base64', 'Cidr', 'Condition'];
+const cfnTags: Tags = CFN_FUNCTIONS.flatMap((n): Array<ScalarTag | CollectionTag> => {
+  const key = n === 'Ref' || n === 'Condition' ? n : `Fn::${n}`;
+  const scalar: ScalarTag = { tag: `!${n}`, resolve: (s: string) => ({ [key]: n === 'GetAtt' ? s.split('.') : s }) };
+  const seq: CollectionTag = { tag: `!${n}`, collection: 'seq', nodeClass: YAMLSeq, resolve: (v) => ({ [key]: v.toJSON() as unknown }) };
+  const map: CollectionTag = { tag: `!${n}`, collection: 'map', nodeClass: YAMLMap, resolve: (v) => ({ [key]: v.toJSON() as unknown }) };
+  return [scalar, seq, map];
+});
+
+export function parseYamlWithCfnTags(text: string): unknown {
+  return parse(text, { customTags: cfnTags, logLevel: 'error' });
+}
+
+export function loadServerlessConfig(path: string, ctx: ResolveContext): ServerlessConfig {
+  const root = dirname(resolve(path));
+  const raw = parseYamlWithCfnTags(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  const doc = resolveVariables(raw, raw, root, ctx) as Record<string, unknown>;
+  const functions: Record<string, FunctionConfig> = {};
+  const rules: RuleConfig[] = [];
+  const provider = asObject(doc.provider);
+  for (const [key, value] of Object.entries(asObject(doc.functions))) {
+    const fn = asObject(value);
+    if (typeof fn.handler !== 'string') continue;
+    const timeout = Number(fn.timeout ?? provider.timeout ?? 6);
+    functions[key] = {
+      key,
+      handler: fn.handler,
+      timeoutSeconds: Number.isFinite(timeout) ? timeout : 6,
+      ...(fn.maximumRetryAttempts !== undefined ? { maximumRetryAttempts: Number(fn.maximumRetryAttempts) } : {}),
+    };
+    asArray(fn.events).forEach((e, i) => {
+      const ev = asObject(e);
+      const eb = asObject(ev.eventBridge ?? ev.cloudwatchEvent);
+      const pattern = eb.pattern ?? eb.event ?? ev.event;
+      if (pattern && typeof pattern === 'object' && !Array.isArray(pattern)) {
+        rules.push({ name: `${key}-rule-${i + 1}`, functionKey: key, pattern: pattern as Pattern, eventBus: eb.eventBus });
+      }
+    });
+  }
+  const stateMachines: Record<string, StateMachineConfig> = {};
+  for (const [key, value] of Object.entries(asObject(asObject(doc.stepFunctions).stateMachines))) {
+    const sm = asObject(value);
+    const definition = typeof sm.definition === 'string' ? tryJson(sm.definition) : sm.definition;
+    if (!definition || typeof definition !== 'object') continue;
+    const name = typeof sm.name === 'string' && !sm.name.includes('${') ? sm.name : key;
+    stateMachines[key] = { key, name, definition: definition as Record<string, unknown> };
+  }
+  const service = typeof doc.service === 'string' ? doc.service : String(asObject(doc.service).name ?? 'service');
+  return { path, root, service, functions, rules, stateMachines };
+}
+
+/** Resolves the variable sources a local run can know; leaves the rest as "${...}" strings. */
+export function resolveVariables(node: unknown, doc: Record<string, unknown>, root: string, ctx: ResolveContext, depth = 0): unknown {
+  if (depth > 20) return node;
+  if (typeof node === 'string') return resolveString(node, doc, root, ctx, depth);
+  if (Array.isArray(node)) return node.map((n) => resolveVariables(n, doc, root, ctx, depth));
+  if (node && typeof node === 'object') {
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolveVariables(v, doc, root, ctx, depth)]));
+  }
+  return node;
+}
+
+const UNRESOLVED = Symbol('unresolved');
+
+function resolveString(s: string, doc: Record<string, unknown>, root: string, ctx: ResolveContext, depth: number): unknown {
+  const whole = s.match(/^\$\{([^{}]+)\}$/);
+  if (whole?.[1]) {
+    const v = resolveSources(whole[1], doc, root, ctx, depth);
+    return v === UNRESOLVED ? s : v;
+  }
+  let changed = false;
+  const out = s.replace(/\$\{([^{}]+)\}/g, (m, expr: string) => {
+    const v = resolveSources(expr, doc, root, ctx, depth);
+    if (v === UNRESOLVED || (typeof v === 'object' && v !== null)) return m;
+    changed = true;
+    return String(v);
+  });
+  // A replacement may expose an outer variable (nested ${...}); resolve again.
+  return changed && out.includes('${') ? resolveString(out, doc, root, ctx, depth + 1) : out;
+}
+
+/** `a, b, 'default'`: the first source that resolves wins. */
+function resolveSources(expr: string, doc: Record<string, unknown>, root: string, ctx: ResolveContext, depth: number): unknown {
+  for (const part of splitSources(expr)) {
+    const v = resolveSource(part.trim(), doc, root, ctx, depth);
+    if (v !== UNRESOLVED && v !== undefined) return v;
+  }
+  return UNRESOLVED;
+}
+
+function splitSources(expr: string): string[] {
+  const parts: string[] = [];
+  let depthParen = 0;
+  let current = '';
+  for (const ch of expr) {
+    if (ch === '(') depthParen++;
+    if (ch === ')') depthParen--;
+    if (ch === ',' && depthParen === 0) {
+      parts.push(current);
+      current = '';
+    } else current += ch;
+  }
+  parts.push(current);
+  return parts;
+}
+
+function resolveSource(src: string, doc: Record<string, unknown>, root: string, ctx: ResolveContext, depth: number): unknown {
+  const quoted = src.match(/^(['"])(.*)\1$/);
+  if (quoted) return quoted[2];
+  if (/^-?\d+(\.\d+)?$/.test(src)) return Number(src);
+  if (src === 'sls:stage' || src === 'opt:stage') return ctx.stage;
+  if (src === 'opt:region' || src === 'aws:region') return ctx.region;
+  if (src === 'aws:accountId') return ACCOUNT_ID;
+  if (src.startsWith('env:')) return process.env[src.slice(4)] ?? UNRESOLVED;
+  if (src.startsWith('self:')) {
+    let v: unknown = doc;
+    for (const k of src.slice(5).split('.').filter(Boolean)) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+    return v === undefined ? UNRESOLVED : resolveVariables(v, doc, root, ctx, depth + 1);
+  }
+  const file = src.match(/^file\(([^)]+)\)$/);
+  if (file?.[1]) {
+    const path = resolve(root, file[1].trim().replace(/^['"]|['"]$/g, ''));
+    if (!/\.(json|ya?ml)$/.test(path)) return UNRESOLVED;
+    try {
+      const text = readFileSync(path, 'utf8');
+      const value = path.endsWith('.json') ? JSON.parse(text) : parseYamlWithCfnTags(text);
+      return resolveVariables(value, doc, root, ctx, depth + 1);
+    } catch {
+      return UNRESOLVED;
+    }
+  }
+  return UNRESOLVED;
+}
+
+const asObject = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+function tryJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return undefined;
+  }
+}

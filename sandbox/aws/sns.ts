@@ -1,0 +1,71 @@
+// SNS Publish over the query protocol (form-encoded request, XML response). Published messages are recorded
+// for assertions (the page a failed failover sends, the notification of a completed one).
+import { randomUUID } from 'node:crypto';
+import {
+  AwsServiceError,
+  escapeXml,
+  xmlError,
+  type ResolvedOperation,
+  type SandboxService,
+  type WireRequest,
+  type WireResponse,
+} from './wire.js';
+
+const XMLNS = 'http://sns.amazonaws.com/doc/2010-03-31/';
+
+export interface SnsMessage {
+  messageId: string;
+  topicArn: string;
+  subject?: string;
+  message: string;
+  attributes: Record<string, string>;
+  at: number;
+}
+
+export class SnsService implements SandboxService {
+  readonly name = 'sns' as const;
+  readonly messages: SnsMessage[] = [];
+
+  throttleError(): AwsServiceError {
+    return new AwsServiceError(400, 'Throttling', 'Rate exceeded');
+  }
+
+  renderError(err: AwsServiceError, req: WireRequest): WireResponse {
+    return xmlError(err, XMLNS, req.requestId);
+  }
+
+  resolve(req: WireRequest): ResolvedOperation {
+    const form = new URLSearchParams(req.body);
+    const action = form.get('Action') ?? 'Unknown';
+    if (action === 'Publish') return { operation: action, mutating: true, run: () => this.publish(form, req) };
+    return {
+      operation: action,
+      mutating: false,
+      run: () => {
+        throw new AwsServiceError(400, 'InvalidAction', `sandbox SNS does not implement ${action}`);
+      },
+    };
+  }
+
+  private publish(form: URLSearchParams, req: WireRequest): WireResponse {
+    const topicArn = form.get('TopicArn') ?? form.get('TargetArn');
+    const message = form.get('Message');
+    if (!topicArn) throw new AwsServiceError(400, 'InvalidParameter', 'Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter');
+    if (message === null) throw new AwsServiceError(400, 'InvalidParameter', 'Invalid parameter: Message Reason: cannot be empty');
+    const attributes: Record<string, string> = {};
+    for (let i = 1; form.has(`MessageAttributes.entry.${i}.Name`); i++) {
+      const name = form.get(`MessageAttributes.entry.${i}.Name`)!;
+      attributes[name] = form.get(`MessageAttributes.entry.${i}.Value.StringValue`) ?? form.get(`MessageAttributes.entry.${i}.Value.BinaryValue`) ?? '';
+    }
+    const messageId = randomUUID();
+    const subject = form.get('Subject');
+    this.messages.push({ messageId, topicArn, message, attributes, at: Date.now(), ...(subject !== null ? { subject } : {}) });
+    return {
+      status: 200,
+      headers: { 'content-type': 'text/xml' },
+      body:
+        `<PublishResponse xmlns="${XMLNS}"><PublishResult><MessageId>${escapeXml(messageId)}</MessageId></PublishResult>` +
+        `<ResponseMetadata><RequestId>${req.requestId}</RequestId></ResponseMetadata></PublishResponse>`,
+    };
+  }
+}
