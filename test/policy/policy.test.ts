@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import type { LedgerItem, Signal } from '../../functions/domain/contracts.js';
+import { dwellRemainingMs, evaluate, primaryFreshness, type PolicyInput } from '../../functions/domain/policy/index.js';
+import { getChannel, loadRegistry, type Channel } from '../../functions/domain/registry/index.js';
+
+const registry = loadRegistry('config/registry.example.yml');
+const news = getChannel(registry, 'news-1'); // manual failback, dwell 300 s
+const kids = getChannel(registry, 'kids-1'); // automatic failback, dwell 120 s
+const singlePipeline: Channel = { ...news, primary: { ...news.primary, channelClass: 'SINGLE_PIPELINE' } };
+
+const NOW = Date.parse('2025-06-01T12:00:00Z');
+const steady = (over: Partial<LedgerItem> = {}): LedgerItem => ({ channelId: 'news-1', onAir: 'primary', phase: 'steady', version: 3, recent: [], ...over });
+const onStandby = (over: Partial<LedgerItem> = {}): LedgerItem =>
+  steady({ onAir: 'standby', phase: 'on-standby', lastTransitionAt: NOW - 3_600_000, incidentId: 'old', ...over });
+const sig = (over: Partial<Signal>): Signal => ({
+  channelId: 'news-1',
+  kind: 'alarm',
+  severity: 'outage',
+  at: new Date(NOW - 1000).toISOString(),
+  dedupeKey: 'k',
+  source: 'test',
+  ...over,
+});
+const run = (over: Partial<PolicyInput> & { signal: Signal }) =>
+  evaluate({ channel: news, item: steady(), now: NOW, incidentId: 'inc-1', ...over });
+
+const alert = (pipeline: '0' | '1', side: 'primary' | 'standby' = 'primary') =>
+  sig({ kind: 'pipeline-alert', severity: 'degraded', pipeline, side, detail: { alertType: 'Video Not Detected', alarmId: `a${pipeline}` } });
+const stale = (path: 'edge' | 'primary' | 'standby', severity: Signal['severity']) =>
+  sig({ kind: 'manifest-stale', severity, ...(path === 'edge' ? {} : { side: path }), detail: { path } });
+const fresh = (path: 'primary' | 'edge' = 'primary') => sig({ kind: 'manifest-fresh', severity: 'info', ...(path === 'primary' ? { side: 'primary' } : {}), detail: { path } });
+
+describe('policy: what is an outage', () => {
+  it('one pipeline alerting on a STANDARD channel is degraded: recorded, metered, no failover', () => {
+    const d = run({ signal: alert('0'), primaryAlerts: { '0': ['a0'], '1': [] } });
+    expect(d).toMatchObject({ action: 'record', degraded: true, confirm: false });
+    expect(d.reason).toMatch(/degraded/);
+  });
+
+  it('both pipelines alerting is an outage candidate, confirmed before failover', () => {
+    expect(run({ signal: alert('1'), primaryAlerts: { '0': ['a0'], '1': ['a1'] } })).toMatchObject({ action: 'failover', confirm: true });
+  });
+
+  it('a single pipeline down on a SINGLE_PIPELINE channel is an outage candidate', () => {
+    expect(run({ signal: alert('0'), channel: singlePipeline, primaryAlerts: { '0': ['a0'], '1': [] } })).toMatchObject({ action: 'failover', confirm: true });
+  });
+
+  it('a stopped / RECOVERING channel with no running pipeline is an outage; RECOVERING with pipelines is degraded', () => {
+    const down = sig({ kind: 'channel-state', severity: 'outage', side: 'primary', detail: { state: 'RECOVERING', pipelinesRunningCount: 0 } });
+    expect(run({ signal: down })).toMatchObject({ action: 'failover', confirm: true, primaryFresh: 'clear' });
+    const half = sig({ kind: 'channel-state', severity: 'degraded', side: 'primary', detail: { state: 'RECOVERING', pipelinesRunningCount: 1 } });
+    expect(run({ signal: half })).toMatchObject({ action: 'record', degraded: true });
+  });
+
+  it('stale edge AND stale primary is an outage; stale edge with a fresh primary is a caching problem', () => {
+    expect(run({ signal: stale('edge', 'outage') })).toMatchObject({ action: 'failover', confirm: true });
+    const caching = run({ signal: stale('edge', 'degraded') });
+    expect(caching).toMatchObject({ action: 'record', degraded: true });
+    expect(caching.reason).toMatch(/caching/);
+  });
+
+  it('a ManifestAge alarm on the primary or the edge is an outage candidate', () => {
+    expect(run({ signal: sig({ side: 'primary', detail: { path: 'primary' } }) })).toMatchObject({ action: 'failover', confirm: true, primaryFresh: 'clear' });
+    expect(run({ signal: sig({ detail: { path: 'edge' } }) })).toMatchObject({ action: 'failover', confirm: true });
+    expect(run({ signal: sig({ kind: 'alarm-insufficient-data', severity: 'info', detail: { path: 'edge' } }) }).action).toBe('ignore');
+  });
+
+  it('info signals are recorded, never acted on', () => {
+    expect(run({ signal: sig({ kind: 'input-change', severity: 'info', side: 'primary' }) })).toMatchObject({ action: 'record', degraded: false });
+  });
+});
+
+describe('policy: the standby side never fails over', () => {
+  it('records standby trouble while the primary is on air', () => {
+    for (const s of [alert('0', 'standby'), stale('standby', 'degraded'), sig({ side: 'standby', detail: { path: 'standby' } })]) {
+      expect(run({ signal: s })).toMatchObject({ action: 'record', notify: false });
+    }
+  });
+  it('pages (slate consideration) when the standby fails while it is on air', () => {
+    expect(run({ signal: stale('standby', 'degraded'), item: onStandby() })).toMatchObject({ action: 'record', notify: true, degraded: true });
+  });
+});
+
+describe('policy: hysteresis', () => {
+  it('no failover while another incident holds the lock: coalesced', () => {
+    const item = steady({ phase: 'failing-over', incidentId: 'other', lockExpiresAt: NOW + 60_000 });
+    const d = run({ signal: stale('edge', 'outage'), item });
+    expect(d).toMatchObject({ action: 'coalesced', confirm: false });
+    expect(d.reason).toMatch(/coalesced into incident other/);
+  });
+
+  it('the same incident holding the lock is not coalesced (a retried triage re-issues the start)', () => {
+    const item = steady({ phase: 'failing-over', incidentId: 'inc-1', lockExpiresAt: NOW + 60_000 });
+    expect(run({ signal: stale('edge', 'outage'), item }).action).toBe('failover');
+  });
+
+  it('an expired lock does not block', () => {
+    const item = steady({ phase: 'failing-over', incidentId: 'other', lockExpiresAt: NOW - 1 });
+    expect(run({ signal: stale('edge', 'outage'), item }).action).toBe('failover');
+  });
+
+  it('no failover within minDwellSeconds of the last transition', () => {
+    const item = steady({ lastTransitionAt: NOW - 299_000 });
+    const d = run({ signal: stale('edge', 'outage'), item });
+    expect(d.action).toBe('record');
+    expect(d.reason).toMatch(/dwell.*1 s left/);
+    expect(dwellRemainingMs(item, news, NOW)).toBe(1_000);
+    expect(run({ signal: stale('edge', 'outage'), item: steady({ lastTransitionAt: NOW - 300_000 }) }).action).toBe('failover');
+  });
+
+  it('an outage signal while already on the standby does nothing', () => {
+    expect(run({ signal: stale('edge', 'outage'), item: onStandby() })).toMatchObject({ action: 'record' });
+  });
+});
+
+describe('policy: failback', () => {
+  const kidsInput = (item: LedgerItem, signal = fresh()) => evaluate({ channel: kids, item: { ...item, channelId: 'kids-1' }, now: NOW, incidentId: 'inc-2', signal: { ...signal, channelId: 'kids-1' } });
+
+  it('a fresh primary sets primaryFreshSince; a stale one clears it', () => {
+    expect(primaryFreshness(fresh())).toBe('set');
+    expect(primaryFreshness(sig({ kind: 'alarm-ok', severity: 'info', side: 'primary', detail: { path: 'primary' } }))).toBe('set');
+    expect(primaryFreshness(stale('primary', 'outage'))).toBe('clear');
+    expect(primaryFreshness(fresh('edge'))).toBeUndefined();
+  });
+
+  it('automatic failback only after the primary has been fresh for minDwellSeconds', () => {
+    expect(kidsInput(onStandby()).action).toBe('record'); // first fresh signal: the dwell starts now
+    expect(kidsInput(onStandby({ primaryFreshSince: NOW - 119_000 })).action).toBe('record');
+    const d = kidsInput(onStandby({ primaryFreshSince: NOW - 120_000 }));
+    expect(d).toMatchObject({ action: 'failback', confirm: false, primaryFresh: 'set' });
+  });
+
+  it('no ping-pong: no automatic failback within the dwell of the failover', () => {
+    const d = kidsInput(onStandby({ primaryFreshSince: NOW - 600_000, lastTransitionAt: NOW - 60_000 }));
+    expect(d.action).toBe('record');
+    expect(d.reason).toMatch(/ping-pong/);
+  });
+
+  it('manual-failback channels never fail back on their own', () => {
+    const d = run({ signal: fresh(), item: onStandby({ primaryFreshSince: NOW - 3_600_000 }) });
+    expect(d.action).toBe('record');
+    expect(d.reason).toMatch(/manual/);
+  });
+
+  it('no automatic failback while another transition runs', () => {
+    const item = onStandby({ phase: 'failing-back', incidentId: 'other', lockExpiresAt: NOW + 1_000, primaryFreshSince: NOW - 600_000 });
+    expect(kidsInput(item).action).toBe('record'); // not on-standby: nothing automatic while a transition runs
+  });
+});
+
+describe('policy: operator requests and drills', () => {
+  const ops = (kind: string, detail: Record<string, unknown> = {}) => sig({ kind, severity: kind === 'failback-requested' ? 'info' : 'outage', detail: { reason: 'maintenance', ...detail } });
+
+  it('failover requested: forced (no confirmation, no dwell), but subject to the lock', () => {
+    expect(run({ signal: ops('failover-requested'), item: steady({ lastTransitionAt: NOW - 1000 }) })).toMatchObject({ action: 'failover', confirm: false });
+    const locked = steady({ phase: 'failing-over', incidentId: 'other', lockExpiresAt: NOW + 1000 });
+    expect(run({ signal: ops('failover-requested'), item: locked }).action).toBe('coalesced');
+    expect(run({ signal: ops('failover-requested'), item: onStandby() }).action).toBe('ignore');
+  });
+
+  it('a drill is a forced failover tagged drill', () => {
+    expect(run({ signal: ops('drill-requested', { drill: true }) })).toMatchObject({ action: 'failover', confirm: false, drill: true });
+    const locked = steady({ phase: 'failing-over', incidentId: 'other', lockExpiresAt: NOW + 1000 });
+    expect(run({ signal: ops('drill-requested'), item: locked })).toMatchObject({ action: 'coalesced', drill: true });
+  });
+
+  it('failback requested: only when not already steady on primary', () => {
+    expect(run({ signal: ops('failback-requested'), item: onStandby({ lastTransitionAt: NOW - 1000 }) })).toMatchObject({ action: 'failback' });
+    expect(run({ signal: ops('failback-requested') }).action).toBe('ignore');
+  });
+});
