@@ -48,25 +48,29 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] ?? 0;
 }
 
-function compare(label: string, docs: string[], rounds = 5, ms = 300): BenchRow[] {
+function compare(label: string, docs: string[], rounds = 7, ms = 250): BenchRow[] {
   for (const c of candidates) c.fn(docs); // warm-up
   const samples = new Map<string, number[]>(candidates.map((c) => [c.name, []]));
   for (let r = 0; r < rounds; r++) for (const c of candidates) samples.get(c.name)?.push(round(() => c.fn(docs), ms));
-  const ops = new Map([...samples].map(([k, v]) => [k, median(v)]));
-  const ours = ops.get('flatline analyzeManifest') ?? 0;
-  const peers = candidates.slice(1).map((c) => ({ name: c.name, ops: ops.get(c.name) ?? 0 }));
+  const ours = samples.get('flatline analyzeManifest') ?? [];
+  // Ratios are paired per round (the candidates of one round ran back to back under the same machine load),
+  // then the median is taken: the other engineers' jobs on this 2-core machine make absolute ops/s noisy.
+  const peers = candidates.slice(1).map((c) => {
+    const theirs = samples.get(c.name) ?? [];
+    return { name: c.name, ops: median(theirs), ratio: median(ours.map((o, i) => o / (theirs[i] ?? Number.NaN))) };
+  });
   const fastest = peers.reduce((a, b) => (b.ops > a.ops ? b : a));
-  const ratio = ours / fastest.ops;
+  const ratio = Math.min(...peers.map((p) => p.ratio));
   return [
     {
       name: `${label}: flatline age`,
-      value: Math.round(ours),
+      value: Math.round(median(ours)),
       unit: 'ops/s',
-      ratio: `${ratio.toFixed(1)}x faster than ${fastest.name}`,
+      ratio: `${ratio.toFixed(1)}x faster than the fastest full parse (${fastest.name})`,
       goal: `>= ${GOAL}x`,
       pass: ratio >= GOAL,
     },
-    ...peers.map((p) => ({ name: `${label}: ${p.name}`, value: Math.round(p.ops), unit: 'ops/s', ratio: `${(ours / p.ops).toFixed(1)}x (flatline / this)` })),
+    ...peers.map((p) => ({ name: `${label}: ${p.name}`, value: Math.round(p.ops), unit: 'ops/s', ratio: `flatline ${p.ratio.toFixed(1)}x faster` })),
   ];
 }
 
@@ -84,10 +88,10 @@ export async function run(): Promise<BenchSection> {
   const ladder = llhlsLadder();
   return {
     title: 'manifest age vs full parse (hls-parser, m3u8-parser), side by side',
-    rows: [...compare('40,001-segment playlist', [huge], 5, 400), ...compare('6-rendition LL-HLS ladder', ladder)],
+    rows: [...compare('40,001-segment playlist', [huge], 7, 400), ...compare('6-rendition LL-HLS ladder', ladder)],
     notes: [
       `40,001-segment fixture: ${(huge.length / 1e6).toFixed(2)} MB; ladder: 6 x ${ladder[0]?.length ?? 0} bytes (30 segments, PDT each, 36 parts + 2-4 trailing parts)`,
-      'one ladder op = the age of all 6 renditions; ops/s is the median of 5 interleaved rounds',
+      'one ladder op = the age of all 6 renditions; ops/s = median of 7 interleaved rounds; ratio = median of the per-round ratios, against each peer (the smaller is reported)',
     ],
   };
 }

@@ -34,10 +34,19 @@ function attributeValueAt(text: string, name: string, start: number, end: number
   return -1;
 }
 
-/** The `count` characters at `a` and at `b` are equal. */
-function sameChars(text: string, a: number, b: number, count: number): boolean {
-  for (let i = 0; i < count; i++) if (text.charCodeAt(a + i) !== text.charCodeAt(b + i)) return false;
-  return true;
+/** The ISO dates (YYYY-MM-DD) at `a` and at `b` are the same: the 8 digits, day first (what changes first). */
+function sameDate(text: string, a: number, b: number): boolean {
+  return (
+    text.charCodeAt(a + 9) === text.charCodeAt(b + 9) &&
+    text.charCodeAt(a + 8) === text.charCodeAt(b + 8) &&
+    text.charCodeAt(a + 6) === text.charCodeAt(b + 6) &&
+    text.charCodeAt(a + 5) === text.charCodeAt(b + 5) &&
+    text.charCodeAt(a + 3) === text.charCodeAt(b + 3) &&
+    text.charCodeAt(a + 2) === text.charCodeAt(b + 2) &&
+    text.charCodeAt(a + 1) === text.charCodeAt(b + 1) &&
+    text.charCodeAt(a) === text.charCodeAt(b) &&
+    text.charCodeAt(a + 10) === text.charCodeAt(b + 10)
+  );
 }
 
 const NO_PARTS = { parts: 0, partsMediaSum: 0 };
@@ -225,14 +234,15 @@ export function scanHls(text: string, start: number, nowMs: number, baseUrl?: st
 
     // A tag. Dispatch on fixed character positions rather than a chain of startsWith calls: this runs for
     // every line of every playlist ("#EXT" + 'I' = EXTINF, "#EXT-X-" + first letter of the tag name).
-    if (text.charCodeAt(s + 1) !== 69 /* E */ || text.charCodeAt(s + 2) !== 88 /* X */ || text.charCodeAt(s + 3) !== 84 /* T */) continue; // a comment
-    sawExtTag = true;
     const c4 = text.charCodeAt(s + 4);
-    if (c4 === 73 /* I */) {
-      // "#EXTI" is checked; "NF:" completes "#EXTINF:"
-      if (text.charCodeAt(s + 5) === 78 && text.charCodeAt(s + 6) === 70 && text.charCodeAt(s + 7) === 58) pendingDur = readDecimal(text, s + 8, e);
+    // "#EXTINF:" (every other line of a playlist): 'I' at 4, ':' at 7, "#E" and 'T' at 3. No other tag matches.
+    if (c4 === 73 /* I */ && text.charCodeAt(s + 7) === 58 && text.charCodeAt(s + 1) === 69 && text.charCodeAt(s + 3) === 84) {
+      sawExtTag = true;
+      pendingDur = readDecimal(text, s + 8, e);
       continue;
     }
+    if (text.charCodeAt(s + 1) !== 69 /* E */ || text.charCodeAt(s + 2) !== 88 /* X */ || text.charCodeAt(s + 3) !== 84 /* T */) continue; // a comment
+    sawExtTag = true;
     if (c4 !== 45 /* - */) {
       if (text.startsWith(EXTM3U, s) && e === s + EXTM3U.length) sawHeader = true;
       continue;
@@ -244,7 +254,7 @@ export function scanHls(text: string, start: number, nowMs: number, baseUrl?: st
           const vs = s + PDT.length;
           let v: number;
           // Same UTC date as the previous PDT (the common case): only the time of day needs reading.
-          if (pdtDatePos >= 0 && text.charCodeAt(e - 1) === 90 /* Z */ && sameChars(text, vs, pdtDatePos, 11)) {
+          if (pdtDatePos >= 0 && text.charCodeAt(e - 1) === 90 /* Z */ && sameDate(text, vs, pdtDatePos)) {
             v = readUtcTimeOfDay(text, vs + 11, e - 1);
             v = v === v ? pdtDayMs + v : readIsoDateTime(text, vs, e);
           } else {

@@ -13,7 +13,7 @@ function digitAt(text: string, i: number): number {
 /** A non-negative decimal like "6.006" or "10" starting at `start`; stops at the first other character. NaN when no digit. */
 export function readDecimal(text: string, start: number, end: number): number {
   let i = start;
-  while (i < end && text.charCodeAt(i) === 32) i++;
+  if (text.charCodeAt(i) === 32) while (i < end && text.charCodeAt(i) === 32) i++;
   let mantissa = 0;
   let scale = 1;
   let digits = 0;
