@@ -55,6 +55,7 @@ export interface DrillSummary {
   executionOutcomes: Array<{ name: string; action: string; status: string }>;
   awsCalls: Record<string, number>;
   mutatingCalls: number;
+  /** Events the bus took during the drill (MediaLive, probe, alarms, operator, injected). */
   eventsPut: number;
   rejectedEvents: number;
   notifications: number;
@@ -102,7 +103,7 @@ export function summaryRows(r: DrillReport): Array<[string, string]> {
     ['rebuffer ratio', `${(s.rebufferRatio * 100).toFixed(2)} % (${s.viewersStalled} of ${s.viewers} viewers stalled at least once)`],
     ['executions started', `failover ${s.executions.failover}, failback ${s.executions.failback}${s.executionOutcomes.length ? ` (${s.executionOutcomes.map((e) => `${e.action} ${e.status}`).join(', ')})` : ''}`],
     ['AWS calls', `${calls || 'none'} (${s.mutatingCalls} mutating)`],
-    ['events', `${s.eventsPut} put, ${s.rejectedEvents} rejected by triage, ${s.notifications} notifications`],
+    ['events', `${s.eventsPut} on the bus, ${s.rejectedEvents} rejected by triage, ${s.notifications} notifications`],
     ['routing at the end', `route ${s.final.route}, slate ${s.final.slate ? 'on' : 'off'}, origin group ${s.final.originGroupFirst} first, on air ${s.final.onAir ?? '-'}, standby ${s.final.standbyState}`],
     ['wall time', `${fmt(s.wallSeconds)} s`],
   ];

@@ -101,7 +101,11 @@ export const ScenarioSchema = z.strictObject({
   /** The registry channel the drill breaks (example registry). */
   channel: z.string().default('news-1'),
   viewers: z.number().int().nonnegative().default(1000),
-  segmentSeconds: z.number().min(1).max(2).default(1),
+  /**
+   * Segment duration. 2 s by default: with the 1 s manifest TTL CloudFront can express (whole seconds), 2 s
+   * segments keep the edge within MediaPackage's advice (TTL = half a segment), so a healthy edge never looks stale.
+   */
+  segmentSeconds: z.number().min(1).max(2).default(2),
   /** Seconds of healthy playback before the timeline starts. */
   warmupSeconds: z.number().nonnegative().default(3),
   /** The drill ends when every expectation holds and at least this long has passed since the start of the timeline... */

@@ -16,7 +16,7 @@ export interface EdgeDecision {
   /** null = the default origin (the channel's origin group). */
   originId: string | null;
   /** The function answered the viewer itself. */
-  response?: { statusCode: number; headers?: Record<string, string> } | undefined;
+  response?: { statusCode: number; headers?: Record<string, string | { value: string }> } | undefined;
 }
 
 export interface EdgeRouter {
@@ -145,7 +145,10 @@ export class Edge {
       return { status: 503, headers: { 'x-cache': 'FunctionExecutionError from cloudfront' }, body: Buffer.from(`${(err as Error).message}\n`) };
     }
     if (decision.response) {
-      return { status: decision.response.statusCode, headers: { ...decision.response.headers, 'x-cache': 'FunctionGeneratedResponse from cloudfront' }, body: Buffer.alloc(0) };
+      // CloudFront Functions write headers as { name: { value } }.
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(decision.response.headers ?? {})) headers[k] = typeof v === 'string' ? v : v.value;
+      return { status: decision.response.statusCode, headers: { ...headers, 'x-cache': 'FunctionGeneratedResponse from cloudfront' }, body: Buffer.alloc(0) };
     }
     // The cache key is the URI after the function ran; the origin is not part of it (which is why both
     // origins must serve compatible paths).

@@ -1,0 +1,102 @@
+// The DrillSandbox seam over the embedded AWS sandbox (sandbox/aws): the real serverless.yml rules route
+// events to the real triage handler, the real ASL runs with the real step handlers, dynalite holds the
+// ledger. Waits of the state machines are scaled to drill time (1-2 s segments instead of 6 s).
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ExecutionInput } from '../../functions/domain/contracts.js';
+import { Ledger } from '../../functions/domain/ledger/index.js';
+import { dynamoDocClient } from '../../functions/domain/aws/clients.js';
+import type { Registry } from '../../functions/domain/registry/index.js';
+import { loadDefinition, localDefinition } from '../../statemachines/local.js';
+import { startAwsSandbox, type ExecutionRecord } from '../aws/index.js';
+import { REPO_ROOT } from './actions.js';
+import type { DrillExecution, DrillSandbox } from './seams.js';
+
+export interface DrillSandboxOptions {
+  /** Every Wait of the state machines (polls of the standby and of the edge), ms. */
+  pollMs?: number;
+  /** Scale of the ASL's static retry intervals (1 s => 200 ms). */
+  timeScale?: number;
+}
+
+/** Names of the Wait states of the state machines, read from the ASL so that a renamed state is still scaled. */
+function waitStates(): string[] {
+  const dir = join(REPO_ROOT, 'statemachines');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.asl.json'))
+    .flatMap((f) => localDefinition(loadDefinition(join(dir, f))).waitStates);
+}
+
+function toExecution(x: ExecutionRecord): DrillExecution {
+  let input: Partial<ExecutionInput> = {};
+  try {
+    input = JSON.parse(x.input) as Partial<ExecutionInput>;
+  } catch {
+    // an execution started with a non-JSON input: keep what the record says
+  }
+  const action = input.action ?? (x.stateMachineKey === 'failback' ? 'failback' : 'failover');
+  return {
+    name: x.name,
+    action,
+    channelId: input.channelId ?? x.name.split('-').slice(0, -1).join('-'),
+    status: x.status,
+    startedAt: x.startDate.getTime(),
+    ...(x.stopDate ? { stoppedAt: x.stopDate.getTime() } : {}),
+    steps: x.timeline
+      .filter((s) => s.type === 'Task' || s.type === 'Fail' || s.type === 'Succeed')
+      .map((s) => ({ name: s.state, enteredAt: s.enteredAt, ...(s.exitedAt ? { exitedAt: s.exitedAt } : {}), ...(s.errors.length ? { error: s.errors.map((e) => e.error).join(', ') } : {}) })),
+    ...(x.error ? { error: `${x.error}${x.cause ? `: ${String(x.cause).slice(0, 160)}` : ''}` } : {}),
+  };
+}
+
+export async function startDrillSandbox(registry: Registry, opts: DrillSandboxOptions = {}): Promise<DrillSandbox> {
+  const pollMs = opts.pollMs ?? 500;
+  const sb = await startAwsSandbox({
+    registry,
+    serverlessPath: join(REPO_ROOT, 'serverless.yml'),
+    stage: 'example',
+    sfn: { timeScale: opts.timeScale ?? 0.2, waitTimeOverrides: Object.fromEntries(waitStates().map((s) => [s, pollMs])) },
+    preload: true,
+  });
+  sb.applyEnv();
+  const ledger = new Ledger({ tableName: sb.dynamodb.tableName, client: dynamoDocClient() });
+  return {
+    channel: (region, id) => sb.medialive.channel(region, id),
+    originOrder: (d, g) => sb.cloudfront.originOrder(d, g),
+    kvsGet: (arn, key) => sb.kvs.get(arn, key),
+    onKvsChange: (l) => sb.kvs.onChange((c) => l({ arn: c.arn, key: c.key, value: c.value })),
+    onOriginGroupChange: (l) => sb.cloudfront.onChange(() => l()),
+    onEvent: (l) =>
+      // EventBridge times have second precision: the drill wants the moment the bus took the event.
+      sb.events.onEvent((e) => l({ id: e.id, source: e.source, detailType: e['detail-type'], at: Date.now(), detail: e.detail })),
+    putEvents: (events) => {
+      sb.events.put(events.map((e) => ({ source: e.source, detailType: e.detailType, detail: e.detail, ...(e.resources ? { resources: e.resources } : {}), ...(e.region ? { region: e.region } : {}), time: new Date() })));
+    },
+    idle: () => sb.settle(),
+    addFault: (spec) => {
+      sb.faults.add(spec);
+    },
+    clearFaults: () => sb.faults.clear(),
+    calls: () => sb.calls,
+    decisions: () =>
+      sb.events.service.deliveries.map((d) => {
+        const r = (d.result ?? {}) as { decision?: string; reason?: string; signal?: { channelId?: string } };
+        return {
+          eventId: d.eventId,
+          ok: d.ok,
+          ...(r.decision ? { decision: r.decision } : {}),
+          ...(r.reason ? { reason: r.reason } : {}),
+          ...(r.signal?.channelId ? { channelId: r.signal.channelId } : {}),
+          ...(d.error ? { error: `${d.error.name}: ${d.error.message}` } : {}),
+        };
+      }),
+    rejected: () => sb.deadLetters.length,
+    notifications: () => sb.sns.messages.map((m) => ({ at: m.at, message: m.message, ...(m.subject ? { subject: m.subject } : {}) })),
+    executions: () => sb.sfn.executions().map(toExecution),
+    ledger: async (channelId) => {
+      const item = await ledger.get(channelId);
+      return item.version === 0 ? null : item;
+    },
+    stop: () => sb.stop(),
+  };
+}

@@ -1,0 +1,78 @@
+// What the drill runner needs from the AWS sandbox, in its own terms. sandbox/drill/aws-sandbox.ts
+// implements it over the embedded AWS sandbox (sandbox/aws); keeping the seam small keeps the runner
+// readable and lets a test drive the runner's parts with the real sandbox only.
+import type { LedgerItem } from '../../functions/domain/contracts.js';
+import type { SimChannel } from '../world/medialive-channel.js';
+
+export interface DrillEvent {
+  id: string;
+  source: string;
+  detailType: string;
+  /** Epoch ms when the bus accepted it. */
+  at: number;
+  detail: Record<string, unknown>;
+}
+
+export interface DrillExecution {
+  name: string;
+  action: 'failover' | 'failback';
+  channelId: string;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+  startedAt: number;
+  stoppedAt?: number;
+  steps: Array<{ name: string; enteredAt: number; exitedAt?: number; error?: string }>;
+  error?: string;
+}
+
+export interface DrillDecision {
+  eventId: string;
+  ok: boolean;
+  decision?: string;
+  reason?: string;
+  channelId?: string;
+  error?: string;
+}
+
+export interface DrillCall {
+  service: string;
+  operation: string;
+  region: string;
+  mutating: boolean;
+  at: number;
+  status: number;
+}
+
+export interface DrillFaultSpec {
+  service?: 'medialive' | 'cloudfront' | 'cloudfront-keyvaluestore' | 'sns' | 'events' | 'states';
+  operation?: string;
+  region?: string;
+  mutating?: boolean;
+  kind: 'throttle' | '5xx' | '412' | 'latency' | 'error';
+  probability?: number;
+  count?: number;
+  latencyMs?: number;
+  errorCode?: string;
+}
+
+export interface DrillSandbox {
+  channel(region: string, channelId: string): SimChannel;
+  originOrder(distributionId: string, originGroupId: string): readonly [string, string];
+  kvsGet(arn: string, key: string): string | undefined;
+  onKvsChange(listener: (change: { arn: string; key: string; value: string | undefined }) => void): () => void;
+  onOriginGroupChange(listener: () => void): () => void;
+  onEvent(listener: (event: DrillEvent) => void): () => void;
+  /** Puts events on the bus in-process (routed to triage like PutEvents entries). */
+  putEvents(events: Array<{ source: string; detailType: string; detail: Record<string, unknown>; resources?: string[]; region?: string }>): void;
+  /** Resolves when every event put so far has been delivered. */
+  idle(): Promise<void>;
+  addFault(spec: DrillFaultSpec): void;
+  clearFaults(): void;
+  calls(): DrillCall[];
+  decisions(): DrillDecision[];
+  /** Events triage rejected (its on-failure destination). */
+  rejected(): number;
+  notifications(): Array<{ at: number; subject?: string; message: string }>;
+  executions(): DrillExecution[];
+  ledger(channelId: string): Promise<LedgerItem | null>;
+  stop(): Promise<void>;
+}
