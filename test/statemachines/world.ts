@@ -1,0 +1,165 @@
+// The world the state machine tests (and bench/failover.bench.ts) run in: the AWS sandbox (wire-level
+// MediaLive/CloudFront/KVS/SNS + dynalite), a loopback live HLS origin serving every manifest URL of the
+// registry (primary, standby and edge per channel, each of which can be frozen), the example registry
+// re-pointed at that origin, and the real ASL run by aws-local-stepfunctions with the real step handlers.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { parse, stringify } from 'yaml';
+import type { ExecutionAction, ExecutionInput, ExecutionTiming, Mode } from '../../functions/domain/contracts.js';
+import { Ledger } from '../../functions/domain/ledger/index.js';
+import { parseRegistry, type Channel, type Registry } from '../../functions/domain/registry/index.js';
+import { startAwsSandbox, type AwsSandbox } from '../../sandbox/aws/index.js';
+import { buildLocalStateMachine, type LocalStateMachine } from '../../statemachines/local.js';
+import { LiveOrigin } from '../probe/live-origin.js';
+
+export const TOPIC_ARN = 'arn:aws:sns:us-west-2:123456789012:flatline-test-notify';
+export const LEDGER_TABLE = 'flatline-test-ledger';
+const EXAMPLE_REGISTRY = new URL('../../config/registry.example.yml', import.meta.url);
+
+export type Path = 'primary' | 'standby' | 'edge';
+/** aws-local-stepfunctions does not export its EventLog type: take it from run()'s event generator. */
+export type EventLog = ReturnType<LocalStateMachine['machine']['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
+
+export interface World {
+  sandbox: AwsSandbox;
+  origin: LiveOrigin;
+  registry: Registry;
+  ledger: Ledger;
+  channel(id: string): Channel;
+  /** Freezes (stale) or unfreezes (fresh) one manifest path of a channel. */
+  freeze(channelId: string, path: Path, frozen?: boolean): void;
+  machines: Record<ExecutionAction, LocalStateMachine>;
+  stop(): Promise<void>;
+}
+
+export interface RunResult {
+  status: 'SUCCEEDED' | 'FAILED';
+  output?: Record<string, unknown>;
+  error?: string;
+  cause?: string;
+  events: EventLog[];
+  /** Task state names in the order they were entered (retries included once per entry). */
+  tasks: string[];
+  incidentId: string;
+}
+
+const streamOf = (channelId: string, path: Path): string => `${channelId}/${path}`;
+
+/** The example registry with every manifest URL served by `origin` (http on loopback). */
+export function registryFor(origin: LiveOrigin): Registry {
+  const doc = parse(readFileSync(EXAMPLE_REGISTRY, 'utf8')) as { channels: Array<Record<string, Record<string, unknown>>> };
+  for (const c of doc.channels) {
+    const id = c.id as unknown as string;
+    for (const path of ['primary', 'standby', 'edge'] as const) c[path]!.manifestUrl = origin.url(streamOf(id, path));
+  }
+  return parseRegistry(doc, 'test registry');
+}
+
+let machines: Record<ExecutionAction, LocalStateMachine> | undefined;
+/** Built once per process: constructing a StateMachine validates the definition (~140 ms). */
+function localMachines(): Record<ExecutionAction, LocalStateMachine> {
+  machines ??= { failover: buildLocalStateMachine('failover'), failback: buildLocalStateMachine('failback') };
+  return machines;
+}
+
+export async function startWorld(opts: { seed?: number } = {}): Promise<World> {
+  // Few renditions keep each freshness check to three loopback fetches.
+  const origin = new LiveOrigin({ segmentS: 1, renditions: ['720p', '360p'] });
+  await origin.start();
+  const registry = registryFor(origin);
+  const dir = mkdtempSync(join(tmpdir(), 'flatline-sm-'));
+  const registryFile = join(dir, 'registry.yml');
+  writeFileSync(registryFile, stringify(registry));
+  const sandbox = await startAwsSandbox({
+    registry,
+    registryPath: registryFile,
+    ledgerTable: LEDGER_TABLE,
+    notifyTopicArn: TOPIC_ARN,
+    seed: opts.seed ?? 7,
+    // These tests drive the state machines directly: no serverless.yml (no EventBridge routing to triage,
+    // no sandbox-run executions) and no MediaLive events.
+    serverlessPath: join(dir, 'no-serverless.yml'),
+    medialive: { publishEvents: false },
+  });
+  sandbox.applyEnv();
+  const ledger = new Ledger({ tableName: LEDGER_TABLE });
+  return {
+    sandbox,
+    origin,
+    registry,
+    ledger,
+    get machines() {
+      return localMachines();
+    },
+    channel: (id) => registry.channels.find((c) => c.id === id)!,
+    freeze: (channelId, path, frozen = true) => {
+      if (frozen) origin.set(streamOf(channelId, path), { stallAt: Date.now() - 30_000 });
+      else origin.clear(streamOf(channelId, path));
+    },
+    stop: async () => {
+      sandbox.restoreEnv();
+      await sandbox.stop();
+      await origin.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface RunOptions {
+  mode?: Mode;
+  timing?: ExecutionTiming;
+  /** Take the ledger lock first, as triage does (default true). */
+  acquire?: boolean;
+  requestedAt?: string;
+}
+
+/** Runs one execution of the real ASL (waits and retry intervals shortened) and collects its event log. */
+export async function run(world: World, action: ExecutionAction, channelId: string, opts: RunOptions = {}): Promise<RunResult> {
+  const incidentId = `test-${randomUUID().slice(0, 8)}`;
+  if (opts.acquire !== false) {
+    const lock = await world.ledger.acquire({ channelId, incidentId, action, ttlMs: 600_000 });
+    if (!lock.acquired) throw new Error(`lock not acquired: ${lock.reason}`);
+  }
+  const input: ExecutionInput = {
+    incidentId,
+    channelId,
+    action,
+    reason: 'test',
+    mode: opts.mode ?? 'live',
+    requestedAt: opts.requestedAt ?? new Date().toISOString(),
+    signal: { channelId, kind: 'manifest-stale', severity: 'outage', at: new Date().toISOString(), dedupeKey: incidentId, source: 'flatline.probe' },
+    timing: { pollSeconds: 1, edgeVerifyAttempts: 5, ...opts.timing },
+  };
+  const local = world.machines[action];
+  const exec = local.machine.run(input as never, local.runOptions({ waitMs: 5, retryMs: 5 }));
+  const events: EventLog[] = [];
+  const collecting = (async () => {
+    for await (const e of exec.eventLogs) events.push(e);
+  })();
+  let result: RunResult;
+  try {
+    const output = (await exec.result) as Record<string, unknown>;
+    result = { status: 'SUCCEEDED', output, events, tasks: [], incidentId };
+  } catch (err) {
+    const cause = (err as { cause?: { name?: string; message?: string } }).cause;
+    result = { status: 'FAILED', error: cause?.name, cause: cause?.message, events, tasks: [], incidentId };
+  }
+  await collecting;
+  result.tasks = events
+    .filter((e) => e.type === 'StateEntered' && (e as { state: { type: string } }).state.type === 'Task')
+    .map((e) => (e as { state: { name: string } }).state.name);
+  return result;
+}
+
+/** The step reports an execution collected under $.steps (from the last event that carried them). */
+export function stepsOf(result: RunResult): Record<string, { changes?: Array<{ resource: string; applied: boolean }>; observed?: Record<string, unknown> }> {
+  if (result.output) return result.output.steps as never;
+  for (let i = result.events.length - 1; i >= 0; i--) {
+    const e = result.events[i] as { state?: { output?: { steps?: unknown }; input?: { steps?: unknown } } };
+    const steps = e.state?.output?.steps ?? e.state?.input?.steps;
+    if (steps) return steps as never;
+  }
+  return {};
+}
