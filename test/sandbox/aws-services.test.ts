@@ -1,5 +1,5 @@
 // The sandbox's wire protocols, driven by the real SDK v3 clients from functions/domain/aws/clients.ts.
-import { BatchUpdateScheduleCommand, DescribeChannelCommand, ListTagsForResourceCommand, StartChannelCommand, StopChannelCommand } from '@aws-sdk/client-medialive';
+import { BatchUpdateScheduleCommand, DescribeChannelCommand, ListTagsForResourceCommand, StartChannelCommand, StopChannelCommand, type PipelinePauseStateSettings } from '@aws-sdk/client-medialive';
 import { GetDistributionCommand, GetDistributionConfigCommand, UpdateDistributionCommand } from '@aws-sdk/client-cloudfront';
 import { DescribeKeyValueStoreCommand, GetKeyCommand, ListKeysCommand, PutKeyCommand, UpdateKeysCommand } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import { PublishCommand } from '@aws-sdk/client-sns';
@@ -59,7 +59,7 @@ describe('MediaLive (REST-JSON)', () => {
   it('pauses the listed pipelines and unpauses the others (PauseStateSettings)', async () => {
     const client = mediaLiveClient('us-east-1');
     const primary = sandbox.medialive.side('news-1', 'primary');
-    const pause = (name: string, pipelines: Array<{ PipelineId?: 'PIPELINE_0' | 'PIPELINE_1' }>) =>
+    const pause = (name: string, pipelines: PipelinePauseStateSettings[]) =>
       client.send(
         new BatchUpdateScheduleCommand({
           ChannelId: '1234567',
@@ -80,9 +80,9 @@ describe('MediaLive (REST-JSON)', () => {
     await pause('pause-0', [{ PipelineId: 'PIPELINE_0' }]);
     expect(primary.pipelines.map((p) => p.paused)).toEqual([true, false]);
     expect(primary.producing).toBe(true);
-    await pause('unpause-all', [{}]);
+    await pause('unpause-all', []);
     expect(primary.pipelines.map((p) => p.paused)).toEqual([false, false]);
-    await expect(pause('unpause-all', [{}])).rejects.toMatchObject({ name: 'UnprocessableEntityException' });
+    await expect(pause('unpause-all', [])).rejects.toMatchObject({ name: 'UnprocessableEntityException' });
     // Each pause change raised or cleared MediaLive's "Pipeline is Paused" alert on the bus, same alarm id for SET/CLEARED.
     const alerts = sandbox.events.log.filter((e) => e.detail.alert_type === 'Pipeline is Paused' && e.detail.channel_arn === primary.arn);
     expect(alerts.map((e) => `${String(e.detail.pipeline)}:${String(e.detail.alarm_state)}`)).toEqual(['0:SET', '1:SET', '1:CLEARED', '0:CLEARED']);
