@@ -11,6 +11,8 @@
 //   PROBE_TIMEOUT_MS    per-request deadline, default 1500
 //   PROBE_CONCURRENCY   requests in flight, default 256
 //   EVENT_BUS_NAME      where `Manifest Stale` / `Manifest Fresh` go, default "default"
+//   PROBE_ANNOUNCE_INITIAL_FRESH  "true": a new container also announces paths settling into fresh (a
+//                       recovery during a container swap is then never missed; costs one event per path)
 // Metrics: see ./metrics.ts (ManifestAge etc., dimensions exactly {Channel, Path}, high resolution).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from 'aws-lambda';
@@ -54,6 +56,7 @@ function loopFor(shard: Shard, tickMs: number): ProbeLoop {
       tickMs,
       shard,
       publish: eventBridgePublisher(eventBridgeClient(), process.env.EVENT_BUS_NAME ?? 'default'),
+      announceInitialFresh: process.env.PROBE_ANNOUNCE_INITIAL_FRESH === 'true',
       fetcherOptions: { timeoutMs: envNumber('PROBE_TIMEOUT_MS', 1500), concurrency: envNumber('PROBE_CONCURRENCY', 256) },
       onError: (err, where) => logger.error('probe error', { ...where, error: err as Error }),
     });

@@ -67,6 +67,11 @@ describe('PathDebouncer', () => {
     expect(seen.indexOf('fresh')).toBe(13);
     expect(d.state).toBe('fresh');
   });
+
+  it('with announceInitialFresh, also announces the first settling into fresh', () => {
+    const d = new PathDebouncer(2, true);
+    expect([d.observe('fresh'), d.observe('fresh'), d.observe('fresh')]).toEqual([null, 'fresh', null]);
+  });
 });
 
 describe('diagnose', () => {

@@ -34,6 +34,8 @@ export interface ChannelProbeOptions {
   /** Which paths to probe (default all three). */
   paths?: readonly ProbePath[];
   ladderRefreshTicks?: number;
+  /** Announce a path settling into fresh after a (cold) start too, not only stale -> fresh. */
+  announceInitialFresh?: boolean;
 }
 
 export function pathUrl(channel: Channel, path: ProbePath): string {
@@ -60,7 +62,7 @@ export class ChannelProbe {
           ...(options.ladderRefreshTicks === undefined ? {} : { ladderRefreshTicks: options.ladderRefreshTicks }),
         }),
       );
-      this.#debouncers.set(path, new PathDebouncer(channel.policy.consecutive));
+      this.#debouncers.set(path, new PathDebouncer(channel.policy.consecutive, options.announceInitialFresh ?? false));
     }
   }
 

@@ -8,7 +8,11 @@ export class PathDebouncer {
   #staleRun = 0;
   #freshRun = 0;
 
-  constructor(readonly consecutive: number) {
+  /** announceInitialFresh: also announce the first settling into fresh (see observe()). */
+  constructor(
+    readonly consecutive: number,
+    readonly announceInitialFresh = false,
+  ) {
     if (!Number.isInteger(consecutive) || consecutive < 1) throw new RangeError(`consecutive must be a positive integer, got ${consecutive}`);
   }
 
@@ -24,7 +28,8 @@ export class PathDebouncer {
   /**
    * Feeds one tick's verdict; returns the new state when it changed and the change is worth announcing.
    * The first settling into `fresh` (from `unknown`, e.g. after a cold start) is not announced: a healthy
-   * fleet must not flood the bus every time a probe container starts. Settling into `stale` always is.
+   * fleet must not flood the bus every time a probe container starts (unless announceInitialFresh: a consumer
+   * that must learn of a recovery which happened while no probe held state). Settling into `stale` always is.
    * An `unknown` verdict (no wall clock yet, e.g. the first look at a playlist without PDT) is no evidence
    * either way and leaves the runs as they are.
    */
@@ -42,7 +47,7 @@ export class PathDebouncer {
     this.#freshRun++;
     this.#staleRun = 0;
     if (this.#state !== 'fresh' && this.#freshRun >= this.consecutive) {
-      const announce = this.#state === 'stale';
+      const announce = this.#state === 'stale' || this.announceInitialFresh;
       this.#state = 'fresh';
       return announce ? 'fresh' : null;
     }

@@ -24,6 +24,8 @@ export interface ProbeLoopOptions {
   fetcher?: Fetcher;
   fetcherOptions?: FetcherOptions;
   ladderRefreshTicks?: number;
+  /** Announce paths settling into fresh after the loop starts (default: only stale -> fresh is news). */
+  announceInitialFresh?: boolean;
   /** Called after every tick run by start(). */
   onTick?: (report: TickReport) => void;
   /** Called when a channel's probe or the publisher throws (a bug or an outage of the bus): the loop goes on. */
@@ -70,6 +72,7 @@ export function createProbeLoop(options: ProbeLoopOptions): ProbeLoop {
         now,
         ...(options.paths ? { paths: options.paths } : {}),
         ...(options.ladderRefreshTicks === undefined ? {} : { ladderRefreshTicks: options.ladderRefreshTicks }),
+        announceInitialFresh: options.announceInitialFresh ?? false,
       }),
   );
   const byId = new Map(probes.map((p) => [p.channel.id, p]));
