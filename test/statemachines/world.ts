@@ -99,6 +99,9 @@ export async function startWorld(opts: { seed?: number } = {}): Promise<World> {
       else origin.clear(streamOf(channelId, path));
     },
     stop: async () => {
+      // Ledger trims recent[] with a write it does not await: let such a write land before dynalite closes
+      // (a write to a closed dynalite throws from inside dynalite, outside any promise).
+      await new Promise((resolve) => setTimeout(resolve, 100));
       sandbox.restoreEnv();
       await sandbox.stop();
       await origin.close();
