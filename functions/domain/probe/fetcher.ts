@@ -173,5 +173,5 @@ function describeNetworkError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const code = (err as { code?: string }).code;
   const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
-  return `${code ? `${code} ` : ''}${err.message}${cause}`;
+  return `${code && !err.message.includes(code) ? `${code} ` : ''}${err.message}${cause}`;
 }
