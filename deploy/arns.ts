@@ -24,8 +24,4 @@ export const defaultEventBusArn = (ctx: DeployContext): string => `arn:aws:event
 export const logGroupArn = (ctx: DeployContext, logGroupName: string): string =>
   `arn:aws:logs:${ctx.region}:${ctx.accountId}:log-group:${logGroupName}:*`;
 
-export const stateMachineArn = (ctx: DeployContext, name: string): string => `arn:aws:states:${ctx.region}:${ctx.accountId}:stateMachine:${name}`;
-export const executionArnPattern = (ctx: DeployContext, name: string): string =>
-  `arn:aws:states:${ctx.region}:${ctx.accountId}:execution:${name}:*`;
-
 export const eventRuleArn = (ctx: DeployContext, ruleName: string): string => `arn:aws:events:${ctx.region}:${ctx.accountId}:rule/${ruleName}`;

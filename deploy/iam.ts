@@ -4,7 +4,6 @@
 import {
   defaultEventBusArn,
   distributionArns,
-  executionArnPattern,
   keyValueStoreArns,
   logGroupArn,
   mediaLiveChannelArns,
@@ -18,13 +17,18 @@ import {
   functionName,
   roleLogicalId,
   stateMachineLogicalId,
-  stateMachineName,
   type FunctionKey,
 } from './names.js';
 
-const LEDGER_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
-const KVS_READ = ['cloudfront-keyvaluestore:DescribeKeyValueStore', 'cloudfront-keyvaluestore:GetKey'];
-const KVS_WRITE = [...KVS_READ, 'cloudfront-keyvaluestore:PutKey', 'cloudfront-keyvaluestore:DeleteKey'];
+/** functions/domain/ledger: single-item reads and conditional updates (test/deploy/iam-coverage checks). */
+const LEDGER_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem'];
+/** Writes need the store's ETag (DescribeKeyValueStore) for If-Match. */
+const KVS_WRITE = [
+  'cloudfront-keyvaluestore:DescribeKeyValueStore',
+  'cloudfront-keyvaluestore:GetKey',
+  'cloudfront-keyvaluestore:PutKey',
+  'cloudfront-keyvaluestore:DeleteKey',
+];
 
 function statement(sid: string, actions: string[], resources: CfnValue[]): PolicyStatement[] {
   // A registry with no matching resource (e.g. no cold standby) grants nothing rather than an empty list.
@@ -46,12 +50,10 @@ export function functionStatements(ctx: DeployContext): Record<FunctionKey, Poli
   return {
     triage: [
       ...statement('StartIncidentExecutions', ['states:StartExecution'], [ref(stateMachineLogicalId('failover')), ref(stateMachineLogicalId('failback'))]),
-      ...statement('ReadIncidentExecutions', ['states:DescribeExecution'], [
-        executionArnPattern(ctx, stateMachineName(ctx, 'failover')),
-        executionArnPattern(ctx, stateMachineName(ctx, 'failback')),
-      ]),
       ...statement('Ledger', LEDGER_ACTIONS, ledger),
       ...statement('ConfirmChannelState', ['medialive:DescribeChannel'], allChannels),
+      // Pages when an incident cannot start (e.g. both sides down).
+      ...statement('Page', ['sns:Publish'], [ref(LOGICAL_IDS.notifyTopic)]),
       // The async on-failure destination is delivered with the function's own role.
       ...statement('OnFailureDestination', ['sqs:SendMessage'], [getAtt(LOGICAL_IDS.triageDeadLetterQueue, 'Arn')]),
     ],
@@ -59,7 +61,7 @@ export function functionStatements(ctx: DeployContext): Record<FunctionKey, Poli
     snapshotRouting: [
       ...statement('ReadStandbyChannel', ['medialive:DescribeChannel'], standbyChannels),
       ...statement('ReadOriginGroups', ['cloudfront:GetDistributionConfig'], distributions),
-      ...statement('ReadRoutingKeys', KVS_READ, stores),
+      ...statement('ReadRoutingKeys', ['cloudfront-keyvaluestore:GetKey'], stores),
       ...statement('SaveSnapshot', LEDGER_ACTIONS, ledger),
     ],
     // Failover starts the standby; failback may have to make sure the primary runs.
