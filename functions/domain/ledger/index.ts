@@ -153,7 +153,8 @@ export class Ledger {
     await this.conditional(
       {
         Key: { channelId },
-        ConditionExpression: '#incidentId = :incidentId',
+        // Attaching the same ARN again (a re-issued, idempotent start) changes nothing, not even the version.
+        ConditionExpression: '#incidentId = :incidentId AND (attribute_not_exists(#executionArn) OR #executionArn <> :arn)',
         UpdateExpression: 'SET #executionArn = :arn, #version = #version + :one',
         ExpressionAttributeValues: { ':incidentId': incidentId, ':arn': executionArn, ':one': 1 },
       },

@@ -1,0 +1,296 @@
+// Triage end to end over real sockets: the real SDK clients against dynalite (ledger), a loopback Step
+// Functions / MediaLive endpoint and a loopback HLS origin (confirmation), with the real manifest check.
+import { readFileSync } from 'node:fs';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { MediaLiveClient } from '@aws-sdk/client-medialive';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ExecutionInput } from '../../functions/domain/contracts.js';
+import { InvalidInputError, UnknownChannelError } from '../../functions/domain/errors.js';
+import { Ledger, ledgerTableInput } from '../../functions/domain/ledger/index.js';
+import { checkManifestFreshness } from '../../functions/domain/manifest/index.js';
+import { parseRegistry, readRegistryFile, type Registry } from '../../functions/domain/registry/index.js';
+import { incidentIdFor, toSignal, triage, type TriageDeps } from '../../functions/domain/triage/index.js';
+import { startLocalDynamo, type LocalDynamo } from '../ledger/dynalite.js';
+import { startLoopbackAws, type LoopbackAws } from './loopback-aws.js';
+
+const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+const FAILOVER = 'arn:aws:states:us-west-2:123456789012:stateMachine:flatline-test-failover';
+const FAILBACK = 'arn:aws:states:us-west-2:123456789012:stateMachine:flatline-test-failback';
+
+let db: LocalDynamo;
+let aws: LoopbackAws;
+let registry: Registry;
+let ledger: Ledger;
+let dynamoCalls = 0;
+let pages: string[] = [];
+let tableSeq = 0;
+let tableName = '';
+
+/** A sample from events/, re-timed to now (so the confirmation's clock and the event agree). */
+function sample(file: string, at = new Date()): Record<string, unknown> & { detail: Record<string, unknown> } {
+  const e = JSON.parse(readFileSync(`events/${file}`, 'utf8')) as Record<string, unknown> & { detail: Record<string, unknown> };
+  e.time = at.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const state = e.detail.state as { timestamp?: string } | undefined;
+  if (state?.timestamp) state.timestamp = at.toISOString().replace('Z', '+0000');
+  if (typeof e.detail.observedAt === 'string') e.detail.observedAt = at.toISOString();
+  return e;
+}
+
+function deps(over: Partial<TriageDeps> = {}): TriageDeps {
+  const sfn = new SFNClient({ endpoint: aws.url, region: 'us-west-2', credentials });
+  const ml = new MediaLiveClient({ endpoint: aws.url, region: 'us-east-1', credentials, maxAttempts: 1 });
+  return {
+    registry,
+    ledger,
+    sfn,
+    mediaLive: () => ml,
+    checkFreshness: (url, opts) => checkManifestFreshness(url, { ...opts, timeoutMs: 2000 }),
+    stateMachines: { failover: FAILOVER, failback: FAILBACK },
+    stage: 'example',
+    notify: async (page) => {
+      pages.push(page.subject);
+    },
+    ...over,
+  };
+}
+
+const awsCalls = () => aws.calls.filter((c) => !c.startsWith('origin:'));
+
+beforeAll(async () => {
+  db = await startLocalDynamo();
+  db.doc.middlewareStack.add(
+    (next) => async (args) => {
+      dynamoCalls++;
+      return next(args);
+    },
+    { step: 'initialize', name: 'countCalls' },
+  );
+  aws = await startLoopbackAws();
+  // The example registry, with every manifest on the loopback origin.
+  const doc = structuredClone(readRegistryFile('config/registry.example.yml')) as Registry;
+  for (const c of doc.channels) {
+    c.primary.manifestUrl = `${aws.url}/hls/${c.id}-primary.m3u8`;
+    c.standby.manifestUrl = `${aws.url}/hls/${c.id}-standby.m3u8`;
+  }
+  registry = parseRegistry(doc, 'test registry');
+});
+afterAll(async () => {
+  await db.close();
+  await aws.close();
+});
+beforeEach(async () => {
+  // A fresh ledger table and a clean endpoint per test.
+  tableName = `ledger-${++tableSeq}`;
+  await db.client.send(new CreateTableCommand(ledgerTableInput(tableName)));
+  ledger = new Ledger({ tableName, client: db.doc });
+  aws.calls.length = 0;
+  aws.starts.length = 0;
+  aws.executions.clear();
+  aws.channels.clear();
+  aws.manifests.clear();
+  dynamoCalls = 0;
+  pages = [];
+});
+
+describe('triage: pipelines', () => {
+  it('a single-pipeline alert on a STANDARD channel => degraded, recorded, no failover and no AWS call', async () => {
+    const d = await triage(sample('medialive-alert-pipeline0-set.json'), deps());
+    expect(d).toMatchObject({ decision: 'record', mode: 'live' });
+    expect(d.reason).toMatch(/degraded/);
+    expect(awsCalls()).toEqual([]);
+    const item = await ledger.get('news-1');
+    expect(item.recent.at(-1)).toMatchObject({ kind: 'pipeline-alert' });
+    expect(item.phase).toBe('steady');
+  });
+
+  it('both pipelines alerting (and the manifest stale) => confirmed, exactly one execution', async () => {
+    aws.manifests.set('news-1-primary', 'stale');
+    expect((await triage(sample('medialive-alert-pipeline0-set.json'), deps())).decision).toBe('record');
+    const d = await triage(sample('medialive-alert-pipeline1-set.json'), deps());
+    expect(d.decision).toBe('failover');
+    expect(d.reason).toMatch(/both pipelines alerting.*confirmed: primary RUNNING with 2 pipelines, manifest not fresh/);
+    expect(aws.starts).toHaveLength(1);
+    const start = aws.starts[0];
+    expect(start?.stateMachineArn).toBe(FAILOVER);
+    expect(start?.name).toBe(`news-1-${d.incidentId}`);
+    const input = JSON.parse(start?.input ?? '{}') as ExecutionInput;
+    expect(input).toMatchObject({ incidentId: d.incidentId, channelId: 'news-1', action: 'failover', mode: 'live', signal: { kind: 'pipeline-alert', pipeline: '1' } });
+    const item = await ledger.get('news-1');
+    expect(item).toMatchObject({ phase: 'failing-over', incidentId: d.incidentId, executionArn: d.executionArn });
+  });
+
+  it('a cleared alert shrinks the pipeline set: a later alert on the other pipeline is only degraded', async () => {
+    await triage(sample('medialive-alert-pipeline0-set.json'), deps());
+    await triage(sample('medialive-alert-pipeline0-cleared.json'), deps());
+    expect((await triage(sample('medialive-alert-pipeline1-set.json'), deps())).decision).toBe('record');
+    expect(aws.starts).toHaveLength(0);
+  });
+});
+
+describe('triage: confirmation', () => {
+  it('recovered before failover (RUNNING with pipelines, fresh manifest) => ignore, no execution', async () => {
+    const d = await triage(sample('cloudwatch-alarm-manifest-age-primary.json'), deps());
+    expect(d.decision).toBe('ignore');
+    expect(d.reason).toMatch(/^recovered before failover: primary RUNNING with 2 pipelines, manifest fresh/);
+    expect(aws.calls).toContain('medialive:DescribeChannel');
+    expect(aws.starts).toHaveLength(0);
+    expect((await ledger.get('news-1')).recent.at(-1)?.kind).toBe('recovered-before-failover');
+  });
+
+  it('a RECOVERING channel with no pipeline => failover', async () => {
+    aws.channels.set('1234567', { state: 'RECOVERING', pipelinesRunningCount: 0 });
+    aws.manifests.set('news-1-primary', 'stale');
+    const d = await triage(sample('medialive-state-recovering.json'), deps());
+    expect(d.decision).toBe('failover');
+    expect(aws.starts).toHaveLength(1);
+  });
+
+  it('the primary region API down: the manifest decides (stale => failover, fresh => ignore)', async () => {
+    aws.channels.set('1234567', 'error');
+    const fresh = await triage(sample('cloudwatch-alarm-manifest-age-primary.json'), deps());
+    expect(fresh.decision).toBe('ignore');
+    expect(fresh.reason).toMatch(/DescribeChannel failed.*manifest fresh/);
+    aws.manifests.set('news-1-primary', 'stale');
+    const stale = await triage(sample('cloudwatch-alarm-manifest-age-primary.json', new Date(Date.now() + 60_000)), deps());
+    expect(stale.decision).toBe('failover');
+    expect(aws.starts).toHaveLength(1);
+  });
+
+  it('a stale edge in front of a fresh primary is a caching problem: recorded, nothing checked or started', async () => {
+    const d = await triage(sample('probe-manifest-stale-edge-only.json'), deps());
+    expect(d.decision).toBe('record');
+    expect(d.reason).toMatch(/caching/);
+    expect(awsCalls()).toEqual([]);
+  });
+});
+
+describe('triage: duplicates and concurrency', () => {
+  it('50 concurrent invocations of the same alarm => one lock holder and one execution', async () => {
+    aws.manifests.set('news-1-primary', 'stale');
+    const event = sample('cloudwatch-alarm-manifest-age-primary.json');
+    const decisions = await Promise.all(Array.from({ length: 50 }, () => triage(structuredClone(event), deps())));
+    expect(new Set(decisions.map((d) => d.incidentId)).size).toBe(1);
+    expect(aws.executions.size).toBe(1);
+    const [execution] = [...aws.executions.values()];
+    for (const d of decisions) {
+      expect(['failover', 'coalesced']).toContain(d.decision);
+      if (d.executionArn) expect(d.executionArn).toBe(execution?.arn);
+    }
+    const item = await ledger.get('news-1');
+    expect(item).toMatchObject({ phase: 'failing-over', incidentId: decisions[0]?.incidentId, executionArn: execution?.arn, version: 2 });
+  });
+
+  it('another outage signal while the incident runs is coalesced and recorded', async () => {
+    aws.manifests.set('news-1-primary', 'stale');
+    const first = await triage(sample('cloudwatch-alarm-manifest-age-primary.json'), deps());
+    aws.calls.length = 0;
+    const second = await triage(sample('probe-manifest-stale.json'), deps());
+    expect(second.decision).toBe('coalesced');
+    expect(second.reason).toMatch(new RegExp(`coalesced into incident ${first.incidentId}`));
+    expect(awsCalls()).toEqual([]); // no confirmation for a coalesced signal
+    expect(aws.starts).toHaveLength(1);
+    expect((await ledger.get('news-1')).recent.at(-1)?.kind).toBe('coalesced');
+  });
+
+  it('a retried triage whose incident holds the lock without an execution re-issues the same StartExecution', async () => {
+    const event = sample('ops-failover-requested.json');
+    const incidentId = incidentIdFor(toSignal(event, { registry }).signal);
+    await ledger.acquire({ channelId: 'news-1', incidentId, action: 'failover', ttlMs: 60_000 }); // the crashed first attempt
+    const d = await triage(event, deps());
+    expect(d).toMatchObject({ decision: 'failover', incidentId });
+    expect((await ledger.get('news-1')).executionArn).toBe(d.executionArn);
+    const again = await triage(event, deps()); // a redelivery now finds the execution attached
+    expect(again).toMatchObject({ decision: 'coalesced', executionArn: d.executionArn });
+    expect(aws.executions.size).toBe(1);
+  });
+
+  it('a redelivery after the execution closed => coalesced, and the lock it took is released', async () => {
+    const event = sample('ops-failover-requested.json');
+    const d = await triage(event, deps());
+    await ledger.complete({ channelId: 'news-1', incidentId: d.incidentId as string, outcome: 'rolled-back', onAir: 'primary' });
+    for (const e of aws.executions.values()) e.closed = true;
+    const again = await triage(event, deps());
+    expect(again.decision).toBe('coalesced');
+    expect(again.reason).toMatch(/already ran/);
+    expect((await ledger.get('news-1')).phase).toBe('steady');
+  });
+});
+
+describe('triage: rejected events', () => {
+  const rejects: Array<[string, typeof InvalidInputError | typeof UnknownChannelError]> = [
+    ['malformed/missing-detail.json', InvalidInputError],
+    ['malformed/wrong-types.json', InvalidInputError],
+    ['malformed/unknown-source.json', InvalidInputError],
+    ['malformed/not-a-flatline-alarm.json', InvalidInputError],
+    ['malformed/unknown-channel-medialive.json', UnknownChannelError],
+    ['malformed/unknown-channel-ops.json', UnknownChannelError],
+  ];
+  it.each(rejects)('%s => throws, zero AWS calls (ledger included)', async (file, type) => {
+    await expect(triage(JSON.parse(readFileSync(`events/${file}`, 'utf8')), deps())).rejects.toBeInstanceOf(type);
+    expect(aws.calls).toEqual([]);
+    expect(dynamoCalls).toBe(0);
+  });
+});
+
+describe('triage: operator, drill, plan mode', () => {
+  it('an operator failover skips confirmation', async () => {
+    const d = await triage(sample('ops-failover-requested.json'), deps());
+    expect(d.decision).toBe('failover');
+    expect(aws.calls).toEqual(['sfn:StartExecution']);
+  });
+
+  it('a drill is a forced failover tagged drill:true in the execution input', async () => {
+    const d = await triage(sample('ops-drill-requested.json'), deps());
+    expect(d).toMatchObject({ decision: 'failover', drill: true });
+    expect(JSON.parse(aws.starts[0]?.input ?? '{}')).toMatchObject({ drill: true, channelId: 'kids-1', action: 'failover' });
+  });
+
+  it('plan mode from the event or from FLATLINE_MODE starts the execution in plan mode', async () => {
+    const fromEvent = await triage(sample('ops-failover-requested-plan.json'), deps());
+    expect(fromEvent).toMatchObject({ decision: 'failover', mode: 'plan' });
+    expect(JSON.parse(aws.starts[0]?.input ?? '{}')).toMatchObject({ mode: 'plan', channelId: 'sports-1' });
+    const fromEnv = await triage(sample('ops-drill-requested.json'), deps({ mode: 'plan' }));
+    expect(fromEnv.mode).toBe('plan');
+    expect(JSON.parse(aws.starts[1]?.input ?? '{}')).toMatchObject({ mode: 'plan' });
+  });
+
+  it('an operator failback on a channel that is on the standby starts the failback machine', async () => {
+    const first = await triage(sample('ops-failover-requested.json'), deps());
+    await ledger.complete({ channelId: 'news-1', incidentId: first.incidentId as string, outcome: 'succeeded', onAir: 'standby' });
+    const d = await triage(sample('ops-failback-requested.json'), deps());
+    expect(d.decision).toBe('failback');
+    expect(aws.starts.at(-1)?.stateMachineArn).toBe(FAILBACK);
+  });
+});
+
+describe('triage: standby side and automatic failback', () => {
+  it('a standby alert while the standby is on air pages and starts nothing', async () => {
+    const first = await triage(sample('ops-failover-requested.json'), deps());
+    await ledger.complete({ channelId: 'news-1', incidentId: first.incidentId as string, outcome: 'succeeded', onAir: 'standby' });
+    const d = await triage(sample('medialive-alert-standby-set.json'), deps());
+    expect(d.decision).toBe('record');
+    expect(pages).toHaveLength(1);
+    expect(aws.starts).toHaveLength(1);
+  });
+
+  it('kids-1 fails back automatically once the primary has been fresh for minDwellSeconds', async () => {
+    const t0 = Date.now();
+    let now = t0;
+    const clocked = deps({ now: () => now });
+    const clockedLedger = new Ledger({ tableName, client: db.doc, now: () => now });
+    const d0 = await triage(sample('ops-drill-requested.json', new Date(now)), { ...clocked, ledger: clockedLedger });
+    await clockedLedger.complete({ channelId: 'kids-1', incidentId: d0.incidentId as string, outcome: 'succeeded', onAir: 'standby' });
+
+    now += 30_000;
+    const early = await triage(sample('probe-manifest-fresh.json', new Date(now)), { ...clocked, ledger: clockedLedger });
+    expect(early.decision).toBe('record');
+    expect((await clockedLedger.get('kids-1')).primaryFreshSince).toBe(now);
+
+    now += 120_000; // fresh for the dwell (120 s), and 150 s after the failover
+    const later = await triage(sample('cloudwatch-alarm-manifest-age-ok.json', new Date(now)), { ...clocked, ledger: clockedLedger });
+    expect(later.decision).toBe('failback');
+    expect(aws.starts.at(-1)?.stateMachineArn).toBe(FAILBACK);
+    expect(JSON.parse(aws.starts.at(-1)?.input ?? '{}')).toMatchObject({ action: 'failback', channelId: 'kids-1' });
+  });
+});
