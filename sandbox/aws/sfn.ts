@@ -329,8 +329,13 @@ export class StepFunctionsService implements SandboxService {
         break;
       }
       case 'StateRetried': {
-        const t = open(ev.state.name);
-        if (t) t.retries = Math.max(t.retries, ev.retry.attempt);
+        // The failed attempt closed the entry; the retry re-opens it (same visit, one more attempt).
+        const t = [...rec.timeline].reverse().find((x) => x.state === ev.state.name);
+        if (t) {
+          t.retries = Math.max(t.retries, ev.retry.attempt);
+          delete t.exitedAt;
+          delete t.durationMs;
+        }
         break;
       }
       case 'ExecutionSucceeded':
