@@ -1,0 +1,49 @@
+// The step handlers as Lambda invokes them: input validated, channel looked up in the registry, failures named.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { invokeStepHandler } from '../../statemachines/local.js';
+import { startWorld, type World } from '../statemachines/world.js';
+
+let world: World;
+beforeAll(async () => {
+  world = await startWorld();
+});
+afterAll(async () => {
+  await world.stop();
+});
+
+describe('step handlers', () => {
+  it('reject an invalid input as Flatline.InvalidInput, naming the field', async () => {
+    await expect(invokeStepHandler('setSlate', { channelId: 'news-1', on: 'yes' })).rejects.toMatchObject({
+      name: 'Flatline.InvalidInput',
+      message: expect.stringContaining('on'),
+    });
+    await expect(invokeStepHandler('setOriginGroup', { channelId: 'news-1' })).rejects.toMatchObject({ name: 'Flatline.InvalidInput' });
+  });
+
+  it('reject a channel the registry does not know as Flatline.UnknownChannel', async () => {
+    await expect(invokeStepHandler('setEdgeRoute', { channelId: 'nope-1', route: 'standby' })).rejects.toMatchObject({ name: 'Flatline.UnknownChannel' });
+  });
+
+  it('resolve the resources from the registry and default mode to live', async () => {
+    const report = (await invokeStepHandler('setOriginGroup', { channelId: 'kids-1', first: 'standby' })) as { changes: Array<{ applied: boolean }> };
+    expect(report.changes).toHaveLength(1);
+    expect(report.changes[0]!.applied).toBe(true);
+    const c = world.channel('kids-1');
+    expect(world.sandbox.cloudfront.originOrder(c.edge.distributionId, c.edge.originGroupId)).toEqual([c.standby.originId, c.primary.originId]);
+  });
+
+  it('stop a warm standby only when asked without onlyIfCold', async () => {
+    const skipped = (await invokeStepHandler('ensureChannelStopped', { channelId: 'news-1', onlyIfCold: true })) as { observed: { skipped?: string } };
+    expect(skipped.observed.skipped).toBe('standby mode is warm');
+    expect(world.sandbox.calls.filter((c) => c.operation === 'StopChannel')).toHaveLength(0);
+  });
+
+  it('snapshot computes the standby deadline from requestedAt and the policy (or the timing override)', async () => {
+    await world.ledger.acquire({ channelId: 'sports-1', incidentId: 'h-1', action: 'failover', ttlMs: 60_000 });
+    const base = { channelId: 'sports-1', incidentId: 'h-1', action: 'failover', requestedAt: '2030-01-01T00:00:00.000Z' };
+    const policy = (await invokeStepHandler('snapshotRouting', base)) as { deadline: string };
+    expect(policy.deadline).toBe('2030-01-01T00:10:00.000Z');
+    const drill = (await invokeStepHandler('snapshotRouting', { ...base, timing: { standbyReadySeconds: 30 } })) as { deadline: string };
+    expect(drill.deadline).toBe('2030-01-01T00:00:30.000Z');
+  });
+});
