@@ -19,7 +19,8 @@ interface Captured {
   body: { Entries: Array<{ Source: string; DetailType: string; Detail: string; EventBusName: string }> };
 }
 
-const origin = new LiveOrigin({ segmentS: 1 });
+// 4 s segments (threshold 6 s): a fresh path stays fresh even when a loaded machine delays a response.
+const origin = new LiveOrigin({ segmentS: 4 });
 const captured: Captured[] = [];
 const bus: Server = createServer((req, res) => {
   const chunks: Buffer[] = [];
@@ -111,9 +112,9 @@ beforeEach(() => {
 
 describe('probe Lambda', () => {
   it('ticks until the remaining time runs low, puts one Manifest Stale per path on the bus, emits EMF per channel and path', async () => {
-    // An origin outage that began 10 s ago: the primary and the edge in front of it are frozen.
-    origin.set('news-1/primary', { stallAt: Date.now() - 10_000 });
-    origin.set('news-1/edge', { stallAt: Date.now() - 10_000 });
+    // An origin outage that began 12 s ago: the primary and the edge in front of it are frozen.
+    origin.set('news-1/primary', { stallAt: Date.now() - 12_000 });
+    origin.set('news-1/edge', { stallAt: Date.now() - 12_000 });
 
     const result = await handlerModule.handler(undefined, contextAllowing(3));
     expect(result).toMatchObject({ shard: '0/1', channels: 1, ticks: 3, transitions: 2, fetchErrors: 0 });
@@ -131,8 +132,8 @@ describe('probe Lambda', () => {
     const details = call.body.Entries.map((e) => JSON.parse(e.Detail) as Record<string, unknown>);
     expect(details.map((d) => d.path)).toEqual(['edge', 'primary']);
     const primary = details[1] as { ageMs: number; thresholdMs: number; diagnosis: string; paths: Record<string, { state: string }>; renditions: unknown[] };
-    expect(primary).toMatchObject({ channelId: 'news-1', state: 'stale', thresholdMs: 1500, consecutive: 2 });
-    expect(primary.ageMs).toBeGreaterThan(10_000);
+    expect(primary).toMatchObject({ channelId: 'news-1', state: 'stale', thresholdMs: 6000, consecutive: 2 });
+    expect(primary.ageMs).toBeGreaterThanOrEqual(12_000);
     expect(primary.paths).toMatchObject({ edge: { state: 'stale' }, primary: { state: 'stale' }, standby: { state: 'fresh' } });
     expect(primary.diagnosis).toMatch(/origin outage, standby origin fresh/);
     expect(primary.renditions).toHaveLength(6);
@@ -147,8 +148,8 @@ describe('probe Lambda', () => {
       expect(m).not.toHaveProperty('service');
     }
     const byPath = (path: string) => emf.filter((m) => m.Path === path);
-    expect(byPath('primary').every((m) => (m.ManifestAge ?? 0) > 10_000)).toBe(true);
-    expect(byPath('standby').every((m) => (m.ManifestAge ?? Infinity) < 1500 && m.Stale === 0)).toBe(true);
+    expect(byPath('primary').every((m) => (m.ManifestAge ?? 0) >= 12_000)).toBe(true);
+    expect(byPath('standby').every((m) => (m.ManifestAge ?? Infinity) < 6000 && m.Stale === 0)).toBe(true);
     expect(byPath('edge').map((m) => m.Stale)).toEqual([0, 1, 1]);
     const sweeps = emfLines().filter((m) => 'SweepDuration' in m);
     expect(sweeps).toHaveLength(3);

@@ -16,7 +16,7 @@ let stream = '';
 
 beforeAll(async () => {
   await origin.start();
-  fetcher = createFetcher({ timeoutMs: 300 });
+  fetcher = createFetcher({ timeoutMs: 1000 });
 });
 afterAll(async () => {
   await fetcher.close();
