@@ -22,7 +22,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  fetcher = createFetcher({ timeoutMs: 500, maxBodyBytes: 1024 });
+  fetcher = createFetcher({ timeoutMs: 2000, maxBodyBytes: 1024 });
 });
 afterAll(async () => {
   await fetcher.close();
@@ -65,7 +65,7 @@ describe('a DASH path', () => {
     const liveEdge = analyzeManifest(MPD, { now: 0 }).liveEdge;
     expect(liveEdge).not.toBeNull();
     let t = Date.parse(liveEdge as string) + 1000;
-    const dashFetcher = createFetcher({ timeoutMs: 500 });
+    const dashFetcher = createFetcher({ timeoutMs: 2000 });
     const probe = new PathProbe(`${base}/live.mpd`, { fetcher: dashFetcher, now: () => t, staleAfterTargetDurations: 1.5 });
     const fresh = await probe.observe();
     expect(fresh.format).toBe('dash');
