@@ -7,3 +7,4 @@ export { ManifestTracker, type TrackerObservation } from './tracker.js';
 export { checkCacheControl, MANIFEST_MAX_AGE_S } from './cache-control.js';
 export { checkLadderAlignment, DEFAULT_LADDER_TOLERANCE_MS } from './ladder.js';
 export { checkManifestFreshness, fetchManifest, DEFAULT_FETCH_TIMEOUT_MS, type FetchedManifest } from './freshness.js';
+export { manifestAge, type ManifestAge } from './quick-age.js';
