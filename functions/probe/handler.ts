@@ -20,7 +20,8 @@ import { eventBridgeClient } from '../domain/aws/clients.js';
 import { InvalidInputError } from '../domain/errors.js';
 import { createProbeLoop, eventBridgePublisher, parseShard, type ProbeLoop, type Shard } from '../domain/probe/index.js';
 import { loadRegistry } from '../domain/registry/index.js';
-import { lambda, logger } from '../lib/lambda.js';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { lambda, logger, metrics } from '../lib/lambda.js';
 import { emitTickMetrics } from './metrics.js';
 
 export interface ProbeEvent {
@@ -89,6 +90,8 @@ export async function probe(event: ProbeEvent | undefined, context: Pick<Context
     if (context.getRemainingTimeInMillis() < marginMs + wait + slowest) break;
     if (wait > 0) await sleep(wait);
   }
+  // On the invocation's own metrics (published by the lambda() middleware, default dimension service).
+  metrics.addMetric('ProbeTicks', MetricUnit.Count, result.ticks);
   logger.info('probe invocation done', { ...result });
   return result;
 }

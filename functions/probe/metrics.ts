@@ -10,6 +10,7 @@
 // and once per tick, dimensions exactly {Shard} ("i/n"), resolution High:
 //   SweepDuration Milliseconds  wall time of the sweep (size shards so it stays well under PROBE_TICK_MS)
 //   Transitions   Count         Manifest Stale / Manifest Fresh events put on the bus
+// and, on the invocation's shared metrics (dimension service): ProbeTicks (ticks run by the invocation).
 import { Metrics, MetricResolution, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { TickReport } from '../domain/probe/index.js';
 
