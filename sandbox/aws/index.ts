@@ -131,7 +131,7 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
   const credentials = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
 
   const slsPath = resolve(opts.serverlessPath ?? 'serverless.yml');
-  const serverless = existsSync(slsPath) ? loadServerlessConfig(slsPath, { stage, region }) : undefined;
+  const serverless = existsSync(slsPath) ? await loadServerlessConfig(slsPath, { stage, region }) : undefined;
   const lambda = new LambdaRuntime(serverless?.root ?? process.cwd(), serverless?.functions ?? {}, { stage, region, service: serverless?.service ?? 'flatline' });
 
   const calls = new CallLog();

@@ -2,9 +2,12 @@
 // rules of each function, and the state machines (name + ASL definition from `${file(...)}`). Read from the
 // file, not copied, so the local run routes events exactly as the deployed rules do.
 // Variables: the simple sources are resolved (sls:stage, opt:stage/region, self:..., aws:region/accountId,
-// env:, file(x.json|yml)); anything else (e.g. a JS resolver `${file(./deploy/x.js):fn}`) stays as its
-// "${...}" string, which the pattern matcher treats as "any value" (see event-pattern.ts).
+// env:, file(x.json|yml)). A JS variable file in an event pattern (`${file(./deploy/x.cjs):name}`) is
+// required and its export called with the same { options, resolveVariable, resolveConfigurationProperty }
+// API osls gives it; when that fails the "${...}" string stays, which the pattern matcher treats as
+// "any value" (see event-pattern.ts). Anything else unresolvable also stays as its "${...}" string.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { parse, YAMLMap, YAMLSeq, type CollectionTag, type ScalarTag, type Tags } from 'yaml';
 import type { Pattern } from './event-pattern.js';
@@ -61,7 +64,7 @@ export function parseYamlWithCfnTags(text: string): unknown {
   return parse(text, { customTags: cfnTags, logLevel: 'error' });
 }
 
-export function loadServerlessConfig(path: string, ctx: ResolveContext): ServerlessConfig {
+export async function loadServerlessConfig(path: string, ctx: ResolveContext): Promise<ServerlessConfig> {
   const root = dirname(resolve(path));
   const raw = parseYamlWithCfnTags(readFileSync(path, 'utf8')) as Record<string, unknown>;
   const doc = resolveVariables(raw, raw, root, ctx) as Record<string, unknown>;
@@ -96,7 +99,64 @@ export function loadServerlessConfig(path: string, ctx: ResolveContext): Serverl
     stateMachines[key] = { key, name, definition: definition as Record<string, unknown> };
   }
   const service = typeof doc.service === 'string' ? doc.service : String(asObject(doc.service).name ?? 'service');
+  const jsVariables = new JsFileVariables(root, raw, doc, ctx);
+  for (const rule of rules) rule.pattern = (await jsVariables.resolveIn(rule.pattern)) as Pattern;
   return { path, root, service, functions, rules, stateMachines };
+}
+
+const JS_FILE_VARIABLE = /^\$\{file\(([^)]+\.c?js)\):(\w+)\}$/;
+
+/** `${file(./x.cjs):name}` resolved as osls does: require the file, call (or read) the named export. */
+class JsFileVariables {
+  private readonly cache = new Map<string, Promise<unknown>>();
+  private readonly require: NodeJS.Require;
+
+  constructor(
+    private readonly root: string,
+    private readonly raw: Record<string, unknown>,
+    private readonly doc: Record<string, unknown>,
+    private readonly ctx: ResolveContext,
+  ) {
+    this.require = createRequire(resolve(root, 'serverless.yml'));
+  }
+
+  async resolveIn(node: unknown): Promise<unknown> {
+    if (typeof node === 'string') {
+      const m = JS_FILE_VARIABLE.exec(node);
+      if (!m) return node;
+      let value = this.cache.get(node);
+      if (!value) {
+        value = this.call(m[1]!, m[2]!).catch(() => node);
+        this.cache.set(node, value);
+      }
+      return value;
+    }
+    if (Array.isArray(node)) return Promise.all(node.map((n) => this.resolveIn(n)));
+    if (node && typeof node === 'object') {
+      const entries = await Promise.all(Object.entries(node).map(async ([k, v]) => [k, await this.resolveIn(v)] as const));
+      return Object.fromEntries(entries);
+    }
+    return node;
+  }
+
+  private async call(file: string, name: string): Promise<unknown> {
+    const mod = this.require(resolve(this.root, file.trim().replace(/^['"]|['"]$/g, ''))) as Record<string, unknown>;
+    const exported = mod[name];
+    if (typeof exported !== 'function') return exported;
+    const api = {
+      options: { stage: this.ctx.stage, region: this.ctx.region },
+      resolveVariable: async (expr: string) => {
+        const v = resolveSources(expr.replace(/^\$\{|\}$/g, ''), this.raw, this.root, this.ctx, 0);
+        return v === UNRESOLVED ? undefined : v;
+      },
+      resolveConfigurationProperty: async (path: string[]) => {
+        let v: unknown = this.doc;
+        for (const k of path) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+        return v;
+      },
+    };
+    return (exported as (a: typeof api) => unknown)(api);
+  }
 }
 
 /** Resolves the variable sources a local run can know; leaves the rest as "${...}" strings. */

@@ -29,9 +29,12 @@ const opsEvent = (detailType: string, channelId: string) => ({ Source: 'flatline
 describe('EventBridge rules from serverless.yml', () => {
   it('reads the rules of every function (variables resolved, deploy-time ones kept)', () => {
     const rules = sandbox.serverless!.rules;
-    expect(rules.map((r) => r.functionKey)).toEqual(['echo', 'broken', 'mediaLiveWatcher']);
+    expect(rules.map((r) => r.functionKey)).toEqual(['echo', 'broken', 'mediaLiveWatcher', 'unresolvedWatcher']);
     expect(rules[0]!.pattern).toEqual({ source: ['flatline.ops'], 'detail-type': ['Failover Requested'], detail: { channelId: [{ prefix: 'news-' }] } });
-    expect(rules[2]!.pattern.resources).toBe('${file(./deploy-resolver.js):channelArns}');
+    // A JS variable file is called like osls calls it (stage and configuration available to it).
+    expect(rules[2]!.pattern.resources).toEqual(['arn:aws:medialive:us-east-1:123456789012:channel:1234567', 'arn:aws:medialive:us-east-1:123456789012:channel:sandbox']);
+    // One that cannot be resolved stays a variable string (the matcher takes it as "any value").
+    expect(rules[3]!.pattern.resources).toBe('${file(./no-such-resolver.cjs):arns}');
   });
 
   it('routes a PutEvents entry to the handler whose pattern matches, asynchronously', async () => {
@@ -71,15 +74,21 @@ describe('EventBridge rules from serverless.yml', () => {
     await sandbox.events.idle();
   });
 
-  it('delivers MediaLive alerts raised by a SimChannel to the rule that matches them (SET only)', async () => {
+  it('delivers MediaLive alerts raised by a SimChannel to the rule that matches them (SET, listed channels only)', async () => {
     const primary = sandbox.medialive.side('news-1', 'primary');
+    const other = sandbox.medialive.side('sports-1', 'primary');
     const before = sandbox.events.service.deliveries.length;
     primary.setPipelineHealthy('0', false);
     primary.setPipelineHealthy('0', true);
+    other.setPipelineHealthy('1', false);
+    other.setPipelineHealthy('1', true);
     await sandbox.events.idle();
     const delivered = sandbox.events.service.deliveries.slice(before).filter((d) => d.functionKey === 'mediaLiveWatcher');
     expect(delivered).toHaveLength(1);
     const event = sandbox.events.log.find((e) => e.id === delivered[0]!.eventId)!;
+    expect(sandbox.events.put({ source: 'flatline.test', detailType: 'x', detail: {}, resources: ['anything'] })).toHaveLength(1);
+    await sandbox.events.idle();
+    expect(sandbox.events.service.deliveries.at(-1)).toMatchObject({ functionKey: 'unresolvedWatcher', ok: true });
     expect(event.detail).toMatchObject({ alarm_state: 'SET', pipeline: '0', channel_arn: primary.arn });
   });
 });
