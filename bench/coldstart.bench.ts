@@ -6,7 +6,7 @@
 // bundled SDK would be).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
@@ -113,6 +113,8 @@ export async function run(): Promise<BenchSection> {
       });
     }
     if (largest) notes.push(`heaviest inputs of the largest bundle (${largest.key}): ${heaviest(largest.built.metafile, 6)}`);
+    // require() times scale with the machine's load (2 cores shared): say what it was.
+    notes.push(`load average during the run: ${loadavg().map((l) => l.toFixed(1)).join(' / ')} on ${cpus().length} CPUs`);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
