@@ -34,7 +34,9 @@ export function triageDepsFromEnv(env: NodeJS.ProcessEnv = process.env): TriageD
         channelMetric('Degraded', { Channel: s.channelId });
         logger.warn('degraded', { channelId: s.channelId, kind: s.kind, reason });
       },
-      started: (action, channelId, mode) => channelMetric(action === 'failover' ? 'FailoverStarted' : 'FailbackStarted', { Channel: channelId, Mode: mode }),
+      // FailoverStarted itself is emitted once per execution by the snapshot step (functions/steps, live mode
+      // only); triage counts what it triggered (plan runs included) under its own name so nothing is counted twice.
+      started: (action, channelId) => channelMetric(action === 'failover' ? 'FailoverTriggered' : 'FailbackTriggered', { Channel: channelId }),
       info: (message, context) => logger.info(message, context),
     },
   };
