@@ -57,6 +57,8 @@ export interface AwsSandboxOptions {
   kvs?: Record<string, Record<string, string>>;
   sfn?: {
     timeScale?: number;
+    /** Every Wait state waits this many ms (SecondsPath ones included); waitTimeOverrides win. */
+    waitMs?: number;
     waitTimeOverrides?: Record<string, number>;
     retryIntervalOverrides?: Record<string, number | number[]>;
   };
@@ -106,6 +108,8 @@ export interface AwsSandbox {
     executions(): ExecutionRecord[];
     get(executionArn: string): ExecutionRecord | undefined;
     arn(key: string): string;
+    /** Task state name => serverless function key (null: unmapped resource). */
+    taskFunctions(key: string): Record<string, string | null>;
     start(stateMachine: string, input?: unknown, name?: string): ExecutionRecord;
     idle(): Promise<void>;
     onExecutionEnd(listener: (e: ExecutionRecord) => void): () => void;
@@ -149,6 +153,7 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
     machines: Object.values(serverless?.stateMachines ?? {}),
     lambda,
     ...(opts.sfn?.timeScale !== undefined ? { timeScale: opts.sfn.timeScale } : {}),
+    ...(opts.sfn?.waitMs !== undefined ? { waitMs: opts.sfn.waitMs } : {}),
     ...(opts.sfn?.waitTimeOverrides ? { waitTimeOverrides: opts.sfn.waitTimeOverrides } : {}),
     ...(opts.sfn?.retryIntervalOverrides ? { retryIntervalOverrides: opts.sfn.retryIntervalOverrides } : {}),
   });
@@ -278,6 +283,7 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
       executions: () => sfn.list(),
       get: (arn) => sfn.get(arn),
       arn: (key) => sfn.arn(key),
+      taskFunctions: (key) => sfn.taskFunctions(key),
       start: (m, input, name) => sfn.start(m, input, name),
       idle: () => sfn.idle(),
       onExecutionEnd: (l) => sfn.onExecutionEnd(l),

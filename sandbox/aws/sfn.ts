@@ -64,6 +64,8 @@ export interface StepFunctionsOptions {
   lambda: LambdaRuntime;
   /** Scales static Wait `Seconds` and Retry `IntervalSeconds` (e.g. 0.01 = 100x faster). Explicit overrides win. */
   timeScale?: number;
+  /** Every Wait state (Seconds, SecondsPath, Timestamp...) waits this many ms; per-state overrides win. */
+  waitMs?: number;
   /** Per Wait state name: milliseconds (aws-local-stepfunctions waitTimeOverrides). */
   waitTimeOverrides?: Record<string, number>;
   /** Per retryable state name: milliseconds, or one value per retrier. */
@@ -76,6 +78,8 @@ interface Machine {
   /** The definition with Task resources replaced by fake Lambda ARNs. */
   definition: Record<string, unknown>;
   handlers: Record<string, (input: unknown) => Promise<unknown>>;
+  /** Task state name => function key it runs (null: no local handler for its resource). */
+  tasks: Record<string, string | null>;
   waitOverrides: Record<string, number>;
   retryOverrides: Record<string, number | number[]>;
   instance?: StateMachine;
@@ -102,6 +106,12 @@ export class StepFunctionsService implements SandboxService {
   arn(key: string): string {
     for (const m of this.machines.values()) if (m.config.key === key) return m.arn;
     throw new Error(`sandbox: no state machine "${key}" in serverless.yml`);
+  }
+
+  /** Task state name => the serverless function key it runs (null when its resource has no local handler). */
+  taskFunctions(key: string): Record<string, string | null> {
+    const m = this.machines.get(this.arn(key))!;
+    return { ...m.tasks };
   }
 
   machineKeys(): string[] {
@@ -409,6 +419,7 @@ export class StepFunctionsService implements SandboxService {
   private prepare(config: StateMachineConfig, arn: string): Machine {
     const definition = structuredClone(config.definition);
     const handlers: Machine['handlers'] = {};
+    const tasks: Machine['tasks'] = {};
     const waitOverrides: Record<string, number> = {};
     const retryOverrides: Record<string, number | number[]> = {};
     const scale = this.opts.timeScale;
@@ -418,11 +429,14 @@ export class StepFunctionsService implements SandboxService {
         if (target) {
           state.Resource = `arn:aws:lambda:${this.opts.region}:${ACCOUNT_ID}:function:sandbox-${target.functionKey}`;
           handlers[name] = target.invoke;
+          tasks[name] = target.functionKey;
         } else {
+          tasks[name] = null;
           const resource = JSON.stringify(state.Resource);
           handlers[name] = () => Promise.reject(Object.assign(new Error(`sandbox: no local handler for Task resource ${resource}`), { name: 'Sandbox.UnsupportedResource' }));
         }
       }
+      if (state.Type === 'Wait' && this.opts.waitMs !== undefined) waitOverrides[name] = this.opts.waitMs;
       if (scale !== undefined) {
         if (state.Type === 'Wait' && typeof state.Seconds === 'number') waitOverrides[name] = state.Seconds * 1000 * scale;
         if (Array.isArray(state.Retry)) {
@@ -432,7 +446,7 @@ export class StepFunctionsService implements SandboxService {
     });
     Object.assign(waitOverrides, this.opts.waitTimeOverrides);
     Object.assign(retryOverrides, this.opts.retryIntervalOverrides);
-    return { config, arn, definition, handlers, waitOverrides, retryOverrides, createdAt: new Date() };
+    return { config, arn, definition, handlers, tasks, waitOverrides, retryOverrides, createdAt: new Date() };
   }
 
   /**
