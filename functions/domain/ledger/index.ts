@@ -139,7 +139,7 @@ export class Ledger {
           ReturnValues: 'ALL_NEW',
         })),
       );
-      void this.trimRecent(req.channelId, out.Attributes);
+      await this.trimRecent(req.channelId, out.Attributes);
       return { acquired: true, item: normalize(req.channelId, out.Attributes) };
     } catch (err) {
       if (!isConditionFailure(err)) throw new LedgerError(`ledger acquire failed: ${(err as Error).message}`, { ...req }, err);
@@ -217,7 +217,7 @@ export class Ledger {
           ReturnValues: 'ALL_NEW',
         })),
       );
-      void this.trimRecent(req.channelId, out.Attributes);
+      await this.trimRecent(req.channelId, out.Attributes);
       return normalize(req.channelId, out.Attributes);
     } catch (err) {
       if (!isConditionFailure(err)) throw new LedgerError(`ledger complete failed: ${(err as Error).message}`, { ...req }, err);
