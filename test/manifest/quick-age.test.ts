@@ -49,6 +49,8 @@ describe('manifestAge = analyzeManifest (age fields)', () => {
     'discontinuity with a PDT jump backwards': pdtEvery.replace('#EXT-X-PROGRAM-DATE-TIME:2024-05-24T15:00:30.000Z', '#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:2020-01-01T00:00:00.000Z'),
     'PDT between EXTINF and URI': ['#EXTM3U', '#EXT-X-TARGETDURATION:4', '#EXTINF:4,', '#EXT-X-PROGRAM-DATE-TIME:2024-05-24T15:00:00Z', 'a.ts', '#EXTINF:4,', 'b.ts', ''].join('\n'),
     'target duration after the segments': ['#EXTM3U', '#EXT-X-MEDIA-SEQUENCE:4', '#EXTINF:4,', 'a.ts', '#EXT-X-TARGETDURATION:4', ''].join('\n'),
+    'media sequence after a PDT (falls back)': ['#EXTM3U', '#EXT-X-TARGETDURATION:4', '#EXT-X-PROGRAM-DATE-TIME:2024-05-24T15:00:00Z', '#EXT-X-MEDIA-SEQUENCE:9', '#EXTINF:4,', 'a.ts'].join('\n'),
+    'GAP before the only segment': ['#EXTM3U', '#EXT-X-TARGETDURATION:4', '#EXT-X-PROGRAM-DATE-TIME:2024-05-24T15:00:00Z', '#EXT-X-GAP', '#EXTINF:4,', 'a.ts'].join('\n'),
     'URI without EXTINF (falls back)': ['#EXTM3U', '#EXT-X-TARGETDURATION:4', '#EXT-X-PROGRAM-DATE-TIME:2024-05-24T15:00:00Z', '#EXTINF:4,', 'a.ts', 'stray.ts', '#EXTINF:4,', 'b.ts'].join('\n'),
   };
   for (const [name, text] of Object.entries(cases)) {
