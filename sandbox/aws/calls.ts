@@ -15,6 +15,8 @@ export interface CallRecord {
   /** The error code returned, if any (injected or real). */
   error?: string;
   fault?: FaultKind;
+  /** Latency added by an injected fault. */
+  latencyMs?: number;
 }
 
 export class CallLog {

@@ -76,12 +76,14 @@ export async function startServer(
     let mutating = false;
     let response: WireResponse;
     let fault: Fault | undefined;
+    let latencyMs = 0;
     try {
       const resolved = service.resolve(wire);
       operation = resolved.operation;
       mutating = resolved.mutating;
       const drawn = faults.draw({ service: service.name, operation, region, mutating });
-      if (drawn.latencyMs > 0) await sleep(drawn.latencyMs);
+      latencyMs = drawn.latencyMs;
+      if (latencyMs > 0) await sleep(latencyMs);
       fault = drawn.failure;
       if (fault) throw faultError(service, fault);
       response = await resolved.run();
@@ -99,6 +101,7 @@ export async function startServer(
       mutating,
       ...(error ? { error } : {}),
       ...(fault ? { fault: fault.kind } : {}),
+      ...(latencyMs > 0 ? { latencyMs } : {}),
     });
     send(res, { ...response, headers: { 'x-amzn-requestid': wire.requestId, ...response.headers } });
   }

@@ -26,8 +26,9 @@ export class SnsService implements SandboxService {
   readonly name = 'sns' as const;
   readonly messages: SnsMessage[] = [];
 
+  /** SNS's throttling error on the query wire: code "Throttled", HTTP 429 (the SDK's ThrottledException). */
   throttleError(): AwsServiceError {
-    return new AwsServiceError(400, 'Throttling', 'Rate exceeded');
+    return new AwsServiceError(429, 'Throttled', 'Rate exceeded');
   }
 
   renderError(err: AwsServiceError, req: WireRequest): WireResponse {

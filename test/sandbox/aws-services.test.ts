@@ -244,6 +244,18 @@ describe('fault injection', () => {
     expect(sandbox.calls.filter((c) => c.region === 'us-east-1').every((c) => c.status === 500)).toBe(true);
   });
 
+  it('adds latency without failing, and throttles SNS with its own wire error', async () => {
+    sandbox.faults.add({ service: 'sns', kind: 'latency', latencyMs: 30, count: 1 });
+    await snsClient().send(new PublishCommand({ TopicArn: sandbox.env.NOTIFY_TOPIC_ARN, Message: 'slow' }));
+    expect(sandbox.calls.at(-1)).toMatchObject({ service: 'sns', operation: 'Publish', status: 200, latencyMs: 30 });
+    sandbox.faults.add({ service: 'sns', kind: 'throttle' });
+    await expect(snsClient().send(new PublishCommand({ TopicArn: sandbox.env.NOTIFY_TOPIC_ARN, Message: 'x' }))).rejects.toMatchObject({
+      name: 'ThrottledException',
+      $metadata: { httpStatusCode: 429 },
+    });
+    expect(sandbox.calls.at(-1)).toMatchObject({ status: 429, error: 'Throttled', fault: 'throttle' });
+  });
+
   it('injects a 412 on the first UpdateDistribution only', async () => {
     sandbox.faults.add({ service: 'cloudfront', operation: 'UpdateDistribution', kind: '412', count: 1 });
     const client = cloudFrontClient();
