@@ -1,9 +1,10 @@
 // Packages the real serverless.yml once (osls + serverless-esbuild + serverless-step-functions, offline,
 // dummy credentials) and checks the CloudFormation it generates against the example registry.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRIC_DIMENSIONS } from '../../functions/probe/metrics.js';
+import { matchesPattern, type Pattern } from '../../sandbox/aws/event-pattern.js';
 import { readRegistryFile, type Registry } from '../../functions/domain/registry/index.js';
 import { makeServiceDir, REPO, runServerless, type ServiceDir } from './service-dir.js';
 import { identityStatements, isMutating, ofType, readTemplate, resource, zipEntries, type Template } from './template.js';
@@ -138,6 +139,29 @@ describe('triage EventBridge rules', () => {
       expect(props.EventBusName, name).toBeUndefined(); // the default bus
       expect(props.Targets, name).toMatchObject([{ Arn: getAtt('TriageLambdaFunction'), DeadLetterConfig: { Arn: DLQ_ARN } }]);
     }
+  });
+
+  it('routes every replayable sample event to exactly one rule, and drops what is not flatline\'s', () => {
+    const patterns = ofType(template, 'AWS::Events::Rule')
+      .filter(([, r]) => r.Properties.EventPattern !== undefined)
+      .map(([, r]) => [r.Properties.Name as string, r.Properties.EventPattern as Pattern] as const);
+    const load = (dir: string) =>
+      readdirSync(join(REPO, dir))
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => [f, JSON.parse(readFileSync(join(REPO, dir, f), 'utf8')) as unknown] as const);
+    const samples = load('events');
+    expect(samples.length).toBeGreaterThan(10);
+    for (const [file, event] of samples) {
+      // The standby-path alarm is a real alarm name too; it matches the rule and triage decides.
+      expect(patterns.filter(([, p]) => matchesPattern(p, event)).map(([n]) => n), file).toHaveLength(1);
+    }
+    // Events about resources flatline does not own never reach triage (matcher: sandbox/aws/event-pattern.ts).
+    const foreign = [
+      ...load('events/malformed').filter(([f]) => ['not-a-flatline-alarm.json', 'unknown-channel-medialive.json', 'unknown-source.json'].includes(f)),
+      ['real medialive-channel-alert.json', JSON.parse(readFileSync(join(REPO, '..', 'shared', 'fixtures', 'events', 'medialive-channel-alert.json'), 'utf8'))] as const,
+    ];
+    expect(foreign).toHaveLength(4);
+    for (const [file, event] of foreign) expect(patterns.filter(([, p]) => matchesPattern(p, event)).map(([n]) => n), file).toEqual([]);
   });
 
   it('lets only the triage rules write to the dead-letter queue, and pages when it is not empty', () => {
