@@ -2,13 +2,14 @@
 // service directory: the repo's code linked in, serverless.yml copied (osls wants a real file), and a
 // config/ of its own so a test can package any registry without touching the repo's config/ or .serverless/.
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const LINKED = ['node_modules', 'functions', 'deploy', 'edge', 'statemachines', 'cli', 'package.json', 'tsconfig.json'];
+/** Everything of the repo is linked in except what a run writes or what the test provides itself. */
+const NOT_LINKED = new Set(['serverless.yml', 'config', '.serverless', '.esbuild', '.git']);
 const SERVERLESS_BIN = join(REPO, 'node_modules', 'osls', 'bin', 'serverless.js');
 
 export interface ServiceDir {
@@ -21,7 +22,7 @@ export interface ServiceDir {
 /** A service dir whose config/registry.<stage>.yml holds `registryYaml` (default: the example registry). */
 export function makeServiceDir(stage: string, registryYaml?: string): ServiceDir {
   const dir = mkdtempSync(join(tmpdir(), 'flatline-sls-'));
-  for (const entry of LINKED) symlinkSync(join(REPO, entry), join(dir, entry));
+  for (const entry of readdirSync(REPO)) if (!NOT_LINKED.has(entry)) symlinkSync(join(REPO, entry), join(dir, entry));
   copyFileSync(join(REPO, 'serverless.yml'), join(dir, 'serverless.yml'));
   mkdirSync(join(dir, 'config'));
   const registryFile = join(dir, 'config', `registry.${stage}.yml`);
