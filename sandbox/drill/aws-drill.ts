@@ -142,7 +142,6 @@ export async function runAwsDrill(opts: AwsDrillOptions): Promise<DrillReport> {
     await pause(channel, ['PIPELINE_0', 'PIPELINE_1'], 'pause');
     mark('fault', `paused both pipelines of ${p.channelId} (${p.region})`);
     log(`drill: paused both pipelines of ${p.channelId}; watching ${channel.edge.manifestUrl}`);
-    let lastPrimaryEnd: number | null = null;
     const deadline = t0 + (opts.timeoutMs ?? 300_000);
     while (!interrupted && Date.now() < deadline) {
       const [edge, primary, standby] = await Promise.all(
@@ -152,10 +151,9 @@ export async function runAwsDrill(opts: AwsDrillOptions): Promise<DrillReport> {
       const age = (v: typeof edge): number | null => (v!.ageMs === null ? null : v!.ageMs / 1000);
       targetDurationS ||= edge!.targetDuration ?? primary!.targetDuration ?? 0;
       const thresholdS = staleAfter * (targetDurationS || 1);
-      // The freeze: the wall-clock end of the primary's newest media, once it stops advancing.
+      // The freeze: the wall-clock end of the primary's newest media, read once the primary is stale.
       const primaryEnd = primary!.ageMs === null ? null : now - primary!.ageMs;
-      if (freezeT === null && primaryEnd !== null && lastPrimaryEnd !== null && Math.abs(primaryEnd - lastPrimaryEnd) < 50 && !primary!.fresh) freezeT = tOf(primaryEnd);
-      lastPrimaryEnd = primaryEnd;
+      if (freezeT === null && primaryEnd !== null && !primary!.fresh) freezeT = tOf(primaryEnd);
       series.push({ t: tOf(now), edgeAgeS: age(edge), primaryAgeS: age(primary), standbyAgeS: age(standby), stalledShare: 0, slateShare: 0 });
 
       const listed = await sfnClient().send(new ListExecutionsCommand({ stateMachineArn: machineArn, maxResults: 20 }));

@@ -17,6 +17,8 @@ export interface DrillSandboxOptions {
   pollMs?: number;
   /** Scale of the ASL's static retry intervals (1 s => 200 ms). */
   timeScale?: number;
+  /** Publish SimChannel changes as MediaLive events (default true; replay turns it off to replay one event alone). */
+  publishMediaLiveEvents?: boolean;
 }
 
 /** Names of the Wait states of the state machines, read from the ASL so that a renamed state is still scaled. */
@@ -57,6 +59,7 @@ export async function startDrillSandbox(registry: Registry, opts: DrillSandboxOp
     stage: 'example',
     sfn: { timeScale: opts.timeScale ?? 0.2, waitTimeOverrides: Object.fromEntries(waitStates().map((s) => [s, pollMs])) },
     preload: true,
+    medialive: { publishEvents: opts.publishMediaLiveEvents ?? true },
   });
   sb.applyEnv();
   const ledger = new Ledger({ tableName: sb.dynamodb.tableName, client: dynamoDocClient() });

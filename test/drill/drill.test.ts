@@ -1,0 +1,132 @@
+// Drills end to end in the embedded sandbox: the real probe, triage, state machines, steps and edge
+// function against the media world, with viewers. Then `flatline drill --aws` against the same sandbox.
+import { EventEmitter } from 'node:events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventBridgeClient } from '../../functions/domain/aws/clients.js';
+import { eventBridgePublisher } from '../../functions/domain/probe/events.js';
+import { createProbeLoop, type ProbeLoop } from '../../functions/domain/probe/loop.js';
+import { readRegistryFile } from '../../functions/domain/registry/index.js';
+import { awsDrillPlan, DrillRefusedError, runAwsDrill } from '../../sandbox/drill/aws-drill.js';
+import { startDrillSandbox } from '../../sandbox/drill/aws-sandbox.js';
+import { recoveryOf, runDrill } from '../../sandbox/drill/runner.js';
+import { loadScenario } from '../../sandbox/drill/scenario.js';
+import type { DrillSandbox } from '../../sandbox/drill/seams.js';
+import { startMediaWorld, type MediaWorld } from '../../sandbox/media/world.js';
+
+describe('drills in the embedded sandbox', () => {
+  it('primary-flatline: the warm standby takes over within 4 target durations, one execution, routing flipped', async () => {
+    const report = await runDrill(loadScenario('primary-flatline'), { viewers: 200 });
+    expect(report.error).toBeUndefined();
+    expect(report.expectations.filter((e) => !e.pass)).toEqual([]);
+    expect(report.passed).toBe(true);
+    const s = report.summary;
+    expect(s.executions.failover).toBe(1);
+    expect(s.final).toMatchObject({ route: 'standby', originGroupFirst: 'standby', onAir: 'standby' });
+    expect(s.timeToRecoverTD).not.toBeNull();
+    expect(s.timeToRecoverTD!).toBeLessThanOrEqual(4);
+    expect(s.timeToDetectS).not.toBeNull();
+    expect(s.awsCalls['cloudfront-keyvaluestore']).toBeGreaterThan(0);
+    // the report shows every path over time and the control plane's steps
+    expect(report.series.length).toBeGreaterThan(5);
+    expect(report.series.some((p) => p.primaryAgeS !== null && p.primaryAgeS > report.thresholdS)).toBe(true);
+    const kinds = new Set(report.markers.map((m) => m.kind));
+    for (const k of ['fault', 'execution', 'step', 'route', 'origin-group', 'notify'] as const) expect(kinds, k).toContain(k);
+  });
+
+  it('pipeline-blip: one pipeline down and back is no failover, and no viewer stalls', async () => {
+    const report = await runDrill(loadScenario('pipeline-blip'), { viewers: 100 });
+    expect(report.expectations.filter((e) => !e.pass)).toEqual([]);
+    expect(report.summary.executions).toEqual({ failover: 0, failback: 0 });
+    expect(report.summary.final.route).toBe('primary');
+    expect(report.summary.viewersStalled).toBe(0);
+  });
+
+  it('malformed-events: every bad event is rejected and nothing is acted on', async () => {
+    const report = await runDrill(loadScenario('malformed-events'), { viewers: 50 });
+    expect(report.expectations.filter((e) => !e.pass)).toEqual([]);
+    expect(report.summary.rejectedEvents).toBeGreaterThanOrEqual(4);
+    expect(report.summary.executions).toEqual({ failover: 0, failback: 0 });
+  });
+
+  it('measures recovery as the edge serving media past the freeze, ignoring cache noise before it', () => {
+    const pt = (t: number, edgeAgeS: number) => ({ t, edgeAgeS, primaryAgeS: null, standbyAgeS: null, stalledShare: 0, slateShare: 0 });
+    // frozen at t=0: the edge ages with the primary, then serves the standby from t=3
+    const series = [pt(-1, 1), pt(0, 1.2), pt(1, 2.2), pt(2, 3.2), pt(3, 0.5), pt(4, 3.4), pt(5, 0.6)];
+    expect(recoveryOf(series, 0, 3)).toBe(3);
+    expect(recoveryOf(series, null, 3)).toBeNull();
+    expect(recoveryOf(series.slice(0, 4), 0, 3)).toBeNull();
+  });
+});
+
+describe('flatline drill --aws against the sandbox', () => {
+  const registry = readRegistryFile('config/registry.example.yml');
+  const news = registry.channels.find((c) => c.id === 'news-1')!;
+  let sandbox: DrillSandbox;
+  let world: MediaWorld;
+  let probe: ProbeLoop;
+  const savedRegistry = process.env.FLATLINE_REGISTRY;
+
+  beforeAll(async () => {
+    sandbox = await startDrillSandbox(registry);
+    world = await startMediaWorld({
+      registry,
+      channel: (r, id) => sandbox.channel(r, id),
+      originGroupOrder: (d, g) => sandbox.originOrder(d, g),
+      feed: { segmentMs: 2000 },
+    });
+    process.env.FLATLINE_REGISTRY = world.registryPath;
+    // the "deployed" probe
+    probe = createProbeLoop({ registry: world.registry, tickMs: 1000, publish: eventBridgePublisher(eventBridgeClient()) });
+    probe.start();
+  });
+  afterAll(async () => {
+    await probe?.close();
+    await world?.close();
+    await sandbox?.stop();
+    if (savedRegistry === undefined) delete process.env.FLATLINE_REGISTRY;
+    else process.env.FLATLINE_REGISTRY = savedRegistry;
+  });
+
+  const pauses = () => sandbox.calls().filter((c) => c.operation === 'BatchUpdateSchedule');
+  const primary = () => sandbox.channel(news.primary.region, news.primary.channelId);
+  const kidsPrimary = registry.channels.find((c) => c.id === 'kids-1')!.primary;
+  const kids = () => sandbox.channel(kidsPrimary.region, kidsPrimary.channelId);
+
+  it('plans without calling anything, and refuses a channel without the drill tag or without --yes', async () => {
+    const plan = awsDrillPlan(news, 'example').join('\n');
+    expect(plan).toMatch(/flatline:drill=allowed/);
+    expect(plan).toMatch(/ALWAYS unpause/);
+    await expect(runAwsDrill({ registry: world.registry, channelId: 'news-1', stage: 'example', yes: true })).rejects.toThrow(DrillRefusedError);
+    (primary().tags as Record<string, string>)['flatline:drill'] = 'allowed';
+    await expect(runAwsDrill({ registry: world.registry, channelId: 'news-1', stage: 'example', yes: false })).rejects.toThrow(/--yes/);
+    expect(pauses()).toHaveLength(0);
+  });
+
+  it('freezes the primary through the schedule, measures the failover from the edge, and unpauses', async () => {
+    (primary().tags as Record<string, string>)['flatline:drill'] = 'allowed';
+    const report = await runAwsDrill({ registry: world.registry, channelId: 'news-1', stage: 'example', yes: true, pollMs: 500, timeoutMs: 40_000, log: () => undefined });
+    expect(report.error).toBeUndefined();
+    expect(report.mode).toBe('aws');
+    expect(report.summary.executionOutcomes.map((e) => e.status)).toEqual(['SUCCEEDED']);
+    expect(report.summary.timeToRecoverS).not.toBeNull();
+    expect(report.freezeT).not.toBeNull();
+    expect(primary().pipelines.some((p) => p.paused)).toBe(false);
+    expect(pauses()).toHaveLength(2);
+    expect(sandbox.kvsGet(news.edge.kvsArn, 'route:news-1')).toBe('standby');
+  });
+  it('unpauses when interrupted (SIGINT)', async () => {
+    const signals = new EventEmitter();
+    const running = runAwsDrill({ registry: world.registry, channelId: 'kids-1', stage: 'example', yes: true, pollMs: 200, signals: signals as unknown as NodeJS.Process, log: () => undefined });
+    (kids().tags as Record<string, string>)['flatline:drill'] = 'allowed';
+    const before = pauses().length;
+    while (pauses().length === before) await new Promise((r) => setTimeout(r, 20));
+    expect(kids().pipelines.every((p) => p.paused)).toBe(true);
+    signals.emit('SIGINT');
+    const report = await running;
+    expect(report.error).toMatch(/SIGINT/);
+    expect(kids().pipelines.some((p) => p.paused)).toBe(false);
+    expect(pauses()).toHaveLength(before + 2);
+    expect(signals.listenerCount('SIGINT')).toBe(0);
+  });
+
+});
