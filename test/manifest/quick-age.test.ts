@@ -49,9 +49,13 @@ describe('manifestAge = analyzeManifest (age fields)', () => {
     'discontinuity with a PDT jump backwards': pdtEvery.replace('#EXT-X-PROGRAM-DATE-TIME:2024-05-24T15:00:30.000Z', '#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:2020-01-01T00:00:00.000Z'),
     'PDT between EXTINF and URI': ['#EXTM3U', '#EXT-X-TARGETDURATION:4', '#EXTINF:4,', '#EXT-X-PROGRAM-DATE-TIME:2024-05-24T15:00:00Z', 'a.ts', '#EXTINF:4,', 'b.ts', ''].join('\n'),
     'target duration after the segments': ['#EXTM3U', '#EXT-X-MEDIA-SEQUENCE:4', '#EXTINF:4,', 'a.ts', '#EXT-X-TARGETDURATION:4', ''].join('\n'),
+    'multivariant (falls back)': ['#EXTM3U', '#EXT-X-STREAM-INF:BANDWIDTH=1000', 'a/index.m3u8'].join('\n'),
+    'LL-HLS: newest PDT announces the partial segment, earlier one anchors': livePlaylist({ mediaSequence: 90, segments: 10, segmentDuration: 4, firstPdtMs: T0, partDuration: 1, trailingParts: 2 })
+      .replace('#EXT-X-PART:DURATION=1,URI="seg-100.0.mp4"', '#EXT-X-PROGRAM-DATE-TIME:2024-05-24T15:00:40.000Z\n#EXT-X-PART:DURATION=1,URI="seg-100.0.mp4"')
+      .replace('#EXT-X-PROGRAM-DATE-TIME:2024-05-24T15:00:36.000Z\n', ''),
     'media sequence after a PDT (falls back)': ['#EXTM3U', '#EXT-X-TARGETDURATION:4', '#EXT-X-PROGRAM-DATE-TIME:2024-05-24T15:00:00Z', '#EXT-X-MEDIA-SEQUENCE:9', '#EXTINF:4,', 'a.ts'].join('\n'),
-    'GAP before the only segment': ['#EXTM3U', '#EXT-X-TARGETDURATION:4', '#EXT-X-PROGRAM-DATE-TIME:2024-05-24T15:00:00Z', '#EXT-X-GAP', '#EXTINF:4,', 'a.ts'].join('\n'),
-    'URI without EXTINF (falls back)': ['#EXTM3U', '#EXT-X-TARGETDURATION:4', '#EXT-X-PROGRAM-DATE-TIME:2024-05-24T15:00:00Z', '#EXTINF:4,', 'a.ts', 'stray.ts', '#EXTINF:4,', 'b.ts'].join('\n'),
+    'the only segment is a gap (falls back)': ['#EXTM3U', '#EXT-X-TARGETDURATION:4', '#EXT-X-PROGRAM-DATE-TIME:2024-05-24T15:00:00Z', '#EXT-X-GAP', '#EXTINF:4,', 'a.ts'].join('\n'),
+    'URI without EXTINF in the tail': ['#EXTM3U', '#EXT-X-TARGETDURATION:4', '#EXT-X-PROGRAM-DATE-TIME:2024-05-24T15:00:00Z', '#EXTINF:4,', 'a.ts', 'stray.ts', '#EXTINF:4,', 'b.ts'].join('\n'),
   };
   for (const [name, text] of Object.entries(cases)) {
     it(name, () => {

@@ -1,12 +1,13 @@
-// manifestAge: the age of an HLS media playlist without visiting every line. The age depends on the newest
-// segment and the nearest PDT before it, so the playlist is read from the END backwards, and the rest only
-// through String#indexOf jumps (the header, the EXTINF count for the media sequence math). This is what a probe
-// needs every tick for every rendition; analyzeManifest (one full pass) adds the stream-contract checks.
-// Anything unusual (multivariant, DASH, a URI without EXTINF in the tail...) falls back to analyzeManifest, so
-// the answer is always the same as analyzeManifest's for the fields both return (test/manifest proves it on
-// every fixture).
+// manifestAge: the age of an HLS media playlist without reading every line. The age depends only on the newest
+// segments and the PDT that anchors them, so: read the header, find the last EXT-X-PROGRAM-DATE-TIME with one
+// lastIndexOf, run the one-pass scanner (scanHls) over the tail from the segment that PDT belongs to, and count
+// the EXTINFs before it with indexOf jumps (for the media sequence math). analyzeManifest (the full pass) adds
+// the stream-contract checks. Anything unusual (multivariant, DASH, a media sequence out of place, a tail
+// without a usable clock) falls back to analyzeManifest, so both always agree on the fields they share
+// (test/manifest/quick-age.test.ts proves it on every fixture and on generated playlists).
 import { analyzeManifest } from './analyze.js';
-import { isoMs, readDecimal, readInteger, readIsoDateTime } from './scan-primitives.js';
+import { scanHls } from './hls.js';
+import { readDecimal, readInteger } from './scan-primitives.js';
 import type { ManifestAnalysis } from './types.js';
 
 export type ManifestAge = Pick<
@@ -14,7 +15,9 @@ export type ManifestAge = Pick<
   'format' | 'live' | 'newestMediaEnd' | 'liveEdge' | 'ageMs' | 'mediaSequence' | 'targetDuration' | 'segments' | 'lastMsn' | 'partsAfterLast'
 >;
 
-const PDT = '#EXT-X-PROGRAM-DATE-TIME:';
+const PDT_LINE = '\n#EXT-X-PROGRAM-DATE-TIME:';
+/** Earlier PDTs tried when the newest one anchors no complete, non-gap segment (e.g. it announces a partial one). */
+const MAX_ANCHORS = 4;
 
 function pick(a: ManifestAnalysis): ManifestAge {
   return {
@@ -31,45 +34,10 @@ function pick(a: ManifestAnalysis): ManifestAge {
   };
 }
 
-/** `tag` starts at `s` (short literals only). */
+/** `tag` starts at `s` (short literals, header lines only). */
 function at(text: string, s: number, tag: string): boolean {
   for (let i = 0; i < tag.length; i++) if (text.charCodeAt(s + i) !== tag.charCodeAt(i)) return false;
   return true;
-}
-
-const EXTINF_TAG = 1;
-const PDT_TAG = 2;
-const PART_TAG = 3;
-const GAP_TAG = 4;
-const ENDLIST_TAG = 5;
-const OTHER_X_TAG = 6;
-const OTHER = 0;
-
-/** Which tag the line [s, e) holds, from a few fixed character positions (no string compare loop). */
-function tagKind(text: string, s: number, e: number): number {
-  if (text.charCodeAt(s + 1) !== 69 || text.charCodeAt(s + 2) !== 88 || text.charCodeAt(s + 3) !== 84) return OTHER; // "#EXT"
-  const c4 = text.charCodeAt(s + 4);
-  if (c4 === 73) return text.charCodeAt(s + 7) === 58 && text.charCodeAt(s + 5) === 78 ? EXTINF_TAG : OTHER; // "#EXTINF:"
-  if (c4 !== 45) return OTHER;
-  switch (text.charCodeAt(s + 7)) {
-    case 80: // P
-      if (text.charCodeAt(s + 8) === 82 && text.charCodeAt(s + 9) === 79 && text.charCodeAt(s + 24) === 58) return PDT_TAG; // PROGRAM-DATE-TIME:
-      if (text.charCodeAt(s + 8) === 65 && text.charCodeAt(s + 11) === 58) return PART_TAG; // PART:
-      return OTHER_X_TAG;
-    case 71: // G
-      return e === s + 10 ? GAP_TAG : OTHER_X_TAG;
-    case 69: // E
-      return e === s + 14 && text.charCodeAt(s + 8) === 78 ? ENDLIST_TAG : OTHER_X_TAG;
-    default:
-      return OTHER_X_TAG;
-  }
-}
-
-/** Start of the line that ends at `end` (exclusive; `end` is a '\n' position or the text length). */
-function lineStart(text: string, end: number, floor: number): number {
-  if (end <= floor) return floor;
-  const nl = text.lastIndexOf('\n', end - 1);
-  return nl < floor ? floor : nl + 1;
 }
 
 function attr(text: string, name: string, s: number, e: number): number {
@@ -82,6 +50,42 @@ function attr(text: string, name: string, s: number, e: number): number {
   return -1;
 }
 
+/** A URI line (not blank, not a tag) starts at `s0` and ends at `end`. */
+function isUriLine(text: string, s0: number, end: number): boolean {
+  let s = s0;
+  while (s < end && text.charCodeAt(s) <= 32) s++;
+  return s < end && text.charCodeAt(s) !== 35;
+}
+
+/**
+ * Start of the segment block holding the line that starts at `line`: just after the nearest URI line above it
+ * (tags between two URIs belong to the segment below), or `floor`.
+ */
+function blockStartAbove(text: string, line: number, floor: number): number {
+  let end = line - 1; // the '\n' that ends the line above
+  while (end > floor) {
+    const nl = text.lastIndexOf('\n', end - 1);
+    const s0 = nl < floor ? floor : nl + 1;
+    if (isUriLine(text, s0, end)) return end + 1;
+    if (s0 <= floor) return floor;
+    end = s0 - 1;
+  }
+  return floor;
+}
+
+/** Start of the block of the last URI line of the playlist (-1 when there is none after `floor`). */
+function lastBlockStart(text: string, floor: number): number {
+  let end = text.length;
+  while (end > floor) {
+    const nl = text.lastIndexOf('\n', end - 1);
+    const s0 = nl < floor ? floor : nl + 1;
+    if (isUriLine(text, s0, end)) return blockStartAbove(text, s0, floor);
+    if (s0 <= floor) return -1;
+    end = s0 - 1;
+  }
+  return -1;
+}
+
 export function manifestAge(text: string, opts: { now?: Date | number } = {}): ManifestAge {
   const nowMs = opts.now === undefined ? Date.now() : typeof opts.now === 'number' ? opts.now : opts.now.getTime();
   return tailAge(text, nowMs) ?? pick(analyzeManifest(text, { now: nowMs }));
@@ -89,7 +93,6 @@ export function manifestAge(text: string, opts: { now?: Date | number } = {}): M
 
 /** The tail-first reading, or null when the playlist needs the full pass (then manifestAge falls back). */
 export function tailAge(text: string, nowMs: number): ManifestAge | null {
-  const fallback = () => null;
   const len = text.length;
   let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
 
@@ -109,176 +112,102 @@ export function tailAge(text: string, nowMs: number): ManifestAge | null {
     while (s < e && text.charCodeAt(s) <= 32) s++;
     while (e > s && text.charCodeAt(e - 1) <= 32) e--;
     if (s < e) {
-      if (text.charCodeAt(s) !== 35) return fallback(); // a URI before any EXTINF: not a plain media playlist
-      const kind = tagKind(text, s, e);
-      if (kind === EXTINF_TAG || kind === PART_TAG || kind === PDT_TAG || kind === GAP_TAG) {
-        headerEnd = pos;
-        break;
-      }
-      if (kind === OTHER_X_TAG) {
-        if (at(text, s, '#EXT-X-STREAM-INF:') || at(text, s, '#EXT-X-I-FRAME-STREAM-INF:')) return fallback();
-        if (at(text, s, '#EXT-X-TARGETDURATION:')) targetDuration = readDecimal(text, s + 22, e);
-        else if (at(text, s, '#EXT-X-MEDIA-SEQUENCE:')) {
-          const v = readInteger(text, s + 22, e);
-          if (v === v) mediaSequence = v;
-          sawMediaSequence = true;
-        } else if (at(text, s, '#EXT-X-PLAYLIST-TYPE:VOD')) vod = true;
-        else if (at(text, s, '#EXT-X-SKIP:')) {
-          const v = attr(text, 'SKIPPED-SEGMENTS', s + 11, e);
-          const n = v >= 0 ? readInteger(text, v, e) : Number.NaN;
-          if (n === n) skipped += n;
+      if (text.charCodeAt(s) !== 35) return null; // a URI before any EXTINF
+      if (text.charCodeAt(s + 1) === 69 && text.charCodeAt(s + 2) === 88 && text.charCodeAt(s + 3) === 84) {
+        const c4 = text.charCodeAt(s + 4);
+        if (c4 === 73) {
+          headerEnd = pos; // #EXTI(NF): the first segment
+          break;
         }
-      } else if (at(text, s, '#EXTM3U')) sawHeader = true;
+        if (c4 === 45) {
+          // "#EXT-X-" + the tag name's first letter
+          switch (text.charCodeAt(s + 7)) {
+            case 80: // P: PROGRAM-DATE-TIME / PART start the first segment; PLAYLIST-TYPE
+              if (at(text, s, '#EXT-X-PROGRAM-DATE-TIME:') || at(text, s, '#EXT-X-PART:')) headerEnd = pos;
+              else if (at(text, s, '#EXT-X-PLAYLIST-TYPE:VOD')) vod = true;
+              break;
+            case 71: // G: a gap starts the first segment
+              if (at(text, s, '#EXT-X-GAP')) headerEnd = pos;
+              break;
+            case 84: // T
+              if (at(text, s, '#EXT-X-TARGETDURATION:')) targetDuration = readDecimal(text, s + 22, e);
+              break;
+            case 77: // M
+              if (at(text, s, '#EXT-X-MEDIA-SEQUENCE:')) {
+                const v = readInteger(text, s + 22, e);
+                if (v === v) mediaSequence = v;
+                sawMediaSequence = true;
+              }
+              break;
+            case 83: // S: SKIP, STREAM-INF (multivariant: full pass)
+              if (at(text, s, '#EXT-X-SKIP:')) {
+                const v = attr(text, 'SKIPPED-SEGMENTS', s + 11, e);
+                const n = v >= 0 ? readInteger(text, v, e) : Number.NaN;
+                if (n === n) skipped += n;
+              } else if (at(text, s, '#EXT-X-STREAM-INF:')) return null;
+              break;
+            case 73: // I: I-FRAME-STREAM-INF (multivariant)
+              if (at(text, s, '#EXT-X-I-FRAME-STREAM-INF:')) return null;
+              break;
+            default:
+              break;
+          }
+          if (headerEnd >= 0) break;
+        } else if (at(text, s, '#EXTM3U')) sawHeader = true;
+      }
     }
     pos = nl + 1;
   }
-  if (headerEnd < 0 || !sawHeader) return fallback(); // no segment, or a document the full pass should judge
+  if (headerEnd <= 0 || !sawHeader) return null; // no segment, or a document the full pass should judge
   // A media sequence after the first segment tag (out of order): the full pass handles it.
-  if (!sawMediaSequence && text.indexOf('\n#EXT-X-MEDIA-SEQUENCE:', headerEnd - 1) >= 0) return fallback();
+  if (!sawMediaSequence && text.indexOf('\n#EXT-X-MEDIA-SEQUENCE:', headerEnd - 1) >= 0) return null;
   if (targetDuration !== targetDuration) {
     // Rare: the target duration after the segments.
     const td = text.indexOf('\n#EXT-X-TARGETDURATION:', headerEnd - 1);
     if (td >= 0) targetDuration = readDecimal(text, td + 23, len);
   }
 
-  // 2. Count the segments: one indexOf jump per EXTINF, at the start of a line. V8 searches a 2-character
-  // pattern several times faster than "#EXTINF:", so look for its "F:" and check the six characters before.
-  let extinfs = 0;
-  for (let f = text.indexOf('F:', headerEnd + 6); f >= 0; f = text.indexOf('F:', f + 2)) {
-    const i = f - 6;
-    if (text.charCodeAt(i + 5) !== 78 || text.charCodeAt(i + 4) !== 73 || text.charCodeAt(i) !== 35 || text.charCodeAt(i + 1) !== 69) continue;
-    if (text.charCodeAt(i + 2) !== 88 || text.charCodeAt(i + 3) !== 84) continue; // not "#EXTINF:"
-    if (i === headerEnd || text.charCodeAt(i - 1) === 10) extinfs++;
-    else return fallback(); // indented or mid-line: leave it to the full pass
-  }
-  const firstPdt = text.indexOf(PDT, headerEnd > 0 ? headerEnd - 1 : 0);
-
-  // 3. From the end backwards: trailing parts, then segment blocks (the tags above each URI) up to a PDT.
-  let ended = false;
-  let dangling = 0;
-  let parts = 0;
-  let partsSum = 0;
-  let partsAfterMedia = -1; // sum of parts after the newest non-gap part (seen first from the bottom)
-  let trailingPdt = Number.NaN;
-  let seenUri = false;
-  // current block (segment below the cursor, read bottom-up)
-  let blockDur = Number.NaN;
-  let blockPdt = Number.NaN;
-  let blockGap = false;
-  // D = sum of durations of the blocks from the cursor to the newest segment
-  let durSum = 0;
-  let gapTail = -1; // durSum before the newest non-gap segment (its end = lastSegEnd - gapTail)
-  let lastSegEnd = Number.NaN; // end of the newest segment, from the nearest PDT at or before it
-  let anchorEnd = Number.NaN; // same, from the anchor that also covers the newest non-gap segment
-  const floor = headerEnd;
-  const wantClock = firstPdt >= 0;
-
-  /** The block below the cursor is complete. True when nothing older can change the result. */
-  const closeBlock = (): boolean => {
-    if (gapTail < 0 && !blockGap) gapTail = durSum;
-    durSum += blockDur;
-    if (blockPdt === blockPdt) {
-      const end = blockPdt + durSum * 1000;
-      if (lastSegEnd !== lastSegEnd) lastSegEnd = end;
-      if (gapTail >= 0) {
-        anchorEnd = end;
-        return true;
-      }
+  // 2. The tail: from the block of the newest PDT (or of the last segment when there is no PDT at all).
+  const hasPdt = text.indexOf(PDT_LINE, headerEnd - 1) >= 0; // forward search first: fast when absent
+  let anchor = hasPdt ? text.lastIndexOf(PDT_LINE) : -1;
+  for (let attempt = 0; attempt < MAX_ANCHORS; attempt++) {
+    const from = hasPdt ? blockStartAbove(text, anchor + 1, headerEnd) : lastBlockStart(text, headerEnd);
+    if (from < 0) return null;
+    const tail = scanHls(text, from, nowMs).analysis;
+    if (tail.format !== 'hls-media') return null;
+    if (hasPdt && tail.newestMediaEnd === null) {
+      // This PDT anchors no complete non-gap segment (it announces a partial one, is invalid, or only gaps
+      // follow): take the one before it.
+      if (from <= headerEnd) return null;
+      anchor = text.lastIndexOf(PDT_LINE, anchor - 1);
+      if (anchor < headerEnd - 1) return null;
+      continue;
     }
-    return false;
-  };
+    if (tail.segments === 0) return null;
 
-  let end = len; // exclusive end of the current line
-  let done = false;
-  for (;;) {
-    const s0 = lineStart(text, end, floor);
-    let s = s0;
-    let e = end;
-    while (s < e && text.charCodeAt(s) <= 32) s++;
-    while (e > s && text.charCodeAt(e - 1) <= 32) e--;
-    if (s < e) {
-      if (text.charCodeAt(s) !== 35) {
-        // A URI: the block below it (if any) is complete, and a new block starts.
-        if (seenUri) {
-          if (blockDur !== blockDur) return fallback(); // a URI without EXTINF
-          if (closeBlock() || !wantClock) {
-            done = true;
-            break;
-          }
-        }
-        seenUri = true;
-        blockDur = Number.NaN;
-        blockPdt = Number.NaN;
-        blockGap = false;
-      } else {
-        switch (tagKind(text, s, e)) {
-          case EXTINF_TAG:
-            if (!seenUri) dangling++;
-            else if (blockDur === blockDur) return fallback(); // two EXTINF for one URI
-            else blockDur = readDecimal(text, s + 8, e);
-            break;
-          case PDT_TAG: {
-            // Invalid PDTs are ignored (analyzeManifest reports them); the last valid one above the URI applies.
-            const v = readIsoDateTime(text, s + PDT.length, e);
-            if (v === v) {
-              if (!seenUri) {
-                if (trailingPdt !== trailingPdt) trailingPdt = v;
-              } else if (blockPdt !== blockPdt) blockPdt = v;
-            }
-            break;
-          }
-          case PART_TAG:
-            if (!seenUri) {
-              const v = attr(text, 'DURATION', s + 11, e);
-              const d = v >= 0 ? readDecimal(text, v, e) : Number.NaN;
-              if (d === d) {
-                parts++;
-                if (partsAfterMedia < 0) {
-                  const g = attr(text, 'GAP', s + 11, e);
-                  if (!(g >= 0 && at(text, g, 'YES'))) partsAfterMedia = partsSum;
-                }
-                partsSum += d;
-              }
-            }
-            break;
-          case GAP_TAG:
-            blockGap = true;
-            break;
-          case ENDLIST_TAG:
-            ended = true;
-            break;
-          default:
-            break;
-        }
-      }
+    // 3. The segments before the tail: one indexOf jump per EXTINF. V8 searches a 2-character pattern several
+    // times faster than "#EXTINF:", so look for its "F:" and check the characters before it.
+    let before = 0;
+    for (let f = text.indexOf('F:', headerEnd + 6); f >= 0 && f < from; f = text.indexOf('F:', f + 2)) {
+      const i = f - 6;
+      if (text.charCodeAt(i + 5) !== 78 || text.charCodeAt(i + 4) !== 73 || text.charCodeAt(i) !== 35 || text.charCodeAt(i + 1) !== 69) continue;
+      if (text.charCodeAt(i + 2) !== 88 || text.charCodeAt(i + 3) !== 84) continue; // not "#EXTINF:"
+      if (i === headerEnd || text.charCodeAt(i - 1) === 10) before++;
+      else return null; // indented or mid-line: leave it to the full pass
     }
-    if (s0 <= floor) break;
-    end = s0 - 1;
+    const segments = skipped + before + tail.segments;
+    return {
+      format: 'hls-media',
+      live: !tail.ended && !vod,
+      newestMediaEnd: tail.newestMediaEnd,
+      liveEdge: tail.liveEdge,
+      ageMs: tail.ageMs,
+      mediaSequence,
+      targetDuration: targetDuration === targetDuration ? targetDuration : null,
+      segments,
+      lastMsn: mediaSequence + segments - 1,
+      partsAfterLast: tail.partsAfterLast ?? 0,
+    };
   }
-  if (!seenUri) return fallback();
-  if (!done) {
-    if (blockDur !== blockDur) return fallback();
-    closeBlock();
-  }
-
-  const segments = extinfs - dangling + skipped;
-  const lastMediaEnd = gapTail >= 0 && anchorEnd === anchorEnd ? anchorEnd - gapTail * 1000 : Number.NaN;
-  let edge = lastMediaEnd;
-  const partsMediaSum = partsAfterMedia >= 0 ? partsSum - partsAfterMedia : 0;
-  if (partsMediaSum > 0) {
-    const base = trailingPdt === trailingPdt ? trailingPdt : lastSegEnd;
-    if (base === base) edge = base + partsMediaSum * 1000;
-  }
-  return {
-    format: 'hls-media',
-    live: !ended && !vod,
-    newestMediaEnd: lastMediaEnd === lastMediaEnd ? isoMs(lastMediaEnd) : null,
-    liveEdge: edge === edge ? isoMs(edge) : null,
-    ageMs: edge === edge ? Math.round(nowMs - edge) : null,
-    mediaSequence,
-    targetDuration: targetDuration === targetDuration ? targetDuration : null,
-    segments,
-    lastMsn: segments > 0 ? mediaSequence + segments - 1 : null,
-    partsAfterLast: parts,
-  };
+  return null;
 }
