@@ -6,6 +6,7 @@
 //  - for one stalled channel in the full fleet, the time from the end of its newest media to its
 //    `Manifest Stale` transition (goal <= staleAfter + consecutive x tick).
 import { fork, type ChildProcess } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { analyzeManifest } from '../functions/domain/manifest/index.js';
 import { createFetcher, createProbeLoop, type Transition } from '../functions/domain/probe/index.js';
@@ -72,6 +73,7 @@ export async function run(): Promise<BenchSection> {
     let manifests = 0;
     let errors = 0;
     let sweepMs = 0;
+    const cpuBefore = process.cpuUsage();
     for (let i = 0; i < MEASURED_SWEEPS; i++) {
       const r = await sweep.tick();
       manifests += r.fetches;
@@ -79,6 +81,9 @@ export async function run(): Promise<BenchSection> {
       sweepMs += r.durationMs;
     }
     const rate = manifests / (sweepMs / 1000);
+    const cpu = process.cpuUsage(cpuBefore);
+    // Independent of how busy the machine is: the probe's own CPU per manifest (fetch + age + checks).
+    const cpuPerManifestUs = (cpu.user + cpu.system) / manifests;
 
     // 2. The named peer: one manifest at a time with plain fetch(), the same analysis, time-boxed.
     const urls = ids.flatMap((id) => (sweep.lastReport?.channels.find((c) => c.channelId === id)?.paths.primary?.renditions ?? []).map((r) => r.url));
@@ -102,6 +107,12 @@ export async function run(): Promise<BenchSection> {
     });
     rows.push({ name: 'naive sequential fetch() loop (peer)', value: Math.round(naiveRate), unit: 'manifests/s' });
     rows.push({ name: 'sweep duration (6,000 manifests)', value: Math.round(sweepMs / MEASURED_SWEEPS), unit: 'ms' });
+    rows.push({
+      name: 'probe CPU per manifest',
+      value: Math.round(cpuPerManifestUs),
+      unit: 'us',
+      ratio: `= ${Math.round(1e6 / cpuPerManifestUs)} manifests/s per free core`,
+    });
     if (errors > 0) notes.push(`${errors} fetch errors during the measured sweeps`);
 
     // 3. Detection latency of one stalled channel inside the full fleet, ticking every TICK_MS.
@@ -143,7 +154,7 @@ export async function run(): Promise<BenchSection> {
     });
     notes.push(
       `origin in a separate process (fork), loopback HTTP/1.1 keep-alive; probe: ${IN_FLIGHT} requests in flight on ${IN_FLIGHT} keep-alive connections; segments ${SEGMENT_S} s with PDT; ` +
-        `the peer fetched ${naive} manifests in ${NAIVE_BUDGET_MS / 1000} s`,
+        `the peer fetched ${naive} manifests in ${NAIVE_BUDGET_MS / 1000} s; 1-minute load average at the end: ${loadavg()[0]?.toFixed(1)} on this machine`,
     );
   } finally {
     await fetcher.close();

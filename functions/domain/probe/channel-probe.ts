@@ -6,7 +6,7 @@ import type { Channel } from '../registry/index.js';
 import { PathDebouncer, type PathState } from './debounce.js';
 import { diagnose, type Diagnosis, type PathView } from './diagnosis.js';
 import type { Fetcher } from './fetcher.js';
-import { PathProbe, type PathObservation } from './path-probe.js';
+import { DEFAULT_TARGET_DURATION_S, PathProbe, type PathObservation } from './path-probe.js';
 
 export const PROBE_PATHS: readonly ProbePath[] = ['edge', 'primary', 'standby'];
 
@@ -101,7 +101,7 @@ export class ChannelProbe {
       path,
       state,
       ageMs: p.ageMs,
-      thresholdMs: Math.round(p.thresholdMs ?? staleAfter * (p.targetDuration ?? 6) * 1000),
+      thresholdMs: Math.round(p.thresholdMs ?? staleAfter * (p.targetDuration ?? DEFAULT_TARGET_DURATION_S) * 1000),
       consecutive: this.channel.policy.consecutive,
       observedAt,
       paths: Object.fromEntries(

@@ -57,6 +57,9 @@ export interface PathProbeOptions {
   checkCaching?: boolean;
 }
 
+/** Assumed when a playlist states no target duration (and for a path that could not be read at all). */
+export const DEFAULT_TARGET_DURATION_S = 6;
+
 interface LadderEntry {
   name: string;
   url: string;
@@ -77,7 +80,7 @@ export class PathProbe {
     this.#o = {
       now: Date.now,
       ladderRefreshTicks: 30,
-      fallbackTargetDurationS: 6,
+      fallbackTargetDurationS: DEFAULT_TARGET_DURATION_S,
       checkCaching: true,
       ...options,
     };
