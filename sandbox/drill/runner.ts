@@ -44,6 +44,7 @@ export interface DrillOptions {
 const ACTION_SERVICES = new Set(['medialive', 'cloudfront', 'cloudfront-keyvaluestore', 'sns', 'states']);
 const SAMPLE_EVERY_MS = 250;
 const SETTLE_TAIL_TD = 6;
+const SETTLE_LIMIT_MS = 10_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -233,7 +234,8 @@ export async function runDrill(scenario: Scenario, opts: DrillOptions = {}): Pro
     phase = 'settling';
     await probe.stop();
     await viewers.stop();
-    await sb.idle();
+    // Let deliveries and executions in flight finish, but never wait for ever (an event storm can leave a queue).
+    await Promise.race([sb.idle(), sleep(SETTLE_LIMIT_MS)]);
 
     // ---- measurements -------------------------------------------------------------------------------
     async function gatherFacts(): Promise<DrillFacts> {
