@@ -14,6 +14,8 @@ export const DEFAULT_REGION = 'us-west-2';
  * playlist); 6 s is the common HLS segment length (Apple's authoring spec recommends 6 s segments).
  */
 export const DEFAULT_TARGET_DURATION_SECONDS = 6;
+/** Channels one probe invocation watches by default (x 3 paths x every rendition, every 2 s). */
+export const DEFAULT_CHANNELS_PER_PROBE_SHARD = 100;
 
 export interface DeployContext {
   service: string;
@@ -24,6 +26,8 @@ export interface DeployContext {
   registryFile: string;
   registry: Registry;
   targetDurationSeconds: number;
+  /** Fleet size one probe invocation watches (the probe's schedule has one event per shard). */
+  channelsPerProbeShard: number;
   /** Who owns the edge router's KeyValueStore: this stack ('create') or the user ('registry': edge.kvsArn). */
   edgeStore: EdgeStoreOwner;
 }
@@ -46,6 +50,7 @@ export interface DeployContextInput {
   accountId?: string;
   targetDurationSeconds?: number;
   edgeStore?: EdgeStoreOwner;
+  channelsPerProbeShard?: number;
   serviceDir?: string;
 }
 
@@ -65,6 +70,10 @@ export function deployContext(input: DeployContextInput): DeployContext {
   if (!(targetDurationSeconds > 0)) {
     throw new DeployConfigError(`custom.flatline.targetDurationSeconds must be a positive number, got ${targetDurationSeconds}`);
   }
+  const channelsPerProbeShard = input.channelsPerProbeShard ?? DEFAULT_CHANNELS_PER_PROBE_SHARD;
+  if (!Number.isInteger(channelsPerProbeShard) || channelsPerProbeShard < 1) {
+    throw new DeployConfigError(`custom.flatline.channelsPerProbeShard must be a positive integer, got ${channelsPerProbeShard}`);
+  }
   return {
     service: SERVICE,
     stage: input.stage,
@@ -74,6 +83,7 @@ export function deployContext(input: DeployContextInput): DeployContext {
     registry,
     targetDurationSeconds,
     edgeStore: input.edgeStore ?? 'create',
+    channelsPerProbeShard,
   };
 }
 

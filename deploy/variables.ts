@@ -3,6 +3,7 @@
 // registry first, so an invalid registry fails `serverless package` with the registry's own message
 // (which names the channel and the field).
 import { mediaLiveChannelArns } from './arns.js';
+import { probeSchedules } from './probe.js';
 import { DeployConfigError, deployContext, type DeployContext } from './context.js';
 import { FlatlineError } from '../functions/domain/errors.js';
 import { stackOutputs, stackResources } from './resources.js';
@@ -21,6 +22,7 @@ async function contextFrom(api: VariableResolverApi): Promise<DeployContext> {
     accountId?: unknown;
     targetDurationSeconds?: unknown;
     edgeStore?: unknown;
+    channelsPerProbeShard?: unknown;
   };
   const edgeStore = custom.edgeStore ?? 'create';
   if (edgeStore !== 'create' && edgeStore !== 'registry') {
@@ -32,6 +34,7 @@ async function contextFrom(api: VariableResolverApi): Promise<DeployContext> {
     accountId: typeof custom.accountId === 'string' && custom.accountId !== '' ? custom.accountId : undefined,
     targetDurationSeconds: custom.targetDurationSeconds === undefined ? undefined : Number(custom.targetDurationSeconds),
     edgeStore,
+    channelsPerProbeShard: custom.channelsPerProbeShard === undefined ? undefined : Number(custom.channelsPerProbeShard),
   });
 }
 
@@ -42,6 +45,8 @@ export function variableValues(ctx: DeployContext) {
     registryFile: ctx.registryFile,
     /** Every MediaLive channel of the registry, both sides: triage's MediaLive rule matches only these. */
     mediaLiveChannelArns: mediaLiveChannelArns(ctx, ['primary', 'standby']),
+    /** The probe's schedule, one event per shard of the fleet. */
+    probeSchedules: probeSchedules(ctx),
     resources: stackResources(ctx),
     outputs: stackOutputs(ctx),
   };
@@ -71,6 +76,7 @@ const variable =
 export const serverlessVariables: Record<VariableName, Resolver> = {
   registryFile: variable('registryFile'),
   mediaLiveChannelArns: variable('mediaLiveChannelArns'),
+  probeSchedules: variable('probeSchedules'),
   resources: variable('resources'),
   outputs: variable('outputs'),
 };

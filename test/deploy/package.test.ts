@@ -101,9 +101,11 @@ describe('functions', () => {
     expect((probe.Environment as { Variables: Record<string, unknown> }).Variables.PROBE_TICK_MS).toBe('2000');
     const schedules = ofType(template, 'AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression !== undefined);
     expect(schedules).toHaveLength(1);
+    // The example fleet fits one shard.
     expect(schedules[0]![1].Properties).toMatchObject({
+      Name: `flatline-${STAGE}-probe`,
       ScheduleExpression: 'rate(1 minute)',
-      Targets: [{ Arn: getAtt('ProbeLambdaFunction') }],
+      Targets: [{ Arn: getAtt('ProbeLambdaFunction'), Input: JSON.stringify({ shard: '0/1' }) }],
     });
   });
 });

@@ -8,6 +8,7 @@ import { parse, stringify } from 'yaml';
 import { deployContext, DeployConfigError } from '../../deploy/context.js';
 import { functionStatements } from '../../deploy/iam.js';
 import { manifestAgeAlarms } from '../../deploy/alarms.js';
+import { probeSchedules } from '../../deploy/probe.js';
 import { resolveLocalVariable, variableValues } from '../../deploy/variables.js';
 import { REPO } from './service-dir.js';
 
@@ -57,6 +58,19 @@ describe('deploy variables', () => {
     const ctx = deployContext({ stage: 'td', serviceDir: serviceDirWith('td', doc), targetDurationSeconds: 2 });
     const [edge] = Object.values(manifestAgeAlarms(ctx));
     expect(edge?.Properties).toMatchObject({ Threshold: 4000, DatapointsToAlarm: 3, EvaluationPeriods: 4 });
+  });
+
+  it('shard the probe schedule over the fleet', () => {
+    const doc = exampleDoc();
+    const template = doc.channels[0]!;
+    doc.channels = Array.from({ length: 250 }, (_, i) => ({ ...structuredClone(template), id: `ch-${i}` as unknown as Record<string, unknown> }));
+    const serviceDir = serviceDirWith('fleet', doc);
+    const shards = probeSchedules(deployContext({ stage: 'fleet', serviceDir, channelsPerProbeShard: 100 }));
+    expect(shards.map((e) => e.schedule.input.shard)).toEqual(['0/3', '1/3', '2/3']);
+    expect(shards.map((e) => e.schedule.name)).toEqual(['flatline-fleet-probe-0', 'flatline-fleet-probe-1', 'flatline-fleet-probe-2']);
+    expect(shards.every((e) => e.schedule.rate[0] === 'rate(1 minute)')).toBe(true);
+    expect(probeSchedules(deployContext({ stage: 'fleet', serviceDir, channelsPerProbeShard: 250 })).map((e) => e.schedule.input.shard)).toEqual(['0/1']);
+    expect(() => deployContext({ stage: 'fleet', serviceDir, channelsPerProbeShard: 0 })).toThrow(/positive integer/);
   });
 
   it('refuse channels whose stores name different accounts, unless the account is set', () => {
