@@ -67,7 +67,8 @@ function sumParts(text: string, from: number, len: number): { parts: number; par
     let e = nl;
     pos = nl + 1;
     while (e > s && text.charCodeAt(e - 1) <= 32) e--;
-    if (!text.startsWith(PART, s)) continue;
+    // "#EXT-X-PART:" ('P','A' at 7-8, ':' at 11; PART-INF has '-')
+    if (text.charCodeAt(s + 8) !== 65 || text.charCodeAt(s + 11) !== 58 || text.charCodeAt(s + 7) !== 80 || text.charCodeAt(s + 4) !== 45) continue;
     const attrs = s + PART.length - 1;
     const v = attributeValueAt(text, 'DURATION', attrs, e);
     const d = v >= 0 ? readDecimal(text, v, e) : Number.NaN;

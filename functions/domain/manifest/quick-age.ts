@@ -123,17 +123,19 @@ export function tailAge(text: string, nowMs: number): ManifestAge | null {
           // "#EXT-X-" + the tag name's first letter
           switch (text.charCodeAt(s + 7)) {
             case 80: // P: PROGRAM-DATE-TIME / PART start the first segment; PLAYLIST-TYPE
-              if (at(text, s, '#EXT-X-PROGRAM-DATE-TIME:') || at(text, s, '#EXT-X-PART:')) headerEnd = pos;
+              // PROGRAM-DATE-TIME: ('R','O' and ':' at 24) or PART: (':' at 11; PART-INF has '-')
+              if ((text.charCodeAt(s + 9) === 79 && text.charCodeAt(s + 24) === 58) || (text.charCodeAt(s + 8) === 65 && text.charCodeAt(s + 11) === 58)) headerEnd = pos;
               else if (at(text, s, '#EXT-X-PLAYLIST-TYPE:VOD')) vod = true;
               break;
             case 71: // G: a gap starts the first segment
-              if (at(text, s, '#EXT-X-GAP')) headerEnd = pos;
+              if (e === s + 10) headerEnd = pos;
               break;
             case 84: // T
-              if (at(text, s, '#EXT-X-TARGETDURATION:')) targetDuration = readDecimal(text, s + 22, e);
+              if (text.charCodeAt(s + 21) === 58 && text.charCodeAt(s + 8) === 65) targetDuration = readDecimal(text, s + 22, e); // TARGETDURATION:
               break;
             case 77: // M
-              if (at(text, s, '#EXT-X-MEDIA-SEQUENCE:')) {
+              if (text.charCodeAt(s + 21) === 58 && text.charCodeAt(s + 12) === 45) {
+                // MEDIA-SEQUENCE:
                 const v = readInteger(text, s + 22, e);
                 if (v === v) mediaSequence = v;
                 sawMediaSequence = true;
