@@ -293,7 +293,10 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
     dynamodb: { endpoint: dynamo.endpoint, tableName: ledgerTable },
     settle,
     async stop() {
+      // Nothing new starts; what is in flight gets a moment to finish before the servers go.
+      events.setRouting(false);
       sfn.stopAll();
+      await Promise.race([events.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
       medialive.dispose();
       cloudfront.dispose();
       kvs.dispose();
