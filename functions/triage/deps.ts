@@ -1,5 +1,5 @@
 // Wires triage to the deployed environment: registry, ledger table, state machine ARNs, real SDK clients,
-// SNS for pages, Powertools metrics and logs. Built once per container.
+// SNS for pages, Powertools metrics and logs.
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { mediaLiveClient, sfnClient } from '../domain/aws/clients.js';
 import { ledgerFromEnv } from '../domain/ledger/index.js';
