@@ -74,6 +74,16 @@ describe('HLS media playlists', () => {
     });
     expect(a.lastUpdatedMs).toBe(1716562800000);
   });
+
+  it('reports a Last-Updated header that disagrees with the media wall clock (republished without new media)', () => {
+    const text = livePlaylist({ mediaSequence: 1, segments: 5, segmentDuration: 2, firstPdtMs: T0 });
+    const now = T0 + 40_000; // newest media ended 30 s ago
+    const agrees = analyzeManifest(text, { now, headers: { 'x-mediapackage-manifest-last-updated': String(T0 + 10_500) } });
+    expect(codes(agrees)).toEqual([]);
+    const disagrees = analyzeManifest(text, { now, headers: { 'x-mediapackage-manifest-last-updated': String(now - 1000) } });
+    expect(codes(disagrees)).toEqual(['last-updated-disagrees']);
+    expect(disagrees.problems[0]?.message).toContain('1.0 s ago');
+  });
 });
 
 describe('ladder alignment', () => {

@@ -12,6 +12,27 @@ function firstContentIndex(text: string): number {
   return i;
 }
 
+/** Beyond max(this, 2 target durations), the header and the media timeline tell different stories. */
+const LAST_UPDATED_SLACK_MS = 4000;
+
+/**
+ * MediaPackage's X-MediaPackage-Manifest-Last-Updated against the media's own wall clock: a manifest rewritten
+ * recently whose newest media is old means the packager is republishing without new media (or clocks disagree).
+ */
+function secondOpinion(a: ManifestAnalysis, nowMs: number): void {
+  if (a.lastUpdatedMs == null || a.ageMs === null) return;
+  const updatedAgo = nowMs - a.lastUpdatedMs;
+  const slack = Math.max(LAST_UPDATED_SLACK_MS, 2 * (a.targetDuration ?? 0) * 1000);
+  if (Math.abs(a.ageMs - updatedAgo) > slack) {
+    a.problems.push(
+      problem(
+        PROBLEM.lastUpdatedDisagrees,
+        `X-MediaPackage-Manifest-Last-Updated says ${(updatedAgo / 1000).toFixed(1)} s ago, the newest media says ${(a.ageMs / 1000).toFixed(1)} s ago`,
+      ),
+    );
+  }
+}
+
 export function analyzeManifest(text: string, opts: AnalyzeOptions = {}): ManifestAnalysis {
   const nowMs = opts.now === undefined ? Date.now() : typeof opts.now === 'number' ? opts.now : opts.now.getTime();
   const start = firstContentIndex(text);
@@ -27,6 +48,7 @@ export function analyzeManifest(text: string, opts: AnalyzeOptions = {}): Manife
     const lu = headerValue(opts.headers, 'x-mediapackage-manifest-last-updated');
     const n = lu === undefined ? Number.NaN : Number(lu);
     analysis.lastUpdatedMs = Number.isFinite(n) ? n : null;
+    secondOpinion(analysis, nowMs);
   }
   return analysis;
 }

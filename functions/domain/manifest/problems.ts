@@ -37,6 +37,8 @@ export const PROBLEM = {
   clockDerivedTimeline: 'clock-derived-timeline',
   publishTimeMismatch: 'publish-time-mismatch',
   emptyTimeline: 'empty-timeline',
+  // MediaPackage header vs the media timeline
+  lastUpdatedDisagrees: 'last-updated-disagrees',
 } as const;
 
 export type ProblemCode = (typeof PROBLEM)[keyof typeof PROBLEM];
