@@ -265,3 +265,25 @@ describe('ConcurrencyLimit', () => {
     expect(limit.active).toBe(0);
   });
 });
+
+describe('automatic failback needs the dwell to be seen', () => {
+  it('re-announces a fresh primary once it has lasted minDwellSeconds, then every dwell; never for manual channels', async () => {
+    const published: Transition[][] = [];
+    const registry = fleet(origin.base, ids);
+    const automatic = registry.channels.map((c, i) =>
+      i === 0 ? { ...c, policy: { ...c.policy, failback: 'automatic' as const, minDwellSeconds: 10 } } : { ...c, policy: { ...c.policy, minDwellSeconds: 10 } },
+    );
+    const loop = createProbeLoop({ registry: { channels: automatic }, now: clock, fetcher, publish: async (ts) => void published.push(ts) });
+    // 35 s of healthy ticks, one a second: the first settling into fresh is silent, then reminders at ~10 s intervals.
+    for (let s = 0; s < 35; s++) {
+      await loop.tick();
+      t += 1000;
+    }
+    await loop.close();
+    const reminders = published.flat().filter((e) => e.detailType === MANIFEST_FRESH && e.detail.path === 'primary');
+    expect(reminders.map((e) => e.detail.channelId)).toEqual([ids[0], ids[0], ids[0]]);
+    const gaps = reminders.slice(1).map((e, i) => Date.parse(e.detail.observedAt) - Date.parse(reminders[i]!.detail.observedAt));
+    expect(gaps).toEqual([10_000, 10_000]);
+    expect(published.flat().filter((e) => e.detailType === MANIFEST_STALE)).toEqual([]);
+  });
+});

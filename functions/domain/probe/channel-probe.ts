@@ -46,6 +46,9 @@ export class ChannelProbe {
   readonly #probes = new Map<ProbePath, PathProbe>();
   readonly #debouncers = new Map<ProbePath, PathDebouncer>();
   readonly #now: () => number;
+  /** Automatic failback: when the primary settled into fresh, and when that was last announced. */
+  #primaryFreshSince: number | null = null;
+  #primaryAnnouncedAt: number | null = null;
 
   constructor(
     readonly channel: Channel,
@@ -86,11 +89,37 @@ export class ChannelProbe {
       if (change === 'stale' || change === 'fresh') changed.push({ path, state: change });
       paths[path] = { ...observation, path, state: debouncer.state, run: debouncer.run };
     });
+    if (this.#dwellReminderDue(changed)) changed.push({ path: 'primary', state: 'fresh' });
     const diagnosis = diagnose(viewOf(paths));
     const report: ChannelReport = { channelId: this.channel.id, paths, diagnosis };
     const observedAt = new Date(this.#now()).toISOString();
     const transitions = changed.map(({ path, state }) => this.#transition(report, path, state, observedAt));
     return { report, transitions };
+  }
+
+  /**
+   * Transitions alone never tell triage that the primary has now been fresh for the dwell time, which is
+   * what an automatic failback waits for. So for channels with failback: automatic, the primary's fresh
+   * state is announced again once it has lasted minDwellSeconds, and every minDwellSeconds while it lasts:
+   * one event per dwell, only for those channels (triage ignores it unless the channel is on its standby).
+   */
+  #dwellReminderDue(changed: ReadonlyArray<{ path: ProbePath; state: 'stale' | 'fresh' }>): boolean {
+    const primary = this.#debouncers.get('primary');
+    if (this.channel.policy.failback !== 'automatic' || !primary) return false;
+    const now = this.#now();
+    if (primary.state !== 'fresh') {
+      this.#primaryFreshSince = this.#primaryAnnouncedAt = null;
+      return false;
+    }
+    this.#primaryFreshSince ??= now;
+    if (changed.some((c) => c.path === 'primary')) {
+      this.#primaryAnnouncedAt = now;
+      return false;
+    }
+    const dwellMs = Math.max(1000, this.channel.policy.minDwellSeconds * 1000);
+    if (now - Math.max(this.#primaryFreshSince, this.#primaryAnnouncedAt ?? 0) < dwellMs) return false;
+    this.#primaryAnnouncedAt = now;
+    return true;
   }
 
   #transition(report: ChannelReport, path: ProbePath, state: 'stale' | 'fresh', observedAt: string): Transition {
