@@ -535,6 +535,12 @@ function historyEvents(e: ExecutionRecord): Record<string, unknown>[] {
     out.push({ timestamp: timestamp / 1000, type, id, previousEventId: id - 1, ...details });
   };
   const str = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v ?? null));
+  const lambdaTask = { resourceType: 'lambda', resource: 'invoke' };
+  // A Lambda Task's attempt in AWS's history: TaskScheduled, TaskStarted, then TaskSucceeded or TaskFailed.
+  const scheduled = (at: number, input: unknown): void => {
+    push(at, 'TaskScheduled', { taskScheduledEventDetails: { ...lambdaTask, region: e.stateMachineArn.split(':')[3], parameters: str(input) } });
+    push(at, 'TaskStarted', { taskStartedEventDetails: lambdaTask });
+  };
   for (const ev of e.events) {
     switch (ev.type) {
       case 'ExecutionStarted':
@@ -554,8 +560,13 @@ function historyEvents(e: ExecutionRecord): Record<string, unknown>[] {
         break;
       case 'StateEntered':
         push(ev.timestamp, `${ev.state.type}StateEntered`, { stateEnteredEventDetails: { name: ev.state.name, input: str(ev.state.input) } });
+        if (ev.state.type === 'Task') scheduled(ev.timestamp, ev.state.input);
+        break;
+      case 'StateRetried':
+        if (ev.state.type === 'Task') scheduled(ev.timestamp, ev.state.input);
         break;
       case 'StateExited':
+        if (ev.state.type === 'Task') push(ev.timestamp, 'TaskSucceeded', { taskSucceededEventDetails: { ...lambdaTask, output: str(ev.state.output) } });
         push(ev.timestamp, `${ev.state.type}StateExited`, { stateExitedEventDetails: { name: ev.state.name, output: str(ev.state.output) } });
         break;
       case 'StateFailed':
