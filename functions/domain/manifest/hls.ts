@@ -63,9 +63,10 @@ function sumParts(text: string, from: number, len: number): { parts: number; par
   while (pos < len) {
     let nl = text.indexOf('\n', pos);
     if (nl < 0) nl = len;
-    const s = pos;
+    let s = pos;
     let e = nl;
     pos = nl + 1;
+    while (s < e && text.charCodeAt(s) <= 32) s++;
     while (e > s && text.charCodeAt(e - 1) <= 32) e--;
     // "#EXT-X-PART:" ('P','A' at 7-8, ':' at 11; PART-INF has '-')
     if (text.charCodeAt(s + 8) !== 65 || text.charCodeAt(s + 11) !== 58 || text.charCodeAt(s + 7) !== 80 || text.charCodeAt(s + 4) !== 45) continue;
