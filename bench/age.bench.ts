@@ -99,7 +99,7 @@ export async function run(): Promise<BenchSection> {
     notes: [
       `40,001-segment fixture: ${(huge.length / 1e6).toFixed(2)} MB; ladder: 6 x ${ladder[0]?.length ?? 0} bytes (30 segments, PDT each, 36 parts + 2-4 trailing parts)`,
       'one ladder op = the age of all 6 renditions; ops/s = median of 7 interleaved rounds; ratio = median of the per-round ratios against each full parser, the smaller one reported',
-      'manifestAge reads the tail backwards and jumps through the rest with indexOf; analyzeManifest is the one full pass that adds every stream-contract check',
+      'manifestAge finds the newest PDT with lastIndexOf, scans only the tail from its segment, and counts the EXTINFs before it with indexOf jumps; analyzeManifest is the one full pass that adds every stream-contract check',
     ],
   };
 }
