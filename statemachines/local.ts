@@ -31,11 +31,15 @@ export function loadDefinition(pathOrKey: string): Definition {
 
 const LOGICAL_ID_SUFFIX = 'LambdaFunction';
 
-/** {"Fn::GetAtt": ["SnapshotRoutingLambdaFunction", "Arn"]} => "snapshotRouting"; anything else => undefined. */
+/**
+ * {"Fn::GetAtt": ["SnapshotRoutingLambdaFunction", "Arn"]} (or "SnapshotRoutingLambdaFunction.Arn") => "snapshotRouting",
+ * the serverless function key behind the logical id; anything else => undefined.
+ */
 export function functionKeyOfResource(resource: unknown): string | undefined {
   const getAtt = (resource as { 'Fn::GetAtt'?: unknown } | null)?.['Fn::GetAtt'];
-  if (!Array.isArray(getAtt) || typeof getAtt[0] !== 'string' || !getAtt[0].endsWith(LOGICAL_ID_SUFFIX)) return undefined;
-  const logicalId = getAtt[0].slice(0, -LOGICAL_ID_SUFFIX.length);
+  const target = Array.isArray(getAtt) ? getAtt[0] : typeof getAtt === 'string' ? getAtt.split('.')[0] : undefined;
+  if (typeof target !== 'string' || !target.endsWith(LOGICAL_ID_SUFFIX)) return undefined;
+  const logicalId = target.slice(0, -LOGICAL_ID_SUFFIX.length);
   return logicalId.charAt(0).toLowerCase() + logicalId.slice(1);
 }
 

@@ -3,6 +3,7 @@
 // (construction validates and costs ~140 ms), built lazily on first use or by preload().
 // StartExecution follows the documented rules for a reused name: the original execution open and the same
 // input => the original's response, no second run; different input, or the original closed => ExecutionAlreadyExists.
+import { functionKeyOfResource } from '../../statemachines/local.js';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { LambdaRuntime } from './lambda-runtime.js';
 import type { StateMachineConfig } from './serverless-config.js';
@@ -476,9 +477,8 @@ export class StepFunctionsService implements SandboxService {
   private functionKeyOf(ref: unknown): string | undefined {
     const keys = this.opts.lambda.keys();
     if (ref && typeof ref === 'object') {
-      const getAtt = (ref as Record<string, unknown>)['Fn::GetAtt'];
-      const logicalId = Array.isArray(getAtt) ? getAtt[0] : typeof getAtt === 'string' ? getAtt.split('.')[0] : undefined;
-      return keys.find((k) => `${k[0]!.toUpperCase()}${k.slice(1)}LambdaFunction` === logicalId);
+      const key = functionKeyOfResource(ref);
+      return key && keys.includes(key) ? key : undefined;
     }
     if (typeof ref === 'string') {
       const tail = ref.split(':function:')[1] ?? ref;
