@@ -121,6 +121,19 @@ describe('Ledger', () => {
     expect(capped.recent[0]?.message).toBe('m5');
   });
 
+  it('records an entry of an incident once per kind, however many concurrent duplicates race', async () => {
+    const channelId = 'dedupe-1';
+    const writes = await Promise.all(Array.from({ length: 30 }, () => ledger.record(channelId, { kind: 'coalesced', message: 'dup', incidentId: 'inc-1' })));
+    expect(writes.filter(Boolean)).toHaveLength(1);
+    expect(await ledger.record(channelId, { kind: 'failover-succeeded', message: 'done', incidentId: 'inc-1' })).toBe(true);
+    expect(await ledger.record(channelId, { kind: 'coalesced', message: 'other incident', incidentId: 'inc-2' })).toBe(true);
+    expect(await ledger.record(channelId, { kind: 'info', message: 'no incident: never deduplicated' })).toBe(true);
+    expect(await ledger.record(channelId, { kind: 'info', message: 'no incident: never deduplicated' })).toBe(true);
+    const item = await ledger.get(channelId);
+    expect(item.recent.map((e) => `${e.kind}/${e.incidentId ?? '-'}`)).toEqual(['coalesced/inc-1', 'failover-succeeded/inc-1', 'coalesced/inc-2', 'info/-', 'info/-']);
+    expect(item).not.toHaveProperty('recorded');
+  });
+
   it('record does not bump the version a pending decision is based on', async () => {
     await ledger.record(channelId, { kind: 'info', message: 'x' });
     const r = await ledger.acquire({ channelId, incidentId: 'inc-a', action: 'failover', ttlMs: 1_000, expectVersion: 0 });

@@ -181,6 +181,23 @@ describe('triage: duplicates and concurrency', () => {
     expect(item).toMatchObject({ phase: 'failing-over', incidentId: decisions[0]?.incidentId, executionArn: execution?.arn, version: 2 });
   });
 
+  it('a storm of duplicates after the incident started writes the ledger item once more at most', async () => {
+    aws.manifests.set('news-1-primary', 'stale');
+    const alarm = sample('cloudwatch-alarm-manifest-age-primary.json');
+    const stale = sample('probe-manifest-stale.json');
+    await triage(structuredClone(alarm), deps());
+    const before = await ledger.get('news-1');
+    const storm = Array.from({ length: 100 }, (_, i) => structuredClone(i % 2 ? alarm : stale));
+    const decisions = await Promise.all(storm.map((e) => triage(e, deps())));
+    expect(decisions.every((d) => d.decision === 'coalesced')).toBe(true);
+    const after = await ledger.get('news-1');
+    expect(aws.executions.size).toBe(1);
+    // The probe's stale event is another fact (another incident id): one 'coalesced' line for it, then nothing.
+    const added = after.recent.slice(before.recent.length);
+    expect(added.map((e) => e.kind)).toEqual(['coalesced']);
+    expect(after.version).toBe(before.version);
+  });
+
   it('another outage signal while the incident runs is coalesced and recorded', async () => {
     aws.manifests.set('news-1-primary', 'stale');
     const first = await triage(sample('cloudwatch-alarm-manifest-age-primary.json'), deps());

@@ -225,28 +225,42 @@ export class Ledger {
     }
   }
 
-  /** Appends an entry to recent[] (creating the item with defaults when absent); lock-free, capped at RECENT_CAP. */
-  async record(channelId: string, e: { kind: string; message: string; incidentId?: string }): Promise<void> {
-    const out = await this.send('record', channelId, () =>
-      this.client.send(
+  /**
+   * Appends an entry to recent[] (creating the item with defaults when absent); lock-free, capped at RECENT_CAP.
+   * An entry with an incidentId is written once per (kind, incident): the string set `recorded` remembers what
+   * was written and the condition refuses a second copy, so a storm of concurrent duplicates costs one write.
+   * Returns false for such a duplicate.
+   */
+  async record(channelId: string, e: { kind: string; message: string; incidentId?: string }): Promise<boolean> {
+    const key = e.incidentId ? `${e.kind}|${e.incidentId}` : undefined;
+    let out;
+    try {
+      out = await this.client.send(
         new UpdateCommand(withNames({
           TableName: this.tableName,
           Key: { channelId },
           UpdateExpression:
             'SET #recent = list_append(if_not_exists(#recent, :empty), :entry), #onAir = if_not_exists(#onAir, :primary), ' +
-            '#phase = if_not_exists(#phase, :steady), #version = if_not_exists(#version, :zero)',
+            '#phase = if_not_exists(#phase, :steady), #version = if_not_exists(#version, :zero)' +
+            (key ? ' ADD #recorded :keys' : ''),
+          ...(key ? { ConditionExpression: 'NOT contains(#recorded, :key)' } : {}),
           ExpressionAttributeValues: {
             ':empty': [],
             ':entry': [entry(this.now(), e.kind, e.message, e.incidentId)],
             ':primary': 'primary',
             ':steady': 'steady',
             ':zero': 0,
+            ...(key ? { ':key': key, ':keys': new Set([key]) } : {}),
           },
           ReturnValues: 'ALL_NEW',
         })),
-      ),
-    );
+      );
+    } catch (err) {
+      if (key && isConditionFailure(err)) return false;
+      throw new LedgerError(`ledger record failed: ${(err as Error).message}`, { op: 'record', channelId, table: this.tableName }, err);
+    }
     await this.trimRecent(channelId, out.Attributes);
+    return true;
   }
 
   /**
@@ -325,7 +339,8 @@ export class Ledger {
       {
         Key: { channelId },
         ConditionExpression: 'size(#recent) = :length',
-        UpdateExpression: `REMOVE ${drop}`,
+        // The dedupe keys are forgotten with the old entries, so the set stays as small as the list.
+        UpdateExpression: `REMOVE ${drop}, #recorded`,
         ExpressionAttributeValues: { ':length': length },
       },
       'trimRecent',
@@ -374,7 +389,7 @@ function refusalReason(item: LedgerItem, req: AcquireRequest, now: number): stri
 /** Fills the defaults of an item read back from the table (absent item => the default item). */
 function normalize(channelId: string, raw: Record<string, unknown> | undefined): LedgerItem {
   if (!raw) return defaultItem(channelId);
-  const { alerts0: _a0, alerts1: _a1, ...rest } = raw;
+  const { alerts0: _a0, alerts1: _a1, recorded: _recorded, ...rest } = raw;
   const item = rest as Partial<LedgerItem>;
   return {
     ...defaultItem(channelId),

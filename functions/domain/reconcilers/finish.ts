@@ -8,7 +8,7 @@ export type Outcome = 'succeeded' | 'failed' | 'rolled-back';
 /** The part of the Ledger (functions/domain/ledger) finishing an incident needs. */
 export interface IncidentLedger {
   get(channelId: string): Promise<LedgerItem>;
-  record(channelId: string, entry: { kind: string; message: string; incidentId?: string }): Promise<void>;
+  record(channelId: string, entry: { kind: string; message: string; incidentId?: string }): Promise<boolean>; // false: that entry was already recorded
   complete(req: { channelId: string; incidentId: string; outcome: Outcome; onAir: OnAir }): Promise<LedgerItem>;
 }
 

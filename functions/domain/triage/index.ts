@@ -103,7 +103,9 @@ export async function triage(event: unknown, deps: TriageDeps): Promise<TriageDe
   for (let attempt = 0; attempt < 3; attempt++) {
     const item = await deps.ledger.get(channel.id);
     const policy = evaluate({ signal, channel, item, now: now(), incidentId, ...(primaryAlerts ? { primaryAlerts } : {}) });
-    if (!freshApplied && policy.primaryFresh) {
+    // Only a change is written: a storm of duplicates must cost the one ledger item reads, not writes.
+    const freshChanges = policy.primaryFresh === 'set' ? item.primaryFreshSince === undefined : policy.primaryFresh === 'clear' && item.primaryFreshSince !== undefined;
+    if (!freshApplied && freshChanges) {
       await deps.ledger.markPrimaryFresh(channel.id, policy.primaryFresh === 'set' ? Math.min(Date.parse(signal.at), now()) : null);
       freshApplied = true;
     }
@@ -174,7 +176,13 @@ async function record(
   deps: TriageDeps,
 ): Promise<TriageDecision> {
   const { signal, incidentId } = base;
-  await deps.ledger.record(channel.id, { kind: policy.action === 'coalesced' ? 'coalesced' : signal.kind, message: policy.reason, incidentId });
+  const kind = policy.action === 'coalesced' ? 'coalesced' : signal.kind;
+  // A duplicate (same underlying fact => same incident id) is already on the ledger: the conditional write
+  // refuses it, and it never pages or counts twice.
+  const written = await deps.ledger.record(channel.id, { kind, message: policy.reason, incidentId });
+  if (!written) {
+    return { ...base, decision: policy.action === 'coalesced' ? 'coalesced' : 'record', reason: `${policy.reason} (duplicate, already on the ledger)`, drill: policy.drill };
+  }
   if (policy.degraded) deps.observer?.degraded?.(signal, policy.reason);
   if (policy.notify && deps.notify) {
     await deps.notify({
