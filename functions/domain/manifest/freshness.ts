@@ -1,8 +1,9 @@
 // Is this stream fresh right now? One fetch of the URL (and, for a multivariant playlist, of every rendition,
-// concurrently, over undici's keep-alive pool). The stream is as old as its OLDEST rendition: one frozen
+// concurrently). It uses Node's built-in fetch (keep-alive by default): triage and the failover's freshness step
+// make a handful of requests, and bundling undici would add ~0.5 MB to their cold start. The probe, which
+// makes thousands a second, uses undici's pools directly (functions/domain/probe/fetcher.ts). The stream is as old as its OLDEST rendition: one frozen
 // rendition freezes every viewer who is on it. Never throws: a fetch error, a timeout or an HTTP error is a
 // not-fresh verdict with a reason.
-import { request, type Dispatcher } from 'undici';
 import { checkCacheControl } from './cache-control.js';
 import { analyzeManifest } from './analyze.js';
 import { checkLadderAlignment } from './ladder.js';
@@ -25,25 +26,24 @@ export interface FetchedManifest {
 /** GET a manifest; resolves (never rejects) with the body or the reason it could not be read. */
 export async function fetchManifest(
   url: string,
-  opts: { timeoutMs?: number; dispatcher?: Dispatcher; now?: () => number } = {},
+  opts: { timeoutMs?: number; now?: () => number } = {},
 ): Promise<FetchedManifest> {
   const now = opts.now ?? Date.now;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS;
   const signal = AbortSignal.timeout(timeoutMs);
   try {
-    const res = await request(url, {
+    const res = await fetch(url, {
       method: 'GET',
       signal,
-      dispatcher: opts.dispatcher,
       headers: { accept: 'application/vnd.apple.mpegurl, application/dash+xml, */*' },
     });
-    const headers = res.headers as Record<string, string | string[] | undefined>;
-    if (res.statusCode < 200 || res.statusCode >= 300) {
-      await res.body.dump();
-      return { url, status: res.statusCode, headers, text: null, receivedAt: now(), error: problem(PROBLEM.httpError, `HTTP ${res.statusCode} from ${url}`) };
+    const headers = Object.fromEntries(res.headers);
+    if (res.status < 200 || res.status >= 300) {
+      await res.body?.cancel();
+      return { url, status: res.status, headers, text: null, receivedAt: now(), error: problem(PROBLEM.httpError, `HTTP ${res.status} from ${url}`) };
     }
-    const text = await res.body.text();
-    return { url, status: res.statusCode, headers, text, receivedAt: now() };
+    const text = await res.text();
+    return { url, status: res.status, headers, text, receivedAt: now() };
   } catch (err) {
     const timedOut = signal.aborted;
     return {
@@ -93,7 +93,7 @@ function dedupe(problems: Problem[]): Problem[] {
 }
 
 export async function checkManifestFreshness(url: string, opts: FreshnessOptions): Promise<FreshnessVerdict> {
-  const fetchOpts = { timeoutMs: opts.timeoutMs, dispatcher: opts.dispatcher, now: opts.now };
+  const fetchOpts = { timeoutMs: opts.timeoutMs, now: opts.now };
   const top = await fetchManifest(url, fetchOpts);
   const first = evaluate('manifest', top);
   let states: RenditionState[] = [first];

@@ -1,6 +1,5 @@
 // The public shapes of the manifest-age engine. Other parts (probe, triage, the failover steps, the sandbox)
 // depend on these: add fields, never remove or rename them.
-import type { Dispatcher } from 'undici';
 
 export type ManifestFormat = 'hls-media' | 'hls-multivariant' | 'dash' | 'unknown';
 
@@ -87,5 +86,4 @@ export interface FreshnessOptions {
   now?: () => number;
   /** Per request (default 3000 ms). */
   timeoutMs?: number;
-  dispatcher?: Dispatcher;
 }
