@@ -9,17 +9,13 @@ import { eventBridgePublisher } from '../../functions/domain/probe/events.js';
 import { createProbeLoop, type TickReport } from '../../functions/domain/probe/loop.js';
 import { parseRegistry, readRegistryFile, type Registry } from '../../functions/domain/registry/index.js';
 import { ROUTE_STANDBY, SLATE_ON, routeKey, slateKey } from '../../functions/domain/routing-keys.js';
-import { buildEdgeRouter } from '../../edge/build.js';
-import { loadEdgeRouter } from '../../edge/harness.js';
 import { targetDurationS } from '../media/hls.js';
 import { ViewerFleet } from '../media/viewers.js';
-import { startMediaWorld, type MediaWorld } from '../media/world.js';
 import { applyAction, REPO_ROOT } from './actions.js';
-import { startDrillSandbox } from './aws-sandbox.js';
+import { startSandboxWorld, type SandboxWorld } from './sandbox-world.js';
 import { evaluate, type ChannelFacts, type DrillFacts } from './expectations.js';
 import type { DrillReport, Goal, Marker, MarkerKind, SeriesPoint } from './report.js';
 import type { Scenario } from './scenario.js';
-import type { DrillSandbox } from './seams.js';
 
 export interface DrillProgress {
   phase: 'starting' | 'warm-up' | 'drill' | 'settling';
@@ -88,33 +84,19 @@ export async function runDrill(scenario: Scenario, opts: DrillOptions = {}): Pro
   const progress = (p: Omit<DrillProgress, 'onAirHint'>): void => opts.onProgress?.({ ...p, onAirHint: '' });
   progress({ phase: 'starting', t: 0, ages: {}, stalledShare: 0, step: null });
 
-  let sandbox: DrillSandbox | undefined;
-  let world: MediaWorld | undefined;
+  let env: SandboxWorld | undefined;
   let fleet: ViewerFleet | undefined;
   let probe: ReturnType<typeof createProbeLoop> | undefined;
-  const savedRegistryEnv = process.env.FLATLINE_REGISTRY;
   let error: string | undefined;
   let freezeT: number | null = null;
   const staleTransitions: number[] = [];
   let phase: DrillProgress['phase'] = 'warm-up';
   try {
-    sandbox = await startDrillSandbox(registry);
-    const sb = sandbox;
-    world = await startMediaWorld({
-      registry,
-      channel: (region, id) => sb.channel(region, id),
-      originGroupOrder: (d, g) => sb.originOrder(d, g),
+    env = await startSandboxWorld(registry, {
       feed: { segmentMs, windowSegments: 8, staleNotFoundAfterMs: scenario.staleManifest404 ? 3 * segmentMs : null },
     });
-    const w = world;
-    // The real edge function, built from the registry, run per viewer request against the sandbox's KVS.
-    const edgeBuild = buildEdgeRouter(registry);
-    w.edge.router = loadEdgeRouter(edgeBuild.code, {
-      kvs: (key) => sb.kvsGet(channel.edge.kvsArn, key),
-      originIds: registry.channels.flatMap((c) => [c.primary.originId, c.standby.originId]),
-    });
-    // The real handlers read the derived registry: the probe, triage and steps reach the loopback origins.
-    process.env.FLATLINE_REGISTRY = w.registryPath;
+    const sb = env.sandbox;
+    const w = env.world;
 
     // Markers for everything the control plane does.
     const eventTimes = new Map<string, number>();
@@ -347,10 +329,7 @@ export async function runDrill(scenario: Scenario, opts: DrillOptions = {}): Pro
     for (const fn of cleanups.splice(0)) fn();
     await probe?.close().catch(() => undefined);
     await fleet?.stop().catch(() => undefined);
-    await world?.close().catch(() => undefined);
-    await sandbox?.stop().catch(() => undefined);
-    if (savedRegistryEnv === undefined) delete process.env.FLATLINE_REGISTRY;
-    else process.env.FLATLINE_REGISTRY = savedRegistryEnv;
+    await env?.close();
   }
 }
 

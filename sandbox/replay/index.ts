@@ -11,13 +11,10 @@ import { InvalidInputError } from '../../functions/domain/errors.js';
 import { readRegistryFile, type Channel, type Registry } from '../../functions/domain/registry/index.js';
 import { routeKey, slateKey } from '../../functions/domain/routing-keys.js';
 import { toSignal } from '../../functions/domain/triage/index.js';
-import { buildEdgeRouter } from '../../edge/build.js';
-import { loadEdgeRouter } from '../../edge/harness.js';
 import { REPO_ROOT } from '../drill/actions.js';
-import { startDrillSandbox } from '../drill/aws-sandbox.js';
 import type { DrillDecision, DrillExecution, DrillSandbox } from '../drill/seams.js';
+import { startSandboxWorld, type SandboxWorld } from '../drill/sandbox-world.js';
 import { targetDurationS } from '../media/hls.js';
-import { startMediaWorld, type MediaWorld } from '../media/world.js';
 import type { PipelineId } from '../world/medialive-channel.js';
 
 export interface ReplayOptions {
@@ -205,26 +202,14 @@ export async function replay(eventPath: string, opts: ReplayOptions = {}): Promi
   const segmentMs = opts.segmentMs ?? 1000;
   const td = targetDurationS(segmentMs);
 
-  const savedEnv = { FLATLINE_REGISTRY: process.env.FLATLINE_REGISTRY, FLATLINE_MODE: process.env.FLATLINE_MODE };
+  const savedEnv = { FLATLINE_MODE: process.env.FLATLINE_MODE };
   if (opts.plan) process.env.FLATLINE_MODE = 'plan';
-  let sandbox: DrillSandbox | undefined;
-  let world: MediaWorld | undefined;
+  let env: SandboxWorld | undefined;
   try {
     say('starting the sandbox (AWS wire protocols, media world, edge function)');
     // SimChannel changes are not published as events here: the replayed event is the only input.
-    sandbox = await startDrillSandbox(registry, { publishMediaLiveEvents: false });
-    const sb = sandbox;
-    world = await startMediaWorld({
-      registry,
-      channel: (region, id) => sb.channel(region, id),
-      originGroupOrder: (d, g) => sb.originOrder(d, g),
-      feed: { segmentMs, windowSegments: 8 },
-    });
-    world.edge.router = loadEdgeRouter(buildEdgeRouter(registry).code, {
-      kvs: (key) => sb.kvsGet(channel.edge.kvsArn, key),
-      originIds: registry.channels.flatMap((c) => [c.primary.originId, c.standby.originId]),
-    });
-    process.env.FLATLINE_REGISTRY = world.registryPath;
+    env = await startSandboxWorld(registry, { feed: { segmentMs, windowSegments: 8 }, sandbox: { publishMediaLiveEvents: false } });
+    const sb = env.sandbox;
     const before = await routing(sb, channel);
 
     let worldChange: string | null = null;
@@ -270,8 +255,7 @@ export async function replay(eventPath: string, opts: ReplayOptions = {}): Promi
       notifications: sb.notifications().map((n) => ({ message: n.message, ...(n.subject ? { subject: n.subject } : {}) })),
     };
   } finally {
-    await world?.close();
-    await sandbox?.stop();
+    await env?.close();
     for (const [k, v] of Object.entries(savedEnv)) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
