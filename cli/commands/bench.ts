@@ -1,4 +1,7 @@
-import { readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchSection } from '../../bench/types.js';
 import { parseCommandArgs } from '../args.js';
@@ -6,33 +9,61 @@ import { parseCommandArgs } from '../args.js';
 export const summary = 'run the benchmarks (bench/*.bench.ts) and print ratios against the peers they name';
 
 const benchDir = fileURLToPath(new URL('../../bench/', import.meta.url));
+const bin = fileURLToPath(new URL('../../bin/flatline.js', import.meta.url));
+
+function print(section: BenchSection): number {
+  let missed = 0;
+  console.log(`\n== ${section.title}`);
+  for (const row of section.rows) {
+    const verdict = row.pass === undefined ? '' : row.pass ? '  PASS' : '  MISS';
+    if (row.pass === false) missed++;
+    const value = `${Number.isInteger(row.value) ? row.value : row.value.toFixed(2)} ${row.unit}`;
+    console.log(`  ${row.name.padEnd(52)} ${value.padStart(16)}  ${(row.ratio ?? '').padEnd(36)} ${row.goal ? `goal ${row.goal}` : ''}${verdict}`);
+  }
+  for (const note of section.notes ?? []) console.log(`  note: ${note}`);
+  return missed;
+}
+
+/** Runs one section in this process and writes it to `out` as JSON. */
+async function runSection(name: string, out: string | undefined): Promise<BenchSection> {
+  const mod = (await import(`../../bench/${name}.bench.ts`)) as { run(): Promise<BenchSection> };
+  const section = await mod.run();
+  if (out) writeFileSync(out, JSON.stringify(section));
+  return section;
+}
 
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs('bench', args, { json: { type: 'string' } });
+  const { values, positionals } = parseCommandArgs('bench', args, { json: { type: 'string' }, section: { type: 'string' } });
+  // Internal: the parent runs each section in a child process of its own.
+  if (values.section) {
+    await runSection(values.section, values.json);
+    return 0;
+  }
   const names = readdirSync(benchDir)
     .filter((f) => f.endsWith('.bench.ts'))
     .map((f) => f.slice(0, -'.bench.ts'.length))
     .filter((n) => positionals.length === 0 || positionals.includes(n))
     .sort();
+  // Each section runs in a fresh process: one section's heap, JIT state or lingering sockets never skew the next.
+  const dir = mkdtempSync(join(tmpdir(), 'flatline-bench-'));
   const sections: BenchSection[] = [];
-  let failed = 0;
-  for (const name of names) {
-    const mod = (await import(`../../bench/${name}.bench.ts`)) as { run(): Promise<BenchSection> };
-    const section = await mod.run();
-    sections.push(section);
-    console.log(`\n== ${section.title}`);
-    for (const row of section.rows) {
-      const verdict = row.pass === undefined ? '' : row.pass ? '  PASS' : '  MISS';
-      if (row.pass === false) failed++;
-      const value = `${Number.isInteger(row.value) ? row.value : row.value.toFixed(2)} ${row.unit}`;
-      console.log(`  ${row.name.padEnd(52)} ${value.padStart(16)}  ${(row.ratio ?? '').padEnd(36)} ${row.goal ? `goal ${row.goal}` : ''}${verdict}`);
+  let missed = 0;
+  try {
+    for (const name of names) {
+      const out = join(dir, `${name}.json`);
+      const child = spawnSync(process.execPath, [bin, 'bench', '--section', name, '--json', out], { stdio: ['ignore', 'ignore', 'inherit'] });
+      if (child.status !== 0) {
+        console.error(`bench ${name}: exited with ${child.status ?? child.signal}`);
+        return 1;
+      }
+      const section = JSON.parse(readFileSync(out, 'utf8')) as BenchSection;
+      sections.push(section);
+      missed += print(section);
     }
-    for (const note of section.notes ?? []) console.log(`  note: ${note}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  if (values.json) {
-    const { writeFileSync } = await import('node:fs');
-    writeFileSync(values.json, JSON.stringify(sections, null, 2));
-  }
-  console.log(`\n${sections.length} sections, ${failed} goals missed`);
+  if (values.json) writeFileSync(values.json, JSON.stringify(sections, null, 2));
+  console.log(`\n${sections.length} sections, ${missed} goals missed`);
   return 0;
 }
