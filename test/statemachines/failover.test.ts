@@ -155,7 +155,11 @@ describe('failover', () => {
       `sns:${TOPIC_ARN}`,
     ]);
     expect(changes.every((c) => !c.applied)).toBe(true);
-    expect(await world.ledger.get('sports-1')).toMatchObject({ onAir: 'primary', phase: 'steady' });
+    const item = await world.ledger.get('sports-1');
+    expect(item).toMatchObject({ onAir: 'primary', phase: 'steady' });
+    // A plan is recorded as one, and starts no dwell for real incidents.
+    expect(item.recent.at(-1)?.kind).toBe('incident-planned');
+    expect(item.lastTransitionAt).toBeUndefined();
   });
 
   it('edge not fresh after the reroute: keeps the standby and warns', async () => {

@@ -15,7 +15,8 @@ import { FlatlineError, InvalidInputError } from '../errors.js';
 /** How many entries recent[] keeps (oldest dropped first). */
 export const RECENT_CAP = 50;
 
-export type Outcome = 'succeeded' | 'failed' | 'rolled-back';
+/** planned: a plan-mode run ended; it changed nothing, so like a failure it starts no dwell. */
+export type Outcome = 'succeeded' | 'failed' | 'rolled-back' | 'planned';
 
 export interface AcquireRequest {
   channelId: string;

@@ -3,7 +3,7 @@
 import type { Change, ExecutionAction, LedgerItem, OnAir } from '../contracts.js';
 import type { Mode, StepReport } from './report.js';
 
-export type Outcome = 'succeeded' | 'failed' | 'rolled-back';
+export type Outcome = 'succeeded' | 'failed' | 'rolled-back' | 'planned';
 
 /** The part of the Ledger (functions/domain/ledger) finishing an incident needs. */
 export interface IncidentLedger {
@@ -42,11 +42,11 @@ export function summarize(
 export async function finishIncident(input: FinishIncidentInput): Promise<StepReport<{ summary: string; item: LedgerItem }>> {
   const summary = summarize(input);
   await input.ledger.record(input.channelId, { kind: `${input.action}-${input.outcome}`, message: summary, incidentId: input.incidentId });
-  // A plan changed nothing: release the lock without claiming a transition (what is on the air stays as is,
-  // and 'failed' sets no lastTransitionAt, so the dwell time of real incidents is not disturbed).
+  // A plan changed nothing: release the lock as 'planned' (what is on the air stays as is, and no
+  // lastTransitionAt is set, so the dwell time of real incidents is not disturbed).
   const item =
     input.mode === 'plan'
-      ? await input.ledger.complete({ channelId: input.channelId, incidentId: input.incidentId, outcome: 'failed', onAir: (await input.ledger.get(input.channelId)).onAir })
+      ? await input.ledger.complete({ channelId: input.channelId, incidentId: input.incidentId, outcome: 'planned', onAir: (await input.ledger.get(input.channelId)).onAir })
       : await input.ledger.complete({ channelId: input.channelId, incidentId: input.incidentId, outcome: input.outcome, onAir: input.onAir });
   return {
     step: 'finishIncident',
