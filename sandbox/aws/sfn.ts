@@ -383,14 +383,7 @@ export class StepFunctionsService implements SandboxService {
     const max = Number(b.maxResults ?? 100) || 100;
     const page = all.slice(start, start + max);
     return {
-      executions: page.map((e) => ({
-        executionArn: e.executionArn,
-        stateMachineArn: e.stateMachineArn,
-        name: e.name,
-        status: e.status,
-        startDate: seconds(e.startDate),
-        ...(e.stopDate ? { stopDate: seconds(e.stopDate) } : {}),
-      })),
+      executions: page.map(executionListItem),
       ...(start + max < all.length ? { nextToken: String(start + max) } : {}),
     };
   }
@@ -511,7 +504,8 @@ function validExecutionName(name: string): boolean {
 
 const seconds = (d: Date): number => d.getTime() / 1000;
 
-function describeExecution(e: ExecutionRecord): Record<string, unknown> {
+/** ListExecutions' ExecutionListItem; DescribeExecution answers these fields and more. */
+function executionListItem(e: ExecutionRecord): Record<string, unknown> {
   return {
     executionArn: e.executionArn,
     stateMachineArn: e.stateMachineArn,
@@ -519,6 +513,12 @@ function describeExecution(e: ExecutionRecord): Record<string, unknown> {
     status: e.status,
     startDate: seconds(e.startDate),
     ...(e.stopDate ? { stopDate: seconds(e.stopDate) } : {}),
+  };
+}
+
+function describeExecution(e: ExecutionRecord): Record<string, unknown> {
+  return {
+    ...executionListItem(e),
     input: e.input,
     inputDetails: { included: true },
     ...(e.output !== undefined ? { output: e.output, outputDetails: { included: true } } : {}),
