@@ -3,8 +3,9 @@
 // registry first, so an invalid registry fails `serverless package` with the registry's own message
 // (which names the channel and the field).
 import { mediaLiveChannelArns } from './arns.js';
+import { forwarderResources } from './forwarder.js';
 import { probeSchedules } from './probe.js';
-import { DeployConfigError, deployContext, type DeployContext } from './context.js';
+import { DEFAULT_REGION, DeployConfigError, deployContext, type DeployContext } from './context.js';
 import { FlatlineError } from '../functions/domain/errors.js';
 import { stackOutputs, stackResources } from './resources.js';
 
@@ -15,7 +16,7 @@ export interface VariableResolverApi {
   resolveConfigurationProperty(path: string[]): Promise<unknown>;
 }
 
-async function contextFrom(api: VariableResolverApi): Promise<DeployContext> {
+async function contextFrom(api: VariableResolverApi): Promise<DeployContext & { controlRegion?: string | undefined }> {
   const stage = String(await api.resolveVariable('sls:stage'));
   const region = String(await api.resolveConfigurationProperty(['provider', 'region']));
   const custom = ((await api.resolveConfigurationProperty(['custom', 'flatline'])) ?? {}) as {
@@ -23,12 +24,13 @@ async function contextFrom(api: VariableResolverApi): Promise<DeployContext> {
     targetDurationSeconds?: unknown;
     edgeStore?: unknown;
     channelsPerProbeShard?: unknown;
+    controlRegion?: unknown;
   };
   const edgeStore = custom.edgeStore ?? 'create';
   if (edgeStore !== 'create' && edgeStore !== 'registry') {
     throw new DeployConfigError(`custom.flatline.edgeStore must be "create" or "registry", got ${JSON.stringify(edgeStore)}`);
   }
-  return deployContext({
+  const ctx = deployContext({
     stage,
     region,
     accountId: typeof custom.accountId === 'string' && custom.accountId !== '' ? custom.accountId : undefined,
@@ -36,10 +38,11 @@ async function contextFrom(api: VariableResolverApi): Promise<DeployContext> {
     edgeStore,
     channelsPerProbeShard: custom.channelsPerProbeShard === undefined ? undefined : Number(custom.channelsPerProbeShard),
   });
+  return { ...ctx, controlRegion: typeof custom.controlRegion === 'string' ? custom.controlRegion : undefined };
 }
 
 /** The values, by variable name, for a given deploy context (also what the local sandbox resolves). */
-export function variableValues(ctx: DeployContext) {
+export function variableValues(ctx: DeployContext & { controlRegion?: string | undefined }) {
   return {
     /** Path of the validated registry: FLATLINE_REGISTRY and the file packaged with every function. */
     registryFile: ctx.registryFile,
@@ -49,6 +52,10 @@ export function variableValues(ctx: DeployContext) {
     probeSchedules: probeSchedules(ctx),
     resources: stackResources(ctx),
     outputs: stackOutputs(ctx),
+    /** serverless.forwarder.yml: the MediaLive event forwarder of a region the control plane is not in. */
+    get forwarderResources() {
+      return forwarderResources(ctx, ctx.controlRegion ?? DEFAULT_REGION);
+    },
   };
 }
 export type VariableName = keyof ReturnType<typeof variableValues>;
@@ -79,6 +86,7 @@ export const serverlessVariables: Record<VariableName, Resolver> = {
   probeSchedules: variable('probeSchedules'),
   resources: variable('resources'),
   outputs: variable('outputs'),
+  forwarderResources: variable('forwarderResources'),
 };
 
 const FILE_VARIABLE = /^\$\{file\(\.\/deploy\/serverless\.cjs\):(\w+)\}$/;
