@@ -2,8 +2,9 @@
 // the reports of every step so far ($.steps in the state machines), from which the changes are read.
 import { z } from 'zod';
 import type { Change, OnAir } from '../domain/contracts.js';
-import type { NotifySeverity, Outcome } from '../domain/reconcilers/index.js';
-import { summarize } from '../domain/reconcilers/index.js';
+import type { Outcome } from '../domain/reconcilers/finish.js';
+import type { NotifySeverity } from '../domain/reconcilers/notify.js';
+import { summarize } from '../domain/reconcilers/finish.js';
 import { ActionSchema, StatesErrorSchema, StepInputBase } from './step.js';
 
 export const IncidentInput = StepInputBase.extend({

@@ -5,7 +5,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import { FlatlineError, InvalidInputError } from '../domain/errors.js';
 import { getChannel, loadRegistry, type Channel } from '../domain/registry/index.js';
-import { isTransient, RetryableError } from '../domain/reconcilers/index.js';
+import { isTransient, RetryableError } from '../domain/reconcilers/errors.js';
 import { lambda, logger, metrics } from '../lib/lambda.js';
 
 export const ModeSchema = z.enum(['live', 'plan']).default('live');

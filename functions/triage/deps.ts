@@ -4,7 +4,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { mediaLiveClient, sfnClient } from '../domain/aws/clients.js';
 import { ledgerFromEnv } from '../domain/ledger/index.js';
 import { checkManifestFreshness } from '../domain/manifest/index.js';
-import { notify } from '../domain/reconcilers/index.js';
+import { notify } from '../domain/reconcilers/notify.js';
 import { loadRegistry, registryPath } from '../domain/registry/index.js';
 import type { TriageDeps } from '../domain/triage/index.js';
 import { logger, metrics } from '../lib/lambda.js';

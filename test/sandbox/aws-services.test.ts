@@ -5,7 +5,8 @@ import { DescribeKeyValueStoreCommand, GetKeyCommand, ListKeysCommand, PutKeyCom
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cloudFrontClient, dynamoDocClient, kvsClient, mediaLiveClient, snsClient } from '../../functions/domain/aws/clients.js';
+import { cloudFrontClient, dynamoDocClient, mediaLiveClient, snsClient } from '../../functions/domain/aws/clients.js';
+import { kvsClient } from '../../functions/domain/aws/kvs-client.js';
 import { startAwsSandbox, type AwsSandbox } from '../../sandbox/aws/index.js';
 
 const KVS_ARN = 'arn:aws:cloudfront::123456789012:key-value-store/a1b2c3d4-5678-90ab-cdef-example11111';

@@ -1,10 +1,8 @@
 // One place that builds the AWS SDK v3 clients. Clients are cached per region for the life of the
 // process (one Lambda container), so a warm invocation reuses connections.
 // Endpoints come from the SDK's own AWS_ENDPOINT_URL_<SERVICE> variables, which is how the local
-// sandbox is reached; only KeyValueStore needs help (below).
-import '@aws-sdk/signature-v4a'; // KVS requests are signed with SigV4A; the import registers the pure-JS signer.
+// sandbox is reached. The KeyValueStore client lives in kvs-client.ts: only its users load the SigV4A signer.
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
-import { CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -15,7 +13,8 @@ import { SNSClient } from '@aws-sdk/client-sns';
 const controlRegion = (): string => process.env.AWS_REGION ?? 'us-west-2';
 const cache = new Map<string, unknown>();
 
-function cached<T>(key: string, make: () => T): T {
+/** The per-process cache every client factory goes through (resetClients() empties it). */
+export function cached<T>(key: string, make: () => T): T {
   let client = cache.get(key) as T | undefined;
   if (!client) {
     client = make();
@@ -31,19 +30,6 @@ export const mediaLiveClient = (region: string): MediaLiveClient =>
 /** CloudFront is a global service signed in us-east-1. */
 export const cloudFrontClient = (): CloudFrontClient =>
   cached('cloudfront', () => new CloudFrontClient({ region: 'us-east-1' }));
-
-/**
- * The KVS endpoint rules prepend the account id to the host (<account>.cloudfront-kvs.global.api.aws),
- * which turns a plain loopback endpoint into an invalid URL; an explicit endpoint provider keeps it as is.
- */
-export const kvsClient = (): CloudFrontKeyValueStoreClient =>
-  cached('kvs', () => {
-    const local = process.env.AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE;
-    return new CloudFrontKeyValueStoreClient({
-      region: 'us-east-1',
-      ...(local ? { endpointProvider: () => ({ url: new URL(local) }) } : {}),
-    });
-  });
 
 export const snsClient = (): SNSClient => cached('sns', () => new SNSClient({ region: controlRegion() }));
 export const sfnClient = (): SFNClient => cached('sfn', () => new SFNClient({ region: controlRegion() }));

@@ -1,5 +1,7 @@
 // The step reconcilers: each reads the current state, acts only on the difference and reports what it
 // observed and changed. Running one twice is running it once; a rollback is the same calls aimed at a snapshot.
+// Handlers import the module they need rather than this index, so a bundle carries only its own clients
+// (the KVS module, for one, loads the SigV4A signer).
 export * from './errors.js';
 export { readKey, writeKey } from './kvs.js';
 export { setEdgeRoute, setSlate, parseRoute, type SetEdgeRouteInput, type SetSlateInput } from './edge-route.js';

@@ -6,7 +6,7 @@ import {
   GetKeyCommand,
   PutKeyCommand,
 } from '@aws-sdk/client-cloudfront-keyvaluestore';
-import { kvsClient } from '../aws/clients.js';
+import { kvsClient } from '../aws/kvs-client.js';
 import { awsCall, awsErrorName, RetryableError } from './errors.js';
 
 const SERVICE = 'cloudfront-keyvaluestore';

@@ -1,5 +1,5 @@
 // Task "EnsureStandbyRunning": start the standby MediaLive channel when IDLE; the state machine polls until ready.
-import { ensureChannelRunning } from '../../domain/reconcilers/index.js';
+import { ensureChannelRunning } from '../../domain/reconcilers/channel.js';
 import { SideSchema, StepInputBase, stepHandler } from '../step.js';
 
 const Input = StepInputBase.extend({ side: SideSchema.default('standby') });

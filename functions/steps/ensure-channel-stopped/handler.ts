@@ -1,6 +1,6 @@
 // Task "StopColdStandby": after a failback, a cold standby goes back to IDLE (a warm one keeps running).
 import { z } from 'zod';
-import { ensureChannelStopped } from '../../domain/reconcilers/index.js';
+import { ensureChannelStopped } from '../../domain/reconcilers/channel.js';
 import { SideSchema, StepInputBase, stepHandler } from '../step.js';
 
 const Input = StepInputBase.extend({

@@ -1,5 +1,5 @@
 // Task "Notify*": SNS to NOTIFY_TOPIC_ARN; slate, rollback and failures page.
-import { notify } from '../../domain/reconcilers/index.js';
+import { notify } from '../../domain/reconcilers/notify.js';
 import { IncidentInput, notification } from '../incident.js';
 import { stepHandler } from '../step.js';
 

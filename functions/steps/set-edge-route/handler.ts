@@ -1,6 +1,6 @@
 // Task "RouteEdgeTo*" / "RollbackRoute": reconcile KVS route:<id> (null = absent, what a rollback may restore).
 import { z } from 'zod';
-import { setEdgeRoute } from '../../domain/reconcilers/index.js';
+import { setEdgeRoute } from '../../domain/reconcilers/edge-route.js';
 import { StepInputBase, stepHandler } from '../step.js';
 
 const Input = StepInputBase.extend({ route: z.enum(['primary', 'standby']).nullable() });

@@ -2,7 +2,7 @@
 // passes the snapshot's exact `order` of origin ids instead.
 import { z } from 'zod';
 import { InvalidInputError } from '../../domain/errors.js';
-import { setOriginGroup, type OriginOrder } from '../../domain/reconcilers/index.js';
+import { setOriginGroup, type OriginOrder } from '../../domain/reconcilers/origin-group.js';
 import { SideSchema, StepInputBase, stepHandler } from '../step.js';
 
 const Input = StepInputBase.extend({

@@ -1,6 +1,6 @@
 // Task "SlateOn" / "SlateOff" / "RollbackSlate": reconcile KVS slate:<id>.
 import { z } from 'zod';
-import { setSlate } from '../../domain/reconcilers/index.js';
+import { setSlate } from '../../domain/reconcilers/edge-route.js';
 import { StepInputBase, stepHandler } from '../step.js';
 
 const Input = StepInputBase.extend({ on: z.boolean() });

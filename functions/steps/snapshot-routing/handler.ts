@@ -2,7 +2,7 @@
 // deadline by which the standby must be ready (requestedAt + policy.standbyReadySeconds, or the drill's override).
 import { z } from 'zod';
 import { ledgerFromEnv } from '../../domain/ledger/index.js';
-import { snapshotRouting, standbyDeadline } from '../../domain/reconcilers/index.js';
+import { snapshotRouting, standbyDeadline } from '../../domain/reconcilers/snapshot.js';
 import { ActionSchema, actionMetric, channelMetric, StepInputBase, stepHandler } from '../step.js';
 
 const Input = StepInputBase.extend({
