@@ -2,8 +2,8 @@
 // control plane's bus in the standby region. Packaged for real (osls, offline), like serverless.yml.
 import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseYamlWithCfnTags } from '../../sandbox/aws/serverless-config.js';
 import { makeServiceDir, REPO, runServerless, type ServiceDir } from './service-dir.js';
 import { readTemplate, resource, type Template } from './template.js';
 
@@ -22,7 +22,7 @@ afterAll(() => service?.cleanup());
 
 describe('the MediaLive event forwarder (serverless.forwarder.yml)', () => {
   it("forwards exactly what triage's MediaLive rule matches, for the channels of its region, to the control region's bus", () => {
-    const sls = parseYaml(readFileSync(join(REPO, 'serverless.yml'), 'utf8')) as {
+    const sls = parseYamlWithCfnTags(readFileSync(join(REPO, 'serverless.yml'), 'utf8')) as {
       functions: { triage: { events: Array<{ eventBridge?: { name: string; pattern: Record<string, unknown> } }> } };
     };
     const triageRule = sls.functions.triage.events.find((e) => e.eventBridge?.name.endsWith('-triage-medialive'))!.eventBridge!;
