@@ -8,22 +8,18 @@ import { analyzeManifest, type ManifestAnalysis } from '../../functions/domain/m
 const DIR = new URL('../../../shared/fixtures/manifests/', import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, DIR), 'utf8');
 
-interface Expected {
+/** The fields of ManifestAnalysis checked by hand for every fixture, at the fixture's own `now`. */
+type Expected = Pick<
+  ManifestAnalysis,
+  'format' | 'live' | 'newestMediaEnd' | 'liveEdge' | 'ageMs' | 'mediaSequence' | 'targetDuration' | 'segments'
+> & {
   now: string;
-  format: ManifestAnalysis['format'];
-  live: boolean;
-  newestMediaEnd: string | null;
-  liveEdge: string | null;
-  ageMs: number | null;
-  mediaSequence: number | null;
-  targetDuration: number | null;
-  segments: number;
   /** Problem codes that must be reported (others may be too, unless `only`). */
   problems: string[];
   /** The reported problem codes must be exactly `problems`. */
   only?: boolean;
   renditions?: string[];
-}
+};
 
 const EXPECTED: Record<string, Expected> = {
   // PDT on every segment, between EXTINF and URI: last PDT 15:25:21 + 10 s.

@@ -12,27 +12,22 @@ afterEach(async () => {
   await world.stop();
 });
 
-const kvs = (id: string) => world.sandbox.kvs.snapshot(world.channel(id).edge.kvsArn);
-const order = (id: string) => world.sandbox.cloudfront.originOrder(world.channel(id).edge.distributionId, world.channel(id).edge.originGroupId);
-const calls = (operation: string) => world.sandbox.calls.filter((c) => c.operation === operation);
-const standbyFirst = (id: string) => [world.channel(id).standby.originId, world.channel(id).primary.originId];
-const primaryFirst = (id: string) => [world.channel(id).primary.originId, world.channel(id).standby.originId];
 const messages = () => world.sandbox.sns.messages.filter((m) => m.topicArn === TOPIC_ARN);
 
 describe('failover', () => {
   it('warm standby: routes the edge and the origin group to the standby, records and notifies', async () => {
     world.freeze('news-1', 'primary');
-    expect(order('news-1')).toEqual(primaryFirst('news-1'));
+    expect(world.originOrder('news-1')).toEqual(world.primaryFirst('news-1'));
     const result = await run(world, 'failover', 'news-1');
     expect(result.status).toBe('SUCCEEDED');
-    expect(kvs('news-1')[routeKey('news-1')]).toBe('standby');
-    expect(kvs('news-1')[slateKey('news-1')]).toBeUndefined();
-    expect(order('news-1')).toEqual(standbyFirst('news-1'));
-    expect(calls('StartChannel')).toHaveLength(0);
-    expect(calls('UpdateDistribution')).toHaveLength(1);
+    expect(world.kvs('news-1')[routeKey('news-1')]).toBe('standby');
+    expect(world.kvs('news-1')[slateKey('news-1')]).toBeUndefined();
+    expect(world.originOrder('news-1')).toEqual(world.standbyFirst('news-1'));
+    expect(world.calls('StartChannel')).toHaveLength(0);
+    expect(world.calls('UpdateDistribution')).toHaveLength(1);
     const item = await world.ledger.get('news-1');
     expect(item).toMatchObject({ onAir: 'standby', phase: 'on-standby' });
-    expect(item.snapshot).toMatchObject({ route: null, slate: false, originOrder: primaryFirst('news-1'), standbyState: 'RUNNING' });
+    expect(item.snapshot).toMatchObject({ route: null, slate: false, originOrder: world.primaryFirst('news-1'), standbyState: 'RUNNING' });
     expect(item.recent.at(-2)?.message).toContain('failover succeeded, on air: standby');
     expect(messages()).toHaveLength(1);
     expect(messages()[0]!.attributes.severity).toBe('info');
@@ -48,11 +43,11 @@ describe('failover', () => {
     sim.startDelayMs = 150;
     const result = await run(world, 'failover', 'sports-1');
     expect(result.status).toBe('SUCCEEDED');
-    expect(calls('StartChannel')).toHaveLength(1);
+    expect(world.calls('StartChannel')).toHaveLength(1);
     expect(result.tasks.filter((t) => t === 'EnsureStandbyRunning').length).toBeGreaterThan(1);
     expect(sim.state).toBe('RUNNING');
-    expect(kvs('sports-1')[routeKey('sports-1')]).toBe('standby');
-    expect(order('sports-1')).toEqual(standbyFirst('sports-1'));
+    expect(world.kvs('sports-1')[routeKey('sports-1')]).toBe('standby');
+    expect(world.originOrder('sports-1')).toEqual(world.standbyFirst('sports-1'));
   });
 
   it('standby never fresh by its deadline: slate on, page, execution failed with Flatline.StandbyNotReady', async () => {
@@ -63,8 +58,8 @@ describe('failover', () => {
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('Flatline.StandbyNotReady');
     expect(result.tasks.filter((t) => t === 'CheckStandbyFresh').length).toBeGreaterThan(1);
-    expect(kvs('news-1')).toEqual({ [slateKey('news-1')]: 'on' });
-    expect(order('news-1')).toEqual(primaryFirst('news-1'));
+    expect(world.kvs('news-1')).toEqual({ [slateKey('news-1')]: 'on' });
+    expect(world.originOrder('news-1')).toEqual(world.primaryFirst('news-1'));
     expect(await world.ledger.get('news-1')).toMatchObject({ onAir: 'slate', phase: 'on-standby' });
     expect(messages()).toHaveLength(1);
     expect(messages()[0]!.attributes.severity).toBe('page');
@@ -77,8 +72,8 @@ describe('failover', () => {
     const result = await run(world, 'failover', 'sports-1');
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('Flatline.StandbyUnavailable');
-    expect(kvs('sports-1')[slateKey('sports-1')]).toBe('on');
-    expect(calls('StartChannel')).toHaveLength(0);
+    expect(world.kvs('sports-1')[slateKey('sports-1')]).toBe('on');
+    expect(world.calls('StartChannel')).toHaveLength(0);
     expect(messages()[0]!.attributes.severity).toBe('page');
   });
 
@@ -86,17 +81,17 @@ describe('failover', () => {
     world.sandbox.faults.add({ service: 'cloudfront', operation: 'UpdateDistribution', kind: '412', count: 1 });
     const result = await run(world, 'failover', 'news-1');
     expect(result.status).toBe('SUCCEEDED');
-    expect(calls('UpdateDistribution').map((c) => c.status)).toEqual([412, 200]);
+    expect(world.calls('UpdateDistribution').map((c) => c.status)).toEqual([412, 200]);
     expect(result.tasks.filter((t) => t === 'ReorderOriginGroup')).toHaveLength(1);
-    expect(order('news-1')).toEqual(standbyFirst('news-1'));
+    expect(world.originOrder('news-1')).toEqual(world.standbyFirst('news-1'));
   });
 
   it('KVS ETag conflict: re-reads the ETag and writes again', async () => {
     world.sandbox.faults.add({ service: 'cloudfront-keyvaluestore', operation: 'PutKey', kind: '412', count: 1 });
     const result = await run(world, 'failover', 'news-1');
     expect(result.status).toBe('SUCCEEDED');
-    expect(calls('PutKey').map((c) => c.status)).toEqual([409, 200]);
-    expect(kvs('news-1')[routeKey('news-1')]).toBe('standby');
+    expect(world.calls('PutKey').map((c) => c.status)).toEqual([409, 200]);
+    expect(world.kvs('news-1')[routeKey('news-1')]).toBe('standby');
   });
 
   it('30% throttling on every AWS call: still completes, with the same end state', async () => {
@@ -104,24 +99,24 @@ describe('failover', () => {
     const result = await run(world, 'failover', 'sports-1');
     expect(result.status).toBe('SUCCEEDED');
     expect(world.sandbox.calls.filter((c) => c.fault === 'throttle').length).toBeGreaterThan(0);
-    expect(calls('StartChannel').filter((c) => c.status === 200)).toHaveLength(1);
-    expect(kvs('sports-1')[routeKey('sports-1')]).toBe('standby');
-    expect(order('sports-1')).toEqual(standbyFirst('sports-1'));
+    expect(world.calls('StartChannel').filter((c) => c.status === 200)).toHaveLength(1);
+    expect(world.kvs('sports-1')[routeKey('sports-1')]).toBe('standby');
+    expect(world.originOrder('sports-1')).toEqual(world.standbyFirst('sports-1'));
     expect(await world.ledger.get('sports-1')).toMatchObject({ onAir: 'standby', phase: 'on-standby' });
   });
 
   it('a permanent error after the edge was rerouted rolls back to the snapshot exactly', async () => {
     const { kvsArn } = world.channel('news-1').edge;
     world.sandbox.kvs.set(kvsArn, routeKey('news-1'), 'primary');
-    const before = { kvs: kvs('news-1'), order: order('news-1') };
+    const before = { kvs: world.kvs('news-1'), order: world.originOrder('news-1') };
     world.sandbox.faults.add({ service: 'cloudfront', operation: 'UpdateDistribution', kind: 'error', errorCode: 'AccessDenied', status: 403 });
     const result = await run(world, 'failover', 'news-1');
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('Flatline.AwsError');
     expect(result.cause).toContain('AccessDenied');
-    expect(calls('PutKey').filter((c) => c.status === 200)).toHaveLength(2); // standby, then primary again
-    expect(kvs('news-1')).toEqual(before.kvs);
-    expect(order('news-1')).toEqual(before.order);
+    expect(world.calls('PutKey').filter((c) => c.status === 200)).toHaveLength(2); // standby, then primary again
+    expect(world.kvs('news-1')).toEqual(before.kvs);
+    expect(world.originOrder('news-1')).toEqual(before.order);
     expect(result.tasks).toEqual(expect.arrayContaining(['RollbackRoute', 'RollbackOriginGroup', 'RollbackSlate', 'FinishRolledBack', 'NotifyRolledBack']));
     expect(await world.ledger.get('news-1')).toMatchObject({ onAir: 'primary', phase: 'steady' });
     expect(messages()[0]!.attributes.severity).toBe('page');
@@ -131,21 +126,21 @@ describe('failover', () => {
     world.sandbox.faults.add({ service: 'cloudfront', operation: 'UpdateDistribution', kind: 'error', errorCode: 'AccessDenied', status: 403 });
     const result = await run(world, 'failover', 'kids-1');
     expect(result.status).toBe('FAILED');
-    expect(kvs('kids-1')[routeKey('kids-1')]).toBeUndefined();
-    expect(calls('DeleteKey').filter((c) => c.status === 200)).toHaveLength(1);
+    expect(world.kvs('kids-1')[routeKey('kids-1')]).toBeUndefined();
+    expect(world.calls('DeleteKey').filter((c) => c.status === 200)).toHaveLength(1);
   });
 
   it('plan mode: the same path, every change reported, zero mutating calls', async () => {
     const standby = world.channel('sports-1').standby;
-    const before = { kvs: kvs('sports-1'), order: order('sports-1') };
+    const before = { kvs: world.kvs('sports-1'), order: world.originOrder('sports-1') };
     const result = await run(world, 'failover', 'sports-1', { mode: 'plan' });
     expect(result.status).toBe('SUCCEEDED');
     // The sandbox's call log covers the AWS services flatline controls (the ledger is its own bookkeeping).
     expect(world.sandbox.calls.filter((c) => c.mutating)).toEqual([]);
     expect(world.sandbox.mutatingCalls()).toEqual([]);
     expect(world.sandbox.medialive.channel(standby.region, standby.channelId).state).toBe('IDLE');
-    expect(kvs('sports-1')).toEqual(before.kvs);
-    expect(order('sports-1')).toEqual(before.order);
+    expect(world.kvs('sports-1')).toEqual(before.kvs);
+    expect(world.originOrder('sports-1')).toEqual(before.order);
     const steps = stepsOf(result);
     const changes = Object.values(steps).flatMap((s) => s.changes ?? []);
     expect(changes.map((c) => c.resource)).toEqual([
@@ -167,7 +162,7 @@ describe('failover', () => {
     const result = await run(world, 'failover', 'news-1', { timing: { edgeVerifyAttempts: 3 } });
     expect(result.status).toBe('SUCCEEDED');
     expect(result.tasks.filter((t) => t === 'CheckEdgeFresh')).toHaveLength(3);
-    expect(kvs('news-1')[routeKey('news-1')]).toBe('standby');
+    expect(world.kvs('news-1')[routeKey('news-1')]).toBe('standby');
     expect(messages()[0]!.attributes.severity).toBe('warning');
     expect(messages()[0]!.message).toContain('the edge is not fresh yet');
   });

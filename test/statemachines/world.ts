@@ -31,6 +31,12 @@ export interface World {
   /** Freezes (stale) or unfreezes (fresh) one manifest path of a channel. */
   freeze(channelId: string, path: Path, frozen?: boolean): void;
   machines: Record<ExecutionAction, LocalStateMachine>;
+  /** What a test asserts on, for one registry channel: its KVS keys, its origin group order, the calls made. */
+  kvs(id: string): Record<string, string>;
+  originOrder(id: string): readonly [string, string];
+  calls(operation: string): AwsSandbox['calls'];
+  primaryFirst(id: string): string[];
+  standbyFirst(id: string): string[];
   stop(): Promise<void>;
 }
 
@@ -85,6 +91,7 @@ export async function startWorld(opts: { seed?: number } = {}): Promise<World> {
   });
   sandbox.applyEnv();
   const ledger = new Ledger({ tableName: LEDGER_TABLE });
+  const channel = (id: string): Channel => registry.channels.find((c) => c.id === id)!;
   return {
     sandbox,
     origin,
@@ -93,15 +100,17 @@ export async function startWorld(opts: { seed?: number } = {}): Promise<World> {
     get machines() {
       return localMachines();
     },
-    channel: (id) => registry.channels.find((c) => c.id === id)!,
+    channel,
+    kvs: (id) => sandbox.kvs.snapshot(channel(id).edge.kvsArn),
+    originOrder: (id) => sandbox.cloudfront.originOrder(channel(id).edge.distributionId, channel(id).edge.originGroupId),
+    calls: (operation) => sandbox.calls.filter((c) => c.operation === operation),
+    primaryFirst: (id) => [channel(id).primary.originId, channel(id).standby.originId],
+    standbyFirst: (id) => [channel(id).standby.originId, channel(id).primary.originId],
     freeze: (channelId, path, frozen = true) => {
       if (frozen) origin.set(streamOf(channelId, path), { stallAt: Date.now() - 30_000 });
       else origin.clear(streamOf(channelId, path));
     },
     stop: async () => {
-      // Ledger trims recent[] with a write it does not await: let such a write land before dynalite closes
-      // (a write to a closed dynalite throws from inside dynalite, outside any promise).
-      await new Promise((resolve) => setTimeout(resolve, 100));
       sandbox.restoreEnv();
       await sandbox.stop();
       await origin.close();
