@@ -2,7 +2,7 @@
 // SNS for pages, Powertools metrics and logs.
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { mediaLiveClient, sfnClient } from '../domain/aws/clients.js';
-import { ledgerFromEnv } from '../domain/ledger/index.js';
+import { ledgerFromEnv } from '../domain/ledger/ledger.js';
 import { checkManifestFreshness } from '../domain/manifest/index.js';
 import { notify } from '../domain/reconcilers/notify.js';
 import { loadRegistry, registryPath } from '../domain/registry/index.js';

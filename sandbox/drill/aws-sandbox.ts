@@ -4,7 +4,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionInput } from '../../functions/domain/contracts.js';
-import { Ledger } from '../../functions/domain/ledger/index.js';
+import { Ledger } from '../../functions/domain/ledger/ledger.js';
 import { dynamoDocClient } from '../../functions/domain/aws/clients.js';
 import type { Registry } from '../../functions/domain/registry/index.js';
 import { loadDefinition, localDefinition } from '../../statemachines/local.js';

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo, Server } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ledgerTableInput } from '../../functions/domain/ledger/index.js';
+import { ledgerTableInput } from '../../functions/domain/ledger/ledger.js';
 
 // dynalite is CommonJS without type declarations; this is the one signature used.
 const dynalite = createRequire(import.meta.url)('dynalite') as (opts: { createTableMs: number }) => Server;

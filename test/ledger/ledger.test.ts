@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RoutingSnapshot } from '../../functions/domain/contracts.js';
-import { Ledger, LedgerConflictError, RECENT_CAP, lockHeld } from '../../functions/domain/ledger/index.js';
+import { Ledger, LedgerConflictError } from '../../functions/domain/ledger/ledger.js';
+import { RECENT_CAP, lockHeld } from '../../functions/domain/ledger/rules.js';
 import { startLocalDynamo, type LocalDynamo } from './dynalite.js';
 
 let db: LocalDynamo;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { parse, stringify } from 'yaml';
 import type { ExecutionAction, ExecutionInput, ExecutionTiming, Mode } from '../../functions/domain/contracts.js';
-import { Ledger } from '../../functions/domain/ledger/index.js';
+import { Ledger } from '../../functions/domain/ledger/ledger.js';
 import { parseRegistry, type Channel, type Registry } from '../../functions/domain/registry/index.js';
 import { startAwsSandbox, type AwsSandbox } from '../../sandbox/aws/index.js';
 import { buildLocalStateMachine, type LocalStateMachine } from '../../statemachines/local.js';

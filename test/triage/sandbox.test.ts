@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Ledger } from '../../functions/domain/ledger/index.js';
+import { Ledger } from '../../functions/domain/ledger/ledger.js';
 import type { Registry } from '../../functions/domain/registry/index.js';
 import { startAwsSandbox, type AwsSandbox } from '../../sandbox/aws/index.js';
 import { LiveOrigin } from '../probe/live-origin.js';

@@ -7,7 +7,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ExecutionInput } from '../../functions/domain/contracts.js';
 import { InvalidInputError, UnknownChannelError } from '../../functions/domain/errors.js';
-import { Ledger, ledgerTableInput } from '../../functions/domain/ledger/index.js';
+import { Ledger, ledgerTableInput } from '../../functions/domain/ledger/ledger.js';
 import { checkManifestFreshness } from '../../functions/domain/manifest/index.js';
 import { parseRegistry, readRegistryFile, type Registry } from '../../functions/domain/registry/index.js';
 import { incidentIdFor, toSignal, triage, type TriageDeps } from '../../functions/domain/triage/index.js';

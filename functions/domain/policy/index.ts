@@ -13,7 +13,7 @@
 // - Automatic failback only when policy.failback = automatic, once the primary has been fresh for minDwellSeconds.
 // - Operator requests and drills are forced: no confirmation, no dwell, but still subject to the lock.
 import type { LedgerItem, Signal } from '../contracts.js';
-import { lockHeld } from '../ledger/index.js';
+import { lockHeld } from '../ledger/rules.js';
 import type { Channel } from '../registry/index.js';
 
 export type PolicyAction = 'ignore' | 'record' | 'failover' | 'failback' | 'coalesced';

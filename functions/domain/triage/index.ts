@@ -20,7 +20,8 @@
 import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { MediaLiveClient } from '@aws-sdk/client-medialive';
 import type { ExecutionAction, ExecutionInput, Mode, Signal } from '../contracts.js';
-import { lockHeld, type Ledger, type PipelineAlerts } from '../ledger/index.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { lockHeld, type PipelineAlerts } from '../ledger/rules.js';
 import { evaluate, type PolicyDecision } from '../policy/index.js';
 import type { Channel, Registry } from '../registry/index.js';
 import { confirmOutage, type Confirmation, type FreshnessCheck } from './confirm.js';

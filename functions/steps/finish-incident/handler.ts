@@ -1,5 +1,5 @@
 // Task "Finish*": record the incident's summary on the ledger and release the lock with the outcome.
-import { ledgerFromEnv } from '../../domain/ledger/index.js';
+import { ledgerFromEnv } from '../../domain/ledger/ledger.js';
 import { finishIncident } from '../../domain/reconcilers/finish.js';
 import { changesOf, IncidentInput, ledgerOutcome, resolveOnAir } from '../incident.js';
 import { actionMetric, channelMetric, stepHandler } from '../step.js';

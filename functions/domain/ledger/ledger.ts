@@ -9,35 +9,9 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocClient } from '../aws/clients.js';
-import type { ExecutionAction, LedgerEntry, LedgerItem, OnAir, RoutingSnapshot } from '../contracts.js';
+import type { LedgerItem, RoutingSnapshot } from '../contracts.js';
 import { FlatlineError, InvalidInputError } from '../errors.js';
-
-/** How many entries recent[] keeps (oldest dropped first). */
-export const RECENT_CAP = 50;
-
-/** planned: a plan-mode run ended; it changed nothing, so like a failure it starts no dwell. */
-export type Outcome = 'succeeded' | 'failed' | 'rolled-back' | 'planned';
-
-export interface AcquireRequest {
-  channelId: string;
-  incidentId: string;
-  action: ExecutionAction;
-  ttlMs: number;
-  /**
-   * Optional optimistic check: acquire only if the item is still at this version (the one a policy decision
-   * was based on). Without it only the lock itself is checked.
-   */
-  expectVersion?: number;
-}
-
-export type AcquireResult = { acquired: true; item: LedgerItem } | { acquired: false; item: LedgerItem; reason: string };
-
-export interface CompleteRequest {
-  channelId: string;
-  incidentId: string;
-  outcome: Outcome;
-  onAir: OnAir;
-}
+import { defaultItem, entry, LOCKED_PHASES, RECENT_CAP, refusalReason, type AcquireRequest, type AcquireResult, type CompleteRequest, type PipelineAlerts } from './rules.js';
 
 /** A ledger write lost to a concurrent one (e.g. saving a snapshot for an incident that no longer holds the lock). */
 export class LedgerConflictError extends FlatlineError {
@@ -51,17 +25,6 @@ export class LedgerError extends FlatlineError {
   constructor(message: string, context: Record<string, unknown>, cause: unknown) {
     super('Flatline.LedgerError', message, context, { cause });
   }
-}
-
-const LOCKED_PHASES = { ':failingOver': 'failing-over', ':failingBack': 'failing-back' } as const;
-
-/** The lock is held while the phase is transitional and it has not expired. Pure: used by triage/policy too. */
-export function lockHeld(item: Pick<LedgerItem, 'phase' | 'lockExpiresAt'>, now: number): boolean {
-  return (item.phase === 'failing-over' || item.phase === 'failing-back') && (item.lockExpiresAt ?? 0) > now;
-}
-
-export function defaultItem(channelId: string): LedgerItem {
-  return { channelId, onAir: 'primary', phase: 'steady', version: 0, recent: [] };
 }
 
 /** The table's key schema, for whoever creates it (tests, the sandbox); serverless.yml declares the same. */
@@ -367,24 +330,9 @@ function withNames<T extends UpdateCommandInput>(input: T): T {
   return { ...input, ExpressionAttributeNames: names };
 }
 
-export type PipelineAlerts = Record<'0' | '1', string[]>;
-
 function pipelineAlerts(raw: Record<string, unknown> | undefined): PipelineAlerts {
   const ids = (v: unknown): string[] => (v instanceof Set ? [...(v as Set<string>)].sort() : []);
   return { '0': ids(raw?.alerts0), '1': ids(raw?.alerts1) };
-}
-
-function entry(now: number, kind: string, message: string, incidentId?: string): LedgerEntry {
-  return { at: new Date(now).toISOString(), kind, message, ...(incidentId ? { incidentId } : {}) };
-}
-
-function refusalReason(item: LedgerItem, req: AcquireRequest, now: number): string {
-  if (lockHeld(item, now)) {
-    return item.incidentId === req.incidentId
-      ? 'held by this incident'
-      : `locked by incident ${item.incidentId ?? '?'} (${item.phase}) until ${new Date(item.lockExpiresAt ?? 0).toISOString()}`;
-  }
-  return `ledger changed since version ${req.expectVersion ?? '?'} (now ${item.version})`;
 }
 
 /** Fills the defaults of an item read back from the table (absent item => the default item). */

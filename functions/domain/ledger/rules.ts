@@ -1,0 +1,58 @@
+// The ledger's rules, free of DynamoDB: what the lock is, what an item defaults to, what an entry looks
+// like. The policy and triage read them; ledger.ts (the DynamoDB adapter) enforces them in its conditions.
+import type { ExecutionAction, LedgerEntry, LedgerItem, OnAir } from '../contracts.js';
+
+/** How many entries recent[] keeps (oldest dropped first). */
+export const RECENT_CAP = 50;
+
+/** planned: a plan-mode run ended; it changed nothing, so like a failure it starts no dwell. */
+export type Outcome = 'succeeded' | 'failed' | 'rolled-back' | 'planned';
+
+export interface AcquireRequest {
+  channelId: string;
+  incidentId: string;
+  action: ExecutionAction;
+  ttlMs: number;
+  /**
+   * Optional optimistic check: acquire only if the item is still at this version (the one a policy decision
+   * was based on). Without it only the lock itself is checked.
+   */
+  expectVersion?: number;
+}
+
+export type AcquireResult = { acquired: true; item: LedgerItem } | { acquired: false; item: LedgerItem; reason: string };
+
+export interface CompleteRequest {
+  channelId: string;
+  incidentId: string;
+  outcome: Outcome;
+  onAir: OnAir;
+}
+
+export const LOCKED_PHASES = { ':failingOver': 'failing-over', ':failingBack': 'failing-back' } as const;
+
+/** The lock is held while the phase is transitional and it has not expired. Pure: used by triage/policy too. */
+export function lockHeld(item: Pick<LedgerItem, 'phase' | 'lockExpiresAt'>, now: number): boolean {
+  return (item.phase === 'failing-over' || item.phase === 'failing-back') && (item.lockExpiresAt ?? 0) > now;
+}
+
+export function defaultItem(channelId: string): LedgerItem {
+  return { channelId, onAir: 'primary', phase: 'steady', version: 0, recent: [] };
+}
+
+export type PipelineAlerts = Record<'0' | '1', string[]>;
+
+
+export function entry(now: number, kind: string, message: string, incidentId?: string): LedgerEntry {
+  return { at: new Date(now).toISOString(), kind, message, ...(incidentId ? { incidentId } : {}) };
+}
+
+export function refusalReason(item: LedgerItem, req: AcquireRequest, now: number): string {
+  if (lockHeld(item, now)) {
+    return item.incidentId === req.incidentId
+      ? 'held by this incident'
+      : `locked by incident ${item.incidentId ?? '?'} (${item.phase}) until ${new Date(item.lockExpiresAt ?? 0).toISOString()}`;
+  }
+  return `ledger changed since version ${req.expectVersion ?? '?'} (now ${item.version})`;
+}
+
