@@ -3,7 +3,7 @@
 // Wait and retry intervals overridden to 0. Simulated AWS waits are excluded; what remains is handlers +
 // SDK + interpreter + loopback calls. Median of several runs, with the breakdown per step.
 import { routeKey } from '../functions/domain/routing-keys.js';
-import { run as execute, startWorld, type RunResult } from '../test/statemachines/world.js';
+import { run as execute, startTestbed, type RunResult } from '../sandbox/testkit/state-machine-testbed.js';
 import type { BenchRow, BenchSection } from './types.js';
 
 const RUNS = 9;
@@ -38,9 +38,9 @@ export async function run(): Promise<BenchSection> {
   // The handlers' EMF metrics and logs would go to stdout between the bench rows (set before they load).
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-  const world = await startWorld();
+  const bed = await startTestbed();
   try {
-    const channel = world.channel('news-1');
+    const channel = bed.channel('news-1');
     const totals: number[] = [];
     const wall: number[] = [];
     const steps = new Map<string, number[]>();
@@ -48,12 +48,12 @@ export async function run(): Promise<BenchSection> {
     // failback between runs puts the routing back so every failover does the same work.
     for (let i = 0; i <= RUNS; i++) {
       const started = performance.now();
-      const result = await execute(world, 'failover', 'news-1', { timing: { pollSeconds: 0 } });
+      const result = await execute(bed, 'failover', 'news-1', { timing: { pollSeconds: 0 } });
       const elapsed = performance.now() - started;
-      if (result.status !== 'SUCCEEDED' || world.sandbox.kvs.get(channel.edge.kvsArn, routeKey('news-1')) !== 'standby') {
+      if (result.status !== 'SUCCEEDED' || bed.sandbox.kvs.get(channel.edge.kvsArn, routeKey('news-1')) !== 'standby') {
         throw new Error(`failover bench: the failover did not succeed (${result.error ?? ''} ${result.cause ?? ''})`);
       }
-      const back = await execute(world, 'failback', 'news-1', { timing: { pollSeconds: 0 } });
+      const back = await execute(bed, 'failback', 'news-1', { timing: { pollSeconds: 0 } });
       if (back.status !== 'SUCCEEDED') throw new Error(`failover bench: the failback did not succeed (${back.error ?? ''})`);
       if (i === 0) continue;
       totals.push(span(result));
@@ -71,9 +71,9 @@ export async function run(): Promise<BenchSection> {
     return {
       title: 'Failover control-plane cost (real ASL + real handlers, sandbox on loopback, waits excluded)',
       rows,
-      notes: [`median of ${RUNS} runs after a warm-up; AWS calls per failover: ${Math.round(world.sandbox.calls.length / (RUNS + 1) / 2)} (failover+failback averaged)`],
+      notes: [`median of ${RUNS} runs after a warm-up; AWS calls per failover: ${Math.round(bed.sandbox.calls.length / (RUNS + 1) / 2)} (failover+failback averaged)`],
     };
   } finally {
-    await world.stop();
+    await bed.stop();
   }
 }

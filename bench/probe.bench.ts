@@ -1,5 +1,5 @@
 // Probe sweep benchmark: 1,000 channels x 6 renditions served by a live HLS origin in ANOTHER process
-// (test/probe/origin-process.ts, playlists generated on the fly with PDT). Measured side by side in one run:
+// (sandbox/testkit/origin-process.ts, playlists generated on the fly with PDT). Measured side by side in one run:
 //  - manifests per second of a probe sweep (goal >= 5,000/s on a 2-core machine), against the named peer:
 //    a naive sequential loop (plain fetch(), one manifest at a time, the same age analysis), which is how
 //    existing monitors poll;
@@ -10,7 +10,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { analyzeManifest } from '../functions/domain/manifest/index.js';
 import { createFetcher, createProbeLoop, type Transition } from '../functions/domain/probe/index.js';
-import { fleet } from '../test/probe/fleet.js';
+import { fleet } from '../sandbox/testkit/fleet.js';
 import type { BenchRow, BenchSection } from './types.js';
 
 const CHANNELS = 1000;
@@ -27,7 +27,7 @@ const STALE_AFTER = 1.5;
 const CONSECUTIVE = 2;
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const originScript = fileURLToPath(new URL('../test/probe/origin-process.ts', import.meta.url));
+const originScript = fileURLToPath(new URL('../sandbox/testkit/origin-process.ts', import.meta.url));
 
 type FromOrigin = { type: 'ready'; base: string } | { type: 'stalled'; stream: string; newestMediaEnd: number };
 

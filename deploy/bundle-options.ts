@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { BuildOptions, Plugin } from 'esbuild';
-import { parseYamlWithCfnTags } from '../sandbox/aws/serverless-config.js';
+import { parseYamlWithCfnTags } from './serverless-config.js';
 
 /** serverless-esbuild's own options, which it strips before calling esbuild (as its bundle step does). */
 const PLUGIN_ONLY = ['concurrency', 'zipConcurrency', 'exclude', 'nativeZip', 'packager', 'packagePath', 'watch', 'keepOutputDirectory',

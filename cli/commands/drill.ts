@@ -65,7 +65,7 @@ export async function run(args: string[]): Promise<number> {
   }
   try {
     if (values.aws) {
-      const { runAwsDrillCommand } = await import('../../sandbox/drill/aws-drill.js');
+      const { runAwsDrillCommand } = await import('../gameday/aws-drill.js');
       return await runAwsDrillCommand(values);
     }
     if (values.all && values.scenario) throw new InvalidInputError('flatline drill: --scenario and --all exclude each other');

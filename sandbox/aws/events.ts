@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { matchesPattern } from './event-pattern.js';
 import type { LambdaRuntime } from './lambda-runtime.js';
-import type { RuleConfig } from './serverless-config.js';
+import type { RuleConfig } from '../../deploy/serverless-config.js';
 import {
   ACCOUNT_ID,
   AwsServiceError,

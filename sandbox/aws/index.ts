@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { resetClients } from '../../functions/domain/aws/clients.js';
 import { loadRegistry, registryPath, type Registry } from '../../functions/domain/registry/index.js';
-import type { SimChannel } from '../world/medialive-channel.js';
+import type { SimChannel } from '../media/medialive-channel.js';
 import { CallLog, type CallRecord } from './calls.js';
 import { CloudFrontService } from './cloudfront.js';
 import { startDynalite, type LocalDynamo } from './dynamodb.js';
@@ -14,7 +14,7 @@ import { FaultInjector, type FaultSpec } from './faults.js';
 import { KeyValueStoreService } from './kvs.js';
 import { LambdaRuntime } from './lambda-runtime.js';
 import { MediaLiveService } from './medialive.js';
-import { loadServerlessConfig, type ServerlessConfig } from './serverless-config.js';
+import { loadServerlessConfig, type ServerlessConfig } from '../../deploy/serverless-config.js';
 import { startServer, type SandboxServer } from './server.js';
 import { StepFunctionsService, type ExecutionRecord } from './sfn.js';
 import { SnsService, type SnsMessage } from './sns.js';
@@ -135,7 +135,7 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
   const credentials = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
 
   const slsPath = resolve(opts.serverlessPath ?? 'serverless.yml');
-  const serverless = existsSync(slsPath) ? await loadServerlessConfig(slsPath, { stage, region }) : undefined;
+  const serverless = existsSync(slsPath) ? await loadServerlessConfig(slsPath, { stage, region, accountId: ACCOUNT_ID }) : undefined;
   const lambda = new LambdaRuntime(serverless?.root ?? process.cwd(), serverless?.functions ?? {}, { stage, region, service: serverless?.service ?? 'flatline' });
 
   const calls = new CallLog();

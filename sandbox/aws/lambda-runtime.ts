@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
-import type { FunctionConfig } from './serverless-config.js';
+import type { FunctionConfig } from '../../deploy/serverless-config.js';
 import { ACCOUNT_ID } from './wire.js';
 
 type LambdaHandler = (event: unknown, context: Context) => unknown;

@@ -2,8 +2,8 @@
 // SimChannel. Channels live per region: the primary and the standby of a registry channel are in
 // different regions, and a call signed for the wrong region does not find the channel (404), as in AWS.
 import { randomBytes } from 'node:crypto';
-import { ChannelConflictError, SimChannel, type PipelineId } from '../world/medialive-channel.js';
-import type { SimChannelOptions } from '../world/medialive-channel.js';
+import { ChannelConflictError, SimChannel, type PipelineId } from '../media/medialive-channel.js';
+import type { SimChannelOptions } from '../media/medialive-channel.js';
 import type { SandboxEvent } from './events.js';
 import {
   ACCOUNT_ID,

@@ -3,10 +3,10 @@
 // (construction validates and costs ~140 ms), built lazily on first use or by preload().
 // StartExecution follows the documented rules for a reused name: the original execution open and the same
 // input => the original's response, no second run; different input, or the original closed => ExecutionAlreadyExists.
-import { functionKeyOfResource } from '../../statemachines/local.js';
+import { functionKeyOfResource } from './state-machine-runner.js';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { LambdaRuntime } from './lambda-runtime.js';
-import type { StateMachineConfig } from './serverless-config.js';
+import type { StateMachineConfig } from '../../deploy/serverless-config.js';
 import {
   ACCOUNT_ID,
   AwsServiceError,

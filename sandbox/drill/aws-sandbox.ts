@@ -7,7 +7,7 @@ import type { ExecutionInput } from '../../functions/domain/contracts.js';
 import { Ledger } from '../../functions/domain/ledger/ledger.js';
 import { dynamoDocClient } from '../../functions/domain/aws/clients.js';
 import type { Registry } from '../../functions/domain/registry/index.js';
-import { loadDefinition, localDefinition } from '../../statemachines/local.js';
+import { loadDefinition, localDefinition } from '../aws/state-machine-runner.js';
 import { startAwsSandbox, type ExecutionRecord } from '../aws/index.js';
 import { REPO_ROOT } from './actions.js';
 import type { DrillExecution, DrillSandbox } from './seams.js';

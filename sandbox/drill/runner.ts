@@ -12,7 +12,7 @@ import { ROUTE_STANDBY, SLATE_ON, routeKey, slateKey } from '../../functions/dom
 import { targetDurationS } from '../media/hls.js';
 import { ViewerFleet } from '../media/viewers.js';
 import { applyAction, REPO_ROOT } from './actions.js';
-import { startSandboxWorld, type SandboxWorld } from './sandbox-world.js';
+import { startDrillRig, type DrillRig } from './drill-rig.js';
 import { evaluate, type ChannelFacts, type DrillFacts } from './expectations.js';
 import type { DrillReport, Goal, Marker, MarkerKind, SeriesPoint } from './report.js';
 import type { Scenario } from './scenario.js';
@@ -84,7 +84,7 @@ export async function runDrill(scenario: Scenario, opts: DrillOptions = {}): Pro
   const progress = (p: Omit<DrillProgress, 'onAirHint'>): void => opts.onProgress?.({ ...p, onAirHint: '' });
   progress({ phase: 'starting', t: 0, ages: {}, stalledShare: 0, step: null });
 
-  let env: SandboxWorld | undefined;
+  let env: DrillRig | undefined;
   let fleet: ViewerFleet | undefined;
   let probe: ReturnType<typeof createProbeLoop> | undefined;
   let error: string | undefined;
@@ -92,7 +92,7 @@ export async function runDrill(scenario: Scenario, opts: DrillOptions = {}): Pro
   const staleTransitions: number[] = [];
   let phase: DrillProgress['phase'] = 'warm-up';
   try {
-    env = await startSandboxWorld(registry, {
+    env = await startDrillRig(registry, {
       feed: { segmentMs, windowSegments: 8, staleNotFoundAfterMs: scenario.staleManifest404 ? 3 * segmentMs : null },
     });
     const sb = env.sandbox;

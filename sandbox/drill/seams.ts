@@ -2,7 +2,7 @@
 // implements it over the embedded AWS sandbox (sandbox/aws); keeping the seam small keeps the runner
 // readable and lets a test drive the runner's parts with the real sandbox only.
 import type { LedgerItem } from '../../functions/domain/contracts.js';
-import type { SimChannel } from '../world/medialive-channel.js';
+import type { SimChannel } from '../media/medialive-channel.js';
 
 export interface DrillEvent {
   id: string;

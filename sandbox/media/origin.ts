@@ -4,7 +4,7 @@
 // MediaPackage: it serves every feed of that region under /live/<channelId>/...
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { SimChannel } from '../world/medialive-channel.js';
+import type { SimChannel } from './medialive-channel.js';
 import {
   LADDER,
   mediaPlaylist,

@@ -13,9 +13,9 @@ import { routeKey, slateKey } from '../../functions/domain/routing-keys.js';
 import { toSignal } from '../../functions/domain/triage/index.js';
 import { REPO_ROOT } from '../drill/actions.js';
 import type { DrillDecision, DrillExecution, DrillSandbox } from '../drill/seams.js';
-import { startSandboxWorld, type SandboxWorld } from '../drill/sandbox-world.js';
+import { startDrillRig, type DrillRig } from '../drill/drill-rig.js';
 import { targetDurationS } from '../media/hls.js';
-import type { PipelineId } from '../world/medialive-channel.js';
+import type { PipelineId } from '../media/medialive-channel.js';
 
 export interface ReplayOptions {
   /** Dry run: triage and the state machine run in plan mode and change nothing. */
@@ -204,11 +204,11 @@ export async function replay(eventPath: string, opts: ReplayOptions = {}): Promi
 
   const savedEnv = { FLATLINE_MODE: process.env.FLATLINE_MODE };
   if (opts.plan) process.env.FLATLINE_MODE = 'plan';
-  let env: SandboxWorld | undefined;
+  let env: DrillRig | undefined;
   try {
     say('starting the sandbox (AWS wire protocols, media world, edge function)');
     // SimChannel changes are not published as events here: the replayed event is the only input.
-    env = await startSandboxWorld(registry, { feed: { segmentMs, windowSegments: 8 }, sandbox: { publishMediaLiveEvents: false } });
+    env = await startDrillRig(registry, { feed: { segmentMs, windowSegments: 8 }, sandbox: { publishMediaLiveEvents: false } });
     const sb = env.sandbox;
     const before = await routing(sb, channel);
 

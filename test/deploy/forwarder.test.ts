@@ -3,7 +3,7 @@
 import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseYamlWithCfnTags } from '../../sandbox/aws/serverless-config.js';
+import { parseYamlWithCfnTags } from '../../deploy/serverless-config.js';
 import { makeServiceDir, REPO, runServerless, type ServiceDir } from './service-dir.js';
 import { readTemplate, resource, type Template } from './template.js';
 

@@ -6,12 +6,12 @@ import { eventBridgeClient } from '../../functions/domain/aws/clients.js';
 import { eventBridgePublisher } from '../../functions/domain/probe/events.js';
 import { createProbeLoop, type ProbeLoop } from '../../functions/domain/probe/loop.js';
 import { readRegistryFile } from '../../functions/domain/registry/index.js';
-import { awsDrillPlan, DrillRefusedError, runAwsDrill } from '../../sandbox/drill/aws-drill.js';
+import { awsDrillPlan, DrillRefusedError, runAwsDrill } from '../../cli/gameday/aws-drill.js';
 import { startDrillSandbox } from '../../sandbox/drill/aws-sandbox.js';
 import { recoveryOf, runDrill } from '../../sandbox/drill/runner.js';
 import { loadScenario } from '../../sandbox/drill/scenario.js';
 import type { DrillSandbox } from '../../sandbox/drill/seams.js';
-import { startMediaWorld, type MediaWorld } from '../../sandbox/media/world.js';
+import { startMediaWorld, type MediaWorld } from '../../sandbox/media/media-world.js';
 
 describe('drills in the embedded sandbox', () => {
   it('primary-flatline: the warm standby takes over within 4 target durations, one execution, routing flipped', async () => {

@@ -8,8 +8,8 @@ import { readRegistryFile, type Registry } from '../../functions/domain/registry
 import { cacheTtlMs, type EdgeRouter } from '../../sandbox/media/edge.js';
 import { LiveFeed, OriginServer } from '../../sandbox/media/origin.js';
 import { ViewerFleet } from '../../sandbox/media/viewers.js';
-import { startMediaWorld, type MediaWorld } from '../../sandbox/media/world.js';
-import { SimChannel } from '../../sandbox/world/medialive-channel.js';
+import { startMediaWorld, type MediaWorld } from '../../sandbox/media/media-world.js';
+import { SimChannel } from '../../sandbox/media/medialive-channel.js';
 
 const registry: Registry = readRegistryFile('config/registry.example.yml');
 

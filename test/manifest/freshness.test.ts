@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkManifestFreshness } from '../../functions/domain/manifest/index.js';
-import { livePlaylist, multivariant } from './playlist-gen.js';
+import { livePlaylist, multivariant } from '../../sandbox/testkit/playlist-gen.js';
 
 const NOW = Date.parse('2024-05-24T15:00:00.000Z');
 const now = () => NOW;

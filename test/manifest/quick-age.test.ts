@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { analyzeManifest, manifestAge, type ManifestAnalysis } from '../../functions/domain/manifest/index.js';
 import { tailAge } from '../../functions/domain/manifest/quick-age.js';
-import { livePlaylist } from './playlist-gen.js';
+import { livePlaylist } from '../../sandbox/testkit/playlist-gen.js';
 
 const DIR = new URL('../../../shared/fixtures/manifests/', import.meta.url);
 const NOW = Date.parse('2024-05-24T15:01:00Z');

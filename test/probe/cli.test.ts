@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { stringify } from 'yaml';
 import { run } from '../../cli/commands/probe.js';
-import { DEFAULT_LADDER, LiveOrigin } from './live-origin.js';
-import { fleetDocument } from './fleet.js';
+import { DEFAULT_LADDER, LiveOrigin } from '../../sandbox/testkit/live-origin.js';
+import { fleetDocument } from '../../sandbox/testkit/fleet.js';
 
 // 4 s segments (threshold 6 s): a fresh stream stays fresh even when a loaded machine delays a response.
 const origin = new LiveOrigin({ segmentS: 4 });

@@ -11,8 +11,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { stringify } from 'yaml';
 import { resetClients } from '../../functions/domain/aws/clients.js';
 import type * as ProbeHandler from '../../functions/probe/handler.js';
-import { fleetDocument } from './fleet.js';
-import { LiveOrigin } from './live-origin.js';
+import { fleetDocument } from '../../sandbox/testkit/fleet.js';
+import { LiveOrigin } from '../../sandbox/testkit/live-origin.js';
 
 interface Captured {
   headers: IncomingHttpHeaders;

@@ -15,8 +15,8 @@ import {
   type Transition,
 } from '../../functions/domain/probe/index.js';
 import { MANIFEST_FRESH, MANIFEST_STALE } from '../../functions/domain/contracts.js';
-import { fleet } from './fleet.js';
-import { LiveOrigin } from './live-origin.js';
+import { fleet } from '../../sandbox/testkit/fleet.js';
+import { LiveOrigin } from '../../sandbox/testkit/live-origin.js';
 
 const T0 = Date.parse('2025-03-01T12:00:00.400Z');
 let t = T0;

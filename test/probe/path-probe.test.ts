@@ -2,7 +2,7 @@
 // oldest rendition deciding, errors and timeouts as evidence, tracking without PDT, regressions.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createFetcher, PathProbe, type Fetcher } from '../../functions/domain/probe/index.js';
-import { DEFAULT_LADDER, LiveOrigin } from './live-origin.js';
+import { DEFAULT_LADDER, LiveOrigin } from '../../sandbox/testkit/live-origin.js';
 
 const T0 = Date.parse('2025-03-01T12:00:00.400Z');
 let t = T0;

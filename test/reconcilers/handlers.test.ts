@@ -1,14 +1,14 @@
 // The step handlers as Lambda invokes them: input validated, channel looked up in the registry, failures named.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { invokeStepHandler } from '../../statemachines/local.js';
-import { startWorld, type World } from '../statemachines/world.js';
+import { invokeStepHandler } from '../../sandbox/aws/state-machine-runner.js';
+import { startTestbed, type Testbed } from '../../sandbox/testkit/state-machine-testbed.js';
 
-let world: World;
+let bed: Testbed;
 beforeAll(async () => {
-  world = await startWorld();
+  bed = await startTestbed();
 });
 afterAll(async () => {
-  await world.stop();
+  await bed.stop();
 });
 
 describe('step handlers', () => {
@@ -28,18 +28,18 @@ describe('step handlers', () => {
     const report = (await invokeStepHandler('setOriginGroup', { channelId: 'kids-1', first: 'standby' })) as { changes: Array<{ applied: boolean }> };
     expect(report.changes).toHaveLength(1);
     expect(report.changes[0]!.applied).toBe(true);
-    const c = world.channel('kids-1');
-    expect(world.sandbox.cloudfront.originOrder(c.edge.distributionId, c.edge.originGroupId)).toEqual([c.standby.originId, c.primary.originId]);
+    const c = bed.channel('kids-1');
+    expect(bed.sandbox.cloudfront.originOrder(c.edge.distributionId, c.edge.originGroupId)).toEqual([c.standby.originId, c.primary.originId]);
   });
 
   it('stop a warm standby only when asked without onlyIfCold', async () => {
     const skipped = (await invokeStepHandler('ensureChannelStopped', { channelId: 'news-1', onlyIfCold: true })) as { observed: { skipped?: string } };
     expect(skipped.observed.skipped).toBe('standby mode is warm');
-    expect(world.sandbox.calls.filter((c) => c.operation === 'StopChannel')).toHaveLength(0);
+    expect(bed.sandbox.calls.filter((c) => c.operation === 'StopChannel')).toHaveLength(0);
   });
 
   it('snapshot computes the standby deadline from requestedAt and the policy (or the timing override)', async () => {
-    await world.ledger.acquire({ channelId: 'sports-1', incidentId: 'h-1', action: 'failover', ttlMs: 60_000 });
+    await bed.ledger.acquire({ channelId: 'sports-1', incidentId: 'h-1', action: 'failover', ttlMs: 60_000 });
     const base = { channelId: 'sports-1', incidentId: 'h-1', action: 'failover', requestedAt: '2030-01-01T00:00:00.000Z' };
     const policy = (await invokeStepHandler('snapshotRouting', base)) as { deadline: string };
     expect(policy.deadline).toBe('2030-01-01T00:10:00.000Z');

@@ -18,27 +18,27 @@ import {
   snapshotRouting,
   STANDBY_UNAVAILABLE,
 } from '../../functions/domain/reconcilers/index.js';
-import { startWorld, TOPIC_ARN, type World } from '../statemachines/world.js';
+import { startTestbed, TOPIC_ARN, type Testbed } from '../../sandbox/testkit/state-machine-testbed.js';
 
-let world: World;
+let bed: Testbed;
 beforeEach(async () => {
-  world = await startWorld();
+  bed = await startTestbed();
 });
 afterEach(async () => {
-  await world.stop();
+  await bed.stop();
 });
 
-const news = () => world.channel('news-1');
+const news = () => bed.channel('news-1');
 const kvsArn = () => news().edge.kvsArn;
-const calls = (operation: string) => world.sandbox.calls.filter((c) => c.operation === operation);
-const sim = (id: string, side: 'primary' | 'standby') => world.sandbox.medialive.channel(world.channel(id)[side].region, world.channel(id)[side].channelId);
+const calls = (operation: string) => bed.sandbox.calls.filter((c) => c.operation === operation);
+const sim = (id: string, side: 'primary' | 'standby') => bed.sandbox.medialive.channel(bed.channel(id)[side].region, bed.channel(id)[side].channelId);
 
 describe('setEdgeRoute', () => {
   it('writes only the difference; a second run makes no write', async () => {
     const input = { channelId: 'news-1', kvsArn: kvsArn(), route: 'standby' as const, mode: 'live' as const };
     const first = await setEdgeRoute(input);
     expect(first.changes).toEqual([{ resource: `kvs:${routeKey('news-1')}`, from: null, to: 'standby', applied: true }]);
-    expect(world.sandbox.kvs.get(kvsArn(), routeKey('news-1'))).toBe('standby');
+    expect(bed.sandbox.kvs.get(kvsArn(), routeKey('news-1'))).toBe('standby');
     const second = await setEdgeRoute(input);
     expect(second.changes).toEqual([]);
     expect(second.observed.route).toBe('standby');
@@ -46,25 +46,25 @@ describe('setEdgeRoute', () => {
   });
 
   it('route null deletes the key (what a rollback restores when it was absent); plan mode writes nothing', async () => {
-    world.sandbox.kvs.set(kvsArn(), routeKey('news-1'), 'standby');
+    bed.sandbox.kvs.set(kvsArn(), routeKey('news-1'), 'standby');
     const plan = await setEdgeRoute({ channelId: 'news-1', kvsArn: kvsArn(), route: null, mode: 'plan' });
     expect(plan.changes).toEqual([{ resource: `kvs:${routeKey('news-1')}`, from: 'standby', to: null, applied: false }]);
-    expect(world.sandbox.calls.filter((c) => c.mutating)).toEqual([]);
+    expect(bed.sandbox.calls.filter((c) => c.mutating)).toEqual([]);
     await setEdgeRoute({ channelId: 'news-1', kvsArn: kvsArn(), route: null, mode: 'live' });
-    expect(world.sandbox.kvs.get(kvsArn(), routeKey('news-1'))).toBeUndefined();
+    expect(bed.sandbox.kvs.get(kvsArn(), routeKey('news-1'))).toBeUndefined();
   });
 
   it('absorbs ETag conflicts by re-reading, and gives up as Flatline.Retryable when they never stop', async () => {
-    world.sandbox.faults.add({ service: 'cloudfront-keyvaluestore', operation: 'PutKey', kind: '412', count: 2 });
+    bed.sandbox.faults.add({ service: 'cloudfront-keyvaluestore', operation: 'PutKey', kind: '412', count: 2 });
     await setEdgeRoute({ channelId: 'news-1', kvsArn: kvsArn(), route: 'standby', mode: 'live' });
     expect(calls('PutKey').map((c) => c.status)).toEqual([409, 409, 200]);
     expect(calls('DescribeKeyValueStore')).toHaveLength(3);
-    world.sandbox.faults.add({ service: 'cloudfront-keyvaluestore', operation: 'PutKey', kind: '412' });
+    bed.sandbox.faults.add({ service: 'cloudfront-keyvaluestore', operation: 'PutKey', kind: '412' });
     await expect(setEdgeRoute({ channelId: 'news-1', kvsArn: kvsArn(), route: 'primary', mode: 'live' })).rejects.toMatchObject({ name: RETRYABLE });
   });
 
   it('rejects a value it does not understand instead of overwriting it blindly', async () => {
-    world.sandbox.kvs.set(kvsArn(), routeKey('news-1'), 'elsewhere');
+    bed.sandbox.kvs.set(kvsArn(), routeKey('news-1'), 'elsewhere');
     await expect(setEdgeRoute({ channelId: 'news-1', kvsArn: kvsArn(), route: 'standby', mode: 'live' })).rejects.toMatchObject({ name: 'Flatline.RoutingConfigError' });
   });
 });
@@ -72,10 +72,10 @@ describe('setEdgeRoute', () => {
 describe('setSlate', () => {
   it('on writes "on"; off deletes it; off when absent makes no call', async () => {
     await setSlate({ channelId: 'news-1', kvsArn: kvsArn(), on: true, mode: 'live' });
-    expect(world.sandbox.kvs.get(kvsArn(), slateKey('news-1'))).toBe('on');
+    expect(bed.sandbox.kvs.get(kvsArn(), slateKey('news-1'))).toBe('on');
     const off = await setSlate({ channelId: 'news-1', kvsArn: kvsArn(), on: false, mode: 'live' });
     expect(off.changes).toEqual([{ resource: `kvs:${slateKey('news-1')}`, from: 'on', to: null, applied: true }]);
-    expect(world.sandbox.kvs.get(kvsArn(), slateKey('news-1'))).toBeUndefined();
+    expect(bed.sandbox.kvs.get(kvsArn(), slateKey('news-1'))).toBeUndefined();
     const again = await setSlate({ channelId: 'news-1', kvsArn: kvsArn(), on: false, mode: 'live' });
     expect(again.changes).toEqual([]);
     expect(calls('DeleteKey')).toHaveLength(1);
@@ -96,7 +96,7 @@ describe('setOriginGroup', () => {
     const before = await readConfig();
     const report = await setOriginGroup(input(standbyFirst()));
     expect(report.changes).toEqual([{ resource: `origin-group:${news().edge.originGroupId}`, from: [news().primary.originId, news().standby.originId], to: standbyFirst(), applied: true }]);
-    expect(world.sandbox.cloudfront.originOrder(news().edge.distributionId, news().edge.originGroupId)).toEqual(standbyFirst());
+    expect(bed.sandbox.cloudfront.originOrder(news().edge.distributionId, news().edge.originGroupId)).toEqual(standbyFirst());
     const after = await readConfig();
     const group = (c: typeof after) => c.OriginGroups!.Items!.find((g) => g.Id === news().edge.originGroupId)!;
     group(before).Members!.Items = standbyFirst().map((OriginId) => ({ OriginId }));
@@ -111,11 +111,11 @@ describe('setOriginGroup', () => {
   });
 
   it('re-reads and retries on 412, then hands a persistent race to the state machine as Flatline.Retryable', async () => {
-    world.sandbox.faults.add({ service: 'cloudfront', operation: 'UpdateDistribution', kind: '412', count: 1 });
+    bed.sandbox.faults.add({ service: 'cloudfront', operation: 'UpdateDistribution', kind: '412', count: 1 });
     await setOriginGroup(input(standbyFirst()));
     expect(calls('UpdateDistribution').map((c) => c.status)).toEqual([412, 200]);
     expect(calls('GetDistributionConfig')).toHaveLength(2);
-    world.sandbox.faults.add({ service: 'cloudfront', operation: 'UpdateDistribution', kind: '412' });
+    bed.sandbox.faults.add({ service: 'cloudfront', operation: 'UpdateDistribution', kind: '412' });
     await expect(setOriginGroup(input([news().primary.originId, news().standby.originId]))).rejects.toMatchObject({ name: RETRYABLE });
   });
 
@@ -126,7 +126,7 @@ describe('setOriginGroup', () => {
 });
 
 describe('ensureChannelRunning / ensureChannelStopped', () => {
-  const standby = () => world.channel('sports-1').standby;
+  const standby = () => bed.channel('sports-1').standby;
 
   it('starts an IDLE channel once, reports waiting while STARTING, ready when RUNNING', async () => {
     const channel = sim('sports-1', 'standby');
@@ -150,7 +150,7 @@ describe('ensureChannelRunning / ensureChannelStopped', () => {
   });
 
   it('a 409 on StartChannel (someone else started it) is answered by reading the state again', async () => {
-    world.sandbox.faults.add({ service: 'medialive', operation: 'StartChannel', kind: 'error', errorCode: 'ConflictException', status: 409, count: 1 });
+    bed.sandbox.faults.add({ service: 'medialive', operation: 'StartChannel', kind: 'error', errorCode: 'ConflictException', status: 409, count: 1 });
     const report = await ensureChannelRunning({ region: standby().region, channelId: standby().channelId, mode: 'live' });
     expect(report.changes).toEqual([]);
     expect(calls('DescribeChannel')).toHaveLength(2);
@@ -167,7 +167,7 @@ describe('ensureChannelRunning / ensureChannelStopped', () => {
   });
 
   it('stops a running channel once; nothing to do when IDLE', async () => {
-    const news = world.channel('news-1').standby;
+    const news = bed.channel('news-1').standby;
     const ref = { region: news.region, channelId: news.channelId, mode: 'live' as const };
     const first = await ensureChannelStopped(ref);
     expect(first.changes).toHaveLength(1);
@@ -179,15 +179,15 @@ describe('ensureChannelRunning / ensureChannelStopped', () => {
   });
 
   it('turns sustained throttling into Flatline.Retryable', async () => {
-    world.sandbox.faults.add({ service: 'medialive', kind: 'throttle' });
+    bed.sandbox.faults.add({ service: 'medialive', kind: 'throttle' });
     await expect(ensureChannelRunning({ region: standby().region, channelId: standby().channelId, mode: 'live' })).rejects.toMatchObject({ name: RETRYABLE });
   });
 });
 
 describe('snapshotRouting', () => {
   it('reads KVS route/slate, the origin order and the standby state, and saves the snapshot on the ledger', async () => {
-    world.sandbox.kvs.set(kvsArn(), slateKey('news-1'), 'on');
-    const lock = await world.ledger.acquire({ channelId: 'news-1', incidentId: 'inc-1', action: 'failover', ttlMs: 60_000 });
+    bed.sandbox.kvs.set(kvsArn(), slateKey('news-1'), 'on');
+    const lock = await bed.ledger.acquire({ channelId: 'news-1', incidentId: 'inc-1', action: 'failover', ttlMs: 60_000 });
     expect(lock.acquired).toBe(true);
     const report = await snapshotRouting({
       channelId: 'news-1',
@@ -197,11 +197,11 @@ describe('snapshotRouting', () => {
       originGroupId: news().edge.originGroupId,
       standby: { region: news().standby.region, channelId: news().standby.channelId },
       mode: 'live',
-      ledger: world.ledger,
+      ledger: bed.ledger,
     });
     expect(report.observed).toMatchObject({ route: null, slate: true, originOrder: [news().primary.originId, news().standby.originId], standbyState: 'RUNNING' });
-    expect((await world.ledger.get('news-1')).snapshot).toEqual(report.observed);
-    expect(world.sandbox.calls.filter((c) => c.mutating)).toEqual([]);
+    expect((await bed.ledger.get('news-1')).snapshot).toEqual(report.observed);
+    expect(bed.sandbox.calls.filter((c) => c.mutating)).toEqual([]);
   });
 });
 
@@ -211,11 +211,11 @@ describe('checkManifestFresh', () => {
 
   it('fresh, stale and unreachable origins are verdicts, never throws', async () => {
     expect((await check('standby')).observed).toMatchObject({ target: 'standby', fresh: true });
-    world.freeze('news-1', 'standby');
+    bed.freeze('news-1', 'standby');
     const stale = await check('standby');
     expect(stale.observed.fresh).toBe(false);
     expect(stale.observed.ageMs).toBeGreaterThan(stale.observed.thresholdMs!);
-    world.origin.set('news-1/edge', { status: 503 });
+    bed.origin.set('news-1/edge', { status: 503 });
     const down = await check('edge');
     expect(down.observed.fresh).toBe(false);
     expect(down.observed.reason).toMatch(/503/);
@@ -226,17 +226,17 @@ describe('notify', () => {
   it('publishes to the topic with the severity as a message attribute; plan mode publishes nothing', async () => {
     const base = { topicArn: TOPIC_ARN, channelId: 'news-1', incidentId: 'inc-2', subject: 'PAGE flatline news-1: failover slate', message: 'slate on', severity: 'page' as const };
     await notify({ ...base, mode: 'plan' });
-    expect(world.sandbox.sns.messages).toHaveLength(0);
+    expect(bed.sandbox.sns.messages).toHaveLength(0);
     await notify({ ...base, mode: 'live' });
-    expect(world.sandbox.sns.messages).toHaveLength(1);
-    expect(world.sandbox.sns.messages[0]).toMatchObject({ topicArn: TOPIC_ARN, subject: base.subject, message: 'slate on', attributes: { severity: 'page', channelId: 'news-1' } });
+    expect(bed.sandbox.sns.messages).toHaveLength(1);
+    expect(bed.sandbox.sns.messages[0]).toMatchObject({ topicArn: TOPIC_ARN, subject: base.subject, message: 'slate on', attributes: { severity: 'page', channelId: 'news-1' } });
     await expect(notify({ ...base, topicArn: undefined, mode: 'live' })).rejects.toMatchObject({ name: 'Flatline.ConfigurationError' });
   });
 });
 
 describe('finishIncident', () => {
   it('records the summary and releases the lock with the outcome; running it twice is running it once', async () => {
-    await world.ledger.acquire({ channelId: 'news-1', incidentId: 'inc-3', action: 'failover', ttlMs: 60_000 });
+    await bed.ledger.acquire({ channelId: 'news-1', incidentId: 'inc-3', action: 'failover', ttlMs: 60_000 });
     const input = {
       channelId: 'news-1',
       incidentId: 'inc-3',
@@ -245,7 +245,7 @@ describe('finishIncident', () => {
       onAir: 'standby' as const,
       mode: 'live' as const,
       changes: [{ resource: 'kvs:route:news-1', from: null, to: 'standby', applied: true }],
-      ledger: world.ledger,
+      ledger: bed.ledger,
     };
     const first = await finishIncident(input);
     expect(first.observed.summary).toBe('failover succeeded, on air: standby; changed kvs:route:news-1 absent -> standby');

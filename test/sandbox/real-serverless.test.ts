@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventBridgeClient } from '../../functions/domain/aws/clients.js';
 import { parseRegistry, type Registry } from '../../functions/domain/registry/index.js';
 import { startAwsSandbox, type AwsSandbox } from '../../sandbox/aws/index.js';
-import { LiveOrigin } from '../probe/live-origin.js';
+import { LiveOrigin } from '../../sandbox/testkit/live-origin.js';
 
 let sandbox: AwsSandbox;
 let origin: LiveOrigin;

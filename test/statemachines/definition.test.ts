@@ -3,7 +3,7 @@
 // function keys, every state reachable, and buildable by aws-local-stepfunctions.
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { buildLocalStateMachine, DEFINITION_FILES, functionKeyOfResource, loadDefinition, localDefinition, stepHandlerPath } from '../../statemachines/local.js';
+import { buildLocalStateMachine, DEFINITION_FILES, functionKeyOfResource, loadDefinition, localDefinition, stepHandlerPath } from '../../sandbox/aws/state-machine-runner.js';
 import { existsSync } from 'node:fs';
 
 const require = createRequire(import.meta.url);

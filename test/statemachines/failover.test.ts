@@ -2,32 +2,32 @@
 // sandbox (wire-level MediaLive/CloudFront/KVS/SNS, dynalite ledger) and a loopback live HLS origin.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { routeKey, slateKey } from '../../functions/domain/routing-keys.js';
-import { run, startWorld, stepsOf, TOPIC_ARN, type World } from './world.js';
+import { run, startTestbed, stepsOf, TOPIC_ARN, type Testbed } from '../../sandbox/testkit/state-machine-testbed.js';
 
-let world: World;
+let bed: Testbed;
 beforeEach(async () => {
-  world = await startWorld();
+  bed = await startTestbed();
 });
 afterEach(async () => {
-  await world.stop();
+  await bed.stop();
 });
 
-const messages = () => world.sandbox.sns.messages.filter((m) => m.topicArn === TOPIC_ARN);
+const messages = () => bed.sandbox.sns.messages.filter((m) => m.topicArn === TOPIC_ARN);
 
 describe('failover', () => {
   it('warm standby: routes the edge and the origin group to the standby, records and notifies', async () => {
-    world.freeze('news-1', 'primary');
-    expect(world.originOrder('news-1')).toEqual(world.primaryFirst('news-1'));
-    const result = await run(world, 'failover', 'news-1');
+    bed.freeze('news-1', 'primary');
+    expect(bed.originOrder('news-1')).toEqual(bed.primaryFirst('news-1'));
+    const result = await run(bed, 'failover', 'news-1');
     expect(result.status).toBe('SUCCEEDED');
-    expect(world.kvs('news-1')[routeKey('news-1')]).toBe('standby');
-    expect(world.kvs('news-1')[slateKey('news-1')]).toBeUndefined();
-    expect(world.originOrder('news-1')).toEqual(world.standbyFirst('news-1'));
-    expect(world.calls('StartChannel')).toHaveLength(0);
-    expect(world.calls('UpdateDistribution')).toHaveLength(1);
-    const item = await world.ledger.get('news-1');
+    expect(bed.kvs('news-1')[routeKey('news-1')]).toBe('standby');
+    expect(bed.kvs('news-1')[slateKey('news-1')]).toBeUndefined();
+    expect(bed.originOrder('news-1')).toEqual(bed.standbyFirst('news-1'));
+    expect(bed.calls('StartChannel')).toHaveLength(0);
+    expect(bed.calls('UpdateDistribution')).toHaveLength(1);
+    const item = await bed.ledger.get('news-1');
     expect(item).toMatchObject({ onAir: 'standby', phase: 'on-standby' });
-    expect(item.snapshot).toMatchObject({ route: null, slate: false, originOrder: world.primaryFirst('news-1'), standbyState: 'RUNNING' });
+    expect(item.snapshot).toMatchObject({ route: null, slate: false, originOrder: bed.primaryFirst('news-1'), standbyState: 'RUNNING' });
     expect(item.recent.at(-2)?.message).toContain('failover succeeded, on air: standby');
     expect(messages()).toHaveLength(1);
     expect(messages()[0]!.attributes.severity).toBe('info');
@@ -37,120 +37,120 @@ describe('failover', () => {
   });
 
   it('cold standby: starts it once, waits while STARTING, then routes', async () => {
-    const standby = world.channel('sports-1').standby;
-    const sim = world.sandbox.medialive.channel(standby.region, standby.channelId);
+    const standby = bed.channel('sports-1').standby;
+    const sim = bed.sandbox.medialive.channel(standby.region, standby.channelId);
     expect(sim.state).toBe('IDLE');
     sim.startDelayMs = 150;
-    const result = await run(world, 'failover', 'sports-1');
+    const result = await run(bed, 'failover', 'sports-1');
     expect(result.status).toBe('SUCCEEDED');
-    expect(world.calls('StartChannel')).toHaveLength(1);
+    expect(bed.calls('StartChannel')).toHaveLength(1);
     expect(result.tasks.filter((t) => t === 'EnsureStandbyRunning').length).toBeGreaterThan(1);
     expect(sim.state).toBe('RUNNING');
-    expect(world.kvs('sports-1')[routeKey('sports-1')]).toBe('standby');
-    expect(world.originOrder('sports-1')).toEqual(world.standbyFirst('sports-1'));
+    expect(bed.kvs('sports-1')[routeKey('sports-1')]).toBe('standby');
+    expect(bed.originOrder('sports-1')).toEqual(bed.standbyFirst('sports-1'));
   });
 
   it('standby never fresh by its deadline: slate on, page, execution failed with Flatline.StandbyNotReady', async () => {
-    world.freeze('news-1', 'primary');
-    world.freeze('news-1', 'standby');
+    bed.freeze('news-1', 'primary');
+    bed.freeze('news-1', 'standby');
     const requestedAt = new Date(Date.now() - 700).toISOString();
-    const result = await run(world, 'failover', 'news-1', { requestedAt, timing: { standbyReadySeconds: 1 } });
+    const result = await run(bed, 'failover', 'news-1', { requestedAt, timing: { standbyReadySeconds: 1 } });
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('Flatline.StandbyNotReady');
     expect(result.tasks.filter((t) => t === 'CheckStandbyFresh').length).toBeGreaterThan(1);
-    expect(world.kvs('news-1')).toEqual({ [slateKey('news-1')]: 'on' });
-    expect(world.originOrder('news-1')).toEqual(world.primaryFirst('news-1'));
-    expect(await world.ledger.get('news-1')).toMatchObject({ onAir: 'slate', phase: 'on-standby' });
+    expect(bed.kvs('news-1')).toEqual({ [slateKey('news-1')]: 'on' });
+    expect(bed.originOrder('news-1')).toEqual(bed.primaryFirst('news-1'));
+    expect(await bed.ledger.get('news-1')).toMatchObject({ onAir: 'slate', phase: 'on-standby' });
     expect(messages()).toHaveLength(1);
     expect(messages()[0]!.attributes.severity).toBe('page');
     expect(messages()[0]!.message).toContain('slate is on the air');
   });
 
   it('standby channel CREATE_FAILED: slate with Flatline.StandbyUnavailable', async () => {
-    const standby = world.channel('sports-1').standby;
-    world.sandbox.medialive.channel(standby.region, standby.channelId).forceState('CREATE_FAILED');
-    const result = await run(world, 'failover', 'sports-1');
+    const standby = bed.channel('sports-1').standby;
+    bed.sandbox.medialive.channel(standby.region, standby.channelId).forceState('CREATE_FAILED');
+    const result = await run(bed, 'failover', 'sports-1');
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('Flatline.StandbyUnavailable');
-    expect(world.kvs('sports-1')[slateKey('sports-1')]).toBe('on');
-    expect(world.calls('StartChannel')).toHaveLength(0);
+    expect(bed.kvs('sports-1')[slateKey('sports-1')]).toBe('on');
+    expect(bed.calls('StartChannel')).toHaveLength(0);
     expect(messages()[0]!.attributes.severity).toBe('page');
   });
 
   it('412 on the first UpdateDistribution: re-reads the config and retries inside the step', async () => {
-    world.sandbox.faults.add({ service: 'cloudfront', operation: 'UpdateDistribution', kind: '412', count: 1 });
-    const result = await run(world, 'failover', 'news-1');
+    bed.sandbox.faults.add({ service: 'cloudfront', operation: 'UpdateDistribution', kind: '412', count: 1 });
+    const result = await run(bed, 'failover', 'news-1');
     expect(result.status).toBe('SUCCEEDED');
-    expect(world.calls('UpdateDistribution').map((c) => c.status)).toEqual([412, 200]);
+    expect(bed.calls('UpdateDistribution').map((c) => c.status)).toEqual([412, 200]);
     expect(result.tasks.filter((t) => t === 'ReorderOriginGroup')).toHaveLength(1);
-    expect(world.originOrder('news-1')).toEqual(world.standbyFirst('news-1'));
+    expect(bed.originOrder('news-1')).toEqual(bed.standbyFirst('news-1'));
   });
 
   it('KVS ETag conflict: re-reads the ETag and writes again', async () => {
-    world.sandbox.faults.add({ service: 'cloudfront-keyvaluestore', operation: 'PutKey', kind: '412', count: 1 });
-    const result = await run(world, 'failover', 'news-1');
+    bed.sandbox.faults.add({ service: 'cloudfront-keyvaluestore', operation: 'PutKey', kind: '412', count: 1 });
+    const result = await run(bed, 'failover', 'news-1');
     expect(result.status).toBe('SUCCEEDED');
-    expect(world.calls('PutKey').map((c) => c.status)).toEqual([409, 200]);
-    expect(world.kvs('news-1')[routeKey('news-1')]).toBe('standby');
+    expect(bed.calls('PutKey').map((c) => c.status)).toEqual([409, 200]);
+    expect(bed.kvs('news-1')[routeKey('news-1')]).toBe('standby');
   });
 
   it('30% throttling on every AWS call: still completes, with the same end state', async () => {
-    world.sandbox.faults.add({ kind: 'throttle', probability: 0.3 });
-    const result = await run(world, 'failover', 'sports-1');
+    bed.sandbox.faults.add({ kind: 'throttle', probability: 0.3 });
+    const result = await run(bed, 'failover', 'sports-1');
     expect(result.status).toBe('SUCCEEDED');
-    expect(world.sandbox.calls.filter((c) => c.fault === 'throttle').length).toBeGreaterThan(0);
-    expect(world.calls('StartChannel').filter((c) => c.status === 200)).toHaveLength(1);
-    expect(world.kvs('sports-1')[routeKey('sports-1')]).toBe('standby');
-    expect(world.originOrder('sports-1')).toEqual(world.standbyFirst('sports-1'));
-    expect(await world.ledger.get('sports-1')).toMatchObject({ onAir: 'standby', phase: 'on-standby' });
+    expect(bed.sandbox.calls.filter((c) => c.fault === 'throttle').length).toBeGreaterThan(0);
+    expect(bed.calls('StartChannel').filter((c) => c.status === 200)).toHaveLength(1);
+    expect(bed.kvs('sports-1')[routeKey('sports-1')]).toBe('standby');
+    expect(bed.originOrder('sports-1')).toEqual(bed.standbyFirst('sports-1'));
+    expect(await bed.ledger.get('sports-1')).toMatchObject({ onAir: 'standby', phase: 'on-standby' });
   });
 
   it('a permanent error after the edge was rerouted rolls back to the snapshot exactly', async () => {
-    const { kvsArn } = world.channel('news-1').edge;
-    world.sandbox.kvs.set(kvsArn, routeKey('news-1'), 'primary');
-    const before = { kvs: world.kvs('news-1'), order: world.originOrder('news-1') };
-    world.sandbox.faults.add({ service: 'cloudfront', operation: 'UpdateDistribution', kind: 'error', errorCode: 'AccessDenied', status: 403 });
-    const result = await run(world, 'failover', 'news-1');
+    const { kvsArn } = bed.channel('news-1').edge;
+    bed.sandbox.kvs.set(kvsArn, routeKey('news-1'), 'primary');
+    const before = { kvs: bed.kvs('news-1'), order: bed.originOrder('news-1') };
+    bed.sandbox.faults.add({ service: 'cloudfront', operation: 'UpdateDistribution', kind: 'error', errorCode: 'AccessDenied', status: 403 });
+    const result = await run(bed, 'failover', 'news-1');
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('Flatline.AwsError');
     expect(result.cause).toContain('AccessDenied');
-    expect(world.calls('PutKey').filter((c) => c.status === 200)).toHaveLength(2); // standby, then primary again
-    expect(world.kvs('news-1')).toEqual(before.kvs);
-    expect(world.originOrder('news-1')).toEqual(before.order);
+    expect(bed.calls('PutKey').filter((c) => c.status === 200)).toHaveLength(2); // standby, then primary again
+    expect(bed.kvs('news-1')).toEqual(before.kvs);
+    expect(bed.originOrder('news-1')).toEqual(before.order);
     expect(result.tasks).toEqual(expect.arrayContaining(['RollbackRoute', 'RollbackOriginGroup', 'RollbackSlate', 'FinishRolledBack', 'NotifyRolledBack']));
-    expect(await world.ledger.get('news-1')).toMatchObject({ onAir: 'primary', phase: 'steady' });
+    expect(await bed.ledger.get('news-1')).toMatchObject({ onAir: 'primary', phase: 'steady' });
     expect(messages()[0]!.attributes.severity).toBe('page');
   });
 
   it('rollback restores an absent route key as absent', async () => {
-    world.sandbox.faults.add({ service: 'cloudfront', operation: 'UpdateDistribution', kind: 'error', errorCode: 'AccessDenied', status: 403 });
-    const result = await run(world, 'failover', 'kids-1');
+    bed.sandbox.faults.add({ service: 'cloudfront', operation: 'UpdateDistribution', kind: 'error', errorCode: 'AccessDenied', status: 403 });
+    const result = await run(bed, 'failover', 'kids-1');
     expect(result.status).toBe('FAILED');
-    expect(world.kvs('kids-1')[routeKey('kids-1')]).toBeUndefined();
-    expect(world.calls('DeleteKey').filter((c) => c.status === 200)).toHaveLength(1);
+    expect(bed.kvs('kids-1')[routeKey('kids-1')]).toBeUndefined();
+    expect(bed.calls('DeleteKey').filter((c) => c.status === 200)).toHaveLength(1);
   });
 
   it('plan mode: the same path, every change reported, zero mutating calls', async () => {
-    const standby = world.channel('sports-1').standby;
-    const before = { kvs: world.kvs('sports-1'), order: world.originOrder('sports-1') };
-    const result = await run(world, 'failover', 'sports-1', { mode: 'plan' });
+    const standby = bed.channel('sports-1').standby;
+    const before = { kvs: bed.kvs('sports-1'), order: bed.originOrder('sports-1') };
+    const result = await run(bed, 'failover', 'sports-1', { mode: 'plan' });
     expect(result.status).toBe('SUCCEEDED');
     // The sandbox's call log covers the AWS services flatline controls (the ledger is its own bookkeeping).
-    expect(world.sandbox.calls.filter((c) => c.mutating)).toEqual([]);
-    expect(world.sandbox.mutatingCalls()).toEqual([]);
-    expect(world.sandbox.medialive.channel(standby.region, standby.channelId).state).toBe('IDLE');
-    expect(world.kvs('sports-1')).toEqual(before.kvs);
-    expect(world.originOrder('sports-1')).toEqual(before.order);
+    expect(bed.sandbox.calls.filter((c) => c.mutating)).toEqual([]);
+    expect(bed.sandbox.mutatingCalls()).toEqual([]);
+    expect(bed.sandbox.medialive.channel(standby.region, standby.channelId).state).toBe('IDLE');
+    expect(bed.kvs('sports-1')).toEqual(before.kvs);
+    expect(bed.originOrder('sports-1')).toEqual(before.order);
     const steps = stepsOf(result);
     const changes = Object.values(steps).flatMap((s) => s.changes ?? []);
     expect(changes.map((c) => c.resource)).toEqual([
       `medialive:${standby.region}:${standby.channelId}`,
       `kvs:${routeKey('sports-1')}`,
-      `origin-group:${world.channel('sports-1').edge.originGroupId}`,
+      `origin-group:${bed.channel('sports-1').edge.originGroupId}`,
       `sns:${TOPIC_ARN}`,
     ]);
     expect(changes.every((c) => !c.applied)).toBe(true);
-    const item = await world.ledger.get('sports-1');
+    const item = await bed.ledger.get('sports-1');
     expect(item).toMatchObject({ onAir: 'primary', phase: 'steady' });
     // A plan is recorded as one, and starts no dwell for real incidents.
     expect(item.recent.at(-1)?.kind).toBe('incident-planned');
@@ -158,11 +158,11 @@ describe('failover', () => {
   });
 
   it('edge not fresh after the reroute: keeps the standby and warns', async () => {
-    world.freeze('news-1', 'edge');
-    const result = await run(world, 'failover', 'news-1', { timing: { edgeVerifyAttempts: 3 } });
+    bed.freeze('news-1', 'edge');
+    const result = await run(bed, 'failover', 'news-1', { timing: { edgeVerifyAttempts: 3 } });
     expect(result.status).toBe('SUCCEEDED');
     expect(result.tasks.filter((t) => t === 'CheckEdgeFresh')).toHaveLength(3);
-    expect(world.kvs('news-1')[routeKey('news-1')]).toBe('standby');
+    expect(bed.kvs('news-1')[routeKey('news-1')]).toBe('standby');
     expect(messages()[0]!.attributes.severity).toBe('warning');
     expect(messages()[0]!.message).toContain('the edge is not fresh yet');
   });

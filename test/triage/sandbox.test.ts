@@ -9,8 +9,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Ledger } from '../../functions/domain/ledger/ledger.js';
 import type { Registry } from '../../functions/domain/registry/index.js';
 import { startAwsSandbox, type AwsSandbox } from '../../sandbox/aws/index.js';
-import { LiveOrigin } from '../probe/live-origin.js';
-import { registryFor } from '../statemachines/world.js';
+import { LiveOrigin } from '../../sandbox/testkit/live-origin.js';
+import { registryFor } from '../../sandbox/testkit/state-machine-testbed.js';
 
 const LEDGER_TABLE = 'flatline-triage-sandbox';
 let sandbox: AwsSandbox;

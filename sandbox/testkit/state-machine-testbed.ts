@@ -1,4 +1,4 @@
-// The world the state machine tests (and bench/failover.bench.ts) run in: the AWS sandbox (wire-level
+// The testbed the state machine tests (and bench/failover.bench.ts) run in: the AWS sandbox (wire-level
 // MediaLive/CloudFront/KVS/SNS + dynalite), a loopback live HLS origin serving every manifest URL of the
 // registry (primary, standby and edge per channel, each of which can be frozen), the example registry
 // re-pointed at that origin, and the real ASL run by aws-local-stepfunctions with the real step handlers.
@@ -10,9 +10,9 @@ import { parse, stringify } from 'yaml';
 import type { ExecutionAction, ExecutionInput, ExecutionTiming, Mode } from '../../functions/domain/contracts.js';
 import { Ledger } from '../../functions/domain/ledger/ledger.js';
 import { parseRegistry, type Channel, type Registry } from '../../functions/domain/registry/index.js';
-import { startAwsSandbox, type AwsSandbox } from '../../sandbox/aws/index.js';
-import { buildLocalStateMachine, type LocalStateMachine } from '../../statemachines/local.js';
-import { LiveOrigin } from '../probe/live-origin.js';
+import { startAwsSandbox, type AwsSandbox } from '../aws/index.js';
+import { buildLocalStateMachine, type LocalStateMachine } from '../aws/state-machine-runner.js';
+import { LiveOrigin } from './live-origin.js';
 
 export const TOPIC_ARN = 'arn:aws:sns:us-west-2:123456789012:flatline-test-notify';
 export const LEDGER_TABLE = 'flatline-test-ledger';
@@ -22,7 +22,7 @@ export type Path = 'primary' | 'standby' | 'edge';
 /** aws-local-stepfunctions does not export its EventLog type: take it from run()'s event generator. */
 export type EventLog = ReturnType<LocalStateMachine['machine']['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 
-export interface World {
+export interface Testbed {
   sandbox: AwsSandbox;
   origin: LiveOrigin;
   registry: Registry;
@@ -70,7 +70,7 @@ function localMachines(): Record<ExecutionAction, LocalStateMachine> {
   return machines;
 }
 
-export async function startWorld(opts: { seed?: number } = {}): Promise<World> {
+export async function startTestbed(opts: { seed?: number } = {}): Promise<Testbed> {
   // Few renditions keep each freshness check to three loopback fetches.
   const origin = new LiveOrigin({ segmentS: 1, renditions: ['720p', '360p'] });
   await origin.start();
@@ -128,10 +128,10 @@ export interface RunOptions {
 }
 
 /** Runs one execution of the real ASL (waits and retry intervals shortened) and collects its event log. */
-export async function run(world: World, action: ExecutionAction, channelId: string, opts: RunOptions = {}): Promise<RunResult> {
+export async function run(bed: Testbed, action: ExecutionAction, channelId: string, opts: RunOptions = {}): Promise<RunResult> {
   const incidentId = `test-${randomUUID().slice(0, 8)}`;
   if (opts.acquire !== false) {
-    const lock = await world.ledger.acquire({ channelId, incidentId, action, ttlMs: 600_000 });
+    const lock = await bed.ledger.acquire({ channelId, incidentId, action, ttlMs: 600_000 });
     if (!lock.acquired) throw new Error(`lock not acquired: ${lock.reason}`);
   }
   const input: ExecutionInput = {
@@ -144,7 +144,7 @@ export async function run(world: World, action: ExecutionAction, channelId: stri
     signal: { channelId, kind: 'manifest-stale', severity: 'outage', at: new Date().toISOString(), dedupeKey: incidentId, source: 'flatline.probe' },
     timing: { pollSeconds: 1, edgeVerifyAttempts: 5, ...opts.timing },
   };
-  const local = world.machines[action];
+  const local = bed.machines[action];
   const exec = local.machine.run(input as never, local.runOptions({ waitMs: 5, retryMs: 5 }));
   const events: EventLog[] = [];
   const collecting = (async () => {

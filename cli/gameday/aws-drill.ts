@@ -11,9 +11,9 @@ import { mediaLiveClient, sfnClient } from '../../functions/domain/aws/clients.j
 import { FlatlineError, InvalidInputError } from '../../functions/domain/errors.js';
 import { checkManifestFreshness } from '../../functions/domain/manifest/index.js';
 import { getChannel, loadRegistry, registryPath, type Channel, type Registry } from '../../functions/domain/registry/index.js';
-import { parseDuration } from '../../cli/args.js';
-import { formatSummary, type DrillReport, type Marker, type MarkerKind, type SeriesPoint } from './report.js';
-import { renderHtml } from './html.js';
+import { parseDuration } from '../args.js';
+import { formatSummary, type DrillReport, type Marker, type MarkerKind, type SeriesPoint } from '../../sandbox/drill/report.js';
+import { renderHtml } from '../../sandbox/drill/html.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 

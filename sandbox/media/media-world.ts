@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { parseRegistry, type Channel, type Registry, type Side } from '../../functions/domain/registry/index.js';
-import type { SimChannel } from '../world/medialive-channel.js';
+import type { SimChannel } from './medialive-channel.js';
 import { Edge, type EdgeRouter, type OriginGroupOrder } from './edge.js';
 import { LiveFeed, OriginServer, type FeedOptions } from './origin.js';
 

@@ -1,4 +1,4 @@
-// Reads serverless.yml the way the sandbox needs it: the functions (handler module + export), the EventBridge
+// Reads serverless.yml the way the sandbox and the bundle tools need it: the functions (handler module + export), the EventBridge
 // rules of each function, and the state machines (name + ASL definition from `${file(...)}`). Read from the
 // file, not copied, so the local run routes events exactly as the deployed rules do.
 // Variables: the simple sources are resolved (sls:stage, opt:stage/region, self:..., aws:region/accountId,
@@ -10,8 +10,9 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { parse, YAMLMap, YAMLSeq, type CollectionTag, type ScalarTag, type Tags } from 'yaml';
-import type { Pattern } from './event-pattern.js';
-import { ACCOUNT_ID } from './wire.js';
+
+/** An EventBridge event pattern as serverless.yml declares it. */
+export type EventPattern = { [field: string]: unknown };
 
 export interface FunctionConfig {
   key: string;
@@ -25,7 +26,7 @@ export interface FunctionConfig {
 export interface RuleConfig {
   name: string;
   functionKey: string;
-  pattern: Pattern;
+  pattern: EventPattern;
   eventBus?: unknown;
 }
 
@@ -48,6 +49,8 @@ export interface ServerlessConfig {
 export interface ResolveContext {
   stage: string;
   region: string;
+  /** What `${aws:accountId}` resolves to. */
+  accountId: string;
 }
 
 /** CloudFormation short-form tags (!Ref, !GetAtt, ...) become their long-form objects. */
@@ -86,7 +89,7 @@ export async function loadServerlessConfig(path: string, ctx: ResolveContext): P
       const eb = asObject(ev.eventBridge ?? ev.cloudwatchEvent);
       const pattern = eb.pattern ?? eb.event ?? ev.event;
       if (pattern && typeof pattern === 'object' && !Array.isArray(pattern)) {
-        rules.push({ name: `${key}-rule-${i + 1}`, functionKey: key, pattern: pattern as Pattern, eventBus: eb.eventBus });
+        rules.push({ name: `${key}-rule-${i + 1}`, functionKey: key, pattern: pattern as EventPattern, eventBus: eb.eventBus });
       }
     });
   }
@@ -100,7 +103,7 @@ export async function loadServerlessConfig(path: string, ctx: ResolveContext): P
   }
   const service = typeof doc.service === 'string' ? doc.service : String(asObject(doc.service).name ?? 'service');
   const jsVariables = new JsFileVariables(root, raw, doc, ctx);
-  for (const rule of rules) rule.pattern = (await jsVariables.resolveIn(rule.pattern)) as Pattern;
+  for (const rule of rules) rule.pattern = (await jsVariables.resolveIn(rule.pattern)) as EventPattern;
   return { path, root, service, functions, rules, stateMachines };
 }
 
@@ -220,7 +223,7 @@ function resolveSource(src: string, doc: Record<string, unknown>, root: string, 
   if (/^-?\d+(\.\d+)?$/.test(src)) return Number(src);
   if (src === 'sls:stage' || src === 'opt:stage') return ctx.stage;
   if (src === 'opt:region' || src === 'aws:region') return ctx.region;
-  if (src === 'aws:accountId') return ACCOUNT_ID;
+  if (src === 'aws:accountId') return ctx.accountId;
   if (src.startsWith('env:')) return process.env[src.slice(4)] ?? UNRESOLVED;
   if (src.startsWith('self:')) {
     let v: unknown = doc;

@@ -1,4 +1,4 @@
-// The whole local world that drills and replays run in: the embedded AWS sandbox (real triage, real state
+// The drill rig, everything drills and replays run on: the embedded AWS sandbox (real triage, real state
 // machines, real steps), the media world (origins fed by the sandbox's MediaLive channels, an edge running
 // the real edge function against the sandbox's KeyValueStore), and FLATLINE_REGISTRY pointing the real
 // handlers at the derived registry whose URLs are the loopback origins.
@@ -6,21 +6,21 @@ import { buildEdgeRouter } from '../../edge/build.js';
 import { loadEdgeRouter } from '../../edge/harness.js';
 import type { Registry } from '../../functions/domain/registry/index.js';
 import type { FeedOptions } from '../media/origin.js';
-import { startMediaWorld, type MediaWorld } from '../media/world.js';
+import { startMediaWorld, type MediaWorld } from '../media/media-world.js';
 import { startDrillSandbox, type DrillSandboxOptions } from './aws-sandbox.js';
 import type { DrillSandbox } from './seams.js';
 
-export interface SandboxWorld {
+export interface DrillRig {
   sandbox: DrillSandbox;
   world: MediaWorld;
   /** Stops everything and restores FLATLINE_REGISTRY. */
   close(): Promise<void>;
 }
 
-export async function startSandboxWorld(
+export async function startDrillRig(
   registry: Registry,
   opts: { feed?: Omit<FeedOptions, 'now'>; sandbox?: DrillSandboxOptions } = {},
-): Promise<SandboxWorld> {
+): Promise<DrillRig> {
   const savedRegistryEnv = process.env.FLATLINE_REGISTRY;
   const sandbox = await startDrillSandbox(registry, opts.sandbox);
   let world: MediaWorld;

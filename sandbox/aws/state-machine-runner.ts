@@ -1,4 +1,4 @@
-// Runs the REAL ASL of this folder in-process with aws-local-stepfunctions, every Task mapped to the real
+// Runs the REAL ASL of statemachines/ in-process with aws-local-stepfunctions, every Task mapped to the real
 // Lambda handler of its function. One place for this, used by the state machine tests, the failover
 // benchmark and the AWS sandbox's Step Functions (which passes its own `invoke`, e.g. LambdaRuntime.invoke).
 //
@@ -15,12 +15,12 @@ export type Definition = Record<string, unknown>;
 /** Invokes the function `functionKey` (as serverless.yml names it) with `event`; errors keep their name. */
 export type Invoke = (functionKey: string, event: unknown) => Promise<unknown>;
 
-const here = fileURLToPath(new URL('.', import.meta.url));
+const statemachines = fileURLToPath(new URL('../../statemachines/', import.meta.url));
 
-/** The definitions this folder holds, by serverless.yml state machine key. */
+/** The definitions statemachines/ holds, by serverless.yml state machine key. */
 export const DEFINITION_FILES = {
-  failover: `${here}failover.asl.json`,
-  failback: `${here}failback.asl.json`,
+  failover: `${statemachines}failover.asl.json`,
+  failback: `${statemachines}failback.asl.json`,
 } as const;
 export type MachineKey = keyof typeof DEFINITION_FILES;
 
@@ -120,7 +120,7 @@ const handlers = new Map<string, Promise<Handler>>();
 /** functions/steps/<kebab-key>/handler.ts, the FIXED layout of the step functions (shared-engine names). */
 export function stepHandlerPath(functionKey: string): string {
   const kebab = functionKey.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-  return fileURLToPath(new URL(`../functions/steps/${kebab}/handler.ts`, import.meta.url));
+  return fileURLToPath(new URL(`../../functions/steps/${kebab}/handler.ts`, import.meta.url));
 }
 
 /** The default Invoke: imports the real step handler module and calls it with a Lambda-shaped context. */
