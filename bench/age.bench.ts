@@ -1,4 +1,4 @@
-// Manifest age vs a full parse (issue 3 benchmark): analyzeManifest against hls-parser and m3u8-parser on the
+// Manifest age vs a full parse: analyzeManifest against hls-parser and m3u8-parser on the
 // 40,001-segment fixture and on a 6-rendition LL-HLS ladder. The three run side by side, interleaved in rounds
 // in the same process, so the ratio is not skewed by machine load; ops/s is the median round.
 import { readFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { analyzeManifest, manifestAge } from '../functions/domain/manifest/index
 import { livePlaylist } from '../sandbox/testkit/playlist-gen.js';
 import type { BenchRow, BenchSection } from './types.js';
 
-const HUGE = new URL('../../shared/fixtures/manifests/edge-hls__huge-40001-segments-live__grafov-m3u8__media-playlist-large.m3u8', import.meta.url);
+const HUGE = new URL('../test/fixtures/manifests/edge-hls__huge-40001-segments-live__grafov-m3u8__media-playlist-large.m3u8', import.meta.url);
 const GOAL = 20;
 
 type Candidate = { name: string; fn: (docs: string[]) => number };
@@ -56,7 +56,7 @@ function compare(label: string, docs: string[], rounds = 7, ms = 250): BenchRow[
   const samples = new Map<string, number[]>(candidates.map((c) => [c.name, []]));
   for (let r = 0; r < rounds; r++) for (const c of candidates) samples.get(c.name)?.push(round(() => c.fn(docs), ms));
   // Ratios are paired per round (the candidates of one round ran back to back under the same machine load),
-  // then the median is taken: the other engineers' jobs on this 2-core machine make absolute ops/s noisy.
+  // then the median is taken: other processes on a small shared machine make absolute ops/s noisy.
   const ratioTo = (mine: string, theirs: string) => {
     const a = samples.get(mine) ?? [];
     const b = samples.get(theirs) ?? [];

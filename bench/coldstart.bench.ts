@@ -1,4 +1,4 @@
-// Cold start of every deployed handler (issue 2 benchmark): each function of serverless.yml is bundled the
+// Cold start of every deployed handler: each function of serverless.yml is bundled the
 // way serverless-esbuild does it — esbuild's API with serverless.yml's own custom.esbuild options — and
 // measured by bundle size and the time a fresh `node` process takes to require() it (median of several
 // processes: module load + init, what a Lambda cold start pays before the handler runs). The peer, side by

@@ -1,4 +1,4 @@
-// The drill suite as a benchmark: every scenario in the embedded sandbox, with the goals.
+// The drill suite as a benchmark: every scenario in the embedded sandbox, against these goals.
 // Warm standby: viewers back on fresh manifests within 4 target durations of the primary freezing;
 // detection within staleAfter + consecutive x tick; the default drill under 60 s of wall time; the whole
 // suite under 5 minutes on this 2-core machine.

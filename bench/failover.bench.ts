@@ -1,4 +1,4 @@
-// The control plane's own cost of one failover (issue 2 benchmark): the real failover ASL interpreted by
+// The control plane's own cost of one failover: the real failover ASL interpreted by
 // aws-local-stepfunctions with the real step handlers, against the AWS sandbox on loopback, warm standby,
 // Wait and retry intervals overridden to 0. Simulated AWS waits are excluded; what remains is handlers +
 // SDK + interpreter + loopback calls. Median of several runs, with the breakdown per step.

@@ -6,7 +6,7 @@ import { readRegistryFile, type Registry } from '../functions/domain/registry/in
 import { FlatlineError } from '../functions/domain/errors.js';
 
 export const SERVICE = 'flatline';
-/** The region the control plane is deployed in by default: the standby region (DESIGN.md §3). */
+/** The region the control plane is deployed in by default: the standby region, so that it does not depend on the region it protects. */
 export const DEFAULT_REGION = 'us-west-2';
 /**
  * Target duration assumed for the manifest-age alarm thresholds when serverless.yml does not set

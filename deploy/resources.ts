@@ -7,7 +7,7 @@ import { coreResources } from './core.js';
 import { functionRoles } from './iam.js';
 import { LOGICAL_IDS, stateMachineLogicalId } from './names.js';
 
-/** The edge router (engineer C's edge/resources.ts): the CloudFront Function and, when this stack owns it, its KVS. */
+/** The edge router (built by edge/resources.ts): the CloudFront Function and, when this stack owns it, its KVS. */
 export function edgeRouter(ctx: DeployContext): EdgeResources {
   return edgeResources(ctx.registry, { stage: ctx.stage, store: ctx.edgeStore });
 }

@@ -1,4 +1,4 @@
-// CloudFormation resources of the edge router, for serverless.yml `resources:` (engineer F wires them in):
+// CloudFormation resources of the edge router, for serverless.yml `resources:` (deploy/resources.ts wires them in):
 // the KeyValueStore the control plane writes and the CloudFront Function that reads it.
 //
 // Store ownership (documented in edge/README.md):

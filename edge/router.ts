@@ -1,5 +1,5 @@
 // The edge router: a CloudFront Function (runtime cloudfront-js-2.0, viewer-request) on the /live/* behaviours.
-// It repoints a channel in seconds by reading the KeyValueStore the control plane writes (DESIGN.md §3-§4):
+// It repoints a channel in seconds by reading the KeyValueStore the control plane writes (functions/domain/routing-keys.ts):
 //   route:<id> = standby  -> the channel's standby origin (cf.selectRequestOriginById)
 //   route:<id> = primary / absent -> untouched: the behaviour's default, the origin group with the primary first
 //   slate:<id> = on       -> manifest requests (.m3u8, .mpd) go to the slate; segments are left alone so players drain

@@ -1,4 +1,4 @@
-// The contracts between the parts (DESIGN.md §4). Producers and consumers import these types; changing
+// The contracts between the parts. Producers and consumers import these types; changing
 // one is changing a wire format, so keep them small and documented.
 import type { Route } from './routing-keys.js';
 

@@ -1,5 +1,5 @@
 // The one definition of the KeyValueStore keys shared by the control plane (which writes them) and the
-// edge router CloudFront Function (which reads them). See DESIGN.md §4.
+// edge router CloudFront Function (which reads them); edge/README.md describes what each value does.
 export const ROUTE_PRIMARY = 'primary';
 export const ROUTE_STANDBY = 'standby';
 export const SLATE_ON = 'on';

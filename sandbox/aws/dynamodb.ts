@@ -1,5 +1,7 @@
 // DynamoDB = dynalite in memory on its own loopback port (it speaks the real JSON 1.0 protocol), with the
-// ledger table created at start. dynalite has no transactions and no TTL (research/tooling.md §4).
+// ledger table created at start. dynalite 4 has no transactions (TransactWriteItems answers
+// UnknownOperationException) and no TTL (items never expire): the ledger uses single-item conditional writes
+// and compares expiry times itself.
 import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,5 +1,6 @@
 // A simulated MediaLive channel: the state the sandbox's MediaLive API reports and the media world's
-// origins follow. States and transitions follow the MediaLive user guide (research/medialive.md §2).
+// origins follow. States and transitions follow the MediaLive user guide:
+// https://docs.aws.amazon.com/medialive/latest/ug/monitor-activity-types-channel.html
 import { EventEmitter } from 'node:events';
 
 export type ChannelState =

@@ -160,7 +160,7 @@ describe('triage EventBridge rules', () => {
     // Events about resources flatline does not own never reach triage (matcher: sandbox/aws/event-pattern.ts).
     const foreign = [
       ...load('events/malformed').filter(([f]) => ['not-a-flatline-alarm.json', 'unknown-channel-medialive.json', 'unknown-source.json'].includes(f)),
-      ['real medialive-channel-alert.json', JSON.parse(readFileSync(join(REPO, '..', 'shared', 'fixtures', 'events', 'medialive-channel-alert.json'), 'utf8'))] as const,
+      ['real medialive-channel-alert.json', JSON.parse(readFileSync(new URL('../fixtures/events/medialive-channel-alert.json', import.meta.url), 'utf8'))] as const,
     ];
     expect(foreign).toHaveLength(4);
     for (const [file, event] of foreign) expect(patterns.filter(([, p]) => matchesPattern(p, event)).map(([n]) => n), file).toEqual([]);

@@ -1,4 +1,4 @@
-// Scenarios are data: every shipped file validates, the issue's 11 are all there, and a broken file is
+// Scenarios are data: every shipped file validates, all 11 are there, and a broken file is
 // rejected with a message naming the field.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,7 @@ import { listScenarios, loadScenario } from '../../sandbox/drill/scenario.js';
 const registry = readRegistryFile('config/registry.example.yml');
 
 describe('drill scenarios', () => {
-  it('ships the 11 scenarios of the issue, each valid and about channels of the example registry', () => {
+  it('ships the 11 scenarios, each valid and about channels of the example registry', () => {
     const names = listScenarios();
     expect(names).toEqual(
       [

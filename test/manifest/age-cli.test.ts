@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const FIXTURES = '../shared/fixtures/manifests/';
+const FIXTURES = fileURLToPath(new URL('../fixtures/manifests/', import.meta.url));
 const LLHLS = `${FIXTURES}llhls__rfc8216bis-example1__kuu-hls-parser__Low-Latency_Example-01_Low-Latency_HLS_Playlist.m3u8`;
 
 function age(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -64,7 +64,7 @@ describe('flatline age', () => {
   });
 
   it('an unparseable document: format unknown, a problem, exit 0', async () => {
-    const r = await age([`${FIXTURES}INDEX.md`, '--json']);
+    const r = await age([fileURLToPath(new URL('../fixtures/SOURCES.md', import.meta.url)), '--json']);
     expect(r.code).toBe(0);
     const a = JSON.parse(r.stdout) as { format: string; problems: Array<{ code: string }> };
     expect(a.format).toBe('unknown');

@@ -6,7 +6,7 @@ import { Parser } from 'm3u8-parser';
 import { describe, expect, it } from 'vitest';
 import { analyzeManifest } from '../../functions/domain/manifest/index.js';
 
-const DIR = new URL('../../../shared/fixtures/manifests/', import.meta.url);
+const DIR = new URL('../fixtures/manifests/', import.meta.url);
 const files = readdirSync(DIR).filter((f) => /\.m3u8?$/.test(f));
 
 HLS.setOptions({ silent: true });

@@ -1,11 +1,11 @@
-// Every manifest of ../shared/fixtures/manifests, with the expected result worked out by hand from the file
+// Every manifest of test/fixtures/manifests (sources: test/fixtures/SOURCES.md), with the expected result worked out by hand from the file
 // (PDT carried forward by EXTINF; DASH: AST + Period@start + (t + d - PTO) / timescale). The comment on each
 // row shows the arithmetic.
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { analyzeManifest, type ManifestAnalysis } from '../../functions/domain/manifest/index.js';
 
-const DIR = new URL('../../../shared/fixtures/manifests/', import.meta.url);
+const DIR = new URL('../fixtures/manifests/', import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, DIR), 'utf8');
 
 /** The fields of ManifestAnalysis checked by hand for every fixture, at the fixture's own `now`. */

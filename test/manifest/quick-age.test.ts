@@ -7,7 +7,7 @@ import { analyzeManifest, manifestAge, type ManifestAnalysis } from '../../funct
 import { tailAge } from '../../functions/domain/manifest/quick-age.js';
 import { livePlaylist } from '../../sandbox/testkit/playlist-gen.js';
 
-const DIR = new URL('../../../shared/fixtures/manifests/', import.meta.url);
+const DIR = new URL('../fixtures/manifests/', import.meta.url);
 const NOW = Date.parse('2024-05-24T15:01:00Z');
 const T0 = Date.parse('2024-05-24T15:00:00Z');
 

@@ -1,5 +1,5 @@
 // The fetcher's results for every way a request can end (never a throw), and a DASH origin probed as one path,
-// with a real MPD from the shared fixtures served over loopback.
+// with a real MPD (livesim2 output, test/fixtures/manifests) served over loopback.
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeManifest } from '../../functions/domain/manifest/index.js';
 import { createFetcher, PathProbe, type Fetcher } from '../../functions/domain/probe/index.js';
 
-const MPD = readFileSync(new URL('../../../shared/fixtures/manifests/dash-dyn__timeline-time-publishtime__livesim2__testpic_2s_1.mpd', import.meta.url), 'utf8');
+const MPD = readFileSync(new URL('../fixtures/manifests/dash-dyn__timeline-time-publishtime__livesim2__testpic_2s_1.mpd', import.meta.url), 'utf8');
 
 let server: Server;
 let base = '';

@@ -103,7 +103,7 @@ describe('probe loop', () => {
     // An origin outage: the primary freezes and the edge with it; the standby keeps going.
     origin.set(`${news}/primary`, { stallAt: t });
     origin.set(`${news}/edge`, { stallAt: t });
-    // Ages at the next ticks: 400, 1400, 2400 (stale #1), 3400 (stale #2: the transition).
+    // Ages at the next ticks: 400, 1400, 2400 (1st stale), 3400 (2nd stale: the transition).
     await tickEvery(3);
     expect(events(published)).toEqual([]);
     const r = await loop.tick();

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { matchesPattern } from '../../sandbox/aws/event-pattern.js';
 
-const fixture = (name: string): Record<string, unknown> => JSON.parse(readFileSync(`../shared/fixtures/events/${name}.json`, 'utf8')) as Record<string, unknown>;
+const fixture = (name: string): Record<string, unknown> => JSON.parse(readFileSync(new URL(`../fixtures/events/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
 const alert = fixture('medialive-channel-alert-set-rtmp');
 const stateChange = fixture('medialive-channel-state-change');
 const alarm = fixture('cloudwatch-alarm-state-change');

@@ -1,5 +1,5 @@
 // Every sample in events/ parses into the expected Signal (the malformed ones are rejected), and the
-// real third-party/AWS samples in ../shared/fixtures/events pass the schemas.
+// real third-party/AWS samples in test/fixtures/events (sources: test/fixtures/SOURCES.md) pass the schemas.
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError, UnknownChannelError } from '../../functions/domain/errors.js';
@@ -8,7 +8,7 @@ import { EVENT_SCHEMAS } from '../../functions/domain/triage/schemas.js';
 import { alarmTarget, normalizeTime, toSignal } from '../../functions/domain/triage/signals.js';
 
 const registry = loadRegistry('config/registry.example.yml');
-const read = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8'));
+const read = (path: string | URL): unknown => JSON.parse(readFileSync(path, 'utf8'));
 const ctx = { registry, stage: 'example' };
 
 /** What each sample must become: channel, kind, severity, side, pipeline. */
@@ -111,12 +111,12 @@ describe('signal mapping details', () => {
   });
 });
 
-describe('the real samples in ../shared/fixtures/events', () => {
-  const dir = '../shared/fixtures/events';
+describe('the real samples in test/fixtures/events', () => {
+  const dir = new URL('../fixtures/events/', import.meta.url);
   const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
   it.each(fixtures)('%s: accepted by its schema, or rejected as an unknown source', (file) => {
-    const event = read(`${dir}/${file}`) as { source: string; 'detail-type': string };
+    const event = read(new URL(file, dir)) as { source: string; 'detail-type': string };
     const schema = EVENT_SCHEMAS[`${event.source}|${event['detail-type']}` as keyof typeof EVENT_SCHEMAS];
     if (event.source === 'aws.mediapackage') {
       expect(schema).toBeUndefined();

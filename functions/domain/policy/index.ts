@@ -1,7 +1,7 @@
 // The failover policy: a pure function of (signal, channel config, ledger item, time). No I/O: triage
 // applies the decision (ledger writes, confirmation, StartExecution) and the effects it asks for.
 //
-// Rules (DESIGN.md §1, §3; issue 2 "Triage"):
+// Rules:
 // - Events about the STANDBY side never fail over: recorded; when the standby is on air, notify (slate consideration).
 // - One pipeline alerting on a STANDARD channel is `degraded` (MediaLive's second pipeline covers it):
 //   recorded and metered. SINGLE_PIPELINE pipeline down, both pipelines alerting, a stopped/RECOVERING

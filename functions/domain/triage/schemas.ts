@@ -1,6 +1,11 @@
 // Schemas of every event triage accepts: Powertools' EventBridgeSchema (the envelope) extended with a
-// literal source/detail-type and a typed detail. Shapes follow the real samples in
-// ../shared/fixtures/events and research/medialive.md §1; unknown extra fields are allowed (AWS adds fields).
+// literal source/detail-type and a typed detail. Shapes follow the AWS samples and the EventBridge reference
+// (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-medialive.html,
+// https://docs.aws.amazon.com/medialive/latest/ug/monitoring-cloudwatch-json-alert.html,
+// https://docs.aws.amazon.com/medialive/latest/ug/monitoring-cloudwatch-json-state-change.html,
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html) and the
+// third-party captures in test/fixtures/events (test/fixtures/SOURCES.md). Unknown extra fields are allowed
+// (AWS adds fields).
 import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import { z } from 'zod';
 import { MANIFEST_FRESH, MANIFEST_STALE, OPS_SOURCE, PROBE_SOURCE } from '../contracts.js';
