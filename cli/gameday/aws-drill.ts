@@ -7,7 +7,7 @@
 // The same code runs against the embedded sandbox in the tests (its MediaLive supports schedule pause and tags).
 import { BatchUpdateScheduleCommand, DescribeChannelCommand, ListTagsForResourceCommand, type PipelinePauseStateSettings } from '@aws-sdk/client-medialive';
 import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
-import { mediaLiveClient, sfnClient } from '../../functions/domain/aws/clients.js';
+import { awsClients } from '../../functions/lib/aws-clients.js';
 import { FlatlineError, InvalidInputError } from '../../functions/domain/errors.js';
 import { checkManifestFreshness } from '../../functions/domain/manifest/index.js';
 import { getChannel, loadRegistry, registryPath, type Channel, type Registry } from '../../functions/domain/registry/index.js';
@@ -67,7 +67,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 async function pause(channel: Channel, pipelines: Array<'PIPELINE_0' | 'PIPELINE_1'>, tag: string): Promise<void> {
   const p = channel.primary;
-  await mediaLiveClient(p.region).send(
+  await awsClients('tool').mediaLive(p.region).send(
     new BatchUpdateScheduleCommand({
       ChannelId: p.channelId,
       Creates: {
@@ -87,7 +87,7 @@ export async function runAwsDrill(opts: AwsDrillOptions): Promise<DrillReport> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const channel = getChannel(opts.registry, opts.channelId);
   const p = channel.primary;
-  const ml = mediaLiveClient(p.region);
+  const ml = awsClients('tool').mediaLive(p.region);
   const described = await ml.send(new DescribeChannelCommand({ ChannelId: p.channelId }));
   if (!described.Arn) throw new DrillRefusedError(`MediaLive channel ${p.channelId} in ${p.region} has no ARN`, { channelId: p.channelId });
   const { Tags: tags = {} } = await ml.send(new ListTagsForResourceCommand({ ResourceArn: described.Arn }));
@@ -156,7 +156,7 @@ export async function runAwsDrill(opts: AwsDrillOptions): Promise<DrillReport> {
       if (freezeT === null && primaryEnd !== null && !primary!.fresh) freezeT = tOf(primaryEnd);
       series.push({ t: tOf(now), edgeAgeS: age(edge), primaryAgeS: age(primary), standbyAgeS: age(standby), stalledShare: 0, slateShare: 0 });
 
-      const listed = await sfnClient().send(new ListExecutionsCommand({ stateMachineArn: machineArn, maxResults: 20 }));
+      const listed = await awsClients('tool').sfn().send(new ListExecutionsCommand({ stateMachineArn: machineArn, maxResults: 20 }));
       for (const x of listed.executions ?? []) {
         if (!x.name?.startsWith(`${channel.id}-`) || !x.startDate || x.startDate.getTime() < t0 - 1000) continue;
         const seen = executions.get(x.name);
@@ -165,7 +165,7 @@ export async function runAwsDrill(opts: AwsDrillOptions): Promise<DrillReport> {
           detectT ??= tOf(x.startDate.getTime());
         }
         let status = x.status ?? 'RUNNING';
-        if (status === 'RUNNING' && x.executionArn) status = (await sfnClient().send(new DescribeExecutionCommand({ executionArn: x.executionArn }))).status ?? status;
+        if (status === 'RUNNING' && x.executionArn) status = (await awsClients('tool').sfn().send(new DescribeExecutionCommand({ executionArn: x.executionArn }))).status ?? status;
         if (seen && seen.status !== status) mark('execution', `failover ${status}`, x.name);
         executions.set(x.name, { status, startedAt: x.startDate.getTime() });
       }

@@ -16,11 +16,11 @@
 // Metrics: see ./metrics.ts (ManifestAge etc., dimensions exactly {Channel, Path}, high resolution).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from 'aws-lambda';
-import { eventBridgeClient } from '../domain/aws/clients.js';
 import { InvalidInputError } from '../domain/errors.js';
 import { createProbeLoop, eventBridgePublisher, parseShard, type ProbeLoop, type Shard } from '../domain/probe/index.js';
 import { loadRegistry } from '../domain/registry/index.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { awsClients } from '../lib/aws-clients.js';
 import { lambda, logger, metrics } from '../lib/lambda.js';
 import { emitTickMetrics } from './metrics.js';
 
@@ -56,7 +56,7 @@ function loopFor(shard: Shard, tickMs: number): ProbeLoop {
       registry: loadRegistry(),
       tickMs,
       shard,
-      publish: eventBridgePublisher(eventBridgeClient(), process.env.EVENT_BUS_NAME ?? 'default'),
+      publish: eventBridgePublisher(awsClients('probe').eventBridge(), process.env.EVENT_BUS_NAME ?? 'default'),
       announceInitialFresh: process.env.PROBE_ANNOUNCE_INITIAL_FRESH === 'true',
       fetcherOptions: { timeoutMs: envNumber('PROBE_TIMEOUT_MS', 1500), concurrency: envNumber('PROBE_CONCURRENCY', 256) },
       onError: (err, where) => logger.error('probe error', { ...where, error: err as Error }),

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { FlatlineError, InvalidInputError } from '../domain/errors.js';
 import { getChannel, loadRegistry, type Channel } from '../domain/registry/index.js';
 import { isTransient, RetryableError } from '../domain/reconcilers/errors.js';
+import { awsClients, type AwsClients } from '../lib/aws-clients.js';
 import { lambda, logger, metrics } from '../lib/lambda.js';
 
 export const ModeSchema = z.enum(['live', 'plan']).default('live');
@@ -43,7 +44,8 @@ export function nameForStates(err: unknown): unknown {
 export function stepHandler<S extends z.ZodType<{ channelId: string }>, O>(
   step: string,
   schema: S,
-  fn: (input: z.infer<S>, channel: Channel) => Promise<O>,
+  /** `aws`: this process's clients under the step budget (the state machine's Retry is the outer layer). */
+  fn: (input: z.infer<S>, channel: Channel, aws: AwsClients) => Promise<O>,
 ) {
   return lambda(async (event: unknown): Promise<O> => {
     const parsed = schema.safeParse(event);
@@ -53,7 +55,7 @@ export function stepHandler<S extends z.ZodType<{ channelId: string }>, O>(
     logger.appendKeys({ channelId: channel.id, step });
     const started = performance.now();
     try {
-      return await fn(input, channel);
+      return await fn(input, channel, awsClients('step'));
     } catch (err) {
       const named = nameForStates(err);
       logger.error(`${step} failed`, { error: named as Error });

@@ -1,12 +1,12 @@
 // Wires triage to the deployed environment: registry, ledger table, state machine ARNs, real SDK clients,
 // SNS for pages, Powertools metrics and logs.
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { mediaLiveClient, sfnClient } from '../domain/aws/clients.js';
 import { ledgerFromEnv } from '../domain/ledger/ledger.js';
 import { checkManifestFreshness } from '../domain/manifest/index.js';
 import { notify } from '../domain/reconcilers/notify.js';
 import { loadRegistry, registryPath } from '../domain/registry/index.js';
 import type { TriageDeps } from '../domain/triage/index.js';
+import { awsClients } from '../lib/aws-clients.js';
 import { logger, metrics } from '../lib/lambda.js';
 
 function channelMetric(name: string, dimensions: Record<string, string>): void {
@@ -16,17 +16,19 @@ function channelMetric(name: string, dimensions: Record<string, string>): void {
 }
 
 export function triageDepsFromEnv(env: NodeJS.ProcessEnv = process.env): TriageDeps {
+  const aws = awsClients('triage', env);
   return {
     registry: loadRegistry(registryPath(env)),
-    ledger: ledgerFromEnv(env),
-    sfn: sfnClient(),
-    mediaLive: mediaLiveClient,
+    ledger: ledgerFromEnv(aws.dynamoDoc(), env),
+    sfn: aws.sfn(),
+    // The primary's region may be the one in trouble: one short attempt, then the manifest check decides alone.
+    mediaLive: awsClients('confirm', env).mediaLive,
     checkFreshness: checkManifestFreshness,
     stateMachines: { failover: env.FAILOVER_STATE_MACHINE_ARN ?? '', failback: env.FAILBACK_STATE_MACHINE_ARN ?? '' },
     mode: env.FLATLINE_MODE === 'plan' ? 'plan' : 'live',
     ...(env.FLATLINE_STAGE ? { stage: env.FLATLINE_STAGE } : {}),
     notify: async (page) => {
-      await notify({ topicArn: env.NOTIFY_TOPIC_ARN, ...page, severity: 'page', mode: 'live' });
+      await notify({ topicArn: env.NOTIFY_TOPIC_ARN, ...page, severity: 'page', mode: 'live', sns: aws.sns() });
     },
     observer: {
       signal: (s) => channelMetric('Signals', { Channel: s.channelId, Kind: s.kind, Severity: s.severity }),

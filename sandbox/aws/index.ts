@@ -3,7 +3,6 @@
 // credential scope), plus dynalite for DynamoDB. The real SDK clients reach it through AWS_ENDPOINT_URL_*.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { resetClients } from '../../functions/domain/aws/clients.js';
 import { loadRegistry, registryPath, type Registry } from '../../functions/domain/registry/index.js';
 import type { SimChannel } from '../media/medialive-channel.js';
 import { CallLog, type CallRecord } from './calls.js';
@@ -241,7 +240,6 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
       delete process.env.AWS_SESSION_TOKEN;
       delete process.env.AWS_PROFILE;
       Object.assign(process.env, env);
-      resetClients();
     },
     restoreEnv() {
       if (!saved) return;
@@ -250,7 +248,6 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
         else process.env[k] = v;
       }
       saved = undefined;
-      resetClients();
     },
     calls: calls.records,
     callCounts: () => calls.countsByService(),

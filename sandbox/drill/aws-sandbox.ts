@@ -5,7 +5,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionInput } from '../../functions/domain/contracts.js';
 import { Ledger } from '../../functions/domain/ledger/ledger.js';
-import { dynamoDocClient } from '../../functions/domain/aws/clients.js';
+import { awsClients } from '../../functions/lib/aws-clients.js';
 import type { Registry } from '../../functions/domain/registry/index.js';
 import { loadDefinition, localDefinition } from '../aws/state-machine-runner.js';
 import { startAwsSandbox, type ExecutionRecord } from '../aws/index.js';
@@ -62,7 +62,7 @@ export async function startDrillSandbox(registry: Registry, opts: DrillSandboxOp
     medialive: { publishEvents: opts.publishMediaLiveEvents ?? true },
   });
   sb.applyEnv();
-  const ledger = new Ledger({ tableName: sb.dynamodb.tableName, client: dynamoDocClient() });
+  const ledger = new Ledger({ tableName: sb.dynamodb.tableName, client: awsClients('tool').dynamoDoc() });
   return {
     channel: (region, id) => sb.medialive.channel(region, id),
     originOrder: (d, g) => sb.cloudfront.originOrder(d, g),

@@ -4,7 +4,7 @@
 // scenario's timeline, waits for its expectations, and measures everything into a DrillReport.
 import { performance } from 'node:perf_hooks';
 import { MANIFEST_STALE, type ProbePath } from '../../functions/domain/contracts.js';
-import { eventBridgeClient } from '../../functions/domain/aws/clients.js';
+import { awsClients } from '../../functions/lib/aws-clients.js';
 import { eventBridgePublisher } from '../../functions/domain/probe/events.js';
 import { createProbeLoop, type TickReport } from '../../functions/domain/probe/loop.js';
 import { parseRegistry, readRegistryFile, type Registry } from '../../functions/domain/registry/index.js';
@@ -149,7 +149,7 @@ export async function runDrill(scenario: Scenario, opts: DrillOptions = {}): Pro
     probe = createProbeLoop({
       registry: w.registry,
       tickMs: probeTickMs,
-      publish: eventBridgePublisher(eventBridgeClient(), process.env.EVENT_BUS_NAME ?? 'default'),
+      publish: eventBridgePublisher(awsClients('probe').eventBridge(), process.env.EVENT_BUS_NAME ?? 'default'),
       onTick: (r) => {
         for (const tr of r.transitions)
           if (tr.detail.channelId === channel.id && tr.detailType === MANIFEST_STALE && (tr.detail.path === 'primary' || tr.detail.path === 'edge')) staleTransitions.push(tOf(Date.parse(tr.detail.observedAt)));

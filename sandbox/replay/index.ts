@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetExecutionHistoryCommand, ListExecutionsCommand, ListStateMachinesCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
-import { sfnClient } from '../../functions/domain/aws/clients.js';
+import { awsClients } from '../../functions/lib/aws-clients.js';
 import type { Change, LedgerItem, Signal } from '../../functions/domain/contracts.js';
 import { InvalidInputError } from '../../functions/domain/errors.js';
 import { readRegistryFile, type Channel, type Registry } from '../../functions/domain/registry/index.js';
@@ -141,7 +141,7 @@ async function executionTimeline(execution: DrillExecution, executionArn: string
   const events: HistoryEvent[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await sfnClient().send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, ...(nextToken ? { nextToken } : {}) }));
+    const page = await awsClients('tool').sfn().send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, ...(nextToken ? { nextToken } : {}) }));
     events.push(...(page.events ?? []));
     nextToken = page.nextToken;
   } while (nextToken);
@@ -187,9 +187,9 @@ async function executionTimeline(execution: DrillExecution, executionArn: string
 /** Execution ARNs by name, found through the Step Functions API as an operator's tooling would. */
 async function executionArnsByName(): Promise<Map<string, string>> {
   const arns = new Map<string, string>();
-  const machines = await sfnClient().send(new ListStateMachinesCommand({}));
+  const machines = await awsClients('tool').sfn().send(new ListStateMachinesCommand({}));
   for (const m of machines.stateMachines ?? []) {
-    const list = await sfnClient().send(new ListExecutionsCommand({ stateMachineArn: m.stateMachineArn }));
+    const list = await awsClients('tool').sfn().send(new ListExecutionsCommand({ stateMachineArn: m.stateMachineArn }));
     for (const e of list.executions ?? []) if (e.name && e.executionArn) arns.set(e.name, e.executionArn);
   }
   return arns;

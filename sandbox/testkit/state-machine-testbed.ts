@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { parse, stringify } from 'yaml';
 import type { ExecutionAction, ExecutionInput, ExecutionTiming, Mode } from '../../functions/domain/contracts.js';
+import { awsClients } from '../../functions/lib/aws-clients.js';
 import { Ledger } from '../../functions/domain/ledger/ledger.js';
 import { parseRegistry, type Channel, type Registry } from '../../functions/domain/registry/index.js';
 import { startAwsSandbox, type AwsSandbox } from '../aws/index.js';
@@ -90,7 +91,7 @@ export async function startTestbed(opts: { seed?: number } = {}): Promise<Testbe
     medialive: { publishEvents: false },
   });
   sandbox.applyEnv();
-  const ledger = new Ledger({ tableName: LEDGER_TABLE });
+  const ledger = new Ledger({ tableName: LEDGER_TABLE, client: awsClients('tool').dynamoDoc() });
   const channel = (id: string): Channel => registry.channels.find((c) => c.id === id)!;
   return {
     sandbox,

@@ -2,7 +2,7 @@
 // function against the media world, with viewers. Then `flatline drill --aws` against the same sandbox.
 import { EventEmitter } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventBridgeClient } from '../../functions/domain/aws/clients.js';
+import { awsClients } from '../../functions/lib/aws-clients.js';
 import { eventBridgePublisher } from '../../functions/domain/probe/events.js';
 import { createProbeLoop, type ProbeLoop } from '../../functions/domain/probe/loop.js';
 import { readRegistryFile } from '../../functions/domain/registry/index.js';
@@ -76,7 +76,7 @@ describe('flatline drill --aws against the sandbox', () => {
     });
     process.env.FLATLINE_REGISTRY = world.registryPath;
     // the "deployed" probe
-    probe = createProbeLoop({ registry: world.registry, tickMs: 1000, publish: eventBridgePublisher(eventBridgeClient()) });
+    probe = createProbeLoop({ registry: world.registry, tickMs: 1000, publish: eventBridgePublisher(awsClients('tool').eventBridge()) });
     probe.start();
   });
   afterAll(async () => {

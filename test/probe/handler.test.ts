@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { stringify } from 'yaml';
-import { resetClients } from '../../functions/domain/aws/clients.js';
 import type * as ProbeHandler from '../../functions/probe/handler.js';
 import { fleetDocument } from '../../sandbox/testkit/fleet.js';
 import { LiveOrigin } from '../../sandbox/testkit/live-origin.js';
@@ -87,13 +86,11 @@ beforeAll(async () => {
     PROBE_TIMEOUT_MS: '1000',
     POWERTOOLS_METRICS_DISABLED: 'false',
   });
-  resetClients();
   handlerModule = await import('../../functions/probe/handler.js');
 });
 
 afterAll(async () => {
   await handlerModule.closeProbeLoops();
-  resetClients();
   process.env = saved;
   await origin.close();
   await new Promise<void>((resolve) => bus.close(() => resolve()));

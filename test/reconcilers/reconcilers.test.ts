@@ -2,7 +2,8 @@
 // with ETag/If-Match, KVS with SigV4A and ETags, SNS query, dynalite) through the real SDK clients.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GetDistributionConfigCommand } from '@aws-sdk/client-cloudfront';
-import { cloudFrontClient } from '../../functions/domain/aws/clients.js';
+import { awsClients } from '../../functions/lib/aws-clients.js';
+import { kvsClient } from '../../functions/lib/kvs-client.js';
 import { checkManifestFreshness } from '../../functions/domain/manifest/index.js';
 import { routeKey, slateKey } from '../../functions/domain/routing-keys.js';
 import {
@@ -35,7 +36,7 @@ const sim = (id: string, side: 'primary' | 'standby') => bed.sandbox.medialive.c
 
 describe('setEdgeRoute', () => {
   it('writes only the difference; a second run makes no write', async () => {
-    const input = { channelId: 'news-1', kvsArn: kvsArn(), route: 'standby' as const, mode: 'live' as const };
+    const input = { channelId: 'news-1', kvsArn: kvsArn(), route: 'standby' as const, mode: 'live' as const, kvs: kvsClient('tool') };
     const first = await setEdgeRoute(input);
     expect(first.changes).toEqual([{ resource: `kvs:${routeKey('news-1')}`, from: null, to: 'standby', applied: true }]);
     expect(bed.sandbox.kvs.get(kvsArn(), routeKey('news-1'))).toBe('standby');
@@ -47,36 +48,36 @@ describe('setEdgeRoute', () => {
 
   it('route null deletes the key (what a rollback restores when it was absent); plan mode writes nothing', async () => {
     bed.sandbox.kvs.set(kvsArn(), routeKey('news-1'), 'standby');
-    const plan = await setEdgeRoute({ channelId: 'news-1', kvsArn: kvsArn(), route: null, mode: 'plan' });
+    const plan = await setEdgeRoute({ channelId: 'news-1', kvsArn: kvsArn(), route: null, mode: 'plan', kvs: kvsClient('tool') });
     expect(plan.changes).toEqual([{ resource: `kvs:${routeKey('news-1')}`, from: 'standby', to: null, applied: false }]);
     expect(bed.sandbox.calls.filter((c) => c.mutating)).toEqual([]);
-    await setEdgeRoute({ channelId: 'news-1', kvsArn: kvsArn(), route: null, mode: 'live' });
+    await setEdgeRoute({ channelId: 'news-1', kvsArn: kvsArn(), route: null, mode: 'live', kvs: kvsClient('tool') });
     expect(bed.sandbox.kvs.get(kvsArn(), routeKey('news-1'))).toBeUndefined();
   });
 
   it('absorbs ETag conflicts by re-reading, and gives up as Flatline.Retryable when they never stop', async () => {
     bed.sandbox.faults.add({ service: 'cloudfront-keyvaluestore', operation: 'PutKey', kind: '412', count: 2 });
-    await setEdgeRoute({ channelId: 'news-1', kvsArn: kvsArn(), route: 'standby', mode: 'live' });
+    await setEdgeRoute({ channelId: 'news-1', kvsArn: kvsArn(), route: 'standby', mode: 'live', kvs: kvsClient('tool') });
     expect(calls('PutKey').map((c) => c.status)).toEqual([409, 409, 200]);
     expect(calls('DescribeKeyValueStore')).toHaveLength(3);
     bed.sandbox.faults.add({ service: 'cloudfront-keyvaluestore', operation: 'PutKey', kind: '412' });
-    await expect(setEdgeRoute({ channelId: 'news-1', kvsArn: kvsArn(), route: 'primary', mode: 'live' })).rejects.toMatchObject({ name: RETRYABLE });
+    await expect(setEdgeRoute({ channelId: 'news-1', kvsArn: kvsArn(), route: 'primary', mode: 'live', kvs: kvsClient('tool') })).rejects.toMatchObject({ name: RETRYABLE });
   });
 
   it('rejects a value it does not understand instead of overwriting it blindly', async () => {
     bed.sandbox.kvs.set(kvsArn(), routeKey('news-1'), 'elsewhere');
-    await expect(setEdgeRoute({ channelId: 'news-1', kvsArn: kvsArn(), route: 'standby', mode: 'live' })).rejects.toMatchObject({ name: 'Flatline.RoutingConfigError' });
+    await expect(setEdgeRoute({ channelId: 'news-1', kvsArn: kvsArn(), route: 'standby', mode: 'live', kvs: kvsClient('tool') })).rejects.toMatchObject({ name: 'Flatline.RoutingConfigError' });
   });
 });
 
 describe('setSlate', () => {
   it('on writes "on"; off deletes it; off when absent makes no call', async () => {
-    await setSlate({ channelId: 'news-1', kvsArn: kvsArn(), on: true, mode: 'live' });
+    await setSlate({ channelId: 'news-1', kvsArn: kvsArn(), on: true, mode: 'live', kvs: kvsClient('tool') });
     expect(bed.sandbox.kvs.get(kvsArn(), slateKey('news-1'))).toBe('on');
-    const off = await setSlate({ channelId: 'news-1', kvsArn: kvsArn(), on: false, mode: 'live' });
+    const off = await setSlate({ channelId: 'news-1', kvsArn: kvsArn(), on: false, mode: 'live', kvs: kvsClient('tool') });
     expect(off.changes).toEqual([{ resource: `kvs:${slateKey('news-1')}`, from: 'on', to: null, applied: true }]);
     expect(bed.sandbox.kvs.get(kvsArn(), slateKey('news-1'))).toBeUndefined();
-    const again = await setSlate({ channelId: 'news-1', kvsArn: kvsArn(), on: false, mode: 'live' });
+    const again = await setSlate({ channelId: 'news-1', kvsArn: kvsArn(), on: false, mode: 'live', kvs: kvsClient('tool') });
     expect(again.changes).toEqual([]);
     expect(calls('DeleteKey')).toHaveLength(1);
   });
@@ -88,9 +89,10 @@ describe('setOriginGroup', () => {
     originGroupId: news().edge.originGroupId,
     order,
     mode,
+    cloudFront: awsClients('tool').cloudFront(),
   });
   const standbyFirst = (): [string, string] => [news().standby.originId, news().primary.originId];
-  const readConfig = async () => (await cloudFrontClient().send(new GetDistributionConfigCommand({ Id: news().edge.distributionId }))).DistributionConfig!;
+  const readConfig = async () => (await awsClients('tool').cloudFront().send(new GetDistributionConfigCommand({ Id: news().edge.distributionId }))).DistributionConfig!;
 
   it('reorders the members and leaves every other field of the config as it was', async () => {
     const before = await readConfig();
@@ -131,7 +133,7 @@ describe('ensureChannelRunning / ensureChannelStopped', () => {
   it('starts an IDLE channel once, reports waiting while STARTING, ready when RUNNING', async () => {
     const channel = sim('sports-1', 'standby');
     channel.startDelayMs = 10_000;
-    const ref = { region: standby().region, channelId: standby().channelId, mode: 'live' as const };
+    const ref = { region: standby().region, channelId: standby().channelId, mode: 'live' as const, mediaLive: awsClients('tool').mediaLive };
     const first = await ensureChannelRunning(ref);
     expect(first.observed).toMatchObject({ state: 'STARTING', ready: false });
     expect(first.changes).toHaveLength(1);
@@ -144,14 +146,14 @@ describe('ensureChannelRunning / ensureChannelStopped', () => {
   });
 
   it('plan mode reports the start without making it', async () => {
-    const report = await ensureChannelRunning({ region: standby().region, channelId: standby().channelId, mode: 'plan' });
+    const report = await ensureChannelRunning({ region: standby().region, channelId: standby().channelId, mode: 'plan', mediaLive: awsClients('tool').mediaLive });
     expect(report.changes).toEqual([{ resource: `medialive:${standby().region}:${standby().channelId}`, from: 'IDLE', to: 'RUNNING', applied: false }]);
     expect(calls('StartChannel')).toHaveLength(0);
   });
 
   it('a 409 on StartChannel (someone else started it) is answered by reading the state again', async () => {
     bed.sandbox.faults.add({ service: 'medialive', operation: 'StartChannel', kind: 'error', errorCode: 'ConflictException', status: 409, count: 1 });
-    const report = await ensureChannelRunning({ region: standby().region, channelId: standby().channelId, mode: 'live' });
+    const report = await ensureChannelRunning({ region: standby().region, channelId: standby().channelId, mode: 'live', mediaLive: awsClients('tool').mediaLive });
     expect(report.changes).toEqual([]);
     expect(calls('DescribeChannel')).toHaveLength(2);
   });
@@ -159,7 +161,7 @@ describe('ensureChannelRunning / ensureChannelStopped', () => {
   it('CREATE_FAILED / DELETED: Flatline.StandbyUnavailable with the channel in the context', async () => {
     for (const state of ['CREATE_FAILED', 'DELETED'] as const) {
       sim('sports-1', 'standby').forceState(state);
-      await expect(ensureChannelRunning({ region: standby().region, channelId: standby().channelId, mode: 'live' })).rejects.toMatchObject({
+      await expect(ensureChannelRunning({ region: standby().region, channelId: standby().channelId, mode: 'live', mediaLive: awsClients('tool').mediaLive })).rejects.toMatchObject({
         name: STANDBY_UNAVAILABLE,
         context: { channelId: standby().channelId, state },
       });
@@ -168,19 +170,19 @@ describe('ensureChannelRunning / ensureChannelStopped', () => {
 
   it('stops a running channel once; nothing to do when IDLE', async () => {
     const news = bed.channel('news-1').standby;
-    const ref = { region: news.region, channelId: news.channelId, mode: 'live' as const };
+    const ref = { region: news.region, channelId: news.channelId, mode: 'live' as const, mediaLive: awsClients('tool').mediaLive };
     const first = await ensureChannelStopped(ref);
     expect(first.changes).toHaveLength(1);
     await ensureChannelStopped(ref);
     expect(calls('StopChannel')).toHaveLength(1);
-    const idle = await ensureChannelStopped({ region: standby().region, channelId: standby().channelId, mode: 'live' });
+    const idle = await ensureChannelStopped({ region: standby().region, channelId: standby().channelId, mode: 'live', mediaLive: awsClients('tool').mediaLive });
     expect(idle.changes).toEqual([]);
     expect(idle.observed.ready).toBe(true);
   });
 
   it('turns sustained throttling into Flatline.Retryable', async () => {
     bed.sandbox.faults.add({ service: 'medialive', kind: 'throttle' });
-    await expect(ensureChannelRunning({ region: standby().region, channelId: standby().channelId, mode: 'live' })).rejects.toMatchObject({ name: RETRYABLE });
+    await expect(ensureChannelRunning({ region: standby().region, channelId: standby().channelId, mode: 'live', mediaLive: awsClients('tool').mediaLive })).rejects.toMatchObject({ name: RETRYABLE });
   });
 });
 
@@ -198,6 +200,9 @@ describe('snapshotRouting', () => {
       standby: { region: news().standby.region, channelId: news().standby.channelId },
       mode: 'live',
       ledger: bed.ledger,
+      kvs: kvsClient('tool'),
+      cloudFront: awsClients('tool').cloudFront(),
+      mediaLive: awsClients('tool').mediaLive,
     });
     expect(report.observed).toMatchObject({ route: null, slate: true, originOrder: [news().primary.originId, news().standby.originId], standbyState: 'RUNNING' });
     expect((await bed.ledger.get('news-1')).snapshot).toEqual(report.observed);
@@ -224,7 +229,7 @@ describe('checkManifestFresh', () => {
 
 describe('notify', () => {
   it('publishes to the topic with the severity as a message attribute; plan mode publishes nothing', async () => {
-    const base = { topicArn: TOPIC_ARN, channelId: 'news-1', incidentId: 'inc-2', subject: 'PAGE flatline news-1: failover slate', message: 'slate on', severity: 'page' as const };
+    const base = { topicArn: TOPIC_ARN, channelId: 'news-1', incidentId: 'inc-2', subject: 'PAGE flatline news-1: failover slate', message: 'slate on', severity: 'page' as const, sns: awsClients('tool').sns() };
     await notify({ ...base, mode: 'plan' });
     expect(bed.sandbox.sns.messages).toHaveLength(0);
     await notify({ ...base, mode: 'live' });

@@ -5,8 +5,8 @@ import { DescribeKeyValueStoreCommand, GetKeyCommand, ListKeysCommand, PutKeyCom
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cloudFrontClient, dynamoDocClient, mediaLiveClient, snsClient } from '../../functions/domain/aws/clients.js';
-import { kvsClient } from '../../functions/domain/aws/kvs-client.js';
+import { awsClients } from '../../functions/lib/aws-clients.js';
+import { kvsClient } from '../../functions/lib/kvs-client.js';
 import { startAwsSandbox, type AwsSandbox } from '../../sandbox/aws/index.js';
 
 const KVS_ARN = 'arn:aws:cloudfront::123456789012:key-value-store/a1b2c3d4-5678-90ab-cdef-example11111';
@@ -27,11 +27,11 @@ beforeEach(() => {
 
 describe('MediaLive (REST-JSON)', () => {
   it('describes the primary in its own region and does not find it in the other', async () => {
-    const out = await mediaLiveClient('us-east-1').send(new DescribeChannelCommand({ ChannelId: '1234567' }));
+    const out = await awsClients('tool').mediaLive('us-east-1').send(new DescribeChannelCommand({ ChannelId: '1234567' }));
     expect(out).toMatchObject({ Id: '1234567', State: 'RUNNING', ChannelClass: 'STANDARD', PipelinesRunningCount: 2 });
     expect(out.PipelineDetails?.map((p) => p.PipelineId)).toEqual(['0', '1']);
     expect(out.Arn).toBe('arn:aws:medialive:us-east-1:123456789012:channel:1234567');
-    await expect(mediaLiveClient('us-west-2').send(new DescribeChannelCommand({ ChannelId: '1234567' }))).rejects.toMatchObject({
+    await expect(awsClients('tool').mediaLive('us-west-2').send(new DescribeChannelCommand({ ChannelId: '1234567' }))).rejects.toMatchObject({
       name: 'NotFoundException',
       $metadata: { httpStatusCode: 404 },
     });
@@ -42,7 +42,7 @@ describe('MediaLive (REST-JSON)', () => {
   });
 
   it('starts an IDLE cold standby once, answers 409 ConflictException to a second start, and stops it', async () => {
-    const client = mediaLiveClient('us-west-2');
+    const client = awsClients('tool').mediaLive('us-west-2');
     const standby = sandbox.medialive.side('sports-1', 'standby');
     expect(standby.state).toBe('IDLE');
     const started = await client.send(new StartChannelCommand({ ChannelId: '8765432' }));
@@ -58,7 +58,7 @@ describe('MediaLive (REST-JSON)', () => {
   });
 
   it('pauses the listed pipelines and unpauses the others (PauseStateSettings)', async () => {
-    const client = mediaLiveClient('us-east-1');
+    const client = awsClients('tool').mediaLive('us-east-1');
     const primary = sandbox.medialive.side('news-1', 'primary');
     const pause = (name: string, pipelines: PipelinePauseStateSettings[]) =>
       client.send(
@@ -91,7 +91,7 @@ describe('MediaLive (REST-JSON)', () => {
   });
 
   it('lists the tags of a channel by ARN', async () => {
-    const out = await mediaLiveClient('us-east-1').send(new ListTagsForResourceCommand({ ResourceArn: 'arn:aws:medialive:us-east-1:123456789012:channel:1234567' }));
+    const out = await awsClients('tool').mediaLive('us-east-1').send(new ListTagsForResourceCommand({ ResourceArn: 'arn:aws:medialive:us-east-1:123456789012:channel:1234567' }));
     expect(out.Tags).toEqual({ flatline: 'news-1', side: 'primary' });
   });
 
@@ -123,7 +123,7 @@ describe('MediaLive (REST-JSON)', () => {
 
 describe('CloudFront (REST-XML, ETag / If-Match)', () => {
   it('reorders an origin group with the current ETag and rejects the stale one with 412 PreconditionFailed', async () => {
-    const client = cloudFrontClient();
+    const client = awsClients('tool').cloudFront();
     expect(sandbox.cloudfront.originOrder(DIST, 'og-news-1')).toEqual(['mp-use1-news-1', 'mp-usw2-news-1']);
     const got = await client.send(new GetDistributionConfigCommand({ Id: DIST }));
     const config = got.DistributionConfig!;
@@ -158,7 +158,7 @@ describe('CloudFront (REST-XML, ETag / If-Match)', () => {
   });
 
   it('rejects an origin group that does not have two known members', async () => {
-    const client = cloudFrontClient();
+    const client = awsClients('tool').cloudFront();
     const got = await client.send(new GetDistributionConfigCommand({ Id: DIST }));
     const config = got.DistributionConfig!;
     config.OriginGroups!.Items![0]!.Members!.Items![1]!.OriginId = 'nope';
@@ -170,7 +170,7 @@ describe('CloudFront (REST-XML, ETag / If-Match)', () => {
 
 describe('CloudFront KeyValueStore (REST-JSON, SigV4A, store-wide ETag)', () => {
   it('puts with the current ETag, refuses a stale one with 409, reads keys back', async () => {
-    const client = kvsClient();
+    const client = kvsClient('tool');
     const d = await client.send(new DescribeKeyValueStoreCommand({ KvsARN: KVS_ARN }));
     expect(d).toMatchObject({ KvsARN: KVS_ARN, Status: 'READY' });
     const put = await client.send(new PutKeyCommand({ KvsARN: KVS_ARN, Key: 'route:news-1', Value: 'standby', IfMatch: d.ETag }));
@@ -187,7 +187,7 @@ describe('CloudFront KeyValueStore (REST-JSON, SigV4A, store-wide ETag)', () => 
   });
 
   it('applies UpdateKeys all-or-nothing and notifies listeners', async () => {
-    const client = kvsClient();
+    const client = kvsClient('tool');
     const changes: string[] = [];
     const off = sandbox.kvs.onChange((c) => changes.push(`${c.key}=${c.value ?? '(deleted)'}`));
     const before = sandbox.kvs.snapshot(KVS_ARN);
@@ -207,13 +207,13 @@ describe('CloudFront KeyValueStore (REST-JSON, SigV4A, store-wide ETag)', () => 
 
 describe('SNS (query protocol) and DynamoDB (dynalite)', () => {
   it('records a published message', async () => {
-    const out = await snsClient().send(new PublishCommand({ TopicArn: sandbox.env.NOTIFY_TOPIC_ARN, Subject: 'failover', Message: 'news-1 is on standby' }));
+    const out = await awsClients('tool').sns().send(new PublishCommand({ TopicArn: sandbox.env.NOTIFY_TOPIC_ARN, Subject: 'failover', Message: 'news-1 is on standby' }));
     expect(out.MessageId).toBeDefined();
     expect(sandbox.sns.messages.at(-1)).toMatchObject({ messageId: out.MessageId, subject: 'failover', message: 'news-1 is on standby', topicArn: sandbox.env.NOTIFY_TOPIC_ARN });
   });
 
   it('serves the ledger table with conditional writes', async () => {
-    const doc = dynamoDocClient();
+    const doc = awsClients('tool').dynamoDoc();
     const TableName = sandbox.env.LEDGER_TABLE;
     await doc.send(new PutCommand({ TableName, Item: { channelId: 'news-1', version: 1 }, ConditionExpression: 'attribute_not_exists(channelId)' }));
     await expect(
@@ -226,7 +226,7 @@ describe('SNS (query protocol) and DynamoDB (dynalite)', () => {
 describe('fault injection', () => {
   it('throttles with each service’s own error, for a count, and the SDK retries through it', async () => {
     sandbox.faults.add({ service: 'medialive', kind: 'throttle', count: 1 });
-    const out = await mediaLiveClient('us-east-1').send(new DescribeChannelCommand({ ChannelId: '1234567' }));
+    const out = await awsClients('tool').mediaLive('us-east-1').send(new DescribeChannelCommand({ ChannelId: '1234567' }));
     expect(out.State).toBe('RUNNING');
     expect(sandbox.calls.map((c) => `${c.status}:${c.error ?? ''}:${c.fault ?? ''}`)).toEqual([
       '429:TooManyRequestsException:throttle',
@@ -236,21 +236,21 @@ describe('fault injection', () => {
 
   it('turns a region off (primary region down) and leaves the global services and the other region up', async () => {
     sandbox.faults.add({ region: 'us-east-1', kind: '5xx' });
-    const primary = mediaLiveClient('us-east-1');
+    const primary = awsClients('tool').mediaLive('us-east-1');
     await expect(primary.send(new DescribeChannelCommand({ ChannelId: '1234567' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 500 } });
-    const standby = await mediaLiveClient('us-west-2').send(new DescribeChannelCommand({ ChannelId: '7654321' }));
+    const standby = await awsClients('tool').mediaLive('us-west-2').send(new DescribeChannelCommand({ ChannelId: '7654321' }));
     expect(standby.State).toBe('RUNNING');
-    const cf = await cloudFrontClient().send(new GetDistributionConfigCommand({ Id: DIST }));
+    const cf = await awsClients('tool').cloudFront().send(new GetDistributionConfigCommand({ Id: DIST }));
     expect(cf.ETag).toBeDefined();
     expect(sandbox.calls.filter((c) => c.region === 'us-east-1').every((c) => c.status === 500)).toBe(true);
   });
 
   it('adds latency without failing, and throttles SNS with its own wire error', async () => {
     sandbox.faults.add({ service: 'sns', kind: 'latency', latencyMs: 30, count: 1 });
-    await snsClient().send(new PublishCommand({ TopicArn: sandbox.env.NOTIFY_TOPIC_ARN, Message: 'slow' }));
+    await awsClients('tool').sns().send(new PublishCommand({ TopicArn: sandbox.env.NOTIFY_TOPIC_ARN, Message: 'slow' }));
     expect(sandbox.calls.at(-1)).toMatchObject({ service: 'sns', operation: 'Publish', status: 200, latencyMs: 30 });
     sandbox.faults.add({ service: 'sns', kind: 'throttle' });
-    await expect(snsClient().send(new PublishCommand({ TopicArn: sandbox.env.NOTIFY_TOPIC_ARN, Message: 'x' }))).rejects.toMatchObject({
+    await expect(awsClients('tool').sns().send(new PublishCommand({ TopicArn: sandbox.env.NOTIFY_TOPIC_ARN, Message: 'x' }))).rejects.toMatchObject({
       name: 'ThrottledException',
       $metadata: { httpStatusCode: 429 },
     });
@@ -259,7 +259,7 @@ describe('fault injection', () => {
 
   it('injects a 412 on the first UpdateDistribution only', async () => {
     sandbox.faults.add({ service: 'cloudfront', operation: 'UpdateDistribution', kind: '412', count: 1 });
-    const client = cloudFrontClient();
+    const client = awsClients('tool').cloudFront();
     const got = await client.send(new GetDistributionConfigCommand({ Id: DIST }));
     await expect(client.send(new UpdateDistributionCommand({ Id: DIST, IfMatch: got.ETag, DistributionConfig: got.DistributionConfig }))).rejects.toMatchObject({
       name: 'PreconditionFailed',
@@ -274,7 +274,7 @@ describe('fault injection', () => {
       sandbox.faults.clear();
       sandbox.faults.seed(42);
       sandbox.faults.add({ service: 'cloudfront-keyvaluestore', kind: 'error', errorCode: 'AccessDeniedException', status: 403, probability: 0.5 });
-      const client = kvsClient();
+      const client = kvsClient('tool');
       for (let i = 0; i < 12; i++) await client.send(new DescribeKeyValueStoreCommand({ KvsARN: KVS_ARN })).catch(() => undefined);
       return sandbox.calls.map((c) => c.status);
     };

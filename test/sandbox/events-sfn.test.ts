@@ -3,7 +3,7 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { eventBridgeClient, sfnClient } from '../../functions/domain/aws/clients.js';
+import { awsClients } from '../../functions/lib/aws-clients.js';
 import { startAwsSandbox, type AwsSandbox } from '../../sandbox/aws/index.js';
 
 let sandbox: AwsSandbox;
@@ -38,7 +38,7 @@ describe('EventBridge rules from serverless.yml', () => {
   });
 
   it('routes a PutEvents entry to the handler whose pattern matches, asynchronously', async () => {
-    const out = await eventBridgeClient().send(
+    const out = await awsClients('tool').eventBridge().send(
       new PutEventsCommand({ Entries: [opsEvent('Failover Requested', 'news-1'), opsEvent('Failover Requested', 'sports-1')] }),
     );
     expect(out.FailedEntryCount).toBe(0);
@@ -57,7 +57,7 @@ describe('EventBridge rules from serverless.yml', () => {
 
   it('retries a failing target and then hands the event and the error to the dead letters', async () => {
     const before = sandbox.deadLetters.length;
-    const out = await eventBridgeClient().send(new PutEventsCommand({ Entries: [opsEvent('Drill Requested', 'kids-1')] }));
+    const out = await awsClients('tool').eventBridge().send(new PutEventsCommand({ Entries: [opsEvent('Drill Requested', 'kids-1')] }));
     await sandbox.events.idle();
     const dead = sandbox.deadLetters.slice(before);
     expect(dead).toHaveLength(1);
@@ -65,7 +65,7 @@ describe('EventBridge rules from serverless.yml', () => {
   });
 
   it('rejects entries with a malformed detail, per entry', async () => {
-    const out = await eventBridgeClient().send(
+    const out = await awsClients('tool').eventBridge().send(
       new PutEventsCommand({ Entries: [{ Source: 'flatline.ops', DetailType: 'Failover Requested', Detail: '{not json' }, opsEvent('Failover Requested', 'news-1')] }),
     );
     expect(out.FailedEntryCount).toBe(1);
@@ -97,7 +97,7 @@ describe('Step Functions running the ASL with Tasks mapped to handler modules', 
   const input = (id: string, failTimes: number) => JSON.stringify({ region: 'us-east-1', mediaLiveChannelId: '1234567', id, failTimes });
 
   it('runs an execution, retries on the named error, and a duplicate start is a no-op', async () => {
-    const client = sfnClient();
+    const client = awsClients('tool').sfn();
     const stateMachineArn = sandbox.sfn.arn('demo');
     expect(stateMachineArn).toBe('arn:aws:states:us-west-2:123456789012:stateMachine:flatline-sandbox-demo');
     const first = await client.send(new StartExecutionCommand({ stateMachineArn, name: 'news-1-inc-1', input: input('a', 1) }));
@@ -146,7 +146,7 @@ describe('Step Functions running the ASL with Tasks mapped to handler modules', 
   });
 
   it('fails the execution with the Fail state’s error once the retries are exhausted', async () => {
-    const client = sfnClient();
+    const client = awsClients('tool').sfn();
     const { executionArn } = await client.send(new StartExecutionCommand({ stateMachineArn: sandbox.sfn.arn('demo'), name: 'news-1-inc-2', input: input('c', 9) }));
     await sandbox.sfn.idle();
     const described = await client.send(new DescribeExecutionCommand({ executionArn }));
@@ -159,7 +159,7 @@ describe('Step Functions running the ASL with Tasks mapped to handler modules', 
 
   it('answers SFN throttling with ThrottlingException, which the SDK retries', async () => {
     sandbox.faults.add({ service: 'states', operation: 'StartExecution', kind: 'throttle', count: 1 });
-    const out = await sfnClient().send(new StartExecutionCommand({ stateMachineArn: sandbox.sfn.arn('demo'), name: 'news-1-inc-3', input: input('d', 0) }));
+    const out = await awsClients('tool').sfn().send(new StartExecutionCommand({ stateMachineArn: sandbox.sfn.arn('demo'), name: 'news-1-inc-3', input: input('d', 0) }));
     await sandbox.sfn.idle();
     expect(sandbox.calls.filter((c) => c.operation === 'StartExecution').map((c) => `${c.status}:${c.error ?? ''}`)).toEqual(['400:ThrottlingException', '200:']);
     expect(sandbox.sfn.executions().filter((e) => e.executionArn === out.executionArn)).toHaveLength(1);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventBridgeClient } from '../../functions/domain/aws/clients.js';
+import { awsClients } from '../../functions/lib/aws-clients.js';
 import { parseRegistry, type Registry } from '../../functions/domain/registry/index.js';
 import { startAwsSandbox, type AwsSandbox } from '../../sandbox/aws/index.js';
 import { LiveOrigin } from '../../sandbox/testkit/live-origin.js';
@@ -60,7 +60,7 @@ describe('the real serverless.yml', () => {
   it('runs an operator-requested failover end to end', async () => {
     const news = registry.channels.find((c) => c.id === 'news-1')!;
     const event = JSON.parse(readFileSync('events/ops-failover-requested.json', 'utf8')) as { source: string; 'detail-type': string; detail: unknown };
-    const out = await eventBridgeClient().send(
+    const out = await awsClients('tool').eventBridge().send(
       new PutEventsCommand({ Entries: [{ Source: event.source, DetailType: event['detail-type'], Detail: JSON.stringify(event.detail) }] }),
     );
     expect(out.FailedEntryCount).toBe(0);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { awsClients } from '../../functions/lib/aws-clients.js';
 import { Ledger } from '../../functions/domain/ledger/ledger.js';
 import type { Registry } from '../../functions/domain/registry/index.js';
 import { startAwsSandbox, type AwsSandbox } from '../../sandbox/aws/index.js';
@@ -43,7 +44,7 @@ beforeAll(async () => {
     sfn: { timeScale: 0.001 },
   });
   sandbox.applyEnv();
-  ledger = new Ledger({ tableName: LEDGER_TABLE });
+  ledger = new Ledger({ tableName: LEDGER_TABLE, client: awsClients('tool').dynamoDoc() });
 });
 afterAll(async () => {
   await new Promise((resolve) => setTimeout(resolve, 100)); // let a fire-and-forget recent[] trim land

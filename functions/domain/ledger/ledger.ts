@@ -8,7 +8,6 @@
 // decision on (acquire's expectVersion) without being disturbed by unrelated bookkeeping.
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { dynamoDocClient } from '../aws/clients.js';
 import type { LedgerItem, RoutingSnapshot } from '../contracts.js';
 import { FlatlineError, InvalidInputError } from '../errors.js';
 import { defaultItem, entry, LOCKED_PHASES, RECENT_CAP, refusalReason, type AcquireRequest, type AcquireResult, type CompleteRequest, type PipelineAlerts } from './rules.js';
@@ -44,10 +43,10 @@ export class Ledger {
   private readonly client: DynamoDBDocumentClient;
   private readonly now: () => number;
 
-  constructor(opts: { tableName: string; client?: DynamoDBDocumentClient; now?: () => number }) {
+  constructor(opts: { tableName: string; client: DynamoDBDocumentClient; now?: () => number }) {
     if (!opts.tableName) throw new InvalidInputError('ledger table name is empty (set LEDGER_TABLE)');
     this.tableName = opts.tableName;
-    this.client = opts.client ?? dynamoDocClient();
+    this.client = opts.client;
     this.now = opts.now ?? Date.now;
   }
 
@@ -349,7 +348,7 @@ function normalize(channelId: string, raw: Record<string, unknown> | undefined):
   };
 }
 
-/** The ledger of the deployed stage: LEDGER_TABLE + the shared DynamoDB document client. */
-export function ledgerFromEnv(env: NodeJS.ProcessEnv = process.env): Ledger {
-  return new Ledger({ tableName: env.LEDGER_TABLE ?? '' });
+/** The ledger of the deployed stage: the table named by LEDGER_TABLE, through the caller's client. */
+export function ledgerFromEnv(client: DynamoDBDocumentClient, env: NodeJS.ProcessEnv = process.env): Ledger {
+  return new Ledger({ tableName: env.LEDGER_TABLE ?? '', client });
 }

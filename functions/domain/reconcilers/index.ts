@@ -6,7 +6,7 @@ export * from './errors.js';
 export { readKey, writeKey } from './kvs.js';
 export { setEdgeRoute, setSlate, parseRoute, type SetEdgeRouteInput, type SetSlateInput } from './edge-route.js';
 export { setOriginGroup, readOriginGroup, type OriginOrder, type SetOriginGroupInput } from './origin-group.js';
-export { ensureChannelRunning, ensureChannelStopped, describeChannelState, type ChannelRef, type ChannelObserved } from './channel.js';
+export { ensureChannelRunning, ensureChannelStopped, describeChannelState, type ChannelRef, type ChannelObserved, type MediaLiveFor } from './channel.js';
 export { snapshotRouting, standbyDeadline, type SnapshotStore, type SnapshotRoutingInput } from './snapshot.js';
 export { checkManifestFresh, type FreshnessCheck, type FreshnessVerdictLike, type FreshnessObserved } from './freshness.js';
 export { notify, snsSubject, type NotifyInput, type NotifySeverity } from './notify.js';

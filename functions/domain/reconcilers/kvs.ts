@@ -1,12 +1,12 @@
 // CloudFront KeyValueStore reads and conditional writes. Every write needs the store-wide ETag
 // (If-Match); a concurrent writer makes ours stale, so a conflict re-reads the ETag and tries again.
 import {
+  type CloudFrontKeyValueStoreClient,
   DeleteKeyCommand,
   DescribeKeyValueStoreCommand,
   GetKeyCommand,
   PutKeyCommand,
 } from '@aws-sdk/client-cloudfront-keyvaluestore';
-import { kvsClient } from '../aws/kvs-client.js';
 import { awsCall, awsErrorName, RetryableError } from './errors.js';
 
 const SERVICE = 'cloudfront-keyvaluestore';
@@ -18,10 +18,10 @@ const isConflict = (err: unknown): boolean => ['ConflictException', 'Preconditio
 const isNotFound = (err: unknown): boolean => awsErrorName(err) === 'ResourceNotFoundException';
 
 /** The value of a key, or null when the key is absent. */
-export async function readKey(kvsArn: string, key: string): Promise<string | null> {
+export async function readKey(kvs: CloudFrontKeyValueStoreClient, kvsArn: string, key: string): Promise<string | null> {
   try {
     const out = await awsCall({ service: SERVICE, operation: 'GetKey', kvsArn, key }, () =>
-      kvsClient().send(new GetKeyCommand({ KvsARN: kvsArn, Key: key })),
+      kvs.send(new GetKeyCommand({ KvsARN: kvsArn, Key: key })),
     );
     return out.Value ?? null;
   } catch (err) {
@@ -31,19 +31,25 @@ export async function readKey(kvsArn: string, key: string): Promise<string | nul
 }
 
 /** Sets `key` to `value`, or deletes it when `value` is null (deleting an absent key is done already). */
-export async function writeKey(kvsArn: string, key: string, value: string | null, attempts = KVS_CONFLICT_ATTEMPTS): Promise<void> {
+export async function writeKey(
+  kvs: CloudFrontKeyValueStoreClient,
+  kvsArn: string,
+  key: string,
+  value: string | null,
+  attempts = KVS_CONFLICT_ATTEMPTS,
+): Promise<void> {
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const { ETag } = await awsCall({ service: SERVICE, operation: 'DescribeKeyValueStore', kvsArn }, () =>
-      kvsClient().send(new DescribeKeyValueStoreCommand({ KvsARN: kvsArn })),
+      kvs.send(new DescribeKeyValueStoreCommand({ KvsARN: kvsArn })),
     );
     try {
       if (value === null) {
         await awsCall({ service: SERVICE, operation: 'DeleteKey', kvsArn, key }, () =>
-          kvsClient().send(new DeleteKeyCommand({ KvsARN: kvsArn, Key: key, IfMatch: ETag })),
+          kvs.send(new DeleteKeyCommand({ KvsARN: kvsArn, Key: key, IfMatch: ETag })),
         );
       } else {
         await awsCall({ service: SERVICE, operation: 'PutKey', kvsArn, key }, () =>
-          kvsClient().send(new PutKeyCommand({ KvsARN: kvsArn, Key: key, Value: value, IfMatch: ETag })),
+          kvs.send(new PutKeyCommand({ KvsARN: kvsArn, Key: key, Value: value, IfMatch: ETag })),
         );
       }
       return;

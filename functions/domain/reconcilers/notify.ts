@@ -1,7 +1,6 @@
 // Tells people: SNS Publish to the notification topic. Pages (slate, rollback, failure) carry
 // severity "page" as a message attribute so subscriptions can filter on it.
-import { PublishCommand } from '@aws-sdk/client-sns';
-import { snsClient } from '../aws/clients.js';
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { awsCall, ConfigurationError } from './errors.js';
 import { change, type Mode, type StepReport } from './report.js';
 
@@ -15,6 +14,7 @@ export interface NotifyInput {
   message: string;
   severity: NotifySeverity;
   mode: Mode;
+  sns: SNSClient;
 }
 
 /** SNS subjects: ASCII, no line breaks, at most 100 characters. */
@@ -29,7 +29,7 @@ export async function notify(input: NotifyInput): Promise<StepReport<{ topicArn:
   const topicArn = input.topicArn;
   if (!topicArn) throw new ConfigurationError('NOTIFY_TOPIC_ARN is not set: cannot notify', { channelId: input.channelId, incidentId: input.incidentId });
   const out = await awsCall({ service: 'sns', operation: 'Publish', topicArn }, () =>
-    snsClient().send(
+    input.sns.send(
       new PublishCommand({
         TopicArn: topicArn,
         Subject: subject,

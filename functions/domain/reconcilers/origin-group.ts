@@ -1,8 +1,7 @@
 // The durable path of a repoint: the order of the two members of the channel's CloudFront origin group.
 // UpdateDistribution replaces the whole config (nothing is merged) and needs the ETag of the config it
 // was derived from; a concurrent change gives 412 PreconditionFailed, so re-read and try again.
-import { GetDistributionConfigCommand, UpdateDistributionCommand, type DistributionConfig } from '@aws-sdk/client-cloudfront';
-import { cloudFrontClient } from '../aws/clients.js';
+import { GetDistributionConfigCommand, UpdateDistributionCommand, type CloudFrontClient, type DistributionConfig } from '@aws-sdk/client-cloudfront';
 import { awsCall, awsErrorName, RetryableError, RoutingConfigError } from './errors.js';
 import { change, type Mode, type StepReport } from './report.js';
 
@@ -18,9 +17,9 @@ export interface OriginGroupState {
 }
 
 /** Reads the distribution config and the member order of one origin group. */
-export async function readOriginGroup(distributionId: string, originGroupId: string): Promise<OriginGroupState> {
+export async function readOriginGroup(cloudFront: CloudFrontClient, distributionId: string, originGroupId: string): Promise<OriginGroupState> {
   const out = await awsCall({ service: SERVICE, operation: 'GetDistributionConfig', distributionId }, () =>
-    cloudFrontClient().send(new GetDistributionConfigCommand({ Id: distributionId })),
+    cloudFront.send(new GetDistributionConfigCommand({ Id: distributionId })),
   );
   const config = out.DistributionConfig;
   const group = config?.OriginGroups?.Items?.find((g) => g.Id === originGroupId);
@@ -40,6 +39,7 @@ export interface SetOriginGroupInput {
   originGroupId: string;
   order: OriginOrder;
   mode: Mode;
+  cloudFront: CloudFrontClient;
 }
 
 const sameOrder = (a: OriginOrder, b: OriginOrder): boolean => a[0] === b[0] && a[1] === b[1];
@@ -48,7 +48,7 @@ const sameOrder = (a: OriginOrder, b: OriginOrder): boolean => a[0] === b[0] && 
 export async function setOriginGroup(input: SetOriginGroupInput): Promise<StepReport<{ originGroupId: string; order: OriginOrder }>> {
   const { distributionId, originGroupId, order } = input;
   for (let attempt = 1; attempt <= UPDATE_DISTRIBUTION_ATTEMPTS; attempt++) {
-    const current = await readOriginGroup(distributionId, originGroupId);
+    const current = await readOriginGroup(input.cloudFront, distributionId, originGroupId);
     const report = { step: 'setOriginGroup', observed: { originGroupId, order: current.order }, changes: [change(input.mode, `origin-group:${originGroupId}`, current.order, order)] };
     if (sameOrder(current.order, order)) return { ...report, changes: [] };
     if (new Set([...current.order, ...order]).size !== 2) {
@@ -65,7 +65,7 @@ export async function setOriginGroup(input: SetOriginGroupInput): Promise<StepRe
     if (group?.Members) group.Members.Items = order.map((OriginId) => ({ OriginId }));
     try {
       await awsCall({ service: SERVICE, operation: 'UpdateDistribution', distributionId }, () =>
-        cloudFrontClient().send(new UpdateDistributionCommand({ Id: distributionId, IfMatch: current.etag, DistributionConfig: current.config })),
+        input.cloudFront.send(new UpdateDistributionCommand({ Id: distributionId, IfMatch: current.etag, DistributionConfig: current.config })),
       );
       return report;
     } catch (err) {

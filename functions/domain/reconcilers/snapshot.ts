@@ -1,7 +1,9 @@
 // The routing as it was before an incident changed anything: what a rollback reconciles back to.
+import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
+import type { CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import type { RoutingSnapshot } from '../contracts.js';
 import { routeKey, SLATE_ON, slateKey } from '../routing-keys.js';
-import { describeChannelState, type ChannelRef } from './channel.js';
+import { describeChannelState, type ChannelRef, type MediaLiveFor } from './channel.js';
 import { parseRoute } from './edge-route.js';
 import { readKey } from './kvs.js';
 import { readOriginGroup } from './origin-group.js';
@@ -21,6 +23,9 @@ export interface SnapshotRoutingInput {
   standby: ChannelRef;
   mode: Mode;
   ledger: SnapshotStore;
+  kvs: CloudFrontKeyValueStoreClient;
+  cloudFront: CloudFrontClient;
+  mediaLive: MediaLiveFor;
   now?: () => number;
 }
 
@@ -28,10 +33,10 @@ export interface SnapshotRoutingInput {
 export async function snapshotRouting(input: SnapshotRoutingInput): Promise<StepReport<RoutingSnapshot>> {
   const rKey = routeKey(input.channelId);
   const [route, slate, group, standbyState] = await Promise.all([
-    readKey(input.kvsArn, rKey),
-    readKey(input.kvsArn, slateKey(input.channelId)),
-    readOriginGroup(input.distributionId, input.originGroupId),
-    describeChannelState(input.standby),
+    readKey(input.kvs, input.kvsArn, rKey),
+    readKey(input.kvs, input.kvsArn, slateKey(input.channelId)),
+    readOriginGroup(input.cloudFront, input.distributionId, input.originGroupId),
+    describeChannelState(input.mediaLive, input.standby),
   ]);
   const snapshot: RoutingSnapshot = {
     route: parseRoute(route, { key: rKey, kvsArn: input.kvsArn }),

@@ -4,6 +4,6 @@ import { SideSchema, StepInputBase, stepHandler } from '../step.js';
 
 const Input = StepInputBase.extend({ side: SideSchema.default('standby') });
 
-export const handler = stepHandler('ensureChannelRunning', Input, (input, channel) =>
-  ensureChannelRunning({ region: channel[input.side].region, channelId: channel[input.side].channelId, mode: input.mode }),
+export const handler = stepHandler('ensureChannelRunning', Input, (input, channel, aws) =>
+  ensureChannelRunning({ region: channel[input.side].region, channelId: channel[input.side].channelId, mode: input.mode, mediaLive: aws.mediaLive }),
 );

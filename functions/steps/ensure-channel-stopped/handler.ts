@@ -9,10 +9,10 @@ const Input = StepInputBase.extend({
   onlyIfCold: z.boolean().default(false),
 });
 
-export const handler = stepHandler('ensureChannelStopped', Input, async (input, channel) => {
+export const handler = stepHandler('ensureChannelStopped', Input, async (input, channel, aws) => {
   const target = channel[input.side];
   if (input.onlyIfCold && input.side === 'standby' && channel.standby.mode !== 'cold') {
     return { step: 'ensureChannelStopped', observed: { region: target.region, channelId: target.channelId, skipped: `standby mode is ${channel.standby.mode}` }, changes: [] };
   }
-  return ensureChannelStopped({ region: target.region, channelId: target.channelId, mode: input.mode });
+  return ensureChannelStopped({ region: target.region, channelId: target.channelId, mode: input.mode, mediaLive: aws.mediaLive });
 });

@@ -4,9 +4,9 @@ import { finishIncident } from '../../domain/reconcilers/finish.js';
 import { changesOf, IncidentInput, ledgerOutcome, resolveOnAir } from '../incident.js';
 import { actionMetric, channelMetric, stepHandler } from '../step.js';
 
-export const handler = stepHandler('finishIncident', IncidentInput, async (input, channel) => {
+export const handler = stepHandler('finishIncident', IncidentInput, async (input, channel, aws) => {
   const outcome = ledgerOutcome(input.outcome);
-  const ledger = ledgerFromEnv();
+  const ledger = ledgerFromEnv(aws.dynamoDoc());
   const onAir = resolveOnAir(input) ?? (await ledger.get(channel.id)).onAir;
   const report = await finishIncident({
     channelId: channel.id,

@@ -3,7 +3,7 @@ import { notify } from '../../domain/reconcilers/notify.js';
 import { IncidentInput, notification } from '../incident.js';
 import { stepHandler } from '../step.js';
 
-export const handler = stepHandler('notify', IncidentInput, (input, channel) => {
+export const handler = stepHandler('notify', IncidentInput, (input, channel, aws) => {
   const { subject, message, severity } = notification(input);
   return notify({
     topicArn: process.env.NOTIFY_TOPIC_ARN,
@@ -13,5 +13,6 @@ export const handler = stepHandler('notify', IncidentInput, (input, channel) => 
     message,
     severity,
     mode: input.mode,
+    sns: aws.sns(),
   });
 });

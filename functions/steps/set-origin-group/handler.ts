@@ -10,11 +10,11 @@ const Input = StepInputBase.extend({
   order: z.tuple([z.string().min(1), z.string().min(1)]).optional(),
 });
 
-export const handler = stepHandler('setOriginGroup', Input, (input, channel) => {
+export const handler = stepHandler('setOriginGroup', Input, (input, channel, aws) => {
   let order: OriginOrder;
   if (input.order) order = input.order;
   else if (input.first === 'primary') order = [channel.primary.originId, channel.standby.originId];
   else if (input.first === 'standby') order = [channel.standby.originId, channel.primary.originId];
   else throw new InvalidInputError('setOriginGroup needs `first` or `order`', { channelId: channel.id });
-  return setOriginGroup({ distributionId: channel.edge.distributionId, originGroupId: channel.edge.originGroupId, order, mode: input.mode });
+  return setOriginGroup({ distributionId: channel.edge.distributionId, originGroupId: channel.edge.originGroupId, order, mode: input.mode, cloudFront: aws.cloudFront() });
 });

@@ -2,9 +2,10 @@
 import { z } from 'zod';
 import { setSlate } from '../../domain/reconcilers/edge-route.js';
 import { StepInputBase, stepHandler } from '../step.js';
+import { kvsClient } from '../../lib/kvs-client.js';
 
 const Input = StepInputBase.extend({ on: z.boolean() });
 
 export const handler = stepHandler('setSlate', Input, (input, channel) =>
-  setSlate({ channelId: channel.id, kvsArn: channel.edge.kvsArn, on: input.on, mode: input.mode }),
+  setSlate({ channelId: channel.id, kvsArn: channel.edge.kvsArn, on: input.on, mode: input.mode, kvs: kvsClient('step') }),
 );

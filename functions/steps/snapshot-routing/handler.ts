@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ledgerFromEnv } from '../../domain/ledger/ledger.js';
 import { snapshotRouting, standbyDeadline } from '../../domain/reconcilers/snapshot.js';
 import { ActionSchema, actionMetric, channelMetric, StepInputBase, stepHandler } from '../step.js';
+import { kvsClient } from '../../lib/kvs-client.js';
 
 const Input = StepInputBase.extend({
   incidentId: z.string().min(1),
@@ -12,7 +13,7 @@ const Input = StepInputBase.extend({
   timing: z.object({ standbyReadySeconds: z.number().positive().optional() }).loose().optional(),
 });
 
-export const handler = stepHandler('snapshotRouting', Input, async (input, channel) => {
+export const handler = stepHandler('snapshotRouting', Input, async (input, channel, aws) => {
   if (input.mode === 'live') channelMetric(actionMetric(input.action, 'Started'), channel.id, 1);
   const report = await snapshotRouting({
     channelId: channel.id,
@@ -22,7 +23,10 @@ export const handler = stepHandler('snapshotRouting', Input, async (input, chann
     originGroupId: channel.edge.originGroupId,
     standby: { region: channel.standby.region, channelId: channel.standby.channelId },
     mode: input.mode,
-    ledger: ledgerFromEnv(),
+    ledger: ledgerFromEnv(aws.dynamoDoc()),
+    kvs: kvsClient('step'),
+    cloudFront: aws.cloudFront(),
+    mediaLive: aws.mediaLive,
   });
   const readySeconds = input.timing?.standbyReadySeconds ?? channel.policy.standbyReadySeconds;
   return { ...report, deadline: standbyDeadline(input.requestedAt, readySeconds) };

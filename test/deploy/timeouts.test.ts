@@ -1,0 +1,67 @@
+// Given serverless.yml and the state machines as they deploy, every time budget nests: an AWS call's worst
+// case fits inside its Lambda's timeout, a Lambda's timeout is at least its Task's TimeoutSeconds (so the Task
+// times out and its Retry applies, instead of a function timeout going to Catch and rollback), and every step
+// retries a function timeout (every step is a reconciler: running it again is safe).
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadServerlessConfig, type ServerlessConfig } from '../../deploy/serverless-config.js';
+import { BUDGETS, worstCaseMs, type BudgetName } from '../../functions/lib/aws-clients.js';
+import { functionKeyOfResource } from '../../sandbox/aws/state-machine-runner.js';
+import { REPO } from './service-dir.js';
+
+interface TaskState {
+  Type: 'Task';
+  Resource: unknown;
+  TimeoutSeconds?: number;
+  Retry?: Array<{ ErrorEquals: string[] }>;
+}
+
+/** The budget each function's clients use (functions/lib/aws-clients.ts callers). */
+const BUDGET_OF: Record<string, BudgetName[]> = { triage: ['triage', 'confirm'], probe: ['probe'] };
+const budgetsOf = (functionKey: string): BudgetName[] => BUDGET_OF[functionKey] ?? ['step'];
+
+let config: ServerlessConfig;
+let tasks: Array<{ machine: string; state: string; functionKey: string; task: TaskState }>;
+beforeAll(async () => {
+  config = await loadServerlessConfig(join(REPO, 'serverless.yml'), { stage: 'example', region: 'us-west-2', accountId: '123456789012' });
+  tasks = Object.values(config.stateMachines).flatMap((m) =>
+    Object.entries(m.definition.States as Record<string, { Type: string }>)
+      .filter((entry): entry is [string, TaskState] => entry[1].Type === 'Task')
+      .map(([state, task]) => ({ machine: m.key, state, functionKey: functionKeyOfResource(task.Resource) ?? '?', task })),
+  );
+});
+
+describe('time budgets of the deployed stack', () => {
+  it('reads every Task of both state machines and maps it to a function of serverless.yml', () => {
+    expect(new Set(tasks.map((t) => t.machine))).toEqual(new Set(['failover', 'failback']));
+    for (const t of tasks) expect(config.functions[t.functionKey], `${t.machine}.${t.state}`).toBeDefined();
+  });
+
+  it("a function's timeout is at least the TimeoutSeconds of every Task that invokes it", () => {
+    const short = tasks
+      .filter((t) => (t.task.TimeoutSeconds ?? 0) > config.functions[t.functionKey]!.timeoutSeconds)
+      .map((t) => `${t.machine}.${t.state}: Task ${t.task.TimeoutSeconds} s > ${t.functionKey} ${config.functions[t.functionKey]!.timeoutSeconds} s`);
+    expect(short).toEqual([]);
+  });
+
+  it('every Task retries a function timeout and an unhandled runtime error (Lambda.Unknown)', () => {
+    const missing = tasks
+      .filter((t) => !['Lambda.Unknown', 'Sandbox.Timedout', 'States.Timeout'].every((e) => t.task.Retry?.some((r) => r.ErrorEquals.includes(e))))
+      .map((t) => `${t.machine}.${t.state}`);
+    expect(missing).toEqual([]);
+  });
+
+  it("one AWS call's worst case (timeouts x attempts + backoff) fits inside the timeout of every function that makes it", () => {
+    const over = Object.values(config.functions).flatMap((fn) =>
+      budgetsOf(fn.key)
+        .filter((b) => worstCaseMs(BUDGETS[b]) >= fn.timeoutSeconds * 1000)
+        .map((b) => `${fn.key} (${fn.timeoutSeconds} s): budget ${b} worst case ${worstCaseMs(BUDGETS[b])} ms`),
+    );
+    expect(over).toEqual([]);
+  });
+
+  it("triage's confirmation of an outage never waits on the failing region for more than 2 s", () => {
+    expect(worstCaseMs(BUDGETS.confirm)).toBeLessThanOrEqual(2_000);
+    expect(BUDGETS.confirm.maxAttempts).toBe(1);
+  });
+});
