@@ -9,9 +9,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { parse } from 'acorn';
 import { buildSync, transformSync, type BuildFailure, type Message } from 'esbuild';
-import { parseCommandArgs } from '../cli/args.js';
 import { loadRegistry, registryPath, type Registry } from '../functions/domain/registry/index.js';
 import { EdgeBuildError } from './errors.js';
 import { edgeTable, type EdgeTable } from './table.js';
@@ -150,10 +150,8 @@ export function buildEdgeRouter(registry: Registry, options: EdgeBuildOptions = 
 }
 
 async function cli(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs('edge build', argv, {
-    registry: { type: 'string' },
-    out: { type: 'string' },
-  });
+  // node:util parseArgs directly: edge/ sits below cli/ and must not import from it.
+  const { values } = parseArgs({ args: argv, options: { registry: { type: 'string' }, out: { type: 'string' } }, strict: true });
   const path = values.registry ?? registryPath();
   const build = buildEdgeRouter(loadRegistry(path));
   if (values.out) {

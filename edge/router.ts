@@ -29,6 +29,22 @@ async function read(kvs: CfKvsHandle, key: string): Promise<string | undefined> 
   }
 }
 
+/**
+ * Path safety: a path with a dot segment ("." or ".." between slashes, RFC 3986 section 3.3) or a percent-encoded
+ * ".", "/" or "\" (or a raw "\") is passed through untouched: no KVS read, no origin, no rewrite.
+ *
+ * Why not route it on its normalized form instead: CloudFront matches cache behaviours on a normalized path but
+ * hands the function and the origin the raw URI (Path pattern, https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesCacheBehavior.html),
+ * and origins differ in whether they decode %2F or treat "\" as a separator. A second normalizer here could
+ * disagree with either and route /live/a/../b/ with a's route, skip b's slate, or rewrite a path that still
+ * holds the "..". Players never send such paths (they resolve relative URIs with dot-segment removal,
+ * RFC 3986 section 5.2), so only hand-made requests meet this rule, and they get exactly what they would
+ * get without the function: the behaviour's origin group and the raw path.
+ */
+function isPlainPath(uri: string): boolean {
+  return !/%(2e|2f|5c)|\\|\/\.\.?(\/|$)/i.test(uri);
+}
+
 function isManifest(uri: string): boolean {
   const lower = uri.toLowerCase();
   return lower.endsWith('.m3u8') || lower.endsWith('.mpd');
@@ -37,7 +53,7 @@ function isManifest(uri: string): boolean {
 export async function handler(event: CfViewerRequestEvent): Promise<CfRequest> {
   const request = event.request;
   const uri = request.uri;
-  if (uri.indexOf(LIVE_PREFIX) !== 0) return request;
+  if (uri.indexOf(LIVE_PREFIX) !== 0 || !isPlainPath(uri)) return request;
   const end = uri.indexOf('/', LIVE_PREFIX.length);
   if (end < 0) return request;
   const id = uri.substring(LIVE_PREFIX.length, end);

@@ -144,6 +144,44 @@ describe('fail open', () => {
   });
 });
 
+describe('path safety: paths with dot segments or encoded separators pass untouched', () => {
+  // A request that names one channel and resolves to another must not borrow the first one's route, nor
+  // skip the second one's slate, nor reach an origin with a rewritten path that still holds the `..`.
+  const unsafe = [
+    '/live/news-1/../sports-1/index.m3u8',
+    '/live/news-1/./index.m3u8',
+    '/live/news-1/hls/..',
+    '/live/./news-1/index.m3u8',
+    '/live/news-1/%2e%2e/sports-1/index.m3u8',
+    '/live/news-1/%2E%2E/sports-1/index.m3u8',
+    '/live/news-1/.%2e/sports-1/index.m3u8',
+    '/live/news-1%2F..%2Fsports-1/index.m3u8',
+    '/live/news-1/..%2fsports-1/index.m3u8',
+    '/live/news-1/hls%2Findex.m3u8',
+    '/live/news-1/..%5Csports-1/index.m3u8',
+    '/live/news-1/..\\sports-1/index.m3u8',
+    '/live/events-1/../news-1/seg_1.ts',
+    '/live/events-1/./hls/index.m3u8',
+  ];
+
+  beforeEach(() => {
+    for (const id of ['news-1', 'sports-1', 'events-1']) kvs.set(routeKey(id), ROUTE_STANDBY);
+    kvs.set(slateKey('sports-1'), SLATE_ON);
+  });
+
+  it.each(unsafe)('%s: no store read, no origin, no rewrite', async (uri) => {
+    const d = await edge.handle({ uri });
+    expect(d).toMatchObject({ uri, originId: null, rewritten: false, kvsReads: [] });
+  });
+
+  it('still routes paths whose names merely contain dots', async () => {
+    for (const uri of ['/live/news-1/hls/seg..1.ts', '/live/news-1/.hidden/index.m3u8', '/live/news-1/v1.../a.m3u8']) {
+      expect((await edge.handle({ uri })).originId).toBe('mp-usw2-news-1');
+    }
+    expect((await edge.handle({ uri: '/live/events-1/hls/a..b.ts' })).uri).toBe('/out/v1/bbb222/events-1/hls/a..b.ts');
+  });
+});
+
 describe('per-origin paths', () => {
   it('rewrites to the primary origin path on the default route', async () => {
     const d = await edge.handle({ uri: '/live/events-1/hls/index.m3u8' });
