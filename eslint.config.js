@@ -12,15 +12,4 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
-  {
-    // Imports point down the layers: edge/ sits below deploy/, sandbox/, cli/ and bench/ and takes only from
-    // functions/domain.
-    files: ['edge/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['../cli/*', '../sandbox/*', '../deploy/*', '../bench/*', '../statemachines/*'], message: 'edge/ depends only on functions/domain' }] },
-      ],
-    },
-  },
 );
