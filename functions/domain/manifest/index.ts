@@ -6,5 +6,5 @@ export { analyzeManifest } from './analyze.js';
 export { ManifestTracker, type TrackerObservation } from './tracker.js';
 export { checkCacheControl, MANIFEST_MAX_AGE_S } from './cache-control.js';
 export { checkLadderAlignment, DEFAULT_LADDER_TOLERANCE_MS } from './ladder.js';
-export { checkManifestFreshness, fetchManifest, DEFAULT_FETCH_TIMEOUT_MS, type FetchedManifest } from './freshness.js';
+export { checkManifestFreshness, fetchManifest, DEFAULT_FETCH_TIMEOUT_MS, type FetchedManifest } from './fetch-check.js';
 export { manifestAge, type ManifestAge } from './quick-age.js';

@@ -8,7 +8,7 @@ export { setEdgeRoute, setSlate, parseRoute, type SetEdgeRouteInput, type SetSla
 export { setOriginGroup, readOriginGroup, type OriginOrder, type SetOriginGroupInput } from './origin-group.js';
 export { ensureChannelRunning, ensureChannelStopped, describeChannelState, type ChannelRef, type ChannelObserved, type MediaLiveFor } from './channel.js';
 export { snapshotRouting, standbyDeadline, type SnapshotStore, type SnapshotRoutingInput } from './snapshot.js';
-export { checkManifestFresh, type FreshnessCheck, type FreshnessVerdictLike, type FreshnessObserved } from './freshness.js';
+export { checkManifestFresh, type FreshnessCheck, type FreshnessVerdictLike, type FreshnessObserved } from './check-manifest-fresh.js';
 export { notify, snsSubject, type NotifyInput, type NotifySeverity } from './notify.js';
 export { finishIncident, summarize, type FinishIncidentInput, type IncidentLedger, type Outcome } from './finish.js';
 export { change, type Change, type Mode, type StepReport } from './report.js';

@@ -25,11 +25,11 @@ import { lockHeld, type PipelineAlerts } from '../ledger/rules.js';
 import { evaluate, type PolicyDecision } from '../policy/index.js';
 import type { Channel, Registry } from '../registry/index.js';
 import { confirmOutage, type Confirmation, type FreshnessCheck } from './confirm.js';
-import { executionName, incidentIdFor } from './incident.js';
+import { executionName, incidentIdFor } from './incident-id.js';
 import { toSignal } from './signals.js';
 
 export { toSignal } from './signals.js';
-export { incidentIdFor, executionName } from './incident.js';
+export { incidentIdFor, executionName } from './incident-id.js';
 export type { FreshnessCheck, FreshnessResult, Confirmation } from './confirm.js';
 
 export type TriageOutcome = 'ignore' | 'record' | 'failover' | 'failback' | 'coalesced';

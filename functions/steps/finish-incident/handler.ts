@@ -1,7 +1,7 @@
 // Task "Finish*": record the incident's summary on the ledger and release the lock with the outcome.
 import { ledgerFromEnv } from '../../domain/ledger/ledger.js';
 import { finishIncident } from '../../domain/reconcilers/finish.js';
-import { changesOf, IncidentInput, ledgerOutcome, resolveOnAir } from '../incident.js';
+import { changesOf, IncidentInput, ledgerOutcome, resolveOnAir } from '../incident-outcome.js';
 import { actionMetric, channelMetric, stepHandler } from '../step.js';
 
 export const handler = stepHandler('finishIncident', IncidentInput, async (input, channel, aws) => {

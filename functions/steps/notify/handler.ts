@@ -1,6 +1,6 @@
 // Task "Notify*": SNS to NOTIFY_TOPIC_ARN; slate, rollback and failures page.
 import { notify } from '../../domain/reconcilers/notify.js';
-import { IncidentInput, notification } from '../incident.js';
+import { IncidentInput, notification } from '../incident-outcome.js';
 import { stepHandler } from '../step.js';
 
 export const handler = stepHandler('notify', IncidentInput, (input, channel, aws) => {
