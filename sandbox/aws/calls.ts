@@ -1,7 +1,16 @@
 // Every AWS call the sandbox answered: the drill report prints calls per service, plan-mode tests assert
-// that no mutating call was made.
+// that no mutating call was made, and tests read what a handler sent (the request as it came off the wire).
 import type { FaultKind } from './faults.js';
 import type { ServiceName } from './wire.js';
+
+/** The HTTP request as the SDK client sent it (repeated headers joined with ", "). */
+export interface SentRequest {
+  method: string;
+  /** Path and query. */
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
 
 export interface CallRecord {
   service: ServiceName;
@@ -17,6 +26,7 @@ export interface CallRecord {
   fault?: FaultKind;
   /** Latency added by an injected fault. */
   latencyMs?: number;
+  request: SentRequest;
 }
 
 export class CallLog {
@@ -45,6 +55,11 @@ export class CallLog {
       counts[k] = (counts[k] ?? 0) + 1;
     }
     return counts;
+  }
+
+  /** The JSON bodies of the calls of one operation (JSON protocols: SFN, EventBridge, MediaLive...), oldest first. */
+  payloads<T = Record<string, unknown>>(operation: string): T[] {
+    return this.records.filter((r) => r.operation === operation).map((r) => (r.request.body ? (JSON.parse(r.request.body) as T) : ({} as T)));
   }
 
   mutating(): CallRecord[] {

@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
 interface DynaliteOptions {
   createTableMs?: number;
@@ -15,35 +15,23 @@ interface DynaliteOptions {
 // dynalite is CommonJS without types: require it and describe the one function used.
 const dynalite = createRequire(import.meta.url)('dynalite') as (opts: DynaliteOptions) => Server;
 
-export interface TableSpec {
-  tableName: string;
-  /** String hash key (the ledger: channelId). */
-  hashKey: string;
-}
-
 export interface LocalDynamo {
   endpoint: string;
   close(): Promise<void>;
 }
 
-export async function startDynalite(tables: TableSpec[], credentials: { accessKeyId: string; secretAccessKey: string }): Promise<LocalDynamo> {
+/** Starts dynalite and creates `tables` (CreateTable inputs, e.g. the ledger's ledgerTableInput). */
+export async function startDynalite(tables: CreateTableCommandInput[], credentials: { accessKeyId: string; secretAccessKey: string }): Promise<LocalDynamo> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const client = new DynamoDBClient({ endpoint, region: 'us-west-2', credentials });
   try {
     for (const t of tables) {
-      await client.send(
-        new CreateTableCommand({
-          TableName: t.tableName,
-          AttributeDefinitions: [{ AttributeName: t.hashKey, AttributeType: 'S' }],
-          KeySchema: [{ AttributeName: t.hashKey, KeyType: 'HASH' }],
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
-      );
+      await client.send(new CreateTableCommand(t));
       // createTableMs 0 still passes through CREATING for one tick.
       for (let i = 0; i < 100; i++) {
-        const d = await client.send(new DescribeTableCommand({ TableName: t.tableName }));
+        const d = await client.send(new DescribeTableCommand({ TableName: t.TableName }));
         if (d.Table?.TableStatus === 'ACTIVE') break;
         await new Promise((r) => setTimeout(r, 2));
       }

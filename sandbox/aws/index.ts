@@ -3,6 +3,7 @@
 // credential scope), plus dynalite for DynamoDB. The real SDK clients reach it through AWS_ENDPOINT_URL_*.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { ledgerTableInput } from '../../functions/domain/ledger/ledger.js';
 import { loadRegistry, registryPath, type Registry } from '../../functions/domain/registry/index.js';
 import type { SimChannel } from '../media/medialive-channel.js';
 import { CallLog, type CallRecord } from './calls.js';
@@ -13,13 +14,13 @@ import { FaultInjector, type FaultSpec } from './faults.js';
 import { KeyValueStoreService } from './kvs.js';
 import { LambdaRuntime } from './lambda-runtime.js';
 import { MediaLiveService } from './medialive.js';
-import { loadServerlessConfig, type ServerlessConfig } from '../../deploy/serverless-config.js';
+import { loadServerlessConfig, type ServerlessConfig, type StateMachineConfig } from '../../deploy/serverless-config.js';
 import { startServer, type SandboxServer } from './server.js';
 import { StepFunctionsService, type ExecutionRecord } from './sfn.js';
 import { SnsService, type SnsMessage } from './sns.js';
 import { ACCOUNT_ID, type ServiceName } from './wire.js';
 
-export type { CallRecord } from './calls.js';
+export type { CallRecord, SentRequest } from './calls.js';
 export type { FaultSpec, FaultKind } from './faults.js';
 export type { SandboxEvent, EventEnvelope, DeadLetter, Delivery } from './events.js';
 export type { ExecutionRecord, TimelineEntry, ExecutionStatus } from './sfn.js';
@@ -33,8 +34,13 @@ export interface AwsSandboxOptions {
   registry?: Registry;
   /** Its path, exported as FLATLINE_REGISTRY so the handlers read the same file. */
   registryPath?: string;
-  /** serverless.yml to read functions, rules and state machines from (default ./serverless.yml; absent => none). */
-  serverlessPath?: string;
+  /**
+   * serverless.yml to read functions, rules and state machines from (default ./serverless.yml; absent => none).
+   * false: none (no Lambda handlers, no rules, no state machines but `stateMachines`), and a faster start.
+   */
+  serverlessPath?: string | false;
+  /** More state machines (ARN arn:aws:states:<region>:<account>:stateMachine:<name>), e.g. a stand-in that a test stops itself. */
+  stateMachines?: StateMachineConfig[];
   stage?: string;
   /** Control-plane region (AWS_REGION of the handlers; SFN, SNS and EventBridge live here). Default us-west-2. */
   region?: string;
@@ -79,6 +85,8 @@ export interface AwsSandbox {
   applyEnv(): void;
   restoreEnv(): void;
   readonly calls: CallRecord[];
+  /** The JSON request bodies of one operation's calls, oldest first (what a handler sent). */
+  payloads<T = Record<string, unknown>>(operation: string): T[];
   callCounts(): Partial<Record<ServiceName, number>>;
   operationCounts(): Record<string, number>;
   /** Successful state-changing calls (plan mode must make none). */
@@ -119,6 +127,8 @@ export interface AwsSandbox {
   };
   readonly serverless: ServerlessConfig | undefined;
   readonly dynamodb: { endpoint: string; tableName: string };
+  /** What an SDK client needs to reach the sandbox without applyEnv(): endpoint (DynamoDB: dynalite's), region, dummy credentials. */
+  clientConfig(opts?: { region?: string; dynamodb?: boolean }): { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } };
   /** Waits until EventBridge deliveries and executions (and what they start) have settled. */
   settle(): Promise<void>;
   stop(): Promise<void>;
@@ -133,8 +143,8 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
   const notifyTopicArn = opts.notifyTopicArn ?? `arn:aws:sns:${region}:${ACCOUNT_ID}:flatline-${stage}-notify`;
   const credentials = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
 
-  const slsPath = resolve(opts.serverlessPath ?? 'serverless.yml');
-  const serverless = existsSync(slsPath) ? await loadServerlessConfig(slsPath, { stage, region, accountId: ACCOUNT_ID }) : undefined;
+  const slsPath = opts.serverlessPath === false ? undefined : resolve(opts.serverlessPath ?? 'serverless.yml');
+  const serverless = slsPath && existsSync(slsPath) ? await loadServerlessConfig(slsPath, { stage, region, accountId: ACCOUNT_ID }) : undefined;
   const lambda = new LambdaRuntime(serverless?.root ?? process.cwd(), serverless?.functions ?? {}, { stage, region, service: serverless?.service ?? 'flatline' });
 
   const calls = new CallLog();
@@ -149,7 +159,7 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
   const sns = new SnsService();
   const sfn = new StepFunctionsService({
     region,
-    machines: Object.values(serverless?.stateMachines ?? {}),
+    machines: [...Object.values(serverless?.stateMachines ?? {}), ...(opts.stateMachines ?? [])],
     lambda,
     ...(opts.sfn?.timeScale !== undefined ? { timeScale: opts.sfn.timeScale } : {}),
     ...(opts.sfn?.waitMs !== undefined ? { waitMs: opts.sfn.waitMs } : {}),
@@ -178,7 +188,7 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
   try {
     [server, dynamo] = await Promise.all([
       startServer([medialive, cloudfront, kvs, sns, events, sfn], calls, faults),
-      startDynalite([{ tableName: ledgerTable, hashKey: 'channelId' }], credentials),
+      startDynalite([ledgerTableInput(ledgerTable)], credentials),
     ]);
   } catch (err) {
     await server?.close();
@@ -250,6 +260,7 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
       saved = undefined;
     },
     calls: calls.records,
+    payloads: (operation) => calls.payloads(operation),
     callCounts: () => calls.countsByService(),
     operationCounts: () => calls.countsByOperation(),
     mutatingCalls: () => calls.mutations(),
@@ -288,6 +299,7 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
     lambda: { invoke: (key, event) => lambda.invoke(key, event), runtime: lambda },
     serverless,
     dynamodb: { endpoint: dynamo.endpoint, tableName: ledgerTable },
+    clientConfig: (o = {}) => ({ endpoint: o.dynamodb ? dynamo.endpoint : url, region: o.region ?? region, credentials: { ...credentials } }),
     settle,
     async stop() {
       // Nothing new starts; what is in flight gets a moment to finish before the servers go.

@@ -102,6 +102,7 @@ export async function startServer(
       ...(error ? { error } : {}),
       ...(fault ? { fault: fault.kind } : {}),
       ...(latencyMs > 0 ? { latencyMs } : {}),
+      request: { method: wire.method, url: req.url ?? '/', headers: flatHeaders(req.headers), body },
     });
     send(res, { ...response, headers: { 'x-amzn-requestid': wire.requestId, ...response.headers } });
   }
@@ -135,6 +136,12 @@ function faultError(service: SandboxService, fault: Fault): AwsServiceError {
     case 'latency':
       return new AwsServiceError(fault.status ?? 400, fault.errorCode ?? 'InjectedError', fault.message ?? 'injected error');
   }
+}
+
+function flatHeaders(headers: IncomingMessage['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
 }
 
 function errorCodeFromXml(body: string | undefined): string | undefined {

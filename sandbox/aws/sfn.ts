@@ -1,6 +1,7 @@
 // Step Functions over JSON 1.0 on top of aws-local-stepfunctions: the real ASL from serverless.yml, each
-// Lambda Task mapped to the real handler module of its function. One StateMachine instance per definition
-// (construction validates and costs ~140 ms), built lazily on first use or by preload().
+// Lambda Task mapped to the real handler module of its function. One StateMachine instance per definition and
+// process (construction validates the ASL and costs 0.1-2 s; runs share the instance, their overrides are per
+// run), built lazily on first use or by preload(), and reused by every sandbox started later.
 // StartExecution follows the documented rules for a reused name: the original execution open and the same
 // input => the original's response, no second run; different input, or the original closed => ExecutionAlreadyExists.
 import { functionKeyOfResource } from './state-machine-runner.js';
@@ -88,6 +89,9 @@ interface Machine {
 }
 
 type StateDef = Record<string, unknown>;
+
+/** Validated StateMachine instances by definition (JSON), for every sandbox of this process. */
+const built = new Map<string, StateMachine>();
 
 export class StepFunctionsService implements SandboxService {
   readonly name = 'states' as const;
@@ -242,10 +246,15 @@ export class StepFunctionsService implements SandboxService {
   }
 
   private instance(m: Machine): StateMachine {
-    m.instance ??= new StateMachine(m.definition as unknown as ConstructorParameters<typeof StateMachine>[0], {
-      validationOptions: { checkArn: false },
-    });
-    return m.instance;
+    if (m.instance) return m.instance;
+    const key = JSON.stringify(m.definition);
+    let instance = built.get(key);
+    if (!instance) {
+      instance = new StateMachine(m.definition as unknown as ConstructorParameters<typeof StateMachine>[0], { validationOptions: { checkArn: false } });
+      built.set(key, instance);
+    }
+    m.instance = instance;
+    return instance;
   }
 
   private startExecution(stateMachineArn: string, input: string, name?: string): ExecutionRecord {

@@ -1,10 +1,15 @@
+// The ledger adapter against a real DynamoDB wire endpoint: the sandbox's dynalite, with the table the sandbox
+// creates from ledgerTableInput (the deployed key schema).
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RoutingSnapshot } from '../../functions/domain/contracts.js';
 import { Ledger, LedgerConflictError } from '../../functions/domain/ledger/ledger.js';
 import { RECENT_CAP, lockHeld } from '../../functions/domain/ledger/rules.js';
-import { startLocalDynamo, type LocalDynamo } from './dynalite.js';
+import { startAwsSandbox, type AwsSandbox } from '../../sandbox/aws/index.js';
 
-let db: LocalDynamo;
+let sandbox: AwsSandbox;
+let doc: DynamoDBDocumentClient;
 let clock = 0;
 let ledger: Ledger;
 let channelSeq = 0;
@@ -19,14 +24,16 @@ const snapshot: RoutingSnapshot = {
 };
 
 beforeAll(async () => {
-  db = await startLocalDynamo();
+  sandbox = await startAwsSandbox({ serverlessPath: false });
+  doc = DynamoDBDocumentClient.from(new DynamoDBClient(sandbox.clientConfig({ dynamodb: true })), { marshallOptions: { removeUndefinedValues: true } });
 });
 afterAll(async () => {
-  await db.close();
+  doc.destroy();
+  await sandbox.stop();
 });
 beforeEach(() => {
   clock = Date.parse('2025-01-01T00:00:00Z');
-  ledger = new Ledger({ tableName: db.tableName, client: db.doc, now: () => clock });
+  ledger = new Ledger({ tableName: sandbox.dynamodb.tableName, client: doc, now: () => clock });
   channelId = `ch-${++channelSeq}`; // a fresh item per test: tests never see each other's state
 });
 

@@ -1,31 +1,34 @@
-// Triage end to end over real sockets: the real SDK clients against dynalite (ledger), a loopback Step
-// Functions / MediaLive endpoint and a loopback HLS origin (confirmation), with the real manifest check.
+// Triage end to end over real sockets: the real SDK clients against the AWS sandbox (dynalite ledger, Step
+// Functions, MediaLive) and a loopback live HLS origin (confirmation), with the real manifest check. The state
+// machines are stand-ins that wait until stopped: these tests see what triage starts, not what the ASL does.
 import { readFileSync } from 'node:fs';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { MediaLiveClient } from '@aws-sdk/client-medialive';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ExecutionInput } from '../../functions/domain/contracts.js';
 import { InvalidInputError, UnknownChannelError } from '../../functions/domain/errors.js';
-import { Ledger, ledgerTableInput } from '../../functions/domain/ledger/ledger.js';
+import { Ledger } from '../../functions/domain/ledger/ledger.js';
 import { checkManifestFreshness } from '../../functions/domain/manifest/index.js';
-import { parseRegistry, readRegistryFile, type Registry } from '../../functions/domain/registry/index.js';
+import { parseRegistry, type Registry } from '../../functions/domain/registry/index.js';
 import { incidentIdFor, toSignal, triage, type TriageDeps } from '../../functions/domain/triage/index.js';
-import { startLocalDynamo, type LocalDynamo } from '../ledger/dynalite.js';
-import { startLoopbackAws, type LoopbackAws } from './loopback-aws.js';
+import { startAwsSandbox, type AwsSandbox } from '../../sandbox/aws/index.js';
+import { LiveOrigin } from '../../sandbox/testkit/live-origin.js';
+import { registryFor } from '../../sandbox/testkit/state-machine-testbed.js';
 
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const FAILOVER = 'arn:aws:states:us-west-2:123456789012:stateMachine:flatline-test-failover';
 const FAILBACK = 'arn:aws:states:us-west-2:123456789012:stateMachine:flatline-test-failback';
+/** A state machine that runs until StopExecution: its execution stays open, as a failover in progress does. */
+const standIn = (key: string) => ({ key, name: `flatline-test-${key}`, definition: { StartAt: 'Hold', States: { Hold: { Type: 'Wait', Seconds: 86_400, End: true } } } });
 
-let db: LocalDynamo;
-let aws: LoopbackAws;
+let sandbox: AwsSandbox;
+let origin: LiveOrigin;
 let registry: Registry;
+let doc: DynamoDBDocumentClient;
 let ledger: Ledger;
 let dynamoCalls = 0;
 let pages: string[] = [];
-let tableSeq = 0;
-let tableName = '';
 
 /** A sample from events/, re-timed to now (so the confirmation's clock and the event agree). */
 function sample(file: string, at = new Date()): Record<string, unknown> & { detail: Record<string, unknown> } {
@@ -38,13 +41,13 @@ function sample(file: string, at = new Date()): Record<string, unknown> & { deta
 }
 
 function deps(over: Partial<TriageDeps> = {}): TriageDeps {
-  const sfn = new SFNClient({ endpoint: aws.url, region: 'us-west-2', credentials });
-  const ml = new MediaLiveClient({ endpoint: aws.url, region: 'us-east-1', credentials, maxAttempts: 1 });
+  const sfn = new SFNClient(sandbox.clientConfig());
+  const mediaLive = new Map<string, MediaLiveClient>();
   return {
     registry,
     ledger,
     sfn,
-    mediaLive: () => ml,
+    mediaLive: (region) => mediaLive.get(region) ?? mediaLive.set(region, new MediaLiveClient({ ...sandbox.clientConfig({ region }), maxAttempts: 1 })).get(region)!,
     checkFreshness: (url, opts) => checkManifestFreshness(url, { ...opts, timeoutMs: 2000 }),
     stateMachines: { failover: FAILOVER, failback: FAILBACK },
     stage: 'example',
@@ -55,42 +58,48 @@ function deps(over: Partial<TriageDeps> = {}): TriageDeps {
   };
 }
 
-const awsCalls = () => aws.calls.filter((c) => !c.startsWith('origin:'));
+/** The sandbox's AWS calls as "<service>:<operation>" (DynamoDB is dynalite's: counted apart, in dynamoCalls). */
+const awsCalls = () => sandbox.calls.map((c) => `${c.service}:${c.operation}`);
+/** The AWS calls and the origin's requests. */
+const allCalls = () => [...awsCalls(), ...[...origin.hits].flatMap(([path, n]) => Array.from({ length: n }, () => `origin:GET ${path}`))];
+/** What every StartExecution call asked for, oldest first (an idempotent repeat included). */
+const starts = () => sandbox.payloads<{ stateMachineArn: string; name: string; input: string }>('StartExecution');
+const executions = () => sandbox.sfn.executions();
+/** The channel's primary origin stopped producing a minute ago. */
+const primaryStale = (channelId: string) => origin.set(`${channelId}/primary`, { stallAt: Date.now() - 60_000 });
 
 beforeAll(async () => {
-  db = await startLocalDynamo();
-  db.doc.middlewareStack.add(
+  // 4 s segments (threshold 6 s): a fresh manifest stays fresh even when a loaded machine delays a response.
+  origin = new LiveOrigin({ segmentS: 4, renditions: ['720p'] });
+  await origin.start();
+  // Every manifest URL on the loopback origin; the origins' as media playlists (one fetch per check).
+  const doc = structuredClone(registryFor(origin)) as Registry;
+  for (const c of doc.channels) for (const side of ['primary', 'standby'] as const) c[side].manifestUrl = origin.url(`${c.id}/${side}`, '720p.m3u8');
+  registry = parseRegistry(doc, 'test registry');
+});
+afterAll(async () => {
+  await origin.close();
+});
+beforeEach(async () => {
+  // A fresh sandbox per test: an empty ledger, no executions, channels as the registry says, no calls.
+  sandbox = await startAwsSandbox({ registry, serverlessPath: false, stateMachines: [standIn('failover'), standIn('failback')], medialive: { publishEvents: false } });
+  doc = DynamoDBDocumentClient.from(new DynamoDBClient(sandbox.clientConfig({ dynamodb: true })), { marshallOptions: { removeUndefinedValues: true } });
+  doc.middlewareStack.add(
     (next) => async (args) => {
       dynamoCalls++;
       return next(args);
     },
     { step: 'initialize', name: 'countCalls' },
   );
-  aws = await startLoopbackAws();
-  // The example registry, with every manifest on the loopback origin.
-  const doc = structuredClone(readRegistryFile('config/registry.example.yml')) as Registry;
-  for (const c of doc.channels) {
-    c.primary.manifestUrl = `${aws.url}/hls/${c.id}-primary.m3u8`;
-    c.standby.manifestUrl = `${aws.url}/hls/${c.id}-standby.m3u8`;
-  }
-  registry = parseRegistry(doc, 'test registry');
-});
-afterAll(async () => {
-  await db.close();
-  await aws.close();
-});
-beforeEach(async () => {
-  // A fresh ledger table and a clean endpoint per test.
-  tableName = `ledger-${++tableSeq}`;
-  await db.client.send(new CreateTableCommand(ledgerTableInput(tableName)));
-  ledger = new Ledger({ tableName, client: db.doc });
-  aws.calls.length = 0;
-  aws.starts.length = 0;
-  aws.executions.clear();
-  aws.channels.clear();
-  aws.manifests.clear();
+  ledger = new Ledger({ tableName: sandbox.dynamodb.tableName, client: doc });
+  for (const c of registry.channels) for (const path of ['primary', 'standby', 'edge']) origin.clear(`${c.id}/${path}`);
+  origin.hits.clear();
   dynamoCalls = 0;
   pages = [];
+});
+afterEach(async () => {
+  doc.destroy();
+  await sandbox.stop();
 });
 
 describe('triage: pipelines', () => {
@@ -105,13 +114,13 @@ describe('triage: pipelines', () => {
   });
 
   it('both pipelines alerting (and the manifest stale) => confirmed, exactly one execution', async () => {
-    aws.manifests.set('news-1-primary', 'stale');
+    primaryStale('news-1');
     expect((await triage(sample('medialive-alert-pipeline0-set.json'), deps())).decision).toBe('record');
     const d = await triage(sample('medialive-alert-pipeline1-set.json'), deps());
     expect(d.decision).toBe('failover');
     expect(d.reason).toMatch(/both pipelines alerting.*confirmed: primary RUNNING with 2 pipelines, manifest not fresh/);
-    expect(aws.starts).toHaveLength(1);
-    const start = aws.starts[0];
+    expect(starts()).toHaveLength(1);
+    const start = starts()[0];
     expect(start?.stateMachineArn).toBe(FAILOVER);
     expect(start?.name).toBe(`news-1-${d.incidentId}`);
     const input = JSON.parse(start?.input ?? '{}') as ExecutionInput;
@@ -124,7 +133,7 @@ describe('triage: pipelines', () => {
     await triage(sample('medialive-alert-pipeline0-set.json'), deps());
     await triage(sample('medialive-alert-pipeline0-cleared.json'), deps());
     expect((await triage(sample('medialive-alert-pipeline1-set.json'), deps())).decision).toBe('record');
-    expect(aws.starts).toHaveLength(0);
+    expect(starts()).toHaveLength(0);
   });
 });
 
@@ -133,28 +142,31 @@ describe('triage: confirmation', () => {
     const d = await triage(sample('cloudwatch-alarm-manifest-age-primary.json'), deps());
     expect(d.decision).toBe('ignore');
     expect(d.reason).toMatch(/^recovered before failover: primary RUNNING with 2 pipelines, manifest fresh/);
-    expect(aws.calls).toContain('medialive:DescribeChannel');
-    expect(aws.starts).toHaveLength(0);
+    expect(awsCalls()).toContain('medialive:DescribeChannel');
+    expect(starts()).toHaveLength(0);
     expect((await ledger.get('news-1')).recent.at(-1)?.kind).toBe('recovered-before-failover');
   });
 
   it('a RECOVERING channel with no pipeline => failover', async () => {
-    aws.channels.set('1234567', { state: 'RECOVERING', pipelinesRunningCount: 0 });
-    aws.manifests.set('news-1-primary', 'stale');
+    const primary = sandbox.medialive.side('news-1', 'primary');
+    primary.setPipelineHealthy('0', false);
+    primary.setPipelineHealthy('1', false);
+    expect([primary.state, primary.pipelinesRunningCount]).toEqual(['RECOVERING', 0]);
+    primaryStale('news-1');
     const d = await triage(sample('medialive-state-recovering.json'), deps());
     expect(d.decision).toBe('failover');
-    expect(aws.starts).toHaveLength(1);
+    expect(starts()).toHaveLength(1);
   });
 
   it('the primary region API down: the manifest decides (stale => failover, fresh => ignore)', async () => {
-    aws.channels.set('1234567', 'error');
+    sandbox.faults.add({ service: 'medialive', operation: 'DescribeChannel', region: 'us-east-1', kind: '5xx', status: 503, errorCode: 'ServiceUnavailableException', message: 'regional outage (simulated)' });
     const fresh = await triage(sample('cloudwatch-alarm-manifest-age-primary.json'), deps());
     expect(fresh.decision).toBe('ignore');
     expect(fresh.reason).toMatch(/DescribeChannel failed.*manifest fresh/);
-    aws.manifests.set('news-1-primary', 'stale');
+    primaryStale('news-1');
     const stale = await triage(sample('cloudwatch-alarm-manifest-age-primary.json', new Date(Date.now() + 60_000)), deps());
     expect(stale.decision).toBe('failover');
-    expect(aws.starts).toHaveLength(1);
+    expect(starts()).toHaveLength(1);
   });
 
   it('a stale edge in front of a fresh primary is a caching problem: recorded, nothing checked or started', async () => {
@@ -167,22 +179,22 @@ describe('triage: confirmation', () => {
 
 describe('triage: duplicates and concurrency', () => {
   it('50 concurrent invocations of the same alarm => one lock holder and one execution', async () => {
-    aws.manifests.set('news-1-primary', 'stale');
+    primaryStale('news-1');
     const event = sample('cloudwatch-alarm-manifest-age-primary.json');
     const decisions = await Promise.all(Array.from({ length: 50 }, () => triage(structuredClone(event), deps())));
     expect(new Set(decisions.map((d) => d.incidentId)).size).toBe(1);
-    expect(aws.executions.size).toBe(1);
-    const [execution] = [...aws.executions.values()];
+    expect(executions()).toHaveLength(1);
+    const [execution] = executions();
     for (const d of decisions) {
       expect(['failover', 'coalesced']).toContain(d.decision);
-      if (d.executionArn) expect(d.executionArn).toBe(execution?.arn);
+      if (d.executionArn) expect(d.executionArn).toBe(execution?.executionArn);
     }
     const item = await ledger.get('news-1');
-    expect(item).toMatchObject({ phase: 'failing-over', incidentId: decisions[0]?.incidentId, executionArn: execution?.arn, version: 2 });
+    expect(item).toMatchObject({ phase: 'failing-over', incidentId: decisions[0]?.incidentId, executionArn: execution?.executionArn, version: 2 });
   });
 
   it('a storm of duplicates after the incident started writes the ledger item once more at most', async () => {
-    aws.manifests.set('news-1-primary', 'stale');
+    primaryStale('news-1');
     const alarm = sample('cloudwatch-alarm-manifest-age-primary.json');
     const stale = sample('probe-manifest-stale.json');
     await triage(structuredClone(alarm), deps());
@@ -191,7 +203,7 @@ describe('triage: duplicates and concurrency', () => {
     const decisions = await Promise.all(storm.map((e) => triage(e, deps())));
     expect(decisions.every((d) => d.decision === 'coalesced')).toBe(true);
     const after = await ledger.get('news-1');
-    expect(aws.executions.size).toBe(1);
+    expect(executions()).toHaveLength(1);
     // The probe's stale event is another fact (another incident id): one 'coalesced' line for it, then nothing.
     const added = after.recent.slice(before.recent.length);
     expect(added.map((e) => e.kind)).toEqual(['coalesced']);
@@ -199,14 +211,14 @@ describe('triage: duplicates and concurrency', () => {
   });
 
   it('another outage signal while the incident runs is coalesced and recorded', async () => {
-    aws.manifests.set('news-1-primary', 'stale');
+    primaryStale('news-1');
     const first = await triage(sample('cloudwatch-alarm-manifest-age-primary.json'), deps());
-    aws.calls.length = 0;
+    const before = awsCalls().length;
     const second = await triage(sample('probe-manifest-stale.json'), deps());
     expect(second.decision).toBe('coalesced');
     expect(second.reason).toMatch(new RegExp(`coalesced into incident ${first.incidentId}`));
-    expect(awsCalls()).toEqual([]); // no confirmation for a coalesced signal
-    expect(aws.starts).toHaveLength(1);
+    expect(awsCalls().slice(before)).toEqual([]); // no confirmation for a coalesced signal
+    expect(starts()).toHaveLength(1);
     expect((await ledger.get('news-1')).recent.at(-1)?.kind).toBe('coalesced');
   });
 
@@ -219,14 +231,16 @@ describe('triage: duplicates and concurrency', () => {
     expect((await ledger.get('news-1')).executionArn).toBe(d.executionArn);
     const again = await triage(event, deps()); // a redelivery now finds the execution attached
     expect(again).toMatchObject({ decision: 'coalesced', executionArn: d.executionArn });
-    expect(aws.executions.size).toBe(1);
+    expect(executions()).toHaveLength(1);
   });
 
   it('a redelivery after the execution closed => coalesced, and the lock it took is released', async () => {
     const event = sample('ops-failover-requested.json');
     const d = await triage(event, deps());
     await ledger.complete({ channelId: 'news-1', incidentId: d.incidentId as string, outcome: 'rolled-back', onAir: 'primary' });
-    for (const e of aws.executions.values()) e.closed = true;
+    const sfn = new SFNClient(sandbox.clientConfig());
+    for (const e of executions()) await sfn.send(new StopExecutionCommand({ executionArn: e.executionArn }));
+    expect(executions().map((e) => e.status)).toEqual(['ABORTED']);
     const again = await triage(event, deps());
     expect(again.decision).toBe('coalesced');
     expect(again.reason).toMatch(/already ran/);
@@ -245,7 +259,7 @@ describe('triage: rejected events', () => {
   ];
   it.each(rejects)('%s => throws, zero AWS calls (ledger included)', async (file, type) => {
     await expect(triage(JSON.parse(readFileSync(`events/${file}`, 'utf8')), deps())).rejects.toBeInstanceOf(type);
-    expect(aws.calls).toEqual([]);
+    expect(allCalls()).toEqual([]);
     expect(dynamoCalls).toBe(0);
   });
 });
@@ -254,22 +268,22 @@ describe('triage: operator, drill, plan mode', () => {
   it('an operator failover skips confirmation', async () => {
     const d = await triage(sample('ops-failover-requested.json'), deps());
     expect(d.decision).toBe('failover');
-    expect(aws.calls).toEqual(['sfn:StartExecution']);
+    expect(allCalls()).toEqual(['states:StartExecution']);
   });
 
   it('a drill is a forced failover tagged drill:true in the execution input', async () => {
     const d = await triage(sample('ops-drill-requested.json'), deps());
     expect(d).toMatchObject({ decision: 'failover', drill: true });
-    expect(JSON.parse(aws.starts[0]?.input ?? '{}')).toMatchObject({ drill: true, channelId: 'kids-1', action: 'failover' });
+    expect(JSON.parse(starts()[0]?.input ?? '{}')).toMatchObject({ drill: true, channelId: 'kids-1', action: 'failover' });
   });
 
   it('plan mode from the event or from FLATLINE_MODE starts the execution in plan mode', async () => {
     const fromEvent = await triage(sample('ops-failover-requested-plan.json'), deps());
     expect(fromEvent).toMatchObject({ decision: 'failover', mode: 'plan' });
-    expect(JSON.parse(aws.starts[0]?.input ?? '{}')).toMatchObject({ mode: 'plan', channelId: 'sports-1' });
+    expect(JSON.parse(starts()[0]?.input ?? '{}')).toMatchObject({ mode: 'plan', channelId: 'sports-1' });
     const fromEnv = await triage(sample('ops-drill-requested.json'), deps({ mode: 'plan' }));
     expect(fromEnv.mode).toBe('plan');
-    expect(JSON.parse(aws.starts[1]?.input ?? '{}')).toMatchObject({ mode: 'plan' });
+    expect(JSON.parse(starts()[1]?.input ?? '{}')).toMatchObject({ mode: 'plan' });
   });
 
   it('an operator failback on a channel that is on the standby starts the failback machine', async () => {
@@ -277,7 +291,7 @@ describe('triage: operator, drill, plan mode', () => {
     await ledger.complete({ channelId: 'news-1', incidentId: first.incidentId as string, outcome: 'succeeded', onAir: 'standby' });
     const d = await triage(sample('ops-failback-requested.json'), deps());
     expect(d.decision).toBe('failback');
-    expect(aws.starts.at(-1)?.stateMachineArn).toBe(FAILBACK);
+    expect(starts().at(-1)?.stateMachineArn).toBe(FAILBACK);
   });
 });
 
@@ -288,14 +302,14 @@ describe('triage: standby side and automatic failback', () => {
     const d = await triage(sample('medialive-alert-standby-set.json'), deps());
     expect(d.decision).toBe('record');
     expect(pages).toHaveLength(1);
-    expect(aws.starts).toHaveLength(1);
+    expect(starts()).toHaveLength(1);
   });
 
   it('kids-1 fails back automatically once the primary has been fresh for minDwellSeconds', async () => {
     const t0 = Date.now();
     let now = t0;
     const clocked = deps({ now: () => now });
-    const clockedLedger = new Ledger({ tableName, client: db.doc, now: () => now });
+    const clockedLedger = new Ledger({ tableName: sandbox.dynamodb.tableName, client: doc, now: () => now });
     const d0 = await triage(sample('ops-drill-requested.json', new Date(now)), { ...clocked, ledger: clockedLedger });
     await clockedLedger.complete({ channelId: 'kids-1', incidentId: d0.incidentId as string, outcome: 'succeeded', onAir: 'standby' });
 
@@ -307,7 +321,7 @@ describe('triage: standby side and automatic failback', () => {
     now += 120_000; // fresh for the dwell (120 s), and 150 s after the failover
     const later = await triage(sample('cloudwatch-alarm-manifest-age-ok.json', new Date(now)), { ...clocked, ledger: clockedLedger });
     expect(later.decision).toBe('failback');
-    expect(aws.starts.at(-1)?.stateMachineArn).toBe(FAILBACK);
-    expect(JSON.parse(aws.starts.at(-1)?.input ?? '{}')).toMatchObject({ action: 'failback', channelId: 'kids-1' });
+    expect(starts().at(-1)?.stateMachineArn).toBe(FAILBACK);
+    expect(JSON.parse(starts().at(-1)?.input ?? '{}')).toMatchObject({ action: 'failback', channelId: 'kids-1' });
   });
 });
