@@ -87,7 +87,7 @@ export async function startTestbed(opts: { seed?: number } = {}): Promise<Testbe
     seed: opts.seed ?? 7,
     // These tests drive the state machines directly: no serverless.yml (no EventBridge routing to triage,
     // no sandbox-run executions) and no MediaLive events.
-    serverlessPath: join(dir, 'no-serverless.yml'),
+    serverlessPath: false,
     medialive: { publishEvents: false },
   });
   sandbox.applyEnv();

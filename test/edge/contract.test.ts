@@ -1,55 +1,40 @@
 // The contract with the control plane, end to end in-process: the REAL route/slate reconcilers (what the
-// setEdgeRoute / setSlate steps run) write through the SDK into a store, and the REAL built function reads that
-// store through the harness. The SDK's KVS calls are answered from a Map by aws-sdk-client-mock (the sandbox's
-// wire-level KVS belongs to the drill tests).
-import {
-  CloudFrontKeyValueStoreClient,
-  DeleteKeyCommand,
-  DescribeKeyValueStoreCommand,
-  GetKeyCommand,
-  PutKeyCommand,
-} from '@aws-sdk/client-cloudfront-keyvaluestore';
-import { mockClient } from 'aws-sdk-client-mock';
+// setEdgeRoute / setSlate steps run) write through the SDK into the AWS sandbox's KeyValueStore (the real wire
+// protocol, SigV4A and ETags), and the REAL built function reads that store through the harness.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildEdgeRouter } from '../../edge/build.js';
 import { loadEdgeRouter, type EdgeRouter } from '../../edge/harness.js';
 import { kvsClient } from '../../functions/lib/kvs-client.js';
 import { setEdgeRoute, setSlate } from '../../functions/domain/reconcilers/edge-route.js';
 import type { Channel } from '../../functions/domain/registry/index.js';
+import { startAwsSandbox, type AwsSandbox } from '../../sandbox/aws/index.js';
 import { exampleRegistry } from './registries.js';
 
 const registry = exampleRegistry();
-const store = new Map<string, string>();
-const kvsMock = mockClient(CloudFrontKeyValueStoreClient);
+const kvsArns = [...new Set(registry.channels.map((c) => c.edge.kvsArn))];
+let sandbox: AwsSandbox;
 let edge: EdgeRouter;
+/** Keys written (put) since the test began, in order. */
+let written: string[] = [];
 
-function notFound(key: string): Error {
-  return Object.assign(new Error(`key ${key} not found`), { name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 404 } });
-}
+const storeKeys = (): string[] => kvsArns.flatMap((arn) => Object.keys(sandbox.kvs.snapshot(arn)));
 
-beforeAll(() => {
-  edge = loadEdgeRouter(buildEdgeRouter(registry).code, { kvs: store });
+beforeAll(async () => {
+  sandbox = await startAwsSandbox({ registry, serverlessPath: false });
+  sandbox.applyEnv();
+  sandbox.kvs.onChange((c) => {
+    if (c.value !== undefined) written.push(c.key);
+  });
+  // The example registry's channels share one store, which the function reads.
+  const [arn] = kvsArns;
+  edge = loadEdgeRouter(buildEdgeRouter(registry).code, { kvs: (key) => sandbox.kvs.get(arn!, key) });
 });
-afterAll(() => {
-  kvsMock.restore();
+afterAll(async () => {
+  await sandbox.stop();
 });
 beforeEach(() => {
-  store.clear();
-  kvsMock.reset();
-  kvsMock.on(DescribeKeyValueStoreCommand).resolves({ ETag: 'etag-1', ItemCount: store.size });
-  kvsMock.on(GetKeyCommand).callsFake((input: { Key: string }) => {
-    const value = store.get(input.Key);
-    if (value === undefined) throw notFound(input.Key);
-    return { Key: input.Key, Value: value, ETag: 'etag-1' };
-  });
-  kvsMock.on(PutKeyCommand).callsFake((input: { Key: string; Value: string }) => {
-    store.set(input.Key, input.Value);
-    return { Key: input.Key, ETag: 'etag-2' };
-  });
-  kvsMock.on(DeleteKeyCommand).callsFake((input: { Key: string }) => {
-    if (!store.delete(input.Key)) throw notFound(input.Key);
-    return { ETag: 'etag-3' };
-  });
+  for (const arn of kvsArns) for (const key of Object.keys(sandbox.kvs.snapshot(arn))) sandbox.kvs.set(arn, key, undefined);
+  written = [];
 });
 
 const manifest = (c: Channel): string => `/live/${c.id}/index.m3u8`;
@@ -63,7 +48,7 @@ describe.each(registry.channels.map((c) => [c.id, c] as const))('channel %s', (_
     expect((await edge.handle({ uri: manifest(channel) })).originId).toBeNull();
 
     await setEdgeRoute({ channelId: channel.id, kvsArn: channel.edge.kvsArn, route: null, mode: 'live', kvs: kvsClient('tool') });
-    expect(store.size).toBe(0);
+    expect(storeKeys()).toEqual([]);
     expect((await edge.handle({ uri: manifest(channel) })).originId).toBeNull();
   });
 
@@ -85,7 +70,6 @@ describe.each(registry.channels.map((c) => [c.id, c] as const))('channel %s', (_
   it('every key the steps write is a key the function reads', async () => {
     await setEdgeRoute({ channelId: channel.id, kvsArn: channel.edge.kvsArn, route: 'standby', mode: 'live', kvs: kvsClient('tool') });
     await setSlate({ channelId: channel.id, kvsArn: channel.edge.kvsArn, on: true, mode: 'live', kvs: kvsClient('tool') });
-    const written = kvsMock.commandCalls(PutKeyCommand).map((call) => call.args[0].input.Key);
     const read = (await edge.handle({ uri: manifest(channel) })).kvsReads;
     expect(written.length).toBe(2);
     expect([...written].sort()).toEqual([...read].sort());

@@ -1,36 +1,29 @@
 // The probe Lambda end to end: the real handler (middy + Powertools) with a fake Lambda context whose remaining
-// time allows three ticks, a registry file, a loopback live origin, and a loopback EventBridge endpoint that
-// captures the real PutEvents wire request the SDK sends. EMF metrics are read from stdout.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// time allows three ticks, a registry file, a loopback live origin, and the AWS sandbox's EventBridge, whose call
+// log holds the real PutEvents wire request the SDK sends. EMF metrics are read from stdout.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { stringify } from 'yaml';
 import type * as ProbeHandler from '../../functions/probe/handler.js';
+import { startAwsSandbox, type AwsSandbox, type CallRecord } from '../../sandbox/aws/index.js';
 import { fleetDocument } from '../../sandbox/testkit/fleet.js';
 import { LiveOrigin } from '../../sandbox/testkit/live-origin.js';
 
 interface Captured {
-  headers: IncomingHttpHeaders;
+  record: CallRecord;
   body: { Entries: Array<{ Source: string; DetailType: string; Detail: string; EventBusName: string }> };
 }
 
 // 4 s segments (threshold 6 s): a fresh path stays fresh even when a loaded machine delays a response.
 const origin = new LiveOrigin({ segmentS: 4 });
-const captured: Captured[] = [];
-const bus: Server = createServer((req, res) => {
-  const chunks: Buffer[] = [];
-  req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', () => {
-    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Captured['body'];
-    captured.push({ headers: req.headers, body });
-    res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-    res.end(JSON.stringify({ FailedEntryCount: 0, Entries: body.Entries.map((_, i) => ({ EventId: `evt-${captured.length}-${i}` })) }));
-  });
-});
+let sandbox: AwsSandbox;
+let dir: string;
+/** The PutEvents calls the sandbox answered since the test began. */
+const putEvents = (): Captured[] =>
+  sandbox.calls.filter((c) => c.operation === 'PutEvents').map((record) => ({ record, body: JSON.parse(record.request.body) as Captured['body'] }));
 
 const saved = { ...process.env };
 let handlerModule: typeof ProbeHandler;
@@ -73,14 +66,12 @@ const emfLines = (): Emf[] =>
 
 beforeAll(async () => {
   await origin.start();
-  await new Promise<void>((resolve) => bus.listen(0, '127.0.0.1', resolve));
-  const dir = mkdtempSync(join(tmpdir(), 'flatline-probe-'));
+  dir = mkdtempSync(join(tmpdir(), 'flatline-probe-'));
   const registryFile = join(dir, 'registry.yml');
   writeFileSync(registryFile, stringify(fleetDocument(origin.base, ['news-1'])));
+  sandbox = await startAwsSandbox({ registryPath: registryFile, serverlessPath: false, eventBusName: 'flatline-test' });
+  sandbox.applyEnv(); // FLATLINE_REGISTRY, EVENT_BUS_NAME, the endpoints and dummy credentials
   Object.assign(process.env, {
-    FLATLINE_REGISTRY: registryFile,
-    AWS_ENDPOINT_URL_EVENTBRIDGE: `http://127.0.0.1:${(bus.address() as AddressInfo).port}`,
-    EVENT_BUS_NAME: 'flatline-test',
     PROBE_TICK_MS: '50',
     PROBE_MARGIN_MS: '1000',
     PROBE_TIMEOUT_MS: '1000',
@@ -91,14 +82,15 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await handlerModule.closeProbeLoops();
+  await sandbox.stop();
   process.env = saved;
   await origin.close();
-  await new Promise<void>((resolve) => bus.close(() => resolve()));
+  rmSync(dir, { recursive: true, force: true });
 });
 
 beforeEach(() => {
   stdout = [];
-  captured.length = 0;
+  sandbox.clearCalls();
   // Captured, not echoed: the EMF documents are what the test reads.
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     stdout.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
@@ -117,11 +109,14 @@ describe('probe Lambda', () => {
     expect(result).toMatchObject({ shard: '0/1', channels: 1, ticks: 3, transitions: 2, fetchErrors: 0 });
 
     // consecutive = 2: the transition comes on the 2nd tick, in one PutEvents call, and never again.
+    const captured = putEvents();
     expect(captured).toHaveLength(1);
     const call = captured[0] as Captured;
-    expect(call.headers['x-amz-target']).toBe('AWSEvents.PutEvents');
-    expect(call.headers['content-type']).toBe('application/x-amz-json-1.1');
-    expect(call.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=test\/\d{8}\/us-west-2\/events\/aws4_request/);
+    expect(call.record).toMatchObject({ service: 'events', region: 'us-west-2', status: 200 });
+    expect(call.record.request.headers['x-amz-target']).toBe('AWSEvents.PutEvents');
+    expect(call.record.request.headers['content-type']).toBe('application/x-amz-json-1.1');
+    expect(call.record.request.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=sandbox\/\d{8}\/us-west-2\/events\/aws4_request/);
+    expect(sandbox.events.log.map((e) => e['detail-type'])).toEqual(['Manifest Stale', 'Manifest Stale']);
     expect(call.body.Entries.map((e) => [e.Source, e.DetailType, e.EventBusName])).toEqual([
       ['flatline.probe', 'Manifest Stale', 'flatline-test'],
       ['flatline.probe', 'Manifest Stale', 'flatline-test'],
@@ -157,13 +152,13 @@ describe('probe Lambda', () => {
   it('keeps its state across warm invocations: no repeat while stale, one Manifest Fresh per path on recovery', async () => {
     const still = await handlerModule.handler(undefined, contextAllowing(2));
     expect(still.transitions).toBe(0);
-    expect(captured).toHaveLength(0);
+    expect(putEvents()).toHaveLength(0);
 
     origin.clear('news-1/primary');
     origin.clear('news-1/edge');
     const recovered = await handlerModule.handler(undefined, contextAllowing(3));
     expect(recovered.transitions).toBe(2);
-    expect(captured.flatMap((c) => c.body.Entries.map((e) => `${e.DetailType} ${(JSON.parse(e.Detail) as { path: string }).path}`))).toEqual([
+    expect(putEvents().flatMap((c) => c.body.Entries.map((e) => `${e.DetailType} ${(JSON.parse(e.Detail) as { path: string }).path}`))).toEqual([
       'Manifest Fresh edge',
       'Manifest Fresh primary',
     ]);
