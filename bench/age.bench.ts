@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import HLS from 'hls-parser';
 import { Parser } from 'm3u8-parser';
 import { analyzeManifest, manifestAge } from '../functions/domain/manifest/index.js';
-import { livePlaylist } from '../sandbox/testkit/playlist-gen.js';
+import { livePlaylist } from '../sandbox/media/hls.js';
 import type { BenchRow, BenchSection } from './types.js';
 
 const HUGE = new URL('../test/fixtures/manifests/edge-hls__huge-40001-segments-live__grafov-m3u8__media-playlist-large.m3u8', import.meta.url);

@@ -1,11 +1,12 @@
 // A live HLS origin on loopback for the probe's tests and benchmark. Every stream is a keyframe-aligned ladder
-// generated from a clock: segment n covers [n*D, (n+1)*D) of epoch time, so renditions carry the same PDT for
-// the same media sequence, and the newest segment ends at most one segment duration ago. Faults per stream
-// or per rendition (see Fault): stall, regress, HTTP errors, a hang, a delay, and no PDT.
+// generated from a clock (by sandbox/media/hls.ts): segment n covers [n*D, (n+1)*D) of epoch time, so renditions
+// carry the same PDT for the same media sequence, and the newest segment ends at most one segment duration ago.
+// Faults per stream or per rendition (see Fault): stall, regress, HTTP errors, a hang, a delay, and no PDT.
 //
 // URLs: /<stream>/index.m3u8 (multivariant), /<stream>/<rendition>.m3u8 (media). <stream> may contain slashes.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mediaPlaylist, multivariantPlaylist, namedLadder, windowSegments } from '../media/hls.js';
 
 /** Faults combine: e.g. { pdt: false, stallAt } is a frozen playlist without a wall clock. */
 export interface Fault {
@@ -24,40 +25,6 @@ export interface Fault {
 }
 
 export const DEFAULT_LADDER = ['1080p', '720p', '540p', '360p', '234p', 'audio'] as const;
-
-export interface MediaPlaylistOptions {
-  /** Epoch ms "now" as the origin sees it. */
-  t: number;
-  segmentS: number;
-  window: number;
-  pdt: boolean;
-  /** Shift the newest segment back by this many (a packager restart). */
-  regress?: number;
-  rendition: string;
-}
-
-/** A live media playlist whose newest complete segment ends at or before `t`. */
-export function mediaPlaylist(o: MediaPlaylistOptions): string {
-  const dMs = o.segmentS * 1000;
-  const newest = Math.floor(o.t / dMs) - 1 - (o.regress ?? 0);
-  const first = Math.max(0, newest - o.window + 1);
-  const lines = ['#EXTM3U', '#EXT-X-VERSION:6', `#EXT-X-TARGETDURATION:${Math.ceil(o.segmentS)}`, `#EXT-X-MEDIA-SEQUENCE:${first}`];
-  for (let n = first; n <= newest; n++) {
-    if (o.pdt) lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(n * dMs).toISOString()}`);
-    lines.push(`#EXTINF:${o.segmentS.toFixed(3)},`, `${o.rendition}/${n}.ts`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-export function multivariantPlaylist(renditions: readonly string[]): string {
-  const lines = ['#EXTM3U', '#EXT-X-VERSION:6', '#EXT-X-INDEPENDENT-SEGMENTS'];
-  renditions.forEach((r, i) => {
-    const height = Number.parseInt(r, 10);
-    const resolution = Number.isFinite(height) ? `,RESOLUTION=${Math.round((height * 16) / 9)}x${height}` : '';
-    lines.push(`#EXT-X-STREAM-INF:BANDWIDTH=${(renditions.length - i) * 800_000}${resolution}`, `${r}.m3u8`);
-  });
-  return `${lines.join('\n')}\n`;
-}
 
 export interface LiveOriginOptions {
   clock?: () => number;
@@ -115,6 +82,15 @@ export class LiveOrigin {
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 
+  /** The newest segment complete at the clock (or when the stream stalled), moved back by `regress` segments. */
+  #mediaPlaylist(rendition: string, fault: Fault): string {
+    const now = this.#o.clock();
+    const t = fault.stallAt === undefined ? now : Math.min(now, fault.stallAt);
+    const segmentMs = this.#o.segmentS * 1000;
+    const { segments } = windowSegments([{ from: 0, to: null }], segmentMs, t - (fault.regress ?? 0) * segmentMs, this.#o.window);
+    return mediaPlaylist({ segments, segmentMs, pdt: fault.pdt === false ? 'none' : 'every', uri: (n) => `${rendition}/${n}.ts` });
+  }
+
   #serve(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0] as string;
     this.hits.set(path, (this.hits.get(path) ?? 0) + 1);
@@ -125,18 +101,9 @@ export class LiveOrigin {
     const respond = (): void => {
       if (fault.status !== undefined) return void res.writeHead(fault.status, { 'content-type': 'text/plain' }).end('error');
       let body: string;
-      if (file === 'index') body = multivariantPlaylist(this.#o.renditions);
-      else if (this.#o.renditions.includes(file)) {
-        const now = this.#o.clock();
-        body = mediaPlaylist({
-          t: fault.stallAt === undefined ? now : Math.min(now, fault.stallAt),
-          segmentS: this.#o.segmentS,
-          window: this.#o.window,
-          pdt: fault.pdt !== false,
-          regress: fault.regress ?? 0,
-          rendition: file,
-        });
-      } else return void res.writeHead(404).end();
+      if (file === 'index') body = multivariantPlaylist(namedLadder(this.#o.renditions));
+      else if (this.#o.renditions.includes(file)) body = this.#mediaPlaylist(file, fault);
+      else return void res.writeHead(404).end();
       res.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl', 'cache-control': this.#o.cacheControl }).end(body);
     };
     if (fault.hang) {

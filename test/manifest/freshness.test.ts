@@ -5,13 +5,19 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkManifestFreshness } from '../../functions/domain/manifest/index.js';
-import { livePlaylist, multivariant } from '../../sandbox/testkit/playlist-gen.js';
+import { livePlaylist, multivariantPlaylist } from '../../sandbox/media/hls.js';
 
 const NOW = Date.parse('2024-05-24T15:00:00.000Z');
 const now = () => NOW;
 /** A live playlist (2 s segments, TD 2) whose newest segment ended `ageS` seconds before NOW. */
 const playlistAged = (ageS: number, mediaSequence = 1000) =>
   livePlaylist({ mediaSequence, segments: 6, segmentDuration: 2, firstPdtMs: NOW - ageS * 1000 - 12_000 });
+
+/** A multivariant playlist over renditions at <name>/index.m3u8, 640x360 at 1 Mb/s upwards. */
+const ladder = (names: string[]) =>
+  multivariantPlaylist(
+    names.map((name, i) => ({ name, uri: `${name}/index.m3u8`, bandwidth: (i + 1) * 1_000_000, resolution: `${640 * (i + 1)}x${360 * (i + 1)}`, codecs: 'avc1.64001f,mp4a.40.2' })),
+  );
 
 let server: Server;
 let base = '';
@@ -24,15 +30,15 @@ const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void
   '/mp-nopdt.m3u8': (_q, res) =>
     res.writeHead(200, { 'x-mediapackage-manifest-last-updated': String(NOW - 1500) }).end(livePlaylist({ mediaSequence: 0, segments: 3, segmentDuration: 2, firstPdtMs: null })),
   '/hang.m3u8': () => undefined, // never answers
-  '/ladder/index.m3u8': (_q, res) => res.writeHead(200).end(multivariant(['r0', 'r1', 'r2'])),
+  '/ladder/index.m3u8': (_q, res) => res.writeHead(200).end(ladder(['r0', 'r1', 'r2'])),
   '/ladder/r0/index.m3u8': (_q, res) => res.writeHead(200).end(playlistAged(1)),
   '/ladder/r1/index.m3u8': (_q, res) => res.writeHead(200).end(playlistAged(0.5)),
   // frozen: stopped advancing 30 s ago while the others advance
   '/ladder/r2/index.m3u8': (_q, res) => res.writeHead(200).end(playlistAged(30, 985)),
-  '/healthy/index.m3u8': (_q, res) => res.writeHead(200).end(multivariant(['r0', 'r1'])),
+  '/healthy/index.m3u8': (_q, res) => res.writeHead(200).end(ladder(['r0', 'r1'])),
   '/healthy/r0/index.m3u8': (_q, res) => res.writeHead(200).end(playlistAged(1)),
   '/healthy/r1/index.m3u8': (_q, res) => res.writeHead(200).end(playlistAged(2.5)),
-  '/broken/index.m3u8': (_q, res) => res.writeHead(200).end(multivariant(['r0', 'missing'])),
+  '/broken/index.m3u8': (_q, res) => res.writeHead(200).end(ladder(['r0', 'missing'])),
   '/broken/r0/index.m3u8': (_q, res) => res.writeHead(200).end(playlistAged(1)),
 };
 

@@ -2,7 +2,7 @@
 // playlist, trailing gap, LL-HLS gap parts, ladder alignment and Cache-Control.
 import { describe, expect, it } from 'vitest';
 import { analyzeManifest, checkCacheControl, checkLadderAlignment } from '../../functions/domain/manifest/index.js';
-import { livePlaylist } from '../../sandbox/testkit/playlist-gen.js';
+import { livePlaylist } from '../../sandbox/media/hls.js';
 
 const T0 = Date.parse('2024-05-24T15:00:00.000Z');
 const codes = (a: { problems: Array<{ code: string }> }) => a.problems.map((p) => p.code);

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { analyzeManifest, manifestAge, type ManifestAnalysis } from '../../functions/domain/manifest/index.js';
 import { tailAge } from '../../functions/domain/manifest/quick-age.js';
-import { livePlaylist } from '../../sandbox/testkit/playlist-gen.js';
+import { livePlaylist } from '../../sandbox/media/hls.js';
 
 const DIR = new URL('../fixtures/manifests/', import.meta.url);
 const NOW = Date.parse('2024-05-24T15:01:00Z');
@@ -38,7 +38,7 @@ describe('manifestAge = analyzeManifest (age fields)', () => {
       '#EXT-X-PART:DURATION=1,URI="seg-100.0.mp4"',
       '#EXT-X-PROGRAM-DATE-TIME:2024-05-24T15:00:41.000Z\n#EXT-X-PART:DURATION=1,URI="seg-100.0.mp4"',
     ),
-    'PDT only on the first segment': pdtEvery.split('\n').filter((l, i, all) => !l.startsWith('#EXT-X-PROGRAM') || i === all.findIndex((x) => x.startsWith('#EXT-X-PROGRAM'))).join('\n'),
+    'PDT only on the first segment': livePlaylist({ mediaSequence: 500, segments: 20, segmentDuration: 2, firstPdtMs: T0, pdt: 'first' }),
     'newest segment is a gap': pdtEvery.replace(/(#EXTINF:2\.00000,\nseg-519\.ts)/, '#EXT-X-GAP\n$1'),
     'two newest segments are gaps, PDT on them': pdtEvery.replace(/(#EXTINF:2\.00000,\nseg-518\.ts)/, '#EXT-X-GAP\n$1').replace(/(#EXTINF:2\.00000,\nseg-519\.ts)/, '#EXT-X-GAP\n$1'),
     'invalid newest PDT': pdtEvery.replace('2024-05-24T15:00:38.000Z', 'not-a-date'),

@@ -1,7 +1,7 @@
 // The tracker across successive fetches of one rendition: advance, stall, regress, endlist.
 import { describe, expect, it } from 'vitest';
 import { analyzeManifest, ManifestTracker } from '../../functions/domain/manifest/index.js';
-import { livePlaylist } from '../../sandbox/testkit/playlist-gen.js';
+import { livePlaylist } from '../../sandbox/media/hls.js';
 
 const T0 = Date.parse('2024-05-24T15:00:00.000Z');
 const noPdt = (mediaSequence: number, extra: Partial<Parameters<typeof livePlaylist>[0]> = {}) =>
