@@ -1,4 +1,4 @@
-// The sandbox's wire protocols, driven by the real SDK v3 clients from functions/domain/aws/clients.ts.
+// The sandbox's wire protocols, driven by the real SDK v3 clients from functions/lib/aws-clients.ts.
 import { BatchUpdateScheduleCommand, DescribeChannelCommand, ListTagsForResourceCommand, StartChannelCommand, StopChannelCommand, type PipelinePauseStateSettings } from '@aws-sdk/client-medialive';
 import { GetDistributionCommand, GetDistributionConfigCommand, UpdateDistributionCommand } from '@aws-sdk/client-cloudfront';
 import { DescribeKeyValueStoreCommand, GetKeyCommand, ListKeysCommand, PutKeyCommand, UpdateKeysCommand } from '@aws-sdk/client-cloudfront-keyvaluestore';
