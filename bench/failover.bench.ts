@@ -2,7 +2,7 @@
 // aws-local-stepfunctions with the real step handlers, against the AWS sandbox on loopback, warm standby,
 // Wait and retry intervals overridden to 0. Simulated AWS waits are excluded; what remains is handlers +
 // SDK + interpreter + loopback calls. Median of several runs, with the breakdown per step.
-import { routeKey } from '../functions/domain/routing-keys.js';
+import { edgeKey, storedEdgeState } from '../functions/domain/routing-keys.js';
 import { run as execute, startTestbed, type RunResult } from '../sandbox/testkit/state-machine-testbed.js';
 import type { BenchRow, BenchSection } from './types.js';
 
@@ -50,7 +50,7 @@ export async function run(): Promise<BenchSection> {
       const started = performance.now();
       const result = await execute(bed, 'failover', 'news-1', { timing: { pollSeconds: 0 } });
       const elapsed = performance.now() - started;
-      if (result.status !== 'SUCCEEDED' || bed.sandbox.kvs.get(channel.edge.kvsArn, routeKey('news-1')) !== 'standby') {
+      if (result.status !== 'SUCCEEDED' || storedEdgeState(bed.sandbox.kvs.get(channel.edge.kvsArn, edgeKey('news-1'))).route !== 'standby') {
         throw new Error(`failover bench: the failover did not succeed (${result.error ?? ''} ${result.cause ?? ''})`);
       }
       const back = await execute(bed, 'failback', 'news-1', { timing: { pollSeconds: 0 } });

@@ -1,7 +1,9 @@
-// Builds the deployable edge router: bundles edge/router.ts with esbuild (the `cloudfront` module external, the
-// registry's channel table inlined), minifies it and validates the output against the runtime 2.0 limits.
+// Builds the deployable edge router: bundles edge/router.ts with esbuild (the `cloudfront` module external),
+// minifies it and validates the output against the runtime 2.0 limits. The function carries no channel data
+// (it reads everything per channel from the KeyValueStore), so the build takes no registry and one build
+// serves any number of channels.
 //
-//   node --import tsx edge/build.ts --registry config/registry.example.yml --out edge/dist/router.js
+//   node --import tsx edge/build.ts --out edge/dist/router.js
 //
 // Two esbuild passes because CloudFront calls a top-level function named `handler`: pass 1 bundles as an ES
 // module (the router exports `handler` so tree shaking keeps it); the import/export statements are then cut out
@@ -12,9 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parse } from 'acorn';
 import { buildSync, transformSync, type BuildFailure, type Message } from 'esbuild';
-import { loadRegistry, registryPath, type Registry } from '../functions/domain/registry/index.js';
 import { EdgeBuildError } from './errors.js';
-import { edgeTable, type EdgeTable } from './table.js';
 import { validateEdgeCode } from './validate.js';
 
 export const ROUTER_SOURCE = fileURLToPath(new URL('./router.ts', import.meta.url));
@@ -59,8 +59,6 @@ export interface EdgeBuild {
   code: string;
   /** UTF-8 size of `code` (<= 10,240). */
   bytes: number;
-  /** The channel table embedded in `code`. */
-  table: EdgeTable;
 }
 
 function esbuildError(err: unknown, entry: string): EdgeBuildError {
@@ -112,10 +110,9 @@ function toScriptBody(bundled: string, entry: string): { body: string; cfName: s
   return { body: body + bundled.slice(from), cfName };
 }
 
-/** Builds the deployable edge router for `registry`; throws EdgeBuildError naming any broken limit. */
-export function buildEdgeRouter(registry: Registry, options: EdgeBuildOptions = {}): EdgeBuild {
+/** Builds the deployable edge router; throws EdgeBuildError naming any broken limit. */
+export function buildEdgeRouter(options: EdgeBuildOptions = {}): EdgeBuild {
   const entry = options.entry ?? ROUTER_SOURCE;
-  const table = edgeTable(registry);
   let bundled: string;
   try {
     const result = buildSync({
@@ -127,7 +124,6 @@ export function buildEdgeRouter(registry: Registry, options: EdgeBuildOptions = 
       external: ['cloudfront'],
       target: TARGET,
       supported: RUNTIME_2_SUPPORTED,
-      define: { __FLATLINE_EDGE_TABLE__: JSON.stringify(table) },
       legalComments: 'none',
       charset: 'utf8',
       logLevel: 'silent',
@@ -146,19 +142,18 @@ export function buildEdgeRouter(registry: Registry, options: EdgeBuildOptions = 
   // The documented first line of a runtime 2.0 function that uses the cloudfront module.
   const code = `import ${cfName} from 'cloudfront';\n${minified.trimEnd()}\n`;
   const bytes = validateEdgeCode(code, entry);
-  return { code, bytes, table };
+  return { code, bytes };
 }
 
 async function cli(argv: string[]): Promise<number> {
   // node:util parseArgs directly: edge/ sits below cli/ and must not import from it.
-  const { values } = parseArgs({ args: argv, options: { registry: { type: 'string' }, out: { type: 'string' } }, strict: true });
-  const path = values.registry ?? registryPath();
-  const build = buildEdgeRouter(loadRegistry(path));
+  const { values } = parseArgs({ args: argv, options: { out: { type: 'string' } }, strict: true });
+  const build = buildEdgeRouter();
   if (values.out) {
     const out = resolve(values.out);
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, build.code);
-    console.log(`edge router: ${out} (${build.bytes} bytes of 10240, ${Object.keys(build.table).length} channels from ${path})`);
+    console.log(`edge router: ${out} (${build.bytes} bytes of 10240)`);
   } else {
     process.stdout.write(build.code);
   }

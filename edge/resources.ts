@@ -24,7 +24,7 @@ export interface EdgeResourceOptions {
   stage: string;
   /** 'create' (default): the stack owns the store. 'registry': associate the store the registry names. */
   store?: 'create' | 'registry';
-  /** A build to reuse (default: built from the registry). */
+  /** A build to reuse (default: a fresh build; it does not depend on the registry). */
   build?: EdgeBuild;
 }
 
@@ -55,14 +55,14 @@ export function edgeResources(registry: Registry, options: EdgeResourceOptions):
     throw new EdgeBuildError(`edge.kvsArn "${registryArn}" is not a KeyValueStore ARN CloudFormation accepts (key-value-store/<36 hex and dashes>)`, [
       { limit: 'kvs-store', message: registryArn },
     ]);
-  const build = options.build ?? buildEdgeRouter(registry);
+  const build = options.build ?? buildEdgeRouter();
 
   const storeArn: unknown = store === 'create' ? { 'Fn::GetAtt': [EDGE_STORE_LOGICAL_ID, 'Arn'] } : registryArn;
   const Resources: EdgeResources['Resources'] = {};
   if (store === 'create') {
     Resources[EDGE_STORE_LOGICAL_ID] = {
       Type: 'AWS::CloudFront::KeyValueStore',
-      Properties: { Name: storeName, Comment: `flatline ${stage}: route:<channel> and slate:<channel> keys read by the edge router` },
+      Properties: { Name: storeName, Comment: `flatline ${stage}: edge:<channel> values read by the edge router` },
     };
   }
   Resources[EDGE_FUNCTION_LOGICAL_ID] = {

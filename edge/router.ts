@@ -1,32 +1,27 @@
 // The edge router: a CloudFront Function (runtime cloudfront-js-2.0, viewer-request) on the /live/* behaviours.
-// It repoints a channel in seconds by reading the KeyValueStore the control plane writes (functions/domain/routing-keys.ts):
-//   route:<id> = standby  -> the channel's standby origin (cf.selectRequestOriginById)
-//   route:<id> = primary / absent -> untouched: the behaviour's default, the origin group with the primary first
-//   slate:<id> = on       -> manifest requests (.m3u8, .mpd) go to the slate; segments are left alone so players drain
-// Fail open: a KVS error or a missing key never breaks the stream. Requests outside /live/ and unknown channels pass.
+// It repoints a channel in seconds by reading the one KeyValueStore value the control plane writes per channel,
+// edge:<id> (functions/domain/routing-keys.ts, the contract both sides import):
+//   o (origin id)    -> that origin (cf.selectRequestOriginById): the standby route
+//   no o / no key    -> untouched: the behaviour's default, the origin group with the primary first
+//   l (slate path)   -> manifest requests (.m3u8, .mpd) are rewritten to it; segments are left alone so players drain
+//   p, q (per-origin) -> /live/<id>/<rest> becomes <p or q>/<rest> (q when o was selected)
+// One KVS read per request and no channel table: the function's size does not depend on the registry.
+// Fail open: a KVS error, a missing key or a value it cannot read never breaks the stream.
 // Written for runtime 2.0: no timers, no network, sequential awaits (Promise combinators cost memory), no
-// destructuring/for-of/optional chaining; edge/build.ts bundles it, inlines the channel table and checks the limits.
+// destructuring/for-of/optional chaining; edge/build.ts bundles it and checks the limits.
 import cf from 'cloudfront';
-import { LIVE_PREFIX, ROUTE_STANDBY, SLATE_ON, routeKey, slateKey } from '../functions/domain/routing-keys.js';
+import { CHANNEL_ID_PATTERN, LIVE_PREFIX, MAX_CHANNEL_ID_LENGTH, decodeEdgeValue, edgeKey, type EdgeValue } from '../functions/domain/routing-keys.js';
 import type { CfKvsHandle, CfRequest, CfViewerRequestEvent } from './runtime-types.js';
-import type { EdgeChannel, EdgeTable } from './table.js';
 
-/** Replaced by the build with the registry's channel table (esbuild `define`). */
-declare const __FLATLINE_EDGE_TABLE__: EdgeTable;
-const CHANNELS: EdgeTable = __FLATLINE_EDGE_TABLE__;
-
-function channelOf(id: string): EdgeChannel | undefined {
-  // Own properties only: "/live/constructor/..." must not find Object.prototype.constructor.
-  return Object.prototype.hasOwnProperty.call(CHANNELS, id) ? CHANNELS[id] : undefined;
-}
-
-/** A missing key (get rejects) and a store error both read as "absent": the request keeps its default route. */
-async function read(kvs: CfKvsHandle, key: string): Promise<string | undefined> {
+/** A missing key (get rejects), a store error and an unreadable value all read as "absent": the default route. */
+async function readEdgeValue(kvs: CfKvsHandle, channelId: string): Promise<EdgeValue | null> {
+  let raw: string;
   try {
-    return await kvs.get(key);
+    raw = await kvs.get(edgeKey(channelId));
   } catch {
-    return undefined;
+    return null;
   }
+  return decodeEdgeValue(raw);
 }
 
 /**
@@ -57,8 +52,8 @@ export async function handler(event: CfViewerRequestEvent): Promise<CfRequest> {
   const end = uri.indexOf('/', LIVE_PREFIX.length);
   if (end < 0) return request;
   const id = uri.substring(LIVE_PREFIX.length, end);
-  const channel = channelOf(id);
-  if (!channel) return request;
+  // Not a registry channel id (which also keeps edge:<id> within the KVS key limit): no read spent on it.
+  if (id.length > MAX_CHANNEL_ID_LENGTH || !CHANNEL_ID_PATTERN.test(id)) return request;
 
   let kvs: CfKvsHandle;
   try {
@@ -66,17 +61,19 @@ export async function handler(event: CfViewerRequestEvent): Promise<CfRequest> {
   } catch {
     return request;
   }
-  let standby = (await read(kvs, routeKey(id))) === ROUTE_STANDBY;
-  const slate = isManifest(uri) && (await read(kvs, slateKey(id))) === SLATE_ON;
+  const value = await readEdgeValue(kvs, id);
+  if (!value) return request;
 
-  if (standby) {
+  let selected = false;
+  if (value.o !== undefined) {
     try {
-      cf.selectRequestOriginById(channel.s);
+      cf.selectRequestOriginById(value.o);
+      selected = true;
     } catch {
-      standby = false; // an origin id the distribution lacks: stay on the default rather than fail the request
+      // an origin id the distribution lacks: stay on the default rather than fail the request
     }
   }
-  if (slate) request.uri = channel.l;
-  else if (channel.p !== undefined && channel.q !== undefined) request.uri = (standby ? channel.q : channel.p) + uri.substring(end);
+  if (value.l !== undefined && isManifest(uri)) request.uri = value.l;
+  else if (value.p !== undefined && value.q !== undefined) request.uri = (selected ? value.q : value.p) + uri.substring(end);
   return request;
 }

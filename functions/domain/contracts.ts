@@ -28,9 +28,11 @@ export type Phase = 'steady' | 'failing-over' | 'on-standby' | 'failing-back';
 
 /** The state of the routing before a failover began: what a rollback reconciles back to. */
 export interface RoutingSnapshot {
-  /** KVS route:<id> value, or null when the key is absent (= primary). */
+  /** The exact KVS edge:<id> value (routing-keys.ts), or null when the key was absent: what a rollback puts back. */
+  edge: string | null;
+  /** The route that value holds, or null when the key was absent (= primary). */
   route: Route | null;
-  /** KVS slate:<id> is "on". */
+  /** That value has the slate on. */
   slate: boolean;
   /** Origin ids of the origin group's members, in order (first = primary). */
   originOrder: [string, string];

@@ -37,7 +37,7 @@ export async function startDrillRig(
   }
   // One function reads one store: every channel of a registry names the same KVS (edge/resources.ts checks it).
   const kvsArn = registry.channels[0]!.edge.kvsArn;
-  world.edge.router = loadEdgeRouter(buildEdgeRouter(registry).code, {
+  world.edge.router = loadEdgeRouter(buildEdgeRouter().code, {
     kvs: (key) => sandbox.kvsGet(kvsArn, key),
     originIds: registry.channels.flatMap((c) => [c.primary.originId, c.standby.originId]),
   });

@@ -8,7 +8,7 @@ import { awsClients } from '../../functions/lib/aws-clients.js';
 import { eventBridgePublisher } from '../../functions/domain/probe/events.js';
 import { createProbeLoop, type TickReport } from '../../functions/domain/probe/loop.js';
 import { parseRegistry, readRegistryFile, type Registry } from '../../functions/domain/registry/index.js';
-import { ROUTE_STANDBY, SLATE_ON, routeKey, slateKey } from '../../functions/domain/routing-keys.js';
+import { EDGE_KEY_PREFIX, edgeKey, storedEdgeState, type EdgeState } from '../../functions/domain/routing-keys.js';
 import { targetDurationS } from '../media/hls.js';
 import { ViewerFleet } from '../media/viewers.js';
 import { applyAction, REPO_ROOT } from './actions.js';
@@ -111,14 +111,21 @@ export async function runDrill(scenario: Scenario, opts: DrillOptions = {}): Pro
         } else mark('event', `${e.source} ${e.detailType}`, typeof e.detail.alarm_state === 'string' ? `${e.detail.alarm_state} pipeline ${String(e.detail.pipeline)}` : undefined, e.at);
       }),
     );
+    // One KVS value carries route and slate (edge:<id>): a write flips the route only when the route changes.
     const routeFlips = new Map<string, number>();
+    const edgeStates = new Map<string, EdgeState>(registry.channels.map((c) => [c.id, storedEdgeState(sb.kvsGet(c.edge.kvsArn, edgeKey(c.id)))]));
     cleanups.push(
       sb.onKvsChange((c) => {
-        const id = c.key.slice(c.key.indexOf(':') + 1);
-        if (c.key.startsWith('route:')) {
+        if (!c.key.startsWith(EDGE_KEY_PREFIX)) return;
+        const id = c.key.slice(EDGE_KEY_PREFIX.length);
+        const before = edgeStates.get(id) ?? storedEdgeState(undefined);
+        const after = storedEdgeState(c.value);
+        edgeStates.set(id, after);
+        if (after.route !== before.route) {
           routeFlips.set(id, (routeFlips.get(id) ?? 0) + 1);
-          mark('route', `${c.key} = ${c.value ?? '(deleted)'}`);
-        } else if (c.key.startsWith('slate:')) mark('slate', `${c.key} = ${c.value ?? 'off'}`);
+          mark('route', `${c.key} route = ${after.route}`);
+        }
+        if (after.slate !== before.slate) mark('slate', `${c.key} slate = ${after.slate ? 'on' : 'off'}`);
       }),
     );
     const groupOrder = (id: string): string => {
@@ -226,8 +233,7 @@ export async function runDrill(scenario: Scenario, opts: DrillOptions = {}): Pro
       for (const c of registry.channels) {
         const item = await sb.ledger(c.id).catch(() => null);
         channels[c.id] = {
-          route: sb.kvsGet(c.edge.kvsArn, routeKey(c.id)) === ROUTE_STANDBY ? 'standby' : 'primary',
-          slate: sb.kvsGet(c.edge.kvsArn, slateKey(c.id)) === SLATE_ON,
+          ...storedEdgeState(sb.kvsGet(c.edge.kvsArn, edgeKey(c.id))),
           originGroupFirst: groupOrder(c.id) as 'primary' | 'standby',
           onAir: item?.onAir ?? null,
           standbyState: sb.channel(c.standby.region, c.standby.channelId).state,

@@ -9,7 +9,7 @@ import { awsClients } from '../../functions/lib/aws-clients.js';
 import type { Change, LedgerItem, Signal } from '../../functions/domain/contracts.js';
 import { InvalidInputError } from '../../functions/domain/errors.js';
 import { readRegistryFile, type Channel, type Registry } from '../../functions/domain/registry/index.js';
-import { routeKey, slateKey } from '../../functions/domain/routing-keys.js';
+import { edgeKey, storedEdgeState, type Route } from '../../functions/domain/routing-keys.js';
 import { toSignal } from '../../functions/domain/triage/index.js';
 import { REPO_ROOT } from '../drill/actions.js';
 import type { DrillDecision, DrillExecution, DrillSandbox } from '../drill/seams.js';
@@ -53,8 +53,11 @@ export interface ReplayExecution {
 }
 
 export interface Routing {
-  route: string | null;
-  slate: string | null;
+  /** The KVS edge:<id> value (null = absent). */
+  edge: string | null;
+  /** The route it holds; null when the key is absent (= primary). */
+  route: Route | null;
+  slate: boolean;
   originOrder: readonly [string, string];
   ledger: Pick<LedgerItem, 'onAir' | 'phase' | 'incidentId'> | null;
 }
@@ -112,9 +115,11 @@ function applySignalToWorld(sandbox: DrillSandbox, channel: Channel, signal: Sig
 
 async function routing(sandbox: DrillSandbox, channel: Channel): Promise<Routing> {
   const item = await sandbox.ledger(channel.id);
+  const edge = sandbox.kvsGet(channel.edge.kvsArn, edgeKey(channel.id));
   return {
-    route: sandbox.kvsGet(channel.edge.kvsArn, routeKey(channel.id)) ?? null,
-    slate: sandbox.kvsGet(channel.edge.kvsArn, slateKey(channel.id)) ?? null,
+    edge: edge ?? null,
+    route: edge === undefined ? null : storedEdgeState(edge).route,
+    slate: storedEdgeState(edge).slate,
     originOrder: sandbox.originOrder(channel.edge.distributionId, channel.edge.originGroupId),
     ledger: item ? { onAir: item.onAir, phase: item.phase, ...(item.incidentId ? { incidentId: item.incidentId } : {}) } : null,
   };

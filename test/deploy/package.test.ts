@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildEdgeRouter } from '../../edge/build.js';
 import { METRIC_DIMENSIONS } from '../../functions/probe/metrics.js';
 import { matchesPattern, type Pattern } from '../../sandbox/aws/event-pattern.js';
 import { readRegistryFile, type Registry } from '../../functions/domain/registry/index.js';
@@ -368,7 +369,8 @@ describe('stateful and edge resources', () => {
     expect(fn.FunctionConfig.Runtime).toBe('cloudfront-js-2.0');
     expect(fn.FunctionConfig.KeyValueStoreAssociations).toEqual([{ KeyValueStoreARN: getAtt('EdgeRouterKeyValueStore') }]);
     expect(Buffer.byteLength(fn.FunctionCode)).toBeLessThanOrEqual(10_240);
-    // The registry's channels are routed by it.
-    for (const channel of registry.channels) expect(fn.FunctionCode).toContain(channel.standby.originId);
+    // It carries no channel data: every channel's routing is read from the KeyValueStore (edge:<id>).
+    expect(fn.FunctionCode).toBe(buildEdgeRouter().code);
+    for (const channel of registry.channels) expect(fn.FunctionCode).not.toContain(channel.standby.originId);
   });
 });

@@ -19,17 +19,40 @@ export function registryWithPerOriginChannel(): Registry {
   return parseRegistry({ channels: [...example.channels, perOrigin] }, 'per-origin test registry');
 }
 
-/** `count` channels shaped like the example's first one (ids ch-0000...). */
-export function registryWithChannels(count: number): Registry {
+export interface GeneratedRegistryOptions {
+  /** Every channel with edge.paths per-origin and MediaPackage v2-shaped origin paths (the largest KVS values). */
+  perOrigin?: boolean;
+}
+
+/**
+ * `count` channels shaped like the example's first one, with realistic sizes rather than short test names:
+ * ids like `league-pass-hd-00042` (20 characters), origin ids as the CloudFront console names them by default
+ * (the MediaPackage v2 egress domain, about 60 characters), a slate per channel and, with perOrigin, the
+ * MediaPackage v2 path /out/v1/<channel group>/<channel>/<endpoint> on each side.
+ */
+export function registryWithChannels(count: number, options: GeneratedRegistryOptions = {}): Registry {
   const base = exampleRegistry().channels[0]!;
   const channels = Array.from({ length: count }, (_, i) => {
-    const id = `ch-${String(i).padStart(4, '0')}`;
+    const id = `league-pass-hd-${String(i).padStart(5, '0')}`;
+    const shard = String(i % 97).padStart(2, '0');
+    const primaryOrigin = `a1b2c3d4e5f6a7b8-${shard}.egress.x1y2z3.mediapackagev2.us-east-1.amazonaws.com`;
+    const standbyOrigin = `f6e5d4c3b2a1f0e9-${shard}.egress.a1b2c3.mediapackagev2.us-west-2.amazonaws.com`;
     return {
       ...base,
       id,
-      primary: { ...base.primary, channelId: String(1_000_000 + i), originId: `mp-use1-${id}` },
-      standby: { ...base.standby, channelId: String(2_000_000 + i), originId: `mp-usw2-${id}` },
-      edge: { ...base.edge, originGroupId: `og-${id}`, slatePath: `/slate/${id}/index.m3u8` },
+      primary: {
+        ...base.primary,
+        channelId: String(1_000_000 + i),
+        originId: primaryOrigin,
+        ...(options.perOrigin ? { originPath: `/out/v1/live-use1-${shard}/${id}/hls-cmaf-primary/` } : {}),
+      },
+      standby: {
+        ...base.standby,
+        channelId: String(2_000_000 + i),
+        originId: standbyOrigin,
+        ...(options.perOrigin ? { originPath: `/out/v1/live-usw2-${shard}/${id}/hls-cmaf-standby` } : {}),
+      },
+      edge: { ...base.edge, originGroupId: `og-${shard}`, slatePath: `/slate/${id}/index.m3u8`, paths: options.perOrigin ? 'per-origin' : 'identical' },
     };
   });
   return parseRegistry({ channels }, `${count}-channel test registry`);

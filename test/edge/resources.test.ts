@@ -4,8 +4,8 @@ import { buildEdgeRouter } from '../../edge/build.js';
 import { EdgeBuildError } from '../../edge/errors.js';
 import { loadEdgeRouter } from '../../edge/harness.js';
 import { EDGE_FUNCTION_LOGICAL_ID, EDGE_STORE_LOGICAL_ID, edgeResources } from '../../edge/resources.js';
-import { parseRegistry, type Registry } from '../../functions/domain/registry/index.js';
-import { ROUTE_STANDBY, routeKey } from '../../functions/domain/routing-keys.js';
+import { getChannel, parseRegistry, type Registry } from '../../functions/domain/registry/index.js';
+import { edgeKey, edgeValueString } from '../../functions/domain/routing-keys.js';
 import { exampleRegistry } from './registries.js';
 
 const OWN_STORE = 'arn:aws:cloudfront::123456789012:key-value-store/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
@@ -27,7 +27,7 @@ describe('edgeResources', () => {
     expect(fn?.Properties).toMatchObject({
       Name: 'flatline-example-edge-router',
       AutoPublish: true,
-      FunctionCode: buildEdgeRouter(registry).code,
+      FunctionCode: buildEdgeRouter().code,
       FunctionConfig: { Runtime: 'cloudfront-js-2.0', KeyValueStoreAssociations: [{ KeyValueStoreARN: { 'Fn::GetAtt': [EDGE_STORE_LOGICAL_ID, 'Arn'] } }] },
     });
     expect(Outputs.EdgeRouterFunctionArn?.Value).toEqual({ 'Fn::GetAtt': [EDGE_FUNCTION_LOGICAL_ID, 'FunctionARN'] });
@@ -37,8 +37,10 @@ describe('edgeResources', () => {
   });
 
   it('deploys code that routes: the FunctionCode runs in the harness', async () => {
-    const { Resources } = edgeResources(exampleRegistry(), { stage: 'example' });
-    const edge = loadEdgeRouter(String(Resources[EDGE_FUNCTION_LOGICAL_ID]?.Properties.FunctionCode), { kvs: new Map([[routeKey('kids-1'), ROUTE_STANDBY]]) });
+    const registry = exampleRegistry();
+    const { Resources } = edgeResources(registry, { stage: 'example' });
+    const value = edgeValueString(getChannel(registry, 'kids-1'), { route: 'standby', slate: false })!;
+    const edge = loadEdgeRouter(String(Resources[EDGE_FUNCTION_LOGICAL_ID]?.Properties.FunctionCode), { kvs: new Map([[edgeKey('kids-1'), value]]) });
     expect((await edge.handle({ uri: '/live/kids-1/index.m3u8' })).originId).toBe('mp-usw2-kids-1');
   });
 

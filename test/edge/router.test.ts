@@ -1,10 +1,11 @@
-// The built edge router, run by the local runtime harness: routing, slate, fail open, per-origin paths, and the
-// key contract with the control plane (routing-keys.ts is the one definition both sides use).
+// The built edge router, run by the local runtime harness: routing, slate, fail open, per-origin paths, path
+// safety, and the KVS contract with the control plane. Values are written with the writer's own functions
+// (functions/domain/routing-keys.ts, the one definition both sides use).
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildEdgeRouter } from '../../edge/build.js';
 import { loadEdgeRouter, type EdgeRouter } from '../../edge/harness.js';
-import type { Registry } from '../../functions/domain/registry/index.js';
-import { ROUTE_PRIMARY, ROUTE_STANDBY, SLATE_ON, routeKey, slateKey } from '../../functions/domain/routing-keys.js';
+import { getChannel, type Registry } from '../../functions/domain/registry/index.js';
+import { edgeKey, edgeValueString, type EdgeState } from '../../functions/domain/routing-keys.js';
 import { registryWithPerOriginChannel } from './registries.js';
 
 let registry: Registry;
@@ -14,28 +15,33 @@ let edge: EdgeRouter;
 
 beforeAll(() => {
   registry = registryWithPerOriginChannel();
-  code = buildEdgeRouter(registry).code;
+  code = buildEdgeRouter().code;
   edge = loadEdgeRouter(code, { kvs });
 });
 beforeEach(() => kvs.clear());
 
+const PRIMARY: EdgeState = { route: 'primary', slate: false };
+const STANDBY: EdgeState = { route: 'standby', slate: false };
+
+/** Stores what the control plane writes for `channelId` in `state` (deletes the key when it writes none). */
+function put(channelId: string, state: EdgeState): void {
+  const value = edgeValueString(getChannel(registry, channelId), state);
+  if (value === null) kvs.delete(edgeKey(channelId));
+  else kvs.set(edgeKey(channelId), value);
+}
+
 const NEWS_MANIFEST = '/live/news-1/index.m3u8';
 
 describe('routing', () => {
-  it('leaves a channel on the default origin group when its route is primary', async () => {
-    kvs.set(routeKey('news-1'), ROUTE_PRIMARY);
+  it('leaves a channel on the default origin group when it has no value (never failed over, or back on primary)', async () => {
+    put('news-1', PRIMARY);
+    expect(kvs.size).toBe(0);
     const d = await edge.handle({ uri: NEWS_MANIFEST });
-    expect(d).toMatchObject({ originId: null, uri: NEWS_MANIFEST, rewritten: false });
+    expect(d).toMatchObject({ originId: null, uri: NEWS_MANIFEST, rewritten: false, kvsReads: [edgeKey('news-1')] });
   });
 
-  it('leaves a channel on the default origin group when it has no route key', async () => {
-    const d = await edge.handle({ uri: NEWS_MANIFEST });
-    expect(d).toMatchObject({ originId: null, uri: NEWS_MANIFEST, rewritten: false });
-    expect(d.kvsReads).toContain(routeKey('news-1'));
-  });
-
-  it('selects the standby origin named in the registry when the route is standby, for manifests and segments', async () => {
-    kvs.set(routeKey('news-1'), ROUTE_STANDBY);
+  it('selects the standby origin the value names, for manifests and segments', async () => {
+    put('news-1', STANDBY);
     for (const uri of [NEWS_MANIFEST, '/live/news-1/hls/1080p/segment_000123.ts', '/live/news-1/hls/720p.m3u8']) {
       const d = await edge.handle({ uri });
       expect(d.originId).toBe('mp-usw2-news-1');
@@ -45,23 +51,37 @@ describe('routing', () => {
     expect((await edge.handle({ uri: '/live/sports-1/index.m3u8' })).originId).toBeNull();
   });
 
-  it('ignores route values other than standby', async () => {
-    kvs.set(routeKey('news-1'), 'STANDBY');
-    expect((await edge.handle({ uri: NEWS_MANIFEST })).originId).toBeNull();
-  });
-
-  it('leaves unknown channels untouched without reading the store', async () => {
-    kvs.set(routeKey('ghost-9'), ROUTE_STANDBY);
-    kvs.set(slateKey('ghost-9'), SLATE_ON);
-    for (const uri of ['/live/ghost-9/index.m3u8', '/live/constructor/index.m3u8', '/live/__proto__/index.m3u8', '/live/hasOwnProperty/a.m3u8']) {
-      const d = await edge.handle({ uri });
-      expect(d).toMatchObject({ originId: null, uri, rewritten: false, kvsReads: [] });
+  it('keeps the default for a value it cannot read: the keys before edge:<id>, other JSON, broken fields', async () => {
+    for (const raw of ['standby', 'STANDBY', 'on', '', 'null', '[]', '42', '{"o":1}', '{"o":""}', '{"l":"no-slash"}', '{"p":"/a"}', '{"o":"x"']) {
+      kvs.set(edgeKey('news-1'), raw);
+      expect(await edge.handle({ uri: NEWS_MANIFEST })).toMatchObject({ originId: null, uri: NEWS_MANIFEST, rewritten: false });
     }
   });
 
+  it('ignores fields it does not know (a newer writer may add some)', async () => {
+    kvs.set(edgeKey('news-1'), JSON.stringify({ o: 'mp-usw2-news-1', v: 2, extra: { a: 1 } }));
+    expect((await edge.handle({ uri: NEWS_MANIFEST })).originId).toBe('mp-usw2-news-1');
+  });
+
+  it('routes any channel the store knows, with no channel table in the function: a new channel needs no publish', async () => {
+    kvs.set(edgeKey('brand-new-7'), JSON.stringify({ o: 'mp-usw2-brand-new-7' }));
+    expect((await edge.handle({ uri: '/live/brand-new-7/index.m3u8' })).originId).toBe('mp-usw2-brand-new-7');
+    // A channel id the store does not know costs one read and stays untouched.
+    expect(await edge.handle({ uri: '/live/ghost-9/index.m3u8' })).toMatchObject({ originId: null, rewritten: false, kvsReads: [edgeKey('ghost-9')] });
+  });
+
+  it('spends no read on a path segment that cannot be a channel id', async () => {
+    const long = 'a'.repeat(508);
+    kvs.set(edgeKey('news-1'), edgeValueString(getChannel(registry, 'news-1'), STANDBY)!);
+    for (const uri of ['/live/__proto__/index.m3u8', '/live/News-1/index.m3u8', '/live/news_1/index.m3u8', `/live/${long}/index.m3u8`, '/live/news 1/a.m3u8']) {
+      expect(await edge.handle({ uri })).toMatchObject({ originId: null, uri, rewritten: false, kvsReads: [] });
+    }
+    // 507 characters is the longest id whose key edge:<id> fits the 512-byte KVS key limit.
+    expect((await edge.handle({ uri: `/live/${'a'.repeat(507)}/index.m3u8` })).kvsReads).toEqual([edgeKey('a'.repeat(507))]);
+  });
+
   it('passes requests outside /live/<channel>/ through untouched', async () => {
-    kvs.set(routeKey('news-1'), ROUTE_STANDBY);
-    kvs.set(slateKey('news-1'), SLATE_ON);
+    put('news-1', { route: 'standby', slate: true });
     for (const uri of ['/', '/slate/index.m3u8', '/vod/news-1/index.m3u8', '/live', '/live/', '/live/news-1', '/LIVE/news-1/index.m3u8', '/x/live/news-1/index.m3u8']) {
       const d = await edge.handle({ uri });
       expect(d).toMatchObject({ originId: null, uri, rewritten: false, kvsReads: [] });
@@ -69,7 +89,7 @@ describe('routing', () => {
   });
 
   it('keeps the query string, headers and method of the request', async () => {
-    kvs.set(routeKey('news-1'), ROUTE_STANDBY);
+    put('news-1', STANDBY);
     const d = await edge.handle({ uri: '/live/news-1/ll/720p.m3u8', method: 'HEAD', querystring: '_HLS_msn=120&_HLS_part=3', headers: { 'User-Agent': 'player' } });
     expect(d.request?.method).toBe('HEAD');
     expect(d.request?.querystring).toEqual({ _HLS_msn: { value: '120' }, _HLS_part: { value: '3' } });
@@ -78,9 +98,9 @@ describe('routing', () => {
 });
 
 describe('slate', () => {
-  beforeEach(() => kvs.set(slateKey('news-1'), SLATE_ON));
+  beforeEach(() => put('news-1', { route: 'primary', slate: true }));
 
-  it('rewrites HLS and DASH manifest requests to the channel slate path', async () => {
+  it('rewrites HLS and DASH manifest requests to the slate path the value carries', async () => {
     for (const uri of [NEWS_MANIFEST, '/live/news-1/hls/720p/index.m3u8', '/live/news-1/dash/manifest.mpd', '/live/news-1/INDEX.M3U8']) {
       const d = await edge.handle({ uri });
       expect(d).toMatchObject({ uri: '/slate/index.m3u8', rewritten: true, originId: null });
@@ -89,22 +109,20 @@ describe('slate', () => {
 
   it('leaves segment requests alone so players drain their buffer', async () => {
     for (const uri of ['/live/news-1/hls/720p/segment_1.ts', '/live/news-1/cmaf/video_1.m4s', '/live/news-1/cmaf/init.mp4', '/live/news-1/audio/seg.aac', '/live/news-1/index.m3u8.bak']) {
-      const d = await edge.handle({ uri });
-      expect(d).toMatchObject({ uri, rewritten: false });
-      expect(d.kvsReads).not.toContain(slateKey('news-1'));
+      expect(await edge.handle({ uri })).toMatchObject({ uri, rewritten: false });
     }
   });
 
-  it('is off for any value but on, and per channel', async () => {
-    kvs.set(slateKey('news-1'), 'off');
-    expect((await edge.handle({ uri: NEWS_MANIFEST })).rewritten).toBe(false);
-    kvs.set(slateKey('sports-1'), SLATE_ON);
+  it('is per channel', async () => {
+    expect((await edge.handle({ uri: '/live/sports-1/index.m3u8' })).rewritten).toBe(false);
+    put('sports-1', { route: 'primary', slate: true });
+    put('news-1', PRIMARY);
     expect((await edge.handle({ uri: NEWS_MANIFEST })).rewritten).toBe(false);
     expect((await edge.handle({ uri: '/live/sports-1/index.m3u8' })).uri).toBe('/slate/index.m3u8');
   });
 
   it('combines with the standby route: slate manifests, standby origin', async () => {
-    kvs.set(routeKey('news-1'), ROUTE_STANDBY);
+    put('news-1', { route: 'standby', slate: true });
     const d = await edge.handle({ uri: NEWS_MANIFEST });
     expect(d).toMatchObject({ uri: '/slate/index.m3u8', originId: 'mp-usw2-news-1' });
   });
@@ -117,20 +135,10 @@ describe('fail open', () => {
         throw new Error('KVS unavailable');
       },
     });
-    for (const uri of [NEWS_MANIFEST, '/live/news-1/seg_1.ts']) {
+    for (const uri of [NEWS_MANIFEST, '/live/news-1/seg_1.ts', '/live/events-1/seg_1.ts']) {
       const d = await faulty.handle({ uri });
       expect(d).toMatchObject({ uri, originId: null, rewritten: false });
     }
-  });
-
-  it('reads each key on its own: a failing route read does not lose the slate', async () => {
-    const partly = loadEdgeRouter(code, {
-      kvs: (key) => {
-        if (key === routeKey('news-1')) throw new Error('throttled');
-        return key === slateKey('news-1') ? SLATE_ON : undefined;
-      },
-    });
-    expect(await partly.handle({ uri: NEWS_MANIFEST })).toMatchObject({ uri: '/slate/index.m3u8', originId: null });
   });
 
   it('routes to the default when no store is associated with the function', async () => {
@@ -138,9 +146,10 @@ describe('fail open', () => {
     expect(await storeless.handle({ uri: NEWS_MANIFEST })).toMatchObject({ uri: NEWS_MANIFEST, originId: null });
   });
 
-  it('stays on the default when the distribution lacks the standby origin id', async () => {
-    const d = await loadEdgeRouter(code, { kvs: new Map([[routeKey('news-1'), ROUTE_STANDBY]]), originIds: ['mp-use1-news-1'] }).handle({ uri: NEWS_MANIFEST });
-    expect(d).toMatchObject({ uri: NEWS_MANIFEST, originId: null });
+  it('stays on the default when the distribution lacks the standby origin id (and keeps the slate)', async () => {
+    const store = new Map([[edgeKey('news-1'), edgeValueString(getChannel(registry, 'news-1'), { route: 'standby', slate: true })!]]);
+    const d = await loadEdgeRouter(code, { kvs: store, originIds: ['mp-use1-news-1'] }).handle({ uri: NEWS_MANIFEST });
+    expect(d).toMatchObject({ uri: '/slate/index.m3u8', originId: null });
   });
 });
 
@@ -165,8 +174,8 @@ describe('path safety: paths with dot segments or encoded separators pass untouc
   ];
 
   beforeEach(() => {
-    for (const id of ['news-1', 'sports-1', 'events-1']) kvs.set(routeKey(id), ROUTE_STANDBY);
-    kvs.set(slateKey('sports-1'), SLATE_ON);
+    for (const id of ['news-1', 'events-1']) put(id, STANDBY);
+    put('sports-1', { route: 'standby', slate: true });
   });
 
   it.each(unsafe)('%s: no store read, no origin, no rewrite', async (uri) => {
@@ -183,56 +192,70 @@ describe('path safety: paths with dot segments or encoded separators pass untouc
 });
 
 describe('per-origin paths', () => {
-  it('rewrites to the primary origin path on the default route', async () => {
+  it('rewrites to the primary origin path on the default route, once the value is seeded', async () => {
+    // Nothing stored: the function cannot know the paths and leaves the request as it is (fail open);
+    // `flatline edge sync` seeds the value of such a channel.
+    expect(await edge.handle({ uri: '/live/events-1/hls/index.m3u8' })).toMatchObject({ uri: '/live/events-1/hls/index.m3u8', rewritten: false });
+    put('events-1', PRIMARY);
     const d = await edge.handle({ uri: '/live/events-1/hls/index.m3u8' });
     expect(d).toMatchObject({ uri: '/out/v1/aaa111/events-1/hls/index.m3u8', originId: null, rewritten: true });
   });
 
   it('rewrites to the standby origin path and selects the standby origin on the standby route', async () => {
-    kvs.set(routeKey('events-1'), ROUTE_STANDBY);
+    put('events-1', STANDBY);
     const d = await edge.handle({ uri: '/live/events-1/hls/seg_9.ts' });
     expect(d).toMatchObject({ uri: '/out/v1/bbb222/events-1/hls/seg_9.ts', originId: 'mp-usw2-events-1' });
   });
 
+  it('keeps the primary path when the standby origin cannot be selected (the request stays on the origin group)', async () => {
+    const store = new Map([[edgeKey('events-1'), edgeValueString(getChannel(registry, 'events-1'), STANDBY)!]]);
+    const d = await loadEdgeRouter(code, { kvs: store, originIds: ['mp-use1-events-1'] }).handle({ uri: '/live/events-1/seg_1.ts' });
+    expect(d).toMatchObject({ uri: '/out/v1/aaa111/events-1/seg_1.ts', originId: null });
+  });
+
   it('sends manifests to the slate path, not an origin path, when the slate is on', async () => {
-    kvs.set(slateKey('events-1'), SLATE_ON);
+    put('events-1', { route: 'primary', slate: true });
     expect((await edge.handle({ uri: '/live/events-1/index.m3u8' })).uri).toBe('/slate/events.m3u8');
     expect((await edge.handle({ uri: '/live/events-1/seg_1.ts' })).uri).toBe('/out/v1/aaa111/events-1/seg_1.ts');
   });
 
   it('does not rewrite channels whose origins serve identical paths', async () => {
-    kvs.set(routeKey('news-1'), ROUTE_STANDBY);
+    put('news-1', STANDBY);
     expect((await edge.handle({ uri: '/live/news-1/seg_1.ts' })).uri).toBe('/live/news-1/seg_1.ts');
   });
 });
 
 describe('contract with the control plane', () => {
-  it('reads exactly the keys routing-keys.ts names: route then slate for manifests, route only for segments', async () => {
+  const STATES: EdgeState[] = [PRIMARY, STANDBY, { route: 'primary', slate: true }, { route: 'standby', slate: true }];
+
+  it('reads exactly one key, edge:<id>, per request, manifest or segment', async () => {
     for (const channel of registry.channels) {
-      expect((await edge.handle({ uri: `/live/${channel.id}/index.m3u8` })).kvsReads).toEqual([routeKey(channel.id), slateKey(channel.id)]);
-      expect((await edge.handle({ uri: `/live/${channel.id}/seg.ts` })).kvsReads).toEqual([routeKey(channel.id)]);
+      put(channel.id, { route: 'standby', slate: true });
+      expect((await edge.handle({ uri: `/live/${channel.id}/index.m3u8` })).kvsReads).toEqual([edgeKey(channel.id)]);
+      expect((await edge.handle({ uri: `/live/${channel.id}/seg.ts` })).kvsReads).toEqual([edgeKey(channel.id)]);
     }
   });
 
-  it('follows every route and slate value the control plane can write, for every registry channel', async () => {
+  it('follows every route and slate the control plane can write, for every registry channel', async () => {
     for (const channel of registry.channels) {
-      kvs.set(routeKey(channel.id), ROUTE_STANDBY);
-      kvs.set(slateKey(channel.id), SLATE_ON);
-      const flipped = await edge.handle({ uri: `/live/${channel.id}/index.m3u8` });
-      expect(flipped.originId).toBe(channel.standby.originId);
-      expect(flipped.uri).toBe(channel.edge.slatePath);
-
-      kvs.set(routeKey(channel.id), ROUTE_PRIMARY);
-      kvs.delete(slateKey(channel.id));
-      const back = await edge.handle({ uri: `/live/${channel.id}/index.m3u8` });
-      expect(back.originId).toBeNull();
-      expect(back.uri).not.toBe(channel.edge.slatePath);
+      for (const state of STATES) {
+        put(channel.id, state);
+        const manifest = await edge.handle({ uri: `/live/${channel.id}/index.m3u8` });
+        const segment = await edge.handle({ uri: `/live/${channel.id}/seg_1.ts` });
+        const standby = state.route === 'standby';
+        expect(manifest.originId).toBe(standby ? channel.standby.originId : null);
+        expect(segment.originId).toBe(standby ? channel.standby.originId : null);
+        if (state.slate) expect(manifest.uri).toBe(channel.edge.slatePath);
+        else expect(manifest.uri).not.toBe(channel.edge.slatePath);
+        const base = channel.edge.paths === 'per-origin' ? (standby ? channel.standby.originPath : channel.primary.originPath)!.replace(/\/+$/, '') : `/live/${channel.id}`;
+        expect(segment.uri).toBe(`${base}/seg_1.ts`);
+      }
     }
   });
 
   it('keeps concurrent requests apart: each gets the origin of its own channel', async () => {
-    kvs.set(routeKey('news-1'), ROUTE_STANDBY);
-    kvs.set(routeKey('kids-1'), ROUTE_STANDBY);
+    put('news-1', STANDBY);
+    put('kids-1', STANDBY);
     const uris = Array.from({ length: 60 }, (_, i) => `/live/${['news-1', 'sports-1', 'kids-1'][i % 3]}/seg_${i}.ts`);
     const decisions = await Promise.all(uris.map((uri) => edge.handle({ uri })));
     decisions.forEach((d, i) => {

@@ -16,6 +16,7 @@ let channelSeq = 0;
 let channelId = '';
 
 const snapshot: RoutingSnapshot = {
+  edge: null,
   route: null,
   slate: false,
   originOrder: ['mp-use1-news-1', 'mp-usw2-news-1'],

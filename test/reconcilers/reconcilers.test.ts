@@ -5,19 +5,21 @@ import { GetDistributionConfigCommand } from '@aws-sdk/client-cloudfront';
 import { awsClients } from '../../functions/lib/aws-clients.js';
 import { kvsClient } from '../../functions/lib/kvs-client.js';
 import { checkManifestFreshness } from '../../functions/domain/manifest/index.js';
-import { routeKey, slateKey } from '../../functions/domain/routing-keys.js';
+import { edgeKey, edgeValueString, legacyRouteKey } from '../../functions/domain/routing-keys.js';
 import {
   checkManifestFresh,
   ensureChannelRunning,
   ensureChannelStopped,
   finishIncident,
   notify,
+  restoreEdgeValue,
   RETRYABLE,
   setEdgeRoute,
   setOriginGroup,
   setSlate,
   snapshotRouting,
   STANDBY_UNAVAILABLE,
+  syncEdgeValues,
 } from '../../functions/domain/reconcilers/index.js';
 import { startTestbed, TOPIC_ARN, type Testbed } from '../../sandbox/testkit/state-machine-testbed.js';
 
@@ -34,52 +36,90 @@ const kvsArn = () => news().edge.kvsArn;
 const calls = (operation: string) => bed.sandbox.calls.filter((c) => c.operation === operation);
 const sim = (id: string, side: 'primary' | 'standby') => bed.sandbox.medialive.channel(bed.channel(id)[side].region, bed.channel(id)[side].channelId);
 
+const kvs = () => kvsClient('tool');
+
 describe('setEdgeRoute', () => {
+  const key = edgeKey('news-1');
+  const standbyValue = () => edgeValueString(news(), { route: 'standby', slate: false });
+
   it('writes only the difference; a second run makes no write', async () => {
-    const input = { channelId: 'news-1', kvsArn: kvsArn(), route: 'standby' as const, mode: 'live' as const, kvs: kvsClient('tool') };
+    const input = { channel: news(), route: 'standby' as const, mode: 'live' as const, kvs: kvs() };
     const first = await setEdgeRoute(input);
-    expect(first.changes).toEqual([{ resource: `kvs:${routeKey('news-1')}`, from: null, to: 'standby', applied: true }]);
-    expect(bed.sandbox.kvs.get(kvsArn(), routeKey('news-1'))).toBe('standby');
+    expect(first.changes).toEqual([{ resource: `kvs:${key}`, from: null, to: 'standby (mp-usw2-news-1)', applied: true }]);
+    expect(bed.sandbox.kvs.get(kvsArn(), key)).toBe('{"o":"mp-usw2-news-1"}');
     const second = await setEdgeRoute(input);
     expect(second.changes).toEqual([]);
-    expect(second.observed.route).toBe('standby');
+    expect(second.observed).toMatchObject({ route: 'standby', slate: false, value: standbyValue() });
     expect(calls('PutKey')).toHaveLength(1);
   });
 
-  it('route null deletes the key (what a rollback restores when it was absent); plan mode writes nothing', async () => {
-    bed.sandbox.kvs.set(kvsArn(), routeKey('news-1'), 'standby');
-    const plan = await setEdgeRoute({ channelId: 'news-1', kvsArn: kvsArn(), route: null, mode: 'plan', kvs: kvsClient('tool') });
-    expect(plan.changes).toEqual([{ resource: `kvs:${routeKey('news-1')}`, from: 'standby', to: null, applied: false }]);
+  it('back to primary deletes the value (absent is the default route); plan mode writes nothing', async () => {
+    bed.sandbox.kvs.set(kvsArn(), key, standbyValue()!);
+    const plan = await setEdgeRoute({ channel: news(), route: 'primary', mode: 'plan', kvs: kvs() });
+    expect(plan.changes).toEqual([{ resource: `kvs:${key}`, from: 'standby (mp-usw2-news-1)', to: null, applied: false }]);
     expect(bed.sandbox.calls.filter((c) => c.mutating)).toEqual([]);
-    await setEdgeRoute({ channelId: 'news-1', kvsArn: kvsArn(), route: null, mode: 'live', kvs: kvsClient('tool') });
-    expect(bed.sandbox.kvs.get(kvsArn(), routeKey('news-1'))).toBeUndefined();
+    await setEdgeRoute({ channel: news(), route: 'primary', mode: 'live', kvs: kvs() });
+    expect(bed.sandbox.kvs.get(kvsArn(), key)).toBeUndefined();
   });
 
   it('absorbs ETag conflicts by re-reading, and gives up as Flatline.Retryable when they never stop', async () => {
     bed.sandbox.faults.add({ service: 'cloudfront-keyvaluestore', operation: 'PutKey', kind: '412', count: 2 });
-    await setEdgeRoute({ channelId: 'news-1', kvsArn: kvsArn(), route: 'standby', mode: 'live', kvs: kvsClient('tool') });
+    await setEdgeRoute({ channel: news(), route: 'standby', mode: 'live', kvs: kvs() });
     expect(calls('PutKey').map((c) => c.status)).toEqual([409, 409, 200]);
     expect(calls('DescribeKeyValueStore')).toHaveLength(3);
-    bed.sandbox.faults.add({ service: 'cloudfront-keyvaluestore', operation: 'PutKey', kind: '412' });
-    await expect(setEdgeRoute({ channelId: 'news-1', kvsArn: kvsArn(), route: 'primary', mode: 'live', kvs: kvsClient('tool') })).rejects.toMatchObject({ name: RETRYABLE });
+    bed.sandbox.faults.add({ service: 'cloudfront-keyvaluestore', operation: 'DeleteKey', kind: '412' });
+    await expect(setEdgeRoute({ channel: news(), route: 'primary', mode: 'live', kvs: kvs() })).rejects.toMatchObject({ name: RETRYABLE });
   });
 
   it('rejects a value it does not understand instead of overwriting it blindly', async () => {
-    bed.sandbox.kvs.set(kvsArn(), routeKey('news-1'), 'elsewhere');
-    await expect(setEdgeRoute({ channelId: 'news-1', kvsArn: kvsArn(), route: 'standby', mode: 'live', kvs: kvsClient('tool') })).rejects.toMatchObject({ name: 'Flatline.RoutingConfigError' });
+    bed.sandbox.kvs.set(kvsArn(), key, 'standby');
+    await expect(setEdgeRoute({ channel: news(), route: 'standby', mode: 'live', kvs: kvs() })).rejects.toMatchObject({ name: 'Flatline.RoutingConfigError', context: { key, channelId: 'news-1' } });
+    expect(calls('PutKey')).toHaveLength(0);
   });
 });
 
 describe('setSlate', () => {
-  it('on writes "on"; off deletes it; off when absent makes no call', async () => {
-    await setSlate({ channelId: 'news-1', kvsArn: kvsArn(), on: true, mode: 'live', kvs: kvsClient('tool') });
-    expect(bed.sandbox.kvs.get(kvsArn(), slateKey('news-1'))).toBe('on');
-    const off = await setSlate({ channelId: 'news-1', kvsArn: kvsArn(), on: false, mode: 'live', kvs: kvsClient('tool') });
-    expect(off.changes).toEqual([{ resource: `kvs:${slateKey('news-1')}`, from: 'on', to: null, applied: true }]);
-    expect(bed.sandbox.kvs.get(kvsArn(), slateKey('news-1'))).toBeUndefined();
-    const again = await setSlate({ channelId: 'news-1', kvsArn: kvsArn(), on: false, mode: 'live', kvs: kvsClient('tool') });
+  it('on adds the slate path to the value, off removes it; the route stays; off when off makes no call', async () => {
+    await setEdgeRoute({ channel: news(), route: 'standby', mode: 'live', kvs: kvs() });
+    await setSlate({ channel: news(), on: true, mode: 'live', kvs: kvs() });
+    expect(bed.sandbox.kvs.get(kvsArn(), edgeKey('news-1'))).toBe('{"o":"mp-usw2-news-1","l":"/slate/index.m3u8"}');
+    const off = await setSlate({ channel: news(), on: false, mode: 'live', kvs: kvs() });
+    expect(off.changes).toEqual([{ resource: `kvs:${edgeKey('news-1')}`, from: 'standby (mp-usw2-news-1), slate /slate/index.m3u8', to: 'standby (mp-usw2-news-1)', applied: true }]);
+    const again = await setSlate({ channel: news(), on: false, mode: 'live', kvs: kvs() });
     expect(again.changes).toEqual([]);
-    expect(calls('DeleteKey')).toHaveLength(1);
+    expect(calls('PutKey')).toHaveLength(3);
+  });
+});
+
+describe('restoreEdgeValue', () => {
+  it('puts back the exact snapshot value, absent included, whatever is stored now', async () => {
+    const written = '{"o":"mp-usw2-news-1","l":"/slate/old.m3u8"}';
+    await setEdgeRoute({ channel: news(), route: 'standby', mode: 'live', kvs: kvs() });
+    await restoreEdgeValue({ channel: news(), value: written, mode: 'live', kvs: kvs() });
+    expect(bed.sandbox.kvs.get(kvsArn(), edgeKey('news-1'))).toBe(written);
+    bed.sandbox.kvs.set(kvsArn(), edgeKey('news-1'), 'garbage');
+    const back = await restoreEdgeValue({ channel: news(), value: null, mode: 'live', kvs: kvs() });
+    expect(back.changes).toEqual([{ resource: `kvs:${edgeKey('news-1')}`, from: 'unreadable "garbage"', to: null, applied: true }]);
+    expect(bed.sandbox.kvs.get(kvsArn(), edgeKey('news-1'))).toBeUndefined();
+    expect((await restoreEdgeValue({ channel: news(), value: null, mode: 'live', kvs: kvs() })).changes).toEqual([]);
+    await expect(restoreEdgeValue({ channel: news(), value: 'standby', mode: 'live', kvs: kvs() })).rejects.toMatchObject({ name: 'Flatline.RoutingConfigError' });
+  });
+});
+
+describe('syncEdgeValues', () => {
+  it('carries the legacy keys over with UpdateKeys through the wire protocol, then deletes them', async () => {
+    bed.sandbox.kvs.set(kvsArn(), legacyRouteKey('news-1'), 'standby');
+    const channels = ['news-1', 'sports-1', 'kids-1'].map((id) => bed.channel(id));
+    const migrate = await syncEdgeValues({ channels, mode: 'live', fromLegacy: true, kvs: kvs() });
+    expect(migrate.changes).toEqual([{ resource: `kvs:${edgeKey('news-1')}`, from: null, to: 'standby (mp-usw2-news-1)', applied: true }]);
+    expect(bed.sandbox.kvs.snapshot(kvsArn())).toEqual({ [legacyRouteKey('news-1')]: 'standby', [edgeKey('news-1')]: '{"o":"mp-usw2-news-1"}' });
+    await syncEdgeValues({ channels, mode: 'live', deleteLegacy: true, kvs: kvs() });
+    expect(bed.sandbox.kvs.snapshot(kvsArn())).toEqual({ [edgeKey('news-1')]: '{"o":"mp-usw2-news-1"}' });
+    expect(calls('UpdateKeys').map((c) => c.status)).toEqual([200, 200]);
+    expect(calls('ListKeys').length).toBeGreaterThan(0);
+    const plan = await syncEdgeValues({ channels, mode: 'plan', fromLegacy: true, kvs: kvs() });
+    expect(plan.changes).toEqual([{ resource: `kvs:${edgeKey('news-1')}`, from: 'standby (mp-usw2-news-1)', to: null, applied: false }]);
+    expect(calls('UpdateKeys')).toHaveLength(2);
   });
 });
 
@@ -188,7 +228,8 @@ describe('ensureChannelRunning / ensureChannelStopped', () => {
 
 describe('snapshotRouting', () => {
   it('reads KVS route/slate, the origin order and the standby state, and saves the snapshot on the ledger', async () => {
-    bed.sandbox.kvs.set(kvsArn(), slateKey('news-1'), 'on');
+    const stored = edgeValueString(news(), { route: 'primary', slate: true })!;
+    bed.sandbox.kvs.set(kvsArn(), edgeKey('news-1'), stored);
     const lock = await bed.ledger.acquire({ channelId: 'news-1', incidentId: 'inc-1', action: 'failover', ttlMs: 60_000 });
     expect(lock.acquired).toBe(true);
     const report = await snapshotRouting({
@@ -204,7 +245,7 @@ describe('snapshotRouting', () => {
       cloudFront: awsClients('tool').cloudFront(),
       mediaLive: awsClients('tool').mediaLive,
     });
-    expect(report.observed).toMatchObject({ route: null, slate: true, originOrder: [news().primary.originId, news().standby.originId], standbyState: 'RUNNING' });
+    expect(report.observed).toMatchObject({ edge: stored, route: 'primary', slate: true, originOrder: [news().primary.originId, news().standby.originId], standbyState: 'RUNNING' });
     expect((await bed.ledger.get('news-1')).snapshot).toEqual(report.observed);
     expect(bed.sandbox.calls.filter((c) => c.mutating)).toEqual([]);
   });
@@ -249,11 +290,11 @@ describe('finishIncident', () => {
       outcome: 'succeeded' as const,
       onAir: 'standby' as const,
       mode: 'live' as const,
-      changes: [{ resource: 'kvs:route:news-1', from: null, to: 'standby', applied: true }],
+      changes: [{ resource: 'kvs:edge:news-1', from: null, to: 'standby (mp-usw2-news-1)', applied: true }],
       ledger: bed.ledger,
     };
     const first = await finishIncident(input);
-    expect(first.observed.summary).toBe('failover succeeded, on air: standby; changed kvs:route:news-1 absent -> standby');
+    expect(first.observed.summary).toBe('failover succeeded, on air: standby; changed kvs:edge:news-1 absent -> standby (mp-usw2-news-1)');
     expect(first.observed.item).toMatchObject({ onAir: 'standby', phase: 'on-standby' });
     const second = await finishIncident(input);
     expect(second.observed.item.version).toBe(first.observed.item.version);

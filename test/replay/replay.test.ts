@@ -18,8 +18,8 @@ describe('flatline replay', () => {
     const [x] = result.executions;
     expect(x!.status).toBe('SUCCEEDED');
     const route = x!.steps.find((s) => s.state === 'RouteEdgeToStandby');
-    expect(route?.changes).toEqual([expect.objectContaining({ resource: 'kvs:route:news-1', to: 'standby', applied: true })]);
-    expect(result.routing.before).toMatchObject({ route: null, originOrder: ['mp-use1-news-1', 'mp-usw2-news-1'] });
+    expect(route?.changes).toEqual([expect.objectContaining({ resource: 'kvs:edge:news-1', to: 'standby (mp-usw2-news-1)', applied: true })]);
+    expect(result.routing.before).toMatchObject({ edge: null, route: null, slate: false, originOrder: ['mp-use1-news-1', 'mp-usw2-news-1'] });
     expect(result.routing.after).toMatchObject({ route: 'standby', originOrder: ['mp-usw2-news-1', 'mp-use1-news-1'], ledger: { onAir: 'standby' } });
   });
 
@@ -27,8 +27,8 @@ describe('flatline replay', () => {
     const result = await replay('events/medialive-state-recovering.json', { plan: true });
     expect(result.decision).toMatchObject({ ok: true, decision: 'failover' });
     const steps = result.executions[0]!.steps;
-    const wouldRoute = steps.flatMap((s) => s.changes).find((c) => c.resource === 'kvs:route:news-1');
-    expect(wouldRoute).toMatchObject({ to: 'standby', applied: false });
+    const wouldRoute = steps.flatMap((s) => s.changes).find((c) => c.resource === 'kvs:edge:news-1');
+    expect(wouldRoute).toMatchObject({ to: 'standby (mp-usw2-news-1)', applied: false });
     expect(result.mutatingCalls).toBe(0);
     expect(result.routing.after.route).toBeNull();
     expect(result.routing.after.originOrder).toEqual(result.routing.before.originOrder);

@@ -1,6 +1,6 @@
 // The REAL failback ASL against the AWS sandbox, starting from a real failover.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { routeKey, slateKey } from '../../functions/domain/routing-keys.js';
+import { edgeKey, edgeValueString, storedEdgeState } from '../../functions/domain/routing-keys.js';
 import { run, startTestbed, TOPIC_ARN, type Testbed } from '../../sandbox/testkit/state-machine-testbed.js';
 
 let bed: Testbed;
@@ -22,11 +22,13 @@ describe('failback', () => {
   it('cold standby: routes back to the primary, removes the slate, stops the standby', async () => {
     await failedOver('sports-1');
     expect(bed.sandbox.medialive.side('sports-1', 'standby').state).toBe('RUNNING');
-    bed.sandbox.kvs.set(bed.channel('sports-1').edge.kvsArn, slateKey('sports-1'), 'on');
+    const sports = bed.channel('sports-1');
+    bed.sandbox.kvs.set(sports.edge.kvsArn, edgeKey('sports-1'), edgeValueString(sports, { route: 'standby', slate: true })!);
     const result = await run(bed, 'failback', 'sports-1');
     expect(result.status).toBe('SUCCEEDED');
-    expect(bed.kvs('sports-1')[routeKey('sports-1')]).toBe('primary');
-    expect(bed.kvs('sports-1')[slateKey('sports-1')]).toBeUndefined();
+    expect(storedEdgeState(bed.kvs('sports-1')[edgeKey('sports-1')])).toEqual({ route: 'primary', slate: false });
+    // Primary without slate on a channel with identical paths is the default: no key at all.
+    expect(bed.kvs('sports-1')[edgeKey('sports-1')]).toBeUndefined();
     expect(bed.originOrder('sports-1')).toEqual(bed.primaryFirst('sports-1'));
     expect(bed.calls('StopChannel')).toHaveLength(1);
     expect(['STOPPING', 'IDLE']).toContain(bed.sandbox.medialive.side('sports-1', 'standby').state);

@@ -1,7 +1,7 @@
 // The REAL failover ASL, run by aws-local-stepfunctions with the REAL step handlers, against the AWS
 // sandbox (wire-level MediaLive/CloudFront/KVS/SNS, dynalite ledger) and a loopback live HLS origin.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { routeKey, slateKey } from '../../functions/domain/routing-keys.js';
+import { edgeKey, edgeValueString, storedEdgeState } from '../../functions/domain/routing-keys.js';
 import { run, startTestbed, stepsOf, TOPIC_ARN, type Testbed } from '../../sandbox/testkit/state-machine-testbed.js';
 
 let bed: Testbed;
@@ -13,6 +13,8 @@ afterEach(async () => {
 });
 
 const messages = () => bed.sandbox.sns.messages.filter((m) => m.topicArn === TOPIC_ARN);
+/** Route and slate as the edge function sees them in KVS edge:<id>. */
+const edgeState = (id: string) => storedEdgeState(bed.kvs(id)[edgeKey(id)]);
 
 describe('failover', () => {
   it('warm standby: routes the edge and the origin group to the standby, records and notifies', async () => {
@@ -20,14 +22,13 @@ describe('failover', () => {
     expect(bed.originOrder('news-1')).toEqual(bed.primaryFirst('news-1'));
     const result = await run(bed, 'failover', 'news-1');
     expect(result.status).toBe('SUCCEEDED');
-    expect(bed.kvs('news-1')[routeKey('news-1')]).toBe('standby');
-    expect(bed.kvs('news-1')[slateKey('news-1')]).toBeUndefined();
+    expect(edgeState('news-1')).toEqual({ route: 'standby', slate: false });
     expect(bed.originOrder('news-1')).toEqual(bed.standbyFirst('news-1'));
     expect(bed.calls('StartChannel')).toHaveLength(0);
     expect(bed.calls('UpdateDistribution')).toHaveLength(1);
     const item = await bed.ledger.get('news-1');
     expect(item).toMatchObject({ onAir: 'standby', phase: 'on-standby' });
-    expect(item.snapshot).toMatchObject({ route: null, slate: false, originOrder: bed.primaryFirst('news-1'), standbyState: 'RUNNING' });
+    expect(item.snapshot).toMatchObject({ edge: null, route: null, slate: false, originOrder: bed.primaryFirst('news-1'), standbyState: 'RUNNING' });
     expect(item.recent.at(-2)?.message).toContain('failover succeeded, on air: standby');
     expect(messages()).toHaveLength(1);
     expect(messages()[0]!.attributes.severity).toBe('info');
@@ -46,7 +47,7 @@ describe('failover', () => {
     expect(bed.calls('StartChannel')).toHaveLength(1);
     expect(result.tasks.filter((t) => t === 'EnsureStandbyRunning').length).toBeGreaterThan(1);
     expect(sim.state).toBe('RUNNING');
-    expect(bed.kvs('sports-1')[routeKey('sports-1')]).toBe('standby');
+    expect(edgeState('sports-1').route).toBe('standby');
     expect(bed.originOrder('sports-1')).toEqual(bed.standbyFirst('sports-1'));
   });
 
@@ -58,7 +59,7 @@ describe('failover', () => {
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('Flatline.StandbyNotReady');
     expect(result.tasks.filter((t) => t === 'CheckStandbyFresh').length).toBeGreaterThan(1);
-    expect(bed.kvs('news-1')).toEqual({ [slateKey('news-1')]: 'on' });
+    expect(bed.kvs('news-1')).toEqual({ [edgeKey('news-1')]: edgeValueString(bed.channel('news-1'), { route: 'primary', slate: true }) });
     expect(bed.originOrder('news-1')).toEqual(bed.primaryFirst('news-1'));
     expect(await bed.ledger.get('news-1')).toMatchObject({ onAir: 'slate', phase: 'on-standby' });
     expect(messages()).toHaveLength(1);
@@ -72,7 +73,7 @@ describe('failover', () => {
     const result = await run(bed, 'failover', 'sports-1');
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('Flatline.StandbyUnavailable');
-    expect(bed.kvs('sports-1')[slateKey('sports-1')]).toBe('on');
+    expect(edgeState('sports-1').slate).toBe(true);
     expect(bed.calls('StartChannel')).toHaveLength(0);
     expect(messages()[0]!.attributes.severity).toBe('page');
   });
@@ -91,7 +92,7 @@ describe('failover', () => {
     const result = await run(bed, 'failover', 'news-1');
     expect(result.status).toBe('SUCCEEDED');
     expect(bed.calls('PutKey').map((c) => c.status)).toEqual([409, 200]);
-    expect(bed.kvs('news-1')[routeKey('news-1')]).toBe('standby');
+    expect(edgeState('news-1').route).toBe('standby');
   });
 
   it('30% throttling on every AWS call: still completes, with the same end state', async () => {
@@ -100,33 +101,36 @@ describe('failover', () => {
     expect(result.status).toBe('SUCCEEDED');
     expect(bed.sandbox.calls.filter((c) => c.fault === 'throttle').length).toBeGreaterThan(0);
     expect(bed.calls('StartChannel').filter((c) => c.status === 200)).toHaveLength(1);
-    expect(bed.kvs('sports-1')[routeKey('sports-1')]).toBe('standby');
+    expect(edgeState('sports-1').route).toBe('standby');
     expect(bed.originOrder('sports-1')).toEqual(bed.standbyFirst('sports-1'));
     expect(await bed.ledger.get('sports-1')).toMatchObject({ onAir: 'standby', phase: 'on-standby' });
   });
 
   it('a permanent error after the edge was rerouted rolls back to the snapshot exactly', async () => {
     const { kvsArn } = bed.channel('news-1').edge;
-    bed.sandbox.kvs.set(kvsArn, routeKey('news-1'), 'primary');
+    // A value from an earlier incident, written under an older slate path: the rollback must put back exactly it.
+    bed.sandbox.kvs.set(kvsArn, edgeKey('news-1'), '{"l":"/slate/earlier.m3u8"}');
     const before = { kvs: bed.kvs('news-1'), order: bed.originOrder('news-1') };
     bed.sandbox.faults.add({ service: 'cloudfront', operation: 'UpdateDistribution', kind: 'error', errorCode: 'AccessDenied', status: 403 });
     const result = await run(bed, 'failover', 'news-1');
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('Flatline.AwsError');
     expect(result.cause).toContain('AccessDenied');
-    expect(bed.calls('PutKey').filter((c) => c.status === 200)).toHaveLength(2); // standby, then primary again
+    expect(bed.calls('PutKey').filter((c) => c.status === 200)).toHaveLength(2); // standby, then the snapshot's value again
     expect(bed.kvs('news-1')).toEqual(before.kvs);
     expect(bed.originOrder('news-1')).toEqual(before.order);
-    expect(result.tasks).toEqual(expect.arrayContaining(['RollbackRoute', 'RollbackOriginGroup', 'RollbackSlate', 'FinishRolledBack', 'NotifyRolledBack']));
-    expect(await bed.ledger.get('news-1')).toMatchObject({ onAir: 'primary', phase: 'steady' });
+    expect(result.tasks).toEqual(expect.arrayContaining(['RollbackRoute', 'RollbackOriginGroup', 'FinishRolledBack', 'NotifyRolledBack']));
+    expect(result.tasks).not.toContain('RollbackSlate'); // the one value carries route and slate back together
+    // On the air as the snapshot says: the slate of the earlier incident.
+    expect(await bed.ledger.get('news-1')).toMatchObject({ onAir: 'slate' });
     expect(messages()[0]!.attributes.severity).toBe('page');
   });
 
-  it('rollback restores an absent route key as absent', async () => {
+  it('rollback restores an absent edge value as absent', async () => {
     bed.sandbox.faults.add({ service: 'cloudfront', operation: 'UpdateDistribution', kind: 'error', errorCode: 'AccessDenied', status: 403 });
     const result = await run(bed, 'failover', 'kids-1');
     expect(result.status).toBe('FAILED');
-    expect(bed.kvs('kids-1')[routeKey('kids-1')]).toBeUndefined();
+    expect(bed.kvs('kids-1')[edgeKey('kids-1')]).toBeUndefined();
     expect(bed.calls('DeleteKey').filter((c) => c.status === 200)).toHaveLength(1);
   });
 
@@ -145,7 +149,7 @@ describe('failover', () => {
     const changes = Object.values(steps).flatMap((s) => s.changes ?? []);
     expect(changes.map((c) => c.resource)).toEqual([
       `medialive:${standby.region}:${standby.channelId}`,
-      `kvs:${routeKey('sports-1')}`,
+      `kvs:${edgeKey('sports-1')}`,
       `origin-group:${bed.channel('sports-1').edge.originGroupId}`,
       `sns:${TOPIC_ARN}`,
     ]);
@@ -162,7 +166,7 @@ describe('failover', () => {
     const result = await run(bed, 'failover', 'news-1', { timing: { edgeVerifyAttempts: 3 } });
     expect(result.status).toBe('SUCCEEDED');
     expect(result.tasks.filter((t) => t === 'CheckEdgeFresh')).toHaveLength(3);
-    expect(bed.kvs('news-1')[routeKey('news-1')]).toBe('standby');
+    expect(edgeState('news-1').route).toBe('standby');
     expect(messages()[0]!.attributes.severity).toBe('warning');
     expect(messages()[0]!.message).toContain('the edge is not fresh yet');
   });

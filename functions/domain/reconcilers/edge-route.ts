@@ -1,58 +1,113 @@
-// The fast path of a repoint: the edge router reads route:<id> and slate:<id> from the KeyValueStore.
+// The fast path of a repoint: the edge router reads one KeyValueStore value per channel, edge:<id>
+// (routing-keys.ts: the contract both sides import). The route and the slate live in that one value, so each
+// reconciler writes the whole value it wants (route, slate and the registry's origin id, slate path and
+// per-origin paths) and only when it differs from what is stored.
 import type { CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
-import { ROUTE_PRIMARY, ROUTE_STANDBY, routeKey, SLATE_ON, slateKey, type Route } from '../routing-keys.js';
+import {
+  decodeEdgeValue,
+  describeEdgeValue,
+  edgeKey,
+  edgeStateOf,
+  edgeValueString,
+  type EdgeState,
+  type EdgeValue,
+  type Route,
+} from '../routing-keys.js';
+import type { Channel } from '../registry/schema.js';
 import { RoutingConfigError } from './errors.js';
 import { readKey, writeKey } from './kvs.js';
 import { change, type Mode, type StepReport } from './report.js';
 
-export function parseRoute(value: string | null, context: Record<string, unknown>): Route | null {
-  if (value === null || value === ROUTE_PRIMARY || value === ROUTE_STANDBY) return value;
-  throw new RoutingConfigError(`KVS ${String(context.key)} holds "${value}", expected "${ROUTE_PRIMARY}" or "${ROUTE_STANDBY}"`, context);
+/** What the edge reconcilers need of a registry channel. */
+export type EdgeChannel = Pick<Channel, 'id' | 'primary' | 'standby' | 'edge'>;
+
+/** Decodes a stored value (null = absent); a value the contract does not know is an error, never overwritten blindly. */
+export function parseEdgeValue(raw: string | null, context: Record<string, unknown>): EdgeValue | null {
+  if (raw === null) return null;
+  const value = decodeEdgeValue(raw);
+  if (value === null) throw new RoutingConfigError(`KVS ${String(context.key)} holds "${raw}", which is not an edge value (routing-keys.ts)`, context);
+  return value;
+}
+
+export interface EdgeObserved extends EdgeState {
+  key: string;
+  /** The stored value as read (null = absent). */
+  value: string | null;
+}
+
+/** For the change report: "standby (mp-usw2-news-1), slate /slate/index.m3u8"; null = absent. */
+export function describeStored(raw: string | null): string | null {
+  if (raw === null) return null;
+  const value = decodeEdgeValue(raw);
+  return value === null ? `unreadable ${JSON.stringify(raw)}` : describeEdgeValue(value);
+}
+
+async function observe(kvs: CloudFrontKeyValueStoreClient, channel: EdgeChannel): Promise<EdgeObserved> {
+  const key = edgeKey(channel.id);
+  const value = await readKey(kvs, channel.edge.kvsArn, key);
+  const state = edgeStateOf(parseEdgeValue(value, { key, kvsArn: channel.edge.kvsArn, channelId: channel.id }));
+  return { key, value, ...state };
+}
+
+/** Writes `desired` when it differs from what `observed` saw; reports the change (applied only in live mode). */
+async function reconcile(
+  kvs: CloudFrontKeyValueStoreClient,
+  step: string,
+  channel: EdgeChannel,
+  observed: EdgeObserved,
+  desired: string | null,
+  mode: Mode,
+): Promise<StepReport<EdgeObserved>> {
+  const report: StepReport<EdgeObserved> = { step, observed, changes: [] };
+  if (observed.value === desired) return report;
+  if (mode === 'live') await writeKey(kvs, channel.edge.kvsArn, observed.key, desired);
+  report.changes.push(change(mode, `kvs:${observed.key}`, describeStored(observed.value), describeStored(desired)));
+  return report;
 }
 
 export interface SetEdgeRouteInput {
-  channelId: string;
-  kvsArn: string;
-  /** null = the key is absent (the edge then uses the primary): what a rollback restores when it was absent. */
-  route: Route | null;
+  channel: EdgeChannel;
+  route: Route;
   mode: Mode;
   kvs: CloudFrontKeyValueStoreClient;
 }
 
-export interface EdgeRouteObserved {
-  key: string;
-  route: Route | null;
-}
-
-/** Reconciles route:<channelId> to `route`; no write when it already holds that value. */
-export async function setEdgeRoute(input: SetEdgeRouteInput): Promise<StepReport<EdgeRouteObserved>> {
-  const key = routeKey(input.channelId);
-  const current = parseRoute(await readKey(input.kvs, input.kvsArn, key), { key, kvsArn: input.kvsArn });
-  const report: StepReport<EdgeRouteObserved> = { step: 'setEdgeRoute', observed: { key, route: current }, changes: [] };
-  if (current === input.route) return report;
-  if (input.mode === 'live') await writeKey(input.kvs, input.kvsArn, key, input.route);
-  report.changes.push(change(input.mode, `kvs:${key}`, current, input.route));
-  return report;
+/** Reconciles the route of edge:<id> (the slate stays as it is). */
+export async function setEdgeRoute(input: SetEdgeRouteInput): Promise<StepReport<EdgeObserved>> {
+  const observed = await observe(input.kvs, input.channel);
+  return reconcile(input.kvs, 'setEdgeRoute', input.channel, observed, edgeValueString(input.channel, { route: input.route, slate: observed.slate }), input.mode);
 }
 
 export interface SetSlateInput {
-  channelId: string;
-  kvsArn: string;
+  channel: EdgeChannel;
   on: boolean;
   mode: Mode;
   kvs: CloudFrontKeyValueStoreClient;
 }
 
-/** Reconciles slate:<channelId>: on => "on"; off => the key is deleted (only when present). */
-export async function setSlate(input: SetSlateInput): Promise<StepReport<{ key: string; on: boolean }>> {
-  const key = slateKey(input.channelId);
-  const value = await readKey(input.kvs, input.kvsArn, key);
-  const on = value === SLATE_ON;
-  const report: StepReport<{ key: string; on: boolean }> = { step: 'setSlate', observed: { key, on }, changes: [] };
-  // "off" means absent: a stray value other than "on" is cleaned up too.
-  const desired = input.on ? SLATE_ON : null;
-  if (value === desired) return report;
-  if (input.mode === 'live') await writeKey(input.kvs, input.kvsArn, key, desired);
-  report.changes.push(change(input.mode, `kvs:${key}`, value, desired));
-  return report;
+/** Reconciles the slate of edge:<id> (the route stays as it is). */
+export async function setSlate(input: SetSlateInput): Promise<StepReport<EdgeObserved>> {
+  const observed = await observe(input.kvs, input.channel);
+  return reconcile(input.kvs, 'setSlate', input.channel, observed, edgeValueString(input.channel, { route: observed.route, slate: input.on }), input.mode);
+}
+
+export interface RestoreEdgeInput {
+  channel: EdgeChannel;
+  /** The exact value of the routing snapshot (null = the key was absent). */
+  value: string | null;
+  mode: Mode;
+  kvs: CloudFrontKeyValueStoreClient;
+}
+
+/**
+ * The rollback: puts back exactly the value the snapshot read (route and slate together), even one written
+ * under an older registry, rather than re-deriving it. Whatever is stored now is replaced, readable or not.
+ */
+export async function restoreEdgeValue(input: RestoreEdgeInput): Promise<StepReport<EdgeObserved>> {
+  const key = edgeKey(input.channel.id);
+  const context = { key, kvsArn: input.channel.edge.kvsArn, channelId: input.channel.id };
+  parseEdgeValue(input.value, { ...context, source: 'snapshot' });
+  const value = await readKey(input.kvs, input.channel.edge.kvsArn, key);
+  const current = value === null ? null : decodeEdgeValue(value);
+  return reconcile(input.kvs, 'restoreEdgeValue', input.channel, { key, value, ...edgeStateOf(current) }, input.value, input.mode);
 }

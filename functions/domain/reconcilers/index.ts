@@ -3,8 +3,9 @@
 // Handlers import the module they need rather than this index, so a bundle carries only its own clients
 // (the KVS module, for one, loads the SigV4A signer).
 export * from './errors.js';
-export { readKey, writeKey } from './kvs.js';
-export { setEdgeRoute, setSlate, parseRoute, type SetEdgeRouteInput, type SetSlateInput } from './edge-route.js';
+export { readKey, writeKey, listKeys, writeKeys } from './kvs.js';
+export { setEdgeRoute, setSlate, restoreEdgeValue, parseEdgeValue, type EdgeChannel, type SetEdgeRouteInput, type SetSlateInput, type RestoreEdgeInput } from './edge-route.js';
+export { syncEdgeValues, type SyncEdgeInput } from './edge-sync.js';
 export { setOriginGroup, readOriginGroup, type OriginOrder, type SetOriginGroupInput } from './origin-group.js';
 export { ensureChannelRunning, ensureChannelStopped, describeChannelState, type ChannelRef, type ChannelObserved, type MediaLiveFor } from './channel.js';
 export { snapshotRouting, standbyDeadline, type SnapshotStore, type SnapshotRoutingInput } from './snapshot.js';

@@ -5,7 +5,9 @@ import {
   DeleteKeyCommand,
   DescribeKeyValueStoreCommand,
   GetKeyCommand,
+  ListKeysCommand,
   PutKeyCommand,
+  UpdateKeysCommand,
 } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import { awsCall, awsErrorName, RetryableError } from './errors.js';
 
@@ -59,4 +61,51 @@ export async function writeKey(
     }
   }
   throw new RetryableError(`KeyValueStore ETag kept changing while writing ${key} (${attempts} attempts)`, { kvsArn, key, attempts });
+}
+
+/** Every key of the store with its value (ListKeys pages), for whole-store reconcilers such as the edge sync. */
+export async function listKeys(kvs: CloudFrontKeyValueStoreClient, kvsArn: string): Promise<Map<string, string>> {
+  const items = new Map<string, string>();
+  let NextToken: string | undefined;
+  do {
+    const out = await awsCall({ service: SERVICE, operation: 'ListKeys', kvsArn }, () =>
+      kvs.send(new ListKeysCommand({ KvsARN: kvsArn, NextToken, MaxResults: 50 })),
+    );
+    for (const item of out.Items ?? []) if (item.Key !== undefined && item.Value !== undefined) items.set(item.Key, item.Value);
+    NextToken = out.NextToken;
+  } while (NextToken);
+  return items;
+}
+
+/** UpdateKeys takes at most 50 puts and deletes in one all-or-nothing request (KVS quotas). */
+export const KVS_KEYS_PER_UPDATE = 50;
+
+/** Sets (string) or deletes (null) many keys, 50 per UpdateKeys request; each request has its own ETag race. */
+export async function writeKeys(
+  kvs: CloudFrontKeyValueStoreClient,
+  kvsArn: string,
+  writes: ReadonlyMap<string, string | null>,
+  attempts = KVS_CONFLICT_ATTEMPTS,
+): Promise<void> {
+  const entries = [...writes];
+  for (let start = 0; start < entries.length; start += KVS_KEYS_PER_UPDATE) {
+    const batch = entries.slice(start, start + KVS_KEYS_PER_UPDATE);
+    const Puts = batch.flatMap(([Key, Value]) => (Value === null ? [] : [{ Key, Value }]));
+    const Deletes = batch.flatMap(([Key, Value]) => (Value === null ? [{ Key }] : []));
+    let written = false;
+    for (let attempt = 1; attempt <= attempts && !written; attempt++) {
+      const { ETag } = await awsCall({ service: SERVICE, operation: 'DescribeKeyValueStore', kvsArn }, () =>
+        kvs.send(new DescribeKeyValueStoreCommand({ KvsARN: kvsArn })),
+      );
+      try {
+        await awsCall({ service: SERVICE, operation: 'UpdateKeys', kvsArn, keys: batch.length }, () =>
+          kvs.send(new UpdateKeysCommand({ KvsARN: kvsArn, IfMatch: ETag, ...(Puts.length ? { Puts } : {}), ...(Deletes.length ? { Deletes } : {}) })),
+        );
+        written = true;
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+      }
+    }
+    if (!written) throw new RetryableError(`KeyValueStore ETag kept changing while writing ${batch.length} keys (${attempts} attempts)`, { kvsArn, attempts });
+  }
 }

@@ -2,9 +2,9 @@
 import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import type { CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import type { RoutingSnapshot } from '../contracts.js';
-import { routeKey, SLATE_ON, slateKey } from '../routing-keys.js';
+import { edgeKey, edgeStateOf } from '../routing-keys.js';
 import { describeChannelState, type ChannelRef, type MediaLiveFor } from './channel.js';
-import { parseRoute } from './edge-route.js';
+import { parseEdgeValue } from './edge-route.js';
 import { readKey } from './kvs.js';
 import { readOriginGroup } from './origin-group.js';
 import { nowIso, type Mode, type StepReport } from './report.js';
@@ -29,18 +29,20 @@ export interface SnapshotRoutingInput {
   now?: () => number;
 }
 
-/** Reads KVS route/slate, the origin-group order and the standby state (in parallel); saves the snapshot on the ledger. */
+/** Reads the KVS edge value, the origin-group order and the standby state (in parallel); saves the snapshot on the ledger. */
 export async function snapshotRouting(input: SnapshotRoutingInput): Promise<StepReport<RoutingSnapshot>> {
-  const rKey = routeKey(input.channelId);
-  const [route, slate, group, standbyState] = await Promise.all([
-    readKey(input.kvs, input.kvsArn, rKey),
-    readKey(input.kvs, input.kvsArn, slateKey(input.channelId)),
+  const key = edgeKey(input.channelId);
+  const [edge, group, standbyState] = await Promise.all([
+    readKey(input.kvs, input.kvsArn, key),
     readOriginGroup(input.cloudFront, input.distributionId, input.originGroupId),
     describeChannelState(input.mediaLive, input.standby),
   ]);
+  // An unreadable value fails the snapshot: nothing has changed yet, and a rollback could not restore it.
+  const state = edgeStateOf(parseEdgeValue(edge, { key, kvsArn: input.kvsArn, channelId: input.channelId }));
   const snapshot: RoutingSnapshot = {
-    route: parseRoute(route, { key: rKey, kvsArn: input.kvsArn }),
-    slate: slate === SLATE_ON,
+    edge,
+    route: edge === null ? null : state.route,
+    slate: state.slate,
     originOrder: group.order,
     standbyState,
     takenAt: nowIso(input.now),

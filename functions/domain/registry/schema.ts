@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CHANNEL_ID_PATTERN, edgeKey, edgeValueString, KVS_MAX_VALUE_BYTES, MAX_CHANNEL_ID_LENGTH } from '../routing-keys.js';
 
 const region = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS region such as us-east-1');
 const httpUrl = z.url({ protocol: /^https?$/ });
@@ -45,7 +46,8 @@ export const PolicySchema = z.strictObject({
 
 export const ChannelSchema = z
   .strictObject({
-    id: z.string().regex(/^[a-z0-9-]+$/, 'lowercase letters, digits and dashes'),
+    /** Also the KVS key edge:<id> (at most 512 bytes) and the /live/<id>/ path the edge function routes. */
+    id: z.string().regex(CHANNEL_ID_PATTERN, 'lowercase letters, digits and dashes').max(MAX_CHANNEL_ID_LENGTH),
     primary: OriginSchema,
     standby: StandbySchema,
     edge: EdgeSchema,
@@ -62,6 +64,16 @@ export const ChannelSchema = z
       for (const side of ['primary', 'standby'] as const) {
         if (!c[side].originPath) ctx.addIssue({ code: 'custom', path: [side, 'originPath'], message: 'is required when edge.paths is per-origin' });
       }
+    }
+    // The largest value the control plane writes for this channel (standby route, slate on) must fit the KVS.
+    const largest = edgeValueString(c, { route: 'standby', slate: true }) ?? '';
+    const bytes = new TextEncoder().encode(largest).length;
+    if (bytes > KVS_MAX_VALUE_BYTES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['edge'],
+        message: `the KVS value ${edgeKey(c.id)} would be ${bytes} bytes (standby.originId, edge.slatePath and the originPaths), over the ${KVS_MAX_VALUE_BYTES}-byte limit`,
+      });
     }
   });
 

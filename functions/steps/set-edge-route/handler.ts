@@ -1,11 +1,18 @@
-// Task "RouteEdgeTo*" / "RollbackRoute": reconcile KVS route:<id> (null = absent, what a rollback may restore).
+// Task "RouteEdgeTo*" / "RollbackRoute": reconcile KVS edge:<id>. `route` sets the route (the slate stays);
+// a rollback passes the snapshot's exact `value` instead (null = the key was absent), route and slate together.
 import { z } from 'zod';
-import { setEdgeRoute } from '../../domain/reconcilers/edge-route.js';
+import { InvalidInputError } from '../../domain/errors.js';
+import { restoreEdgeValue, setEdgeRoute } from '../../domain/reconcilers/edge-route.js';
 import { StepInputBase, stepHandler } from '../step.js';
 import { kvsClient } from '../../lib/kvs-client.js';
 
-const Input = StepInputBase.extend({ route: z.enum(['primary', 'standby']).nullable() });
+const Input = StepInputBase.extend({
+  route: z.enum(['primary', 'standby']).optional(),
+  value: z.string().nullable().optional(),
+});
 
-export const handler = stepHandler('setEdgeRoute', Input, (input, channel) =>
-  setEdgeRoute({ channelId: channel.id, kvsArn: channel.edge.kvsArn, route: input.route, mode: input.mode, kvs: kvsClient('step') }),
-);
+export const handler = stepHandler('setEdgeRoute', Input, (input, channel) => {
+  if (input.value !== undefined) return restoreEdgeValue({ channel, value: input.value, mode: input.mode, kvs: kvsClient('step') });
+  if (input.route) return setEdgeRoute({ channel, route: input.route, mode: input.mode, kvs: kvsClient('step') });
+  throw new InvalidInputError('setEdgeRoute needs `route` or `value`', { channelId: channel.id });
+});

@@ -1,4 +1,4 @@
-// Task "SlateOn" / "SlateOff" / "RollbackSlate": reconcile KVS slate:<id>.
+// Task "SlateOn" / "SlateOff": reconcile the slate of KVS edge:<id> (the route stays).
 import { z } from 'zod';
 import { setSlate } from '../../domain/reconcilers/edge-route.js';
 import { StepInputBase, stepHandler } from '../step.js';
@@ -6,6 +6,4 @@ import { kvsClient } from '../../lib/kvs-client.js';
 
 const Input = StepInputBase.extend({ on: z.boolean() });
 
-export const handler = stepHandler('setSlate', Input, (input, channel) =>
-  setSlate({ channelId: channel.id, kvsArn: channel.edge.kvsArn, on: input.on, mode: input.mode, kvs: kvsClient('step') }),
-);
+export const handler = stepHandler('setSlate', Input, (input, channel) => setSlate({ channel, on: input.on, mode: input.mode, kvs: kvsClient('step') }));

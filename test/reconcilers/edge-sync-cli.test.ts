@@ -1,0 +1,47 @@
+// `flatline edge sync` against the AWS sandbox (KVS over its wire protocol), with the registry the sandbox
+// environment names (FLATLINE_REGISTRY).
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { run } from '../../cli/commands/edge.js';
+import { edgeKey, legacyRouteKey, legacySlateKey } from '../../functions/domain/routing-keys.js';
+import { startTestbed, type Testbed } from '../../sandbox/testkit/state-machine-testbed.js';
+
+let bed: Testbed;
+let out: string[];
+beforeEach(async () => {
+  bed = await startTestbed();
+  out = [];
+  vi.spyOn(console, 'log').mockImplementation((line: string) => void out.push(line));
+  vi.spyOn(console, 'error').mockImplementation((line: string) => void out.push(line));
+});
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await bed.stop();
+});
+
+describe('flatline edge sync', () => {
+  it('migrates the legacy keys in two steps, --plan first, and says what it did', async () => {
+    const { kvsArn } = bed.channel('news-1').edge;
+    bed.sandbox.kvs.set(kvsArn, legacyRouteKey('news-1'), 'standby');
+    bed.sandbox.kvs.set(kvsArn, legacySlateKey('kids-1'), 'on');
+
+    expect(await run(['sync', '--from-legacy', '--plan'])).toBe(0);
+    expect(out).toContain('would change kvs:edge:news-1: absent -> standby (mp-usw2-news-1)');
+    expect(out.at(-1)).toMatch(/^3 channels in arn:aws:cloudfront::123456789012:key-value-store\/\S+: 2 would change, 1 already right$/);
+    expect(bed.sandbox.calls.filter((c) => c.mutating)).toEqual([]);
+
+    expect(await run(['sync', '--from-legacy'])).toBe(0);
+    expect(await run(['sync', '--delete-legacy'])).toBe(0);
+    expect(Object.keys(bed.sandbox.kvs.snapshot(kvsArn)).sort()).toEqual([edgeKey('kids-1'), edgeKey('news-1')]);
+    out.length = 0;
+    expect(await run(['sync'])).toBe(0);
+    expect(out).toEqual([expect.stringMatching(/: 0 changed, 3 already right$/)]);
+  });
+
+  it('refuses both migration steps at once, and a bad command line, with exit code 2', async () => {
+    expect(await run(['sync', '--from-legacy', '--delete-legacy'])).toBe(2);
+    expect(out.at(-1)).toMatch(/two steps of the migration/);
+    expect(await run(['sink'])).toBe(2);
+    expect(await run(['sync', '--bogus'])).toBe(2);
+    expect(bed.sandbox.calls.filter((c) => c.mutating)).toEqual([]);
+  });
+});
