@@ -242,6 +242,11 @@ function validate(config: XmlNode): void {
     for (const m of members) {
       if (!origins.has(m)) throw new AwsServiceError(400, 'NoSuchOrigin', `Origin group ${String(group.Id)} names unknown origin ${m}`);
     }
+    // SelectionCriteria is optional; its valid values (API_OriginGroup): default | media-quality-based.
+    const selection = group.SelectionCriteria;
+    if (selection !== undefined && selection !== 'default' && selection !== 'media-quality-based') {
+      throw new AwsServiceError(400, 'InvalidArgument', `Origin group ${String(group.Id)}: SelectionCriteria "${String(selection)}" is not default or media-quality-based`);
+    }
   }
 }
 
@@ -274,7 +279,7 @@ function seedConfig(distributionId: string, channels: Registry['channels']): Xml
       Id: c.edge.originGroupId,
       FailoverCriteria: { StatusCodes: { Quantity: String(codes.length), Items: { StatusCode: codes } } },
       Members: { Quantity: '2', Items: { OriginGroupMember: [{ OriginId: c.primary.originId }, { OriginId: c.standby.originId }] } },
-      SelectionCriteria: 'default',
+      SelectionCriteria: c.edge.originSelection,
     });
   }
   const first = channels[0]!;

@@ -1,9 +1,10 @@
 // Every reconciler against the AWS sandbox's real wire protocols (MediaLive REST-JSON, CloudFront REST-XML
 // with ETag/If-Match, KVS with SigV4A and ETags, SNS query, dynalite) through the real SDK clients.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GetDistributionConfigCommand } from '@aws-sdk/client-cloudfront';
+import { GetDistributionConfigCommand, UpdateDistributionCommand } from '@aws-sdk/client-cloudfront';
 import { awsClients } from '../../functions/lib/aws-clients.js';
 import { kvsClient } from '../../functions/lib/kvs-client.js';
+import { items } from '../../sandbox/aws/cloudfront.js';
 import { checkManifestFreshness } from '../../functions/domain/manifest/index.js';
 import { edgeKey, edgeValueString, legacyRouteKey } from '../../functions/domain/routing-keys.js';
 import {
@@ -159,6 +160,37 @@ describe('setOriginGroup', () => {
     expect(calls('GetDistributionConfig')).toHaveLength(2);
     bed.sandbox.faults.add({ service: 'cloudfront', operation: 'UpdateDistribution', kind: '412' });
     await expect(setOriginGroup(input([news().primary.originId, news().standby.originId]))).rejects.toMatchObject({ name: RETRYABLE });
+  });
+
+  it('keeps an MQAR group\'s SelectionCriteria and FailoverCriteria through a reorder (REST-XML both ways)', async () => {
+    const kids = bed.channel('kids-1');
+    const { distributionId, originGroupId } = kids.edge;
+    const rawGroup = () => items(bed.sandbox.cloudfront.config(distributionId).OriginGroups, 'OriginGroup').find((g) => g.Id === originGroupId)!;
+    // Seeded from the registry, which declares MQAR for kids-1; the failover criteria as an operator might set them.
+    expect(rawGroup().SelectionCriteria).toBe('media-quality-based');
+    bed.sandbox.cloudfront.updateConfig(distributionId, (config) => {
+      const group = items(config.OriginGroups, 'OriginGroup').find((g) => g.Id === originGroupId)!;
+      group.FailoverCriteria = { StatusCodes: { Quantity: '2', Items: { StatusCode: ['404', '503'] } } };
+    });
+    const before = rawGroup();
+    const report = await setOriginGroup({ distributionId, originGroupId, order: [kids.standby.originId, kids.primary.originId], selection: 'media-quality-based', mode: 'live', cloudFront: awsClients('tool').cloudFront() });
+    expect(report.observed).toEqual({ originGroupId, order: [kids.primary.originId, kids.standby.originId], selectionCriteria: 'media-quality-based', failoverStatusCodes: [404, 503] });
+    const after = rawGroup();
+    expect(after.SelectionCriteria).toBe('media-quality-based');
+    expect(after.FailoverCriteria).toEqual(before.FailoverCriteria);
+    expect(after).toEqual({ ...before, Members: { Quantity: '2', Items: { OriginGroupMember: [{ OriginId: kids.standby.originId }, { OriginId: kids.primary.originId }] } } });
+  });
+
+  it('reports, and leaves alone, a SelectionCriteria the registry does not declare', async () => {
+    const report = await setOriginGroup({ ...input([news().standby.originId, news().primary.originId]), selection: 'media-quality-based' });
+    expect(report.observed.selectionMismatch).toMatch(/declares edge\.originSelection media-quality-based, origin group og-news-1 has SelectionCriteria default/);
+    expect((await readConfig()).OriginGroups!.Items!.find((g) => g.Id === news().edge.originGroupId)!.SelectionCriteria).toBe('default');
+  });
+
+  it('the sandbox refuses a SelectionCriteria CloudFront does not know', async () => {
+    const out = await awsClients('tool').cloudFront().send(new GetDistributionConfigCommand({ Id: news().edge.distributionId }));
+    out.DistributionConfig!.OriginGroups!.Items![0]!.SelectionCriteria = 'best-effort' as 'default';
+    await expect(awsClients('tool').cloudFront().send(new UpdateDistributionCommand({ Id: news().edge.distributionId, IfMatch: out.ETag, DistributionConfig: out.DistributionConfig }))).rejects.toMatchObject({ name: 'InvalidArgument' });
   });
 
   it('refuses an order whose members are not the group members', async () => {

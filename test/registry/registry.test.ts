@@ -38,4 +38,14 @@ describe('channel registry', () => {
     expect(() => parseRegistry({ channels: [r.channels[0], r.channels[0]] })).toThrow(/"news-1": id: duplicate/);
     expect(() => parseRegistry({ channels: [{ ...r.channels[0], colour: 'red' }] })).toThrow(/channel "news-1": .*colour/);
   });
+
+  it('declares media-quality-based origin selection (MQAR) only between two MediaPackage v2 origins', () => {
+    const kids = getChannel(example(), 'kids-1');
+    expect(kids.edge.originSelection).toBe('media-quality-based');
+    expect(getChannel(example(), 'news-1').edge.originSelection).toBe('default');
+    const v1 = { ...kids, standby: { ...kids.standby, mediaPackage: 'v1' } };
+    expect(() => parseRegistry({ channels: [v1] })).toThrow(/channel "kids-1": standby\.mediaPackage: must be v2 when edge\.originSelection is media-quality-based/);
+    expect(parseRegistry({ channels: [{ ...v1, edge: { ...kids.edge, originSelection: 'default' } }] }).channels[0]!.standby.mediaPackage).toBe('v1');
+    expect(() => parseRegistry({ channels: [{ ...kids, edge: { ...kids.edge, originSelection: 'best' } }] })).toThrow(/channel "kids-1": edge\.originSelection/);
+  });
 });

@@ -1,7 +1,10 @@
 // The durable path of a repoint: the order of the two members of the channel's CloudFront origin group.
 // UpdateDistribution replaces the whole config (nothing is merged) and needs the ETag of the config it
 // was derived from; a concurrent change gives 412 PreconditionFailed, so re-read and try again.
+// Only the member order is ever changed: the group's SelectionCriteria (media-quality-based = MQAR) and its
+// FailoverCriteria go back exactly as read, like every other field of the config.
 import { GetDistributionConfigCommand, UpdateDistributionCommand, type CloudFrontClient, type DistributionConfig } from '@aws-sdk/client-cloudfront';
+import type { OriginSelection } from '../registry/schema.js';
 import { awsCall, awsErrorName, RetryableError, RoutingConfigError } from './errors.js';
 import { change, type Mode, type StepReport } from './report.js';
 
@@ -14,6 +17,10 @@ export interface OriginGroupState {
   config: DistributionConfig;
   etag: string | undefined;
   order: OriginOrder;
+  /** The group's SelectionCriteria (absent reads as "default", as the API documents). */
+  selectionCriteria: string;
+  /** The statuses the group fails over on (FailoverCriteria). */
+  failoverStatusCodes: number[];
 }
 
 /** Reads the distribution config and the member order of one origin group. */
@@ -31,25 +38,55 @@ export async function readOriginGroup(cloudFront: CloudFrontClient, distribution
       members,
     });
   }
-  return { config, etag: out.ETag, order: [members[0] as string, members[1] as string] };
+  return {
+    config,
+    etag: out.ETag,
+    order: [members[0] as string, members[1] as string],
+    selectionCriteria: group.SelectionCriteria ?? 'default',
+    failoverStatusCodes: group.FailoverCriteria?.StatusCodes?.Items ?? [],
+  };
 }
 
 export interface SetOriginGroupInput {
   distributionId: string;
   originGroupId: string;
   order: OriginOrder;
+  /** What the registry declares (edge.originSelection): compared and reported, never written. */
+  selection?: OriginSelection;
   mode: Mode;
   cloudFront: CloudFrontClient;
 }
 
+export interface OriginGroupObserved {
+  originGroupId: string;
+  order: OriginOrder;
+  selectionCriteria: string;
+  failoverStatusCodes: number[];
+  /** Set when the group's SelectionCriteria is not what the registry declares. */
+  selectionMismatch?: string;
+}
+
 const sameOrder = (a: OriginOrder, b: OriginOrder): boolean => a[0] === b[0] && a[1] === b[1];
 
+function observe(input: SetOriginGroupInput, current: OriginGroupState): OriginGroupObserved {
+  const observed: OriginGroupObserved = {
+    originGroupId: input.originGroupId,
+    order: current.order,
+    selectionCriteria: current.selectionCriteria,
+    failoverStatusCodes: current.failoverStatusCodes,
+  };
+  if (input.selection && input.selection !== current.selectionCriteria) {
+    observed.selectionMismatch = `the registry declares edge.originSelection ${input.selection}, origin group ${input.originGroupId} has SelectionCriteria ${current.selectionCriteria} (left as it is)`;
+  }
+  return observed;
+}
+
 /** Reconciles the member order; makes no UpdateDistribution call at all when the order is already right. */
-export async function setOriginGroup(input: SetOriginGroupInput): Promise<StepReport<{ originGroupId: string; order: OriginOrder }>> {
+export async function setOriginGroup(input: SetOriginGroupInput): Promise<StepReport<OriginGroupObserved>> {
   const { distributionId, originGroupId, order } = input;
   for (let attempt = 1; attempt <= UPDATE_DISTRIBUTION_ATTEMPTS; attempt++) {
     const current = await readOriginGroup(input.cloudFront, distributionId, originGroupId);
-    const report = { step: 'setOriginGroup', observed: { originGroupId, order: current.order }, changes: [change(input.mode, `origin-group:${originGroupId}`, current.order, order)] };
+    const report = { step: 'setOriginGroup', observed: observe(input, current), changes: [change(input.mode, `origin-group:${originGroupId}`, current.order, order)] };
     if (sameOrder(current.order, order)) return { ...report, changes: [] };
     if (new Set([...current.order, ...order]).size !== 2) {
       throw new RoutingConfigError(`origin group ${originGroupId} has members ${current.order.join(', ')}, cannot order it as ${order.join(', ')}`, {
@@ -61,7 +98,8 @@ export async function setOriginGroup(input: SetOriginGroupInput): Promise<StepRe
     }
     if (input.mode === 'plan') return report;
     const group = current.config.OriginGroups?.Items?.find((g) => g.Id === originGroupId);
-    // Only the member order changes; every other field goes back exactly as read (full replacement).
+    // Only the member order changes; every other field (SelectionCriteria, FailoverCriteria included) goes back
+    // exactly as read (full replacement).
     if (group?.Members) group.Members.Items = order.map((OriginId) => ({ OriginId }));
     try {
       await awsCall({ service: SERVICE, operation: 'UpdateDistribution', distributionId }, () =>

@@ -33,6 +33,12 @@ export const EdgeSchema = z.strictObject({
   slatePath: z.string().startsWith('/'),
   /** identical: epoch-locked outputs with the same paths on both origins; per-origin: the route rewrites the path. */
   paths: z.enum(['identical', 'per-origin']).default('identical'),
+  /**
+   * The origin group's SelectionCriteria: media-quality-based (MQAR) lets CloudFront pick, per request, the member
+   * with the better media quality score; only between two MediaPackage v2 origins (primary.mediaPackage and
+   * standby.mediaPackage v2). flatline never changes it; it reports an origin group that says otherwise.
+   */
+  originSelection: z.enum(['default', 'media-quality-based']).default('default'),
 });
 
 export const PolicySchema = z.strictObject({
@@ -65,6 +71,17 @@ export const ChannelSchema = z
         if (!c[side].originPath) ctx.addIssue({ code: 'custom', path: [side, 'originPath'], message: 'is required when edge.paths is per-origin' });
       }
     }
+    if (c.edge.originSelection === 'media-quality-based') {
+      for (const side of ['primary', 'standby'] as const) {
+        if (c[side].mediaPackage !== 'v2') {
+          ctx.addIssue({
+            code: 'custom',
+            path: [side, 'mediaPackage'],
+            message: 'must be v2 when edge.originSelection is media-quality-based (CloudFront scores media quality only on MediaPackage v2 origins)',
+          });
+        }
+      }
+    }
     // The largest value the control plane writes for this channel (standby route, slate on) must fit the KVS.
     const largest = edgeValueString(c, { route: 'standby', slate: true }) ?? '';
     const bytes = new TextEncoder().encode(largest).length;
@@ -84,6 +101,7 @@ export const RegistrySchema = z.strictObject({
 export type OriginConfig = z.infer<typeof OriginSchema>;
 export type StandbyConfig = z.infer<typeof StandbySchema>;
 export type EdgeConfig = z.infer<typeof EdgeSchema>;
+export type OriginSelection = EdgeConfig['originSelection'];
 export type ChannelPolicy = z.infer<typeof PolicySchema>;
 export type Channel = z.infer<typeof ChannelSchema>;
 export type Registry = z.infer<typeof RegistrySchema>;

@@ -16,5 +16,12 @@ export const handler = stepHandler('setOriginGroup', Input, (input, channel, aws
   else if (input.first === 'primary') order = [channel.primary.originId, channel.standby.originId];
   else if (input.first === 'standby') order = [channel.standby.originId, channel.primary.originId];
   else throw new InvalidInputError('setOriginGroup needs `first` or `order`', { channelId: channel.id });
-  return setOriginGroup({ distributionId: channel.edge.distributionId, originGroupId: channel.edge.originGroupId, order, mode: input.mode, cloudFront: aws.cloudFront() });
+  return setOriginGroup({
+    distributionId: channel.edge.distributionId,
+    originGroupId: channel.edge.originGroupId,
+    order,
+    selection: channel.edge.originSelection,
+    mode: input.mode,
+    cloudFront: aws.cloudFront(),
+  });
 });
