@@ -6,6 +6,7 @@ import { awsClients } from '../../functions/lib/aws-clients.js';
 import { eventBridgePublisher } from '../../functions/domain/probe/events.js';
 import { createProbeLoop, type ProbeLoop } from '../../functions/domain/probe/loop.js';
 import { readRegistryFile } from '../../functions/domain/registry/index.js';
+import { edgeKey, storedEdgeState } from '../../functions/domain/routing-keys.js';
 import { awsDrillPlan, DrillRefusedError, runAwsDrill } from '../../cli/gameday/aws-drill.js';
 import { startDrillSandbox } from '../../sandbox/drill/aws-sandbox.js';
 import { recoveryOf, runDrill } from '../../sandbox/drill/runner.js';
@@ -112,7 +113,7 @@ describe('flatline drill --aws against the sandbox', () => {
     expect(report.freezeT).not.toBeNull();
     expect(primary().pipelines.some((p) => p.paused)).toBe(false);
     expect(pauses()).toHaveLength(2);
-    expect(sandbox.kvsGet(news.edge.kvsArn, 'route:news-1')).toBe('standby');
+    expect(storedEdgeState(sandbox.kvsGet(news.edge.kvsArn, edgeKey('news-1'))).route).toBe('standby');
   });
   it('unpauses when interrupted (SIGINT)', async () => {
     const signals = new EventEmitter();

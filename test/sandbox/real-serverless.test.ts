@@ -9,6 +9,7 @@ import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsClients } from '../../functions/lib/aws-clients.js';
 import { parseRegistry, type Registry } from '../../functions/domain/registry/index.js';
+import { edgeKey, storedEdgeState } from '../../functions/domain/routing-keys.js';
 import { startAwsSandbox, type AwsSandbox } from '../../sandbox/aws/index.js';
 import { LiveOrigin } from '../../sandbox/testkit/live-origin.js';
 
@@ -68,7 +69,7 @@ describe('the real serverless.yml', () => {
     expect(sandbox.deadLetters).toEqual([]);
     const executions = sandbox.sfn.executions();
     expect(executions.map((e) => [e.stateMachineKey, e.status, e.error])).toEqual([['failover', 'SUCCEEDED', undefined]]);
-    expect(sandbox.kvs.get(news.edge.kvsArn, 'route:news-1')).toBe('standby');
+    expect(storedEdgeState(sandbox.kvs.get(news.edge.kvsArn, edgeKey('news-1'))).route).toBe('standby');
     expect(sandbox.cloudfront.originOrder(news.edge.distributionId, news.edge.originGroupId)).toEqual([news.standby.originId, news.primary.originId]);
     expect(sandbox.sns.messages.length).toBeGreaterThan(0);
     const counts = sandbox.callCounts();
