@@ -2,7 +2,8 @@
 // Domain code: no Lambda, no CLI. See types.ts for the shapes and problems.ts for the stable problem codes.
 export type { AnalyzeOptions, FreshnessOptions, FreshnessVerdict, ManifestAnalysis, ManifestFormat, Problem, Rendition } from './types.js';
 export { PROBLEM, type ProblemCode } from './problems.js';
-export { analyzeManifest } from './analyze.js';
+export { analyzeManifest, mediaAheadOfNow } from './analyze.js';
+export { MAX_EXTINF_S, MAX_VARIANTS } from './hls.js';
 export { ManifestTracker, type TrackerObservation } from './tracker.js';
 export { checkCacheControl, MANIFEST_MAX_AGE_S } from './cache-control.js';
 export { checkLadderAlignment, DEFAULT_LADDER_TOLERANCE_MS } from './ladder.js';

@@ -5,7 +5,7 @@
 // the stream-contract checks. Anything unusual (multivariant, DASH, a media sequence out of place, a tail
 // without a usable clock) falls back to analyzeManifest, so both always agree on the fields they share
 // (test/manifest/quick-age.test.ts proves it on every fixture and on generated playlists).
-import { analyzeManifest } from './analyze.js';
+import { analyzeManifest, mediaAheadOfNow } from './analyze.js';
 import { scanHls } from './hls.js';
 import { readDecimal, readInteger } from './scan-primitives.js';
 import type { ManifestAnalysis } from './types.js';
@@ -198,14 +198,15 @@ export function tailAge(text: string, nowMs: number): ManifestAge | null {
       else return null; // indented or mid-line: leave it to the full pass
     }
     const segments = skipped + before + tail.segments;
+    const td = targetDuration === targetDuration ? targetDuration : null;
     return {
       format: 'hls-media',
       live: !tail.ended && !vod,
       newestMediaEnd: tail.newestMediaEnd,
       liveEdge: tail.liveEdge,
-      ageMs: tail.ageMs,
+      ageMs: mediaAheadOfNow(tail.ageMs, td) ? null : tail.ageMs, // as analyzeManifest: no age from a clock ahead of now
       mediaSequence,
-      targetDuration: targetDuration === targetDuration ? targetDuration : null,
+      targetDuration: td,
       segments,
       lastMsn: mediaSequence + segments - 1,
       partsAfterLast: tail.partsAfterLast ?? 0,

@@ -3,7 +3,7 @@
 // clock (PDT) or, without one, from a per-rendition tracker (time since it last advanced). The path is as
 // old as its OLDEST rendition: one frozen rendition while the others advance is a stale stream.
 import type { ManifestAnalysis, Problem } from '../manifest/types.js';
-import { analyzeManifest, checkCacheControl, checkLadderAlignment, ManifestTracker } from '../manifest/index.js';
+import { analyzeManifest, checkCacheControl, checkLadderAlignment, ManifestTracker, PROBLEM } from '../manifest/index.js';
 import type { Verdict } from './debounce.js';
 import type { Fetcher, FetchResult } from './fetcher.js';
 
@@ -59,6 +59,9 @@ export interface PathProbeOptions {
 
 /** Assumed when a playlist states no target duration (and for a path that could not be read at all). */
 export const DEFAULT_TARGET_DURATION_S = 6;
+
+/** Problems that make a manifest unusable for a player too: the rendition is an error (the path unhealthy). */
+const UNREADABLE = new Set<string>([PROBLEM.invalidTimeline, PROBLEM.analysisFailed]);
 
 interface LadderEntry {
   name: string;
@@ -170,8 +173,14 @@ export class PathProbe {
     const analysis = analyzeManifest(result.body, { now: receivedAt, url: entry.url, headers: result.headers });
     const problems = [...analysis.problems];
     if (this.#o.checkCaching) problems.push(...checkCacheControl('manifest', result.headers));
-    if (analysis.format === 'unknown' || analysis.format === 'hls-multivariant') {
-      const why = analysis.format === 'unknown' ? 'not a playlist the probe can read' : 'a multivariant playlist where a media playlist was expected';
+    const unreadable = analysis.problems.find((p) => UNREADABLE.has(p.code));
+    if (analysis.format === 'unknown' || analysis.format === 'hls-multivariant' || unreadable) {
+      const why =
+        analysis.format === 'hls-multivariant'
+          ? 'a multivariant playlist where a media playlist was expected'
+          : unreadable
+            ? `a manifest no player can follow: ${unreadable.message}`
+            : 'not a playlist the probe can read';
       return { observation: { ...base, status: 'error', problems: [...problems, { code: 'unreadable-rendition', message: why }] }, analysis };
     }
 
