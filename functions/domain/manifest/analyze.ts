@@ -45,7 +45,7 @@ export function mediaAheadOfNow(ageMs: number | null, targetDuration: number | n
   return ageMs !== null && -ageMs > (targetDuration ?? FUTURE_SLACK_WITHOUT_TARGET_S) * 1000;
 }
 
-function dropFutureAge(a: ManifestAnalysis): void {
+export function dropFutureAge(a: ManifestAnalysis): void {
   if (!mediaAheadOfNow(a.ageMs, a.targetDuration)) return;
   a.problems.push(
     problem(
@@ -77,11 +77,14 @@ function analyze(text: string, opts: AnalyzeOptions): ManifestAnalysis {
     analysis = scanHls(text, text.charCodeAt(0) === 0xfeff ? 1 : 0, nowMs, opts.url).analysis;
   }
   dropFutureAge(analysis);
-  if (opts.headers) {
-    const lu = headerValue(opts.headers, 'x-mediapackage-manifest-last-updated');
-    const n = lu === undefined ? Number.NaN : Number(lu);
-    analysis.lastUpdatedMs = Number.isFinite(n) ? n : null;
-    secondOpinion(analysis, nowMs);
-  }
+  if (opts.headers) applyHeaders(analysis, opts.headers, nowMs);
   return analysis;
+}
+
+/** X-MediaPackage-Manifest-Last-Updated onto an analysis, with its disagreement check. */
+export function applyHeaders(analysis: ManifestAnalysis, headers: NonNullable<AnalyzeOptions['headers']>, nowMs: number): void {
+  const lu = headerValue(headers, 'x-mediapackage-manifest-last-updated');
+  const n = lu === undefined ? Number.NaN : Number(lu);
+  analysis.lastUpdatedMs = Number.isFinite(n) ? n : null;
+  secondOpinion(analysis, nowMs);
 }

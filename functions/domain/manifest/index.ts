@@ -9,3 +9,4 @@ export { checkCacheControl, MANIFEST_MAX_AGE_S } from './cache-control.js';
 export { checkLadderAlignment, DEFAULT_LADDER_TOLERANCE_MS } from './ladder.js';
 export { checkManifestFreshness, fetchManifest, DEFAULT_FETCH_TIMEOUT_MS, type FetchedManifest } from './fetch-check.js';
 export { manifestAge, type ManifestAge } from './quick-age.js';
+export { DEFAULT_CONTRACT_CHECK_MS, ManifestReader, type ReadResult } from './reader.js';

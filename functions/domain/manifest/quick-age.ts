@@ -91,8 +91,16 @@ export function manifestAge(text: string, opts: { now?: Date | number } = {}): M
   return tailAge(text, nowMs) ?? pick(analyzeManifest(text, { now: nowMs }));
 }
 
-/** The tail-first reading, or null when the playlist needs the full pass (then manifestAge falls back). */
-export function tailAge(text: string, nowMs: number): ManifestAge | null {
+/** The newest complete segment's start (ISO) and duration, which the ladder-alignment check reads. */
+export type TailReading = ManifestAge & Pick<ManifestAnalysis, 'lastSegmentStart' | 'lastSegmentDuration'>;
+
+/**
+ * The tail-first reading, or null when the playlist needs the full pass (then manifestAge falls back).
+ * `lastSegment`: also return the newest segment's start and duration (ManifestReader feeds them to the ladder check).
+ */
+export function tailAge(text: string, nowMs: number): ManifestAge | null;
+export function tailAge(text: string, nowMs: number, lastSegment: true): TailReading | null;
+export function tailAge(text: string, nowMs: number, lastSegment = false): ManifestAge | TailReading | null {
   const len = text.length;
   let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
 
@@ -199,7 +207,7 @@ export function tailAge(text: string, nowMs: number): ManifestAge | null {
     }
     const segments = skipped + before + tail.segments;
     const td = targetDuration === targetDuration ? targetDuration : null;
-    return {
+    const age: ManifestAge = {
       format: 'hls-media',
       live: !tail.ended && !vod,
       newestMediaEnd: tail.newestMediaEnd,
@@ -211,6 +219,11 @@ export function tailAge(text: string, nowMs: number): ManifestAge | null {
       lastMsn: mediaSequence + segments - 1,
       partsAfterLast: tail.partsAfterLast ?? 0,
     };
+    if (!lastSegment) return age;
+    const reading = age as TailReading;
+    reading.lastSegmentStart = tail.lastSegmentStart ?? null;
+    reading.lastSegmentDuration = tail.lastSegmentDuration ?? null;
+    return reading;
   }
   return null;
 }

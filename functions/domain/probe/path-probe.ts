@@ -3,7 +3,7 @@
 // clock (PDT) or, without one, from a per-rendition tracker (time since it last advanced). The path is as
 // old as its OLDEST rendition: one frozen rendition while the others advance is a stale stream.
 import type { ManifestAnalysis, Problem } from '../manifest/types.js';
-import { analyzeManifest, checkCacheControl, checkLadderAlignment, ManifestTracker, PROBLEM } from '../manifest/index.js';
+import { analyzeManifest, checkCacheControl, checkLadderAlignment, ManifestReader, ManifestTracker, PROBLEM } from '../manifest/index.js';
 import type { Verdict } from './debounce.js';
 import type { Fetcher, FetchResult } from './fetcher.js';
 
@@ -75,6 +75,9 @@ export class PathProbe {
   #refreshLadder = true;
   #format: ManifestAnalysis['format'] | null = null;
   readonly #trackers = new Map<string, ManifestTracker>();
+  /** Per rendition: the full contract pass at most every contractCheckMs, the tail-first age on other fetches. */
+  readonly #readers = new Map<string, ManifestReader>();
+  #ladderProblems: Problem[] = [];
 
   constructor(
     readonly url: string,
@@ -133,10 +136,14 @@ export class PathProbe {
     );
     fetches += renditions.length - (prefetched ? 1 : 0);
 
-    const aligned = renditions
-      .filter((r) => r.analysis)
-      .map((r) => ({ name: r.observation.name, analysis: r.analysis as ManifestAnalysis, ...(r.text === undefined ? {} : { text: r.text }) }));
-    if (aligned.length > 1) pathProblems.push(...checkLadderAlignment(aligned));
+    // The ladder alignment is a contract check: re-judged when a rendition got its full contract pass.
+    if (renditions.some((r) => r.full)) {
+      const aligned = renditions
+        .filter((r) => r.analysis)
+        .map((r) => ({ name: r.observation.name, analysis: r.analysis as ManifestAnalysis, ...(r.text === undefined ? {} : { text: r.text }) }));
+      this.#ladderProblems = aligned.length > 1 ? checkLadderAlignment(aligned) : [];
+    }
+    pathProblems.push(...this.#ladderProblems);
 
     const observations = renditions.map((r) => r.observation);
     // A vanished rendition (404 after a ladder change) is a reason to re-read the multivariant playlist.
@@ -150,13 +157,14 @@ export class PathProbe {
     this.#refreshLadder = false;
     const keep = new Set(ladder.map((e) => e.url));
     for (const url of this.#trackers.keys()) if (!keep.has(url)) this.#trackers.delete(url);
+    for (const url of this.#readers.keys()) if (!keep.has(url)) this.#readers.delete(url);
   }
 
   #observeRendition(
     entry: LadderEntry,
     result: FetchResult,
     receivedAt: number,
-  ): { observation: RenditionObservation; analysis?: ManifestAnalysis; text?: string } {
+  ): { observation: RenditionObservation; analysis?: ManifestAnalysis; text?: string; full?: boolean } {
     const base = {
       name: entry.name,
       url: entry.url,
@@ -170,7 +178,12 @@ export class PathProbe {
     };
     if (!result.ok || result.body === null) return { observation: { ...base, status: 'error', problems: [fetchProblem(result)] } };
 
-    const analysis = analyzeManifest(result.body, { now: receivedAt, url: entry.url, headers: result.headers });
+    let reader = this.#readers.get(entry.url);
+    if (!reader) {
+      reader = new ManifestReader();
+      this.#readers.set(entry.url, reader);
+    }
+    const { analysis, path: read } = reader.read(result.body, { now: receivedAt, url: entry.url, headers: result.headers });
     const problems = [...analysis.problems];
     if (this.#o.checkCaching) problems.push(...checkCacheControl('manifest', result.headers));
     const unreadable = analysis.problems.find((p) => UNREADABLE.has(p.code));
@@ -209,6 +222,7 @@ export class PathProbe {
       },
       analysis,
       text: result.body,
+      full: read === 'full',
     };
   }
 }
