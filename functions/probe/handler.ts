@@ -1,11 +1,13 @@
-// The probe Lambda (scheduled every minute). One invocation loops a tick every PROBE_TICK_MS (2 s) until
-// the remaining time runs low, so detection is sub-minute on a 1-minute schedule. The loop and its state
+// The probe Lambda (scheduled every minute). One invocation runs probe ticks until the remaining time runs
+// low, so detection is sub-minute on a 1-minute schedule: a tick whenever a rendition is due (deadline
+// schedule, see functions/domain/probe/path-probe.ts), at least every PROBE_TICK_MS. The loop and its state
 // (debounce runs, rendition trackers, keep-alive connections) live in module scope: they carry over ticks
 // and warm invocations.
 //
 // Environment:
 //   FLATLINE_REGISTRY / FLATLINE_STAGE  the channel registry (functions/domain/registry)
-//   PROBE_TICK_MS       time between ticks, default 2000
+//   PROBE_TICK_MS       longest time between ticks, default 2000
+//   PROBE_SCHEDULE      "deadline" (default: each rendition when due) or "sweep" (every rendition every tick)
 //   PROBE_MARGIN_MS     stop when less than this (plus one tick) remains, default 3000
 //   PROBE_SHARD         "i/n", default "0/1" (the event's {shard: "i/n"} wins)
 //   PROBE_TIMEOUT_MS    per-request deadline, default 1500
@@ -17,7 +19,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from 'aws-lambda';
 import { InvalidInputError } from '../domain/errors.js';
-import { createProbeLoop, eventBridgePublisher, parseShard, type ProbeLoop, type Shard } from '../domain/probe/index.js';
+import { createProbeLoop, eventBridgePublisher, MIN_TICK_GAP_MS, parseShard, type ProbeLoop, type Shard } from '../domain/probe/index.js';
 import { loadRegistry } from '../domain/registry/index.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { awsClients } from '../lib/aws-clients.js';
@@ -48,6 +50,12 @@ function envNumber(name: string, fallback: number): number {
   return n;
 }
 
+function scheduleFromEnv(): 'deadline' | 'sweep' {
+  const raw = process.env.PROBE_SCHEDULE ?? 'deadline';
+  if (raw !== 'deadline' && raw !== 'sweep') throw new InvalidInputError(`PROBE_SCHEDULE="${raw}" is not "deadline" or "sweep"`, { PROBE_SCHEDULE: raw });
+  return raw;
+}
+
 function loopFor(shard: Shard, tickMs: number): ProbeLoop {
   const key = `${shard.index}/${shard.count}`;
   let loop = loops.get(key);
@@ -55,6 +63,7 @@ function loopFor(shard: Shard, tickMs: number): ProbeLoop {
     loop = createProbeLoop({
       registry: loadRegistry(),
       tickMs,
+      schedule: scheduleFromEnv(),
       shard,
       publish: eventBridgePublisher(awsClients('probe').eventBridge(), process.env.EVENT_BUS_NAME ?? 'default'),
       announceInitialFresh: process.env.PROBE_ANNOUNCE_INITIAL_FRESH === 'true',
@@ -85,7 +94,8 @@ export async function probe(event: ProbeEvent | undefined, context: Pick<Context
     for (const t of report.transitions) logger.info(t.detailType, { ...t.detail });
     const elapsed = performance.now() - started;
     slowest = Math.max(slowest, elapsed);
-    const wait = Math.max(0, tickMs - elapsed);
+    // Deadline schedule: wake for the next due fetch (at most tickMs away); sweep: every tickMs.
+    const wait = loop.schedule === 'sweep' ? Math.max(0, tickMs - elapsed) : Math.max(MIN_TICK_GAP_MS, loop.nextDueIn());
     // Another tick only if it can finish (as slowly as the slowest so far) before the margin.
     if (context.getRemainingTimeInMillis() < marginMs + wait + slowest) break;
     if (wait > 0) await sleep(wait);

@@ -34,6 +34,7 @@ export function emitTickMetrics(report: TickReport, shard = '0/1'): void {
   const m = instance();
   for (const channel of report.channels) {
     for (const p of Object.values(channel.paths)) {
+      if (!p.observed) continue; // not fetched in this tick (deadline schedule): its metrics went out when it was
       m.addDimension('Channel', channel.channelId);
       m.addDimension('Path', p.path);
       if (p.ageMs !== null && p.fetchErrors === 0) m.addMetric('ManifestAge', MetricUnit.Milliseconds, p.ageMs, MetricResolution.High);

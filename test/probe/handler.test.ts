@@ -73,6 +73,8 @@ beforeAll(async () => {
   sandbox.applyEnv(); // FLATLINE_REGISTRY, EVENT_BUS_NAME, the endpoints and dummy credentials
   Object.assign(process.env, {
     PROBE_TICK_MS: '50',
+    // Tick-counted expectations below: every rendition every tick (the deadline schedule is in deadline.test.ts).
+    PROBE_SCHEDULE: 'sweep',
     PROBE_MARGIN_MS: '1000',
     PROBE_TIMEOUT_MS: '1000',
     POWERTOOLS_METRICS_DISABLED: 'false',

@@ -5,7 +5,7 @@ export { PROBLEM, type ProblemCode } from './problems.js';
 export { analyzeManifest, mediaAheadOfNow } from './analyze.js';
 export { MAX_EXTINF_S, MAX_VARIANTS } from './hls.js';
 export { ManifestTracker, type TrackerObservation } from './tracker.js';
-export { checkCacheControl, MANIFEST_MAX_AGE_S } from './cache-control.js';
+export { cacheTtlMs, checkCacheControl, MANIFEST_MAX_AGE_S } from './cache-control.js';
 export { checkLadderAlignment, DEFAULT_LADDER_TOLERANCE_MS } from './ladder.js';
 export { checkManifestFreshness, fetchManifest, DEFAULT_FETCH_TIMEOUT_MS, type FetchedManifest } from './fetch-check.js';
 export { manifestAge, type ManifestAge } from './quick-age.js';
