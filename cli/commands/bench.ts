@@ -17,7 +17,8 @@ function print(section: BenchSection): number {
   for (const row of section.rows) {
     const verdict = row.pass === undefined ? '' : row.pass ? '  PASS' : '  MISS';
     if (row.pass === false) missed++;
-    const value = `${Number.isInteger(row.value) ? row.value : row.value.toFixed(2)} ${row.unit}`;
+    // NaN (nothing measured) arrives as null through JSON.
+    const value = row.value === null || !Number.isFinite(row.value) ? 'n/a' : `${Number.isInteger(row.value) ? row.value : row.value.toFixed(2)} ${row.unit}`;
     console.log(`  ${row.name.padEnd(52)} ${value.padStart(16)}  ${(row.ratio ?? '').padEnd(36)} ${row.goal ? `goal ${row.goal}` : ''}${verdict}`);
   }
   for (const note of section.notes ?? []) console.log(`  note: ${note}`);
