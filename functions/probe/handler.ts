@@ -24,7 +24,7 @@ import { loadRegistry } from '../domain/registry/index.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { awsClients } from '../lib/aws-clients.js';
 import { lambda, logger, metrics } from '../lib/lambda.js';
-import { emitTickMetrics } from './metrics.js';
+import { emitTickMetrics, flushShardMetrics, recordProbeError } from './metrics.js';
 
 export interface ProbeEvent {
   /** "i/n": probe only the channels of shard i of n. */
@@ -68,7 +68,10 @@ function loopFor(shard: Shard, tickMs: number): ProbeLoop {
       publish: eventBridgePublisher(awsClients('probe').eventBridge(), process.env.EVENT_BUS_NAME ?? 'default'),
       announceInitialFresh: process.env.PROBE_ANNOUNCE_INITIAL_FRESH === 'true',
       fetcherOptions: { timeoutMs: envNumber('PROBE_TIMEOUT_MS', 1500), concurrency: envNumber('PROBE_CONCURRENCY', 256) },
-      onError: (err, where) => logger.error('probe error', { ...where, error: err as Error }),
+      onError: (err, where) => {
+        recordProbeError(key);
+        logger.error('probe error', { ...where, shard: key, error: err as Error });
+      },
     });
     loops.set(key, loop);
   }
@@ -78,6 +81,8 @@ function loopFor(shard: Shard, tickMs: number): ProbeLoop {
 export async function probe(event: ProbeEvent | undefined, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<ProbeResult> {
   const shardText = event?.shard ?? process.env.PROBE_SHARD ?? '0/1';
   const shard = parseShard(shardText);
+  // The Shard dimension as the alarm names it (deploy/alarms.ts): "i/n", whatever spacing the event used.
+  const shardKey = `${shard.index}/${shard.count}`;
   const tickMs = envNumber('PROBE_TICK_MS', 2000);
   const marginMs = envNumber('PROBE_MARGIN_MS', 3000);
   const loop = loopFor(shard, tickMs);
@@ -86,7 +91,7 @@ export async function probe(event: ProbeEvent | undefined, context: Pick<Context
   for (;;) {
     const started = performance.now();
     const report = await loop.tick();
-    emitTickMetrics(report, shardText);
+    emitTickMetrics(report, shardKey);
     result.ticks++;
     result.transitions += report.transitions.length;
     result.fetches += report.fetches;
@@ -100,6 +105,7 @@ export async function probe(event: ProbeEvent | undefined, context: Pick<Context
     if (context.getRemainingTimeInMillis() < marginMs + wait + slowest) break;
     if (wait > 0) await sleep(wait);
   }
+  flushShardMetrics(shardKey);
   // On the invocation's own metrics (published by the lambda() middleware, default dimension service).
   metrics.addMetric('ProbeTicks', MetricUnit.Count, result.ticks);
   logger.info('probe invocation done', { ...result });
