@@ -1,11 +1,13 @@
 // Detection in CloudWatch: per channel a high-resolution alarm on the probe's ManifestAge metric for the
-// edge and the primary origin (their state changes reach triage through EventBridge), and a dashboard
-// with the age of every channel on every path next to the failover executions.
-import type { CfnResources, CfnValue } from './cfn.js';
+// edge and the primary origin (their state changes reach triage through EventBridge), per probe shard an
+// alarm on its Heartbeat that pages a human when the shard stops probing, and a dashboard with the age of
+// every channel on every path next to the failover executions.
+import { ref, type CfnResources, type CfnValue } from './cfn.js';
 import type { DeployContext } from './context.js';
 import type { Channel } from '../functions/domain/registry/index.js';
 import type { ProbePath } from '../functions/domain/contracts.js';
 import { LOGICAL_IDS, STATE_MACHINES, logicalIdPart, manifestAgeAlarmName, stateMachineLogicalId } from './names.js';
+import { probeShardCount } from './probe.js';
 
 export const METRIC_NAMESPACE = 'Flatline';
 export const MANIFEST_AGE_METRIC = 'ManifestAge';
@@ -55,6 +57,43 @@ export function manifestAgeAlarms(ctx: DeployContext): CfnResources {
         },
       };
     }
+  }
+  return resources;
+}
+
+export const HEARTBEAT_METRIC = 'Heartbeat';
+/** The probe is scheduled every minute; a minute without a tick is a gap, two in three are a dead shard. */
+const HEARTBEAT_PERIOD_SECONDS = 60;
+
+/**
+ * Per shard: the probe's Heartbeat (ticks run, dimension exactly {Shard: "i/n"}, functions/probe/metrics.ts).
+ * Missing data is breaching: a probe that crashes, times out at start or is never invoked emits nothing, and
+ * the ManifestAge alarms it leaves behind reach triage, which finds the channels fine and does nothing. Named
+ * outside the flatline-<stage>- prefix that routes alarms to triage: it pages the on-call topic only.
+ */
+export function probeHeartbeatAlarms(ctx: DeployContext): CfnResources {
+  const count = probeShardCount(ctx);
+  const resources: CfnResources = {};
+  for (let index = 0; index < count; index++) {
+    resources[`ProbeHeartbeatAlarm${index}`] = {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmName: `${ctx.service}-ops-${ctx.stage}-probe-heartbeat-${index}-of-${count}`,
+        AlarmDescription: `Probe shard ${index}/${count} has not ticked for 2 of the last 3 minutes: its channels are not being watched.`,
+        Namespace: METRIC_NAMESPACE,
+        MetricName: HEARTBEAT_METRIC,
+        Dimensions: [{ Name: 'Shard', Value: `${index}/${count}` }],
+        Statistic: 'Sum',
+        Period: HEARTBEAT_PERIOD_SECONDS,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'breaching',
+        AlarmActions: [ref(LOGICAL_IDS.notifyTopic)],
+        OKActions: [ref(LOGICAL_IDS.notifyTopic)],
+      },
+    };
   }
   return resources;
 }

@@ -17,7 +17,8 @@ function print(section: BenchSection): number {
   for (const row of section.rows) {
     const verdict = row.pass === undefined ? '' : row.pass ? '  PASS' : '  MISS';
     if (row.pass === false) missed++;
-    const value = `${Number.isInteger(row.value) ? row.value : row.value.toFixed(2)} ${row.unit}`;
+    // NaN (nothing measured) arrives as null through JSON.
+    const value = row.value === null || !Number.isFinite(row.value) ? 'n/a' : `${Number.isInteger(row.value) ? row.value : row.value.toFixed(2)} ${row.unit}`;
     console.log(`  ${row.name.padEnd(52)} ${value.padStart(16)}  ${(row.ratio ?? '').padEnd(36)} ${row.goal ? `goal ${row.goal}` : ''}${verdict}`);
   }
   for (const note of section.notes ?? []) console.log(`  note: ${note}`);
@@ -65,5 +66,6 @@ export async function run(args: string[]): Promise<number> {
   }
   if (values.json) writeFileSync(values.json, JSON.stringify(sections, null, 2));
   console.log(`\n${sections.length} sections, ${missed} goals missed`);
-  return 0;
+  // A missed goal fails the run (CI and `npm run bench` exit non-zero).
+  return missed > 0 ? 1 : 0;
 }

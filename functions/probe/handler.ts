@@ -1,11 +1,13 @@
-// The probe Lambda (scheduled every minute). One invocation loops a tick every PROBE_TICK_MS (2 s) until
-// the remaining time runs low, so detection is sub-minute on a 1-minute schedule. The loop and its state
+// The probe Lambda (scheduled every minute). One invocation runs probe ticks until the remaining time runs
+// low, so detection is sub-minute on a 1-minute schedule: a tick whenever a rendition is due (deadline
+// schedule, see functions/domain/probe/path-probe.ts), at least every PROBE_TICK_MS. The loop and its state
 // (debounce runs, rendition trackers, keep-alive connections) live in module scope: they carry over ticks
 // and warm invocations.
 //
 // Environment:
 //   FLATLINE_REGISTRY / FLATLINE_STAGE  the channel registry (functions/domain/registry)
-//   PROBE_TICK_MS       time between ticks, default 2000
+//   PROBE_TICK_MS       longest time between ticks, default 2000
+//   PROBE_SCHEDULE      "deadline" (default: each rendition when due) or "sweep" (every rendition every tick)
 //   PROBE_MARGIN_MS     stop when less than this (plus one tick) remains, default 3000
 //   PROBE_SHARD         "i/n", default "0/1" (the event's {shard: "i/n"} wins)
 //   PROBE_TIMEOUT_MS    per-request deadline, default 1500
@@ -17,12 +19,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from 'aws-lambda';
 import { InvalidInputError } from '../domain/errors.js';
-import { createProbeLoop, eventBridgePublisher, parseShard, type ProbeLoop, type Shard } from '../domain/probe/index.js';
+import { createProbeLoop, eventBridgePublisher, MIN_TICK_GAP_MS, parseShard, type ProbeLoop, type Shard } from '../domain/probe/index.js';
 import { loadRegistry } from '../domain/registry/index.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { awsClients } from '../lib/aws-clients.js';
 import { lambda, logger, metrics } from '../lib/lambda.js';
-import { emitTickMetrics } from './metrics.js';
+import { emitTickMetrics, flushShardMetrics, recordProbeError } from './metrics.js';
 
 export interface ProbeEvent {
   /** "i/n": probe only the channels of shard i of n. */
@@ -48,6 +50,12 @@ function envNumber(name: string, fallback: number): number {
   return n;
 }
 
+function scheduleFromEnv(): 'deadline' | 'sweep' {
+  const raw = process.env.PROBE_SCHEDULE ?? 'deadline';
+  if (raw !== 'deadline' && raw !== 'sweep') throw new InvalidInputError(`PROBE_SCHEDULE="${raw}" is not "deadline" or "sweep"`, { PROBE_SCHEDULE: raw });
+  return raw;
+}
+
 function loopFor(shard: Shard, tickMs: number): ProbeLoop {
   const key = `${shard.index}/${shard.count}`;
   let loop = loops.get(key);
@@ -55,11 +63,15 @@ function loopFor(shard: Shard, tickMs: number): ProbeLoop {
     loop = createProbeLoop({
       registry: loadRegistry(),
       tickMs,
+      schedule: scheduleFromEnv(),
       shard,
       publish: eventBridgePublisher(awsClients('probe').eventBridge(), process.env.EVENT_BUS_NAME ?? 'default'),
       announceInitialFresh: process.env.PROBE_ANNOUNCE_INITIAL_FRESH === 'true',
       fetcherOptions: { timeoutMs: envNumber('PROBE_TIMEOUT_MS', 1500), concurrency: envNumber('PROBE_CONCURRENCY', 256) },
-      onError: (err, where) => logger.error('probe error', { ...where, error: err as Error }),
+      onError: (err, where) => {
+        recordProbeError(key);
+        logger.error('probe error', { ...where, shard: key, error: err as Error });
+      },
     });
     loops.set(key, loop);
   }
@@ -69,6 +81,8 @@ function loopFor(shard: Shard, tickMs: number): ProbeLoop {
 export async function probe(event: ProbeEvent | undefined, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<ProbeResult> {
   const shardText = event?.shard ?? process.env.PROBE_SHARD ?? '0/1';
   const shard = parseShard(shardText);
+  // The Shard dimension as the alarm names it (deploy/alarms.ts): "i/n", whatever spacing the event used.
+  const shardKey = `${shard.index}/${shard.count}`;
   const tickMs = envNumber('PROBE_TICK_MS', 2000);
   const marginMs = envNumber('PROBE_MARGIN_MS', 3000);
   const loop = loopFor(shard, tickMs);
@@ -77,7 +91,7 @@ export async function probe(event: ProbeEvent | undefined, context: Pick<Context
   for (;;) {
     const started = performance.now();
     const report = await loop.tick();
-    emitTickMetrics(report, shardText);
+    emitTickMetrics(report, shardKey);
     result.ticks++;
     result.transitions += report.transitions.length;
     result.fetches += report.fetches;
@@ -85,11 +99,13 @@ export async function probe(event: ProbeEvent | undefined, context: Pick<Context
     for (const t of report.transitions) logger.info(t.detailType, { ...t.detail });
     const elapsed = performance.now() - started;
     slowest = Math.max(slowest, elapsed);
-    const wait = Math.max(0, tickMs - elapsed);
+    // Deadline schedule: wake for the next due fetch (at most tickMs away); sweep: every tickMs.
+    const wait = loop.schedule === 'sweep' ? Math.max(0, tickMs - elapsed) : Math.max(MIN_TICK_GAP_MS, loop.nextDueIn());
     // Another tick only if it can finish (as slowly as the slowest so far) before the margin.
     if (context.getRemainingTimeInMillis() < marginMs + wait + slowest) break;
     if (wait > 0) await sleep(wait);
   }
+  flushShardMetrics(shardKey);
   // On the invocation's own metrics (published by the lambda() middleware, default dimension service).
   metrics.addMetric('ProbeTicks', MetricUnit.Count, result.ticks);
   logger.info('probe invocation done', { ...result });

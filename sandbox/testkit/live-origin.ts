@@ -22,16 +22,25 @@ export interface Fault {
   delayMs?: number;
   /** false: no EXT-X-PROGRAM-DATE-TIME (the age can only be tracked). */
   pdt?: boolean;
+  /** Each segment appears up to this fraction of its duration late (pseudo-random per segment, below 1). */
+  jitter?: number;
 }
 
 export const DEFAULT_LADDER = ['1080p', '720p', '540p', '360p', '234p', 'audio'] as const;
 
+/** How late segment n appears, as a fraction of the jitter: deterministic, spread over [0, 1). */
+export function lateness(n: number): number {
+  const x = Math.sin(n * 12.9898) * 43758.5453;
+  return x - Math.floor(x);
+}
 export interface LiveOriginOptions {
   clock?: () => number;
   segmentS?: number;
   window?: number;
   renditions?: readonly string[];
   cacheControl?: string;
+  /** Fault.jitter of every stream that sets none (segments appear up to this fraction of a duration late). */
+  jitter?: number;
 }
 
 export class LiveOrigin {
@@ -46,7 +55,7 @@ export class LiveOrigin {
   answeredWhileHanging = 0;
 
   constructor(options: LiveOriginOptions = {}) {
-    this.#o = { clock: Date.now, segmentS: 1, window: 6, renditions: DEFAULT_LADDER, cacheControl: 'max-age=1', ...options };
+    this.#o = { clock: Date.now, segmentS: 1, window: 6, renditions: DEFAULT_LADDER, cacheControl: 'max-age=1', jitter: 0, ...options };
     this.#server = createServer((req, res) => this.#serve(req, res));
     this.#server.keepAliveTimeout = 60_000;
   }
@@ -85,8 +94,12 @@ export class LiveOrigin {
   /** The newest segment complete at the clock (or when the stream stalled), moved back by `regress` segments. */
   #mediaPlaylist(rendition: string, fault: Fault): string {
     const now = this.#o.clock();
-    const t = fault.stallAt === undefined ? now : Math.min(now, fault.stallAt);
+    let t = fault.stallAt === undefined ? now : Math.min(now, fault.stallAt);
     const segmentMs = this.#o.segmentS * 1000;
+    // A late segment is not listed yet (jitter < 1: at most the newest one is late).
+    const jitter = fault.jitter ?? this.#o.jitter;
+    const newest = Math.floor(t / segmentMs) - 1;
+    if (jitter && (newest + 1) * segmentMs + lateness(newest) * jitter * segmentMs > t) t = (newest + 1) * segmentMs - 1;
     const { segments } = windowSegments([{ from: 0, to: null }], segmentMs, t - (fault.regress ?? 0) * segmentMs, this.#o.window);
     return mediaPlaylist({ segments, segmentMs, pdt: fault.pdt === false ? 'none' : 'every', uri: (n) => `${rendition}/${n}.ts` });
   }

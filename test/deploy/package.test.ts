@@ -330,6 +330,30 @@ describe('detection resources', () => {
     for (const n of others) expect(n.startsWith(`flatline-${STAGE}-`), n).toBe(false);
   });
 
+  it('pages the on-call topic when a probe shard stops ticking: its Heartbeat, missing data breaching, not routed to triage', () => {
+    const alarms = ofType(template, 'AWS::CloudWatch::Alarm')
+      .map(([, r]) => r.Properties)
+      .filter((p) => p.MetricName === 'Heartbeat');
+    // One per scheduled shard, on exactly the {Shard} value the schedule hands the handler.
+    const shards = ofType(template, 'AWS::Events::Rule')
+      .flatMap(([, r]) => (r.Properties.Targets as Array<{ Input?: string }> | undefined) ?? [])
+      .flatMap((t) => (t.Input ? [(JSON.parse(t.Input) as { shard?: string }).shard] : []))
+      .filter((x): x is string => typeof x === 'string');
+    expect(shards).toEqual(['0/1']);
+    expect(alarms.map((a) => a.Dimensions)).toEqual(shards.map((shard) => [{ Name: 'Shard', Value: shard }]));
+    expect(alarms[0]).toMatchObject({
+      AlarmName: `flatline-ops-${STAGE}-probe-heartbeat-0-of-1`,
+      Namespace: 'Flatline',
+      Statistic: 'Sum',
+      Period: 60,
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      TreatMissingData: 'breaching',
+      AlarmActions: [{ Ref: 'NotifyTopic' }],
+    });
+    expect((alarms[0]?.AlarmName as string).startsWith(`flatline-${STAGE}-`)).toBe(false);
+  });
+
   it('has a dashboard with the age of every channel on every path and the executions', () => {
     const body = resource(template, 'FlatlineDashboard').Properties.DashboardBody as { 'Fn::Sub': string };
     const dashboard = JSON.parse(body['Fn::Sub']) as { widgets: Array<{ properties: { title: string; metrics: unknown[][] } }> };

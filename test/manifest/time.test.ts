@@ -27,23 +27,25 @@ describe('readIsoDateTime / isoMs', () => {
 });
 
 describe('PDT read on every segment (same-day fast path)', () => {
+  // A clock after the media: a clock before it would (rightly) add future-media-time.
+  const now = Date.parse('2024-05-25T01:00:00Z');
   const playlist = (pdts: string[]) =>
     ['#EXTM3U', '#EXT-X-TARGETDURATION:2', ...pdts.flatMap((p, i) => [`#EXT-X-PROGRAM-DATE-TIME:${p}`, '#EXTINF:2,', `s${i}.ts`])].join('\n');
 
   it('crosses midnight', () => {
-    const a = analyzeManifest(playlist(['2024-05-24T23:59:58.000Z', '2024-05-25T00:00:00.000Z', '2024-05-25T00:00:02.000Z']), { now: 0 });
+    const a = analyzeManifest(playlist(['2024-05-24T23:59:58.000Z', '2024-05-25T00:00:00.000Z', '2024-05-25T00:00:02.000Z']), { now });
     expect(a.newestMediaEnd).toBe('2024-05-25T00:00:04.000Z');
     expect(a.problems).toEqual([]);
   });
 
   it('a malformed time on the same date is invalid, and the clock carries on', () => {
-    const a = analyzeManifest(playlist(['2024-05-24T10:00:00.000Z', '2024-05-24T10:00:0x.000Z', '2024-05-24T10:00:04Z']), { now: 0 });
+    const a = analyzeManifest(playlist(['2024-05-24T10:00:00.000Z', '2024-05-24T10:00:0x.000Z', '2024-05-24T10:00:04Z']), { now });
     expect(a.problems.map((p) => p.code)).toEqual(['invalid-program-date-time']);
     expect(a.newestMediaEnd).toBe('2024-05-24T10:00:06.000Z');
   });
 
   it('a same-date PDT an hour ahead of the EXTINF sum is seen as drift', () => {
-    const a = analyzeManifest(playlist(['2024-05-24T10:00:00.000Z', '2024-05-24T10:00:02.000Z', '2024-05-24T11:00:04.000Z']), { now: 0 });
+    const a = analyzeManifest(playlist(['2024-05-24T10:00:00.000Z', '2024-05-24T10:00:02.000Z', '2024-05-24T11:00:04.000Z']), { now });
     expect(a.problems.map((p) => p.code)).toEqual(['pdt-drift']);
     expect(a.newestMediaEnd).toBe('2024-05-24T11:00:06.000Z');
   });

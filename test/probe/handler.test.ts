@@ -73,6 +73,8 @@ beforeAll(async () => {
   sandbox.applyEnv(); // FLATLINE_REGISTRY, EVENT_BUS_NAME, the endpoints and dummy credentials
   Object.assign(process.env, {
     PROBE_TICK_MS: '50',
+    // Tick-counted expectations below: every rendition every tick (the deadline schedule is in deadline.test.ts).
+    PROBE_SCHEDULE: 'sweep',
     PROBE_MARGIN_MS: '1000',
     PROBE_TIMEOUT_MS: '1000',
     POWERTOOLS_METRICS_DISABLED: 'false',
@@ -143,10 +145,13 @@ describe('probe Lambda', () => {
     expect(byPath('primary').every((m) => (m.ManifestAge ?? 0) >= 12_000)).toBe(true);
     expect(byPath('standby').every((m) => (m.ManifestAge ?? Infinity) < 6000 && m.Stale === 0)).toBe(true);
     expect(byPath('edge').map((m) => m.Stale)).toEqual([0, 1, 1]);
-    const sweeps = emfLines().filter((m) => 'SweepDuration' in m);
-    expect(sweeps).toHaveLength(3);
-    expect(sweeps.map((m) => m._aws.CloudWatchMetrics[0]?.Dimensions)).toEqual([[['Shard']], [['Shard']], [['Shard']]]);
-    expect(sweeps.map((m) => (m as { Transitions?: number }).Transitions)).toEqual([0, 2, 0]);
+    // The shard's own metrics, aggregated over the (sub-second) invocation: its heartbeat is the 3 ticks.
+    const shardDocs = emfLines().filter((m) => 'Heartbeat' in m) as Array<Emf & { Shard?: string; Heartbeat?: number; Transitions?: number; ProbeErrors?: number; SweepDuration?: number }>;
+    expect(shardDocs.map((m) => m._aws.CloudWatchMetrics[0]?.Dimensions)).toEqual(shardDocs.map(() => [['Shard']]));
+    expect(shardDocs.every((m) => m.Shard === '0/1' && typeof m.SweepDuration === 'number')).toBe(true);
+    expect(shardDocs.reduce((n, m) => n + (m.Heartbeat ?? 0), 0)).toBe(3);
+    expect(shardDocs.reduce((n, m) => n + (m.Transitions ?? 0), 0)).toBe(2);
+    expect(shardDocs.reduce((n, m) => n + (m.ProbeErrors ?? 0), 0)).toBe(0);
   });
 
   it('keeps its state across warm invocations: no repeat while stale, one Manifest Fresh per path on recovery', async () => {
@@ -162,6 +167,22 @@ describe('probe Lambda', () => {
       'Manifest Fresh edge',
       'Manifest Fresh primary',
     ]);
+  });
+
+  it('counts a publisher failure into the shard\'s ProbeErrors and keeps ticking', async () => {
+    const rejectPutEvents = sandbox.faults.add({ service: 'events', operation: 'PutEvents', kind: 'error', errorCode: 'AccessDeniedException', status: 400 });
+    origin.set('news-1/standby', { stallAt: Date.now() - 12_000 });
+    try {
+      const result = await handlerModule.handler(undefined, contextAllowing(3));
+      expect(result.ticks).toBe(3);
+    } finally {
+      rejectPutEvents();
+      origin.clear('news-1/standby');
+    }
+    const shardDocs = emfLines().filter((m) => 'Heartbeat' in m) as Array<Emf & { Heartbeat?: number; ProbeErrors?: number }>;
+    expect(shardDocs.reduce((n, m) => n + (m.Heartbeat ?? 0), 0)).toBe(3);
+    // The standby's Manifest Stale was rejected on the 2nd tick and retried (and rejected) on the 3rd.
+    expect(shardDocs.reduce((n, m) => n + (m.ProbeErrors ?? 0), 0)).toBe(2);
   });
 
   it('reports a fetch error on a path as FetchErrors without a ManifestAge datapoint', async () => {

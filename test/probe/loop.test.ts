@@ -1,5 +1,5 @@
-// The probe loop over a fleet served by a real loopback origin: debounced transitions (N stale ticks, then N
-// fresh ones, one event each), the diagnosis across edge / primary / standby, a broken channel not delaying
+// The probe loop (sweep schedule; the deadline schedule is in deadline.test.ts) over a fleet served by a real
+// loopback origin: debounced transitions (N stale ticks, then N fresh ones, one event each), the diagnosis across edge / primary / standby, a broken channel not delaying
 // the others, sharding, and publish failures retried.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -43,6 +43,7 @@ beforeEach(() => {
 
 function loopWith(published: Transition[][], extra: { fail?: () => boolean } = {}) {
   return createProbeLoop({
+    schedule: 'sweep',
     registry: fleet(origin.base, ids),
     now: clock,
     fetcher,
@@ -198,6 +199,7 @@ describe('probe loop', () => {
   it('runs ticks on its own with start() until stop()', async () => {
     const seen: number[] = [];
     const loop = createProbeLoop({
+      schedule: 'sweep',
       registry: fleet(origin.base, ids),
       now: clock,
       fetcher,
@@ -273,7 +275,7 @@ describe('automatic failback needs the dwell to be seen', () => {
     const automatic = registry.channels.map((c, i) =>
       i === 0 ? { ...c, policy: { ...c.policy, failback: 'automatic' as const, minDwellSeconds: 10 } } : { ...c, policy: { ...c.policy, minDwellSeconds: 10 } },
     );
-    const loop = createProbeLoop({ registry: { channels: automatic }, now: clock, fetcher, publish: async (ts) => void published.push(ts) });
+    const loop = createProbeLoop({ schedule: 'sweep', registry: { channels: automatic }, now: clock, fetcher, publish: async (ts) => void published.push(ts) });
     // 35 s of healthy ticks, one a second: the first settling into fresh is silent, then reminders at ~10 s intervals.
     for (let s = 0; s < 35; s++) {
       await loop.tick();

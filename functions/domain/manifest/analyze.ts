@@ -33,7 +33,39 @@ function secondOpinion(a: ManifestAnalysis, nowMs: number): void {
   }
 }
 
+/** Without a target duration, the clock skew tolerated before the media counts as ahead of now (seconds). */
+const FUTURE_SLACK_WITHOUT_TARGET_S = 6;
+
+/**
+ * The media ends more than one target duration after now: the packager's clock (or its PDT) runs ahead, and
+ * an age read from it would call a frozen stream fresh for as long as the lead lasts. Such a document gives no
+ * age: the caller falls back to what it tracks across fetches (ManifestTracker: time since the playlist moved).
+ */
+export function mediaAheadOfNow(ageMs: number | null, targetDuration: number | null): boolean {
+  return ageMs !== null && -ageMs > (targetDuration ?? FUTURE_SLACK_WITHOUT_TARGET_S) * 1000;
+}
+
+export function dropFutureAge(a: ManifestAnalysis): void {
+  if (!mediaAheadOfNow(a.ageMs, a.targetDuration)) return;
+  a.problems.push(
+    problem(
+      PROBLEM.futureMediaTime,
+      `the newest media ends ${(-(a.ageMs as number) / 1000).toFixed(1)} s in the future (more than one target duration): the document's clock cannot give an age`,
+    ),
+  );
+  a.ageMs = null;
+}
+
+/** Never throws: a document no rule covers is an `analysis-failed` problem (the probe must keep probing). */
 export function analyzeManifest(text: string, opts: AnalyzeOptions = {}): ManifestAnalysis {
+  try {
+    return analyze(text, opts);
+  } catch (err) {
+    return emptyAnalysis('unknown', [problem(PROBLEM.analysisFailed, `the document could not be analysed: ${(err as Error).message}`)]);
+  }
+}
+
+function analyze(text: string, opts: AnalyzeOptions): ManifestAnalysis {
   const nowMs = opts.now === undefined ? Date.now() : typeof opts.now === 'number' ? opts.now : opts.now.getTime();
   const start = firstContentIndex(text);
   let analysis: ManifestAnalysis;
@@ -44,11 +76,15 @@ export function analyzeManifest(text: string, opts: AnalyzeOptions = {}): Manife
   } else {
     analysis = scanHls(text, text.charCodeAt(0) === 0xfeff ? 1 : 0, nowMs, opts.url).analysis;
   }
-  if (opts.headers) {
-    const lu = headerValue(opts.headers, 'x-mediapackage-manifest-last-updated');
-    const n = lu === undefined ? Number.NaN : Number(lu);
-    analysis.lastUpdatedMs = Number.isFinite(n) ? n : null;
-    secondOpinion(analysis, nowMs);
-  }
+  dropFutureAge(analysis);
+  if (opts.headers) applyHeaders(analysis, opts.headers, nowMs);
   return analysis;
+}
+
+/** X-MediaPackage-Manifest-Last-Updated onto an analysis, with its disagreement check. */
+export function applyHeaders(analysis: ManifestAnalysis, headers: NonNullable<AnalyzeOptions['headers']>, nowMs: number): void {
+  const lu = headerValue(headers, 'x-mediapackage-manifest-last-updated');
+  const n = lu === undefined ? Number.NaN : Number(lu);
+  analysis.lastUpdatedMs = Number.isFinite(n) ? n : null;
+  secondOpinion(analysis, nowMs);
 }

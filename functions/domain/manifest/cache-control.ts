@@ -23,6 +23,20 @@ interface Directives {
   maxAge: number | undefined;
 }
 
+/**
+ * How much longer a shared cache may serve this response without going back to the origin, ms: s-maxage (else
+ * max-age) minus the Age header (RFC 9111 §4.2). Undefined without Cache-Control; 0 for no-store / no-cache.
+ */
+export function cacheTtlMs(headers: Record<string, string | string[] | undefined>): number | undefined {
+  const cc = headerValue(headers, 'cache-control');
+  if (cc === undefined) return undefined;
+  const d = parseCacheControl(cc);
+  if (d.noStore || d.noCache) return 0;
+  if (d.maxAge === undefined) return undefined;
+  const age = Number(headerValue(headers, 'age') ?? 0);
+  return Math.max(0, d.maxAge - (Number.isFinite(age) ? age : 0)) * 1000;
+}
+
 function parseCacheControl(value: string): Directives {
   const d: Directives = { noStore: false, noCache: false, private: false, maxAge: undefined };
   let sMaxAge: number | undefined;

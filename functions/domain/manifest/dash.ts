@@ -75,13 +75,21 @@ interface TimelineEnd {
   maxSegS: number;
 }
 
-/** Expands a SegmentTimeline (t defaults to the running time, starting at 0; r=-1 repeats to the next S or Period end). */
-function timelineEnd(template: Attrs, periodDurationS: number | undefined): TimelineEnd | 'open' | null {
+/** Epoch ms a Date can hold (ECMA-262 §21.4.1.22, ±8.64e15): beyond it isoMs (and toISOString) throw a RangeError. */
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * Expands a SegmentTimeline (t defaults to the running time, starting at 0; r=-1 repeats to the next S or Period end).
+ * A timeline no player could follow (timescale not positive, a d of 0 to repeat, S@r not an integer) is a string:
+ * why it is invalid.
+ */
+function timelineEnd(template: Attrs, periodDurationS: number | undefined): TimelineEnd | 'open' | string | null {
   const timeline = obj(template.SegmentTimeline);
   if (!timeline) return null;
   const ss = list(timeline.S);
   if (ss.length === 0) return { endS: Number.NaN, segments: 0, maxSegS: 0 };
   const timescale = num(template.timescale) ?? 1;
+  if (!(timescale > 0)) return `SegmentTemplate@timescale="${str(template.timescale)}" is not a positive number`;
   const pto = num(template.presentationTimeOffset) ?? 0;
   let t = 0;
   let segments = 0;
@@ -92,7 +100,9 @@ function timelineEnd(template: Attrs, periodDurationS: number | undefined): Time
     const st = num(s.t);
     if (st !== undefined) t = st;
     let r = num(s.r) ?? 0;
+    if (!Number.isSafeInteger(r) || r < -1) return `S@r="${str(s.r)}" is not an integer >= -1`;
     if (r < 0) {
+      if (!(d > 0)) return `S@d="${str(s.d)}" cannot be repeated (r="-1")`;
       const nextT = num(ss[i + 1]?.t);
       if (nextT !== undefined) r = Math.ceil((nextT - t) / d) - 1;
       else if (periodDurationS !== undefined) r = Math.ceil((periodDurationS * timescale + pto - t) / d) - 1;
@@ -154,6 +164,7 @@ export function analyzeDash(text: string, nowMs: number): ManifestAnalysis {
   let longestSeg = 0;
   let clockDerived = false;
   let sawEmptyTimeline = false;
+  let invalid: string | undefined;
   // Newest period first; an empty timeline (the Period has just begun) looks back to the one before.
   for (let i = periods.length - 1; i >= 0 && newestEndS !== newestEndS; i--) {
     const p = periods[i] as Attrs;
@@ -169,12 +180,21 @@ export function analyzeDash(text: string, nowMs: number): ManifestAnalysis {
         if (!template) continue;
         const tl = timelineEnd(template, durations[i]);
         if (tl === 'open' || (tl === null && num(template.duration) !== undefined)) {
+          const timescale = num(template.timescale) ?? 1;
+          if (!(timescale > 0)) {
+            invalid ??= `SegmentTemplate@timescale="${str(template.timescale)}" is not a positive number`;
+            continue;
+          }
           clockDerived = true;
           const d = num(template.duration);
-          if (d !== undefined) longestSeg = Math.max(longestSeg, d / (num(template.timescale) ?? 1));
+          if (d !== undefined) longestSeg = Math.max(longestSeg, d / timescale);
           continue;
         }
         if (tl === null) continue;
+        if (typeof tl === 'string') {
+          invalid ??= tl;
+          continue;
+        }
         if (tl.segments === 0) {
           sawEmptyTimeline = true;
           continue;
@@ -200,7 +220,13 @@ export function analyzeDash(text: string, nowMs: number): ManifestAnalysis {
   const targetDuration = maxSegDur ?? (longestSeg > 0 ? longestSeg : null);
   let newestMediaEnd: number | null = null;
   let liveEdge: number | null = null;
-  if (newestEndS === newestEndS) {
+  if (newestEndS === newestEndS && ast !== undefined && !(Math.abs(ast + newestEndS * 1000) < MAX_DATE_MS)) {
+    invalid ??= `the newest segment would end ${newestEndS} s after availabilityStartTime: beyond any date`;
+    newestEndS = Number.NaN;
+  }
+  if (invalid !== undefined) {
+    problems.push(problem(PROBLEM.invalidTimeline, `SegmentTimeline: ${invalid}; the age cannot be read from this MPD`));
+  } else if (newestEndS === newestEndS) {
     if (ast === undefined) {
       if (live) problems.push(problem(PROBLEM.missingAvailabilityStartTime, 'type="dynamic" without availabilityStartTime: the wall clock of the media cannot be computed'));
     } else {

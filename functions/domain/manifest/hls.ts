@@ -3,12 +3,19 @@
 // couple of seconds for every rendition of every channel. Only what the age and the stream-contract checks need
 // is kept: running sums and the newest segment.
 import { PROBLEM, problem } from './problems.js';
-import { isoMs, readDecimal, readInteger, readIsoDateTime, readUtcTimeOfDay } from './scan-primitives.js';
+import { isoMs, lastDecimalStop, readDecimal, readInteger, readIsoDateTime, readUtcTimeOfDay } from './scan-primitives.js';
 import type { ManifestAnalysis, Problem, Rendition } from './types.js';
 
 const HASH = 35;
 /** |PDT - (previous PDT carried forward by EXTINF)| above this is a drift (no discontinuity in between). */
 const PDT_DRIFT_MS = 1000;
+/**
+ * Variants (and alternate renditions) kept from a multivariant playlist. Real ladders hold a few dozen; the probe
+ * fetches every one, so a hostile playlist listing 200,000 must not become 200,000 fetches.
+ */
+export const MAX_VARIANTS = 256;
+/** An EXTINF above this (seconds) is absurd for a live segment: it would move the wall clock by hours. */
+export const MAX_EXTINF_S = 3600;
 
 const PDT = '#EXT-X-PROGRAM-DATE-TIME:';
 const PART = '#EXT-X-PART:';
@@ -138,6 +145,7 @@ export function scanHls(text: string, start: number, nowMs: number, baseUrl?: st
   let pendingPdt = Number.NaN;
   let pendingGap = false;
   let pendingDisc = false;
+  let pendingExtinf = false;
 
   // wall clock carried forward: end of the previous complete segment (NaN until a PDT is seen)
   let clockEnd = Number.NaN;
@@ -162,12 +170,17 @@ export function scanHls(text: string, start: number, nowMs: number, baseUrl?: st
   let worstDriftMs = 0;
   let invalidPdts = 0;
   let firstInvalidPdt = '';
+  let invalidExtinfs = 0;
+  let firstInvalidExtinf = '';
   let sawPdt = false;
   let probeStartMs = Number.NaN;
 
   // multivariant
   const renditions: Rendition[] = [];
+  const renditionUris = new Set<string>();
   let pendingVariant: Record<string, string> | null = null;
+  /** A STREAM-INF over the bound: its URI line is skipped unread. */
+  let pendingVariantSkipped = false;
   let variantCount = 0;
 
   while (pos < len) {
@@ -182,9 +195,14 @@ export function scanHls(text: string, start: number, nowMs: number, baseUrl?: st
 
     if (text.charCodeAt(s) !== HASH) {
       // A URI line.
+      if (pendingVariantSkipped) {
+        pendingVariantSkipped = false;
+        continue;
+      }
       if (pendingVariant) {
         const uri = text.slice(s, e);
-        if (!renditions.some((r) => r.uri === uri)) {
+        if (!renditionUris.has(uri)) {
+          renditionUris.add(uri);
           const bw = pendingVariant.BANDWIDTH ? Number(pendingVariant.BANDWIDTH) : undefined;
           renditions.push({
             uri,
@@ -198,8 +216,8 @@ export function scanHls(text: string, start: number, nowMs: number, baseUrl?: st
         pendingVariant = null;
         continue;
       }
-      if (pendingDur !== pendingDur) continue; // a URI without EXTINF is not a segment
-      const dur = pendingDur;
+      if (!pendingExtinf) continue; // a URI without EXTINF is not a segment
+      const dur = pendingDur; // NaN when the EXTINF was invalid
       listed++;
       let segStart = Number.NaN;
       if (pendingPdt === pendingPdt) {
@@ -224,8 +242,9 @@ export function scanHls(text: string, start: number, nowMs: number, baseUrl?: st
       lastSegGap = pendingGap;
       if (!pendingGap) lastMediaEnd = segEnd;
       if (dur > maxDur) maxDur = dur;
-      listedDuration += dur;
+      if (dur === dur) listedDuration += dur;
       if (dur >= overTargetFrom) overTarget++; // = Math.round(dur) > TD, without the call
+      pendingExtinf = false;
       pendingDur = Number.NaN;
       pendingPdt = Number.NaN;
       pendingGap = false;
@@ -240,7 +259,17 @@ export function scanHls(text: string, start: number, nowMs: number, baseUrl?: st
     // "#EXTINF:" (every other line of a playlist): 'I' at 4, ':' at 7, "#E" and 'T' at 3. No other tag matches.
     if (c4 === 73 /* I */ && text.charCodeAt(s + 7) === 58 && text.charCodeAt(s + 1) === 69 && text.charCodeAt(s + 3) === 84) {
       sawExtTag = true;
+      pendingExtinf = true;
       pendingDur = readDecimal(text, s + 8, e);
+      // "#EXTINF:<duration>,[<title>]": anything but a comma (or the line end) after the number, a negative or
+      // absurd value is no duration: the segment still counts, its wall clock is unknown until the next PDT.
+      if (pendingDur === pendingDur && pendingDur <= MAX_EXTINF_S) {
+        const stop = lastDecimalStop();
+        if (stop === e || text.charCodeAt(stop) === 44 /* , */ || text.charCodeAt(stop) === 32) continue;
+      }
+      pendingDur = Number.NaN;
+      invalidExtinfs++;
+      if (!firstInvalidExtinf) firstInvalidExtinf = text.slice(s + 8, e);
       continue;
     }
     if (text.charCodeAt(s + 1) !== 69 /* E */ || text.charCodeAt(s + 2) !== 88 /* X */ || text.charCodeAt(s + 3) !== 84 /* T */) continue; // a comment
@@ -297,8 +326,9 @@ export function scanHls(text: string, start: number, nowMs: number, baseUrl?: st
           const v = readInteger(text, s + MEDIA_SEQUENCE.length, e);
           if (v === v) mediaSequence = v;
         } else if (text.startsWith(MEDIA, s)) {
-          const attrs = parseAttributes(text.slice(s + MEDIA.length, e));
-          if (attrs.TYPE === 'AUDIO' && attrs.URI && !renditions.some((r) => r.uri === attrs.URI)) {
+          const attrs = renditions.length < MAX_VARIANTS ? parseAttributes(text.slice(s + MEDIA.length, e)) : {};
+          if (attrs.TYPE === 'AUDIO' && attrs.URI && !renditionUris.has(attrs.URI)) {
+            renditionUris.add(attrs.URI);
             renditions.push({ uri: attrs.URI, url: resolve(attrs.URI, baseUrl), name: `audio:${attrs.NAME ?? attrs.URI}`, type: 'audio' });
           }
         }
@@ -310,8 +340,9 @@ export function scanHls(text: string, start: number, nowMs: number, baseUrl?: st
           // The skipped segments' wall clock is unknown here; the next PDT (required after a skip) re-anchors.
           if (n === n) skipped += n;
         } else if (text.startsWith(STREAM_INF, s)) {
-          pendingVariant = parseAttributes(text.slice(s + STREAM_INF.length, e));
           variantCount++;
+          pendingVariantSkipped = renditions.length >= MAX_VARIANTS;
+          pendingVariant = pendingVariantSkipped ? null : parseAttributes(text.slice(s + STREAM_INF.length, e));
         }
         break;
       case 69: // E
@@ -336,6 +367,9 @@ export function scanHls(text: string, start: number, nowMs: number, baseUrl?: st
   if (!sawHeader) problems.push(problem(PROBLEM.missingExtm3u, 'the playlist has no #EXTM3U header line'));
 
   if (variantCount > 0 && listed === 0) {
+    if (renditions.length >= MAX_VARIANTS && variantCount > renditions.length) {
+      problems.push(problem(PROBLEM.tooManyVariants, `${variantCount} variants listed: only the first ${MAX_VARIANTS} renditions are kept`));
+    }
     return {
       notHls: false,
       probeStartMs,
@@ -345,12 +379,17 @@ export function scanHls(text: string, start: number, nowMs: number, baseUrl?: st
   }
 
   const live = !ended && !vod;
-  if (pendingDur === pendingDur) {
+  if (pendingExtinf) {
     problems.push(problem(PROBLEM.danglingExtinf, `the playlist ends with an EXTINF (${pendingDur} s) that has no URI: truncated response?`));
   }
   if (invalidPdts > 0) {
     problems.push(
       problem(PROBLEM.invalidProgramDateTime, `${invalidPdts} EXT-X-PROGRAM-DATE-TIME value(s) are not ISO 8601 date-times (first: "${firstInvalidPdt}"); ignored`),
+    );
+  }
+  if (invalidExtinfs > 0) {
+    problems.push(
+      problem(PROBLEM.invalidExtinf, `${invalidExtinfs} EXTINF duration(s) are not a number of seconds from 0 to ${MAX_EXTINF_S} (first: "${firstInvalidExtinf}"); those segments have no wall clock until the next PDT`),
     );
   }
   if (targetDuration !== targetDuration) {

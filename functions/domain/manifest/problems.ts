@@ -11,11 +11,18 @@ export const PROBLEM = {
   noProgramDateTime: 'no-program-date-time',
   noSegments: 'no-segments',
   invalidXml: 'invalid-xml',
+  /** The reader itself failed on the document (a bug or a case no rule covers): never a throw to the caller. */
+  analysisFailed: 'analysis-failed',
+  /** More variants than a ladder ever has: only the first ones are kept (the probe fetches each). */
+  tooManyVariants: 'too-many-variants',
+  /** The newest media is more than a target duration ahead of now: that clock cannot give an age. */
+  futureMediaTime: 'future-media-time',
   // HLS stream contract
   segmentExceedsTargetDuration: 'segment-exceeds-target-duration',
   pdtDrift: 'pdt-drift',
   newestSegmentGap: 'newest-segment-gap',
   missingTargetDuration: 'missing-target-duration',
+  invalidExtinf: 'invalid-extinf',
   // across fetches (ManifestTracker)
   mediaSequenceRegressed: 'media-sequence-regressed',
   endlistOnLive: 'endlist-on-live',
@@ -37,6 +44,8 @@ export const PROBLEM = {
   clockDerivedTimeline: 'clock-derived-timeline',
   publishTimeMismatch: 'publish-time-mismatch',
   emptyTimeline: 'empty-timeline',
+  /** timescale not positive, a d of 0 to repeat, an S@r that is not an integer, or a wall clock out of range. */
+  invalidTimeline: 'invalid-timeline',
   // MediaPackage header vs the media timeline
   lastUpdatedDisagrees: 'last-updated-disagrees',
 } as const;

@@ -5,7 +5,7 @@
 // the stream-contract checks. Anything unusual (multivariant, DASH, a media sequence out of place, a tail
 // without a usable clock) falls back to analyzeManifest, so both always agree on the fields they share
 // (test/manifest/quick-age.test.ts proves it on every fixture and on generated playlists).
-import { analyzeManifest } from './analyze.js';
+import { analyzeManifest, mediaAheadOfNow } from './analyze.js';
 import { scanHls } from './hls.js';
 import { readDecimal, readInteger } from './scan-primitives.js';
 import type { ManifestAnalysis } from './types.js';
@@ -91,8 +91,16 @@ export function manifestAge(text: string, opts: { now?: Date | number } = {}): M
   return tailAge(text, nowMs) ?? pick(analyzeManifest(text, { now: nowMs }));
 }
 
-/** The tail-first reading, or null when the playlist needs the full pass (then manifestAge falls back). */
-export function tailAge(text: string, nowMs: number): ManifestAge | null {
+/** The newest complete segment's start (ISO) and duration, which the ladder-alignment check reads. */
+export type TailReading = ManifestAge & Pick<ManifestAnalysis, 'lastSegmentStart' | 'lastSegmentDuration'>;
+
+/**
+ * The tail-first reading, or null when the playlist needs the full pass (then manifestAge falls back).
+ * `lastSegment`: also return the newest segment's start and duration (ManifestReader feeds them to the ladder check).
+ */
+export function tailAge(text: string, nowMs: number): ManifestAge | null;
+export function tailAge(text: string, nowMs: number, lastSegment: true): TailReading | null;
+export function tailAge(text: string, nowMs: number, lastSegment = false): ManifestAge | TailReading | null {
   const len = text.length;
   let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
 
@@ -198,18 +206,24 @@ export function tailAge(text: string, nowMs: number): ManifestAge | null {
       else return null; // indented or mid-line: leave it to the full pass
     }
     const segments = skipped + before + tail.segments;
-    return {
+    const td = targetDuration === targetDuration ? targetDuration : null;
+    const age: ManifestAge = {
       format: 'hls-media',
       live: !tail.ended && !vod,
       newestMediaEnd: tail.newestMediaEnd,
       liveEdge: tail.liveEdge,
-      ageMs: tail.ageMs,
+      ageMs: mediaAheadOfNow(tail.ageMs, td) ? null : tail.ageMs, // as analyzeManifest: no age from a clock ahead of now
       mediaSequence,
-      targetDuration: targetDuration === targetDuration ? targetDuration : null,
+      targetDuration: td,
       segments,
       lastMsn: mediaSequence + segments - 1,
       partsAfterLast: tail.partsAfterLast ?? 0,
     };
+    if (!lastSegment) return age;
+    const reading = age as TailReading;
+    reading.lastSegmentStart = tail.lastSegmentStart ?? null;
+    reading.lastSegmentDuration = tail.lastSegmentDuration ?? null;
+    return reading;
   }
   return null;
 }

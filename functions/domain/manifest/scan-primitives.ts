@@ -10,6 +10,14 @@ function digitAt(text: string, i: number): number {
   return c >= 0 && c <= 9 ? c : -1;
 }
 
+/** Where the last readDecimal stopped (module state instead of a returned object: no allocation per line). */
+let decimalStop = 0;
+
+/** The index of the first character readDecimal did not consume, on its last call. */
+export function lastDecimalStop(): number {
+  return decimalStop;
+}
+
 /** A non-negative decimal like "6.006" or "10" starting at `start`; stops at the first other character. NaN when no digit. */
 export function readDecimal(text: string, start: number, end: number): number {
   let i = start;
@@ -35,6 +43,7 @@ export function readDecimal(text: string, start: number, end: number): number {
       digits++;
     }
   }
+  decimalStop = i;
   // mantissa and scale are exact integers, so one division gives the correctly rounded double (as parseFloat).
   return digits === 0 ? Number.NaN : mantissa / scale;
 }

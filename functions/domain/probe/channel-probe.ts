@@ -6,7 +6,7 @@ import type { Channel } from '../registry/index.js';
 import { PathDebouncer, type PathState } from './debounce.js';
 import { diagnose, type Diagnosis, type PathView } from './diagnosis.js';
 import type { Fetcher } from './fetcher.js';
-import { DEFAULT_TARGET_DURATION_S, PathProbe, type PathObservation } from './path-probe.js';
+import { DEFAULT_TARGET_DURATION_S, PathProbe, type PathObservation, type ProbeSchedule } from './path-probe.js';
 
 export const PROBE_PATHS: readonly ProbePath[] = ['edge', 'primary', 'standby'];
 
@@ -15,6 +15,8 @@ export interface PathReport extends PathObservation {
   /** The debounced state after this tick. */
   state: PathState;
   run: { stale: number; fresh: number };
+  /** Something of the path was fetched in this tick (deadline schedule: else this is its latest report, fetches 0). */
+  observed: boolean;
 }
 
 export interface ChannelReport {
@@ -36,6 +38,11 @@ export interface ChannelProbeOptions {
   ladderRefreshTicks?: number;
   /** Announce a path settling into fresh after a (cold) start too, not only stale -> fresh. */
   announceInitialFresh?: boolean;
+  /**
+   * 'sweep' (default): every rendition every tick, a transition after `consecutive` ticks in a row. 'deadline':
+   * each rendition when due, a first stale (or fresh) verdict confirmed at once by `consecutive` more fetches.
+   */
+  schedule?: ProbeSchedule;
 }
 
 export function pathUrl(channel: Channel, path: ProbePath): string {
@@ -45,6 +52,8 @@ export function pathUrl(channel: Channel, path: ProbePath): string {
 export class ChannelProbe {
   readonly #probes = new Map<ProbePath, PathProbe>();
   readonly #debouncers = new Map<ProbePath, PathDebouncer>();
+  /** The latest report of every path (deadline schedule: a path is not fetched every tick). */
+  readonly #latest = new Map<ProbePath, PathReport>();
   readonly #now: () => number;
   /** Automatic failback: when the primary settled into fresh, and when that was last announced. */
   #primaryFreshSince: number | null = null;
@@ -55,6 +64,7 @@ export class ChannelProbe {
     options: ChannelProbeOptions,
   ) {
     this.#now = options.now ?? Date.now;
+    const schedule = options.schedule ?? 'sweep';
     for (const path of options.paths ?? PROBE_PATHS) {
       this.#probes.set(
         path,
@@ -62,11 +72,23 @@ export class ChannelProbe {
           fetcher: options.fetcher,
           now: this.#now,
           staleAfterTargetDurations: channel.policy.staleAfterTargetDurations,
+          schedule,
+          // The edge is a cache: a confirmation must wait for the cached copy to expire, or it proves nothing.
+          confirmAfterCacheTtl: path === 'edge',
           ...(options.ladderRefreshTicks === undefined ? {} : { ladderRefreshTicks: options.ladderRefreshTicks }),
         }),
       );
-      this.#debouncers.set(path, new PathDebouncer(channel.policy.consecutive, options.announceInitialFresh ?? false));
+      // Deadline: the first stale fetch, then `consecutive` confirming fetches.
+      const needed = schedule === 'deadline' ? channel.policy.consecutive + 1 : channel.policy.consecutive;
+      this.#debouncers.set(path, new PathDebouncer(needed, options.announceInitialFresh ?? false));
     }
+  }
+
+  /** Ms until one of the paths has a fetch due (0: now). */
+  dueIn(now = this.#now()): number {
+    let next = Number.POSITIVE_INFINITY;
+    for (const probe of this.#probes.values()) next = Math.min(next, probe.dueIn(now));
+    return next;
   }
 
   /** The debounced state of every probed path. */
@@ -82,12 +104,21 @@ export class ChannelProbe {
     const observations = await Promise.all(entries.map(([, probe]) => probe.observe()));
     const paths: Partial<Record<ProbePath, PathReport>> = {};
     const changed: Array<{ path: ProbePath; state: 'stale' | 'fresh' }> = [];
-    entries.forEach(([path], i) => {
+    entries.forEach(([path, probe], i) => {
       const observation = observations[i] as PathObservation;
       const debouncer = this.#debouncers.get(path) as PathDebouncer;
-      const change = debouncer.observe(observation.verdict);
+      const latest = this.#latest.get(path);
+      if (observation.fetches === 0 && latest && probe.schedule === 'deadline') {
+        paths[path] = { ...latest, fetches: 0, fetchErrors: 0, observed: false };
+        return;
+      }
+      const change = observation.evidence ? debouncer.observe(observation.verdict) : null;
       if (change === 'stale' || change === 'fresh') changed.push({ path, state: change });
-      paths[path] = { ...observation, path, state: debouncer.state, run: debouncer.run };
+      // A verdict the debounced state does not share yet: confirm it at once instead of at the next deadline.
+      if ((observation.verdict === 'stale' || observation.verdict === 'fresh') && debouncer.state !== observation.verdict) probe.confirm(observation.verdict);
+      const report: PathReport = { ...observation, path, state: debouncer.state, run: debouncer.run, observed: true };
+      this.#latest.set(path, report);
+      paths[path] = report;
     });
     if (this.#dwellReminderDue(changed)) changed.push({ path: 'primary', state: 'fresh' });
     const diagnosis = diagnose(viewOf(paths));

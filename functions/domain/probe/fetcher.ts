@@ -23,7 +23,7 @@ export interface FetcherOptions {
    * behind it on the same socket (no head-of-line blocking); raise it for origins known to answer in order fast.
    */
   pipelining?: number;
-  /** Bodies larger than this are an error (a manifest, even a 40,000-segment one, is a few MB). */
+  /** Bodies larger than this are an error, cut as they stream in (a manifest, even a 40,000-segment one, is a few MB). */
   maxBodyBytes?: number;
   /** Bring your own dispatcher (tests, the sandbox); it is not closed by close(). */
   dispatcher?: Dispatcher;
@@ -101,9 +101,9 @@ export function createFetcher(options: FetcherOptions = {}): Fetcher {
         res.body.destroy();
         return tooLarge(base, res.statusCode, responseHeaders, o.maxBodyBytes);
       }
-      const body = await res.body.text();
+      const body = await readCapped(res.body, o.maxBodyBytes);
+      if (body === null) return tooLarge(base, res.statusCode, responseHeaders, o.maxBodyBytes);
       const durationMs = performance.now() - startedAt;
-      if (body.length > o.maxBodyBytes) return tooLarge(base, res.statusCode, responseHeaders, o.maxBodyBytes);
       const ok = res.statusCode >= 200 && res.statusCode < 300;
       return {
         ...base,
@@ -139,6 +139,24 @@ export function createFetcher(options: FetcherOptions = {}): Fetcher {
       if (owned) await dispatcher.close();
     },
   };
+}
+
+/**
+ * The body as UTF-8, or null as soon as more than `max` bytes have arrived: the rest is never read (the
+ * connection is dropped). A Content-Length can be absent (chunked) or lie, so the bytes are counted as they come.
+ */
+async function readCapped(body: Dispatcher.ResponseData['body'], max: number): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
+    if (bytes > max) {
+      body.destroy();
+      return null;
+    }
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, bytes).toString('utf8');
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);

@@ -1,20 +1,27 @@
-// The probe loop: every tick, a sweep of every channel of the shard, concurrently, through one fetcher
+// The probe loop: every tick, a pass over every channel of the shard, concurrently, through one fetcher
 // (shared keep-alive connections, one concurrency limit, per-request deadlines, so one slow or broken
 // channel never holds up the others); each channel's transitions go to `publish` as soon as it is done. The Lambda and the
 // drill sandbox run this same loop; state lives in the loop object, so it survives across ticks (and,
 // in the Lambda, across warm invocations).
+//
+// Schedule 'deadline' (the default): a tick fetches only the renditions that are due (see path-probe.ts), so
+// ticks are cheap and run often: start() (and the Lambda) wake for the next due fetch (nextDueIn()), at least
+// every tickMs. Schedule 'sweep': every rendition of every channel on every tick, every tickMs.
 import type { ProbePath } from '../contracts.js';
 import type { Registry } from '../registry/index.js';
 import { ChannelProbe, type ChannelReport, type Transition } from './channel-probe.js';
 import { createFetcher, type Fetcher, type FetcherOptions } from './fetcher.js';
+import type { ProbeSchedule } from './path-probe.js';
 import { inShard, WHOLE_FLEET, type Shard } from './shard.js';
 
 export type Publish = (transitions: Transition[]) => Promise<void>;
 
 export interface ProbeLoopOptions {
   registry: Registry;
-  /** Time between the starts of two ticks (start()/the Lambda); default 2000 ms. */
+  /** Sweep: time between the starts of two ticks; deadline: the longest wait between two ticks. Default 2000 ms. */
   tickMs?: number;
+  /** 'deadline' (default): each rendition when due, stale confirmed at once; 'sweep': everything every tick. */
+  schedule?: ProbeSchedule;
   /** Receives the transitions of one channel (called only when there are some). A throw keeps them for the next tick. */
   publish: Publish;
   now?: () => number;
@@ -46,8 +53,14 @@ export interface TickReport {
   fetchErrors: number;
 }
 
+/** Deadline schedule: the shortest wait between two ticks, so that fetches falling due together share a tick. */
+export const MIN_TICK_GAP_MS = 25;
+
 export interface ProbeLoop {
   readonly tickMs: number;
+  readonly schedule: ProbeSchedule;
+  /** Ms until the next tick has something to fetch (sweep: the tick interval). */
+  nextDueIn(): number;
   readonly channelIds: readonly string[];
   tick(): Promise<TickReport>;
   /** Runs ticks every tickMs until stop(); a tick that overruns delays the next one, never overlaps it. */
@@ -63,6 +76,7 @@ export interface ProbeLoop {
 export function createProbeLoop(options: ProbeLoopOptions): ProbeLoop {
   const now = options.now ?? Date.now;
   const tickMs = options.tickMs ?? 2000;
+  const schedule = options.schedule ?? 'deadline';
   const fetcher = options.fetcher ?? createFetcher(options.fetcherOptions);
   const channels = inShard(options.registry.channels, options.shard ?? WHOLE_FLEET);
   const probes = channels.map(
@@ -73,6 +87,7 @@ export function createProbeLoop(options: ProbeLoopOptions): ProbeLoop {
         ...(options.paths ? { paths: options.paths } : {}),
         ...(options.ladderRefreshTicks === undefined ? {} : { ladderRefreshTicks: options.ladderRefreshTicks }),
         announceInitialFresh: options.announceInitialFresh ?? false,
+        schedule,
       }),
   );
   const byId = new Map(probes.map((p) => [p.channel.id, p]));
@@ -150,7 +165,7 @@ export function createProbeLoop(options: ProbeLoopOptions): ProbeLoop {
       } catch (err) {
         options.onError?.(err, { stage: 'probe' });
       }
-      const wait = tickMs - (performance.now() - started);
+      const wait = schedule === 'sweep' ? tickMs - (performance.now() - started) : Math.min(tickMs, Math.max(MIN_TICK_GAP_MS, nextDueIn()));
       if (running && wait > 0) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, wait);
@@ -164,8 +179,17 @@ export function createProbeLoop(options: ProbeLoopOptions): ProbeLoop {
     }
   }
 
+  function nextDueIn(): number {
+    const at = now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const p of probes) next = Math.min(next, p.dueIn(at));
+    return Math.min(next, tickMs);
+  }
+
   const loop: ProbeLoop = {
     tickMs,
+    schedule,
+    nextDueIn: () => (schedule === 'sweep' ? tickMs : nextDueIn()),
     channelIds: channels.map((c) => c.id),
     tick,
     start() {

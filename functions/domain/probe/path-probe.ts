@@ -1,9 +1,16 @@
 // One path of a channel (the edge, the primary origin or the standby origin): its multivariant playlist,
-// fetched now and then, and every rendition, fetched every tick. A rendition's age comes from its own wall
-// clock (PDT) or, without one, from a per-rendition tracker (time since it last advanced). The path is as
-// old as its OLDEST rendition: one frozen rendition while the others advance is a stale stream.
+// fetched now and then, and its renditions. A rendition's age comes from its own wall clock (PDT) or, without
+// one, from a per-rendition tracker (time since it last advanced). The path is as old as its OLDEST rendition:
+// one frozen rendition while the others advance is a stale stream.
+//
+// Two schedules. 'sweep': every rendition on every observe(). 'deadline' (what the probe loop runs): a rendition
+// is fetched when it is due, i.e. when it would first count as stale if no new segment had appeared (newest
+// media end + staleAfter x target duration), and at least once per target duration (that background cadence
+// learns new segments and covers playlists without a wall clock). A stale (or recovered) rendition is fetched
+// again at once to confirm (confirm()); on the edge only once the cached copy has expired (Cache-Control max-age
+// minus Age), so the confirmation observes the edge rather than the same cached response.
 import type { ManifestAnalysis, Problem } from '../manifest/types.js';
-import { analyzeManifest, checkCacheControl, checkLadderAlignment, ManifestTracker } from '../manifest/index.js';
+import { analyzeManifest, cacheTtlMs, checkCacheControl, checkLadderAlignment, ManifestReader, ManifestTracker, PROBLEM } from '../manifest/index.js';
 import type { Verdict } from './debounce.js';
 import type { Fetcher, FetchResult } from './fetcher.js';
 
@@ -43,7 +50,14 @@ export interface PathObservation {
   fetchErrors: number;
   /** Set when the path could not be observed at all (its multivariant playlist failed). */
   error?: string;
+  /**
+   * This observation is evidence for the debouncer: a fetch in it saw the verdict (deadline schedule: for
+   * 'stale', a stale or failed rendition was fetched now; the other renditions' older observations alone are not).
+   */
+  evidence: boolean;
 }
+
+export type ProbeSchedule = 'sweep' | 'deadline';
 
 export interface PathProbeOptions {
   fetcher: Fetcher;
@@ -55,14 +69,43 @@ export interface PathProbeOptions {
   fallbackTargetDurationS?: number;
   /** Check Cache-Control of every manifest response (on by default). */
   checkCaching?: boolean;
+  /** 'sweep' (default): every rendition on every observe(); 'deadline': each rendition when it is due. */
+  schedule?: ProbeSchedule;
+  /** Confirming fetches wait for the cached copy to expire (the edge path). */
+  confirmAfterCacheTtl?: boolean;
 }
+
+/** Margin after a deadline before the due fetch: the rendition then counts as stale if nothing new appeared. */
+const DUE_MARGIN_MS = 20;
 
 /** Assumed when a playlist states no target duration (and for a path that could not be read at all). */
 export const DEFAULT_TARGET_DURATION_S = 6;
 
+/** Problems that make a manifest unusable for a player too: the rendition is an error (the path unhealthy). */
+const UNREADABLE = new Set<string>([PROBLEM.invalidTimeline, PROBLEM.analysisFailed]);
+
 interface LadderEntry {
   name: string;
   url: string;
+}
+
+interface RenditionRead {
+  observation: RenditionObservation;
+  analysis?: ManifestAnalysis;
+  text?: string;
+  /** The body got the full contract pass (ManifestReader). */
+  full?: boolean;
+}
+
+/** What the path remembers of a rendition between its fetches (deadline schedule). */
+interface RenditionMemory {
+  observation: RenditionObservation;
+  analysis?: ManifestAnalysis;
+  receivedAt: number;
+  /** How long the response may be served from a cache (edge confirmations wait for it). */
+  ttlMs: number;
+  /** Epoch ms (the probe's clock) when it is next fetched. */
+  dueAt: number;
 }
 
 export class PathProbe {
@@ -72,6 +115,15 @@ export class PathProbe {
   #refreshLadder = true;
   #format: ManifestAnalysis['format'] | null = null;
   readonly #trackers = new Map<string, ManifestTracker>();
+  /** Per rendition: the full contract pass at most every contractCheckMs, the tail-first age on other fetches. */
+  readonly #readers = new Map<string, ManifestReader>();
+  #ladderProblems: Problem[] = [];
+  readonly #memory = new Map<string, RenditionMemory>();
+  /** Deadline schedule: when the multivariant playlist may be fetched again after a failure. */
+  #ladderDueAt = Number.NEGATIVE_INFINITY;
+  #ladderTtlMs = 0;
+  /** The renditions fetched by the last observe() (deadline: what confirm() re-fetches for 'fresh'). */
+  #lastFetched: string[] = [];
 
   constructor(
     readonly url: string,
@@ -82,8 +134,46 @@ export class PathProbe {
       ladderRefreshTicks: 30,
       fallbackTargetDurationS: DEFAULT_TARGET_DURATION_S,
       checkCaching: true,
+      schedule: 'sweep',
+      confirmAfterCacheTtl: false,
       ...options,
     };
+  }
+
+  get schedule(): ProbeSchedule {
+    return this.#o.schedule;
+  }
+
+  /** Ms from `now` until the next fetch is due (0: due now); sweep: always 0. */
+  dueIn(now = this.#o.now()): number {
+    if (this.#o.schedule === 'sweep') return 0;
+    if (!this.#ladder || this.#refreshLadder) return Math.max(0, this.#ladderDueAt - now);
+    let next = Number.POSITIVE_INFINITY;
+    for (const e of this.#ladder) {
+      const due = this.#memory.get(e.url)?.dueAt ?? Number.NEGATIVE_INFINITY;
+      if (due < next) next = due;
+    }
+    return Math.max(0, next - now);
+  }
+
+  /**
+   * The path's verdict differs from its debounced state: fetch the renditions behind it again now (the edge:
+   * once its cached copy expired). For 'stale', the stale or failed renditions; for 'fresh', the ones just fetched.
+   */
+  confirm(verdict: 'stale' | 'fresh'): void {
+    if (this.#o.schedule !== 'deadline') return;
+    const delay = (ttlMs: number) => (this.#o.confirmAfterCacheTtl ? ttlMs : 0);
+    if (!this.#ladder || this.#refreshLadder) {
+      this.#ladderDueAt = this.#o.now() + delay(this.#ladderTtlMs);
+      return;
+    }
+    const urls = verdict === 'stale' ? this.#ladder.map((e) => e.url) : this.#lastFetched;
+    for (const url of urls) {
+      const m = this.#memory.get(url);
+      if (!m) continue;
+      if (verdict === 'stale' && m.observation.status !== 'stale' && m.observation.status !== 'error') continue;
+      m.dueAt = Math.min(m.dueAt, m.receivedAt + delay(m.ttlMs));
+    }
   }
 
   /** The renditions currently probed (null before the first successful read of the playlist). */
@@ -93,18 +183,24 @@ export class PathProbe {
 
   async observe(): Promise<PathObservation> {
     const at = this.#o.now();
+    const deadline = this.#o.schedule === 'deadline';
     const pathProblems: Problem[] = [];
     let fetches = 0;
     let prefetched: { result: FetchResult; receivedAt: number } | undefined;
 
-    if (!this.#ladder || this.#refreshLadder || this.#ticksSinceLadder >= this.#o.ladderRefreshTicks) {
+    const ladderDue = !this.#ladder || this.#refreshLadder || this.#ticksSinceLadder >= this.#o.ladderRefreshTicks;
+    if (ladderDue && (!deadline || at >= this.#ladderDueAt)) {
       const result = await this.#o.fetcher.get(this.url);
       const receivedAt = this.#o.now();
       fetches++;
+      this.#ladderTtlMs = cacheTtlMs(result.headers) ?? 0;
       if (!result.ok || result.body === null) {
         this.#refreshLadder = true;
+        // Retried on the next observe (sweep), or after a target duration unless a confirmation is due first.
+        this.#ladderDueAt = receivedAt + this.#fallbackTdMs();
+        this.#lastFetched = [];
         const p = fetchProblem(result);
-        return { ...emptyObservation(this.url, at, this.#format), problems: [p], fetches, fetchErrors: 1, verdict: 'stale', error: p.message };
+        return { ...emptyObservation(this.url, at, this.#format), problems: [p], fetches, fetchErrors: 1, verdict: 'stale', error: p.message, evidence: true };
       }
       const analysis = analyzeManifest(result.body, { now: receivedAt, url: this.url, headers: result.headers });
       this.#format = analysis.format;
@@ -116,29 +212,69 @@ export class PathProbe {
         this.#setLadder([{ name: 'media', url: this.url }]);
         prefetched = { result, receivedAt };
       }
-    } else {
-      this.#ticksSinceLadder++;
+    } else if (ladderDue) {
+      // Deadline schedule, multivariant playlist failing and not due again yet: nothing to fetch.
+      return { ...emptyObservation(this.url, at, this.#format), verdict: 'stale', evidence: false, error: 'multivariant playlist unavailable' };
     }
 
     const ladder = this.#ladder ?? [];
-    const renditions = await Promise.all(
-      ladder.map(async (entry) => {
+    const due = deadline ? ladder.filter((e) => (this.#memory.get(e.url)?.dueAt ?? Number.NEGATIVE_INFINITY) <= at) : ladder;
+    if (deadline && due.length === 0 && fetches === 0) return this.#summary(at, ladder, [], pathProblems, 0);
+    if (fetches === 0) this.#ticksSinceLadder++;
+
+    const fetched = await Promise.all(
+      due.map(async (entry) => {
         if (prefetched && entry.url === this.url) return this.#observeRendition(entry, prefetched.result, prefetched.receivedAt);
         const result = await this.#o.fetcher.get(entry.url);
         return this.#observeRendition(entry, result, this.#o.now());
       }),
     );
-    fetches += renditions.length - (prefetched ? 1 : 0);
+    fetches += fetched.length - (prefetched ? 1 : 0);
+    this.#lastFetched = fetched.map((r) => r.observation.url);
 
-    const aligned = renditions
-      .filter((r) => r.analysis)
-      .map((r) => ({ name: r.observation.name, analysis: r.analysis as ManifestAnalysis, ...(r.text === undefined ? {} : { text: r.text }) }));
-    if (aligned.length > 1) pathProblems.push(...checkLadderAlignment(aligned));
+    // The ladder alignment is a contract check: re-judged when a rendition got its full contract pass.
+    if (fetched.some((r) => r.full)) {
+      const texts = new Map(fetched.map((r) => [r.observation.url, r.text]));
+      const aligned = ladder.flatMap((e) => {
+        const m = this.#memory.get(e.url);
+        if (!m?.analysis) return [];
+        const text = texts.get(e.url);
+        return [{ name: e.name, analysis: m.analysis, ...(text === undefined ? {} : { text }) }];
+      });
+      this.#ladderProblems = aligned.length > 1 ? checkLadderAlignment(aligned) : [];
+    }
+    pathProblems.push(...this.#ladderProblems);
 
-    const observations = renditions.map((r) => r.observation);
     // A vanished rendition (404 after a ladder change) is a reason to re-read the multivariant playlist.
-    if (observations.some((r) => r.httpStatus === 404 || r.httpStatus === 410)) this.#refreshLadder = true;
-    return summarize(this.url, at, this.#format, observations, pathProblems, fetches);
+    if (fetched.some((r) => r.observation.httpStatus === 404 || r.observation.httpStatus === 410)) this.#refreshLadder = true;
+    return this.#summary(at, ladder, fetched.map((r) => r.observation), pathProblems, fetches);
+  }
+
+  #fallbackTdMs(): number {
+    let td = 0;
+    for (const m of this.#memory.values()) td = Math.max(td, m.observation.targetDuration ?? 0);
+    return (td > 0 ? td : this.#o.fallbackTargetDurationS) * 1000;
+  }
+
+  /** The path from the newest observation of every rendition; evidence from the ones fetched now. */
+  #summary(at: number, ladder: readonly LadderEntry[], fetchedNow: RenditionObservation[], problems: Problem[], fetches: number): PathObservation {
+    const observations = ladder.flatMap((e) => {
+      const m = this.#memory.get(e.url);
+      return m ? [m.observation] : [];
+    });
+    const obs = summarize(this.url, at, this.#format, observations, problems, fetches, fetchedNow.filter((r) => r.status === 'error').length);
+    const staleNow = fetchedNow.some((r) => r.status === 'stale' || r.status === 'error');
+    obs.evidence = this.#o.schedule === 'sweep' || (obs.verdict === 'stale' ? staleNow : fetchedNow.length > 0);
+    return obs;
+  }
+
+  /** When the rendition is fetched next: its deadline, or one target duration on, whichever is sooner. */
+  #schedule(m: RenditionMemory): void {
+    const o = m.observation;
+    const tdMs = (o.targetDuration ?? this.#o.fallbackTargetDurationS) * 1000;
+    let next = m.receivedAt + tdMs;
+    if (o.status === 'fresh' && o.ageMs !== null && o.thresholdMs !== null) next = Math.min(next, m.receivedAt + o.thresholdMs - o.ageMs + DUE_MARGIN_MS);
+    m.dueAt = Math.max(next, m.receivedAt + DUE_MARGIN_MS);
   }
 
   #setLadder(ladder: LadderEntry[]): void {
@@ -147,13 +283,27 @@ export class PathProbe {
     this.#refreshLadder = false;
     const keep = new Set(ladder.map((e) => e.url));
     for (const url of this.#trackers.keys()) if (!keep.has(url)) this.#trackers.delete(url);
+    for (const url of this.#readers.keys()) if (!keep.has(url)) this.#readers.delete(url);
+    for (const url of this.#memory.keys()) if (!keep.has(url)) this.#memory.delete(url);
+    this.#ladderDueAt = Number.NEGATIVE_INFINITY;
   }
 
-  #observeRendition(
-    entry: LadderEntry,
-    result: FetchResult,
-    receivedAt: number,
-  ): { observation: RenditionObservation; analysis?: ManifestAnalysis; text?: string } {
+  #observeRendition(entry: LadderEntry, result: FetchResult, receivedAt: number): RenditionRead {
+    const r = this.#readRendition(entry, result, receivedAt);
+    const prev = this.#memory.get(entry.url);
+    const m: RenditionMemory = {
+      observation: r.observation,
+      analysis: r.analysis ?? prev?.analysis,
+      receivedAt,
+      ttlMs: cacheTtlMs(result.headers) ?? 0,
+      dueAt: 0,
+    };
+    this.#schedule(m);
+    this.#memory.set(entry.url, m);
+    return r;
+  }
+
+  #readRendition(entry: LadderEntry, result: FetchResult, receivedAt: number): RenditionRead {
     const base = {
       name: entry.name,
       url: entry.url,
@@ -167,11 +317,22 @@ export class PathProbe {
     };
     if (!result.ok || result.body === null) return { observation: { ...base, status: 'error', problems: [fetchProblem(result)] } };
 
-    const analysis = analyzeManifest(result.body, { now: receivedAt, url: entry.url, headers: result.headers });
+    let reader = this.#readers.get(entry.url);
+    if (!reader) {
+      reader = new ManifestReader();
+      this.#readers.set(entry.url, reader);
+    }
+    const { analysis, path: read } = reader.read(result.body, { now: receivedAt, url: entry.url, headers: result.headers });
     const problems = [...analysis.problems];
     if (this.#o.checkCaching) problems.push(...checkCacheControl('manifest', result.headers));
-    if (analysis.format === 'unknown' || analysis.format === 'hls-multivariant') {
-      const why = analysis.format === 'unknown' ? 'not a playlist the probe can read' : 'a multivariant playlist where a media playlist was expected';
+    const unreadable = analysis.problems.find((p) => UNREADABLE.has(p.code));
+    if (analysis.format === 'unknown' || analysis.format === 'hls-multivariant' || unreadable) {
+      const why =
+        analysis.format === 'hls-multivariant'
+          ? 'a multivariant playlist where a media playlist was expected'
+          : unreadable
+            ? `a manifest no player can follow: ${unreadable.message}`
+            : 'not a playlist the probe can read';
       return { observation: { ...base, status: 'error', problems: [...problems, { code: 'unreadable-rendition', message: why }] }, analysis };
     }
 
@@ -200,6 +361,7 @@ export class PathProbe {
       },
       analysis,
       text: result.body,
+      full: read === 'full',
     };
   }
 }
@@ -241,6 +403,7 @@ function emptyObservation(url: string, at: number, format: ManifestAnalysis['for
     problems: [],
     fetches: 0,
     fetchErrors: 0,
+    evidence: false,
   };
 }
 
@@ -252,8 +415,8 @@ function summarize(
   renditions: RenditionObservation[],
   problems: Problem[],
   fetches: number,
+  fetchErrors: number,
 ): PathObservation {
-  const fetchErrors = renditions.filter((r) => r.status === 'error').length;
   const ages = renditions.map((r) => r.ageMs).filter((a): a is number => a !== null);
   const thresholds = renditions.map((r) => r.thresholdMs).filter((t): t is number => t !== null);
   const targets = renditions.map((r) => r.targetDuration).filter((t): t is number => t !== null);
@@ -274,5 +437,6 @@ function summarize(
     problems,
     fetches,
     fetchErrors,
+    evidence: true,
   };
 }
