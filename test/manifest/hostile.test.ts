@@ -2,7 +2,7 @@
 // unbounded work. Each case ends as a problem code (and an unknown age) rather than an exception or a lie.
 import { describe, expect, it } from 'vitest';
 import { analyzeManifest, manifestAge, MAX_VARIANTS } from '../../functions/domain/manifest/index.js';
-import { livePlaylist } from './playlist-gen.js';
+import { livePlaylist } from '../../sandbox/media/hls.js';
 
 const T0 = Date.parse('2024-05-24T15:00:00.000Z');
 const codes = (a: { problems: Array<{ code: string }> }) => a.problems.map((p) => p.code);

@@ -2,7 +2,7 @@
 // tail-first age in between, nothing at all for an unchanged body; the age fields always as analyzeManifest's.
 import { describe, expect, it } from 'vitest';
 import { analyzeManifest, ManifestReader, type ManifestAnalysis } from '../../functions/domain/manifest/index.js';
-import { livePlaylist } from './playlist-gen.js';
+import { livePlaylist } from '../../sandbox/media/hls.js';
 
 const T0 = Date.parse('2024-05-24T15:00:00Z');
 const AGE_FIELDS = ['format', 'live', 'newestMediaEnd', 'liveEdge', 'ageMs', 'mediaSequence', 'targetDuration', 'segments', 'lastMsn', 'partsAfterLast', 'lastSegmentStart', 'lastSegmentDuration'] as const;
