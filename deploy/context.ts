@@ -66,6 +66,13 @@ export function deployContext(input: DeployContextInput): DeployContext {
     });
   }
   const registry = readRegistryFile(absolute);
+  if (registry.local) {
+    // A local registry allows http and loopback manifest URLs (the sandbox's world): nothing to deploy.
+    throw new DeployConfigError(`${registryFile}: local: true describes a local world (http / loopback manifest URLs) and cannot be deployed; remove it and use https origins`, {
+      stage: input.stage,
+      registryFile,
+    });
+  }
   const targetDurationSeconds = input.targetDurationSeconds ?? DEFAULT_TARGET_DURATION_SECONDS;
   if (!(targetDurationSeconds > 0)) {
     throw new DeployConfigError(`custom.flatline.targetDurationSeconds must be a positive number, got ${targetDurationSeconds}`);

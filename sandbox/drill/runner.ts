@@ -46,7 +46,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 function withPolicy(registry: Registry, policy: Scenario['policy']): Registry {
   if (!policy) return registry;
-  return parseRegistry({ channels: registry.channels.map((c) => ({ ...c, policy: { ...c.policy, ...policy } })) }, 'drill registry');
+  return parseRegistry({ ...registry, channels: registry.channels.map((c) => ({ ...c, policy: { ...c.policy, ...policy } })) }, 'drill registry');
 }
 
 export async function runDrill(scenario: Scenario, opts: DrillOptions = {}): Promise<DrillReport> {

@@ -91,10 +91,11 @@ export async function startMediaWorld(opts: MediaWorldOptions): Promise<MediaWor
   };
 }
 
-/** Same channels, with the manifest URLs of both origins and of the edge on loopback. */
+/** Same channels, with the manifest URLs of both origins and of the edge on loopback (a local registry). */
 export function deriveRegistry(registry: Registry, originManifest: (channel: Channel, side: Side) => string, edge: { manifestUrl(id: string): string }): Registry {
   return parseRegistry(
     {
+      local: true,
       channels: registry.channels.map((c) => ({
         ...c,
         primary: { ...c.primary, manifestUrl: originManifest(c, 'primary') },

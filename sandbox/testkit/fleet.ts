@@ -1,8 +1,10 @@
-// A registry whose channels are served by a LiveOrigin: stream "<id>/edge", "<id>/primary", "<id>/standby".
+// A registry whose channels are served by a LiveOrigin: stream "<id>/edge", "<id>/primary", "<id>/standby"
+// (http on loopback: a local registry).
 import { parseRegistry, type Registry } from '../../functions/domain/registry/index.js';
 
 export function fleetDocument(base: string, ids: readonly string[], policy: Record<string, unknown> = {}) {
   return {
+    local: true,
     channels: ids.map((id, i) => ({
       id,
       primary: { region: 'us-east-1', channelId: String(1000 + i), originId: `mp-use1-${id}`, manifestUrl: `${base}/${id}/primary/index.m3u8` },

@@ -54,9 +54,10 @@ export interface RunResult {
 
 const streamOf = (channelId: string, path: Path): string => `${channelId}/${path}`;
 
-/** The example registry with every manifest URL served by `origin` (http on loopback). */
+/** The example registry with every manifest URL served by `origin` (http on loopback: a local registry). */
 export function registryFor(origin: LiveOrigin): Registry {
-  const doc = parse(readFileSync(EXAMPLE_REGISTRY, 'utf8')) as { channels: Array<Record<string, Record<string, unknown>>> };
+  const doc = parse(readFileSync(EXAMPLE_REGISTRY, 'utf8')) as { local?: boolean; channels: Array<Record<string, Record<string, unknown>>> };
+  doc.local = true;
   for (const c of doc.channels) {
     const id = c.id as unknown as string;
     for (const path of ['primary', 'standby', 'edge'] as const) c[path]!.manifestUrl = origin.url(streamOf(id, path));

@@ -30,6 +30,25 @@ describe('serverless package with an invalid registry', () => {
     expect(run.output).toContain('channel "kids-1": standby.region: must differ from primary.region');
   });
 
+  it('refuses a local registry (http on loopback is for the sandbox only)', async () => {
+    const local = `local: true\n${example.replace('https://abc123.egress.x1y2z3.mediapackagev2.us-east-1.amazonaws.com/out/v1/live/news-1/hls/index.m3u8', 'http://127.0.0.1:8080/live/news-1/index.m3u8')}`;
+    expect(local).toContain('http://127.0.0.1:8080/');
+    service = makeServiceDir('local', local);
+    const run = await runServerless(service.dir, ['package', '--stage', 'local', '--package', service.out]);
+    expect(run.code).not.toBe(0);
+    expect(run.output).toContain('config/registry.local.yml: local: true describes a local world');
+    expect(existsSync(service.out)).toBe(false);
+  });
+
+  it('fails on a metadata address in a manifest URL', async () => {
+    const broken = example.replace('https://def456.egress.a1b2c3.mediapackagev2.us-west-2.amazonaws.com/out/v1/live/kids-1/hls/index.m3u8', 'https://169.254.169.254/latest/meta-data/');
+    expect(broken).not.toBe(example);
+    service = makeServiceDir('imds', broken);
+    const run = await runServerless(service.dir, ['package', '--stage', 'imds', '--package', service.out]);
+    expect(run.code).not.toBe(0);
+    expect(run.output).toContain('channel "kids-1": standby.manifestUrl: points at a link-local or instance metadata address (169.254.169.254)');
+  });
+
   it('fails when the stage has no registry at all', async () => {
     service = makeServiceDir('example');
     const run = await runServerless(service.dir, ['package', '--stage', 'nosuchstage', '--package', service.out]);

@@ -63,7 +63,14 @@ describe('deploy variables', () => {
   it('shard the probe schedule over the fleet', () => {
     const doc = exampleDoc();
     const template = doc.channels[0]!;
-    doc.channels = Array.from({ length: 250 }, (_, i) => ({ ...structuredClone(template), id: `ch-${i}` as unknown as Record<string, unknown> }));
+    // Each channel on its own MediaLive channels, origins and origin group (channels may not share them).
+    doc.channels = Array.from({ length: 250 }, (_, i) => {
+      const c = structuredClone(template);
+      c.primary = { ...c.primary, channelId: String(1_000_000 + i), originId: `mp-use1-ch-${i}` };
+      c.standby = { ...c.standby, channelId: String(2_000_000 + i), originId: `mp-usw2-ch-${i}` };
+      c.edge = { ...c.edge, originGroupId: `og-ch-${i}` };
+      return { ...c, id: `ch-${i}` as unknown as Record<string, unknown> };
+    });
     const serviceDir = serviceDirWith('fleet', doc);
     const shards = probeSchedules(deployContext({ stage: 'fleet', serviceDir, channelsPerProbeShard: 100 }));
     expect(shards.map((e) => e.schedule.input.shard)).toEqual(['0/3', '1/3', '2/3']);

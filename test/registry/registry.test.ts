@@ -35,7 +35,7 @@ describe('channel registry', () => {
 
   it('rejects duplicate ids and unknown fields', () => {
     const r = example();
-    expect(() => parseRegistry({ channels: [r.channels[0], r.channels[0]] })).toThrow(/"news-1": id: duplicate/);
+    expect(() => parseRegistry({ channels: [r.channels[0], r.channels[0]] })).toThrow(/channel "news-1": id: "news-1" is already taken by another channel \(duplicate channel id\)/);
     expect(() => parseRegistry({ channels: [{ ...r.channels[0], colour: 'red' }] })).toThrow(/channel "news-1": .*colour/);
   });
 
@@ -47,5 +47,116 @@ describe('channel registry', () => {
     expect(() => parseRegistry({ channels: [v1] })).toThrow(/channel "kids-1": standby\.mediaPackage: must be v2 when edge\.originSelection is media-quality-based/);
     expect(parseRegistry({ channels: [{ ...v1, edge: { ...kids.edge, originSelection: 'default' } }] }).channels[0]!.standby.mediaPackage).toBe('v1');
     expect(() => parseRegistry({ channels: [{ ...kids, edge: { ...kids.edge, originSelection: 'best' } }] })).toThrow(/channel "kids-1": edge\.originSelection/);
+  });
+});
+
+type Doc = { local?: boolean; channels: Array<Record<string, Record<string, unknown>> & { id: string }> };
+/** The example registry as a plain document (what a YAML file parses to), to break one field at a time. */
+const exampleDoc = (): Doc => structuredClone(example()) as unknown as Doc;
+const errorOf = (doc: unknown): string => {
+  try {
+    parseRegistry(doc);
+  } catch (err) {
+    expect(err).toBeInstanceOf(RegistryError);
+    return (err as Error).message;
+  }
+  throw new Error('the registry was accepted');
+};
+
+describe('channel registry: what two channels may not share', () => {
+  it('rejects two channels on one MediaLive channel (same region and channel id), naming the later one', () => {
+    const doc = exampleDoc();
+    doc.channels[2]!.standby!.channelId = doc.channels[0]!.standby!.channelId; // kids-1 standby = news-1 standby (both us-west-2)
+    expect(errorOf(doc)).toContain('channel "kids-1": standby.channelId: MediaLive channel us-west-2/7654321 is already the standby of channel "news-1"');
+  });
+
+  it('the same numeric MediaLive id in two regions is two channels', () => {
+    const doc = exampleDoc();
+    doc.channels[2]!.standby!.channelId = doc.channels[0]!.primary!.channelId; // us-west-2/1234567 vs us-east-1/1234567
+    expect(() => parseRegistry(doc)).not.toThrow();
+  });
+
+  it('rejects one originId in two channels of the same distribution', () => {
+    const doc = exampleDoc();
+    doc.channels[1]!.primary!.originId = doc.channels[0]!.primary!.originId;
+    expect(errorOf(doc)).toContain('channel "sports-1": primary.originId: origin "mp-use1-news-1" of distribution E2QWRUHEXAMPLE is already the primary of channel "news-1"');
+  });
+
+  it('rejects one originGroupId in two channels of the same distribution, not in two distributions', () => {
+    const doc = exampleDoc();
+    doc.channels[2]!.edge!.originGroupId = 'og-news-1';
+    expect(errorOf(doc)).toContain('channel "kids-1": edge.originGroupId: origin group "og-news-1" of distribution E2QWRUHEXAMPLE is already used by channel "news-1"');
+    doc.channels[2]!.edge!.distributionId = 'E3OTHERDIST';
+    expect(() => parseRegistry(doc)).not.toThrow();
+  });
+});
+
+describe('channel registry: policy bounds', () => {
+  it.each([
+    ['standbyReadySeconds', 29, 'too small'],
+    ['standbyReadySeconds', 1801, 'too big'],
+    ['minDwellSeconds', -1, 'too small'],
+    ['minDwellSeconds', 86_401, 'too big'],
+  ])('rejects %s = %d (%s), naming the channel and the field', (field, value) => {
+    const doc = exampleDoc();
+    doc.channels[1]!.policy![field] = value;
+    expect(errorOf(doc)).toMatch(new RegExp(`channel "sports-1": policy\\.${field}: `));
+  });
+
+  it.each([
+    ['standbyReadySeconds', 30],
+    ['standbyReadySeconds', 1800],
+    ['minDwellSeconds', 0],
+    ['minDwellSeconds', 86_400],
+  ])('accepts %s = %d (at the bound)', (field, value) => {
+    const doc = exampleDoc();
+    doc.channels[1]!.policy![field] = value;
+    expect(parseRegistry(doc).channels[1]!.policy[field as 'minDwellSeconds']).toBe(value);
+  });
+});
+
+describe('channel registry: manifest URLs', () => {
+  const withUrl = (url: string, path: 'primary' | 'standby' | 'edge' = 'primary', local?: boolean): Doc => {
+    const doc = exampleDoc();
+    doc.channels[0]![path]!.manifestUrl = url;
+    if (local !== undefined) doc.local = local;
+    return doc;
+  };
+
+  it('must be https', () => {
+    expect(errorOf(withUrl('http://origin.example.com/live/index.m3u8'))).toContain('channel "news-1": primary.manifestUrl: must be https');
+    expect(errorOf(withUrl('http://d111111abcdef8.cloudfront.net/live/news-1/index.m3u8', 'edge'))).toContain('channel "news-1": edge.manifestUrl: must be https');
+  });
+
+  it.each([
+    'https://169.254.169.254/latest/meta-data/',
+    'https://2852039166/latest/meta-data/', // 169.254.169.254 as one decimal number
+    'https://0xa9.254.169.254/', // ... and in hex
+    'https://169.254.170.2/v2/credentials', // the ECS task metadata endpoint, also link-local
+    'https://[fd00:ec2::254]/latest/meta-data/',
+    'https://[::ffff:169.254.169.254]/',
+    'https://[fe80::1]/',
+  ])('never points at a link-local or instance metadata address: %s (not even in a local registry)', (url) => {
+    expect(errorOf(withUrl(url, 'standby'))).toContain('channel "news-1": standby.manifestUrl: points at a link-local or instance metadata address');
+    expect(errorOf(withUrl(url, 'standby', true))).toContain('channel "news-1": standby.manifestUrl: points at a link-local or instance metadata address');
+  });
+
+  it.each(['https://127.0.0.1:8080/x.m3u8', 'https://127.1.2.3/x.m3u8', 'https://localhost/x.m3u8', 'https://LOCALHOST./x.m3u8', 'https://[::1]/x.m3u8', 'https://0.0.0.0/x.m3u8'])(
+    'never points at a loopback address in a deployable registry: %s',
+    (url) => {
+      expect(errorOf(withUrl(url))).toContain('channel "news-1": primary.manifestUrl: points at a loopback address');
+    },
+  );
+
+  it('a local registry (the sandbox, the tests) may use http on loopback', () => {
+    const doc = withUrl('http://127.0.0.1:8080/live/news-1/index.m3u8', 'primary', true);
+    doc.channels[0]!.edge!.manifestUrl = 'http://localhost:8081/live/news-1/index.m3u8';
+    const r = parseRegistry(doc);
+    expect(r.local).toBe(true);
+    expect(r.channels[0]!.primary.manifestUrl).toBe('http://127.0.0.1:8080/live/news-1/index.m3u8');
+  });
+
+  it('local must be a boolean', () => {
+    expect(errorOf({ ...exampleDoc(), local: 'yes' })).toContain('local: ');
   });
 });

@@ -22,7 +22,8 @@ beforeAll(async () => {
   origin = new LiveOrigin({ segmentS: 1, renditions: ['720p'] });
   await origin.start();
   // The example registry with every manifest URL served fresh on loopback.
-  const doc = parse(readFileSync('config/registry.example.yml', 'utf8')) as { channels: Array<Record<string, Record<string, unknown>> & { id: string }> };
+  const doc = parse(readFileSync('config/registry.example.yml', 'utf8')) as { local?: boolean; channels: Array<Record<string, Record<string, unknown>> & { id: string }> };
+  doc.local = true;
   for (const c of doc.channels) for (const path of ['primary', 'standby', 'edge'] as const) c[path]!.manifestUrl = origin.url(`${c.id}/${path}`);
   registry = parseRegistry(doc, 'loopback registry');
   dir = mkdtempSync(join(tmpdir(), 'flatline-sandbox-'));

@@ -16,11 +16,6 @@ export function registryPath(env: NodeJS.ProcessEnv = process.env): string {
 export function parseRegistry(doc: unknown, source = 'registry'): Registry {
   const result = RegistrySchema.safeParse(doc);
   if (!result.success) throw new RegistryError(`${source} is invalid:\n${describeIssues(doc, result.error.issues)}`, { source });
-  const seen = new Set<string>();
-  for (const c of result.data.channels) {
-    if (seen.has(c.id)) throw new RegistryError(`${source} is invalid:\n  channel "${c.id}": id: duplicate channel id`, { source });
-    seen.add(c.id);
-  }
   return result.data;
 }
 

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { CHANNEL_ID_PATTERN, edgeKey, edgeValueString, KVS_MAX_VALUE_BYTES, MAX_CHANNEL_ID_LENGTH } from '../routing-keys.js';
+import { manifestUrlProblem } from './addresses.js';
 
 const region = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS region such as us-east-1');
+/** The syntax only: whether http or a loopback host is allowed depends on the registry's `local` (see RegistrySchema). */
 const httpUrl = z.url({ protocol: /^https?$/ });
 
 export const OriginSchema = z.strictObject({
@@ -45,9 +47,20 @@ export const PolicySchema = z.strictObject({
   staleAfterTargetDurations: z.number().positive().default(1.5),
   consecutive: z.number().int().positive().default(2),
   failback: z.enum(['manual', 'automatic']).default('manual'),
-  minDwellSeconds: z.number().int().nonnegative().default(300),
-  /** Deadline for the standby to run and serve a fresh manifest before the slate goes on. */
-  standbyReadySeconds: z.number().int().positive().default(600),
+  /**
+   * No failover or failback within this long of the last transition (stops ping-pong). At most a day: a
+   * longer dwell is a failback that never happens, better said with `failback: manual`.
+   */
+  minDwellSeconds: z.number().int().min(0).max(86_400).default(300),
+  /**
+   * Deadline for the standby to run and serve a fresh manifest before the slate goes on. At least 30 s: a
+   * warm standby needs a few segments and the state machine's 5 s polls to be seen fresh. At most 1,800 s:
+   * "most channels start in 3 minutes or less, but a startup time up to 10 minutes is still normal"
+   * (https://docs.aws.amazon.com/medialive/latest/ug/starting-stopping-deleting-a-channel.html), so 30 min is
+   * three times the slowest normal cold start, while viewers wait on a frozen stream; and the deadline plus
+   * the repoint must fit well inside the state machines' 3,600 s execution timeout.
+   */
+  standbyReadySeconds: z.number().int().min(30).max(1800).default(600),
 });
 
 export const ChannelSchema = z
@@ -94,9 +107,60 @@ export const ChannelSchema = z
     }
   });
 
-export const RegistrySchema = z.strictObject({
-  channels: z.array(ChannelSchema).min(1),
-});
+export const RegistrySchema = z
+  .strictObject({
+    /**
+     * true: this registry describes a local world (the sandbox, the tests) whose origins and edge are HTTP
+     * servers on loopback, so manifest URLs may be http and point at loopback. Never deployable: the deploy
+     * context (deploy/context.ts) refuses it, so `serverless package/deploy` fails on it.
+     */
+    local: z.boolean().optional(),
+    channels: z.array(ChannelSchema).min(1),
+  })
+  .superRefine((r, ctx) => {
+    const local = r.local === true;
+    r.channels.forEach((c, i) => {
+      for (const path of ['primary', 'standby', 'edge'] as const) {
+        const problem = manifestUrlProblem(c[path].manifestUrl, { local });
+        if (problem) ctx.addIssue({ code: 'custom', path: ['channels', i, path, 'manifestUrl'], message: problem });
+      }
+    });
+    for (const issue of sharedResources(r.channels)) ctx.addIssue({ code: 'custom', ...issue });
+  });
+
+/**
+ * What two channels may not share: their id, one MediaLive channel (region + id), one origin or one origin group of
+ * a distribution (CloudFront origin ids are unique per distribution, not globally). Two channels on one of
+ * these would fail each other over. Each issue points at the later channel and names the earlier one.
+ */
+function sharedResources(channels: Channel[]): Array<{ path: (string | number)[]; message: string }> {
+  const issues: Array<{ path: (string | number)[]; message: string }> = [];
+  const owners = new Map<string, { channel: number; owner: string }>();
+  let current = 0;
+  /**
+   * The first claim of `key` wins; a later one by another channel is an issue at `path`: "<what> is
+   * already <first owner>" (within one channel, ChannelSchema's own rules speak).
+   */
+  const claim = (key: string, owner: string, path: (string | number)[], what: string): void => {
+    const first = owners.get(key);
+    if (first === undefined) owners.set(key, { channel: current, owner });
+    else if (first.channel !== current) issues.push({ path, message: `${what} is already ${first.owner}` });
+  };
+  channels.forEach((c, i) => {
+    current = i;
+    claim(`id ${c.id}`, 'taken by another channel (duplicate channel id)', ['channels', i, 'id'], `"${c.id}"`);
+    const distribution = c.edge.distributionId;
+    for (const side of ['primary', 'standby'] as const) {
+      const { region, channelId, originId } = c[side];
+      const owner = `the ${side} of channel "${c.id}"`;
+      claim(`medialive ${region}/${channelId}`, owner, ['channels', i, side, 'channelId'], `MediaLive channel ${region}/${channelId}`);
+      claim(`origin ${distribution}/${originId}`, owner, ['channels', i, side, 'originId'], `origin "${originId}" of distribution ${distribution}`);
+    }
+    const group = c.edge.originGroupId;
+    claim(`group ${distribution}/${group}`, `used by channel "${c.id}"`, ['channels', i, 'edge', 'originGroupId'], `origin group "${group}" of distribution ${distribution}`);
+  });
+  return issues;
+}
 
 export type OriginConfig = z.infer<typeof OriginSchema>;
 export type StandbyConfig = z.infer<typeof StandbySchema>;
