@@ -1,12 +1,11 @@
 // ARNs of the resources the registry names. Every IAM grant and every event pattern is built from these,
 // so a channel missing from the registry is a channel flatline cannot touch.
-import type { Channel, Side } from '../functions/domain/registry/index.js';
+import { mediaLiveChannelArn as channelArn, type Channel, type Side } from '../functions/domain/registry/index.js';
 import type { DeployContext } from './context.js';
 
 const unique = <T>(items: T[]): T[] => [...new Set(items)];
 
-export const mediaLiveChannelArn = (ctx: DeployContext, channel: Channel, side: Side): string =>
-  `arn:aws:medialive:${channel[side].region}:${ctx.accountId}:channel:${channel[side].channelId}`;
+export const mediaLiveChannelArn = (ctx: DeployContext, channel: Channel, side: Side): string => channelArn(channel[side], ctx.accountId);
 
 /** MediaLive channel ARNs of the given sides of every registry channel (or only the matching ones). */
 export function mediaLiveChannelArns(ctx: DeployContext, sides: Side[], filter: (c: Channel) => boolean = () => true): string[] {

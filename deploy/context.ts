@@ -2,7 +2,7 @@
 // plane lives in, the account, and the validated channel registry (the source of truth for every ARN).
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { readRegistryFile, type Registry } from '../functions/domain/registry/index.js';
+import { kvsAccounts, readRegistryFile, type Registry } from '../functions/domain/registry/index.js';
 import { FlatlineError } from '../functions/domain/errors.js';
 
 export const SERVICE = 'flatline';
@@ -100,11 +100,11 @@ export function deployContext(input: DeployContextInput): DeployContext {
  * (no STS call) and the generated ARNs literal, so tests and the sandbox see exactly what AWS gets.
  */
 export function accountFromRegistry(registry: Registry, source: string): string {
-  const accounts = new Set(registry.channels.map((c) => c.edge.kvsArn.split(':')[4] ?? ''));
-  if (accounts.size !== 1) {
-    throw new DeployConfigError(`${source}: the channels' edge.kvsArn name ${accounts.size} accounts (${[...accounts].join(', ')}); set custom.flatline.accountId`, {
+  const accounts = kvsAccounts(registry);
+  if (accounts.length !== 1) {
+    throw new DeployConfigError(`${source}: the channels' edge.kvsArn name ${accounts.length} accounts (${accounts.join(', ')}); set custom.flatline.accountId`, {
       source,
     });
   }
-  return [...accounts][0]!;
+  return accounts[0]!;
 }

@@ -46,6 +46,8 @@ export function variableValues(ctx: DeployContext & { controlRegion?: string | u
   return {
     /** Path of the validated registry: FLATLINE_REGISTRY and the file packaged with every function. */
     registryFile: ctx.registryFile,
+    /** The account of the registry's channels: triage accepts MediaLive events of these exact ARNs only. */
+    accountId: ctx.accountId,
     /** Every MediaLive channel of the registry, both sides: triage's MediaLive rule matches only these. */
     mediaLiveChannelArns: mediaLiveChannelArns(ctx, ['primary', 'standby']),
     /** The probe's schedule, one event per shard of the fleet. */
@@ -82,6 +84,7 @@ const variable =
 
 export const serverlessVariables: Record<VariableName, Resolver> = {
   registryFile: variable('registryFile'),
+  accountId: variable('accountId'),
   mediaLiveChannelArns: variable('mediaLiveChannelArns'),
   probeSchedules: variable('probeSchedules'),
   resources: variable('resources'),

@@ -27,6 +27,7 @@ export function triageDepsFromEnv(env: NodeJS.ProcessEnv = process.env): TriageD
     stateMachines: { failover: env.FAILOVER_STATE_MACHINE_ARN ?? '', failback: env.FAILBACK_STATE_MACHINE_ARN ?? '' },
     mode: env.FLATLINE_MODE === 'plan' ? 'plan' : 'live',
     ...(env.FLATLINE_STAGE ? { stage: env.FLATLINE_STAGE } : {}),
+    ...(env.FLATLINE_ACCOUNT_ID ? { account: env.FLATLINE_ACCOUNT_ID } : {}),
     notify: async (page) => {
       await notify({ topicArn: env.NOTIFY_TOPIC_ARN, ...page, severity: 'page', mode: 'live', sns: aws.sns() });
     },

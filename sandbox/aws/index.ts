@@ -219,6 +219,8 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
     NOTIFY_TOPIC_ARN: notifyTopicArn,
     EVENT_BUS_NAME: opts.eventBusName ?? 'default',
     FLATLINE_STAGE: stage,
+    // What serverless.yml gives triage: the account of the channels (the sandbox's services all live in it).
+    FLATLINE_ACCOUNT_ID: ACCOUNT_ID,
     ...(regPath ? { FLATLINE_REGISTRY: resolve(regPath) } : {}),
     ...(machineArn('failover') ? { FAILOVER_STATE_MACHINE_ARN: machineArn('failover')! } : {}),
     ...(machineArn('failback') ? { FAILBACK_STATE_MACHINE_ARN: machineArn('failback')! } : {}),

@@ -92,6 +92,8 @@ describe('functions', () => {
     const env = (resource(template, 'TriageLambdaFunction').Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(env.FAILOVER_STATE_MACHINE_ARN).toEqual({ Ref: 'FailoverStateMachine' });
     expect(env.FAILBACK_STATE_MACHINE_ARN).toEqual({ Ref: 'FailbackStateMachine' });
+    // The account of the MediaLive ARNs its rule matches: the registry's, as in the rule's pattern.
+    expect(env.FLATLINE_ACCOUNT_ID).toBe('123456789012');
     const config = ofType(template, 'AWS::Lambda::EventInvokeConfig').find(([, r]) => JSON.stringify(r.Properties.FunctionName).includes('TriageLambdaFunction'));
     expect(config?.[1].Properties).toMatchObject({ MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Destination: DLQ_ARN } } });
   });

@@ -9,7 +9,7 @@ import { alarmTarget, normalizeTime, toSignal } from '../../functions/domain/tri
 
 const registry = loadRegistry('config/registry.example.yml');
 const read = (path: string | URL): unknown => JSON.parse(readFileSync(path, 'utf8'));
-const ctx = { registry, stage: 'example' };
+const ctx = { registry, stage: 'example', account: '123456789012' };
 
 /** What each sample must become: channel, kind, severity, side, pipeline. */
 const expected: Record<string, { channelId: string; kind: string; severity: string; side?: string; pipeline?: string }> = {
@@ -39,6 +39,8 @@ const expected: Record<string, { channelId: string; kind: string; severity: stri
 const rejected: Record<string, typeof InvalidInputError | typeof UnknownChannelError> = {
   'missing-detail.json': InvalidInputError,
   'missing-envelope.json': InvalidInputError,
+  'medialive-foreign-partition.json': InvalidInputError,
+  'medialive-resources-disagree.json': InvalidInputError,
   'not-a-flatline-alarm.json': InvalidInputError,
   'unknown-channel-medialive.json': UnknownChannelError,
   'unknown-channel-ops.json': UnknownChannelError,
@@ -83,6 +85,7 @@ describe('signal mapping details', () => {
     // The same alarm id on another channel is another fact.
     const other = read('events/medialive-alert-pipeline0-set.json') as { detail: { channel_arn: string }; resources: string[] };
     other.detail.channel_arn = 'arn:aws:medialive:us-east-1:123456789012:channel:2345678';
+    other.resources = [other.detail.channel_arn];
     expect(toSignal(other, ctx).signal.dedupeKey).not.toBe(set.dedupeKey);
   });
 

@@ -69,6 +69,33 @@ describe('triage in the AWS sandbox (rules from serverless.yml)', () => {
     expect(executions()).toHaveLength(0);
   });
 
+  it('a MediaLive event whose channel ARN or resources do not match the registry exactly is rejected to the dead letters', async () => {
+    const legit = sample('medialive-state-stopped.json'); // sports-1 primary: an outage candidate if accepted
+    const arn = legit.detail.channel_arn as string;
+    expect(arn).toBe('arn:aws:medialive:us-east-1:123456789012:channel:2345678');
+    const variant = (channelArn: string, resources = legit.resources) => ({ ...legit, resources, detail: { ...legit.detail, channel_arn: channelArn } });
+    const newsPrimary = 'arn:aws:medialive:us-east-1:123456789012:channel:1234567';
+    const before = sandbox.deadLetters.length;
+    // The rule matches on resources (the registry's ARNs), so each of these reaches triage.
+    put(variant(arn.replace('arn:aws:', 'arn:aws-cn:'))); // another partition
+    put(variant(arn.replace(':123456789012:', ':999999999999:'))); // another account
+    put(variant(arn, [newsPrimary])); // resources name news-1, the detail names sports-1
+    put(variant(newsPrimary, [newsPrimary, arn])); // resources name a second channel
+    await sandbox.settle();
+    const dead = sandbox.deadLetters.slice(before);
+    expect(dead).toHaveLength(4);
+    expect(dead.every((d) => d.error.name === 'Flatline.InvalidInput')).toBe(true);
+    const reasons = dead.map((d) => d.error.message).sort();
+    expect(reasons).toEqual([
+      expect.stringContaining(`channel_arn arn:aws-cn:medialive:us-east-1:123456789012:channel:2345678 is not the registry's ${arn} (sports-1 primary)`),
+      expect.stringContaining(`channel_arn arn:aws:medialive:us-east-1:999999999999:channel:2345678 is not the registry's ${arn} (sports-1 primary)`),
+      expect.stringContaining(`resources [${newsPrimary}] do not name detail.channel_arn ${arn}`),
+      expect.stringContaining(`resources name another MediaLive channel than detail.channel_arn ${newsPrimary}: ${arn}`),
+    ].sort());
+    expect(sandbox.mutatingCalls()).toEqual([]);
+    expect(executions()).toHaveLength(0);
+  });
+
   it('a single-pipeline alert is delivered to triage and starts nothing', async () => {
     const before = deliveries().length;
     put(sample('medialive-alert-pipeline0-set.json'));

@@ -51,6 +51,7 @@ function deps(over: Partial<TriageDeps> = {}): TriageDeps {
     checkFreshness: (url, opts) => checkManifestFreshness(url, { ...opts, timeoutMs: 2000 }),
     stateMachines: { failover: FAILOVER, failback: FAILBACK },
     stage: 'example',
+    account: '123456789012',
     notify: async (page) => {
       pages.push(page.subject);
     },
@@ -255,11 +256,30 @@ describe('triage: rejected events', () => {
     ['malformed/unknown-source.json', InvalidInputError],
     ['malformed/not-a-flatline-alarm.json', InvalidInputError],
     ['malformed/unknown-channel-medialive.json', UnknownChannelError],
+    ['malformed/medialive-foreign-partition.json', InvalidInputError],
+    ['malformed/medialive-resources-disagree.json', InvalidInputError],
     ['malformed/unknown-channel-ops.json', UnknownChannelError],
   ];
   it.each(rejects)('%s => throws, zero AWS calls (ledger included)', async (file, type) => {
     await expect(triage(JSON.parse(readFileSync(`events/${file}`, 'utf8')), deps())).rejects.toBeInstanceOf(type);
     expect(allCalls()).toEqual([]);
+    expect(dynamoCalls).toBe(0);
+  });
+
+  it('an alarm whose resources name another alarm (or none) => throws, zero AWS calls', async () => {
+    const alarm = sample('cloudwatch-alarm-manifest-age-primary.json'); // news-1 primary
+    const other = 'arn:aws:cloudwatch:us-west-2:123456789012:alarm:flatline-example-sports-1-manifest-age-primary';
+    await expect(triage({ ...alarm, resources: [other] }, deps())).rejects.toThrow(
+      `resources [${other}] do not name detail.alarmName "flatline-example-news-1-manifest-age-primary" (and no other alarm)`,
+    );
+    await expect(triage({ ...alarm, resources: [...(alarm.resources as string[]), other] }, deps())).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(triage({ ...alarm, resources: [] }, deps())).rejects.toBeInstanceOf(InvalidInputError);
+    expect(aws.calls).toEqual([]);
+    expect(dynamoCalls).toBe(0);
+  });
+
+  it('without the account of the channels, a MediaLive event cannot be checked => throws, zero AWS calls', async () => {
+    await expect(triage(sample('medialive-state-stopped.json'), deps({ account: undefined }))).rejects.toThrow(/the account of the registry's channels is not configured \(FLATLINE_ACCOUNT_ID\)/);
     expect(dynamoCalls).toBe(0);
   });
 });

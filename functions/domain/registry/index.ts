@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { RegistryError, UnknownChannelError } from '../errors.js';
-import { RegistrySchema, type Channel, type Registry } from './schema.js';
+import { RegistrySchema, type Channel, type OriginConfig, type Registry } from './schema.js';
 
 export * from './schema.js';
 
@@ -71,6 +71,17 @@ export function getChannel(registry: Registry, channelId: string): Channel {
   if (!channel) throw new UnknownChannelError(channelId);
   return channel;
 }
+
+/**
+ * The ARN of one side's MediaLive channel in `account`: what IAM grants, event patterns (deploy/arns.ts)
+ * and triage's check of incoming events all compare against. Partition aws: the registry's KeyValueStore
+ * ARNs are arn:aws: only (EdgeSchema), so a deployment never lives in another partition.
+ */
+export const mediaLiveChannelArn = (origin: Pick<OriginConfig, 'region' | 'channelId'>, account: string): string =>
+  `arn:aws:medialive:${origin.region}:${account}:channel:${origin.channelId}`;
+
+/** The accounts the registry's KeyValueStore ARNs name (arn:aws:cloudfront::<account>:key-value-store/...). */
+export const kvsAccounts = (registry: Registry): string[] => [...new Set(registry.channels.map((c) => c.edge.kvsArn.split(':')[4] ?? ''))];
 
 /** Finds the registry channel that owns a MediaLive channel (by region + numeric id), and on which side. */
 export function channelByMediaLive(

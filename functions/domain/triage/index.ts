@@ -64,6 +64,8 @@ export interface TriageDeps {
   mode?: Mode;
   /** FLATLINE_STAGE, for the alarm name convention. */
   stage?: string;
+  /** FLATLINE_ACCOUNT_ID: the account of the registry's channels; a MediaLive event must name it exactly. */
+  account?: string;
   now?: () => number;
   /** Page someone (SNS) without starting anything, e.g. the standby fails while on air. */
   notify?: (page: { channelId: string; incidentId: string; subject: string; message: string }) => Promise<void>;
@@ -90,7 +92,7 @@ function executionInput(signal: Signal, incidentId: string, action: ExecutionAct
 
 export async function triage(event: unknown, deps: TriageDeps): Promise<TriageDecision> {
   const now = deps.now ?? Date.now;
-  const { signal, channel } = toSignal(event, { registry: deps.registry, stage: deps.stage });
+  const { signal, channel } = toSignal(event, { registry: deps.registry, stage: deps.stage, account: deps.account });
   deps.observer?.signal?.(signal);
   const incidentId = incidentIdFor(signal);
   const mode: Mode = signal.detail?.mode === 'plan' || deps.mode === 'plan' ? 'plan' : 'live';

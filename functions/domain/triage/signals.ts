@@ -5,7 +5,7 @@ import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbr
 import type { z } from 'zod';
 import type { ProbePath, Signal } from '../contracts.js';
 import { InvalidInputError, UnknownChannelError } from '../errors.js';
-import { channelByMediaLive, getChannel, type Channel, type Registry } from '../registry/index.js';
+import { channelByMediaLive, getChannel, mediaLiveChannelArn, type Channel, type Registry } from '../registry/index.js';
 import {
   EVENT_SCHEMAS,
   MEDIALIVE_CHANNEL_ARN,
@@ -23,6 +23,8 @@ export interface SignalContext {
   registry: Registry;
   /** FLATLINE_STAGE: the alarm name convention is flatline-<stage>-<channelId>-manifest-age-<path>. */
   stage?: string;
+  /** FLATLINE_ACCOUNT_ID: the account of the registry's MediaLive channels (a MediaLive event names it exactly). */
+  account?: string;
 }
 
 export interface TranslatedSignal {
@@ -111,6 +113,8 @@ export function alarmTarget(detail: AlarmStateChangeEvent['detail'], stage?: str
   return m ? { channelId: m[1] as string, path: m[2] as ProbePath } : undefined;
 }
 
+const ANY_ALARM = /^arn:[^:]+:cloudwatch:[^:]*:[^:]*:alarm:/;
+
 function fromAlarm(e: AlarmStateChangeEvent, ctx: SignalContext): TranslatedSignal {
   const target = alarmTarget(e.detail, ctx.stage);
   if (!target) {
@@ -119,6 +123,15 @@ function fromAlarm(e: AlarmStateChangeEvent, ctx: SignalContext): TranslatedSign
     });
   }
   const channel = getChannel(ctx.registry, target.channelId);
+  // The rule matched the event as a whole; the signal keys on the detail: resources must name this alarm only.
+  const alarms = e.resources.filter((r) => ANY_ALARM.test(r));
+  if (alarms.length === 0 || alarms.some((r) => !r.endsWith(`:alarm:${e.detail.alarmName}`))) {
+    throw new InvalidInputError(`resources [${e.resources.join(', ')}] do not name detail.alarmName "${e.detail.alarmName}" (and no other alarm)`, {
+      id: e.id,
+      alarmName: e.detail.alarmName,
+      resources: e.resources,
+    });
+  }
   const value = e.detail.state.value;
   const at = normalizeTime(e.detail.state.timestamp);
   const signal: Signal = {
@@ -136,16 +149,38 @@ function fromAlarm(e: AlarmStateChangeEvent, ctx: SignalContext): TranslatedSign
 
 // ---- MediaLive
 
-function mediaLiveChannel(arn: string, ctx: SignalContext): { channel: Channel; side: 'primary' | 'standby' } {
+type MediaLiveEvent = ChannelAlertEvent | ChannelStateChangeEvent | ChannelInputChangeEvent;
+const ANY_MEDIALIVE_CHANNEL = /^arn:[^:]+:medialive:[^:]*:[^:]*:channel:/;
+
+/**
+ * The registry channel (and side) of a MediaLive event. Its channel_arn must be the registry's ARN exactly
+ * (partition, account, region, id: an ARN of another account or partition is not our channel even when the
+ * region and id coincide), and its resources must name that channel and no other: the rule matched on
+ * resources, the signal keys on the detail, so the two must be one channel.
+ */
+function mediaLiveChannel(e: MediaLiveEvent, ctx: SignalContext): { channel: Channel; side: 'primary' | 'standby' } {
+  const arn = e.detail.channel_arn;
   const m = MEDIALIVE_CHANNEL_ARN.exec(arn);
   if (!m) throw new InvalidInputError(`not a MediaLive channel ARN: ${arn}`, { arn });
   const found = channelByMediaLive(ctx.registry, m[1] as string, m[2] as string);
   if (!found) throw new UnknownChannelError(`medialive:${m[1]}:${m[2]}`);
+  const context = { id: e.id, channelId: found.channel.id, side: found.side, arn, resources: e.resources };
+  const which = `(${found.channel.id} ${found.side})`;
+  if (!ctx.account) {
+    throw new InvalidInputError(`cannot check detail.channel_arn ${arn} ${which}: the account of the registry's channels is not configured (FLATLINE_ACCOUNT_ID)`, context);
+  }
+  const expected = mediaLiveChannelArn(found.channel[found.side], ctx.account);
+  if (arn !== expected) {
+    throw new InvalidInputError(`detail.channel_arn ${arn} is not the registry's ${expected} ${which}: partition, account and region must match exactly`, { ...context, expected });
+  }
+  if (!e.resources.includes(arn)) throw new InvalidInputError(`resources [${e.resources.join(', ')}] do not name detail.channel_arn ${arn}`, context);
+  const others = e.resources.filter((r) => r !== arn && ANY_MEDIALIVE_CHANNEL.test(r));
+  if (others.length > 0) throw new InvalidInputError(`resources name another MediaLive channel than detail.channel_arn ${arn}: ${others.join(', ')}`, context);
   return found;
 }
 
 function fromAlert(e: ChannelAlertEvent, ctx: SignalContext): TranslatedSignal {
-  const { channel, side } = mediaLiveChannel(e.detail.channel_arn, ctx);
+  const { channel, side } = mediaLiveChannel(e, ctx);
   const set = e.detail.alarm_state === 'SET';
   const signal: Signal = {
     channelId: channel.id,
@@ -166,7 +201,7 @@ function fromAlert(e: ChannelAlertEvent, ctx: SignalContext): TranslatedSignal {
 const DOWN_STATES = new Set(['IDLE', 'STOPPING', 'RECOVERING', 'CREATE_FAILED', 'DELETING', 'DELETED', 'UPDATE_FAILED']);
 
 function fromStateChange(e: ChannelStateChangeEvent, ctx: SignalContext): TranslatedSignal {
-  const { channel, side } = mediaLiveChannel(e.detail.channel_arn, ctx);
+  const { channel, side } = mediaLiveChannel(e, ctx);
   const running = e.detail.pipelines_running_count;
   const down = DOWN_STATES.has(e.detail.state) && running === 0;
   const signal: Signal = {
@@ -184,7 +219,7 @@ function fromStateChange(e: ChannelStateChangeEvent, ctx: SignalContext): Transl
 }
 
 function fromInputChange(e: ChannelInputChangeEvent, ctx: SignalContext): TranslatedSignal {
-  const { channel, side } = mediaLiveChannel(e.detail.channel_arn, ctx);
+  const { channel, side } = mediaLiveChannel(e, ctx);
   const signal: Signal = {
     channelId: channel.id,
     kind: 'input-change',
