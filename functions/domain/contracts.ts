@@ -75,9 +75,11 @@ export interface ExecutionInput {
   incidentId: string;
   channelId: string;
   action: ExecutionAction;
+  /** What triggered it, e.g. "failover-requested (outage)". An operator's own words are in signal.detail.reason (once). */
   reason: string;
   mode: Mode;
   requestedAt: string;
+  /** The triggering signal; its free text is bounded by the event schemas (functions/domain/triage/schemas.ts). */
   signal: Signal;
   /** A drill: the operator broke the channel on purpose. */
   drill?: boolean;

@@ -21,6 +21,8 @@ import {
 } from './wire.js';
 
 const CONTENT_TYPE = 'application/x-amz-json-1.0';
+/** StartExecution's input limit, in UTF-8 bytes (256 KiB). */
+const MAX_INPUT_BYTES = 262_144;
 
 /** One entry of the library's execution event log (the type is not exported by the package). */
 type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer T> ? T : never;
@@ -259,6 +261,11 @@ export class StepFunctionsService implements SandboxService {
 
   private startExecution(stateMachineArn: string, input: string, name?: string): ExecutionRecord {
     const m = this.machine(stateMachineArn);
+    // "Length constraints apply to the payload size, and are expressed as bytes in UTF-8 encoding. Maximum
+    // length of 262144." https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html
+    if (Buffer.byteLength(input, 'utf8') > MAX_INPUT_BYTES) {
+      throw new AwsServiceError(400, 'ValidationException', `1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to ${MAX_INPUT_BYTES}`);
+    }
     let parsedInput: unknown;
     try {
       parsedInput = JSON.parse(input);

@@ -1,11 +1,11 @@
 // The ledger adapter against a real DynamoDB wire endpoint: the sandbox's dynalite, with the table the sandbox
 // creates from ledgerTableInput (the deployed key schema).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RoutingSnapshot } from '../../functions/domain/contracts.js';
 import { Ledger, LedgerConflictError } from '../../functions/domain/ledger/ledger.js';
-import { RECENT_CAP, lockHeld } from '../../functions/domain/ledger/rules.js';
+import { MESSAGE_MAX_BYTES, RECENT_CAP, RECENT_MAX_BYTES, lockHeld } from '../../functions/domain/ledger/rules.js';
 import { startAwsSandbox, type AwsSandbox } from '../../sandbox/aws/index.js';
 
 let sandbox: AwsSandbox;
@@ -128,6 +128,26 @@ describe('Ledger', () => {
     expect(capped.recent).toHaveLength(RECENT_CAP);
     expect(capped.recent.at(-1)?.message).toBe(`m${RECENT_CAP + 4}`);
     expect(capped.recent[0]?.message).toBe('m5');
+  });
+
+  it('bounds recent[] in bytes: a long message is cut to MESSAGE_MAX_BYTES, the item stays far below 400 KB', async () => {
+    // What a finish step may record: a Step Functions error cause can be 32 KB; 100 KB here.
+    const huge = `${'é'.repeat(50_000)}${'x'.repeat(1000)}`;
+    for (let i = 0; i < RECENT_CAP + 10; i++) await ledger.record(channelId, { kind: 'failover-failed', message: `${i} ${huge}`, incidentId: `inc-${i}` });
+    const item = await ledger.get(channelId);
+    expect(item.recent).toHaveLength(RECENT_CAP);
+    for (const e of item.recent) {
+      expect(Buffer.byteLength(e.message)).toBeLessThanOrEqual(MESSAGE_MAX_BYTES);
+      expect(e.message.endsWith('…')).toBe(true);
+      expect(e.message).not.toContain('\uFFFD'); // cut on a character boundary
+    }
+    expect(item.recent.at(-1)?.message.startsWith(`${RECENT_CAP + 9} éé`)).toBe(true);
+    // The stored item, as DynamoDB holds it (JSON overstates its size): recent[] within its budget, the
+    // whole item far below DynamoDB's 400 KB item limit.
+    const raw = (await doc.send(new GetCommand({ TableName: sandbox.dynamodb.tableName, Key: { channelId } }))).Item ?? {};
+    expect(Buffer.byteLength(JSON.stringify(raw.recent))).toBeLessThanOrEqual(RECENT_MAX_BYTES);
+    expect(RECENT_MAX_BYTES).toBeLessThanOrEqual(160 * 1024);
+    expect(Buffer.byteLength(JSON.stringify(raw, (_k, v: unknown) => (v instanceof Set ? [...v] : v)))).toBeLessThan(200 * 1024);
   });
 
   it('records an entry of an incident once per kind, however many concurrent duplicates race', async () => {

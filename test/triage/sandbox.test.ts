@@ -9,6 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awsClients } from '../../functions/lib/aws-clients.js';
 import { Ledger } from '../../functions/domain/ledger/ledger.js';
 import type { Registry } from '../../functions/domain/registry/index.js';
+import { OPERATOR_REASON_MAX_BYTES, REQUESTED_BY_MAX_BYTES } from '../../functions/domain/triage/schemas.js';
 import { startAwsSandbox, type AwsSandbox } from '../../sandbox/aws/index.js';
 import { LiveOrigin } from '../../sandbox/testkit/live-origin.js';
 import { registryFor } from '../../sandbox/testkit/state-machine-testbed.js';
@@ -127,5 +128,39 @@ describe('triage in the AWS sandbox (rules from serverless.yml)', () => {
     const item = await ledger.get('sports-1');
     expect(item).toMatchObject({ onAir: 'standby', phase: 'on-standby', executionArn: failovers[0]?.executionArn });
     expect(sandbox.medialive.side('sports-1', 'standby').state).toBe('RUNNING');
+  });
+});
+
+describe('size limits, end to end (rules from serverless.yml, the real handler, the sandbox Step Functions)', () => {
+  const ops = (detail: Record<string, unknown>): Sample => ({ source: 'flatline.ops', 'detail-type': 'Failover Requested', detail: { channelId: 'kids-1', mode: 'plan', ...detail } });
+
+  it('an operator reason of exactly the maximum starts one execution whose input holds it once', async () => {
+    const reason = `${'é'.repeat(OPERATOR_REASON_MAX_BYTES / 2 - 1)}ok`; // multi-byte: the bound is in UTF-8 bytes
+    expect(Buffer.byteLength(reason)).toBe(OPERATOR_REASON_MAX_BYTES);
+    const requestedBy = 'o'.repeat(REQUESTED_BY_MAX_BYTES);
+    const before = executions().length;
+    put(ops({ reason, requestedBy }));
+    await sandbox.settle();
+    const started = executions().slice(before);
+    expect(started).toHaveLength(1);
+    const input = started[0]!.input;
+    expect(Buffer.byteLength(input)).toBeLessThan(256 * 1024); // Step Functions' execution input limit
+    expect(input.split(reason)).toHaveLength(2); // the reason once, not copied into a second field
+    expect(JSON.parse(input)).toMatchObject({ channelId: 'kids-1', action: 'failover', mode: 'plan', signal: { detail: { reason, requestedBy } } });
+    expect(started[0]!.status).toBe('SUCCEEDED');
+  });
+
+  it('one byte more is rejected to the dead letters, naming the field', async () => {
+    const before = executions().length;
+    const dead = sandbox.deadLetters.length;
+    put(ops({ reason: 'x'.repeat(OPERATOR_REASON_MAX_BYTES + 1) }));
+    put(ops({ reason: 'drill', requestedBy: 'o'.repeat(REQUESTED_BY_MAX_BYTES + 1) }));
+    await sandbox.settle();
+    const reasons = sandbox.deadLetters.slice(dead).map((d) => `${d.error.name}: ${d.error.message}`);
+    expect(reasons.sort()).toEqual([
+      expect.stringMatching(new RegExp(`^Flatline.InvalidInput: .*detail\\.reason: at most ${OPERATOR_REASON_MAX_BYTES} bytes \\(UTF-8\\), got ${OPERATOR_REASON_MAX_BYTES + 1}`)),
+      expect.stringMatching(new RegExp(`^Flatline.InvalidInput: .*detail\\.requestedBy: at most ${REQUESTED_BY_MAX_BYTES} bytes \\(UTF-8\\), got ${REQUESTED_BY_MAX_BYTES + 1}`)),
+    ]);
+    expect(executions()).toHaveLength(before);
   });
 });

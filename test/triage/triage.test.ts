@@ -16,6 +16,7 @@ import { incidentIdFor, toSignal, triage, type TriageDeps } from '../../function
 import { startAwsSandbox, type AwsSandbox } from '../../sandbox/aws/index.js';
 import { LiveOrigin } from '../../sandbox/testkit/live-origin.js';
 import { registryFor } from '../../sandbox/testkit/state-machine-testbed.js';
+import { DESCRIPTION_MAX_BYTES } from '../../functions/domain/triage/schemas.js';
 
 const FAILOVER = 'arn:aws:states:us-west-2:123456789012:stateMachine:flatline-test-failover';
 const FAILBACK = 'arn:aws:states:us-west-2:123456789012:stateMachine:flatline-test-failback';
@@ -128,6 +129,16 @@ describe('triage: pipelines', () => {
     expect(input).toMatchObject({ incidentId: d.incidentId, channelId: 'news-1', action: 'failover', mode: 'live', signal: { kind: 'pipeline-alert', pipeline: '1' } });
     const item = await ledger.get('news-1');
     expect(item).toMatchObject({ phase: 'failing-over', incidentId: d.incidentId, executionArn: d.executionArn });
+  });
+
+  it('an alert with a long AWS message is kept, its message cut to DESCRIPTION_MAX_BYTES (an outage is never dropped for its text)', async () => {
+    const alert = sample('medialive-alert-pipeline0-set.json');
+    alert.detail.message = '€'.repeat(10_000); // 30 KB
+    const d = await triage(alert, deps());
+    expect(d.decision).toBe('record');
+    const message = d.signal.detail?.message as string;
+    expect(Buffer.byteLength(message)).toBeLessThanOrEqual(DESCRIPTION_MAX_BYTES);
+    expect(message).toBe(`${'€'.repeat(Math.floor((DESCRIPTION_MAX_BYTES - 3) / 3))}…`);
   });
 
   it('a cleared alert shrinks the pipeline set: a later alert on the other pipeline is only degraded', async () => {
@@ -274,7 +285,7 @@ describe('triage: rejected events', () => {
     );
     await expect(triage({ ...alarm, resources: [...(alarm.resources as string[]), other] }, deps())).rejects.toBeInstanceOf(InvalidInputError);
     await expect(triage({ ...alarm, resources: [] }, deps())).rejects.toBeInstanceOf(InvalidInputError);
-    expect(aws.calls).toEqual([]);
+    expect(allCalls()).toEqual([]);
     expect(dynamoCalls).toBe(0);
   });
 

@@ -1,9 +1,22 @@
 // The ledger's rules, free of DynamoDB: what the lock is, what an item defaults to, what an entry looks
 // like. The policy and triage read them; ledger.ts (the DynamoDB adapter) enforces them in its conditions.
 import type { ExecutionAction, LedgerEntry, LedgerItem, OnAir } from '../contracts.js';
+import { clipUtf8 } from '../text.js';
 
 /** How many entries recent[] keeps (oldest dropped first). */
 export const RECENT_CAP = 50;
+/** An entry's message, cut past this (a step's error cause alone can be 32 KB). */
+export const MESSAGE_MAX_BYTES = 2048;
+/** An entry's kind (set by code, e.g. failover-succeeded; cut all the same). */
+export const KIND_MAX_BYTES = 64;
+/** The rest of an entry: `at` (24), the incident id (24, from incidentIdFor), attribute names and encoding. */
+const ENTRY_OVERHEAD_BYTES = 128;
+/**
+ * recent[] stays within this many bytes (about 110 KB), whatever is recorded: with the dedupe keys and the
+ * rest of the item, far below DynamoDB's 400 KB item limit, past which every write to the channel's item
+ * fails (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html).
+ */
+export const RECENT_MAX_BYTES = RECENT_CAP * (MESSAGE_MAX_BYTES + KIND_MAX_BYTES + ENTRY_OVERHEAD_BYTES);
 
 /** planned: a plan-mode run ended; it changed nothing, so like a failure it starts no dwell. */
 export type Outcome = 'succeeded' | 'failed' | 'rolled-back' | 'planned';
@@ -43,8 +56,9 @@ export function defaultItem(channelId: string): LedgerItem {
 export type PipelineAlerts = Record<'0' | '1', string[]>;
 
 
+/** One recent[] entry, its free text cut to the bounds above. */
 export function entry(now: number, kind: string, message: string, incidentId?: string): LedgerEntry {
-  return { at: new Date(now).toISOString(), kind, message, ...(incidentId ? { incidentId } : {}) };
+  return { at: new Date(now).toISOString(), kind: clipUtf8(kind, KIND_MAX_BYTES), message: clipUtf8(message, MESSAGE_MAX_BYTES), ...(incidentId ? { incidentId } : {}) };
 }
 
 export function refusalReason(item: LedgerItem, req: AcquireRequest, now: number): string {

@@ -75,14 +75,16 @@ export interface TriageDeps {
 /** The lock outlives the longest execution: the standby deadline plus the repoint and edge verification. */
 export const lockTtlMs = (channel: Channel): number => (channel.policy.standbyReadySeconds + 600) * 1000;
 
-/** The same signal must yield the same execution input (idempotent StartExecution): no clock, no ledger state in it. */
+/**
+ * The same signal must yield the same execution input (idempotent StartExecution): no clock, no ledger state
+ * in it. Each piece of free text travels once: an operator's reason is in signal.detail, not copied here.
+ */
 function executionInput(signal: Signal, incidentId: string, action: ExecutionAction, mode: Mode, drill: boolean): ExecutionInput {
-  const requested = typeof signal.detail?.reason === 'string' ? `: ${signal.detail.reason}` : '';
   return {
     incidentId,
     channelId: signal.channelId,
     action,
-    reason: `${signal.kind} (${signal.severity})${requested}`,
+    reason: `${signal.kind} (${signal.severity})`,
     mode,
     requestedAt: signal.at,
     signal,

@@ -9,9 +9,31 @@
 import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import { z } from 'zod';
 import { MANIFEST_FRESH, MANIFEST_STALE, OPS_SOURCE, PROBE_SOURCE } from '../contracts.js';
+import { clipUtf8, utf8Bytes } from '../text.js';
 
 const event = <S extends string, D extends string, T extends z.ZodType>(source: S, detailType: D, detail: T) =>
   EventBridgeSchema.extend({ source: z.literal(source), 'detail-type': z.literal(detailType), detail });
+
+// ---- sizes. Everything triage keeps of an event travels in the Step Functions execution input (256 KiB),
+// the ledger item (DynamoDB, 400 KB) and pages (SNS): free text is bounded here, where it enters.
+
+/** An operator's reason: a sentence or two, not a document. */
+export const OPERATOR_REASON_MAX_BYTES = 1024;
+/** Who asked: a name, an email or an IAM principal name. */
+export const REQUESTED_BY_MAX_BYTES = 256;
+/** A drill scenario's name. */
+export const SCENARIO_MAX_BYTES = 128;
+/** Text AWS or the probe writes about an event (MediaLive message, alarm reason, diagnosis). */
+export const DESCRIPTION_MAX_BYTES = 1024;
+
+/** Operator input: rejected past `max` bytes, with an error naming the field (the event goes to the DLQ). */
+const boundedText = (max: number) =>
+  z.string().check((ctx) => {
+    const bytes = utf8Bytes(ctx.value);
+    if (bytes > max) ctx.issues.push({ code: 'custom', input: ctx.value, message: `at most ${max} bytes (UTF-8), got ${bytes}` });
+  });
+/** Text describing an AWS or probe event: cut to `max` bytes, never a reason to drop an outage signal. */
+const clippedText = (max: number) => z.string().transform((text) => clipUtf8(text, max));
 
 const pipeline = z.enum(['0', '1']);
 /** arn:aws:medialive:<region>:<account>:channel:<numeric id> (the account of AWS docs samples may be a placeholder). */
@@ -21,7 +43,7 @@ const channelArn = z.string().regex(MEDIALIVE_CHANNEL_ARN, 'a MediaLive channel 
 // ---- aws.cloudwatch
 const AlarmStateSchema = z.object({
   value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),
-  reason: z.string(),
+  reason: clippedText(DESCRIPTION_MAX_BYTES),
   /** JSON encoded as a string (not always present: see the metric math sample's previousState). */
   reasonData: z.string().optional(),
   /** e.g. 2019-10-02T17:04:40.989+0000 (not ISO 8601 strictly: +0000 without a colon). */
@@ -60,7 +82,7 @@ export const ChannelAlertSchema = event(
     alert_type: z.string(),
     pipeline,
     channel_arn: channelArn,
-    message: z.string().default(''),
+    message: clippedText(DESCRIPTION_MAX_BYTES).default(''),
   }),
 );
 export const ChannelStateChangeSchema = event(
@@ -69,7 +91,7 @@ export const ChannelStateChangeSchema = event(
   z.object({
     channel_arn: channelArn,
     state: z.string().min(1),
-    message: z.string().default(''),
+    message: clippedText(DESCRIPTION_MAX_BYTES).default(''),
     pipelines_running_count: z.number().int().min(0).max(2),
     pipeline: pipeline.optional(),
   }),
@@ -80,7 +102,7 @@ export const ChannelInputChangeSchema = event(
   z.object({
     channel_arn: channelArn,
     pipeline: pipeline.optional(),
-    message: z.string().default(''),
+    message: clippedText(DESCRIPTION_MAX_BYTES).default(''),
     active_input_attachment_name: z.string(),
     active_input_switch_action_name: z.string().optional(),
   }),
@@ -97,7 +119,7 @@ const ManifestTransitionSchema = z.object({
   consecutive: z.number().int().min(0),
   observedAt: z.iso.datetime({ offset: true }),
   paths: z.object({ edge: pathState.optional(), primary: pathState.optional(), standby: pathState.optional() }),
-  diagnosis: z.string().default(''),
+  diagnosis: clippedText(DESCRIPTION_MAX_BYTES).default(''),
   renditions: z
     .array(
       z.object({
@@ -116,25 +138,27 @@ export const ManifestFreshSchema = event(PROBE_SOURCE, MANIFEST_FRESH, ManifestT
 
 // ---- flatline.ops (operator / drill)
 const channelIdField = z.string().regex(/^[a-z0-9-]+$/, 'a registry channel id');
+const reason = boundedText(OPERATOR_REASON_MAX_BYTES);
+const requestedBy = boundedText(REQUESTED_BY_MAX_BYTES);
 export const FailoverRequestedSchema = event(
   OPS_SOURCE,
   'Failover Requested',
-  z.object({ channelId: channelIdField, reason: z.string().min(1), mode: z.enum(['live', 'plan']).optional(), requestedBy: z.string().optional() }),
+  z.object({ channelId: channelIdField, reason: reason.min(1), mode: z.enum(['live', 'plan']).optional(), requestedBy: requestedBy.optional() }),
 );
 export const FailbackRequestedSchema = event(
   OPS_SOURCE,
   'Failback Requested',
-  z.object({ channelId: channelIdField, reason: z.string().min(1), mode: z.enum(['live', 'plan']).optional(), requestedBy: z.string().optional() }),
+  z.object({ channelId: channelIdField, reason: reason.min(1), mode: z.enum(['live', 'plan']).optional(), requestedBy: requestedBy.optional() }),
 );
 export const DrillRequestedSchema = event(
   OPS_SOURCE,
   'Drill Requested',
   z.object({
     channelId: channelIdField,
-    scenario: z.string().optional(),
-    reason: z.string().optional(),
+    scenario: boundedText(SCENARIO_MAX_BYTES).optional(),
+    reason: reason.optional(),
     mode: z.enum(['live', 'plan']).optional(),
-    requestedBy: z.string().optional(),
+    requestedBy: requestedBy.optional(),
   }),
 );
 
