@@ -5,7 +5,7 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RoutingSnapshot } from '../../functions/domain/contracts.js';
 import { Ledger, LedgerConflictError } from '../../functions/domain/ledger/ledger.js';
-import { MESSAGE_MAX_BYTES, RECENT_CAP, RECENT_MAX_BYTES, lockHeld } from '../../functions/domain/ledger/rules.js';
+import { DEDUPE_CAP, MESSAGE_MAX_BYTES, RECENT_CAP, RECENT_MAX_BYTES, lockHeld } from '../../functions/domain/ledger/rules.js';
 import { startAwsSandbox, type AwsSandbox } from '../../sandbox/aws/index.js';
 
 let sandbox: AwsSandbox;
@@ -160,7 +160,24 @@ describe('Ledger', () => {
     expect(await ledger.record(channelId, { kind: 'info', message: 'no incident: never deduplicated' })).toBe(true);
     const item = await ledger.get(channelId);
     expect(item.recent.map((e) => `${e.kind}/${e.incidentId ?? '-'}`)).toEqual(['coalesced/inc-1', 'failover-succeeded/inc-1', 'coalesced/inc-2', 'info/-', 'info/-']);
-    expect(item).not.toHaveProperty('recorded');
+    expect(item).not.toHaveProperty('dedupe');
+  });
+
+  it('a trim of recent[] keeps the dedupe keys: a redelivery of the newest entry is still refused', async () => {
+    for (let i = 0; i < RECENT_CAP; i++) await ledger.record(channelId, { kind: 'info', message: `m${i}` });
+    expect(await ledger.record(channelId, { kind: 'pipeline-alert', message: 'standby alert', incidentId: 'inc-new' })).toBe(true);
+    expect((await ledger.get(channelId)).recent).toHaveLength(RECENT_CAP); // the append above was trimmed
+    expect(await ledger.record(channelId, { kind: 'pipeline-alert', message: 'standby alert', incidentId: 'inc-new' })).toBe(false);
+    expect((await ledger.get(channelId)).recent.filter((e) => e.incidentId === 'inc-new')).toHaveLength(1);
+  });
+
+  it('dedupe keys are bounded: past DEDUPE_CAP the oldest are forgotten, the newest still refused', async () => {
+    for (let i = 0; i < DEDUPE_CAP + 3; i++) expect(await ledger.record(channelId, { kind: 'coalesced', message: 'x', incidentId: `inc-${i}` })).toBe(true);
+    const raw = (await doc.send(new GetCommand({ TableName: sandbox.dynamodb.tableName, Key: { channelId } }))).Item ?? {};
+    expect(raw.dedupe).toHaveLength(DEDUPE_CAP);
+    expect(await ledger.record(channelId, { kind: 'coalesced', message: 'x', incidentId: `inc-${DEDUPE_CAP + 2}` })).toBe(false);
+    expect(await ledger.record(channelId, { kind: 'coalesced', message: 'x', incidentId: 'inc-3' })).toBe(false);
+    expect(await ledger.record(channelId, { kind: 'coalesced', message: 'x', incidentId: 'inc-0' })).toBe(true); // the oldest, forgotten
   });
 
   it('record does not bump the version a pending decision is based on', async () => {

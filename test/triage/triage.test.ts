@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { ExecutionInput } from '../../functions/domain/contracts.js';
 import { InvalidInputError, UnknownChannelError } from '../../functions/domain/errors.js';
 import { Ledger } from '../../functions/domain/ledger/ledger.js';
+import { RECENT_CAP } from '../../functions/domain/ledger/rules.js';
 import { checkManifestFreshness } from '../../functions/domain/manifest/index.js';
 import { parseRegistry, type Registry } from '../../functions/domain/registry/index.js';
 import { incidentIdFor, toSignal, triage, type TriageDeps } from '../../functions/domain/triage/index.js';
@@ -334,6 +335,20 @@ describe('triage: standby side and automatic failback', () => {
     expect(d.decision).toBe('record');
     expect(pages).toHaveLength(1);
     expect(starts()).toHaveLength(1);
+  });
+
+  it('a redelivered standby alert pages once, even after recent[] was trimmed in between', async () => {
+    const first = await triage(sample('ops-failover-requested.json'), deps());
+    await ledger.complete({ channelId: 'news-1', incidentId: first.incidentId as string, outcome: 'succeeded', onAir: 'standby' });
+    // recent[] full: the next entry (the alert's) makes the ledger trim it.
+    const length = (await ledger.get('news-1')).recent.length;
+    for (let i = length; i < RECENT_CAP; i++) await ledger.record('news-1', { kind: 'info', message: `filler ${i}` });
+    const alert = sample('medialive-alert-standby-set.json');
+    expect((await triage(alert, deps())).decision).toBe('record');
+    expect((await ledger.get('news-1')).recent).toHaveLength(RECENT_CAP); // trimmed
+    const again = await triage(alert, deps()); // EventBridge delivers at least once
+    expect(again.reason).toMatch(/duplicate, already on the ledger/);
+    expect(pages).toHaveLength(1);
   });
 
   it('kids-1 fails back automatically once the primary has been fresh for minDwellSeconds', async () => {

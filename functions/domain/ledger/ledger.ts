@@ -10,7 +10,20 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { LedgerItem, RoutingSnapshot } from '../contracts.js';
 import { FlatlineError, InvalidInputError } from '../errors.js';
-import { defaultItem, entry, LOCKED_PHASES, RECENT_CAP, refusalReason, type AcquireRequest, type AcquireResult, type CompleteRequest, type PipelineAlerts } from './rules.js';
+import {
+  dedupeKey,
+  DEDUPE_CAP,
+  defaultItem,
+  entry,
+  excess,
+  LOCKED_PHASES,
+  RECENT_CAP,
+  refusalReason,
+  type AcquireRequest,
+  type AcquireResult,
+  type CompleteRequest,
+  type PipelineAlerts,
+} from './rules.js';
 
 /** A ledger write lost to a concurrent one (e.g. saving a snapshot for an incident that no longer holds the lock). */
 export class LedgerConflictError extends FlatlineError {
@@ -190,12 +203,12 @@ export class Ledger {
 
   /**
    * Appends an entry to recent[] (creating the item with defaults when absent); lock-free, capped at RECENT_CAP.
-   * An entry with an incidentId is written once per (kind, incident): the string set `recorded` remembers what
-   * was written and the condition refuses a second copy, so a storm of concurrent duplicates costs one write.
-   * Returns false for such a duplicate.
+   * An entry with an incidentId is written once per (kind, incident): the list `dedupe` remembers what was
+   * written (its own cap, DEDUPE_CAP, outlives recent[]'s) and the condition refuses a second copy, so a
+   * storm of concurrent duplicates costs one write. Returns false for such a duplicate.
    */
   async record(channelId: string, e: { kind: string; message: string; incidentId?: string }): Promise<boolean> {
-    const key = e.incidentId ? `${e.kind}|${e.incidentId}` : undefined;
+    const key = e.incidentId ? dedupeKey(e.kind, e.incidentId) : undefined;
     let out;
     try {
       out = await this.client.send(
@@ -205,15 +218,15 @@ export class Ledger {
           UpdateExpression:
             'SET #recent = list_append(if_not_exists(#recent, :empty), :entry), #onAir = if_not_exists(#onAir, :primary), ' +
             '#phase = if_not_exists(#phase, :steady), #version = if_not_exists(#version, :zero)' +
-            (key ? ' ADD #recorded :keys' : ''),
-          ...(key ? { ConditionExpression: 'NOT contains(#recorded, :key)' } : {}),
+            (key ? ', #dedupe = list_append(if_not_exists(#dedupe, :empty), :keys)' : ''),
+          ...(key ? { ConditionExpression: 'NOT contains(#dedupe, :key)' } : {}),
           ExpressionAttributeValues: {
             ':empty': [],
             ':entry': [entry(this.now(), e.kind, e.message, e.incidentId)],
             ':primary': 'primary',
             ':steady': 'steady',
             ':zero': 0,
-            ...(key ? { ':key': key, ':keys': new Set([key]) } : {}),
+            ...(key ? { ':key': key, ':keys': [key] } : {}),
           },
           ReturnValues: 'ALL_NEW',
         })),
@@ -290,21 +303,29 @@ export class Ledger {
   }
 
   /**
-   * DynamoDB cannot append and truncate a list in one expression; a second write drops the oldest entries,
-   * conditioned on the list length it saw so a concurrent append is never lost (if the condition fails, the
-   * next append trims instead). Best effort: errors are swallowed because trimming is housekeeping.
+   * DynamoDB cannot append and truncate a list in one expression; a second write drops the oldest items of
+   * recent[] and dedupe, each list on its own cap. The condition asks for at least the length this write saw,
+   * so the oldest items are what goes: a concurrent append does not stop the trim (it is not lost: only
+   * indexes below the seen excess are removed), and two concurrent trims never cut a list below its cap (the
+   * second one's condition fails; the next write trims what is left). Best effort: errors are swallowed
+   * because trimming is housekeeping.
    */
   private async trimRecent(channelId: string, attributes: Record<string, unknown> | undefined): Promise<void> {
-    const length = Array.isArray(attributes?.recent) ? attributes.recent.length : 0;
-    if (length <= RECENT_CAP) return;
-    const drop = Array.from({ length: length - RECENT_CAP }, (_, i) => `#recent[${i}]`).join(', ');
+    const lists = [
+      { name: 'recent', cap: RECENT_CAP },
+      { name: 'dedupe', cap: DEDUPE_CAP },
+    ].map(({ name, cap }) => {
+      const value = attributes?.[name];
+      const length = Array.isArray(value) ? value.length : 0;
+      return { name, length, drop: excess(length, cap) };
+    }).filter((l) => l.drop > 0);
+    if (lists.length === 0) return;
     await this.conditional(
       {
         Key: { channelId },
-        ConditionExpression: 'size(#recent) = :length',
-        // The dedupe keys are forgotten with the old entries, so the set stays as small as the list.
-        UpdateExpression: `REMOVE ${drop}, #recorded`,
-        ExpressionAttributeValues: { ':length': length },
+        ConditionExpression: lists.map((l) => `size(#${l.name}) >= :${l.name}Length`).join(' AND '),
+        UpdateExpression: `REMOVE ${lists.flatMap((l) => Array.from({ length: l.drop }, (_, i) => `#${l.name}[${i}]`)).join(', ')}`,
+        ExpressionAttributeValues: Object.fromEntries(lists.map((l) => [`:${l.name}Length`, l.length])),
       },
       'trimRecent',
     ).catch(() => false);
@@ -337,7 +358,8 @@ function pipelineAlerts(raw: Record<string, unknown> | undefined): PipelineAlert
 /** Fills the defaults of an item read back from the table (absent item => the default item). */
 function normalize(channelId: string, raw: Record<string, unknown> | undefined): LedgerItem {
   if (!raw) return defaultItem(channelId);
-  const { alerts0: _a0, alerts1: _a1, recorded: _recorded, ...rest } = raw;
+  // dedupe (and recorded, its string-set form before it was bounded) is the ledger's own bookkeeping.
+  const { alerts0: _a0, alerts1: _a1, dedupe: _dedupe, recorded: _recorded, ...rest } = raw;
   const item = rest as Partial<LedgerItem>;
   return {
     ...defaultItem(channelId),

@@ -5,6 +5,13 @@ import { clipUtf8 } from '../text.js';
 
 /** How many entries recent[] keeps (oldest dropped first). */
 export const RECENT_CAP = 50;
+/**
+ * How many dedupe keys (kind|incidentId of the entries written once) the item remembers, oldest dropped
+ * first: kept apart from recent[] and ten times longer, so a redelivery (EventBridge delivers at least once,
+ * and the rules retry for up to an hour) is still recognized after its entry scrolled out of recent[].
+ * A key is at most KIND_MAX_BYTES + 1 + 24 bytes: about 45 KB for all of them.
+ */
+export const DEDUPE_CAP = 500;
 /** An entry's message, cut past this (a step's error cause alone can be 32 KB). */
 export const MESSAGE_MAX_BYTES = 2048;
 /** An entry's kind (set by code, e.g. failover-succeeded; cut all the same). */
@@ -55,6 +62,12 @@ export function defaultItem(channelId: string): LedgerItem {
 
 export type PipelineAlerts = Record<'0' | '1', string[]>;
 
+
+/** What record() remembers of an entry written once per (kind, incident). */
+export const dedupeKey = (kind: string, incidentId: string): string => `${clipUtf8(kind, KIND_MAX_BYTES)}|${incidentId}`;
+
+/** How many of the oldest items to drop so that a list of `length` keeps `cap` (0: none). */
+export const excess = (length: number, cap: number): number => Math.max(0, length - cap);
 
 /** One recent[] entry, its free text cut to the bounds above. */
 export function entry(now: number, kind: string, message: string, incidentId?: string): LedgerEntry {
