@@ -26,17 +26,19 @@ export interface GeneratedRegistryOptions {
 
 /**
  * `count` channels shaped like the example's first one, with realistic sizes rather than short test names:
- * ids like `league-pass-hd-00042` (20 characters), origin ids as the CloudFront console names them by default
- * (the MediaPackage v2 egress domain, about 60 characters), a slate per channel and, with perOrigin, the
- * MediaPackage v2 path /out/v1/<channel group>/<channel>/<endpoint> on each side.
+ * ids like `league-pass-hd-00042` (20 characters), origin ids shaped like the MediaPackage v2 egress domain
+ * (about 60 characters), a slate per channel and, with perOrigin, the MediaPackage v2 path
+ * /out/v1/<channel group>/<channel>/<endpoint> on each side. Each channel has its own origins and origin
+ * group (the registry refuses two channels on one: a reorder for one would move the other).
  */
 export function registryWithChannels(count: number, options: GeneratedRegistryOptions = {}): Registry {
   const base = exampleRegistry().channels[0]!;
   const channels = Array.from({ length: count }, (_, i) => {
-    const id = `league-pass-hd-${String(i).padStart(5, '0')}`;
+    const n = String(i).padStart(5, '0');
+    const id = `league-pass-hd-${n}`;
     const shard = String(i % 97).padStart(2, '0');
-    const primaryOrigin = `a1b2c3d4e5f6a7b8-${shard}.egress.x1y2z3.mediapackagev2.us-east-1.amazonaws.com`;
-    const standbyOrigin = `f6e5d4c3b2a1f0e9-${shard}.egress.a1b2c3.mediapackagev2.us-west-2.amazonaws.com`;
+    const primaryOrigin = `a1b2c3d4e5f6-${n}.egress.x1y2z3.mediapackagev2.us-east-1.amazonaws.com`;
+    const standbyOrigin = `f6e5d4c3b2a1-${n}.egress.a1b2c3.mediapackagev2.us-west-2.amazonaws.com`;
     return {
       ...base,
       id,
@@ -52,7 +54,7 @@ export function registryWithChannels(count: number, options: GeneratedRegistryOp
         originId: standbyOrigin,
         ...(options.perOrigin ? { originPath: `/out/v1/live-usw2-${shard}/${id}/hls-cmaf-standby` } : {}),
       },
-      edge: { ...base.edge, originGroupId: `og-${shard}`, slatePath: `/slate/${id}/index.m3u8`, paths: options.perOrigin ? 'per-origin' : 'identical' },
+      edge: { ...base.edge, originGroupId: `og-${n}`, slatePath: `/slate/${id}/index.m3u8`, paths: options.perOrigin ? 'per-origin' : 'identical' },
     };
   });
   return parseRegistry({ channels }, `${count}-channel test registry`);
