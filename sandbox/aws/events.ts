@@ -51,6 +51,8 @@ export interface Delivery {
   functionKey: string;
   attempts: number;
   ok: boolean;
+  /** Epoch ms the target's last attempt ended. */
+  at: number;
   result?: unknown;
   error?: { name: string; message: string };
 }
@@ -69,6 +71,8 @@ export interface EventBridgeOptions {
   lambda: LambdaRuntime;
   /** Overrides every function's maximumRetryAttempts (AWS default 2). Retries run immediately. */
   retryAttempts?: number;
+  /** From the bus taking an event to its target invoked (world model); default: the next turn of the loop. */
+  deliveryDelayMs?: () => number;
 }
 
 interface WireEntry {
@@ -197,8 +201,9 @@ export class EventBridgeService implements SandboxService {
 
   /** Lambda async invoke: the first attempt plus maximumRetryAttempts retries, then the dead letters. */
   private async deliver(rule: RuleConfig, event: EventEnvelope): Promise<void> {
-    // Asynchronous like EventBridge: the PutEvents caller never waits for the target.
-    await new Promise((r) => setImmediate(r));
+    // Asynchronous like EventBridge: the PutEvents caller never waits for the target, and delivery takes a while.
+    const delayMs = this.opts.deliveryDelayMs?.() ?? 0;
+    await new Promise((r) => (delayMs > 0 ? setTimeout(r, delayMs) : setImmediate(r)));
     const retries = this.opts.retryAttempts ?? this.opts.lambda.maxRetries(rule.functionKey) ?? 2;
     let attempts = 0;
     let lastError: { name: string; message: string } = { name: 'Error', message: 'not invoked' };
@@ -206,14 +211,14 @@ export class EventBridgeService implements SandboxService {
       attempts++;
       try {
         const result = await this.opts.lambda.invoke(rule.functionKey, structuredClone(event));
-        this.deliveries.push({ eventId: event.id, rule: rule.name, functionKey: rule.functionKey, attempts, ok: true, result });
+        this.deliveries.push({ eventId: event.id, rule: rule.name, functionKey: rule.functionKey, attempts, ok: true, at: Date.now(), result });
         return;
       } catch (err) {
         const e = err as Error;
         lastError = { name: e?.name ?? 'Error', message: e?.message ?? String(err) };
       }
     }
-    this.deliveries.push({ eventId: event.id, rule: rule.name, functionKey: rule.functionKey, attempts, ok: false, error: lastError });
+    this.deliveries.push({ eventId: event.id, rule: rule.name, functionKey: rule.functionKey, attempts, ok: false, at: Date.now(), error: lastError });
     this.deadLetters.push({ event, rule: rule.name, functionKey: rule.functionKey, attempts, error: lastError });
   }
 }

@@ -17,6 +17,8 @@ export interface StepFunctionsOptions {
   lambda: LambdaRuntime;
   /** Scales static Wait `Seconds` and Retry `IntervalSeconds` (e.g. 0.01 = 100x faster). Explicit overrides win. */
   timeScale?: number;
+  /** Static Wait `Seconds` over 30 are divided by this factor (a drill's one stated compression). */
+  compressWaitsOver30s?: number;
   /** Every Wait state (Seconds, SecondsPath, Timestamp...) waits this many ms; per-state overrides win. */
   waitMs?: number;
   /** Per Wait state name: milliseconds (aws-local-stepfunctions waitTimeOverrides). */
@@ -238,6 +240,8 @@ export class StepFunctionsEngine {
         }
       }
       if (state.Type === 'Wait' && this.opts.waitMs !== undefined) waitOverrides[name] = this.opts.waitMs;
+      const compress = this.opts.compressWaitsOver30s;
+      if (compress !== undefined && state.Type === 'Wait' && typeof state.Seconds === 'number' && state.Seconds > 30) waitOverrides[name] = (state.Seconds * 1000) / compress;
       if (scale !== undefined) {
         if (state.Type === 'Wait' && typeof state.Seconds === 'number') waitOverrides[name] = state.Seconds * 1000 * scale;
         if (Array.isArray(state.Retry)) {

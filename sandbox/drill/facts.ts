@@ -47,6 +47,7 @@ export async function gatherFacts(x: FactsInput): Promise<DrillFacts> {
     timeToRecoverS: recoveryOf(x.series, x.freezeT, x.thresholdS),
     freezeT: x.freezeT,
     longestStallS: x.viewers.summary().longestStallMs / 1000,
+    shareStalled: x.viewers.summary().viewers ? x.viewers.summary().viewersStalled / x.viewers.summary().viewers : 0,
     mutatingActionCalls: sb.calls().filter((c) => c.mutating && ACTION_SERVICES.has(c.service) && c.at >= x.t0).length,
     rejectedEvents: sb.rejected(),
     channels,

@@ -18,6 +18,7 @@ const MARKER_COLORS: Record<MarkerKind, string> = {
   'origin-group': '#2ca02c',
   slate: '#9467bd',
   notify: '#e377c2',
+  edge: '#1f77b4',
 };
 
 const W = 960;

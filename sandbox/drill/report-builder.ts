@@ -4,7 +4,9 @@ import type { Registry } from '../../functions/domain/registry/index.js';
 import type { ViewerFleet } from '../media/viewers.js';
 import { evaluate, type DrillFacts } from './expectations.js';
 import type { Recorder } from './recorder.js';
-import type { DrillReport, Goal } from './report.js';
+import type { KvsVisible } from '../media/edge-locations.js';
+import { describeWorld } from '../world-model.js';
+import type { DrillReport, FreezeTimings, Goal } from './report.js';
 import type { Scenario } from './scenario.js';
 import type { DrillSandbox } from './seams.js';
 import type { ControlPlaneWatch } from './watchers.js';
@@ -23,6 +25,10 @@ export interface ReportInput {
   probeTickMs: number;
   /** Times (s) of the probe's stale verdicts on the main channel's primary or edge. */
   staleTransitions: readonly number[];
+  /** KVS writes as each edge location saw them. */
+  kvsVisible: readonly KvsVisible[];
+  edgeLocations: number;
+  seed: number;
   wallSeconds: number;
   error: string | undefined;
 }
@@ -60,6 +66,31 @@ function goalsOf(x: ReportInput, timeToDetectS: number | null): Goal[] {
   return goals;
 }
 
+/** Seconds from the freeze to each step of the recovery: what limits recovery, with numbers. */
+function freezeTimingsOf(x: ReportInput, freezeT: number): FreezeTimings {
+  const { rec, sb, channel } = x;
+  const after = (ts: Array<number | undefined>): number | null => {
+    const t = ts.filter((v): v is number => v !== undefined && v >= freezeT).sort((a, b) => a - b)[0];
+    return t === undefined ? null : t - freezeT;
+  };
+  const routeKey = `route:${channel.id}`;
+  const failovers = sb.executions().filter((e) => e.channelId === channel.id && e.action === 'failover');
+  const routeWrite = rec.markers.filter((m) => m.kind === 'route' && m.label.startsWith(`${routeKey} =`)).map((m) => m.t);
+  const writeT = after(routeWrite);
+  return {
+    probeStale: after([...x.staleTransitions]),
+    alarm: after(rec.markers.filter((m) => m.kind === 'event' && m.label.startsWith('aws.cloudwatch')).map((m) => m.t)),
+    mediaLiveAlert: after(rec.markers.filter((m) => m.kind === 'event' && m.label.startsWith('aws.medialive')).map((m) => m.t)),
+    triageDecision: after(sb.decisions().filter((d) => d.decision === 'failover' && (d.channelId ?? channel.id) === channel.id).map((d) => rec.tOf(d.at))),
+    executionStart: after(failovers.map((e) => rec.tOf(e.startedAt))),
+    kvsWrite: writeT,
+    kvsVisible: Array.from({ length: x.edgeLocations }, (_, loc) =>
+      writeT === null ? null : after(x.kvsVisible.filter((v) => v.location === loc && v.key === routeKey).map((v) => rec.tOf(v.at))),
+    ),
+    viewersFresh: x.facts.timeToRecoverS,
+  };
+}
+
 export function buildReport(x: ReportInput): DrillReport {
   const { scenario, channel, sb, rec, facts, targetDurationS: td } = x;
   markControlPlane(x);
@@ -85,6 +116,8 @@ export function buildReport(x: ReportInput): DrillReport {
     freezeT,
     series: rec.series,
     markers: rec.markers.map(({ t, kind, label, detail }) => ({ t, kind, label, ...(detail ? { detail } : {}) })),
+    world: { name: sb.world.name, description: describeWorld(sb.world), compression: sb.world.compression, seed: x.seed },
+    freezeTimings: freezeT === null ? null : freezeTimingsOf(x, freezeT),
     summary: {
       timeToDetectS,
       timeToDetectTD: timeToDetectS === null ? null : timeToDetectS / td,

@@ -21,6 +21,8 @@ import type { DrillReport } from './report.js';
 import type { Scenario } from './scenario.js';
 import type { DrillSandbox } from './seams.js';
 import { watchControlPlane } from './watchers.js';
+import type { KvsVisible } from '../media/edge-locations.js';
+import { worldModel } from '../world-model.js';
 
 export { recoveryOf };
 
@@ -38,6 +40,10 @@ export interface DrillOptions {
   viewers?: number;
   /** Probe tick; default half a target duration (detection within staleAfter + consecutive x tick). */
   probeTickMs?: number;
+  /** Overrides the scenario's world model. */
+  world?: 'realistic' | 'ideal';
+  /** Overrides the scenario's seed. */
+  seed?: number;
   /** The registry to drill (default config/registry.example.yml). */
   registryPath?: string;
   onProgress?: (p: DrillProgress) => void;
@@ -113,7 +119,10 @@ export async function runDrill(scenario: Scenario, opts: DrillOptions = {}): Pro
   const probeTickMs = opts.probeTickMs ?? Math.round((td * 1000) / 2);
   const startedAt = new Date().toISOString();
 
+  const world = worldModel(opts.world ?? scenario.world, scenario.worldOverrides);
+  const seed = opts.seed ?? scenario.seed;
   const rec = createRecorder();
+  const kvsVisible: KvsVisible[] = [];
   const cleanups: Array<() => void> = [];
   const progress = (p: Omit<DrillProgress, 'onAirHint'>): void => opts.onProgress?.({ ...p, onAirHint: '' });
   progress({ phase: 'starting', t: 0, ages: {}, stalledShare: 0, step: null });
@@ -128,13 +137,21 @@ export async function runDrill(scenario: Scenario, opts: DrillOptions = {}): Pro
   try {
     env = await startDrillRig(registry, {
       feed: { segmentMs, windowSegments: 8, staleNotFoundAfterMs: scenario.staleManifest404 ? 3 * segmentMs : null },
+      sandbox: { world, seed },
     });
+    const rig = env;
     const sb = env.sandbox;
     const w = env.world;
     const watch = watchControlPlane(sb, registry, channel.id, rec);
     cleanups.push(() => watch.stop());
+    cleanups.push(
+      rig.onKvsVisible((v) => {
+        kvsVisible.push(v);
+        if (v.key.startsWith('route:') || v.key.startsWith('slate:')) rec.mark('edge', `edge location ${v.location + 1}: ${v.key} = ${v.value ?? '(deleted)'}`, undefined, v.at);
+      }),
+    );
 
-    fleet = new ViewerFleet({ edgeUrl: w.edge.url, channelId: channel.id, count: opts.viewers ?? scenario.viewers, targetDurationMs: td * 1000 });
+    fleet = new ViewerFleet({ edgeUrl: w.edge.url, edgeUrls: rig.edgeUrls, channelId: channel.id, count: opts.viewers ?? scenario.viewers, targetDurationMs: td * 1000 });
     const viewers = fleet;
     probe = startProbe({ sb, world: w, channelId: channel.id, tickMs: probeTickMs, rec, viewers, phase: () => phase, onProgress: progress }, staleTransitions);
     probe.start();
@@ -198,6 +215,9 @@ export async function runDrill(scenario: Scenario, opts: DrillOptions = {}): Pro
       thresholdS,
       probeTickMs,
       staleTransitions,
+      kvsVisible,
+      edgeLocations: rig.edgeUrls.length,
+      seed,
       wallSeconds: (performance.now() - wallStart) / 1000,
       error,
     });
