@@ -75,7 +75,7 @@ export class CloudFrontService implements SandboxService {
       status: 'Deployed',
       lastModified: new Date(),
       config,
-      deployedConfig: config,
+      deployedConfig: structuredClone(config),
     };
     this.distributions.set(id, d);
     return d;
