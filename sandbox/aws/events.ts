@@ -5,6 +5,7 @@
 // (in AWS that takes a cross-region rule; the control plane lives in the standby region).
 import { randomUUID } from 'node:crypto';
 import { matchesPattern } from './event-pattern.js';
+import { putEventsEntrySize, QUOTAS } from './quotas.js';
 import type { LambdaRuntime } from './lambda-runtime.js';
 import type { RuleConfig } from '../../deploy/serverless-config.js';
 import {
@@ -96,6 +97,11 @@ export class EventBridgeService implements SandboxService {
   private paused = false;
 
   constructor(private readonly opts: EventBridgeOptions) {
+    for (const r of opts.rules) {
+      const chars = JSON.stringify(r.pattern).length;
+      // PutRule refuses it: a serverless.yml with such a rule would not deploy.
+      if (chars > QUOTAS.eventPatternChars) throw new AwsServiceError(400, 'InvalidEventPatternException', `rule ${r.name}: event pattern is ${chars} characters; the limit is ${QUOTAS.eventPatternChars}`);
+    }
     this.rules = opts.rules;
   }
 
@@ -150,6 +156,8 @@ export class EventBridgeService implements SandboxService {
     const body = parseJsonBody<{ Entries?: WireEntry[] }>(req);
     const entries = body.Entries ?? [];
     if (entries.length < 1 || entries.length > 10) throw new AwsServiceError(400, 'ValidationException', 'Entries must hold 1 to 10 entries');
+    const total = entries.reduce((n, e) => n + putEventsEntrySize(e), 0);
+    if (total > QUOTAS.putEventsEntryBytes) throw new AwsServiceError(400, 'ValidationException', 'Total size of the entries in the request is over the limit.');
     let failed = 0;
     const results = entries.map((e) => {
       let detail: unknown;

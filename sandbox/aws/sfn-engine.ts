@@ -10,6 +10,7 @@ import type { LambdaRuntime } from './lambda-runtime.js';
 import type { StateMachineConfig } from '../../deploy/serverless-config.js';
 import { ACCOUNT_ID, AwsServiceError } from './wire.js';
 import { foldEvent, type ExecutionRecord } from './sfn-history.js';
+import { QUOTAS, utf8Bytes } from './quotas.js';
 
 export interface StepFunctionsOptions {
   region: string;
@@ -141,6 +142,9 @@ export class StepFunctionsEngine {
 
   protected startExecution(stateMachineArn: string, input: string, name?: string): ExecutionRecord {
     const m = this.machine(stateMachineArn);
+    if (utf8Bytes(input) > QUOTAS.sfnPayloadBytes) {
+      throw new AwsServiceError(400, 'InvalidExecutionInput', `Invalid State Machine Execution Input: ${utf8Bytes(input)} bytes exceeds the maximum of ${QUOTAS.sfnPayloadBytes}`);
+    }
     let parsedInput: unknown;
     try {
       parsedInput = JSON.parse(input);
@@ -231,7 +235,13 @@ export class StepFunctionsEngine {
         const target = this.taskTarget(state);
         if (target) {
           state.Resource = `arn:aws:lambda:${this.opts.region}:${ACCOUNT_ID}:function:sandbox-${target.functionKey}`;
-          handlers[name] = target.invoke;
+          handlers[name] = async (input) => {
+            const output = await target.invoke(input);
+            // A state's output over 256 KiB fails the execution (States.DataLimitExceeded is not retried by States.ALL).
+            const bytes = utf8Bytes(JSON.stringify(output ?? null));
+            if (bytes > QUOTAS.sfnPayloadBytes) throw Object.assign(new Error(`state ${name} output is ${bytes} bytes; the limit is ${QUOTAS.sfnPayloadBytes}`), { name: 'States.DataLimitExceeded' });
+            return output;
+          };
           tasks[name] = target.functionKey;
         } else {
           tasks[name] = null;
