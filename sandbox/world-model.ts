@@ -25,6 +25,12 @@ export const WorldNumbersSchema = z.strictObject({
   channelTransitionS: range,
   /** Step Functions Wait states and Retry intervals at their ASL values (false: the old drill scaling). */
   productionStateMachineTimes: z.boolean(),
+  /** Lambda: an invocation ends at its serverless.yml timeout (Sandbox.Timedout). */
+  lambdaTimeouts: z.boolean(),
+  /** Lambda: the first invocation of each function pays its measured module import time. */
+  lambdaColdStart: z.boolean(),
+  /** Lambda async invoke: seconds before each retry, before compression (a failed EventBridge-target invocation). */
+  lambdaAsyncRetryS: z.array(z.number().nonnegative()),
 });
 
 export type WorldNumbers = z.infer<typeof WorldNumbersSchema>;
@@ -49,6 +55,10 @@ export const WORLD_SOURCES: Record<keyof WorldNumbers, string> = {
     'UpdateDistribution returns InProgress until the change has propagated to every edge location, typically minutes (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_UpdateDistribution.html); 2-5 min: assumption',
   channelTransitionS: 'assumption: MediaLive channels take one to a few minutes in STARTING (https://docs.aws.amazon.com/medialive/latest/ug/starting-stopping-deleting-a-channel.html); 60-120 s',
   productionStateMachineTimes: 'the ASL in statemachines/ (Wait SecondsPath pollSeconds, Retry IntervalSeconds and BackoffRate)',
+  lambdaTimeouts: 'https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html; the timeout of each function in serverless.yml',
+  lambdaColdStart: 'assumption: the init cost of a function is the measured import time of its handler module in this process',
+  lambdaAsyncRetryS:
+    'Lambda waits one minute before the second attempt and two minutes before the third (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html)',
 };
 
 export const WORLD_MODELS: Record<WorldModelName, WorldNumbers> = {
@@ -61,6 +71,9 @@ export const WORLD_MODELS: Record<WorldModelName, WorldNumbers> = {
     distributionDeployS: [120, 300],
     channelTransitionS: [60, 120],
     productionStateMachineTimes: true,
+    lambdaTimeouts: true,
+    lambdaColdStart: true,
+    lambdaAsyncRetryS: [60, 120],
   },
   ideal: {
     compression: 1,
@@ -71,6 +84,9 @@ export const WORLD_MODELS: Record<WorldModelName, WorldNumbers> = {
     distributionDeployS: [0, 0],
     channelTransitionS: [0, 0],
     productionStateMachineTimes: false,
+    lambdaTimeouts: false,
+    lambdaColdStart: false,
+    lambdaAsyncRetryS: [0, 0],
   },
 };
 
@@ -103,6 +119,7 @@ export function describeWorld(w: WorldModel): string {
     `UpdateDistribution ${r(w.distributionDeployS)}`,
     `StartChannel/StopChannel ${r(w.channelTransitionS)}`,
     w.productionStateMachineTimes ? 'Step Functions waits and retries at ASL values' : 'Step Functions waits drill-scaled',
+    `Lambda ${w.lambdaTimeouts ? 'timeouts enforced' : 'timeouts not enforced'}${w.lambdaColdStart ? ', cold starts' : ''}, async retries after ${w.lambdaAsyncRetryS.join(', ')} s`,
     `durations over 30 s compressed ${w.compression}x`,
   ];
   return `${w.name}${w.overridden.length ? ` (overridden: ${w.overridden.join(', ')})` : ''}: ${parts.join('; ')}`;

@@ -72,6 +72,8 @@ export interface EventBridgeOptions {
   lambda: LambdaRuntime;
   /** Overrides every function's maximumRetryAttempts (AWS default 2). Retries run immediately. */
   retryAttempts?: number;
+  /** Before retry n (1 = the second attempt) of a failed async invocation, ms (world model); default: at once. */
+  retryDelayMs?: (retry: number) => number;
   /** From the bus taking an event to its target invoked (world model); default: the next turn of the loop. */
   deliveryDelayMs?: () => number;
 }
@@ -216,6 +218,10 @@ export class EventBridgeService implements SandboxService {
     let attempts = 0;
     let lastError: { name: string; message: string } = { name: 'Error', message: 'not invoked' };
     while (attempts <= retries) {
+      if (attempts > 0) {
+        const wait = this.opts.retryDelayMs?.(attempts) ?? 0;
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
       attempts++;
       try {
         const result = await this.opts.lambda.invoke(rule.functionKey, structuredClone(event));

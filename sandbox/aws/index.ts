@@ -158,12 +158,17 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
 
   const slsPath = opts.serverlessPath === false ? undefined : resolve(opts.serverlessPath ?? 'serverless.yml');
   const serverless = slsPath && existsSync(slsPath) ? await loadServerlessConfig(slsPath, { stage, region, accountId: ACCOUNT_ID }) : undefined;
-  const lambda = new LambdaRuntime(serverless?.root ?? process.cwd(), serverless?.functions ?? {}, { stage, region, service: serverless?.service ?? 'flatline' });
 
   const calls = new CallLog();
   const seed = opts.seed ?? 1;
   const faults = new FaultInjector(seed);
   const world = opts.world ?? worldModel('ideal');
+  const lambda = new LambdaRuntime(
+    serverless?.root ?? process.cwd(),
+    serverless?.functions ?? {},
+    { stage, region, service: serverless?.service ?? 'flatline' },
+    { enforceTimeouts: world.lambdaTimeouts, coldStart: world.lambdaColdStart },
+  );
   // One generator per stream, so that a change in one (more events) does not reshuffle the others.
   const stream = (n: number): (() => number) => seededRandom(seed * 7919 + n);
   const busRandom = stream(1);
@@ -172,6 +177,7 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
     rules: serverless?.rules ?? [],
     lambda,
     deliveryDelayMs: () => drawMs(world.eventBridgeDelayS, busRandom),
+    retryDelayMs: (attempt) => compressedMs(world, world.lambdaAsyncRetryS[attempt - 1] ?? world.lambdaAsyncRetryS.at(-1) ?? 0),
     ...(opts.events?.retryAttempts !== undefined ? { retryAttempts: opts.events.retryAttempts } : {}),
   });
   const publishMediaLive = opts.medialive?.publishEvents ?? true;

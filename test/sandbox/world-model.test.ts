@@ -8,6 +8,7 @@ import { CloudFrontService } from '../../sandbox/aws/cloudfront.js';
 import { seededRandom } from '../../sandbox/aws/faults.js';
 import { startAwsSandbox, type AwsSandbox } from '../../sandbox/aws/index.js';
 import { KvsReplica } from '../../sandbox/media/edge-locations.js';
+import { LambdaRuntime } from '../../sandbox/aws/lambda-runtime.js';
 import { parseScenario } from '../../sandbox/drill/scenario.js';
 import { readRegistryFile } from '../../functions/domain/registry/index.js';
 import { WORLD_MODELS, WORLD_SOURCES, compressedMs, worldModel } from '../../sandbox/world-model.js';
@@ -115,5 +116,25 @@ describe('region blackhole', () => {
     await expect(client('us-east-1').send(new DescribeChannelCommand({ ChannelId: '1234567' }))).rejects.toMatchObject({ name: 'TimeoutError' });
     expect(sandbox.calls.at(-1)).toMatchObject({ service: 'medialive', region: 'us-east-1', fault: 'blackhole' });
     await expect(client('us-west-2').send(new DescribeChannelCommand({ ChannelId: '7654321' }))).resolves.toMatchObject({ State: 'RUNNING' });
+  });
+});
+
+describe('Lambda timeouts', () => {
+  const slow = { key: 'slow', handler: 'test/sandbox/fixtures/handlers.slow', timeoutSeconds: 0.2 };
+  const ctx = { stage: 't', region: 'us-west-2', service: 'flatline' };
+
+  it('ends an invocation at its configured timeout with Sandbox.Timedout; within it, the answer comes back', async () => {
+    const rt = new LambdaRuntime(process.cwd(), { slow }, ctx, { enforceTimeouts: true });
+    await expect(rt.invoke('slow', { ms: 1000 })).rejects.toMatchObject({ name: 'Sandbox.Timedout', message: /Task timed out after 0\.20 seconds/ });
+    await expect(rt.invoke('slow', { ms: 10 })).resolves.toEqual({ sleptMs: 10 });
+    expect(rt.invocations.map((i) => [i.ok, i.error?.name])).toEqual([
+      [false, 'Sandbox.Timedout'],
+      [true, undefined],
+    ]);
+  });
+
+  it('without enforcement (ideal world) the invocation runs to its end', async () => {
+    const rt = new LambdaRuntime(process.cwd(), { slow }, ctx);
+    await expect(rt.invoke('slow', { ms: 300 })).resolves.toEqual({ sleptMs: 300 });
   });
 });
