@@ -1,6 +1,7 @@
 // Builds the DrillReport from what the drill recorded: the markers of executions, steps, triage decisions
 // and notifications, the detection and recovery times, the goals and the summary.
 import type { Registry } from '../../functions/domain/registry/index.js';
+import { edgeKey } from '../../functions/domain/routing-keys.js';
 import type { ViewerFleet } from '../media/viewers.js';
 import { evaluate, type DrillFacts } from './expectations.js';
 import type { Recorder } from './recorder.js';
@@ -73,9 +74,9 @@ function freezeTimingsOf(x: ReportInput, freezeT: number): FreezeTimings {
     const t = ts.filter((v): v is number => v !== undefined && v >= freezeT).sort((a, b) => a - b)[0];
     return t === undefined ? null : t - freezeT;
   };
-  const routeKey = `route:${channel.id}`;
+  const routeKey = edgeKey(channel.id);
   const failovers = sb.executions().filter((e) => e.channelId === channel.id && e.action === 'failover');
-  const routeWrite = rec.markers.filter((m) => m.kind === 'route' && m.label.startsWith(`${routeKey} =`)).map((m) => m.t);
+  const routeWrite = rec.markers.filter((m) => m.kind === 'route' && m.label.startsWith(`${routeKey} route =`)).map((m) => m.t);
   const writeT = after(routeWrite);
   return {
     probeStale: after([...x.staleTransitions]),
@@ -85,7 +86,8 @@ function freezeTimingsOf(x: ReportInput, freezeT: number): FreezeTimings {
     executionStart: after(failovers.map((e) => rec.tOf(e.startedAt))),
     kvsWrite: writeT,
     kvsVisible: Array.from({ length: x.edgeLocations }, (_, loc) =>
-      writeT === null ? null : after(x.kvsVisible.filter((v) => v.location === loc && v.key === routeKey).map((v) => rec.tOf(v.at))),
+      // The first write of the channel's edge value a location saw after the route write (the write itself, or a later one).
+      writeT === null ? null : after(x.kvsVisible.filter((v) => v.location === loc && v.key === routeKey && rec.tOf(v.at) >= freezeT + writeT).map((v) => rec.tOf(v.at))),
     ),
     viewersFresh: x.facts.timeToRecoverS,
   };

@@ -8,6 +8,7 @@ import { awsClients } from '../../functions/lib/aws-clients.js';
 import { eventBridgePublisher } from '../../functions/domain/probe/events.js';
 import { createProbeLoop, type TickReport } from '../../functions/domain/probe/loop.js';
 import { parseRegistry, readRegistryFile, type Registry } from '../../functions/domain/registry/index.js';
+import { EDGE_KEY_PREFIX } from '../../functions/domain/routing-keys.js';
 import { targetDurationS } from '../media/hls.js';
 import { ViewerFleet } from '../media/viewers.js';
 import type { MediaWorld } from '../media/media-world.js';
@@ -147,7 +148,7 @@ export async function runDrill(scenario: Scenario, opts: DrillOptions = {}): Pro
     cleanups.push(
       rig.onKvsVisible((v) => {
         kvsVisible.push(v);
-        if (v.key.startsWith('route:') || v.key.startsWith('slate:')) rec.mark('edge', `edge location ${v.location + 1}: ${v.key} = ${v.value ?? '(deleted)'}`, undefined, v.at);
+        if (v.key.startsWith(EDGE_KEY_PREFIX)) rec.mark('edge', `edge location ${v.location + 1}: ${v.key} = ${v.value ?? '(deleted)'}`, undefined, v.at);
       }),
     );
 
