@@ -39,6 +39,8 @@ export interface DistributionState {
   status: 'InProgress' | 'Deployed';
   lastModified: Date;
   config: XmlNode;
+  /** The config the edge locations serve with: the previous one while an update is InProgress. */
+  deployedConfig: XmlNode;
 }
 
 export interface OriginGroupChange {
@@ -52,9 +54,10 @@ export class CloudFrontService implements SandboxService {
   private readonly distributions = new Map<string, DistributionState>();
   private readonly listeners = new Set<(c: OriginGroupChange) => void>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly deployListeners = new Set<(distributionId: string) => void>();
 
-  /** deployMs: how long an update stays InProgress (GetDistribution Status). */
-  constructor(private readonly deployMs = 0) {}
+  /** deployMs: how long an update stays InProgress (GetDistribution Status), fixed or drawn per update. */
+  constructor(private readonly deployMs: number | (() => number) = 0) {}
 
   /** One distribution per registry edge.distributionId, an origin per side, an origin group per channel. */
   seedFromRegistry(registry: Registry): void {
@@ -72,6 +75,7 @@ export class CloudFrontService implements SandboxService {
       status: 'Deployed',
       lastModified: new Date(),
       config,
+      deployedConfig: structuredClone(config),
     };
     this.distributions.set(id, d);
     return d;
@@ -103,13 +107,28 @@ export class CloudFrontService implements SandboxService {
     return [members[0] ?? '', members[1] ?? ''];
   }
 
+  /** The order the edge locations use: the last Deployed config's (an update InProgress has not reached them). */
+  deployedOriginOrder(distributionId: string, originGroupId: string): [string, string] {
+    const group = findOriginGroup(this.distribution(distributionId).deployedConfig, originGroupId);
+    if (!group) throw new Error(`sandbox: no origin group ${originGroupId} in ${distributionId}`);
+    const members = memberIds(group);
+    return [members[0] ?? '', members[1] ?? ''];
+  }
+
   /** Called after every successful change of a distribution config. */
   onChange(listener: (c: OriginGroupChange) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
+  /** Called when an update reaches Deployed (the edge locations now use it). */
+  onDeployed(listener: (distributionId: string) => void): () => void {
+    this.deployListeners.add(listener);
+    return () => this.deployListeners.delete(listener);
+  }
+
   dispose(): void {
+    this.deployListeners.clear();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.listeners.clear();
@@ -180,15 +199,22 @@ export class CloudFrontService implements SandboxService {
   private commit(d: DistributionState): void {
     d.etag = newEtag();
     d.lastModified = new Date();
-    if (this.deployMs > 0) {
+    const deployMs = typeof this.deployMs === 'number' ? this.deployMs : this.deployMs();
+    const config = structuredClone(d.config);
+    if (deployMs > 0) {
       d.status = 'InProgress';
+      const etag = d.etag;
       const t = setTimeout(() => {
         this.timers.delete(t);
+        // A later update restarted the deployment: this one's config never becomes the deployed one alone.
+        if (d.etag !== etag) return;
         d.status = 'Deployed';
-      }, this.deployMs);
+        d.deployedConfig = config;
+        for (const l of this.deployListeners) l(d.id);
+      }, deployMs);
       t.unref();
       this.timers.add(t);
-    }
+    } else d.deployedConfig = config;
     for (const l of this.listeners) l({ distributionId: d.id, etag: d.etag, config: structuredClone(d.config) });
   }
 }

@@ -5,6 +5,7 @@
 // (in AWS that takes a cross-region rule; the control plane lives in the standby region).
 import { randomUUID } from 'node:crypto';
 import { matchesPattern } from './event-pattern.js';
+import { putEventsEntrySize, QUOTAS } from './quotas.js';
 import type { LambdaRuntime } from './lambda-runtime.js';
 import type { RuleConfig } from '../../deploy/serverless-config.js';
 import {
@@ -51,6 +52,8 @@ export interface Delivery {
   functionKey: string;
   attempts: number;
   ok: boolean;
+  /** Epoch ms the target's last attempt ended. */
+  at: number;
   result?: unknown;
   error?: { name: string; message: string };
 }
@@ -69,6 +72,10 @@ export interface EventBridgeOptions {
   lambda: LambdaRuntime;
   /** Overrides every function's maximumRetryAttempts (AWS default 2). Retries run immediately. */
   retryAttempts?: number;
+  /** Before retry n (1 = the second attempt) of a failed async invocation, ms (world model); default: at once. */
+  retryDelayMs?: (retry: number) => number;
+  /** From the bus taking an event to its target invoked (world model); default: the next turn of the loop. */
+  deliveryDelayMs?: () => number;
 }
 
 interface WireEntry {
@@ -92,6 +99,11 @@ export class EventBridgeService implements SandboxService {
   private paused = false;
 
   constructor(private readonly opts: EventBridgeOptions) {
+    for (const r of opts.rules) {
+      const chars = JSON.stringify(r.pattern).length;
+      // PutRule refuses it: a serverless.yml with such a rule would not deploy.
+      if (chars > QUOTAS.eventPatternChars) throw new AwsServiceError(400, 'InvalidEventPatternException', `rule ${r.name}: event pattern is ${chars} characters; the limit is ${QUOTAS.eventPatternChars}`);
+    }
     this.rules = opts.rules;
   }
 
@@ -146,6 +158,8 @@ export class EventBridgeService implements SandboxService {
     const body = parseJsonBody<{ Entries?: WireEntry[] }>(req);
     const entries = body.Entries ?? [];
     if (entries.length < 1 || entries.length > 10) throw new AwsServiceError(400, 'ValidationException', 'Entries must hold 1 to 10 entries');
+    const total = entries.reduce((n, e) => n + putEventsEntrySize(e), 0);
+    if (total > QUOTAS.putEventsEntryBytes) throw new AwsServiceError(400, 'ValidationException', 'Total size of the entries in the request is over the limit.');
     let failed = 0;
     const results = entries.map((e) => {
       let detail: unknown;
@@ -197,23 +211,28 @@ export class EventBridgeService implements SandboxService {
 
   /** Lambda async invoke: the first attempt plus maximumRetryAttempts retries, then the dead letters. */
   private async deliver(rule: RuleConfig, event: EventEnvelope): Promise<void> {
-    // Asynchronous like EventBridge: the PutEvents caller never waits for the target.
-    await new Promise((r) => setImmediate(r));
+    // Asynchronous like EventBridge: the PutEvents caller never waits for the target, and delivery takes a while.
+    const delayMs = this.opts.deliveryDelayMs?.() ?? 0;
+    await new Promise((r) => (delayMs > 0 ? setTimeout(r, delayMs) : setImmediate(r)));
     const retries = this.opts.retryAttempts ?? this.opts.lambda.maxRetries(rule.functionKey) ?? 2;
     let attempts = 0;
     let lastError: { name: string; message: string } = { name: 'Error', message: 'not invoked' };
     while (attempts <= retries) {
+      if (attempts > 0) {
+        const wait = this.opts.retryDelayMs?.(attempts) ?? 0;
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
       attempts++;
       try {
         const result = await this.opts.lambda.invoke(rule.functionKey, structuredClone(event));
-        this.deliveries.push({ eventId: event.id, rule: rule.name, functionKey: rule.functionKey, attempts, ok: true, result });
+        this.deliveries.push({ eventId: event.id, rule: rule.name, functionKey: rule.functionKey, attempts, ok: true, at: Date.now(), result });
         return;
       } catch (err) {
         const e = err as Error;
         lastError = { name: e?.name ?? 'Error', message: e?.message ?? String(err) };
       }
     }
-    this.deliveries.push({ eventId: event.id, rule: rule.name, functionKey: rule.functionKey, attempts, ok: false, error: lastError });
+    this.deliveries.push({ eventId: event.id, rule: rule.name, functionKey: rule.functionKey, attempts, ok: false, at: Date.now(), error: lastError });
     this.deadLetters.push({ event, rule: rule.name, functionKey: rule.functionKey, attempts, error: lastError });
   }
 }

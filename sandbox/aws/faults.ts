@@ -2,7 +2,8 @@
 // injects "30% throttling" sees the same calls fail on every run.
 import type { ServiceName } from './wire.js';
 
-export type FaultKind = 'throttle' | '5xx' | '412' | 'latency' | 'error';
+/** 'blackhole': the connection is accepted and the request never answered (the caller's timeout ends it). */
+export type FaultKind = 'throttle' | '5xx' | '412' | 'latency' | 'error' | 'blackhole';
 
 export interface FaultSpec {
   service?: ServiceName;

@@ -10,7 +10,9 @@ import { CallLog, type CallRecord } from './calls.js';
 import { CloudFrontService } from './cloudfront.js';
 import { startDynalite, type LocalDynamo } from './dynamodb.js';
 import { EventBridgeService, type DeadLetter, type EventEnvelope, type SandboxEvent } from './events.js';
-import { FaultInjector, type FaultSpec } from './faults.js';
+import { BestEffortDelivery, type BestEffortConfig } from './best-effort.js';
+import { FaultInjector, seededRandom, type FaultSpec } from './faults.js';
+import { compressedMs, drawMs, worldModel, type WorldModel } from '../world-model.js';
 import { KeyValueStoreService } from './kvs.js';
 import { LambdaRuntime } from './lambda-runtime.js';
 import { MediaLiveService } from './medialive.js';
@@ -48,8 +50,14 @@ export interface AwsSandboxOptions {
   ledgerTable?: string;
   notifyTopicArn?: string;
   eventBusName?: string;
-  /** Seed of the fault injector's random draws. */
+  /** Seed of the fault injector's and the world model's random draws. */
   seed?: number;
+  /**
+   * How unkind the services are (sandbox/world-model.ts): EventBridge delivery delays, best-effort MediaLive
+   * events, slow distribution deploys and channel transitions, Step Functions times. Default: ideal (all at once);
+   * explicit options below win over it.
+   */
+  world?: WorldModel;
   medialive?: {
     /** STARTING lasts this long (default 0). */
     startDelayMs?: number;
@@ -62,6 +70,8 @@ export interface AwsSandboxOptions {
   kvs?: Record<string, Record<string, string>>;
   sfn?: {
     timeScale?: number;
+    /** Static Wait Seconds over 30 s are divided by this (the world model's compression); shorter ones run as written. */
+    compressWaitsOver30s?: number;
     /** Every Wait state waits this many ms (SecondsPath ones included); waitTimeOverrides win. */
     waitMs?: number;
     waitTimeOverrides?: Record<string, number>;
@@ -93,7 +103,10 @@ export interface AwsSandbox {
   mutatingCalls(): CallRecord[];
   clearCalls(): void;
   readonly faults: { add(spec: FaultSpec): () => void; clear(): void; seed(seed: number): void };
+  readonly world: WorldModel;
   readonly medialive: {
+    /** How MediaLive's own events reach the bus (best effort); a drill may change it mid-run. */
+    readonly eventDelivery: BestEffortDelivery<SandboxEvent>;
     channel(region: string, channelId: string): SimChannel;
     /** The registry channel's side. */
     side(channelId: string, side: 'primary' | 'standby'): SimChannel;
@@ -145,16 +158,37 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
 
   const slsPath = opts.serverlessPath === false ? undefined : resolve(opts.serverlessPath ?? 'serverless.yml');
   const serverless = slsPath && existsSync(slsPath) ? await loadServerlessConfig(slsPath, { stage, region, accountId: ACCOUNT_ID }) : undefined;
-  const lambda = new LambdaRuntime(serverless?.root ?? process.cwd(), serverless?.functions ?? {}, { stage, region, service: serverless?.service ?? 'flatline' });
 
   const calls = new CallLog();
-  const faults = new FaultInjector(opts.seed ?? 1);
-  const events = new EventBridgeService({ region, rules: serverless?.rules ?? [], lambda, ...(opts.events?.retryAttempts !== undefined ? { retryAttempts: opts.events.retryAttempts } : {}) });
-  const publishMediaLive = opts.medialive?.publishEvents ?? true;
-  const medialive = new MediaLiveService((e) => {
-    if (publishMediaLive) events.put(e);
+  const seed = opts.seed ?? 1;
+  const faults = new FaultInjector(seed);
+  const world = opts.world ?? worldModel('ideal');
+  const lambda = new LambdaRuntime(
+    serverless?.root ?? process.cwd(),
+    serverless?.functions ?? {},
+    { stage, region, service: serverless?.service ?? 'flatline' },
+    { enforceTimeouts: world.lambdaTimeouts, coldStart: world.lambdaColdStart },
+  );
+  // One generator per stream, so that a change in one (more events) does not reshuffle the others.
+  const stream = (n: number): (() => number) => seededRandom(seed * 7919 + n);
+  const busRandom = stream(1);
+  const events = new EventBridgeService({
+    region,
+    rules: serverless?.rules ?? [],
+    lambda,
+    deliveryDelayMs: () => drawMs(world.eventBridgeDelayS, busRandom),
+    retryDelayMs: (attempt) => compressedMs(world, world.lambdaAsyncRetryS[attempt - 1] ?? world.lambdaAsyncRetryS.at(-1) ?? 0),
+    ...(opts.events?.retryAttempts !== undefined ? { retryAttempts: opts.events.retryAttempts } : {}),
   });
-  const cloudfront = new CloudFrontService(opts.cloudfront?.deployMs ?? 0);
+  const publishMediaLive = opts.medialive?.publishEvents ?? true;
+  const mediaLiveDelivery = new BestEffortDelivery<SandboxEvent>((e) => events.put(e), { ...world.mediaLiveEvents } as BestEffortConfig, stream(2));
+  const medialive = new MediaLiveService((e) => {
+    if (publishMediaLive) mediaLiveDelivery.publish(e);
+  });
+  const deployRandom = stream(3);
+  const cloudfront = new CloudFrontService(opts.cloudfront?.deployMs ?? (() => compressedMs(world, drawMs(world.distributionDeployS, deployRandom) / 1000)));
+  const transitionRandom = stream(4);
+  const transitionMs = (): number => compressedMs(world, drawMs(world.channelTransitionS, transitionRandom) / 1000);
   const kvs = new KeyValueStoreService();
   const sns = new SnsService();
   const sfn = new StepFunctionsService({
@@ -163,12 +197,13 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
     lambda,
     ...(opts.sfn?.timeScale !== undefined ? { timeScale: opts.sfn.timeScale } : {}),
     ...(opts.sfn?.waitMs !== undefined ? { waitMs: opts.sfn.waitMs } : {}),
+    ...(opts.sfn?.compressWaitsOver30s !== undefined ? { compressWaitsOver30s: opts.sfn.compressWaitsOver30s } : {}),
     ...(opts.sfn?.waitTimeOverrides ? { waitTimeOverrides: opts.sfn.waitTimeOverrides } : {}),
     ...(opts.sfn?.retryIntervalOverrides ? { retryIntervalOverrides: opts.sfn.retryIntervalOverrides } : {}),
   });
 
   for (const c of registry.channels) {
-    const running = { startDelayMs: opts.medialive?.startDelayMs ?? 0, stopDelayMs: opts.medialive?.stopDelayMs ?? 0, channelClass: c.primary.channelClass };
+    const running = { startDelayMs: opts.medialive?.startDelayMs ?? transitionMs(), stopDelayMs: opts.medialive?.stopDelayMs ?? transitionMs(), channelClass: c.primary.channelClass };
     medialive.addChannel({ region: c.primary.region, channelId: c.primary.channelId, name: `${c.id}-primary`, state: 'RUNNING', tags: { flatline: c.id, side: 'primary' }, ...running });
     medialive.addChannel({
       region: c.standby.region,
@@ -231,6 +266,7 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
 
   const settle = async (): Promise<void> => {
     for (let i = 0; i < 100; i++) {
+      await mediaLiveDelivery.idle();
       await events.idle();
       await sfn.idle();
       await new Promise((r) => setImmediate(r));
@@ -268,7 +304,9 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
     mutatingCalls: () => calls.mutations(),
     clearCalls: () => calls.clear(),
     faults: { add: (spec) => faults.add(spec), clear: () => faults.clear(), seed: (s) => faults.seed(s) },
+    world,
     medialive: {
+      eventDelivery: mediaLiveDelivery,
       channel: (r, id) => medialive.channel(r, id),
       side: (channelId, side) => {
         const c = registry.channels.find((x) => x.id === channelId);
@@ -308,6 +346,7 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
       events.setRouting(false);
       sfn.stopAll();
       await Promise.race([events.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
+      mediaLiveDelivery.dispose();
       medialive.dispose();
       cloudfront.dispose();
       kvs.dispose();

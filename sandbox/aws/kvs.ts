@@ -15,6 +15,7 @@ import {
   type WireRequest,
   type WireResponse,
 } from './wire.js';
+import { checkKvsItem, QUOTAS } from './quotas.js';
 
 export interface KvsChange {
   arn: string;
@@ -27,6 +28,8 @@ export interface KvsChange {
 interface Store {
   arn: string;
   items: Map<string, string>;
+  /** Keys and values in UTF-8 bytes (the 5 MB store quota). */
+  bytes: number;
   etag: string;
   created: Date;
   lastModified: Date;
@@ -40,7 +43,10 @@ export class KeyValueStoreService implements SandboxService {
   addStore(arn: string, initial: Record<string, string> = {}): void {
     if (this.stores.has(arn)) return;
     const now = new Date();
-    this.stores.set(arn, { arn, items: new Map(Object.entries(initial)), etag: newEtag(), created: now, lastModified: now });
+    const items = new Map(Object.entries(initial));
+    let bytes = 0;
+    for (const [k, v] of items) bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
+    this.stores.set(arn, { arn, items, bytes, etag: newEtag(), created: now, lastModified: now });
   }
 
   /** The value of a key, or undefined when absent (what the edge function's kvs.get sees). */
@@ -189,6 +195,14 @@ export class KeyValueStoreService implements SandboxService {
   }
 
   private apply(s: Store, puts: Array<{ Key: string; Value: string }>, deletes: Array<{ Key: string }>): WireResponse {
+    // All or nothing: a put over a limit, or a store that would outgrow 5 MB, writes nothing.
+    for (const p of puts) checkKvsItem(p.Key, p.Value);
+    const bytes = (k: string): number => (s.items.has(k) ? Buffer.byteLength(k) + Buffer.byteLength(s.items.get(k)!) : 0);
+    let after = size(s);
+    for (const k of new Set([...puts.map((p) => p.Key), ...deletes.map((d) => d.Key)])) after -= bytes(k);
+    for (const p of new Map(puts.map((p) => [p.Key, p.Value]))) after += Buffer.byteLength(p[0]) + Buffer.byteLength(p[1]);
+    if (after > QUOTAS.kvsStoreBytes) throw new AwsServiceError(402, 'ServiceQuotaExceededException', `the key value store would exceed ${QUOTAS.kvsStoreBytes} bytes`);
+    s.bytes = after;
     for (const p of puts) s.items.set(p.Key, p.Value);
     for (const d of deletes) s.items.delete(d.Key);
     s.etag = newEtag();
@@ -206,9 +220,7 @@ export class KeyValueStoreService implements SandboxService {
 const newEtag = (): string => `KV${randomBytes(8).toString('hex').toUpperCase()}`;
 
 function size(s: Store): number {
-  let n = 0;
-  for (const [k, v] of s.items) n += Buffer.byteLength(k) + Buffer.byteLength(v);
-  return n;
+  return s.bytes;
 }
 
 function unknown(req: WireRequest): ResolvedOperation {

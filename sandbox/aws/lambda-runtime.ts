@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
 import type { Context } from 'aws-lambda';
 import type { FunctionConfig } from '../../deploy/serverless-config.js';
 import { ACCOUNT_ID } from './wire.js';
@@ -20,14 +21,31 @@ export interface Invocation {
   error?: { name: string; message: string };
 }
 
+export interface LambdaRuntimeOptions {
+  /** End an invocation at its configured timeout with Sandbox.Timedout, as Lambda does. */
+  enforceTimeouts?: boolean;
+  /** The first invocation of each function waits its handler module's measured import time (its init). */
+  coldStart?: boolean;
+}
+
+/** The error Lambda reports for an invocation that ran out of time (Step Functions sees it as the error name). */
+export class LambdaTimeoutError extends Error {
+  constructor(functionKey: string, seconds: number) {
+    super(`${functionKey}: Task timed out after ${seconds.toFixed(2)} seconds`);
+    this.name = 'Sandbox.Timedout';
+  }
+}
+
 export class LambdaRuntime {
-  private readonly modules = new Map<string, Promise<LambdaHandler>>();
+  private readonly modules = new Map<string, Promise<{ handler: LambdaHandler; importMs: number }>>();
+  private readonly warm = new Set<string>();
   readonly invocations: Invocation[] = [];
 
   constructor(
     private readonly root: string,
     private readonly functions: Record<string, FunctionConfig>,
     private readonly ctx: { stage: string; region: string; service: string },
+    private readonly opts: LambdaRuntimeOptions = {},
   ) {}
 
   has(functionKey: string): boolean {
@@ -47,18 +65,38 @@ export class LambdaRuntime {
   async invoke(functionKey: string, event: unknown): Promise<unknown> {
     const fn = this.functions[functionKey];
     if (!fn) throw new Error(`sandbox: no function "${functionKey}" in serverless.yml`);
-    const handler = await this.load(fn);
+    const { handler, importMs } = await this.load(fn);
     const requestId = randomUUID();
     const startedAt = Date.now();
     const context = fakeContext(fn, requestId, startedAt, this.ctx);
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const result = await handler(event, context);
+      // The init (cold start) counts against the timeout, as it does for the first invocation in Lambda.
+      const run = (async () => {
+        if (this.opts.coldStart && !this.warm.has(functionKey)) {
+          this.warm.add(functionKey);
+          await new Promise((r) => setTimeout(r, importMs));
+        }
+        return handler(event, context);
+      })();
+      // Ended at the timeout: the caller sees Sandbox.Timedout. The handler's promise cannot be killed in-process;
+      // whatever it still does is not awaited by anyone.
+      const result = this.opts.enforceTimeouts
+        ? await Promise.race([
+            run,
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(() => reject(new LambdaTimeoutError(functionKey, fn.timeoutSeconds)), fn.timeoutSeconds * 1000);
+            }),
+          ])
+        : await run;
       this.invocations.push({ functionKey, requestId, startedAt, endedAt: Date.now(), ok: true });
       return result;
     } catch (err) {
       const e = err as Error;
       this.invocations.push({ functionKey, requestId, startedAt, endedAt: Date.now(), ok: false, error: { name: e?.name ?? 'Error', message: e?.message ?? String(err) } });
       throw err;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -67,10 +105,11 @@ export class LambdaRuntime {
     await Promise.all(keys.map((k) => this.load(this.functions[k]!)));
   }
 
-  private load(fn: FunctionConfig): Promise<LambdaHandler> {
+  private load(fn: FunctionConfig): Promise<{ handler: LambdaHandler; importMs: number }> {
     let loading = this.modules.get(fn.key);
     if (!loading) {
-      loading = importHandler(this.root, fn.handler);
+      const t = performance.now();
+      loading = importHandler(this.root, fn.handler).then((handler) => ({ handler, importMs: performance.now() - t }));
       this.modules.set(fn.key, loading);
       loading.catch(() => this.modules.delete(fn.key));
     }

@@ -85,6 +85,11 @@ export async function startServer(
       latencyMs = drawn.latencyMs;
       if (latencyMs > 0) await sleep(latencyMs);
       fault = drawn.failure;
+      if (fault?.kind === 'blackhole') {
+        // Accepted, never answered: the SDK's request timeout is what ends the call.
+        calls.add({ service: service.name, operation, region, status: 0, at: Date.now(), mutating, error: 'Blackholed', fault: 'blackhole', request: { method: wire.method, url: req.url ?? '/', headers: flatHeaders(req.headers), body } });
+        return;
+      }
       if (fault) throw faultError(service, fault);
       response = await resolved.run();
     } catch (err) {
@@ -134,6 +139,7 @@ function faultError(service: SandboxService, fault: Fault): AwsServiceError {
         : new AwsServiceError(409, 'ConflictException', fault.message ?? 'injected ETag conflict');
     case 'error':
     case 'latency':
+    case 'blackhole': // answered before it gets here; an error if it ever does
       return new AwsServiceError(fault.status ?? 400, fault.errorCode ?? 'InjectedError', fault.message ?? 'injected error');
   }
 }

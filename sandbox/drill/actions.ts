@@ -159,6 +159,23 @@ export function applyAction(ctx: ActionContext, action: ScenarioAction): void {
       ctx.sandbox.putEvents([{ source: OPS_SOURCE, detailType: 'Failback Requested', detail: { channelId: channel.id, reason: action.reason, requestedBy: 'flatline drill' } }]);
       ctx.mark('event', `operator: Failback Requested${who}`);
       return;
+    case 'medialive-events':
+      ctx.sandbox.setMediaLiveEvents({ delayS: action.delaySeconds, dropProbability: action.dropProbability, duplicateProbability: action.duplicateProbability });
+      ctx.mark('fault', `MediaLive events ${action.delaySeconds[0]}-${action.delaySeconds[1]} s late, ${Math.round(action.dropProbability * 100)} % dropped, ${Math.round(action.duplicateProbability * 100)} % duplicated`);
+      return;
+    case 'region-blackhole': {
+      const region = channel[action.side].region;
+      for (const c of ctx.registry.channels) {
+        for (const side of ['primary', 'standby'] as const) {
+          if (c[side].region !== region) continue;
+          for (const p of ['0', '1'] as const) ctx.sandbox.channel(region, c[side].channelId).setPipelineHealthy(p, false);
+        }
+      }
+      ctx.world.origin(region).setBlackhole(true);
+      ctx.sandbox.addFault({ region, kind: 'blackhole' });
+      ctx.mark('fault', `region ${region} blackholed: connections to its APIs and origin accepted, never answered`);
+      return;
+    }
     case 'region-down':
     case 'region-up': {
       const down = action.action === 'region-down';
@@ -171,6 +188,7 @@ export function applyAction(ctx: ActionContext, action: ScenarioAction): void {
         }
       }
       ctx.world.origin(region).setDown(down);
+      if (!down) ctx.world.origin(region).setBlackhole(false);
       if (down) ctx.sandbox.addFault({ service: 'medialive', region, kind: '5xx' });
       else ctx.sandbox.clearFaults();
       ctx.mark('fault', `region ${region} ${down ? 'down: MediaLive output, MediaPackage origin and MediaLive API' : 'back up'}`);

@@ -1,6 +1,7 @@
 // The DrillSandbox seam over the embedded AWS sandbox (sandbox/aws): the real serverless.yml rules route
 // events to the real triage handler, the real ASL runs with the real step handlers, dynalite holds the
-// ledger. Waits of the state machines are scaled to drill time (1-2 s segments instead of 6 s).
+// ledger. The world model decides how unkind the services are; under `ideal` the waits of the state
+// machines are scaled to drill time (the old behaviour), under `realistic` they run at their ASL values.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionInput } from '../../functions/domain/contracts.js';
@@ -9,13 +10,18 @@ import { awsClients } from '../../functions/lib/aws-clients.js';
 import type { Registry } from '../../functions/domain/registry/index.js';
 import { loadDefinition, localDefinition } from '../aws/state-machine-runner.js';
 import { startAwsSandbox, type ExecutionRecord } from '../aws/index.js';
+import { worldModel, type WorldModel } from '../world-model.js';
 import { REPO_ROOT } from './actions.js';
 import type { DrillExecution, DrillSandbox } from './seams.js';
 
 export interface DrillSandboxOptions {
-  /** Every Wait of the state machines (polls of the standby and of the edge), ms. */
+  /** Default: realistic. */
+  world?: WorldModel;
+  /** Seed of every random draw (faults, event delays and losses). */
+  seed?: number;
+  /** Ideal world only: every Wait of the state machines (polls of the standby and of the edge), ms. */
   pollMs?: number;
-  /** Scale of the ASL's static retry intervals (1 s => 200 ms). */
+  /** Ideal world only: scale of the ASL's static retry intervals (1 s => 200 ms). */
   timeScale?: number;
   /** Publish SimChannel changes as MediaLive events (default true; replay turns it off to replay one event alone). */
   publishMediaLiveEvents?: boolean;
@@ -53,20 +59,33 @@ function toExecution(x: ExecutionRecord): DrillExecution {
 
 export async function startDrillSandbox(registry: Registry, opts: DrillSandboxOptions = {}): Promise<DrillSandbox> {
   const pollMs = opts.pollMs ?? 500;
+  const world = opts.world ?? worldModel('realistic');
   const sb = await startAwsSandbox({
     registry,
     serverlessPath: join(REPO_ROOT, 'serverless.yml'),
     stage: 'example',
-    sfn: { timeScale: opts.timeScale ?? 0.2, waitTimeOverrides: Object.fromEntries(waitStates().map((s) => [s, pollMs])) },
+    world,
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    // Realistic: Waits and Retry intervals at their ASL values; only waits over 30 s shrink, by the world's one factor.
+    sfn: world.productionStateMachineTimes
+      ? { compressWaitsOver30s: world.compression }
+      : { timeScale: opts.timeScale ?? 0.2, waitTimeOverrides: Object.fromEntries(waitStates().map((s) => [s, pollMs])) },
     preload: true,
     medialive: { publishEvents: opts.publishMediaLiveEvents ?? true },
   });
   sb.applyEnv();
   const ledger = new Ledger({ tableName: sb.dynamodb.tableName, client: awsClients('tool').dynamoDoc() });
   return {
+    world,
     channel: (region, id) => sb.medialive.channel(region, id),
     originOrder: (d, g) => sb.cloudfront.originOrder(d, g),
+    deployedOriginOrder: (d, g) => sb.cloudfront.deployedOriginOrder(d, g),
     kvsGet: (arn, key) => sb.kvs.get(arn, key),
+    kvsSnapshot: (arn) => sb.kvs.snapshot(arn),
+    setMediaLiveEvents: (config) => {
+      sb.medialive.eventDelivery.config = { ...config };
+    },
+    mediaLiveEventStats: () => ({ ...sb.medialive.eventDelivery.stats }),
     onKvsChange: (l) => sb.kvs.onChange((c) => l({ arn: c.arn, key: c.key, value: c.value })),
     onOriginGroupChange: (l) => sb.cloudfront.onChange(() => l()),
     onEvent: (l) =>
@@ -87,6 +106,7 @@ export async function startDrillSandbox(registry: Registry, opts: DrillSandboxOp
         return {
           eventId: d.eventId,
           ok: d.ok,
+          at: d.at,
           ...(r.decision ? { decision: r.decision } : {}),
           ...(r.reason ? { reason: r.reason } : {}),
           ...(r.signal?.channelId ? { channelId: r.signal.channelId } : {}),

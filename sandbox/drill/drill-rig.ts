@@ -5,7 +5,10 @@
 import { buildEdgeRouter } from '../../edge/build.js';
 import { loadEdgeRouter } from '../../edge/harness.js';
 import type { Registry } from '../../functions/domain/registry/index.js';
+import { KvsReplica, type KvsVisible } from '../media/edge-locations.js';
 import type { FeedOptions } from '../media/origin.js';
+import { seededRandom } from '../aws/faults.js';
+import { drawMs } from '../world-model.js';
 import { startMediaWorld, type MediaWorld } from '../media/media-world.js';
 import { startDrillSandbox, type DrillSandboxOptions } from './aws-sandbox.js';
 import type { DrillSandbox } from './seams.js';
@@ -13,6 +16,10 @@ import type { DrillSandbox } from './seams.js';
 export interface DrillRig {
   sandbox: DrillSandbox;
   world: MediaWorld;
+  /** Base URLs of the edge locations (viewers spread across them). */
+  edgeUrls: string[];
+  /** Called when a KVS write becomes visible at an edge location. */
+  onKvsVisible(listener: (v: KvsVisible) => void): () => void;
   /** Stops everything and restores FLATLINE_REGISTRY. */
   close(): Promise<void>;
 }
@@ -28,7 +35,9 @@ export async function startDrillRig(
     world = await startMediaWorld({
       registry,
       channel: (region, id) => sandbox.channel(region, id),
-      originGroupOrder: (d, g) => sandbox.originOrder(d, g),
+      // Edge locations serve with the last Deployed config: an UpdateDistribution InProgress has not reached them.
+      originGroupOrder: (d, g) => sandbox.deployedOriginOrder(d, g),
+      edgeLocations: sandbox.world.edgeLocations,
       ...(opts.feed ? { feed: opts.feed } : {}),
     });
   } catch (err) {
@@ -37,15 +46,30 @@ export async function startDrillRig(
   }
   // One function reads one store: every channel of a registry names the same KVS (edge/resources.ts checks it).
   const kvsArn = registry.channels[0]!.edge.kvsArn;
-  world.edge.router = loadEdgeRouter(buildEdgeRouter().code, {
-    kvs: (key) => sandbox.kvsGet(kvsArn, key),
-    originIds: registry.channels.flatMap((c) => [c.primary.originId, c.standby.originId]),
+  // Each edge location runs the function against its own replica of the store, a few seconds behind.
+  const visibleListeners = new Set<(v: KvsVisible) => void>();
+  const random = seededRandom((opts.sandbox?.seed ?? 1) * 7919 + 5);
+  const code = buildEdgeRouter().code;
+  const replicas = world.edges.map((edge, location) => {
+    const replica = new KvsReplica(location, sandbox.kvsSnapshot(kvsArn), () => drawMs(sandbox.world.kvsPropagationS, random), (v) => visibleListeners.forEach((l) => l(v)));
+    edge.router = loadEdgeRouter(code, { kvs: (key) => replica.get(key), originIds: registry.channels.flatMap((c) => [c.primary.originId, c.standby.originId]) });
+    return replica;
+  });
+  const offKvs = sandbox.onKvsChange((c) => {
+    if (c.arn === kvsArn) for (const r of replicas) r.write(c.key, c.value);
   });
   process.env.FLATLINE_REGISTRY = world.registryPath;
   return {
     sandbox,
     world,
+    edgeUrls: world.edges.map((e) => e.url),
+    onKvsVisible: (l) => {
+      visibleListeners.add(l);
+      return () => visibleListeners.delete(l);
+    },
     close: async () => {
+      offKvs();
+      replicas.forEach((r) => r.dispose());
       await world.close().catch(() => undefined);
       await sandbox.stop().catch(() => undefined);
       if (savedRegistryEnv === undefined) delete process.env.FLATLINE_REGISTRY;

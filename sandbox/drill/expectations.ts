@@ -22,6 +22,8 @@ export interface DrillFacts {
   timeToRecoverS: number | null;
   freezeT: number | null;
   longestStallS: number;
+  /** Share of viewers that stalled at least once, 0..1. */
+  shareStalled: number;
   /** Mutating calls to the services flatline acts through (not the bus the drill and the probe write to). */
   mutatingActionCalls: number;
   rejectedEvents: number;
@@ -57,6 +59,8 @@ export function describeExpectation(e: Expectation, mainChannel: string): string
       return 'zero actions: no execution, no mutating AWS call';
     case 'rejected-events':
       return `at least ${plural(e.min, 'event')} rejected by triage`;
+    case 'viewer-stall':
+      return `no viewer stalls longer than ${e.maxTargetDurations} target durations, at most ${(e.maxShareStalled * 100).toFixed(0)} % of viewers stall`;
     case 'longest-stall':
       return `no viewer stalls longer than ${e.maxTargetDurations} target durations`;
     case 'route-flips':
@@ -116,6 +120,13 @@ export function evaluate(e: Expectation, facts: DrillFacts): ExpectationResult {
     case 'longest-stall': {
       const tds = facts.longestStallS / td;
       return result(tds <= e.maxTargetDurations, `longest stall ${tds.toFixed(2)} target durations (${facts.longestStallS.toFixed(2)} s)`);
+    }
+    case 'viewer-stall': {
+      const tds = facts.longestStallS / td;
+      return result(
+        tds <= e.maxTargetDurations && facts.shareStalled <= e.maxShareStalled,
+        `longest stall ${tds.toFixed(2)} target durations, ${(facts.shareStalled * 100).toFixed(1)} % of viewers stalled`,
+      );
     }
     case 'route-flips':
       return result(c.routeFlips <= e.max, plural(c.routeFlips, 'route flip'));

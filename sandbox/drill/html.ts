@@ -18,6 +18,7 @@ const MARKER_COLORS: Record<MarkerKind, string> = {
   'origin-group': '#2ca02c',
   slate: '#9467bd',
   notify: '#e377c2',
+  edge: '#1f77b4',
 };
 
 const W = 960;
@@ -148,6 +149,39 @@ export function renderChart(r: DrillReport): string {
   return out.join('\n');
 }
 
+/** From the freeze: each step of the recovery as a bar, and the KVS write reaching each edge location. */
+export function renderPropagation(r: DrillReport): string {
+  const ft = r.freezeTimings;
+  if (!ft) return '';
+  const rows: Array<[string, number | null, number | null]> = [
+    ['probe stale', 0, ft.probeStale],
+    ['MediaLive alert', 0, ft.mediaLiveAlert],
+    ['triage decision', 0, ft.triageDecision],
+    ['execution start', 0, ft.executionStart],
+    ['KVS write', 0, ft.kvsWrite],
+    ...ft.kvsVisible.map((v, i): [string, number | null, number | null] => [`visible at edge location ${i + 1}`, ft.kvsWrite, v]),
+    ['viewers on fresh manifests', 0, ft.viewersFresh],
+  ];
+  const tMax = Math.max(1, ...rows.map(([, , e]) => e ?? 0));
+  const rowH = 20;
+  const labelW = 200;
+  const x = scale(0, tMax, labelW, W - RIGHT - 60);
+  const out = [`<svg id="propagation" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${rows.length * rowH + 24}" width="${W}" height="${rows.length * rowH + 24}" role="img" aria-label="Time from the freeze to each step, and KVS propagation per edge location">`];
+  rows.forEach(([label, start, end], i) => {
+    const y = 8 + i * rowH;
+    out.push(`<text class="tick" x="${labelW - 8}" y="${y + 11}" text-anchor="end">${esc(label)}</text>`);
+    if (end === null) out.push(`<text class="tick" x="${labelW + 4}" y="${y + 11}">never</text>`);
+    else {
+      const x0 = x(start ?? 0);
+      const x1 = Math.max(x0 + 2, x(end));
+      const edge = label.startsWith('visible');
+      out.push(`<g class="bar" data-step="${esc(label)}"><rect x="${x0.toFixed(1)}" y="${y}" width="${(x1 - x0).toFixed(1)}" height="${rowH - 6}" fill="${edge ? MARKER_COLORS.edge : MARKER_COLORS.execution}" opacity="${edge ? 0.9 : 0.6}"/><text class="tick" x="${(x1 + 4).toFixed(1)}" y="${y + 11}">${end.toFixed(1)} s</text></g>`);
+    }
+  });
+  out.push(`<text class="tick" x="${labelW}" y="${rows.length * rowH + 20}">seconds from the primary's freeze (edge bars start at the KVS write)</text></svg>`);
+  return `<h2>From the freeze</h2>\n${out.join('\n')}`;
+}
+
 function markerTable(markers: Marker[]): string {
   const rows = [...markers]
     .sort((a, b) => a.t - b.t)
@@ -192,6 +226,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;width:60px}
 <div class="desc">${esc(r.scenario.description)}<br>scenario <code>${esc(r.scenario.name)}</code>, channel <code>${esc(r.channelId)}</code>, ${r.mode === 'aws' ? 'real AWS' : 'embedded sandbox'}, started ${esc(r.startedAt)}; t = 0 is the first fault.</div>
 ${r.error ? `<p class="err">The drill broke: ${esc(r.error)}</p>` : ''}
 ${renderChart(r)}
+${renderPropagation(r)}
 <h2>Summary</h2>
 <table id="summary"><tbody>${summary}</tbody></table>
 ${goals ? `<h2>Goals</h2><table id="goals"><thead><tr><th></th><th>goal</th><th>measured</th><th>target</th></tr></thead><tbody>${goals}</tbody></table>` : ''}

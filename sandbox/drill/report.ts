@@ -15,7 +15,30 @@ export interface SeriesPoint {
   slateShare: number;
 }
 
-export type MarkerKind = 'fault' | 'event' | 'probe' | 'decision' | 'execution' | 'step' | 'route' | 'origin-group' | 'slate' | 'notify';
+export type MarkerKind = 'fault' | 'event' | 'probe' | 'decision' | 'execution' | 'step' | 'route' | 'origin-group' | 'slate' | 'notify' | 'edge';
+
+/** Seconds from the primary's freeze to each step of the recovery (null: it never happened). */
+export interface FreezeTimings {
+  probeStale: number | null;
+  /** CloudWatch alarms are not modelled by the sandbox: always null there. */
+  alarm: number | null;
+  mediaLiveAlert: number | null;
+  triageDecision: number | null;
+  executionStart: number | null;
+  kvsWrite: number | null;
+  /** Per edge location: the route write visible to its function. */
+  kvsVisible: Array<number | null>;
+  viewersFresh: number | null;
+}
+
+export interface WorldSummary {
+  name: string;
+  /** One line: the model's numbers. */
+  description: string;
+  /** The one factor durations over 30 s are divided by. */
+  compression: number;
+  seed: number;
+}
 
 export interface Marker {
   t: number;
@@ -78,6 +101,10 @@ export interface DrillReport {
   freezeT: number | null;
   series: SeriesPoint[];
   markers: Marker[];
+  /** The world model a sandbox drill ran under (absent: a drill against real AWS). */
+  world?: WorldSummary;
+  /** For scenarios where the primary froze. */
+  freezeTimings?: FreezeTimings | null;
   summary: DrillSummary;
   expectations: ExpectationResult[];
   passed: boolean;
@@ -94,8 +121,19 @@ export function summaryRows(r: DrillReport): Array<[string, string]> {
     .sort((a, b) => b[1] - a[1])
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
+  const ft = r.freezeTimings;
+  const from = (v: number | null): string => (v === null ? '-' : `${fmt(v)} s`);
   return [
     ['scenario', `${r.scenario.name}: ${r.scenario.title}`],
+    ['world model', r.world ? `${r.world.description} (seed ${r.world.seed})` : 'real AWS'],
+    ...(ft
+      ? ([
+          [
+            'from the freeze',
+            `probe stale ${from(ft.probeStale)}, alarm ${ft.alarm === null ? 'not modelled' : from(ft.alarm)}, MediaLive alert ${from(ft.mediaLiveAlert)}, triage ${from(ft.triageDecision)}, execution ${from(ft.executionStart)}, KVS write ${from(ft.kvsWrite)}, visible at edges ${ft.kvsVisible.map(from).join(' / ') || '-'}, viewers fresh ${from(ft.viewersFresh)}`,
+          ],
+        ] as Array<[string, string]>)
+      : []),
     ['channel', `${r.channelId} (target duration ${r.targetDurationS} s, stale after ${fmt(r.thresholdS)} s, probe tick ${r.probeTickS} s)`],
     ['time to detect', s.timeToDetectS === null ? '-' : `${fmt(s.timeToDetectS)} s (${fmt(s.timeToDetectTD)} target durations)`],
     ['time to recover', s.timeToRecoverS === null ? '-' : `${fmt(s.timeToRecoverS)} s (${fmt(s.timeToRecoverTD)} target durations)`],

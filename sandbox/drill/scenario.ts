@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { InvalidInputError } from '../../functions/domain/errors.js';
+import { WorldOverridesSchema } from '../world-model.js';
 
 export const SCENARIO_DIR = fileURLToPath(new URL('./scenarios/', import.meta.url));
 
@@ -59,6 +60,19 @@ export const ActionSchema = z.discriminatedUnion('action', [
   /** A whole region fails: its MediaLive output, its MediaPackage origin and its AWS APIs. */
   z.strictObject({ ...when, action: z.literal('region-down'), side }),
   z.strictObject({ ...when, action: z.literal('region-up'), side }),
+  /**
+   * A region blackholed: TCP connections to its AWS APIs and its origin are accepted and never answered
+   * (unlike region-down, which fails fast). Its MediaLive output stops too. region-up ends it.
+   */
+  z.strictObject({ ...when, action: z.literal('region-blackhole'), side }),
+  /** From now on, MediaLive's own events reach the bus best effort: delayed, dropped, duplicated. */
+  z.strictObject({
+    ...when,
+    action: z.literal('medialive-events'),
+    delaySeconds: z.tuple([seconds, seconds]).refine(([a, b]) => a <= b, 'min must be <= max'),
+    dropProbability: z.number().min(0).max(1),
+    duplicateProbability: z.number().min(0).max(1).default(0),
+  }),
 ]);
 
 /** What the drill must show; a failed expectation fails the drill. */
@@ -86,6 +100,8 @@ export const ExpectationSchema = z.discriminatedUnion('expect', [
   z.strictObject({ ...about, expect: z.literal('zero-actions') }),
   /** Events triage rejected (they go to the dead-letter queue). */
   z.strictObject({ ...about, expect: z.literal('rejected-events'), min: z.number().int().nonnegative() }),
+  /** No viewer stalled longer than N target durations, and at most this share of viewers stalled at all. */
+  z.strictObject({ ...about, expect: z.literal('viewer-stall'), maxTargetDurations: z.number().positive(), maxShareStalled: z.number().min(0).max(1) }),
   /** The longest stall any viewer saw. */
   z.strictObject({ ...about, expect: z.literal('longest-stall'), maxTargetDurations: z.number().positive() }),
   /** The route never flipped more than `max` times (no ping-pong). */
@@ -114,6 +130,12 @@ export const ScenarioSchema = z.strictObject({
   maxSeconds: z.number().positive().default(40),
   /** Registry policy overrides for the drilled channel (e.g. a short minDwellSeconds for failback). */
   policy: z.record(z.string(), z.union([z.number(), z.string()])).optional(),
+  /** The world model the sandbox plays (sandbox/world-model.ts): realistic (default) or ideal. */
+  world: z.enum(['realistic', 'ideal']).default('realistic'),
+  /** Per-number overrides of the world model (e.g. kvsPropagationS: [5, 10]). */
+  worldOverrides: WorldOverridesSchema.optional(),
+  /** Seed of every random draw (faults, event delays and losses, KVS propagation): same seed, same run. */
+  seed: z.number().int().nonnegative().default(1),
   /** MediaPackage v2 stale-manifest 404s on the origins (origin groups then fail over on their own). */
   staleManifest404: z.boolean().default(false),
   timeline: z.array(ActionSchema),

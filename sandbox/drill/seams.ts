@@ -3,6 +3,7 @@
 // readable and lets a test drive the runner's parts with the real sandbox only.
 import type { LedgerItem } from '../../functions/domain/contracts.js';
 import type { SimChannel } from '../media/medialive-channel.js';
+import type { WorldModel } from '../world-model.js';
 
 export interface DrillEvent {
   id: string;
@@ -27,6 +28,8 @@ export interface DrillExecution {
 export interface DrillDecision {
   eventId: string;
   ok: boolean;
+  /** Epoch ms triage returned. */
+  at: number;
   decision?: string;
   reason?: string;
   channelId?: string;
@@ -47,7 +50,7 @@ export interface DrillFaultSpec {
   operation?: string;
   region?: string;
   mutating?: boolean;
-  kind: 'throttle' | '5xx' | '412' | 'latency' | 'error';
+  kind: 'throttle' | '5xx' | '412' | 'latency' | 'error' | 'blackhole';
   probability?: number;
   count?: number;
   latencyMs?: number;
@@ -55,9 +58,19 @@ export interface DrillFaultSpec {
 }
 
 export interface DrillSandbox {
+  /** The world model the sandbox plays (latencies, losses, slow transitions). */
+  readonly world: WorldModel;
   channel(region: string, channelId: string): SimChannel;
+  /** The origin group order as configured (what UpdateDistribution set). */
   originOrder(distributionId: string, originGroupId: string): readonly [string, string];
+  /** The order the edge locations use: the last Deployed config's. */
+  deployedOriginOrder(distributionId: string, originGroupId: string): readonly [string, string];
   kvsGet(arn: string, key: string): string | undefined;
+  kvsSnapshot(arn: string): Record<string, string>;
+  /** Changes how MediaLive's events reach the bus from now on (best effort: delay, loss, duplicates). */
+  setMediaLiveEvents(config: { delayS: readonly [number, number]; dropProbability: number; duplicateProbability: number }): void;
+  /** MediaLive events published, dropped and duplicated so far. */
+  mediaLiveEventStats(): { published: number; dropped: number; duplicated: number };
   onKvsChange(listener: (change: { arn: string; key: string; value: string | undefined }) => void): () => void;
   onOriginGroupChange(listener: () => void): () => void;
   onEvent(listener: (event: DrillEvent) => void): () => void;

@@ -20,6 +20,8 @@ export interface MediaWorldOptions {
   /** The edge function; can also be attached later with `world.edge.router = ...`. */
   router?: EdgeRouter;
   feed?: Omit<FeedOptions, 'now'>;
+  /** Edge locations, each its own cache and function (default 1); the registry's edge URL is the first. */
+  edgeLocations?: number;
   now?: () => number;
 }
 
@@ -28,7 +30,10 @@ export interface MediaWorld {
   registry: Registry;
   /** Path of the derived registry YAML (point FLATLINE_REGISTRY at it). */
   registryPath: string;
+  /** The first edge location (the one the probe watches). */
   edge: Edge;
+  /** Every edge location; viewers spread across them. */
+  edges: Edge[];
   origins: ReadonlyMap<string, OriginServer>;
   feed(channelId: string, side: Side): LiveFeed;
   origin(region: string): OriginServer;
@@ -55,14 +60,20 @@ export async function startMediaWorld(opts: MediaWorldOptions): Promise<MediaWor
       originUrls[originId] = origin.url;
     }
   }
-  const edge = await Edge.start({
-    registry: opts.registry, // the edge needs ids, slate paths and origin groups, not URLs
-    origins: originUrls,
-    originGroupOrder: opts.originGroupOrder,
-    ...(opts.router ? { router: opts.router } : {}),
-    slateSegmentMs: opts.feed?.segmentMs ?? 1000,
-    now,
-  });
+  const edges: Edge[] = [];
+  for (let i = 0; i < (opts.edgeLocations ?? 1); i++) {
+    edges.push(
+      await Edge.start({
+        registry: opts.registry, // the edge needs ids, slate paths and origin groups, not URLs
+        origins: originUrls,
+        originGroupOrder: opts.originGroupOrder,
+        ...(opts.router ? { router: opts.router } : {}),
+        slateSegmentMs: opts.feed?.segmentMs ?? 1000,
+        now,
+      }),
+    );
+  }
+  const edge = edges[0]!;
   const registry = deriveRegistry(opts.registry, (channel, side) => origins.get(channel[side].region)!.manifestUrl(channel.id), edge);
   const dir = mkdtempSync(join(tmpdir(), 'flatline-world-'));
   const registryPath = join(dir, 'registry.yml');
@@ -71,6 +82,7 @@ export async function startMediaWorld(opts: MediaWorldOptions): Promise<MediaWor
     registry,
     registryPath,
     edge,
+    edges,
     origins,
     segmentMs: opts.feed?.segmentMs ?? 1000,
     feed(channelId, side) {
@@ -84,7 +96,7 @@ export async function startMediaWorld(opts: MediaWorldOptions): Promise<MediaWor
       return origin;
     },
     async close() {
-      await edge.close();
+      await Promise.all(edges.map((e) => e.close()));
       await Promise.all([...origins.values()].map((o) => o.close()));
       rmSync(dir, { recursive: true, force: true });
     },

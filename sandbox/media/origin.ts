@@ -140,6 +140,7 @@ export class OriginServer {
   readonly stats: OriginStats = { requests: 0, manifests: 0, segments: 0, notFound: 0 };
   private readonly feeds = new Map<string, LiveFeed>();
   private down = false;
+  private blackhole = false;
   private latencyMs = 0;
 
   private constructor(
@@ -177,6 +178,11 @@ export class OriginServer {
     this.down = down;
   }
 
+  /** Fault: requests are accepted and never answered (a blackholed region); the edge's origin timeout ends them. */
+  setBlackhole(on: boolean): void {
+    this.blackhole = on;
+  }
+
   /** Fault: every response is delayed (a slow origin). */
   setLatency(ms: number): void {
     this.latencyMs = ms;
@@ -191,6 +197,7 @@ export class OriginServer {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    if (this.blackhole) return;
     if (this.latencyMs > 0) {
       setTimeout(() => this.respond(req, res), this.latencyMs);
       return;

@@ -12,6 +12,8 @@ import { LADDER } from './hls.js';
 export interface ViewerFleetOptions {
   /** Base URL of the edge. */
   edgeUrl: string;
+  /** Several edge locations: viewer i watches from location i mod n (edgeUrl is then ignored). */
+  edgeUrls?: readonly string[];
   channelId: string;
   count?: number;
   /** Poll period = the stream's target duration. */
@@ -57,6 +59,8 @@ export interface FleetSummary {
 
 interface Viewer {
   id: number;
+  /** Index of its edge location. */
+  location: number;
   rendition: string;
   started: boolean;
   /** Wall-clock media time of the playhead at `at`. */
@@ -90,8 +94,10 @@ export class ViewerFleet {
   private readonly counters = { manifestRequests: 0, segmentRequests: 0, failedRequests: 0 };
   private stoppedAt: number | null = null;
   private readonly pending = new Set<Promise<void>>();
+  private readonly edgeUrls: readonly string[];
 
   constructor(private readonly opts: ViewerFleetOptions) {
+    this.edgeUrls = opts.edgeUrls?.length ? opts.edgeUrls : [opts.edgeUrl];
     this.now = opts.now ?? Date.now;
     this.slots = opts.slots ?? 10;
     this.bufferMs = (opts.bufferTargetDurations ?? 3) * opts.targetDurationMs;
@@ -99,7 +105,7 @@ export class ViewerFleet {
     const count = opts.count ?? 1000;
     const t = this.now();
     for (let id = 0; id < count; id++) {
-      this.viewers.push({ id, rendition: renditions[id % renditions.length]!, started: false, position: 0, at: t, mediaEnd: 0, stalledSince: null, onSlate: false, startedAt: t, openStall: null });
+      this.viewers.push({ id, location: id % this.edgeUrls.length, rendition: renditions[id % renditions.length]!, started: false, position: 0, at: t, mediaEnd: 0, stalledSince: null, onSlate: false, startedAt: t, openStall: null });
     }
   }
 
@@ -187,15 +193,16 @@ export class ViewerFleet {
     const groups = new Map<string, Viewer[]>();
     for (let i = slot; i < this.viewers.length; i += this.slots) {
       const v = this.viewers[i]!;
-      const group = groups.get(v.rendition);
+      const key = `${v.location}|${v.rendition}`;
+      const group = groups.get(key);
       if (group) group.push(v);
-      else groups.set(v.rendition, [v]);
+      else groups.set(key, [v]);
     }
-    await Promise.all([...groups].map(([rendition, viewers]) => this.pollRendition(rendition, viewers)));
+    await Promise.all([...groups.values()].map((viewers) => this.pollRendition(viewers[0]!.location, viewers[0]!.rendition, viewers)));
   }
 
-  private async pollRendition(rendition: string, viewers: Viewer[]): Promise<void> {
-    const url = `${this.opts.edgeUrl}/live/${this.opts.channelId}/${rendition}.m3u8`;
+  private async pollRendition(location: number, rendition: string, viewers: Viewer[]): Promise<void> {
+    const url = `${this.edgeUrls[location]}/live/${this.opts.channelId}/${rendition}.m3u8`;
     const view = await this.loadPlaylist(url);
     // The player needs the newest segment before that media counts as buffered.
     const segmentOk = view ? await this.loadSegment(new URL(view.newestUri, url).href) : false;

@@ -31,6 +31,8 @@ function sampleReport(): DrillReport {
     probeTickS: 0.5,
     freezeT: 0,
     series,
+    world: { name: 'realistic', description: 'realistic: KVS to edge 2-5 s at 3 locations', compression: 10, seed: 1 },
+    freezeTimings: { probeStale: 2, alarm: null, mediaLiveAlert: 9, triageDecision: 2.1, executionStart: 2.2, kvsWrite: 2.6, kvsVisible: [4.9, 5.4, null], viewersFresh: 3.5 },
     markers: [
       { t: 0, kind: 'fault', label: 'fail both pipelines of primary' },
       { t: 2, kind: 'probe', label: 'Manifest Stale primary' },
@@ -98,6 +100,11 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('drill report in headl
     expect(rows.some((r) => r.includes('time to recover') && r.includes('3.5 s (3.5 target durations)'))).toBe(true);
     expect(await page.locator('#expectations tr.fail').count()).toBe(1);
     expect(await page.locator('.verdict').textContent()).toBe('FAIL');
+    // propagation per edge location: a bar from the KVS write for each location that saw it, "never" for the one that did not
+    const bars = page.locator('svg#propagation g.bar[data-step^="visible at edge location"]');
+    expect(await bars.count()).toBe(2);
+    expect(await page.locator('svg#propagation').textContent()).toContain('never');
+    expect(rows.some((r) => r.includes('world model') && r.includes('realistic'))).toBe(true);
     // text from the scenario is escaped, never markup
     expect(await page.locator('.desc b').count()).toBe(0);
     expect(external).toEqual([]);
@@ -110,6 +117,8 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('drill report in headl
   it('the text summary names every expectation with its verdict', () => {
     const text = formatSummary(sampleReport());
     expect(text).toMatch(/^FAIL {2}drill primary-flatline/m);
+    expect(text).toMatch(/world model +realistic/);
+    expect(text).toMatch(/from the freeze +probe stale 2\.0 s, alarm not modelled, MediaLive alert 9\.0 s.*visible at edges 4\.9 s \/ 5\.4 s \/ -/);
     expect(text).toMatch(/PASS {2}failover within 4 target durations/);
     expect(text).toMatch(/FAIL {2}exactly 1 failover execution: 2 started/);
   });

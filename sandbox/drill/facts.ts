@@ -1,0 +1,66 @@
+// Gathers what the expectations judge: each channel's routing, ledger, executions and notifications,
+// and the recovery measured from the probe's series.
+import { edgeKey, storedEdgeState } from '../../functions/domain/routing-keys.js';
+import type { Registry } from '../../functions/domain/registry/index.js';
+import type { ViewerFleet } from '../media/viewers.js';
+import type { ChannelFacts, DrillFacts } from './expectations.js';
+import type { SeriesPoint } from './report.js';
+import type { DrillSandbox } from './seams.js';
+import type { ControlPlaneWatch } from './watchers.js';
+
+/** The services flatline acts through: a mutating call to one of them is an action. */
+const ACTION_SERVICES = new Set(['medialive', 'cloudfront', 'cloudfront-keyvaluestore', 'sns', 'states']);
+
+export interface FactsInput {
+  sb: DrillSandbox;
+  registry: Registry;
+  channelId: string;
+  targetDurationS: number;
+  thresholdS: number;
+  watch: ControlPlaneWatch;
+  viewers: ViewerFleet;
+  series: readonly SeriesPoint[];
+  freezeT: number | null;
+  /** Epoch ms of t = 0: calls before it (the warm-up) are not the drill's. */
+  t0: number;
+}
+
+export async function gatherFacts(x: FactsInput): Promise<DrillFacts> {
+  const { sb, watch } = x;
+  const channels: Record<string, ChannelFacts> = {};
+  const notes = sb.notifications();
+  for (const c of x.registry.channels) {
+    const item = await sb.ledger(c.id).catch(() => null);
+    channels[c.id] = {
+      ...storedEdgeState(sb.kvsGet(c.edge.kvsArn, edgeKey(c.id))),
+      originGroupFirst: watch.groupOrder(c.id),
+      onAir: item?.onAir ?? null,
+      standbyState: sb.channel(c.standby.region, c.standby.channelId).state,
+      routeFlips: watch.routeFlips.get(c.id) ?? 0,
+      executions: sb.executions().filter((e) => e.channelId === c.id),
+      notifications: notes.filter((n) => `${n.subject ?? ''} ${n.message}`.includes(c.id)),
+    };
+  }
+  return {
+    channelId: x.channelId,
+    targetDurationS: x.targetDurationS,
+    timeToRecoverS: recoveryOf(x.series, x.freezeT, x.thresholdS),
+    freezeT: x.freezeT,
+    longestStallS: x.viewers.summary().longestStallMs / 1000,
+    shareStalled: x.viewers.summary().viewers ? x.viewers.summary().viewersStalled / x.viewers.summary().viewers : 0,
+    mutatingActionCalls: sb.calls().filter((c) => c.mutating && ACTION_SERVICES.has(c.service) && c.at >= x.t0).length,
+    rejectedEvents: sb.rejected(),
+    channels,
+  };
+}
+
+/**
+ * Seconds from the freeze until viewers are back on fresh manifests: the first probe sample at which the
+ * edge serves media newer than the frozen primary's last segment (its newest media end, t - age, is past
+ * the freeze) and its age is under the stale threshold. Cache noise before or after does not count.
+ */
+export function recoveryOf(series: readonly SeriesPoint[], freezeT: number | null, thresholdS: number): number | null {
+  if (freezeT === null) return null;
+  const back = series.find((p) => p.t > freezeT && p.edgeAgeS !== null && p.t - p.edgeAgeS > freezeT + 0.001 && p.edgeAgeS <= thresholdS);
+  return back ? back.t - freezeT : null;
+}

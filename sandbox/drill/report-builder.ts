@@ -1,0 +1,149 @@
+// Builds the DrillReport from what the drill recorded: the markers of executions, steps, triage decisions
+// and notifications, the detection and recovery times, the goals and the summary.
+import type { Registry } from '../../functions/domain/registry/index.js';
+import { edgeKey } from '../../functions/domain/routing-keys.js';
+import type { ViewerFleet } from '../media/viewers.js';
+import { evaluate, type DrillFacts } from './expectations.js';
+import type { Recorder } from './recorder.js';
+import type { KvsVisible } from '../media/edge-locations.js';
+import { describeWorld } from '../world-model.js';
+import type { DrillReport, FreezeTimings, Goal } from './report.js';
+import type { Scenario } from './scenario.js';
+import type { DrillSandbox } from './seams.js';
+import type { ControlPlaneWatch } from './watchers.js';
+
+export interface ReportInput {
+  scenario: Scenario;
+  channel: Registry['channels'][number];
+  sb: DrillSandbox;
+  rec: Recorder;
+  watch: ControlPlaneWatch;
+  viewers: ViewerFleet;
+  facts: DrillFacts;
+  startedAt: string;
+  targetDurationS: number;
+  thresholdS: number;
+  probeTickMs: number;
+  /** Times (s) of the probe's stale verdicts on the main channel's primary or edge. */
+  staleTransitions: readonly number[];
+  /** KVS writes as each edge location saw them. */
+  kvsVisible: readonly KvsVisible[];
+  edgeLocations: number;
+  seed: number;
+  wallSeconds: number;
+  error: string | undefined;
+}
+
+/** Markers for what the control plane did, read from the sandbox after the run. */
+function markControlPlane({ sb, rec, watch, channel }: ReportInput): void {
+  const { mark } = rec;
+  for (const x of sb.executions()) {
+    mark('execution', `${x.action} ${x.channelId === channel.id ? '' : `(${x.channelId}) `}started`, x.name, x.startedAt);
+    for (const s of x.steps) mark('step', s.name, s.error, s.enteredAt);
+    if (x.stoppedAt) mark('execution', `${x.action} ${x.status}`, x.error, x.stoppedAt);
+  }
+  for (const d of sb.decisions()) {
+    const at = watch.eventTimes.get(d.eventId);
+    const who = d.channelId && d.channelId !== channel.id ? ` (${d.channelId})` : '';
+    if (d.decision) mark('decision', `triage: ${d.decision}${who}`, d.reason, at);
+    else if (!d.ok) mark('decision', 'triage: rejected', d.error, at);
+  }
+  rec.markers.sort((a, b) => a.t - b.t);
+  for (const n of sb.notifications()) mark('notify', `SNS: ${(n.subject ?? n.message).slice(0, 60)}`, undefined, n.at);
+}
+
+function goalsOf(x: ReportInput, timeToDetectS: number | null): Goal[] {
+  const { facts, channel, targetDurationS: td } = x;
+  const goals: Goal[] = [];
+  if (timeToDetectS !== null) {
+    const bound = x.thresholdS + channel.policy.consecutive * (x.probeTickMs / 1000);
+    goals.push({ name: 'detection within staleAfter + consecutive x tick', value: `${timeToDetectS.toFixed(2)} s`, goal: `<= ${bound.toFixed(2)} s`, pass: timeToDetectS <= bound });
+  }
+  if (facts.timeToRecoverS !== null && channel.standby.mode === 'warm' && facts.channels[channel.id]!.route === 'standby') {
+    const tds = facts.timeToRecoverS / td;
+    goals.push({ name: 'warm standby: viewers back on fresh manifests', value: `${tds.toFixed(1)} TD`, goal: '<= 4 TD', pass: tds <= 4 });
+  }
+  goals.push({ name: 'drill wall time', value: `${x.wallSeconds.toFixed(1)} s`, goal: '< 60 s', pass: x.wallSeconds < 60 });
+  return goals;
+}
+
+/** Seconds from the freeze to each step of the recovery: what limits recovery, with numbers. */
+function freezeTimingsOf(x: ReportInput, freezeT: number): FreezeTimings {
+  const { rec, sb, channel } = x;
+  const after = (ts: Array<number | undefined>): number | null => {
+    const t = ts.filter((v): v is number => v !== undefined && v >= freezeT).sort((a, b) => a - b)[0];
+    return t === undefined ? null : t - freezeT;
+  };
+  const routeKey = edgeKey(channel.id);
+  const failovers = sb.executions().filter((e) => e.channelId === channel.id && e.action === 'failover');
+  const routeWrite = rec.markers.filter((m) => m.kind === 'route' && m.label.startsWith(`${routeKey} route =`)).map((m) => m.t);
+  const writeT = after(routeWrite);
+  return {
+    probeStale: after([...x.staleTransitions]),
+    alarm: after(rec.markers.filter((m) => m.kind === 'event' && m.label.startsWith('aws.cloudwatch')).map((m) => m.t)),
+    mediaLiveAlert: after(rec.markers.filter((m) => m.kind === 'event' && m.label.startsWith('aws.medialive')).map((m) => m.t)),
+    triageDecision: after(sb.decisions().filter((d) => d.decision === 'failover' && (d.channelId ?? channel.id) === channel.id).map((d) => rec.tOf(d.at))),
+    executionStart: after(failovers.map((e) => rec.tOf(e.startedAt))),
+    kvsWrite: writeT,
+    kvsVisible: Array.from({ length: x.edgeLocations }, (_, loc) =>
+      // The first write of the channel's edge value a location saw after the route write (the write itself, or a later one).
+      writeT === null ? null : after(x.kvsVisible.filter((v) => v.location === loc && v.key === routeKey && rec.tOf(v.at) >= freezeT + writeT).map((v) => rec.tOf(v.at))),
+    ),
+    viewersFresh: x.facts.timeToRecoverS,
+  };
+}
+
+export function buildReport(x: ReportInput): DrillReport {
+  const { scenario, channel, sb, rec, facts, targetDurationS: td } = x;
+  markControlPlane(x);
+  const expectations = scenario.expectations.map((e) => evaluate(e, facts));
+  const summary = x.viewers.summary();
+  const main = facts.channels[channel.id]!;
+  const calls = sb.calls().filter((c) => c.at >= rec.t0);
+  const awsCalls: Record<string, number> = {};
+  for (const c of calls) awsCalls[c.service] = (awsCalls[c.service] ?? 0) + 1;
+  const freezeT = facts.freezeT;
+  const firstFailover = main.executions.filter((e) => e.action === 'failover').map((e) => rec.tOf(e.startedAt))[0];
+  const detectT = [...x.staleTransitions.filter((t) => freezeT !== null && t >= freezeT), ...(firstFailover === undefined ? [] : [firstFailover])].sort((a, b) => a - b)[0];
+  const timeToDetectS = freezeT !== null && detectT !== undefined ? detectT - freezeT : null;
+
+  return {
+    scenario: { name: scenario.name, title: scenario.title, description: scenario.description.trim() },
+    channelId: channel.id,
+    mode: 'sandbox',
+    startedAt: x.startedAt,
+    targetDurationS: td,
+    thresholdS: x.thresholdS,
+    probeTickS: x.probeTickMs / 1000,
+    freezeT,
+    series: rec.series,
+    markers: rec.markers.map(({ t, kind, label, detail }) => ({ t, kind, label, ...(detail ? { detail } : {}) })),
+    world: { name: sb.world.name, description: describeWorld(sb.world), compression: sb.world.compression, seed: x.seed },
+    freezeTimings: freezeT === null ? null : freezeTimingsOf(x, freezeT),
+    summary: {
+      timeToDetectS,
+      timeToDetectTD: timeToDetectS === null ? null : timeToDetectS / td,
+      timeToRecoverS: facts.timeToRecoverS,
+      timeToRecoverTD: facts.timeToRecoverS === null ? null : facts.timeToRecoverS / td,
+      longestStallS: summary.longestStallMs / 1000,
+      longestStallTD: summary.longestStallMs / 1000 / td,
+      rebufferRatio: summary.rebufferRatio,
+      viewers: summary.viewers,
+      viewersStalled: summary.viewersStalled,
+      executions: { failover: main.executions.filter((e) => e.action === 'failover').length, failback: main.executions.filter((e) => e.action === 'failback').length },
+      executionOutcomes: sb.executions().map((e) => ({ name: e.name, action: e.action, status: e.status })),
+      awsCalls,
+      mutatingCalls: calls.filter((c) => c.mutating).length,
+      eventsPut: x.watch.busEvents(),
+      rejectedEvents: facts.rejectedEvents,
+      notifications: main.notifications.length,
+      routeFlips: main.routeFlips,
+      final: { route: main.route, slate: main.slate, originGroupFirst: main.originGroupFirst, onAir: main.onAir, standbyState: main.standbyState },
+      wallSeconds: x.wallSeconds,
+      goals: goalsOf(x, timeToDetectS),
+    },
+    expectations,
+    passed: !x.error && expectations.every((e) => e.pass),
+    ...(x.error ? { error: x.error } : {}),
+  };
+}
