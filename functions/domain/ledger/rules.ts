@@ -2,6 +2,19 @@
 // like. The policy and triage read them; ledger.ts (the DynamoDB adapter) enforces them in its conditions.
 import type { ExecutionAction, LedgerEntry, LedgerItem, OnAir } from '../contracts.js';
 
+/**
+ * The failover and failback state machines' TimeoutSeconds (statemachines/*.asl.json; test/deploy/timeouts.test.ts
+ * checks they agree). No execution runs longer, so a lock sized from it outlives every execution.
+ */
+export const EXECUTION_TIMEOUT_SECONDS = 3600;
+
+/**
+ * The lock outlives its execution: the state machine's timeout, plus the time triage may take between the
+ * acquire and StartExecution and the closing step's retries after a timeout. It is released by the execution
+ * (finish), by triage when StartExecution fails, or taken over once its execution is no longer RUNNING.
+ */
+export const LOCK_TTL_MS = (EXECUTION_TIMEOUT_SECONDS + 300) * 1000;
+
 /** How many entries recent[] keeps (oldest dropped first). */
 export const RECENT_CAP = 50;
 

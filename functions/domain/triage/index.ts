@@ -21,7 +21,7 @@ import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { MediaLiveClient } from '@aws-sdk/client-medialive';
 import type { ExecutionAction, ExecutionInput, Mode, Signal } from '../contracts.js';
 import type { Ledger } from '../ledger/ledger.js';
-import { lockHeld, type PipelineAlerts } from '../ledger/rules.js';
+import { LOCK_TTL_MS, lockHeld, type PipelineAlerts } from '../ledger/rules.js';
 import { evaluate, type PolicyDecision } from '../policy/index.js';
 import type { Channel, Registry } from '../registry/index.js';
 import { confirmOutage, type Confirmation, type FreshnessCheck } from './confirm.js';
@@ -70,8 +70,8 @@ export interface TriageDeps {
   observer?: TriageObserver;
 }
 
-/** The lock outlives the longest execution: the standby deadline plus the repoint and edge verification. */
-export const lockTtlMs = (channel: Channel): number => (channel.policy.standbyReadySeconds + 600) * 1000;
+/** The lock outlives the longest execution (sized from the state machines' timeout, see ledger/rules.ts). */
+export const lockTtlMs = (): number => LOCK_TTL_MS;
 
 /** The same signal must yield the same execution input (idempotent StartExecution): no clock, no ledger state in it. */
 function executionInput(signal: Signal, incidentId: string, action: ExecutionAction, mode: Mode, drill: boolean): ExecutionInput {
@@ -122,7 +122,7 @@ export async function triage(event: unknown, deps: TriageDeps): Promise<TriageDe
       }
     }
     const action = policy.action;
-    const got = await deps.ledger.acquire({ channelId: channel.id, incidentId, action, ttlMs: lockTtlMs(channel), expectVersion: item.version });
+    const got = await deps.ledger.acquire({ channelId: channel.id, incidentId, action, ttlMs: lockTtlMs(), expectVersion: item.version });
     const input = executionInput(signal, incidentId, action, mode, policy.drill);
     const withConfirmation = confirmation ? { confirmation } : {};
     if (got.acquired || (got.reason === 'held by this incident' && !got.item.executionArn)) {

@@ -1,0 +1,59 @@
+// Liveness of an incident under real failures, through the REAL ASL (aws-local-stepfunctions) with the REAL
+// step handlers against the AWS sandbox: a lock taken over mid-run, the durable path failing during a real
+// outage, an event delivered late.
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { awsClients } from '../../functions/lib/aws-clients.js';
+import { routeKey } from '../../functions/domain/routing-keys.js';
+import { LEDGER_TABLE, run, startTestbed, TOPIC_ARN, type Testbed } from '../../sandbox/testkit/state-machine-testbed.js';
+
+let bed: Testbed;
+beforeEach(async () => {
+  bed = await startTestbed();
+});
+afterEach(async () => {
+  await bed.stop();
+});
+
+const messages = () => bed.sandbox.sns.messages.filter((m) => m.topicArn === TOPIC_ARN);
+
+/** Resolves once `check` holds (the execution runs concurrently; no time is asserted). */
+async function until(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+describe('the lock outlives its execution; a step that finds it gone stops and reports', () => {
+  it('lock taken over mid-failover: nothing recorded as succeeded, the other incident keeps the ledger, a page, Flatline.LockLost', async () => {
+    bed.freeze('news-1', 'primary');
+    bed.freeze('news-1', 'standby'); // holds the execution in its standby-fresh loop
+    const running = run(bed, 'failover', 'news-1');
+    await until(async () => (await bed.ledger.get('news-1')).snapshot !== undefined);
+    // Another incident holds the channel now (as when a lock expired under a running execution and was re-taken).
+    await awsClients('tool').dynamoDoc().send(
+      new UpdateCommand({
+        TableName: LEDGER_TABLE,
+        Key: { channelId: 'news-1' },
+        UpdateExpression: 'SET incidentId = :other, phase = :phase, lockExpiresAt = :later, onAir = :onAir',
+        ExpressionAttributeValues: { ':other': 'other-incident', ':phase': 'failing-back', ':later': Date.now() + 3_600_000, ':onAir': 'standby' },
+      }),
+    );
+    bed.freeze('news-1', 'standby', false);
+    const result = await running;
+
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('Flatline.LockLost');
+    expect(result.tasks).toContain('FinishOnStandby');
+    expect(result.tasks.at(-1)).toBe('NotifyLockLost');
+    const item = await bed.ledger.get('news-1');
+    expect(item).toMatchObject({ incidentId: 'other-incident', phase: 'failing-back' });
+    expect(item.lastTransitionAt).toBeUndefined();
+    expect(item.recent.map((e) => e.kind)).not.toContain('failover-succeeded');
+    expect(item.recent.map((e) => e.kind)).not.toContain('incident-succeeded');
+    expect(item.recent.at(-1)).toMatchObject({ kind: 'failover-lock-lost', incidentId: result.incidentId });
+    expect(messages()).toHaveLength(1);
+    expect(messages()[0]!.attributes.severity).toBe('page');
+    expect(messages()[0]!.subject).toContain('lock-lost');
+    expect(messages()[0]!.message).toContain('other-incident');
+    expect(bed.kvs('news-1')[routeKey('news-1')]).toBe('standby');
+  });
+});
