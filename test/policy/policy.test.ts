@@ -169,3 +169,36 @@ describe('policy: operator requests and drills', () => {
     expect(run({ signal: ops('failback-requested') }).action).toBe('ignore');
   });
 });
+
+describe('policy: late events are evidence, never news', () => {
+  const minutesAgo = (m: number) => new Date(NOW - m * 60_000).toISOString();
+  const ops = (kind: string, at: string) => sig({ kind, at, severity: kind === 'failback-requested' ? 'info' : 'outage', detail: { reason: 'old' } });
+
+  it('an operator request older than the bound (default 5 min) is recorded, not acted on', () => {
+    for (const kind of ['failover-requested', 'drill-requested']) {
+      const d = run({ signal: ops(kind, minutesAgo(11)) });
+      expect(d.action, kind).toBe('record');
+      expect(d.reason).toMatch(/older than the bound.*not acted on/);
+    }
+    expect(run({ signal: ops('failback-requested', minutesAgo(11)), item: onStandby(), }).action).toBe('record');
+    expect(run({ signal: ops('failover-requested', minutesAgo(4)) }).action).toBe('failover');
+  });
+
+  it('the bound is configurable', () => {
+    expect(run({ signal: ops('failover-requested', minutesAgo(4)), maxEventAgeMs: 60_000 }).action).toBe('record');
+    expect(run({ signal: ops('failover-requested', minutesAgo(11)), maxEventAgeMs: 15 * 60_000 }).action).toBe('failover');
+  });
+
+  it('a late outage signal is confirmed afresh before anything starts', () => {
+    const d = run({ signal: sig({ kind: 'alarm', at: minutesAgo(11), detail: { path: 'primary' } }) });
+    expect(d).toMatchObject({ action: 'failover', confirm: true });
+    expect(d.reason).toMatch(/confirmed afresh/);
+  });
+
+  it('a late "primary fresh" never starts the automatic failback clock in the past', () => {
+    const late = { ...fresh(), channelId: 'kids-1', at: minutesAgo(11) };
+    const d = evaluate({ channel: kids, item: onStandby({ channelId: 'kids-1' }), now: NOW, incidentId: 'inc-3', signal: late });
+    expect(d.action).toBe('record');
+    expect(d.reason).toMatch(/for 0 s/);
+  });
+});

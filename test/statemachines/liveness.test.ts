@@ -57,3 +57,19 @@ describe('the lock outlives its execution; a step that finds it gone stops and r
     expect(bed.kvs('news-1')[routeKey('news-1')]).toBe('standby');
   });
 });
+
+describe("deadlines count from the incident's start on the control plane's clock", () => {
+  it('an outage event delivered 11 minutes late: the cold standby still gets its full allowance to start', async () => {
+    const standby = bed.channel('sports-1').standby;
+    bed.sandbox.medialive.channel(standby.region, standby.channelId).startDelayMs = 150;
+    bed.freeze('sports-1', 'primary');
+    const requestedAt = new Date(Date.now() - 11 * 60_000).toISOString();
+    const result = await run(bed, 'failover', 'sports-1', { requestedAt, timing: { standbyReadySeconds: 60 } });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.tasks).not.toContain('SlateOn');
+    const deadline = Date.parse((result.output!.steps as { snapshot: { deadline: string } }).snapshot.deadline);
+    expect(deadline).toBeGreaterThan(Date.parse(requestedAt) + 60_000);
+    expect(bed.kvs('sports-1')[routeKey('sports-1')]).toBe('standby');
+    expect(messages()[0]!.attributes.severity).toBe('info');
+  });
+});

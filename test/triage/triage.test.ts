@@ -265,6 +265,14 @@ describe('triage: rejected events', () => {
 });
 
 describe('triage: operator, drill, plan mode', () => {
+  it('an operator request with an old time (11 min) is recorded as evidence, never acted on', async () => {
+    const d = await triage(sample('ops-failover-requested.json', new Date(Date.now() - 11 * 60_000)), deps());
+    expect(d.decision).toBe('record');
+    expect(d.reason).toMatch(/older than the bound/);
+    expect(aws.calls).toEqual([]);
+    expect((await ledger.get('news-1')).recent.at(-1)?.kind).toBe('failover-requested');
+  });
+
   it('an operator failover skips confirmation', async () => {
     const d = await triage(sample('ops-failover-requested.json'), deps());
     expect(d.decision).toBe('failover');

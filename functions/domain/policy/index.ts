@@ -12,6 +12,10 @@
 //   minDwellSeconds of lastTransitionAt (which also forbids ping-pong: no failback right after a failover).
 // - Automatic failback only when policy.failback = automatic, once the primary has been fresh for minDwellSeconds.
 // - Operator requests and drills are forced: no confirmation, no dwell, but still subject to the lock.
+// - Late events: an event whose time is older than maxEventAgeMs (default 5 min) is evidence, not news. An
+//   outage candidate is confirmed afresh (as every automatic one is) before anything starts; an operator
+//   request is recorded and not acted on (send it again); a late "fresh" never starts the failback clock
+//   in the past (triage counts the primary fresh from now).
 import type { LedgerItem, Signal } from '../contracts.js';
 import { lockHeld } from '../ledger/rules.js';
 import type { Channel } from '../registry/index.js';
@@ -27,6 +31,17 @@ export interface PolicyInput {
   incidentId: string;
   /** Alert ids currently SET per pipeline of the primary MediaLive channel, this signal included. */
   primaryAlerts?: Partial<Record<'0' | '1', readonly string[]>>;
+  /** Older events are evidence, never acted on as new (default DEFAULT_MAX_EVENT_AGE_MS). */
+  maxEventAgeMs?: number;
+}
+
+/** How old an event may be and still be acted on as news (EventBridge can deliver hours late). */
+export const DEFAULT_MAX_EVENT_AGE_MS = 5 * 60_000;
+
+/** How much older than the bound the signal's time is (0 when it is recent enough, or has no valid time). */
+export function lateByMs(signal: Signal, now: number, maxEventAgeMs = DEFAULT_MAX_EVENT_AGE_MS): number {
+  const at = Date.parse(signal.at);
+  return Number.isNaN(at) ? 0 : Math.max(0, now - at - maxEventAgeMs);
 }
 
 export interface PolicyDecision {
@@ -88,6 +103,15 @@ export function dwellRemainingMs(item: LedgerItem, channel: Channel, now: number
 function classify(input: PolicyInput): PolicyDecision {
   const { signal, channel, item, now } = input;
   const onPrimary = item.onAir === 'primary';
+  const late = lateByMs(signal, now, input.maxEventAgeMs) > 0;
+  const age = `${Math.round((now - Date.parse(signal.at)) / 1000)} s old`;
+
+  // An operator's request is acted on only while it is news: an old one may no longer be what anyone wants.
+  if (late && (signal.kind === 'failover-requested' || signal.kind === 'drill-requested' || signal.kind === 'failback-requested')) {
+    return decide('record', `${signal.kind} from ${signal.at} is ${age}, older than the bound: recorded, not acted on (send it again)`, {
+      drill: signal.kind === 'drill-requested',
+    });
+  }
 
   // Operator and drill requests: forced (no confirmation, no dwell), still subject to the lock.
   if (signal.kind === 'failover-requested' || signal.kind === 'drill-requested') {
@@ -120,7 +144,8 @@ function classify(input: PolicyInput): PolicyDecision {
   if (dwell > 0) {
     return decide('record', `${outage.reason}; within the dwell of the last transition (${Math.ceil(dwell / 1000)} s left): no failover`);
   }
-  return decide('failover', outage.reason, { confirm: true });
+  // Always confirmed before anything starts; a late event says so.
+  return decide('failover', late ? `${outage.reason} (event ${age}: confirmed afresh)` : outage.reason, { confirm: true });
 }
 
 function outageReason({ signal, channel, primaryAlerts }: PolicyInput): { outage: boolean; reason: string } {
@@ -149,13 +174,15 @@ function outageReason({ signal, channel, primaryAlerts }: PolicyInput): { outage
   }
 }
 
-function considerFailback({ signal, channel, item, now }: PolicyInput): PolicyDecision {
+function considerFailback({ signal, channel, item, now, maxEventAgeMs }: PolicyInput): PolicyDecision {
   const what = `primary fresh (${signal.kind})`;
   if (item.onAir === 'primary') return decide('record', what);
   if (channel.policy.failback !== 'automatic') return decide('record', `${what}; failback is manual for this channel`);
   if (item.phase !== 'on-standby') return decide('record', `${what}; phase ${item.phase}: no automatic failback`);
   const dwellMs = channel.policy.minDwellSeconds * 1000;
-  const since = Math.min(item.primaryFreshSince ?? Date.parse(signal.at), now);
+  // A late event says the primary was fresh back then, not that it has been since.
+  const seenAt = lateByMs(signal, now, maxEventAgeMs) > 0 ? now : Date.parse(signal.at);
+  const since = Math.min(item.primaryFreshSince ?? seenAt, now);
   const freshFor = now - since;
   if (freshFor < dwellMs) return decide('record', `${what} for ${Math.floor(freshFor / 1000)} s; automatic failback after ${channel.policy.minDwellSeconds} s`);
   const dwell = dwellRemainingMs(item, channel, now);

@@ -22,7 +22,7 @@ import type { MediaLiveClient } from '@aws-sdk/client-medialive';
 import type { ExecutionAction, ExecutionInput, Mode, Signal } from '../contracts.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { LOCK_TTL_MS, lockHeld, type PipelineAlerts } from '../ledger/rules.js';
-import { evaluate, type PolicyDecision } from '../policy/index.js';
+import { evaluate, lateByMs, type PolicyDecision } from '../policy/index.js';
 import type { Channel, Registry } from '../registry/index.js';
 import { confirmOutage, type Confirmation, type FreshnessCheck } from './confirm.js';
 import { executionName, incidentIdFor } from './incident-id.js';
@@ -65,6 +65,8 @@ export interface TriageDeps {
   /** FLATLINE_STAGE, for the alarm name convention. */
   stage?: string;
   now?: () => number;
+  /** Events older than this are evidence, not news (FLATLINE_MAX_EVENT_AGE_SECONDS; default 5 min). */
+  maxEventAgeMs?: number;
   /** Page someone (SNS) without starting anything, e.g. the standby fails while on air. */
   notify?: (page: { channelId: string; incidentId: string; subject: string; message: string }) => Promise<void>;
   observer?: TriageObserver;
@@ -103,11 +105,21 @@ export async function triage(event: unknown, deps: TriageDeps): Promise<TriageDe
   // A lost optimistic write (the item changed between read and acquire) re-reads and re-decides.
   for (let attempt = 0; attempt < 3; attempt++) {
     const item = await deps.ledger.get(channel.id);
-    const policy = evaluate({ signal, channel, item, now: now(), incidentId, ...(primaryAlerts ? { primaryAlerts } : {}) });
+    const policy = evaluate({
+      signal,
+      channel,
+      item,
+      now: now(),
+      incidentId,
+      ...(primaryAlerts ? { primaryAlerts } : {}),
+      ...(deps.maxEventAgeMs === undefined ? {} : { maxEventAgeMs: deps.maxEventAgeMs }),
+    });
     // Only a change is written: a storm of duplicates must cost the one ledger item reads, not writes.
     const freshChanges = policy.primaryFresh === 'set' ? item.primaryFreshSince === undefined : policy.primaryFresh === 'clear' && item.primaryFreshSince !== undefined;
     if (!freshApplied && freshChanges) {
-      await deps.ledger.markPrimaryFresh(channel.id, policy.primaryFresh === 'set' ? Math.min(Date.parse(signal.at), now()) : null);
+      // A late "fresh" says the primary was fresh back then, not that it has been since: count from now.
+      const since = lateByMs(signal, now(), deps.maxEventAgeMs) > 0 ? now() : Math.min(Date.parse(signal.at), now());
+      await deps.ledger.markPrimaryFresh(channel.id, policy.primaryFresh === 'set' ? since : null);
       freshApplied = true;
     }
     if (policy.action === 'ignore') return { ...base, decision: 'ignore', reason: policy.reason, drill: policy.drill };
