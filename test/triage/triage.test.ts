@@ -217,7 +217,8 @@ describe('triage: duplicates and concurrency', () => {
     const second = await triage(sample('probe-manifest-stale.json'), deps());
     expect(second.decision).toBe('coalesced');
     expect(second.reason).toMatch(new RegExp(`coalesced into incident ${first.incidentId}`));
-    expect(awsCalls().slice(before)).toEqual([]); // no confirmation for a coalesced signal
+    // No confirmation for a coalesced signal: only a look at whether the incident's execution still runs.
+    expect(awsCalls().slice(before)).toEqual(['states:DescribeExecution']);
     expect(starts()).toHaveLength(1);
     expect((await ledger.get('news-1')).recent.at(-1)?.kind).toBe('coalesced');
   });
@@ -232,6 +233,37 @@ describe('triage: duplicates and concurrency', () => {
     const again = await triage(event, deps()); // a redelivery now finds the execution attached
     expect(again).toMatchObject({ decision: 'coalesced', executionArn: d.executionArn });
     expect(executions()).toHaveLength(1);
+  });
+
+  it('a failed StartExecution (input too large) releases the lock, pages once, and rethrows for the retry / DLQ', async () => {
+    primaryStale('news-1');
+    sandbox.faults.add({ service: 'states', operation: 'StartExecution', kind: 'error', errorCode: 'InvalidExecutionInput', status: 400, count: 1 });
+    const event = sample('cloudwatch-alarm-manifest-age-primary.json');
+    await expect(triage(event, deps())).rejects.toMatchObject({ name: 'InvalidExecutionInput' });
+    const item = await ledger.get('news-1');
+    expect(item).toMatchObject({ phase: 'steady', onAir: 'primary' });
+    expect(item.lockExpiresAt).toBeUndefined();
+    expect(item.recent.map((e) => e.kind)).toContain('start-failed');
+    expect(pages).toEqual(['PAGE flatline news-1: failover could not start']);
+    // A later real outage is not coalesced into an incident that does not exist: it starts.
+    const next = await triage(sample('probe-manifest-stale.json'), deps());
+    expect(next.decision).toBe('failover');
+    expect(executions()).toHaveLength(1);
+  });
+
+  it('a lock whose execution is no longer RUNNING is taken over, not joined', async () => {
+    primaryStale('news-1');
+    const first = await triage(sample('cloudwatch-alarm-manifest-age-primary.json'), deps());
+    expect(first.decision).toBe('failover');
+    // The execution ended without its finish step (here: stopped; or timed out): the lock stays until it expires.
+    await new SFNClient(sandbox.clientConfig()).send(new StopExecutionCommand({ executionArn: first.executionArn as string }));
+    const second = await triage(sample('probe-manifest-stale.json'), deps());
+    expect(second.decision).toBe('failover');
+    expect(second.incidentId).not.toBe(first.incidentId);
+    expect(executions()).toHaveLength(2);
+    const item = await ledger.get('news-1');
+    expect(item).toMatchObject({ incidentId: second.incidentId, executionArn: second.executionArn, phase: 'failing-over' });
+    expect(item.recent.some((e) => e.kind === 'lock-acquired' && /taken over from incident/.test(e.message))).toBe(true);
   });
 
   it('a redelivery after the execution closed => coalesced, and the lock it took is released', async () => {
@@ -269,7 +301,7 @@ describe('triage: operator, drill, plan mode', () => {
     const d = await triage(sample('ops-failover-requested.json', new Date(Date.now() - 11 * 60_000)), deps());
     expect(d.decision).toBe('record');
     expect(d.reason).toMatch(/older than the bound/);
-    expect(aws.calls).toEqual([]);
+    expect(allCalls()).toEqual([]);
     expect((await ledger.get('news-1')).recent.at(-1)?.kind).toBe('failover-requested');
   });
 

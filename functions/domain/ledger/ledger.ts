@@ -79,9 +79,23 @@ export class Ledger {
       ':zero': 0,
       ':primary': 'primary',
       ':empty': [],
-      ':entry': [entry(now, 'lock-acquired', `${req.action} lock acquired`, req.incidentId)],
+      ':entry': [
+        entry(
+          now,
+          'lock-acquired',
+          req.takeOver
+            ? `${req.action} lock taken over from incident ${req.takeOver.incidentId} (its execution ${req.takeOver.executionArn} is not running)`
+            : `${req.action} lock acquired`,
+          req.incidentId,
+        ),
+      ],
     };
     let condition = free;
+    if (req.takeOver) {
+      values[':staleIncident'] = req.takeOver.incidentId;
+      values[':staleExecution'] = req.takeOver.executionArn;
+      condition = `(${free} OR (#incidentId = :staleIncident AND #executionArn = :staleExecution))`;
+    }
     if (req.expectVersion !== undefined) {
       values[':expect'] = req.expectVersion;
       condition +=

@@ -31,6 +31,11 @@ export interface AcquireRequest {
    * was based on). Without it only the lock itself is checked.
    */
   expectVersion?: number;
+  /**
+   * Take the lock over from an incident whose execution is known not to run any more (DescribeExecution:
+   * not RUNNING): acquire also when exactly that incident and execution hold it, even before it expires.
+   */
+  takeOver?: { incidentId: string; executionArn: string };
 }
 
 export type AcquireResult = { acquired: true; item: LedgerItem } | { acquired: false; item: LedgerItem; reason: string };
