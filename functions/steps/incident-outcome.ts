@@ -11,10 +11,12 @@ export const IncidentInput = StepInputBase.extend({
   incidentId: z.string().min(1),
   action: ActionSchema,
   /**
-   * slate = the standby was not ready by the deadline and the slate went on. lock-lost = another incident
+   * slate = the standby was not ready by the deadline and the slate went on. degraded = viewers are on the
+   * standby (KVS route) but a later step (the origin group) failed and the primary was not fresh to roll
+   * back onto. lock-lost = another incident
    * holds the channel (notify only: nothing is recorded as this execution's outcome).
    */
-  outcome: z.enum(['succeeded', 'slate', 'rolled-back', 'failed', 'lock-lost']),
+  outcome: z.enum(['succeeded', 'degraded', 'slate', 'rolled-back', 'failed', 'lock-lost']),
   /** snapshot = what the routing snapshot says (after a rollback); unchanged = whatever the ledger says now. */
   onAir: z.enum(['primary', 'standby', 'slate', 'snapshot', 'unchanged']),
   steps: z.record(z.string(), z.unknown()).default({}),
@@ -86,6 +88,12 @@ export function notification(input: IncidentInput): { subject: string; message: 
     `channel: ${input.channelId}`,
     `incident: ${input.incidentId}`,
     ...(input.outcome === 'slate' ? ['the standby did not serve a fresh manifest by its deadline: the slate is on the air'] : []),
+    ...(input.outcome === 'degraded'
+      ? [
+          'viewers stay on the standby through the KVS route (the fast path); the primary was not fresh, so nothing was rolled back onto it',
+          `failed after the repoint: ${input.error?.Error ?? 'a step'} (the origin group, the durable path, may still put the primary first: fix the cause, then reorder it or fail back)`,
+        ]
+      : []),
     ...(input.outcome === 'lock-lost' ? ['another incident holds this channel: check the ledger and the routing (KVS route, origin group)'] : []),
     ...(edge ? [`the edge is not fresh yet: ${edge}`] : []),
     ...(input.error?.Error ? [`error: ${input.error.Error}`, `cause: ${input.error.Cause ?? ''}`] : []),

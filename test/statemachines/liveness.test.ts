@@ -73,3 +73,52 @@ describe("deadlines count from the incident's start on the control plane's clock
     expect(messages()[0]!.attributes.severity).toBe('info');
   });
 });
+
+describe('rollback never routes viewers to a side known to be stale while the other is fresh', () => {
+  const accessDenied = () =>
+    bed.sandbox.faults.add({ service: 'cloudfront', operation: 'UpdateDistribution', kind: 'error', errorCode: 'AccessDenied', status: 403 });
+
+  it('UpdateDistribution 403 during a real outage: viewers stay on the standby (KVS), the incident ends degraded, the page names what failed', async () => {
+    bed.freeze('sports-1', 'primary');
+    accessDenied();
+    const result = await run(bed, 'failover', 'sports-1');
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('Flatline.AwsError');
+    expect(result.tasks).not.toContain('RollbackRoute');
+    expect(result.tasks.slice(-3)).toEqual(['CheckPrimaryBeforeRollback', 'FinishDegraded', 'NotifyDegraded']);
+    expect(bed.kvs('sports-1')[routeKey('sports-1')]).toBe('standby');
+    expect(bed.originOrder('sports-1')).toEqual(bed.primaryFirst('sports-1')); // the durable path is what failed
+    const item = await bed.ledger.get('sports-1');
+    expect(item).toMatchObject({ onAir: 'standby', phase: 'on-standby' });
+    expect(item.lastTransitionAt).toBeDefined(); // viewers moved: the dwell starts
+    expect(item.recent.at(-1)?.kind).toBe('incident-degraded');
+    // The standby viewers are on keeps running.
+    expect(bed.calls('StopChannel')).toHaveLength(0);
+    expect(bed.sandbox.medialive.side('sports-1', 'standby').state).toBe('RUNNING');
+    expect(messages()).toHaveLength(1);
+    expect(messages()[0]!.attributes.severity).toBe('page');
+    expect(messages()[0]!.subject).toContain('failover degraded, on air standby');
+    expect(messages()[0]!.message).toContain('AccessDenied');
+    expect(messages()[0]!.message).toContain('origin group');
+  });
+
+  it('the same 403 with a fresh primary rolls back, and stops the cold standby the incident started once nobody is on it', async () => {
+    accessDenied();
+    const result = await run(bed, 'failover', 'sports-1');
+    expect(result.status).toBe('FAILED');
+    expect(result.tasks).toEqual(expect.arrayContaining(['CheckPrimaryBeforeRollback', 'RollbackRoute', 'StopStartedStandby', 'FinishRolledBack']));
+    expect(bed.kvs('sports-1')[routeKey('sports-1')]).toBeUndefined();
+    expect(await bed.ledger.get('sports-1')).toMatchObject({ onAir: 'primary', phase: 'steady' });
+    expect(bed.calls('StartChannel')).toHaveLength(1);
+    expect(bed.calls('StopChannel')).toHaveLength(1);
+    expect(['STOPPING', 'IDLE']).toContain(bed.sandbox.medialive.side('sports-1', 'standby').state);
+  });
+
+  it('a warm standby is never stopped by a rollback', async () => {
+    accessDenied();
+    const result = await run(bed, 'failover', 'news-1');
+    expect(result.tasks).toContain('RollbackRoute');
+    expect(bed.calls('StopChannel')).toHaveLength(0);
+    expect(bed.sandbox.medialive.side('news-1', 'standby').state).toBe('RUNNING');
+  });
+});

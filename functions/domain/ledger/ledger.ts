@@ -10,7 +10,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { LedgerItem, RoutingSnapshot } from '../contracts.js';
 import { FlatlineError, InvalidInputError } from '../errors.js';
-import { defaultItem, entry, LOCKED_PHASES, RECENT_CAP, refusalReason, type AcquireRequest, type AcquireResult, type CompleteRequest, type PipelineAlerts } from './rules.js';
+import { defaultItem, entry, LOCKED_PHASES, RECENT_CAP, refusalReason, TRANSITIONS, type AcquireRequest, type AcquireResult, type CompleteRequest, type PipelineAlerts } from './rules.js';
 
 /** A ledger write lost to a concurrent one (e.g. saving a snapshot for an incident that no longer holds the lock). */
 export class LedgerConflictError extends FlatlineError {
@@ -166,7 +166,7 @@ export class Ledger {
    */
   async complete(req: CompleteRequest): Promise<LedgerItem> {
     const now = this.now();
-    const succeeded = req.outcome === 'succeeded';
+    const succeeded = TRANSITIONS.has(req.outcome);
     const values: Record<string, unknown> = {
       ...LOCKED_PHASES,
       ':incidentId': req.incidentId,

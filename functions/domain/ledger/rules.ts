@@ -18,8 +18,14 @@ export const LOCK_TTL_MS = (EXECUTION_TIMEOUT_SECONDS + 300) * 1000;
 /** How many entries recent[] keeps (oldest dropped first). */
 export const RECENT_CAP = 50;
 
-/** planned: a plan-mode run ended; it changed nothing, so like a failure it starts no dwell. */
-export type Outcome = 'succeeded' | 'failed' | 'rolled-back' | 'planned';
+/**
+ * planned: a plan-mode run ended; it changed nothing, so like a failure it starts no dwell. degraded: viewers
+ * moved (the KVS route) but a later step (the origin group) failed: a transition, so the dwell starts.
+ */
+export type Outcome = 'succeeded' | 'degraded' | 'failed' | 'rolled-back' | 'planned';
+
+/** The outcomes that moved the viewers: the dwell (lastTransitionAt) starts there. */
+export const TRANSITIONS: ReadonlySet<Outcome> = new Set(['succeeded', 'degraded']);
 
 export interface AcquireRequest {
   channelId: string;

@@ -4,7 +4,7 @@ import type { Change, ExecutionAction, LedgerItem, OnAir } from '../contracts.js
 import { LockLostError } from './errors.js';
 import type { Mode, StepReport } from './report.js';
 
-export type Outcome = 'succeeded' | 'failed' | 'rolled-back' | 'planned';
+export type Outcome = 'succeeded' | 'degraded' | 'failed' | 'rolled-back' | 'planned';
 
 /** The part of the Ledger (functions/domain/ledger) finishing an incident needs. */
 export interface IncidentLedger {
