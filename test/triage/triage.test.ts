@@ -169,6 +169,40 @@ describe('triage: confirmation', () => {
     expect(starts()).toHaveLength(1);
   });
 
+  it('an outage within the dwell after a failback: recorded and paged at once, once; the re-announced outage fails over when the dwell is over', async () => {
+    aws.manifests.set('news-1-primary', 'stale');
+    await ledger.acquire({ channelId: 'news-1', incidentId: 'failback-1', action: 'failback', ttlMs: 60_000 });
+    await ledger.complete({ channelId: 'news-1', incidentId: 'failback-1', outcome: 'succeeded', onAir: 'primary' });
+    const t0 = Date.now();
+    const at = (ms: number, reminder: boolean) => {
+      const e = sample('probe-manifest-stale.json', new Date(t0 + ms));
+      if (reminder) e.detail.reminder = true;
+      return e;
+    };
+    const first = await triage(at(0, false), deps());
+    expect(first.decision).toBe('record');
+    expect(pages).toHaveLength(1);
+    expect(pages[0]).toMatch(/PAGE flatline news-1: outage within the dwell/);
+    const during = await triage(at(60_000, true), deps({ now: () => t0 + 60_000 }));
+    expect(during.decision).toBe('record');
+    expect(pages).toHaveLength(1);
+    const after = await triage(at(301_000, true), deps({ now: () => t0 + 301_000 }));
+    expect(after.decision).toBe('failover');
+    expect(aws.starts).toHaveLength(1);
+  });
+
+  it('a manual failback within the dwell is refused unless force: true', async () => {
+    await ledger.acquire({ channelId: 'news-1', incidentId: 'failover-1', action: 'failover', ttlMs: 60_000 });
+    await ledger.complete({ channelId: 'news-1', incidentId: 'failover-1', outcome: 'succeeded', onAir: 'standby' });
+    const refused = await triage(sample('ops-failback-requested.json'), deps());
+    expect(refused.decision).toBe('record');
+    expect(refused.reason).toMatch(/force: true/);
+    const forced = sample('ops-failback-requested.json');
+    forced.id = 'forced-1';
+    forced.detail.force = true;
+    expect((await triage(forced, deps())).decision).toBe('failback');
+  });
+
   it('a stale edge in front of a fresh primary is a caching problem: recorded, nothing checked or started', async () => {
     const d = await triage(sample('probe-manifest-stale-edge-only.json'), deps());
     expect(d.decision).toBe('record');
@@ -329,7 +363,8 @@ describe('triage: operator, drill, plan mode', () => {
   it('an operator failback on a channel that is on the standby starts the failback machine', async () => {
     const first = await triage(sample('ops-failover-requested.json'), deps());
     await ledger.complete({ channelId: 'news-1', incidentId: first.incidentId as string, outcome: 'succeeded', onAir: 'standby' });
-    const d = await triage(sample('ops-failback-requested.json'), deps());
+    const afterDwell = Date.now() + 301_000; // news-1: minDwellSeconds 300
+    const d = await triage(sample('ops-failback-requested.json', new Date(afterDwell)), deps({ now: () => afterDwell }));
     expect(d.decision).toBe('failback');
     expect(starts().at(-1)?.stateMachineArn).toBe(FAILBACK);
   });

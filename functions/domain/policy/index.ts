@@ -11,7 +11,10 @@
 // - Hysteresis: no automatic failover/failback while another incident holds the lock (coalesced) or within
 //   minDwellSeconds of lastTransitionAt (which also forbids ping-pong: no failback right after a failover).
 // - Automatic failback only when policy.failback = automatic, once the primary has been fresh for minDwellSeconds.
-// - Operator requests and drills are forced: no confirmation, no dwell, but still subject to the lock.
+// - Operator failover requests and drills are forced: no confirmation, no dwell, but still subject to the lock.
+//   An operator failback respects the dwell unless its detail says force: true.
+// - An outage of the side on air within the dwell is recorded and paged at once (once per dwell); the probe
+//   re-announces a primary that stays stale, so it is evaluated again when the dwell is over.
 // - Late events: an event whose time is older than maxEventAgeMs (default 5 min) is evidence, not news. An
 //   outage candidate is confirmed afresh (as every automatic one is) before anything starts; an operator
 //   request is recorded and not acted on (send it again); a late "fresh" never starts the failback clock
@@ -56,6 +59,10 @@ export interface PolicyDecision {
   notify: boolean;
   /** How the primary's freshness changes: set => markPrimaryFresh(since), clear => markPrimaryFresh(null). */
   primaryFresh?: 'set' | 'clear';
+  /** The page's subject, when notify. */
+  pageSubject?: string;
+  /** Page at most once per key (an outage within one dwell pages once, however often it is re-announced). */
+  pageOnce?: string;
 }
 
 const base = { confirm: false, degraded: false, drill: false, notify: false } as const;
@@ -76,7 +83,13 @@ export function primaryFreshness(signal: Signal): 'set' | 'clear' | undefined {
 }
 
 export function evaluate(input: PolicyInput): PolicyDecision {
-  const decision = classify(input);
+  const classified = classify(input);
+  // A reminder (the probe re-announcing a state that did not change) is only news when it leads to an action
+  // or a page: recording each one would bury the ledger's history under copies.
+  const decision =
+    input.signal.detail?.reminder === true && classified.action === 'record' && !classified.notify
+      ? { ...classified, action: 'ignore' as const, reason: `reminder, nothing new: ${classified.reason}` }
+      : classified;
   const fresh = primaryFreshness(input.signal);
   const withFresh = fresh ? { ...decision, primaryFresh: fresh } : decision;
   if ((withFresh.action === 'failover' || withFresh.action === 'failback') && heldByAnother(input)) {
@@ -121,7 +134,11 @@ function classify(input: PolicyInput): PolicyDecision {
   }
   if (signal.kind === 'failback-requested') {
     if (onPrimary && item.phase === 'steady') return decide('ignore', 'failback requested: already on primary');
-    return decide('failback', `operator requested failback: ${String(signal.detail?.reason ?? '')}`.trimEnd());
+    const dwell = dwellRemainingMs(item, channel, now);
+    if (dwell > 0 && signal.detail?.force !== true) {
+      return decide('record', `failback requested within the dwell of the last transition (${Math.ceil(dwell / 1000)} s left): not acted on; send it again after the dwell, or with force: true`);
+    }
+    return decide('failback', `operator requested failback${dwell > 0 ? ' (force: within the dwell)' : ''}: ${String(signal.detail?.reason ?? '')}`.trimEnd());
   }
 
   // The standby side never fails over; trouble with it while it carries the viewers deserves a page.
@@ -142,7 +159,14 @@ function classify(input: PolicyInput): PolicyDecision {
   if (!onPrimary) return decide('record', `${outage.reason}; already on ${item.onAir}: nothing to fail over`);
   const dwell = dwellRemainingMs(item, channel, now);
   if (dwell > 0) {
-    return decide('record', `${outage.reason}; within the dwell of the last transition (${Math.ceil(dwell / 1000)} s left): no failover`);
+    // The dwell stops ping-pong, never a real outage: page now (once per dwell); the probe re-announces a
+    // primary that stays stale, so the outage is evaluated again once the dwell is over.
+    return decide('record', `${outage.reason}; within the dwell of the last transition (${Math.ceil(dwell / 1000)} s left): paging, failover once the dwell is over if it lasts`, {
+      degraded: true,
+      notify: true,
+      pageSubject: `PAGE flatline ${channel.id}: outage within the dwell of the last transition, failover in ${Math.ceil(dwell / 1000)} s if it lasts`,
+      pageOnce: `outage-in-dwell-${item.lastTransitionAt ?? 0}`,
+    });
   }
   // Always confirmed before anything starts; a late event says so.
   return decide('failover', late ? `${outage.reason} (event ${age}: confirmed afresh)` : outage.reason, { confirm: true });

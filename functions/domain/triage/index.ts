@@ -208,11 +208,13 @@ async function record(
     return { ...base, decision: policy.action === 'coalesced' ? 'coalesced' : 'record', reason: `${policy.reason} (duplicate, already on the ledger)`, drill: policy.drill };
   }
   if (policy.degraded) deps.observer?.degraded?.(signal, policy.reason);
-  if (policy.notify && deps.notify) {
+  // pageOnce: a page that must not repeat for every re-announcement of the same situation.
+  const pageDue = policy.notify && (!policy.pageOnce || (await deps.ledger.record(channel.id, { kind: 'paged', message: policy.pageSubject ?? policy.reason, incidentId: policy.pageOnce })));
+  if (pageDue && deps.notify) {
     await deps.notify({
       channelId: channel.id,
       incidentId,
-      subject: `flatline ${channel.id}: ${signal.kind} on the standby while it is on air`,
+      subject: policy.pageSubject ?? `flatline ${channel.id}: ${signal.kind} on the standby while it is on air`,
       message: `${policy.reason}\n\n${JSON.stringify(signal, null, 2)}`,
     });
   }

@@ -110,6 +110,7 @@ const ManifestTransitionSchema = z.object({
       }),
     )
     .default([]),
+  reminder: z.boolean().optional(),
 });
 export const ManifestStaleSchema = event(PROBE_SOURCE, MANIFEST_STALE, ManifestTransitionSchema.extend({ state: z.literal('stale') }));
 export const ManifestFreshSchema = event(PROBE_SOURCE, MANIFEST_FRESH, ManifestTransitionSchema.extend({ state: z.literal('fresh') }));
@@ -124,7 +125,14 @@ export const FailoverRequestedSchema = event(
 export const FailbackRequestedSchema = event(
   OPS_SOURCE,
   'Failback Requested',
-  z.object({ channelId: channelIdField, reason: z.string().min(1), mode: z.enum(['live', 'plan']).optional(), requestedBy: z.string().optional() }),
+  z.object({
+    channelId: channelIdField,
+    reason: z.string().min(1),
+    mode: z.enum(['live', 'plan']).optional(),
+    requestedBy: z.string().optional(),
+    /** Fail back within the dwell of the last transition too. */
+    force: z.boolean().optional(),
+  }),
 );
 export const DrillRequestedSchema = event(
   OPS_SOURCE,
