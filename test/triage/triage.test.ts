@@ -170,7 +170,7 @@ describe('triage: confirmation', () => {
   });
 
   it('an outage within the dwell after a failback: recorded and paged at once, once; the re-announced outage fails over when the dwell is over', async () => {
-    aws.manifests.set('news-1-primary', 'stale');
+    primaryStale('news-1');
     await ledger.acquire({ channelId: 'news-1', incidentId: 'failback-1', action: 'failback', ttlMs: 60_000 });
     await ledger.complete({ channelId: 'news-1', incidentId: 'failback-1', outcome: 'succeeded', onAir: 'primary' });
     const t0 = Date.now();
@@ -188,7 +188,7 @@ describe('triage: confirmation', () => {
     expect(pages).toHaveLength(1);
     const after = await triage(at(301_000, true), deps({ now: () => t0 + 301_000 }));
     expect(after.decision).toBe('failover');
-    expect(aws.starts).toHaveLength(1);
+    expect(executions()).toHaveLength(1);
   });
 
   it('a manual failback within the dwell is refused unless force: true', async () => {
