@@ -4,7 +4,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { awsClients } from '../../functions/lib/aws-clients.js';
-import { routeKey } from '../../functions/domain/routing-keys.js';
+import { edgeKey, storedEdgeState } from '../../functions/domain/routing-keys.js';
 import { LEDGER_TABLE, run, startTestbed, TOPIC_ARN, type Testbed } from '../../sandbox/testkit/state-machine-testbed.js';
 
 let bed: Testbed;
@@ -15,6 +15,8 @@ afterEach(async () => {
   await bed.stop();
 });
 
+/** The route viewers get from the KVS (edge:<id>; absent = primary). */
+const route = (id: string) => storedEdgeState(bed.kvs(id)[edgeKey(id)]).route;
 const messages = () => bed.sandbox.sns.messages.filter((m) => m.topicArn === TOPIC_ARN);
 
 /** Resolves once `check` holds (the execution runs concurrently; no time is asserted). */
@@ -54,7 +56,7 @@ describe('the lock outlives its execution; a step that finds it gone stops and r
     expect(messages()[0]!.attributes.severity).toBe('page');
     expect(messages()[0]!.subject).toContain('lock-lost');
     expect(messages()[0]!.message).toContain('other-incident');
-    expect(bed.kvs('news-1')[routeKey('news-1')]).toBe('standby');
+    expect(route('news-1')).toBe('standby');
   });
 });
 
@@ -69,7 +71,7 @@ describe("deadlines count from the incident's start on the control plane's clock
     expect(result.tasks).not.toContain('SlateOn');
     const deadline = Date.parse((result.output!.steps as { snapshot: { deadline: string } }).snapshot.deadline);
     expect(deadline).toBeGreaterThan(Date.parse(requestedAt) + 60_000);
-    expect(bed.kvs('sports-1')[routeKey('sports-1')]).toBe('standby');
+    expect(route('sports-1')).toBe('standby');
     expect(messages()[0]!.attributes.severity).toBe('info');
   });
 });
@@ -86,7 +88,7 @@ describe('rollback never routes viewers to a side known to be stale while the ot
     expect(result.error).toBe('Flatline.AwsError');
     expect(result.tasks).not.toContain('RollbackRoute');
     expect(result.tasks.slice(-3)).toEqual(['CheckPrimaryBeforeRollback', 'FinishDegraded', 'NotifyDegraded']);
-    expect(bed.kvs('sports-1')[routeKey('sports-1')]).toBe('standby');
+    expect(route('sports-1')).toBe('standby');
     expect(bed.originOrder('sports-1')).toEqual(bed.primaryFirst('sports-1')); // the durable path is what failed
     const item = await bed.ledger.get('sports-1');
     expect(item).toMatchObject({ onAir: 'standby', phase: 'on-standby' });
@@ -107,7 +109,7 @@ describe('rollback never routes viewers to a side known to be stale while the ot
     const result = await run(bed, 'failover', 'sports-1');
     expect(result.status).toBe('FAILED');
     expect(result.tasks).toEqual(expect.arrayContaining(['CheckPrimaryBeforeRollback', 'RollbackRoute', 'StopStartedStandby', 'FinishRolledBack']));
-    expect(bed.kvs('sports-1')[routeKey('sports-1')]).toBeUndefined();
+    expect(bed.kvs('sports-1')[edgeKey('sports-1')]).toBeUndefined();
     expect(await bed.ledger.get('sports-1')).toMatchObject({ onAir: 'primary', phase: 'steady' });
     expect(bed.calls('StartChannel')).toHaveLength(1);
     expect(bed.calls('StopChannel')).toHaveLength(1);
