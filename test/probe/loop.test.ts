@@ -291,13 +291,11 @@ describe('automatic failback needs the dwell to be seen', () => {
 });
 
 describe('an outage is re-announced while it lasts', () => {
-  // Skipped: passed before the rebase onto the new LiveOrigin (sandbox/media/hls.ts); since then the primary path
-  // of this one-channel fleet never settles into stale in this test (its age rises past the threshold): to fix.
-  it.skip('a primary that stays stale is announced again every quarter of the dwell (reminder: true), and no more once fresh', async () => {
+  it('a primary that stays stale is announced again every quarter of the dwell (reminder: true), and no more once fresh', async () => {
     const [news] = ids as [string];
     const published: Transition[][] = [];
     // minDwellSeconds 8 => a reminder every 2 s.
-    const loop = createProbeLoop({ registry: fleet(origin.base, [news], { minDwellSeconds: 8 }), now: clock, fetcher, publish: async (ts) => void published.push(ts) });
+    const loop = createProbeLoop({ schedule: 'sweep', registry: fleet(origin.base, [news], { minDwellSeconds: 8 }), now: clock, fetcher, publish: async (ts) => void published.push(ts) });
     const tick = async (n: number) => {
       for (let i = 0; i < n; i++) {
         await loop.tick();
