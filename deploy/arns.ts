@@ -24,3 +24,7 @@ export const logGroupArn = (ctx: DeployContext, logGroupName: string): string =>
   `arn:aws:logs:${ctx.region}:${ctx.accountId}:log-group:${logGroupName}:*`;
 
 export const eventRuleArn = (ctx: DeployContext, ruleName: string): string => `arn:aws:events:${ctx.region}:${ctx.accountId}:rule/${ruleName}`;
+
+/** Every execution of a state machine (DescribeExecution is granted on executions, not on the machine). */
+export const executionArns = (ctx: DeployContext, stateMachineName: string): string =>
+  `arn:aws:states:${ctx.region}:${ctx.accountId}:execution:${stateMachineName}:*`;

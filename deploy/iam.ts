@@ -4,6 +4,7 @@
 import {
   defaultEventBusArn,
   distributionArns,
+  executionArns,
   keyValueStoreArns,
   logGroupArn,
   mediaLiveChannelArns,
@@ -17,6 +18,7 @@ import {
   functionName,
   roleLogicalId,
   stateMachineLogicalId,
+  stateMachineName,
   type FunctionKey,
 } from './names.js';
 
@@ -50,6 +52,8 @@ export function functionStatements(ctx: DeployContext): Record<FunctionKey, Poli
   return {
     triage: [
       ...statement('StartIncidentExecutions', ['states:StartExecution'], [ref(stateMachineLogicalId('failover')), ref(stateMachineLogicalId('failback'))]),
+      // A lock whose execution is no longer RUNNING is taken over, not joined.
+      ...statement('ReadIncidentExecutions', ['states:DescribeExecution'], [executionArns(ctx, stateMachineName(ctx, 'failover')), executionArns(ctx, stateMachineName(ctx, 'failback'))]),
       ...statement('Ledger', LEDGER_ACTIONS, ledger),
       ...statement('ConfirmChannelState', ['medialive:DescribeChannel'], allChannels),
       // Pages when an incident cannot start (e.g. both sides down).

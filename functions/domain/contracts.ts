@@ -126,6 +126,8 @@ export interface ManifestTransitionDetail {
   /** e.g. "edge stale while primary origin fresh: CDN caching, not an origin outage" */
   diagnosis: string;
   renditions: Array<{ name: string; url: string; ageMs: number | null; mediaSequence: number | null; status: string; problems: string[] }>;
+  /** Not a change: the path is still in this state (re-announced so that triage looks again, e.g. after a dwell). */
+  reminder?: boolean;
 }
 
 export const PROBE_SOURCE = 'flatline.probe';

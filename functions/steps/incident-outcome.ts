@@ -10,8 +10,13 @@ import { ActionSchema, StatesErrorSchema, StepInputBase } from './step.js';
 export const IncidentInput = StepInputBase.extend({
   incidentId: z.string().min(1),
   action: ActionSchema,
-  /** slate = the standby was not ready by the deadline and the slate went on. */
-  outcome: z.enum(['succeeded', 'slate', 'rolled-back', 'failed']),
+  /**
+   * slate = the standby was not ready by the deadline and the slate went on. degraded = viewers are on the
+   * standby (KVS route) but a later step (the origin group) failed and the primary was not fresh to roll
+   * back onto. lock-lost = another incident
+   * holds the channel (notify only: nothing is recorded as this execution's outcome).
+   */
+  outcome: z.enum(['succeeded', 'degraded', 'slate', 'rolled-back', 'failed', 'lock-lost']),
   /** snapshot = what the routing snapshot says (after a rollback); unchanged = whatever the ledger says now. */
   onAir: z.enum(['primary', 'standby', 'slate', 'snapshot', 'unchanged']),
   steps: z.record(z.string(), z.unknown()).default({}),
@@ -30,8 +35,8 @@ export function changesOf(steps: Record<string, unknown>): Change[] {
   });
 }
 
-/** The ledger knows three outcomes: a slate is a failed failover with the slate on the air. */
-export const ledgerOutcome = (outcome: IncidentInput['outcome']): Outcome => (outcome === 'slate' ? 'failed' : outcome);
+/** The ledger's outcomes: a slate is a failed failover with the slate on the air; a lost lock records none (failed, at most). */
+export const ledgerOutcome = (outcome: IncidentInput['outcome']): Outcome => (outcome === 'slate' || outcome === 'lock-lost' ? 'failed' : outcome);
 
 const SnapshotReport = z.object({ observed: z.object({ route: z.string().nullable(), slate: z.boolean() }).loose() }).loose();
 
@@ -79,10 +84,17 @@ export function notification(input: IncidentInput): { subject: string; message: 
   const subject = `${severity === 'page' ? 'PAGE ' : ''}flatline ${input.channelId}: ${input.action} ${input.outcome}${plan}, on air ${resolveOnAir(input) ?? 'unchanged'}`;
   const edge = edgeStillStale(input.steps);
   const lines = [
-    summarize({ action: input.action, outcome: ledgerOutcome(input.outcome), onAir: resolveOnAir(input) ?? 'unchanged', mode: input.mode, changes: changesOf(input.steps), error: input.error }),
+    summarize({ action: input.action, outcome: input.outcome === 'lock-lost' ? input.outcome : ledgerOutcome(input.outcome), onAir: resolveOnAir(input) ?? 'unchanged', mode: input.mode, changes: changesOf(input.steps), error: input.error }),
     `channel: ${input.channelId}`,
     `incident: ${input.incidentId}`,
     ...(input.outcome === 'slate' ? ['the standby did not serve a fresh manifest by its deadline: the slate is on the air'] : []),
+    ...(input.outcome === 'degraded'
+      ? [
+          'viewers stay on the standby through the KVS route (the fast path); the primary was not fresh, so nothing was rolled back onto it',
+          `failed after the repoint: ${input.error?.Error ?? 'a step'} (the origin group, the durable path, may still put the primary first: fix the cause, then reorder it or fail back)`,
+        ]
+      : []),
+    ...(input.outcome === 'lock-lost' ? ['another incident holds this channel: check the ledger and the routing (KVS route, origin group)'] : []),
     ...(edge ? [`the edge is not fresh yet: ${edge}`] : []),
     ...(input.error?.Error ? [`error: ${input.error.Error}`, `cause: ${input.error.Cause ?? ''}`] : []),
     ...caughtErrors(input.steps),

@@ -69,5 +69,5 @@ export function stepHandler<S extends z.ZodType<{ channelId: string }>, O>(
 }
 
 /** FailoverStarted, FailbackSucceeded, ... */
-export const actionMetric = (action: 'failover' | 'failback', what: 'Started' | 'Succeeded' | 'Failed' | 'RolledBack'): string =>
+export const actionMetric = (action: 'failover' | 'failback', what: 'Started' | 'Succeeded' | 'Degraded' | 'Failed' | 'RolledBack'): string =>
   `${action === 'failover' ? 'Failover' : 'Failback'}${what}`;

@@ -6,6 +6,7 @@ import { checkManifestFreshness } from '../domain/manifest/index.js';
 import { notify } from '../domain/reconcilers/notify.js';
 import { loadRegistry, registryPath } from '../domain/registry/index.js';
 import type { TriageDeps } from '../domain/triage/index.js';
+import { InvalidInputError } from '../domain/errors.js';
 import { awsClients } from '../lib/aws-clients.js';
 import { logger, metrics } from '../lib/lambda.js';
 
@@ -13,6 +14,15 @@ function channelMetric(name: string, dimensions: Record<string, string>): void {
   const single = metrics.singleMetric();
   single.addDimensions(dimensions);
   single.addMetric(name, MetricUnit.Count, 1);
+}
+
+/** FLATLINE_MAX_EVENT_AGE_SECONDS: a positive number of seconds, or unset (the policy's default, 5 min). */
+function maxEventAgeMs(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.FLATLINE_MAX_EVENT_AGE_SECONDS;
+  if (raw === undefined || raw === '') return undefined;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new InvalidInputError(`FLATLINE_MAX_EVENT_AGE_SECONDS must be a positive number of seconds, got "${raw}"`);
+  return seconds * 1000;
 }
 
 export function triageDepsFromEnv(env: NodeJS.ProcessEnv = process.env): TriageDeps {
@@ -26,6 +36,7 @@ export function triageDepsFromEnv(env: NodeJS.ProcessEnv = process.env): TriageD
     checkFreshness: checkManifestFreshness,
     stateMachines: { failover: env.FAILOVER_STATE_MACHINE_ARN ?? '', failback: env.FAILBACK_STATE_MACHINE_ARN ?? '' },
     mode: env.FLATLINE_MODE === 'plan' ? 'plan' : 'live',
+    ...(maxEventAgeMs(env) === undefined ? {} : { maxEventAgeMs: maxEventAgeMs(env) }),
     ...(env.FLATLINE_STAGE ? { stage: env.FLATLINE_STAGE } : {}),
     ...(env.FLATLINE_ACCOUNT_ID ? { account: env.FLATLINE_ACCOUNT_ID } : {}),
     notify: async (page) => {

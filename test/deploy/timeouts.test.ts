@@ -5,6 +5,8 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadServerlessConfig, type ServerlessConfig } from '../../deploy/serverless-config.js';
+import { EXECUTION_TIMEOUT_SECONDS } from '../../functions/domain/ledger/rules.js';
+import { lockTtlMs } from '../../functions/domain/triage/index.js';
 import { BUDGETS, worstCaseMs, type BudgetName } from '../../functions/lib/aws-clients.js';
 import { functionKeyOfResource } from '../../sandbox/aws/state-machine-runner.js';
 import { REPO } from './service-dir.js';
@@ -58,6 +60,14 @@ describe('time budgets of the deployed stack', () => {
         .map((b) => `${fn.key} (${fn.timeoutSeconds} s): budget ${b} worst case ${worstCaseMs(BUDGETS[b])} ms`),
     );
     expect(over).toEqual([]);
+  });
+
+  it('the incident lock outlives every execution: sized from the state machines\' TimeoutSeconds', () => {
+    for (const m of Object.values(config.stateMachines)) {
+      expect(m.definition.TimeoutSeconds, m.key).toBe(EXECUTION_TIMEOUT_SECONDS);
+    }
+    // Triage takes the lock before StartExecution: the lock must also cover that (one triage invocation).
+    expect(lockTtlMs()).toBeGreaterThanOrEqual((EXECUTION_TIMEOUT_SECONDS + config.functions.triage!.timeoutSeconds) * 1000);
   });
 
   it("triage's confirmation of an outage never waits on the failing region for more than 2 s", () => {

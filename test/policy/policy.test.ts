@@ -108,6 +108,24 @@ describe('policy: hysteresis', () => {
     expect(run({ signal: stale('edge', 'outage'), item: steady({ lastTransitionAt: NOW - 300_000 }) }).action).toBe('failover');
   });
 
+  it('the dwell never drops a real outage: recorded and paged at once, once per dwell', () => {
+    const item = steady({ lastTransitionAt: NOW - 10_000 });
+    const first = run({ signal: stale('edge', 'outage'), item });
+    expect(first).toMatchObject({ action: 'record', notify: true, pageOnce: `outage-in-dwell-${NOW - 10_000}` });
+    expect(first.pageSubject).toMatch(/outage within the dwell.*290 s/);
+    // A re-announcement of the same outage in the same dwell shares the page key: one page.
+    const again = run({ signal: { ...stale('edge', 'outage'), dedupeKey: 'k2', detail: { path: 'edge', reminder: true } }, item, now: NOW + 5_000 });
+    expect(again).toMatchObject({ action: 'record', pageOnce: first.pageOnce });
+    // Once the dwell is over, the re-announced outage fails over.
+    expect(run({ signal: { ...stale('edge', 'outage'), detail: { path: 'edge', reminder: true } }, item, now: NOW + 290_000 }).action).toBe('failover');
+  });
+
+  it('a reminder that changes nothing is ignored, not recorded again', () => {
+    const reminder = { ...stale('edge', 'outage'), detail: { path: 'edge', reminder: true } };
+    expect(run({ signal: reminder, item: onStandby() }).action).toBe('ignore');
+    expect(run({ signal: { ...stale('edge', 'degraded'), detail: { path: 'edge', reminder: true } } }).action).toBe('ignore');
+  });
+
   it('an outage signal while already on the standby does nothing', () => {
     expect(run({ signal: stale('edge', 'outage'), item: onStandby() })).toMatchObject({ action: 'record' });
   });
@@ -165,7 +183,48 @@ describe('policy: operator requests and drills', () => {
   });
 
   it('failback requested: only when not already steady on primary', () => {
-    expect(run({ signal: ops('failback-requested'), item: onStandby({ lastTransitionAt: NOW - 1000 }) })).toMatchObject({ action: 'failback' });
+    expect(run({ signal: ops('failback-requested'), item: onStandby() })).toMatchObject({ action: 'failback' });
     expect(run({ signal: ops('failback-requested') }).action).toBe('ignore');
+  });
+
+  it('failback requested within the dwell: not acted on, unless it says force: true', () => {
+    const recent = onStandby({ lastTransitionAt: NOW - 1000 });
+    const d = run({ signal: ops('failback-requested'), item: recent });
+    expect(d.action).toBe('record');
+    expect(d.reason).toMatch(/within the dwell.*force: true/);
+    expect(run({ signal: ops('failback-requested', { force: true }), item: recent })).toMatchObject({ action: 'failback' });
+  });
+});
+
+describe('policy: late events are evidence, never news', () => {
+  const minutesAgo = (m: number) => new Date(NOW - m * 60_000).toISOString();
+  const ops = (kind: string, at: string) => sig({ kind, at, severity: kind === 'failback-requested' ? 'info' : 'outage', detail: { reason: 'old' } });
+
+  it('an operator request older than the bound (default 5 min) is recorded, not acted on', () => {
+    for (const kind of ['failover-requested', 'drill-requested']) {
+      const d = run({ signal: ops(kind, minutesAgo(11)) });
+      expect(d.action, kind).toBe('record');
+      expect(d.reason).toMatch(/older than the bound.*not acted on/);
+    }
+    expect(run({ signal: ops('failback-requested', minutesAgo(11)), item: onStandby(), }).action).toBe('record');
+    expect(run({ signal: ops('failover-requested', minutesAgo(4)) }).action).toBe('failover');
+  });
+
+  it('the bound is configurable', () => {
+    expect(run({ signal: ops('failover-requested', minutesAgo(4)), maxEventAgeMs: 60_000 }).action).toBe('record');
+    expect(run({ signal: ops('failover-requested', minutesAgo(11)), maxEventAgeMs: 15 * 60_000 }).action).toBe('failover');
+  });
+
+  it('a late outage signal is confirmed afresh before anything starts', () => {
+    const d = run({ signal: sig({ kind: 'alarm', at: minutesAgo(11), detail: { path: 'primary' } }) });
+    expect(d).toMatchObject({ action: 'failover', confirm: true });
+    expect(d.reason).toMatch(/confirmed afresh/);
+  });
+
+  it('a late "primary fresh" never starts the automatic failback clock in the past', () => {
+    const late = { ...fresh(), channelId: 'kids-1', at: minutesAgo(11) };
+    const d = evaluate({ channel: kids, item: onStandby({ channelId: 'kids-1' }), now: NOW, incidentId: 'inc-3', signal: late });
+    expect(d.action).toBe('record');
+    expect(d.reason).toMatch(/for 0 s/);
   });
 });

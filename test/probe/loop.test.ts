@@ -289,3 +289,35 @@ describe('automatic failback needs the dwell to be seen', () => {
     expect(published.flat().filter((e) => e.detailType === MANIFEST_STALE)).toEqual([]);
   });
 });
+
+describe('an outage is re-announced while it lasts', () => {
+  it('a primary that stays stale is announced again every quarter of the dwell (reminder: true), and no more once fresh', async () => {
+    const [news] = ids as [string];
+    const published: Transition[][] = [];
+    // minDwellSeconds 8 => a reminder every 2 s.
+    const loop = createProbeLoop({ schedule: 'sweep', registry: fleet(origin.base, [news], { minDwellSeconds: 8 }), now: clock, fetcher, publish: async (ts) => void published.push(ts) });
+    const tick = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        await loop.tick();
+        t += 1000;
+      }
+    };
+    await tick(2);
+    origin.set(`${news}/primary`, { stallAt: t });
+    origin.set(`${news}/edge`, { stallAt: t });
+    await tick(4); // the stale transition (edge + primary), as before
+    expect(events(published)).toEqual([`${MANIFEST_STALE} ${news}/edge`, `${MANIFEST_STALE} ${news}/primary`]);
+    await tick(4); // 4 s more of the same outage: two reminders, for the primary only
+    const reminders = published.flat().slice(2);
+    expect(reminders.map((e) => `${e.detailType} ${e.detail.path}`)).toEqual([`${MANIFEST_STALE} primary`, `${MANIFEST_STALE} primary`]);
+    expect(reminders.every((e) => e.detail.reminder === true && e.detail.paths.edge?.state === 'stale')).toBe(true);
+    expect(new Set(reminders.map((e) => e.detail.observedAt)).size).toBe(2); // each one a new fact for triage
+
+    origin.clear(`${news}/primary`);
+    origin.clear(`${news}/edge`);
+    const before = published.flat().length;
+    await tick(6);
+    const after = published.flat().slice(before);
+    expect(after.map((e) => e.detailType)).toEqual([MANIFEST_FRESH, MANIFEST_FRESH]);
+  });
+});

@@ -38,9 +38,9 @@ describe('step handlers', () => {
     expect(bed.sandbox.calls.filter((c) => c.operation === 'StopChannel')).toHaveLength(0);
   });
 
-  it('snapshot computes the standby deadline from requestedAt and the policy (or the timing override)', async () => {
+  it("snapshot computes the standby deadline from the execution's start (not the event's time) and the policy (or the timing override)", async () => {
     await bed.ledger.acquire({ channelId: 'sports-1', incidentId: 'h-1', action: 'failover', ttlMs: 60_000 });
-    const base = { channelId: 'sports-1', incidentId: 'h-1', action: 'failover', requestedAt: '2030-01-01T00:00:00.000Z' };
+    const base = { channelId: 'sports-1', incidentId: 'h-1', action: 'failover', requestedAt: '2020-01-01T00:00:00.000Z', startedAt: '2030-01-01T00:00:00.000Z' };
     const policy = (await invokeStepHandler('snapshotRouting', base)) as { deadline: string };
     expect(policy.deadline).toBe('2030-01-01T00:10:00.000Z');
     const drill = (await invokeStepHandler('snapshotRouting', { ...base, timing: { standbyReadySeconds: 30 } })) as { deadline: string };

@@ -182,6 +182,40 @@ describe('triage: confirmation', () => {
     expect(starts()).toHaveLength(1);
   });
 
+  it('an outage within the dwell after a failback: recorded and paged at once, once; the re-announced outage fails over when the dwell is over', async () => {
+    primaryStale('news-1');
+    await ledger.acquire({ channelId: 'news-1', incidentId: 'failback-1', action: 'failback', ttlMs: 60_000 });
+    await ledger.complete({ channelId: 'news-1', incidentId: 'failback-1', outcome: 'succeeded', onAir: 'primary' });
+    const t0 = Date.now();
+    const at = (ms: number, reminder: boolean) => {
+      const e = sample('probe-manifest-stale.json', new Date(t0 + ms));
+      if (reminder) e.detail.reminder = true;
+      return e;
+    };
+    const first = await triage(at(0, false), deps());
+    expect(first.decision).toBe('record');
+    expect(pages).toHaveLength(1);
+    expect(pages[0]).toMatch(/PAGE flatline news-1: outage within the dwell/);
+    const during = await triage(at(60_000, true), deps({ now: () => t0 + 60_000 }));
+    expect(during.decision).toBe('record');
+    expect(pages).toHaveLength(1);
+    const after = await triage(at(301_000, true), deps({ now: () => t0 + 301_000 }));
+    expect(after.decision).toBe('failover');
+    expect(executions()).toHaveLength(1);
+  });
+
+  it('a manual failback within the dwell is refused unless force: true', async () => {
+    await ledger.acquire({ channelId: 'news-1', incidentId: 'failover-1', action: 'failover', ttlMs: 60_000 });
+    await ledger.complete({ channelId: 'news-1', incidentId: 'failover-1', outcome: 'succeeded', onAir: 'standby' });
+    const refused = await triage(sample('ops-failback-requested.json'), deps());
+    expect(refused.decision).toBe('record');
+    expect(refused.reason).toMatch(/force: true/);
+    const forced = sample('ops-failback-requested.json');
+    forced.id = 'forced-1';
+    forced.detail.force = true;
+    expect((await triage(forced, deps())).decision).toBe('failback');
+  });
+
   it('a stale edge in front of a fresh primary is a caching problem: recorded, nothing checked or started', async () => {
     const d = await triage(sample('probe-manifest-stale-edge-only.json'), deps());
     expect(d.decision).toBe('record');
@@ -230,7 +264,8 @@ describe('triage: duplicates and concurrency', () => {
     const second = await triage(sample('probe-manifest-stale.json'), deps());
     expect(second.decision).toBe('coalesced');
     expect(second.reason).toMatch(new RegExp(`coalesced into incident ${first.incidentId}`));
-    expect(awsCalls().slice(before)).toEqual([]); // no confirmation for a coalesced signal
+    // No confirmation for a coalesced signal: only a look at whether the incident's execution still runs.
+    expect(awsCalls().slice(before)).toEqual(['states:DescribeExecution']);
     expect(starts()).toHaveLength(1);
     expect((await ledger.get('news-1')).recent.at(-1)?.kind).toBe('coalesced');
   });
@@ -245,6 +280,37 @@ describe('triage: duplicates and concurrency', () => {
     const again = await triage(event, deps()); // a redelivery now finds the execution attached
     expect(again).toMatchObject({ decision: 'coalesced', executionArn: d.executionArn });
     expect(executions()).toHaveLength(1);
+  });
+
+  it('a failed StartExecution (input too large) releases the lock, pages once, and rethrows for the retry / DLQ', async () => {
+    primaryStale('news-1');
+    sandbox.faults.add({ service: 'states', operation: 'StartExecution', kind: 'error', errorCode: 'InvalidExecutionInput', status: 400, count: 1 });
+    const event = sample('cloudwatch-alarm-manifest-age-primary.json');
+    await expect(triage(event, deps())).rejects.toMatchObject({ name: 'InvalidExecutionInput' });
+    const item = await ledger.get('news-1');
+    expect(item).toMatchObject({ phase: 'steady', onAir: 'primary' });
+    expect(item.lockExpiresAt).toBeUndefined();
+    expect(item.recent.map((e) => e.kind)).toContain('start-failed');
+    expect(pages).toEqual(['PAGE flatline news-1: failover could not start']);
+    // A later real outage is not coalesced into an incident that does not exist: it starts.
+    const next = await triage(sample('probe-manifest-stale.json'), deps());
+    expect(next.decision).toBe('failover');
+    expect(executions()).toHaveLength(1);
+  });
+
+  it('a lock whose execution is no longer RUNNING is taken over, not joined', async () => {
+    primaryStale('news-1');
+    const first = await triage(sample('cloudwatch-alarm-manifest-age-primary.json'), deps());
+    expect(first.decision).toBe('failover');
+    // The execution ended without its finish step (here: stopped; or timed out): the lock stays until it expires.
+    await new SFNClient(sandbox.clientConfig()).send(new StopExecutionCommand({ executionArn: first.executionArn as string }));
+    const second = await triage(sample('probe-manifest-stale.json'), deps());
+    expect(second.decision).toBe('failover');
+    expect(second.incidentId).not.toBe(first.incidentId);
+    expect(executions()).toHaveLength(2);
+    const item = await ledger.get('news-1');
+    expect(item).toMatchObject({ incidentId: second.incidentId, executionArn: second.executionArn, phase: 'failing-over' });
+    expect(item.recent.some((e) => e.kind === 'lock-acquired' && /taken over from incident/.test(e.message))).toBe(true);
   });
 
   it('a redelivery after the execution closed => coalesced, and the lock it took is released', async () => {
@@ -297,6 +363,14 @@ describe('triage: rejected events', () => {
 });
 
 describe('triage: operator, drill, plan mode', () => {
+  it('an operator request with an old time (11 min) is recorded as evidence, never acted on', async () => {
+    const d = await triage(sample('ops-failover-requested.json', new Date(Date.now() - 11 * 60_000)), deps());
+    expect(d.decision).toBe('record');
+    expect(d.reason).toMatch(/older than the bound/);
+    expect(allCalls()).toEqual([]);
+    expect((await ledger.get('news-1')).recent.at(-1)?.kind).toBe('failover-requested');
+  });
+
   it('an operator failover skips confirmation', async () => {
     const d = await triage(sample('ops-failover-requested.json'), deps());
     expect(d.decision).toBe('failover');
@@ -321,7 +395,8 @@ describe('triage: operator, drill, plan mode', () => {
   it('an operator failback on a channel that is on the standby starts the failback machine', async () => {
     const first = await triage(sample('ops-failover-requested.json'), deps());
     await ledger.complete({ channelId: 'news-1', incidentId: first.incidentId as string, outcome: 'succeeded', onAir: 'standby' });
-    const d = await triage(sample('ops-failback-requested.json'), deps());
+    const afterDwell = Date.now() + 301_000; // news-1: minDwellSeconds 300
+    const d = await triage(sample('ops-failback-requested.json', new Date(afterDwell)), deps({ now: () => afterDwell }));
     expect(d.decision).toBe('failback');
     expect(starts().at(-1)?.stateMachineArn).toBe(FAILBACK);
   });

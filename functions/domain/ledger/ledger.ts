@@ -19,6 +19,7 @@ import {
   LOCKED_PHASES,
   RECENT_CAP,
   refusalReason,
+  TRANSITIONS,
   type AcquireRequest,
   type AcquireResult,
   type CompleteRequest,
@@ -92,9 +93,23 @@ export class Ledger {
       ':zero': 0,
       ':primary': 'primary',
       ':empty': [],
-      ':entry': [entry(now, 'lock-acquired', `${req.action} lock acquired`, req.incidentId)],
+      ':entry': [
+        entry(
+          now,
+          'lock-acquired',
+          req.takeOver
+            ? `${req.action} lock taken over from incident ${req.takeOver.incidentId} (its execution ${req.takeOver.executionArn} is not running)`
+            : `${req.action} lock acquired`,
+          req.incidentId,
+        ),
+      ],
     };
     let condition = free;
+    if (req.takeOver) {
+      values[':staleIncident'] = req.takeOver.incidentId;
+      values[':staleExecution'] = req.takeOver.executionArn;
+      condition = `(${free} OR (#incidentId = :staleIncident AND #executionArn = :staleExecution))`;
+    }
     if (req.expectVersion !== undefined) {
       values[':expect'] = req.expectVersion;
       condition +=
@@ -165,7 +180,7 @@ export class Ledger {
    */
   async complete(req: CompleteRequest): Promise<LedgerItem> {
     const now = this.now();
-    const succeeded = req.outcome === 'succeeded';
+    const succeeded = TRANSITIONS.has(req.outcome);
     const values: Record<string, unknown> = {
       ...LOCKED_PHASES,
       ':incidentId': req.incidentId,

@@ -3,6 +3,19 @@
 import type { ExecutionAction, LedgerEntry, LedgerItem, OnAir } from '../contracts.js';
 import { clipUtf8 } from '../text.js';
 
+/**
+ * The failover and failback state machines' TimeoutSeconds (statemachines/*.asl.json; test/deploy/timeouts.test.ts
+ * checks they agree). No execution runs longer, so a lock sized from it outlives every execution.
+ */
+export const EXECUTION_TIMEOUT_SECONDS = 3600;
+
+/**
+ * The lock outlives its execution: the state machine's timeout, plus the time triage may take between the
+ * acquire and StartExecution and the closing step's retries after a timeout. It is released by the execution
+ * (finish), by triage when StartExecution fails, or taken over once its execution is no longer RUNNING.
+ */
+export const LOCK_TTL_MS = (EXECUTION_TIMEOUT_SECONDS + 300) * 1000;
+
 /** How many entries recent[] keeps (oldest dropped first). */
 export const RECENT_CAP = 50;
 /**
@@ -25,8 +38,14 @@ const ENTRY_OVERHEAD_BYTES = 128;
  */
 export const RECENT_MAX_BYTES = RECENT_CAP * (MESSAGE_MAX_BYTES + KIND_MAX_BYTES + ENTRY_OVERHEAD_BYTES);
 
-/** planned: a plan-mode run ended; it changed nothing, so like a failure it starts no dwell. */
-export type Outcome = 'succeeded' | 'failed' | 'rolled-back' | 'planned';
+/**
+ * planned: a plan-mode run ended; it changed nothing, so like a failure it starts no dwell. degraded: viewers
+ * moved (the KVS route) but a later step (the origin group) failed: a transition, so the dwell starts.
+ */
+export type Outcome = 'succeeded' | 'degraded' | 'failed' | 'rolled-back' | 'planned';
+
+/** The outcomes that moved the viewers: the dwell (lastTransitionAt) starts there. */
+export const TRANSITIONS: ReadonlySet<Outcome> = new Set(['succeeded', 'degraded']);
 
 export interface AcquireRequest {
   channelId: string;
@@ -38,6 +57,11 @@ export interface AcquireRequest {
    * was based on). Without it only the lock itself is checked.
    */
   expectVersion?: number;
+  /**
+   * Take the lock over from an incident whose execution is known not to run any more (DescribeExecution:
+   * not RUNNING): acquire also when exactly that incident and execution hold it, even before it expires.
+   */
+  takeOver?: { incidentId: string; executionArn: string };
 }
 
 export type AcquireResult = { acquired: true; item: LedgerItem } | { acquired: false; item: LedgerItem; reason: string };

@@ -11,7 +11,14 @@
 // - Hysteresis: no automatic failover/failback while another incident holds the lock (coalesced) or within
 //   minDwellSeconds of lastTransitionAt (which also forbids ping-pong: no failback right after a failover).
 // - Automatic failback only when policy.failback = automatic, once the primary has been fresh for minDwellSeconds.
-// - Operator requests and drills are forced: no confirmation, no dwell, but still subject to the lock.
+// - Operator failover requests and drills are forced: no confirmation, no dwell, but still subject to the lock.
+//   An operator failback respects the dwell unless its detail says force: true.
+// - An outage of the side on air within the dwell is recorded and paged at once (once per dwell); the probe
+//   re-announces a primary that stays stale, so it is evaluated again when the dwell is over.
+// - Late events: an event whose time is older than maxEventAgeMs (default 5 min) is evidence, not news. An
+//   outage candidate is confirmed afresh (as every automatic one is) before anything starts; an operator
+//   request is recorded and not acted on (send it again); a late "fresh" never starts the failback clock
+//   in the past (triage counts the primary fresh from now).
 import type { LedgerItem, Signal } from '../contracts.js';
 import { lockHeld } from '../ledger/rules.js';
 import type { Channel } from '../registry/index.js';
@@ -27,6 +34,17 @@ export interface PolicyInput {
   incidentId: string;
   /** Alert ids currently SET per pipeline of the primary MediaLive channel, this signal included. */
   primaryAlerts?: Partial<Record<'0' | '1', readonly string[]>>;
+  /** Older events are evidence, never acted on as new (default DEFAULT_MAX_EVENT_AGE_MS). */
+  maxEventAgeMs?: number;
+}
+
+/** How old an event may be and still be acted on as news (EventBridge can deliver hours late). */
+export const DEFAULT_MAX_EVENT_AGE_MS = 5 * 60_000;
+
+/** How much older than the bound the signal's time is (0 when it is recent enough, or has no valid time). */
+export function lateByMs(signal: Signal, now: number, maxEventAgeMs = DEFAULT_MAX_EVENT_AGE_MS): number {
+  const at = Date.parse(signal.at);
+  return Number.isNaN(at) ? 0 : Math.max(0, now - at - maxEventAgeMs);
 }
 
 export interface PolicyDecision {
@@ -41,6 +59,10 @@ export interface PolicyDecision {
   notify: boolean;
   /** How the primary's freshness changes: set => markPrimaryFresh(since), clear => markPrimaryFresh(null). */
   primaryFresh?: 'set' | 'clear';
+  /** The page's subject, when notify. */
+  pageSubject?: string;
+  /** Page at most once per key (an outage within one dwell pages once, however often it is re-announced). */
+  pageOnce?: string;
 }
 
 const base = { confirm: false, degraded: false, drill: false, notify: false } as const;
@@ -61,7 +83,13 @@ export function primaryFreshness(signal: Signal): 'set' | 'clear' | undefined {
 }
 
 export function evaluate(input: PolicyInput): PolicyDecision {
-  const decision = classify(input);
+  const classified = classify(input);
+  // A reminder (the probe re-announcing a state that did not change) is only news when it leads to an action
+  // or a page: recording each one would bury the ledger's history under copies.
+  const decision =
+    input.signal.detail?.reminder === true && classified.action === 'record' && !classified.notify
+      ? { ...classified, action: 'ignore' as const, reason: `reminder, nothing new: ${classified.reason}` }
+      : classified;
   const fresh = primaryFreshness(input.signal);
   const withFresh = fresh ? { ...decision, primaryFresh: fresh } : decision;
   if ((withFresh.action === 'failover' || withFresh.action === 'failback') && heldByAnother(input)) {
@@ -88,6 +116,15 @@ export function dwellRemainingMs(item: LedgerItem, channel: Channel, now: number
 function classify(input: PolicyInput): PolicyDecision {
   const { signal, channel, item, now } = input;
   const onPrimary = item.onAir === 'primary';
+  const late = lateByMs(signal, now, input.maxEventAgeMs) > 0;
+  const age = `${Math.round((now - Date.parse(signal.at)) / 1000)} s old`;
+
+  // An operator's request is acted on only while it is news: an old one may no longer be what anyone wants.
+  if (late && (signal.kind === 'failover-requested' || signal.kind === 'drill-requested' || signal.kind === 'failback-requested')) {
+    return decide('record', `${signal.kind} from ${signal.at} is ${age}, older than the bound: recorded, not acted on (send it again)`, {
+      drill: signal.kind === 'drill-requested',
+    });
+  }
 
   // Operator and drill requests: forced (no confirmation, no dwell), still subject to the lock.
   if (signal.kind === 'failover-requested' || signal.kind === 'drill-requested') {
@@ -97,7 +134,11 @@ function classify(input: PolicyInput): PolicyDecision {
   }
   if (signal.kind === 'failback-requested') {
     if (onPrimary && item.phase === 'steady') return decide('ignore', 'failback requested: already on primary');
-    return decide('failback', `operator requested failback: ${String(signal.detail?.reason ?? '')}`.trimEnd());
+    const dwell = dwellRemainingMs(item, channel, now);
+    if (dwell > 0 && signal.detail?.force !== true) {
+      return decide('record', `failback requested within the dwell of the last transition (${Math.ceil(dwell / 1000)} s left): not acted on; send it again after the dwell, or with force: true`);
+    }
+    return decide('failback', `operator requested failback${dwell > 0 ? ' (force: within the dwell)' : ''}: ${String(signal.detail?.reason ?? '')}`.trimEnd());
   }
 
   // The standby side never fails over; trouble with it while it carries the viewers deserves a page.
@@ -118,9 +159,17 @@ function classify(input: PolicyInput): PolicyDecision {
   if (!onPrimary) return decide('record', `${outage.reason}; already on ${item.onAir}: nothing to fail over`);
   const dwell = dwellRemainingMs(item, channel, now);
   if (dwell > 0) {
-    return decide('record', `${outage.reason}; within the dwell of the last transition (${Math.ceil(dwell / 1000)} s left): no failover`);
+    // The dwell stops ping-pong, never a real outage: page now (once per dwell); the probe re-announces a
+    // primary that stays stale, so the outage is evaluated again once the dwell is over.
+    return decide('record', `${outage.reason}; within the dwell of the last transition (${Math.ceil(dwell / 1000)} s left): paging, failover once the dwell is over if it lasts`, {
+      degraded: true,
+      notify: true,
+      pageSubject: `PAGE flatline ${channel.id}: outage within the dwell of the last transition, failover in ${Math.ceil(dwell / 1000)} s if it lasts`,
+      pageOnce: `outage-in-dwell-${item.lastTransitionAt ?? 0}`,
+    });
   }
-  return decide('failover', outage.reason, { confirm: true });
+  // Always confirmed before anything starts; a late event says so.
+  return decide('failover', late ? `${outage.reason} (event ${age}: confirmed afresh)` : outage.reason, { confirm: true });
 }
 
 function outageReason({ signal, channel, primaryAlerts }: PolicyInput): { outage: boolean; reason: string } {
@@ -149,13 +198,15 @@ function outageReason({ signal, channel, primaryAlerts }: PolicyInput): { outage
   }
 }
 
-function considerFailback({ signal, channel, item, now }: PolicyInput): PolicyDecision {
+function considerFailback({ signal, channel, item, now, maxEventAgeMs }: PolicyInput): PolicyDecision {
   const what = `primary fresh (${signal.kind})`;
   if (item.onAir === 'primary') return decide('record', what);
   if (channel.policy.failback !== 'automatic') return decide('record', `${what}; failback is manual for this channel`);
   if (item.phase !== 'on-standby') return decide('record', `${what}; phase ${item.phase}: no automatic failback`);
   const dwellMs = channel.policy.minDwellSeconds * 1000;
-  const since = Math.min(item.primaryFreshSince ?? Date.parse(signal.at), now);
+  // A late event says the primary was fresh back then, not that it has been since.
+  const seenAt = lateByMs(signal, now, maxEventAgeMs) > 0 ? now : Date.parse(signal.at);
+  const since = Math.min(item.primaryFreshSince ?? seenAt, now);
   const freshFor = now - since;
   if (freshFor < dwellMs) return decide('record', `${what} for ${Math.floor(freshFor / 1000)} s; automatic failback after ${channel.policy.minDwellSeconds} s`);
   const dwell = dwellRemainingMs(item, channel, now);

@@ -45,6 +45,15 @@ export interface ChannelProbeOptions {
   schedule?: ProbeSchedule;
 }
 
+/**
+ * How often a primary that stays stale is announced again: a quarter of the channel's dwell, between 1 s and
+ * 30 s. An outage that triage could not act on within the dwell is looked at again at most this long after
+ * the dwell ends.
+ */
+export function staleReminderMs(channel: Channel): number {
+  return Math.min(30_000, Math.max(1000, (channel.policy.minDwellSeconds * 1000) / 4));
+}
+
 export function pathUrl(channel: Channel, path: ProbePath): string {
   return path === 'edge' ? channel.edge.manifestUrl : channel[path].manifestUrl;
 }
@@ -58,6 +67,8 @@ export class ChannelProbe {
   /** Automatic failback: when the primary settled into fresh, and when that was last announced. */
   #primaryFreshSince: number | null = null;
   #primaryAnnouncedAt: number | null = null;
+  /** Outages: when the primary's stale state was last announced (a change or a reminder). */
+  #primaryStaleAnnouncedAt: number | null = null;
 
   constructor(
     readonly channel: Channel,
@@ -121,10 +132,14 @@ export class ChannelProbe {
       paths[path] = report;
     });
     if (this.#dwellReminderDue(changed)) changed.push({ path: 'primary', state: 'fresh' });
+    const reminders = this.#staleReminderDue(changed) ? [{ path: 'primary' as const, state: 'stale' as const }] : [];
     const diagnosis = diagnose(viewOf(paths));
     const report: ChannelReport = { channelId: this.channel.id, paths, diagnosis };
     const observedAt = new Date(this.#now()).toISOString();
-    const transitions = changed.map(({ path, state }) => this.#transition(report, path, state, observedAt));
+    const transitions = [
+      ...changed.map(({ path, state }) => this.#transition(report, path, state, observedAt)),
+      ...reminders.map(({ path, state }) => this.#transition(report, path, state, observedAt, true)),
+    ];
     return { report, transitions };
   }
 
@@ -153,7 +168,28 @@ export class ChannelProbe {
     return true;
   }
 
-  #transition(report: ChannelReport, path: ProbePath, state: 'stale' | 'fresh', observedAt: string): Transition {
+  /**
+   * An outage is announced once, and triage may not act on it then (within the dwell of the last transition,
+   * say). So while the primary stays stale it is announced again every staleReminderMs, each time with its
+   * own observedAt (a new fact for triage, which looks again; a reminder that changes nothing is ignored).
+   */
+  #staleReminderDue(changed: ReadonlyArray<{ path: ProbePath; state: 'stale' | 'fresh' }>): boolean {
+    const primary = this.#debouncers.get('primary');
+    if (!primary || primary.state !== 'stale') {
+      this.#primaryStaleAnnouncedAt = null;
+      return false;
+    }
+    const now = this.#now();
+    if (changed.some((c) => c.path === 'primary') || this.#primaryStaleAnnouncedAt === null) {
+      this.#primaryStaleAnnouncedAt = now;
+      return false;
+    }
+    if (now - this.#primaryStaleAnnouncedAt < staleReminderMs(this.channel)) return false;
+    this.#primaryStaleAnnouncedAt = now;
+    return true;
+  }
+
+  #transition(report: ChannelReport, path: ProbePath, state: 'stale' | 'fresh', observedAt: string, reminder = false): Transition {
     const p = report.paths[path] as PathReport;
     const staleAfter = this.channel.policy.staleAfterTargetDurations;
     const detail: ManifestTransitionDetail = {
@@ -168,6 +204,7 @@ export class ChannelProbe {
         Object.entries(report.paths).map(([name, r]) => [name, { state: (r as PathReport).state, ageMs: (r as PathReport).ageMs }]),
       ),
       diagnosis: report.diagnosis.message,
+      ...(reminder ? { reminder: true } : {}),
       renditions: p.renditions.map((r) => ({
         name: r.name,
         url: r.url,

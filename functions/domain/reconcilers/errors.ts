@@ -26,6 +26,16 @@ export class StandbyUnavailableError extends FlatlineError {
   }
 }
 
+/**
+ * The incident's lock is held by another incident: this execution must not record its outcome (that would
+ * overwrite what the other incident did). The state machines page and end the execution Failed.
+ */
+export class LockLostError extends FlatlineError {
+  constructor(message: string, context: Record<string, unknown> = {}) {
+    super('Flatline.LockLost', message, context);
+  }
+}
+
 /** The live configuration does not match the registry (e.g. the origin group is missing or has other members). */
 export class RoutingConfigError extends FlatlineError {
   constructor(message: string, context: Record<string, unknown> = {}) {

@@ -1,9 +1,10 @@
 // Closes an incident on the ledger: records what happened, then releases the lock with the outcome
 // and what is on the air now. Ledger.complete is idempotent (a no-op once the lock is released).
 import type { Change, ExecutionAction, LedgerItem, OnAir } from '../contracts.js';
+import { LockLostError } from './errors.js';
 import type { Mode, StepReport } from './report.js';
 
-export type Outcome = 'succeeded' | 'failed' | 'rolled-back' | 'planned';
+export type Outcome = 'succeeded' | 'degraded' | 'failed' | 'rolled-back' | 'planned';
 
 /** The part of the Ledger (functions/domain/ledger) finishing an incident needs. */
 export interface IncidentLedger {
@@ -30,7 +31,7 @@ const show = (v: unknown): string => (v === null || v === undefined ? 'absent' :
 
 /** One line per incident for the ledger's recent[] (and the notification). */
 export function summarize(
-  input: Pick<FinishIncidentInput, 'action' | 'outcome' | 'mode' | 'changes' | 'error'> & { onAir: OnAir | 'unchanged' },
+  input: Pick<FinishIncidentInput, 'action' | 'mode' | 'changes' | 'error'> & { outcome: Outcome | 'lock-lost'; onAir: OnAir | 'unchanged' },
 ): string {
   const verb = input.mode === 'plan' ? 'would change' : 'changed';
   const changes = input.changes.filter((c) => c.applied || input.mode === 'plan');
@@ -39,8 +40,26 @@ export function summarize(
   return `${input.mode === 'plan' ? 'plan: ' : ''}${input.action} ${input.outcome}, on air: ${input.onAir}; ${what}${error}`;
 }
 
+/**
+ * Another incident holds the channel (this one's lock was taken over): recording this outcome would say
+ * something the routing no longer shows. Records what this execution did under its own kind, never as its
+ * outcome, and throws Flatline.LockLost (the state machine pages and fails).
+ */
+async function refuseWithoutLock(input: FinishIncidentInput, summary: string, item: LedgerItem): Promise<never> {
+  const holder = `incident ${item.incidentId ?? '?'} (${item.phase}, on air ${item.onAir})`;
+  const message = `${summary}; NOT recorded as ${input.outcome}: the lock is held by ${holder}`;
+  await input.ledger.record(input.channelId, { kind: `${input.action}-lock-lost`, message, incidentId: input.incidentId });
+  throw new LockLostError(`incident ${input.incidentId} lost the lock of ${input.channelId} to ${holder}: its outcome (${input.outcome}) is not recorded`, {
+    channelId: input.channelId,
+    incidentId: input.incidentId,
+    heldBy: item.incidentId,
+  });
+}
+
 export async function finishIncident(input: FinishIncidentInput): Promise<StepReport<{ summary: string; item: LedgerItem }>> {
   const summary = summarize(input);
+  const current = await input.ledger.get(input.channelId);
+  if (current.incidentId !== input.incidentId) return refuseWithoutLock(input, summary, current);
   await input.ledger.record(input.channelId, { kind: `${input.action}-${input.outcome}`, message: summary, incidentId: input.incidentId });
   // A plan changed nothing: release the lock as 'planned' (what is on the air stays as is, and no
   // lastTransitionAt is set, so the dwell time of real incidents is not disturbed).
@@ -48,6 +67,8 @@ export async function finishIncident(input: FinishIncidentInput): Promise<StepRe
     input.mode === 'plan'
       ? await input.ledger.complete({ channelId: input.channelId, incidentId: input.incidentId, outcome: 'planned', onAir: (await input.ledger.get(input.channelId)).onAir })
       : await input.ledger.complete({ channelId: input.channelId, incidentId: input.incidentId, outcome: input.outcome, onAir: input.onAir });
+  // Taken over between the read and the conditional write: complete() changed nothing.
+  if (item.incidentId !== input.incidentId) return refuseWithoutLock(input, summary, item);
   return {
     step: 'finishIncident',
     observed: { summary, item },

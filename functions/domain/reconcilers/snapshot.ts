@@ -52,9 +52,9 @@ export async function snapshotRouting(input: SnapshotRoutingInput): Promise<Step
   return { step: 'snapshotRouting', observed: snapshot, changes: [] };
 }
 
-/** When the standby must be ready: the incident's start plus the channel's allowance. */
-export function standbyDeadline(requestedAt: string, readySeconds: number): string {
-  const start = Date.parse(requestedAt);
-  if (Number.isNaN(start)) throw new RangeError(`requestedAt "${requestedAt}" is not an ISO 8601 time`);
+/** When the standby must be ready: the incident's start on the control plane's clock plus the channel's allowance. */
+export function standbyDeadline(startedAt: string, readySeconds: number): string {
+  const start = Date.parse(startedAt);
+  if (Number.isNaN(start)) throw new RangeError(`startedAt "${startedAt}" is not an ISO 8601 time`);
   return new Date(start + readySeconds * 1000).toISOString();
 }

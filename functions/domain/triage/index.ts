@@ -5,8 +5,10 @@
 //   bookkeeping   per-pipeline alert sets, primary freshness (ledger)
 //   policy        evaluate(): ignore | record | coalesced | failover | failback (pure)
 //   confirm       failover only, not for operator requests/drills: DescribeChannel + fresh manifest fetch
-//   lock          ledger.acquire (one conditional write, expectVersion = the version the policy saw)
-//   start         StartExecution(name = <channel>-<incident>, input = ExecutionInput), attachExecution
+//   lock          ledger.acquire (one conditional write, expectVersion = the version the policy saw); a lock
+//                 held by another incident whose execution is not RUNNING (DescribeExecution) is taken over
+//   start         StartExecution(name = <channel>-<incident>, input = ExecutionInput), attachExecution; when
+//                 StartExecution fails the lock is released, the incident paged, and the error rethrown
 //
 // Plan mode (operator event detail.mode = "plan", or FLATLINE_MODE=plan for the whole deployment): the
 // decision is the same and the execution is started with mode "plan": the state machine reports every
@@ -17,12 +19,12 @@
 // A retried triage whose incident holds the lock but has no executionArn yet re-issues StartExecution
 // (idempotent for the same name + input); a redelivery after the execution closed gets
 // ExecutionAlreadyExists and is coalesced.
-import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { MediaLiveClient } from '@aws-sdk/client-medialive';
-import type { ExecutionAction, ExecutionInput, Mode, Signal } from '../contracts.js';
+import type { ExecutionAction, ExecutionInput, LedgerItem, Mode, Signal } from '../contracts.js';
 import type { Ledger } from '../ledger/ledger.js';
-import { lockHeld, type PipelineAlerts } from '../ledger/rules.js';
-import { evaluate, type PolicyDecision } from '../policy/index.js';
+import { LOCK_TTL_MS, lockHeld, type AcquireRequest, type PipelineAlerts } from '../ledger/rules.js';
+import { evaluate, lateByMs, type PolicyDecision } from '../policy/index.js';
 import type { Channel, Registry } from '../registry/index.js';
 import { confirmOutage, type Confirmation, type FreshnessCheck } from './confirm.js';
 import { executionName, incidentIdFor } from './incident-id.js';
@@ -67,13 +69,15 @@ export interface TriageDeps {
   /** FLATLINE_ACCOUNT_ID: the account of the registry's channels; a MediaLive event must name it exactly. */
   account?: string;
   now?: () => number;
+  /** Events older than this are evidence, not news (FLATLINE_MAX_EVENT_AGE_SECONDS; default 5 min). */
+  maxEventAgeMs?: number;
   /** Page someone (SNS) without starting anything, e.g. the standby fails while on air. */
   notify?: (page: { channelId: string; incidentId: string; subject: string; message: string }) => Promise<void>;
   observer?: TriageObserver;
 }
 
-/** The lock outlives the longest execution: the standby deadline plus the repoint and edge verification. */
-export const lockTtlMs = (channel: Channel): number => (channel.policy.standbyReadySeconds + 600) * 1000;
+/** The lock outlives the longest execution (sized from the state machines' timeout, see ledger/rules.ts). */
+export const lockTtlMs = (): number => LOCK_TTL_MS;
 
 /**
  * The same signal must yield the same execution input (idempotent StartExecution): no clock, no ledger state
@@ -107,12 +111,31 @@ export async function triage(event: unknown, deps: TriageDeps): Promise<TriageDe
   // A lost optimistic write (the item changed between read and acquire) re-reads and re-decides.
   for (let attempt = 0; attempt < 3; attempt++) {
     const item = await deps.ledger.get(channel.id);
-    const policy = evaluate({ signal, channel, item, now: now(), incidentId, ...(primaryAlerts ? { primaryAlerts } : {}) });
+    const decide = (seen: LedgerItem): PolicyDecision =>
+      evaluate({
+        signal,
+        channel,
+        item: seen,
+        now: now(),
+        incidentId,
+        ...(primaryAlerts ? { primaryAlerts } : {}),
+        ...(deps.maxEventAgeMs === undefined ? {} : { maxEventAgeMs: deps.maxEventAgeMs }),
+      });
+    let policy = decide(item);
     // Only a change is written: a storm of duplicates must cost the one ledger item reads, not writes.
     const freshChanges = policy.primaryFresh === 'set' ? item.primaryFreshSince === undefined : policy.primaryFresh === 'clear' && item.primaryFreshSince !== undefined;
     if (!freshApplied && freshChanges) {
-      await deps.ledger.markPrimaryFresh(channel.id, policy.primaryFresh === 'set' ? Math.min(Date.parse(signal.at), now()) : null);
+      // A late "fresh" says the primary was fresh back then, not that it has been since: count from now.
+      const since = lateByMs(signal, now(), deps.maxEventAgeMs) > 0 ? now() : Math.min(Date.parse(signal.at), now());
+      await deps.ledger.markPrimaryFresh(channel.id, policy.primaryFresh === 'set' ? since : null);
       freshApplied = true;
+    }
+    // A lock whose execution no longer runs (failed, timed out, aborted before its finish step) is taken
+    // over, not joined: decide as if it were free, and acquire only from exactly that incident and execution.
+    let takeOver: AcquireRequest['takeOver'];
+    if (policy.action === 'coalesced' && item.executionArn && item.incidentId && (await executionEnded(item.executionArn, deps))) {
+      takeOver = { incidentId: item.incidentId, executionArn: item.executionArn };
+      policy = decide({ ...item, lockExpiresAt: now() });
     }
     if (policy.action === 'ignore') return { ...base, decision: 'ignore', reason: policy.reason, drill: policy.drill };
     if (policy.action === 'record' || policy.action === 'coalesced') return record(policy, base, channel, deps);
@@ -126,7 +149,7 @@ export async function triage(event: unknown, deps: TriageDeps): Promise<TriageDe
       }
     }
     const action = policy.action;
-    const got = await deps.ledger.acquire({ channelId: channel.id, incidentId, action, ttlMs: lockTtlMs(channel), expectVersion: item.version });
+    const got = await deps.ledger.acquire({ channelId: channel.id, incidentId, action, ttlMs: lockTtlMs(), expectVersion: item.version, ...(takeOver ? { takeOver } : {}) });
     const input = executionInput(signal, incidentId, action, mode, policy.drill);
     const withConfirmation = confirmation ? { confirmation } : {};
     if (got.acquired || (got.reason === 'held by this incident' && !got.item.executionArn)) {
@@ -189,11 +212,13 @@ async function record(
     return { ...base, decision: policy.action === 'coalesced' ? 'coalesced' : 'record', reason: `${policy.reason} (duplicate, already on the ledger)`, drill: policy.drill };
   }
   if (policy.degraded) deps.observer?.degraded?.(signal, policy.reason);
-  if (policy.notify && deps.notify) {
+  // pageOnce: a page that must not repeat for every re-announcement of the same situation.
+  const pageDue = policy.notify && (!policy.pageOnce || (await deps.ledger.record(channel.id, { kind: 'paged', message: policy.pageSubject ?? policy.reason, incidentId: policy.pageOnce })));
+  if (pageDue && deps.notify) {
     await deps.notify({
       channelId: channel.id,
       incidentId,
-      subject: `flatline ${channel.id}: ${signal.kind} on the standby while it is on air`,
+      subject: policy.pageSubject ?? `flatline ${channel.id}: ${signal.kind} on the standby while it is on air`,
       message: `${policy.reason}\n\n${JSON.stringify(signal, null, 2)}`,
     });
   }
@@ -215,11 +240,50 @@ async function start(input: ExecutionInput, deps: TriageDeps, channel: Channel, 
     await deps.ledger.attachExecution(channel.id, input.incidentId, arn);
     return arn;
   } catch (err) {
-    if ((err as { name?: string }).name !== 'ExecutionAlreadyExists') throw err;
+    if ((err as { name?: string }).name !== 'ExecutionAlreadyExists') {
+      await startFailed(err, input, deps, channel);
+      throw err;
+    }
     if (tookLock) {
       const onAir = (await deps.ledger.get(channel.id)).onAir;
       await deps.ledger.complete({ channelId: channel.id, incidentId: input.incidentId, outcome: 'failed', onAir });
     }
     return null;
+  }
+}
+
+/**
+ * StartExecution failed (throttling past the SDK's retries, an input too large, a bug): no execution will
+ * ever release the lock, so release it now (outcome failed, on air unchanged) and page once per incident.
+ * The caller rethrows: Lambda's async retries start it again, and the dead-letter queue keeps the event.
+ */
+async function startFailed(err: unknown, input: ExecutionInput, deps: TriageDeps, channel: Channel): Promise<void> {
+  const why = `${(err as Error).name ?? 'Error'}: ${(err as Error).message ?? String(err)}`;
+  try {
+    const onAir = (await deps.ledger.get(channel.id)).onAir;
+    await deps.ledger.complete({ channelId: channel.id, incidentId: input.incidentId, outcome: 'failed', onAir });
+    const message = `${input.action} could not start (StartExecution failed: ${why}); the lock is released, nothing was changed`;
+    const first = await deps.ledger.record(channel.id, { kind: 'start-failed', message, incidentId: input.incidentId });
+    if (first && deps.notify) {
+      await deps.notify({
+        channelId: channel.id,
+        incidentId: input.incidentId,
+        subject: `PAGE flatline ${channel.id}: ${input.action} could not start`,
+        message: `${message}\n\nThe event is retried, then kept in the dead-letter queue. Reason: ${input.reason}`,
+      });
+    }
+  } catch (cleanup) {
+    deps.observer?.info?.('releasing the lock after a failed StartExecution failed too', { channelId: channel.id, incidentId: input.incidentId, error: String(cleanup) });
+  }
+}
+
+/** The lock's execution is no longer RUNNING. Unknown (DescribeExecution failed) counts as running: join it. */
+async function executionEnded(executionArn: string, deps: TriageDeps): Promise<boolean> {
+  try {
+    const out = await deps.sfn.send(new DescribeExecutionCommand({ executionArn }));
+    return out.status !== undefined && out.status !== 'RUNNING';
+  } catch (err) {
+    deps.observer?.info?.('DescribeExecution failed: the incident holding the lock is joined', { executionArn, error: String(err) });
+    return false;
   }
 }

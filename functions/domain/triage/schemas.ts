@@ -132,6 +132,7 @@ const ManifestTransitionSchema = z.object({
       }),
     )
     .default([]),
+  reminder: z.boolean().optional(),
 });
 export const ManifestStaleSchema = event(PROBE_SOURCE, MANIFEST_STALE, ManifestTransitionSchema.extend({ state: z.literal('stale') }));
 export const ManifestFreshSchema = event(PROBE_SOURCE, MANIFEST_FRESH, ManifestTransitionSchema.extend({ state: z.literal('fresh') }));
@@ -148,7 +149,14 @@ export const FailoverRequestedSchema = event(
 export const FailbackRequestedSchema = event(
   OPS_SOURCE,
   'Failback Requested',
-  z.object({ channelId: channelIdField, reason: reason.min(1), mode: z.enum(['live', 'plan']).optional(), requestedBy: requestedBy.optional() }),
+  z.object({
+    channelId: channelIdField,
+    reason: reason.min(1),
+    mode: z.enum(['live', 'plan']).optional(),
+    requestedBy: requestedBy.optional(),
+    /** Fail back within the dwell of the last transition too. */
+    force: z.boolean().optional(),
+  }),
 );
 export const DrillRequestedSchema = event(
   OPS_SOURCE,

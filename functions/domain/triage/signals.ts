@@ -258,7 +258,7 @@ function fromManifest(e: ManifestTransitionEvent, ctx: SignalContext): Translate
     dedupeKey: `probe:${channel.id}:${d.path}:${d.state}:${d.observedAt}`,
     source: e.source,
     ...(d.path === 'edge' ? {} : { side: d.path }),
-    detail: { path: d.path, ageMs: d.ageMs, thresholdMs: d.thresholdMs, paths, diagnosis: d.diagnosis },
+    detail: { path: d.path, ageMs: d.ageMs, thresholdMs: d.thresholdMs, paths, diagnosis: d.diagnosis, ...(d.reminder ? { reminder: true } : {}) },
   };
   return { signal, channel };
 }
@@ -285,6 +285,7 @@ function fromOps(
       reason,
       ...(e.detail.mode ? { mode: e.detail.mode } : {}),
       ...(e.detail.requestedBy ? { requestedBy: e.detail.requestedBy } : {}),
+      ...('force' in e.detail && e.detail.force === true ? { force: true } : {}),
       ...(scenario ? { scenario } : {}),
       ...(kind === 'drill-requested' ? { drill: true } : {}),
     },

@@ -20,7 +20,7 @@ export const handler = stepHandler('finishIncident', IncidentInput, async (input
     ledger,
   });
   if (input.mode === 'live') {
-    const what = outcome === 'succeeded' ? 'Succeeded' : outcome === 'rolled-back' ? 'RolledBack' : 'Failed';
+    const what = outcome === 'succeeded' ? 'Succeeded' : outcome === 'degraded' ? 'Degraded' : outcome === 'rolled-back' ? 'RolledBack' : 'Failed';
     channelMetric(actionMetric(input.action, what), channel.id, 1);
   }
   return report;

@@ -1,5 +1,7 @@
 // Task "Snapshot": the routing before the incident changes anything, saved on the ledger, plus the
-// deadline by which the standby must be ready (requestedAt + policy.standbyReadySeconds, or the drill's override).
+// deadline by which the standby must be ready: the execution's start ($$.Execution.StartTime, the control
+// plane's clock) + policy.standbyReadySeconds (or the drill's override). Never the event's time: an event
+// can be delivered late (EventBridge retries for up to 24 h) or carry an operator's old time.
 import { z } from 'zod';
 import { ledgerFromEnv } from '../../domain/ledger/ledger.js';
 import { snapshotRouting, standbyDeadline } from '../../domain/reconcilers/snapshot.js';
@@ -9,7 +11,8 @@ import { kvsClient } from '../../lib/kvs-client.js';
 const Input = StepInputBase.extend({
   incidentId: z.string().min(1),
   action: ActionSchema,
-  requestedAt: z.iso.datetime({ offset: true }),
+  /** $$.Execution.StartTime; a direct invocation without it counts from now. */
+  startedAt: z.iso.datetime({ offset: true }).optional(),
   timing: z.object({ standbyReadySeconds: z.number().positive().optional() }).loose().optional(),
 });
 
@@ -29,5 +32,5 @@ export const handler = stepHandler('snapshotRouting', Input, async (input, chann
     mediaLive: aws.mediaLive,
   });
   const readySeconds = input.timing?.standbyReadySeconds ?? channel.policy.standbyReadySeconds;
-  return { ...report, deadline: standbyDeadline(input.requestedAt, readySeconds) };
+  return { ...report, deadline: standbyDeadline(input.startedAt ?? new Date().toISOString(), readySeconds) };
 });
