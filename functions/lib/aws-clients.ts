@@ -32,8 +32,8 @@ export interface CallBudget {
  * - tool: the CLI (game days, replay) and the local tools, where an operator waits.
  */
 export const BUDGETS = {
-  step: { connectionTimeoutMs: 1_000, requestTimeoutMs: 4_000, maxAttempts: 3 },
-  triage: { connectionTimeoutMs: 1_000, requestTimeoutMs: 3_000, maxAttempts: 2 },
+  step: { connectionTimeoutMs: 1_000, requestTimeoutMs: 5_000, maxAttempts: 3 },
+  triage: { connectionTimeoutMs: 1_000, requestTimeoutMs: 5_000, maxAttempts: 2 },
   confirm: { connectionTimeoutMs: 500, requestTimeoutMs: 1_500, maxAttempts: 1 },
   probe: { connectionTimeoutMs: 1_000, requestTimeoutMs: 2_000, maxAttempts: 2 },
   tool: { connectionTimeoutMs: 2_000, requestTimeoutMs: 10_000, maxAttempts: 3 },
