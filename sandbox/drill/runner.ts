@@ -69,11 +69,17 @@ function startProbe(
   staleTransitions: number[],
 ): ReturnType<typeof createProbeLoop> {
   const { rec, viewers, channelId } = o;
+  // The deadline schedule fetches a path only when it is due; in between, a tick repeats the path's last
+  // report. The age at the tick is then the observed age plus the time since it was observed: reading the
+  // stale number as-is would make a frozen edge look fresh (and the recovery look instant).
+  const lastSeen = new Map<ProbePath, { ageMs: number; at: number }>();
   const ages = (r: TickReport): Partial<Record<ProbePath, number | null>> => {
     const paths = r.channels.find((c) => c.channelId === channelId)?.paths ?? {};
     const age = (p: ProbePath): number | null => {
-      const a = paths[p]?.ageMs;
-      return a === null || a === undefined ? null : a / 1000;
+      const report = paths[p];
+      if (report?.observed && report.ageMs !== null) lastSeen.set(p, { ageMs: report.ageMs, at: r.at });
+      const seen = lastSeen.get(p);
+      return seen === undefined ? null : (seen.ageMs + (r.at - seen.at)) / 1000;
     };
     return { edge: age('edge'), primary: age('primary'), standby: age('standby') };
   };
