@@ -2,9 +2,9 @@
 // registry names (no `*` resource on any mutating action). The framework's shared role is not used:
 // every function in serverless.yml sets `role: <Key>Role`.
 import {
-  defaultEventBusArn,
   distributionArns,
   executionArns,
+  flatlineEventBusArn,
   keyValueStoreArns,
   logGroupArn,
   mediaLiveChannelArns,
@@ -40,6 +40,11 @@ function statement(sid: string, actions: string[], resources: CfnValue[]): Polic
 /** The statements of each function's policy, besides writing its own logs. */
 export function functionStatements(ctx: DeployContext): Record<FunctionKey, PolicyStatement[]> {
   const ledger = [getAtt(LOGICAL_IDS.ledgerTable, 'Arn')];
+  // The topic is encrypted with the stack's key: publishing needs the key too.
+  const publish = (sid: string): PolicyStatement[] => [
+    ...statement(sid, ['sns:Publish'], [ref(LOGICAL_IDS.notifyTopic)]),
+    ...statement(`${sid}Encrypted`, ['kms:GenerateDataKey', 'kms:Decrypt'], [getAtt(LOGICAL_IDS.notifyKey, 'Arn')]),
+  ];
   const allChannels = mediaLiveChannelArns(ctx, ['primary', 'standby']);
   const standbyChannels = mediaLiveChannelArns(ctx, ['standby']);
   const distributions = distributionArns(ctx);
@@ -56,12 +61,14 @@ export function functionStatements(ctx: DeployContext): Record<FunctionKey, Poli
       ...statement('ReadIncidentExecutions', ['states:DescribeExecution'], [executionArns(ctx, stateMachineName(ctx, 'failover')), executionArns(ctx, stateMachineName(ctx, 'failback'))]),
       ...statement('Ledger', LEDGER_ACTIONS, ledger),
       ...statement('ConfirmChannelState', ['medialive:DescribeChannel'], allChannels),
+      // Drill Requested: triage checks the channel's flatline:drill=allowed tag itself.
+      ...statement('ReadDrillTag', ['medialive:ListTagsForResource'], allChannels),
       // Pages when an incident cannot start (e.g. both sides down).
-      ...statement('Page', ['sns:Publish'], [ref(LOGICAL_IDS.notifyTopic)]),
+      ...publish('Page'),
       // The async on-failure destination is delivered with the function's own role.
       ...statement('OnFailureDestination', ['sqs:SendMessage'], [getAtt(LOGICAL_IDS.triageDeadLetterQueue, 'Arn')]),
     ],
-    probe: statement('PutManifestEvents', ['events:PutEvents'], [defaultEventBusArn(ctx)]),
+    probe: statement('PutManifestEvents', ['events:PutEvents'], [flatlineEventBusArn(ctx)]),
     snapshotRouting: [
       ...statement('ReadStandbyChannel', ['medialive:DescribeChannel'], standbyChannels),
       ...statement('ReadOriginGroups', ['cloudfront:GetDistributionConfig'], distributions),
@@ -76,7 +83,7 @@ export function functionStatements(ctx: DeployContext): Record<FunctionKey, Poli
     setEdgeRoute: statement('WriteRouteKeys', KVS_WRITE, stores),
     setOriginGroup: statement('ReorderOriginGroups', ['cloudfront:GetDistributionConfig', 'cloudfront:UpdateDistribution'], distributions),
     setSlate: statement('WriteSlateKeys', KVS_WRITE, stores),
-    notify: statement('Notify', ['sns:Publish'], [ref(LOGICAL_IDS.notifyTopic)]),
+    notify: publish('Notify'),
     finishIncident: statement('Ledger', LEDGER_ACTIONS, ledger),
   };
 }

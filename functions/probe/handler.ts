@@ -42,6 +42,9 @@ export interface ProbeResult {
 
 const loops = new Map<string, ProbeLoop>();
 
+/** The registry's `critical: true` channels: they keep their own ManifestAge series (and alarms) at all times. */
+const criticalChannels = (): ReadonlySet<string> => new Set(loadRegistry().channels.filter((c) => c.critical).map((c) => c.id));
+
 function envNumber(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -91,7 +94,7 @@ export async function probe(event: ProbeEvent | undefined, context: Pick<Context
   for (;;) {
     const started = performance.now();
     const report = await loop.tick();
-    emitTickMetrics(report, shardKey);
+    emitTickMetrics(report, shardKey, criticalChannels());
     result.ticks++;
     result.transitions += report.transitions.length;
     result.fetches += report.fetches;
