@@ -63,7 +63,7 @@ export interface DeployContextInput {
 export const DEFAULT_LOG_RETENTION_DAYS = 30;
 /** The values AWS::Logs::LogGroup RetentionInDays accepts (CloudFormation rejects any other). */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
-const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/;
+const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
 /** Loads and validates the stage's registry; throws RegistryError (naming the channel and field) when invalid. */
 export function deployContext(input: DeployContextInput): DeployContext {

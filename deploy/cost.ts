@@ -112,10 +112,10 @@ export function fleetCost(input: CostInput): CostBreakdown {
     { item: 'EMF log ingestion', basis: `${input.shards} shards x ${m.emfBytes} B/min x ${MINUTES_PER_MONTH} min = ${round(emfGb, 2)} GB x $${p.logIngestionGb}`, monthly: emfGb * p.logIngestionGb },
     { item: 'Lambda platform logs', basis: `${invocations} invocations x ${input.logBytesPerInvocation} B = ${round(lambdaLogGb, 2)} GB x $${p.logIngestionGb}`, monthly: lambdaLogGb * p.logIngestionGb },
     { item: 'probe Lambda compute', basis: `${invocations} invocations x ${input.probeMemoryMb} MB x ${input.probeSecondsPerMinute} s = ${Math.round(gbSeconds)} GB-s x $${p.lambdaArmGbSecond}`, monthly: gbSeconds * p.lambdaArmGbSecond },
-    { item: 'probe Lambda requests', basis: `${invocations} x $${p.lambdaRequest}`, monthly: invocations * p.lambdaRequest },
+    { item: 'probe Lambda requests', basis: `${invocations} x $${round(p.lambdaRequest * 1e6)} per million`, monthly: invocations * p.lambdaRequest },
     { item: 'Step Functions transitions', basis: `${failovers} failovers x ${input.transitionsPerFailover} transitions x $${p.stateTransition}`, monthly: failovers * input.transitionsPerFailover * p.stateTransition },
     { item: 'dashboard', basis: `${input.dashboards} x $${p.dashboardMonth} (if the account has 3 already)`, monthly: input.dashboards * p.dashboardMonth },
-    { item: 'KMS key (notification topic)', basis: `${input.kmsKeys} x $${p.kmsKeyMonth}`, monthly: input.kmsKeys * p.kmsKeyMonth },
+    { item: 'KMS key of the notification topic', basis: `${input.kmsKeys} x $${p.kmsKeyMonth}`, monthly: input.kmsKeys * p.kmsKeyMonth },
   ];
   const monthly = lines.reduce((n, l) => n + l.monthly, 0);
   return {
