@@ -11,11 +11,11 @@ import { stringify } from 'yaml';
 import { deployContext } from '../deploy/context.js';
 import { countAlarms, fleetCost, formatDollars, PRICES_RECORDED, type CostBreakdown, type CostInput, type ProbeMinute } from '../deploy/cost.js';
 import { probeShardCount } from '../deploy/probe.js';
-import { dashboard, fleetAlarms, manifestAgeAlarms } from '../deploy/alarms.js';
+import { dashboard, fleetAlarms, manifestAgeAlarms, probeHeartbeatAlarms } from '../deploy/alarms.js';
 import { coreResources } from '../deploy/core.js';
 import { parseYamlWithCfnTags } from '../deploy/serverless-config.js';
 import type { TickReport } from '../functions/domain/probe/index.js';
-import { emitTickMetrics } from '../functions/probe/metrics.js';
+import { emitTickMetrics, flushShardMetrics, SHARD_WINDOW_MS } from '../functions/probe/metrics.js';
 import { fleetDocument } from '../sandbox/testkit/fleet.js';
 import type { BenchSection } from './types.js';
 
@@ -23,7 +23,7 @@ export const FLEET_CHANNELS = 1000;
 /** Critical channels in the modelled fleet (1 %): each has its own series and two high-resolution alarms. */
 export const FLEET_CRITICAL = 10;
 export const GOAL_PER_CHANNEL_MONTH = 0.5;
-const TICK_MS = 2000;
+const SHARD = '0/10';
 /** Lambda's START / END / REPORT lines and the probe's "probe invocation done" line, per invocation. */
 const LOG_BYTES_PER_INVOCATION = 800;
 
@@ -39,11 +39,14 @@ const serverlessYml = (): ServerlessYml => parseYamlWithCfnTags(readFileSync(joi
 /** A healthy tick of `ids`: every path fresh, 6 renditions, ages of a few seconds. */
 function healthyTick(ids: readonly string[], tick: number): TickReport {
   const at = Date.now();
-  const path = (name: 'edge' | 'primary' | 'standby', i: number) => ({
+  type PathReport = NonNullable<TickReport['channels'][number]['paths']['edge']>;
+  // What emitTickMetrics reads of a path report (the rest of it is the probe's evidence, not metrics).
+  const path = (name: 'edge' | 'primary' | 'standby', i: number): PathReport => ({
     path: name,
     url: `https://example.com/${ids[i]}/${name}/index.m3u8`,
     at,
     verdict: 'fresh' as const,
+    observed: true,
     state: 'fresh' as const,
     run: { stale: 0, fresh: 10 },
     ageMs: 2000 + ((i * 37 + tick * 11) % 4000),
@@ -54,7 +57,7 @@ function healthyTick(ids: readonly string[], tick: number): TickReport {
     problems: [],
     fetches: 7,
     fetchErrors: 0,
-  });
+  }) as unknown as PathReport;
   return {
     tick,
     at,
@@ -104,16 +107,27 @@ function series(lines: string[]): Set<string> {
 
 let measurements = 0;
 
-/** One minute (60 s / tick) of one healthy shard, measured; and what one critical channel adds. */
+/**
+ * One minute of one healthy shard, measured: the probe's shard metrics are written once per SHARD_WINDOW_MS
+ * window (whatever the number of ticks in it), so the minute is 60 s / window windows of two ticks each,
+ * each closed as the window's end closes it. And what one critical channel adds.
+ */
 export function measureProbeMinute(channelsPerShard: number): ProbeMinute {
   const ids = Array.from({ length: channelsPerShard }, (_, i) => `ch-${i}`);
-  const ticks = 60_000 / TICK_MS;
+  const windows = 60_000 / SHARD_WINDOW_MS;
   const lines = captureEmf(() => {
-    for (let t = 0; t < ticks; t++) emitTickMetrics(healthyTick(ids, t), '0/10');
+    for (let w = 0; w < windows; w++) {
+      emitTickMetrics(healthyTick(ids, 2 * w), SHARD);
+      emitTickMetrics(healthyTick(ids, 2 * w + 1), SHARD);
+      flushShardMetrics(SHARD);
+    }
   });
   // A channel id of its own: the probe remembers which channels reported last tick.
   const critical = `critical-${++measurements}`;
-  const withCritical = captureEmf(() => emitTickMetrics(healthyTick([...ids, critical], 0), '0/10', new Set([critical])));
+  const withCritical = captureEmf(() => {
+    emitTickMetrics(healthyTick([...ids, critical], 0), SHARD, new Set([critical]));
+    flushShardMetrics(SHARD);
+  });
   return {
     channelsPerShard,
     emfBytes: lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0),
@@ -134,7 +148,7 @@ export function fleetCostInput(): CostInput {
     writeFileSync(join(dir, 'config', 'registry.fleet.yml'), stringify(doc));
     const ctx = deployContext({ stage: 'fleet', serviceDir: dir, channelsPerProbeShard: sls.custom.flatline.channelsPerProbeShard });
     // What bills monthly (the edge router is priced per viewer request, apart).
-    const resources = { ...coreResources(ctx), ...manifestAgeAlarms(ctx), ...fleetAlarms(ctx), ...dashboard(ctx) };
+    const resources = { ...coreResources(ctx), ...manifestAgeAlarms(ctx), ...probeHeartbeatAlarms(ctx), ...fleetAlarms(ctx), ...dashboard(ctx) };
     const stateMachineAlarms = Object.values(sls.stepFunctions.stateMachines).reduce((n, sm) => n + (sm.alarms?.metrics?.length ?? 0), 0);
     const shards = probeShardCount(ctx);
     const asl = ['failover', 'failback'].map((k) => JSON.parse(readFileSync(join(repoRoot, 'statemachines', `${k}.asl.json`), 'utf8')) as unknown);

@@ -43,7 +43,13 @@ export interface ProbeResult {
 const loops = new Map<string, ProbeLoop>();
 
 /** The registry's `critical: true` channels: they keep their own ManifestAge series (and alarms) at all times. */
-const criticalChannels = (): ReadonlySet<string> => new Set(loadRegistry().channels.filter((c) => c.critical).map((c) => c.id));
+const criticalByRegistry = new WeakMap<object, ReadonlySet<string>>();
+const criticalChannels = (): ReadonlySet<string> => {
+  const registry = loadRegistry();
+  let critical = criticalByRegistry.get(registry);
+  if (!critical) criticalByRegistry.set(registry, (critical = new Set(registry.channels.filter((c) => c.critical).map((c) => c.id))));
+  return critical;
+};
 
 function envNumber(name: string, fallback: number): number {
   const raw = process.env[name];
