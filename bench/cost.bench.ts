@@ -142,6 +142,8 @@ export function fleetCostInput(): CostInput {
   const sls = serverlessYml();
   const doc = fleetDocument('https://origin.example.com', Array.from({ length: FLEET_CHANNELS }, (_, i) => `ch-${i}`));
   doc.channels.slice(0, FLEET_CRITICAL).forEach((c) => Object.assign(c, { critical: true }));
+  // A deployable registry: https origins, not the sandbox's local world.
+  delete (doc as { local?: boolean }).local;
   const dir = mkdtempSync(join(tmpdir(), 'flatline-cost-'));
   try {
     mkdirSync(join(dir, 'config'));

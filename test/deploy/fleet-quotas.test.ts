@@ -37,6 +37,8 @@ let templateBytes: number;
 beforeAll(async () => {
   const doc = fleetDocument('https://origin.example.com', Array.from({ length: CHANNELS }, (_, i) => `ch-${i}`));
   doc.channels.slice(0, CRITICAL).forEach((c) => Object.assign(c, { critical: true }));
+  // A deployable registry: https origins, not the sandbox's local world.
+  delete (doc as { local?: boolean }).local;
   service = makeServiceDir(STAGE, stringify(doc));
   const run = await runServerless(service.dir, ['package', '--stage', STAGE, '--package', service.out]);
   if (run.code !== 0) throw new Error(`serverless package failed (${run.code}):\n${run.output}`);

@@ -396,10 +396,11 @@ describe('triage: operator, drill, plan mode', () => {
     expect(await ledger.get('kids-1')).toMatchObject({ version: 0, recent: [] });
   });
 
-  it("carries the operator's requestedBy and reason into the execution input (the notification's reason) and the ledger", async () => {
+  it("carries the operator's requestedBy and reason into the execution input and the ledger", async () => {
     const d = await triage(sample('ops-failover-requested.json'), deps());
     const input = JSON.parse(starts()[0]?.input ?? '{}') as ExecutionInput;
-    expect(input.reason).toBe('failover-requested (outage), requested by ops@example.com: primary encoder maintenance');
+    // Free text travels once: in the input's signal, not copied into its reason.
+    expect(input.signal.detail).toMatchObject({ requestedBy: 'ops@example.com', reason: 'primary encoder maintenance' });
     const item = await ledger.get('news-1');
     expect(item.recent.find((e) => e.message.startsWith('requested by'))).toMatchObject({
       kind: 'failover-requested',
