@@ -2,6 +2,7 @@
 // so a channel missing from the registry is a channel flatline cannot touch.
 import { mediaLiveChannelArn as channelArn, type Channel, type Side } from '../functions/domain/registry/index.js';
 import type { DeployContext } from './context.js';
+import { flatlineEventBusName } from './names.js';
 
 const unique = <T>(items: T[]): T[] => [...new Set(items)];
 
@@ -20,10 +21,21 @@ export const keyValueStoreArns = (ctx: DeployContext): string[] => unique(ctx.re
 
 export const defaultEventBusArn = (ctx: DeployContext): string => `arn:aws:events:${ctx.region}:${ctx.accountId}:event-bus/default`;
 
+export const flatlineEventBusArn = (ctx: DeployContext): string =>
+  `arn:aws:events:${ctx.region}:${ctx.accountId}:event-bus/${flatlineEventBusName(ctx)}`;
+
+/** Regions of the registry's MediaLive channels, both sides: where their events come from. */
+export const mediaLiveRegions = (ctx: DeployContext): string[] =>
+  unique(ctx.registry.channels.flatMap((c) => [c.primary.region, c.standby.region])).sort();
+
 export const logGroupArn = (ctx: DeployContext, logGroupName: string): string =>
   `arn:aws:logs:${ctx.region}:${ctx.accountId}:log-group:${logGroupName}:*`;
 
-export const eventRuleArn = (ctx: DeployContext, ruleName: string): string => `arn:aws:events:${ctx.region}:${ctx.accountId}:rule/${ruleName}`;
+/** A rule's ARN: rule/<name> on the default bus, rule/<bus>/<name> on another one. */
+export const eventRuleArn = (ctx: DeployContext, ruleName: string, busName = 'default'): string =>
+  `arn:aws:events:${ctx.region}:${ctx.accountId}:rule/${busName === 'default' ? '' : `${busName}/`}${ruleName}`;
+
+export const alarmArn = (ctx: DeployContext, alarmName: string): string => `arn:aws:cloudwatch:${ctx.region}:${ctx.accountId}:alarm:${alarmName}`;
 
 /** Every execution of a state machine (DescribeExecution is granted on executions, not on the machine). */
 export const executionArns = (ctx: DeployContext, stateMachineName: string): string =>

@@ -30,6 +30,10 @@ export interface DeployContext {
   channelsPerProbeShard: number;
   /** Who owns the edge router's KeyValueStore: this stack ('create') or the user ('registry': edge.kvsArn). */
   edgeStore: EdgeStoreOwner;
+  /** IAM roles allowed to put flatline.ops events (failover, failback, drill) on flatline's bus. */
+  operatorRoleArns: string[];
+  /** Retention of every log group of the stack (a value CloudWatch Logs accepts). */
+  logRetentionDays: number;
 }
 
 export type EdgeStoreOwner = 'create' | 'registry';
@@ -51,8 +55,15 @@ export interface DeployContextInput {
   targetDurationSeconds?: number;
   edgeStore?: EdgeStoreOwner;
   channelsPerProbeShard?: number;
+  operatorRoleArns?: string[];
+  logRetentionDays?: number;
   serviceDir?: string;
 }
+
+export const DEFAULT_LOG_RETENTION_DAYS = 30;
+/** The values AWS::Logs::LogGroup RetentionInDays accepts (CloudFormation rejects any other). */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
 /** Loads and validates the stage's registry; throws RegistryError (naming the channel and field) when invalid. */
 export function deployContext(input: DeployContextInput): DeployContext {
@@ -81,6 +92,14 @@ export function deployContext(input: DeployContextInput): DeployContext {
   if (!Number.isInteger(channelsPerProbeShard) || channelsPerProbeShard < 1) {
     throw new DeployConfigError(`custom.flatline.channelsPerProbeShard must be a positive integer, got ${channelsPerProbeShard}`);
   }
+  const operatorRoleArns = input.operatorRoleArns ?? [];
+  for (const arn of operatorRoleArns) {
+    if (!ROLE_ARN.test(arn)) throw new DeployConfigError(`custom.flatline.operatorRoleArns: "${arn}" is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)`, { arn });
+  }
+  const logRetentionDays = input.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS;
+  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
+    throw new DeployConfigError(`custom.flatline.logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')}, got ${logRetentionDays}`);
+  }
   return {
     service: SERVICE,
     stage: input.stage,
@@ -91,6 +110,8 @@ export function deployContext(input: DeployContextInput): DeployContext {
     targetDurationSeconds,
     edgeStore: input.edgeStore ?? 'create',
     channelsPerProbeShard,
+    operatorRoleArns,
+    logRetentionDays,
   };
 }
 

@@ -44,7 +44,10 @@ export function forwarderResources(ctx: DeployContext, controlRegion: string): C
       Properties: {
         Name: `${ctx.service}-${ctx.stage}-medialive-to-${controlRegion}`,
         Description: `flatline: forward the registry's MediaLive events in ${ctx.region} to the control plane in ${controlRegion}`,
-        EventPattern: { ...MEDIALIVE_EVENT_PATTERN, resources: channels },
+        // Source, detail-type, account and region: no channel list (a pattern holds at most 2,048
+        // characters, https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html); triage
+        // checks the channel against the registry and dead-letters the others with the reason.
+        EventPattern: { ...MEDIALIVE_EVENT_PATTERN, account: [ctx.accountId], region: [ctx.region] },
         State: 'ENABLED',
         Targets: [{ Id: 'control-plane-bus', Arn: targetBus, RoleArn: { 'Fn::GetAtt': ['MediaLiveForwarderRole', 'Arn'] } }],
       },

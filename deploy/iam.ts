@@ -2,9 +2,9 @@
 // registry names (no `*` resource on any mutating action). The framework's shared role is not used:
 // every function in serverless.yml sets `role: <Key>Role`.
 import {
-  defaultEventBusArn,
   distributionArns,
   executionArns,
+  flatlineEventBusArn,
   keyValueStoreArns,
   logGroupArn,
   mediaLiveChannelArns,
@@ -12,6 +12,7 @@ import {
 import { EDGE_STORE_LOGICAL_ID } from '../edge/resources.js';
 import { getAtt, ref, type CfnResources, type CfnValue, type PolicyStatement } from './cfn.js';
 import type { DeployContext } from './context.js';
+import type { Side } from '../functions/domain/registry/index.js';
 import {
   FUNCTION_KEYS,
   LOGICAL_IDS,
@@ -32,6 +33,21 @@ const KVS_WRITE = [
   'cloudfront-keyvaluestore:DeleteKey',
 ];
 
+/**
+ * IAM allows 10,240 characters of inline policy per role
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html): a registry's channels are
+ * listed one by one up to this many ARNs (~55 characters each); beyond it, a grant covers the account's
+ * channels in the registry's regions (the steps still act only on registry channels: they look them up).
+ */
+export const MAX_LISTED_CHANNEL_ARNS = 40;
+
+function channelGrant(ctx: DeployContext, sides: Side[]): string[] {
+  const arns = mediaLiveChannelArns(ctx, sides);
+  if (arns.length <= MAX_LISTED_CHANNEL_ARNS) return arns;
+  const regions = [...new Set(ctx.registry.channels.flatMap((c) => sides.map((side) => c[side].region)))].sort();
+  return regions.map((region) => `arn:aws:medialive:${region}:${ctx.accountId}:channel:*`);
+}
+
 function statement(sid: string, actions: string[], resources: CfnValue[]): PolicyStatement[] {
   // A registry with no matching resource (e.g. no cold standby) grants nothing rather than an empty list.
   return resources.length === 0 ? [] : [{ Sid: sid, Effect: 'Allow', Action: actions, Resource: resources }];
@@ -40,8 +56,13 @@ function statement(sid: string, actions: string[], resources: CfnValue[]): Polic
 /** The statements of each function's policy, besides writing its own logs. */
 export function functionStatements(ctx: DeployContext): Record<FunctionKey, PolicyStatement[]> {
   const ledger = [getAtt(LOGICAL_IDS.ledgerTable, 'Arn')];
-  const allChannels = mediaLiveChannelArns(ctx, ['primary', 'standby']);
-  const standbyChannels = mediaLiveChannelArns(ctx, ['standby']);
+  // The topic is encrypted with the stack's key: publishing needs the key too.
+  const publish = (sid: string): PolicyStatement[] => [
+    ...statement(sid, ['sns:Publish'], [ref(LOGICAL_IDS.notifyTopic)]),
+    ...statement(`${sid}Encrypted`, ['kms:GenerateDataKey', 'kms:Decrypt'], [getAtt(LOGICAL_IDS.notifyKey, 'Arn')]),
+  ];
+  const allChannels = channelGrant(ctx, ['primary', 'standby']);
+  const standbyChannels = channelGrant(ctx, ['standby']);
   const distributions = distributionArns(ctx);
   // The registry's store, and the stack's own store when it creates one: until the registry names the
   // created store (see edge/README.md), the grant must cover both.
@@ -55,13 +76,14 @@ export function functionStatements(ctx: DeployContext): Record<FunctionKey, Poli
       // A lock whose execution is no longer RUNNING is taken over, not joined.
       ...statement('ReadIncidentExecutions', ['states:DescribeExecution'], [executionArns(ctx, stateMachineName(ctx, 'failover')), executionArns(ctx, stateMachineName(ctx, 'failback'))]),
       ...statement('Ledger', LEDGER_ACTIONS, ledger),
-      ...statement('ConfirmChannelState', ['medialive:DescribeChannel'], allChannels),
+      // DescribeChannel confirms a signal; ListTagsForResource reads the flatline:drill=allowed tag of a Drill Requested.
+      ...statement('ReadChannels', ['medialive:DescribeChannel', 'medialive:ListTagsForResource'], allChannels),
       // Pages when an incident cannot start (e.g. both sides down).
-      ...statement('Page', ['sns:Publish'], [ref(LOGICAL_IDS.notifyTopic)]),
+      ...publish('Page'),
       // The async on-failure destination is delivered with the function's own role.
       ...statement('OnFailureDestination', ['sqs:SendMessage'], [getAtt(LOGICAL_IDS.triageDeadLetterQueue, 'Arn')]),
     ],
-    probe: statement('PutManifestEvents', ['events:PutEvents'], [defaultEventBusArn(ctx)]),
+    probe: statement('PutManifestEvents', ['events:PutEvents'], [flatlineEventBusArn(ctx)]),
     snapshotRouting: [
       ...statement('ReadStandbyChannel', ['medialive:DescribeChannel'], standbyChannels),
       ...statement('ReadOriginGroups', ['cloudfront:GetDistributionConfig'], distributions),
@@ -76,7 +98,7 @@ export function functionStatements(ctx: DeployContext): Record<FunctionKey, Poli
     setEdgeRoute: statement('WriteRouteKeys', KVS_WRITE, stores),
     setOriginGroup: statement('ReorderOriginGroups', ['cloudfront:GetDistributionConfig', 'cloudfront:UpdateDistribution'], distributions),
     setSlate: statement('WriteSlateKeys', KVS_WRITE, stores),
-    notify: statement('Notify', ['sns:Publish'], [ref(LOGICAL_IDS.notifyTopic)]),
+    notify: publish('Notify'),
     finishIncident: statement('Ledger', LEDGER_ACTIONS, ledger),
   };
 }

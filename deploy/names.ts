@@ -28,7 +28,13 @@ export const LOGICAL_IDS = {
   triageDeadLetterQueue: 'TriageDeadLetterQueue',
   triageDeadLetterQueuePolicy: 'TriageDeadLetterQueuePolicy',
   dashboard: 'FlatlineDashboard',
+  eventBus: 'FlatlineEventBus',
+  notifyKey: 'NotifyTopicKey',
+  notifyTopicPolicy: 'NotifyTopicPolicy',
 } as const;
+
+/** flatline's own bus: the probe's transitions and the operators' requests (sources flatline.probe, flatline.ops). */
+export const flatlineEventBusName = (ctx: Pick<DeployContext, 'service' | 'stage'>): string => `${ctx.service}-${ctx.stage}`;
 
 const upperFirst = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
@@ -50,8 +56,12 @@ export const alarmNamePrefix = (ctx: DeployContext): string => `${ctx.service}-$
 
 /** Explicit EventBridge rule names (serverless.yml eventBridge.name) so the DLQ policy can name them. */
 export const TRIAGE_RULES = ['alarms', 'medialive', 'probe', 'ops'] as const;
-export const triageRuleName = (ctx: DeployContext, rule: (typeof TRIAGE_RULES)[number]): string =>
-  `${ctx.service}-${ctx.stage}-triage-${rule}`;
+export type TriageRule = (typeof TRIAGE_RULES)[number];
+export const triageRuleName = (ctx: DeployContext, rule: TriageRule): string => `${ctx.service}-${ctx.stage}-triage-${rule}`;
+/** The triage rules on flatline's own bus (the others are on the default bus, where AWS publishes). */
+export const FLATLINE_BUS_RULES: readonly TriageRule[] = ['probe', 'ops'];
+/** Alarms that page humans (outside the alarmNamePrefix that routes alarms to triage). */
+export const opsAlarmName = (ctx: DeployContext, what: string): string => `${ctx.service}-ops-${ctx.stage}-${what}`;
 
 /** CloudFormation logical ids allow only [A-Za-z0-9]: channel ids have dashes. */
 export const logicalIdPart = (s: string): string =>

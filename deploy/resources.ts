@@ -1,6 +1,6 @@
 // Everything serverless.yml's `resources:` holds, generated from the stage's registry.
 import { edgeResources, type EdgeResources } from '../edge/resources.js';
-import { dashboard, manifestAgeAlarms, probeHeartbeatAlarms } from './alarms.js';
+import { dashboard, fleetAlarms, manifestAgeAlarms, probeHeartbeatAlarms } from './alarms.js';
 import { getAtt, ref, type CfnOutputs, type CfnResources } from './cfn.js';
 import type { DeployContext } from './context.js';
 import { coreResources } from './core.js';
@@ -18,6 +18,7 @@ export function stackResources(ctx: DeployContext): CfnResources {
     functionRoles(ctx),
     manifestAgeAlarms(ctx),
     probeHeartbeatAlarms(ctx),
+    fleetAlarms(ctx),
     dashboard(ctx),
     // edge/resources.ts types its values as unknown; they are CloudFormation values all the same.
     edgeRouter(ctx).Resources as CfnResources,

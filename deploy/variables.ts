@@ -2,7 +2,7 @@
 // { options, resolveConfigurationProperty, resolveVariable }; every one loads and validates the stage's
 // registry first, so an invalid registry fails `serverless package` with the registry's own message
 // (which names the channel and the field).
-import { mediaLiveChannelArns } from './arns.js';
+import { mediaLiveChannelArns, mediaLiveRegions } from './arns.js';
 import { forwarderResources } from './forwarder.js';
 import { probeSchedules } from './probe.js';
 import { DEFAULT_REGION, DeployConfigError, deployContext, type DeployContext } from './context.js';
@@ -25,7 +25,13 @@ async function contextFrom(api: VariableResolverApi): Promise<DeployContext & { 
     edgeStore?: unknown;
     channelsPerProbeShard?: unknown;
     controlRegion?: unknown;
+    operatorRoleArns?: unknown;
+    logRetentionDays?: unknown;
   };
+  const operatorRoleArns = custom.operatorRoleArns ?? [];
+  if (!Array.isArray(operatorRoleArns) || operatorRoleArns.some((a) => typeof a !== 'string')) {
+    throw new DeployConfigError(`custom.flatline.operatorRoleArns must be a list of IAM role ARNs, got ${JSON.stringify(operatorRoleArns)}`);
+  }
   const edgeStore = custom.edgeStore ?? 'create';
   if (edgeStore !== 'create' && edgeStore !== 'registry') {
     throw new DeployConfigError(`custom.flatline.edgeStore must be "create" or "registry", got ${JSON.stringify(edgeStore)}`);
@@ -37,6 +43,8 @@ async function contextFrom(api: VariableResolverApi): Promise<DeployContext & { 
     targetDurationSeconds: custom.targetDurationSeconds === undefined ? undefined : Number(custom.targetDurationSeconds),
     edgeStore,
     channelsPerProbeShard: custom.channelsPerProbeShard === undefined ? undefined : Number(custom.channelsPerProbeShard),
+    operatorRoleArns: operatorRoleArns as string[],
+    logRetentionDays: custom.logRetentionDays === undefined ? undefined : Number(custom.logRetentionDays),
   });
   return { ...ctx, controlRegion: typeof custom.controlRegion === 'string' ? custom.controlRegion : undefined };
 }
@@ -48,8 +56,20 @@ export function variableValues(ctx: DeployContext & { controlRegion?: string | u
     registryFile: ctx.registryFile,
     /** The account of the registry's channels: triage accepts MediaLive events of these exact ARNs only. */
     accountId: ctx.accountId,
-    /** Every MediaLive channel of the registry, both sides: triage's MediaLive rule matches only these. */
+    /** Every MediaLive channel of the registry, both sides (not in any rule: see `account`). */
     mediaLiveChannelArns: mediaLiveChannelArns(ctx, ['primary', 'standby']),
+    /**
+     * The `account` of every rule: flatline's own account only. Rules never list channels (an ARN list
+     * outgrows EventBridge's 2,048-character pattern near 17 channels); triage checks membership and
+     * sends an unknown channel to the dead-letter queue with the reason.
+     */
+    account: [ctx.accountId],
+    /** The `region` of the rules on events the control plane itself produces (alarms, probe, ops). */
+    controlRegion: [ctx.region],
+    /** The `region` of triage's MediaLive rule: the regions of the registry's channels, both sides. */
+    mediaLiveRegions: mediaLiveRegions(ctx),
+    /** provider.logRetentionInDays (and the stack's own log groups): custom.flatline.logRetentionDays, validated. */
+    logRetentionDays: ctx.logRetentionDays,
     /** The probe's schedule, one event per shard of the fleet. */
     probeSchedules: probeSchedules(ctx),
     resources: stackResources(ctx),
@@ -86,6 +106,10 @@ export const serverlessVariables: Record<VariableName, Resolver> = {
   registryFile: variable('registryFile'),
   accountId: variable('accountId'),
   mediaLiveChannelArns: variable('mediaLiveChannelArns'),
+  account: variable('account'),
+  controlRegion: variable('controlRegion'),
+  mediaLiveRegions: variable('mediaLiveRegions'),
+  logRetentionDays: variable('logRetentionDays'),
   probeSchedules: variable('probeSchedules'),
   resources: variable('resources'),
   outputs: variable('outputs'),
@@ -97,7 +121,7 @@ const FILE_VARIABLE = /^\$\{file\(\.\/deploy\/serverless\.cjs\):(\w+)\}$/;
 /**
  * For tools that read serverless.yml without osls (the local sandbox): the value of one YAML string as osls
  * would resolve it — `${file(./deploy/serverless.cjs):<name>}` gives the generated value (e.g. the array of
- * MediaLive channel ARNs of triage's pattern), `${sls:stage}` inside a string gives the stage; any other
+ * MediaLive regions of triage's pattern), `${sls:stage}` inside a string gives the stage; any other
  * string is returned as is.
  */
 export function resolveLocalVariable(value: string, opts: { stage: string; serviceDir?: string; region?: string }): unknown {

@@ -17,8 +17,9 @@ import { renderHtml } from '../../sandbox/drill/html.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-export const DRILL_TAG = 'flatline:drill';
-export const DRILL_TAG_VALUE = 'allowed';
+// The same tag triage checks for a Drill Requested (functions/domain/triage/drill-tag.ts).
+import { DRILL_TAG, DRILL_TAG_VALUE } from '../../functions/domain/triage/drill-tag.js';
+export { DRILL_TAG, DRILL_TAG_VALUE };
 
 export class DrillRefusedError extends FlatlineError {
   constructor(message: string, context: Record<string, unknown> = {}) {

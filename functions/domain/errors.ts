@@ -29,3 +29,10 @@ export class UnknownChannelError extends FlatlineError {
     super('Flatline.UnknownChannel', `unknown channel "${channelId}": not in the registry`, { channelId });
   }
 }
+
+/** A Drill Requested for a channel whose primary MediaLive channel does not carry flatline:drill=allowed. */
+export class DrillNotAllowedError extends FlatlineError {
+  constructor(message: string, context: Record<string, unknown> = {}) {
+    super('Flatline.DrillNotAllowed', message, context);
+  }
+}

@@ -42,6 +42,15 @@ export interface ProbeResult {
 
 const loops = new Map<string, ProbeLoop>();
 
+/** The registry's `critical: true` channels: they keep their own ManifestAge series (and alarms) at all times. */
+const criticalByRegistry = new WeakMap<object, ReadonlySet<string>>();
+const criticalChannels = (): ReadonlySet<string> => {
+  const registry = loadRegistry();
+  let critical = criticalByRegistry.get(registry);
+  if (!critical) criticalByRegistry.set(registry, (critical = new Set(registry.channels.filter((c) => c.critical).map((c) => c.id))));
+  return critical;
+};
+
 function envNumber(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -91,7 +100,7 @@ export async function probe(event: ProbeEvent | undefined, context: Pick<Context
   for (;;) {
     const started = performance.now();
     const report = await loop.tick();
-    emitTickMetrics(report, shardKey);
+    emitTickMetrics(report, shardKey, criticalChannels());
     result.ticks++;
     result.transitions += report.transitions.length;
     result.fetches += report.fetches;

@@ -1,7 +1,12 @@
-// EMF metrics of a probe tick, one document per channel and path.
+// EMF metrics of the probe. A fleet of 1,000 channels must not cost a document per channel and path every
+// tick nor 12 metrics per channel: the shard's aggregates go out once per window, and a channel's own
+// documents only while it needs them (deploy/cost.ts counts what this emits).
 //
-// Emitted (namespace POWERTOOLS_METRICS_NAMESPACE, 'Flatline' by default), dimensions EXACTLY {Channel, Path}
-// (Path = edge | primary | standby; Powertools' default `service` dimension is cleared), resolution High (1 s):
+// Per channel, only while it is critical (registry `critical: true`), stale or suspect on any path, and on
+// the tick it is fresh again (so its series comes back under the threshold) — custom metrics are billed per
+// hour they are published — one document per observed path, namespace POWERTOOLS_METRICS_NAMESPACE
+// ('Flatline' by default), dimensions EXACTLY {Channel, Path} (Path = edge | primary | standby; Powertools'
+// default `service` dimension is cleared), resolution High (1 s):
 //   ManifestAge  Milliseconds  age of the path's OLDEST rendition; omitted when a fetch failed or no rendition
 //                              has a wall clock, so an alarm that treats missing data as breaching fires
 //   FetchErrors  Count         failed or timed-out requests of the path in this tick
@@ -16,11 +21,19 @@
 //   SweepDuration Milliseconds  the longest tick of the window (size shards so it stays well under PROBE_TICK_MS)
 //   Transitions   Count         Manifest Stale / Manifest Fresh events put on the bus
 //   ProbeErrors   Count         a channel's probe or the publisher threw (recordProbeError): the loop went on
+// and in the same window, dimensions exactly {Shard, Path}:
+//   StaleChannels   Count         the most channels whose path was stale (debounced) in a tick of the window
+//   MaxManifestAge  Milliseconds  the oldest ManifestAge observed on the path in the window
+//   FetchErrors / Problems  Count  summed over the shard's observed paths
 // and, on the invocation's shared metrics (dimension service): ProbeTicks (ticks run by the invocation).
 import { Metrics, MetricResolution, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { TickReport } from '../domain/probe/index.js';
 
 export const METRIC_DIMENSIONS = ['Channel', 'Path'] as const;
+export const SHARD_PATH_DIMENSIONS = ['Shard', 'Path'] as const;
+
+/** Channels that had their own documents last tick: they get one more when they are fresh again. */
+const reporting = new Set<string>();
 
 let probeMetrics: Metrics | undefined;
 
@@ -45,6 +58,14 @@ interface ShardWindow {
   longestTickMs: number;
   transitions: number;
   errors: number;
+  paths: Map<string, PathWindow>;
+}
+
+interface PathWindow {
+  stale: number;
+  maxAgeMs: number | null;
+  fetchErrors: number;
+  problems: number;
 }
 
 const windows = new Map<string, ShardWindow>();
@@ -52,7 +73,7 @@ const windows = new Map<string, ShardWindow>();
 function windowOf(shard: string): ShardWindow {
   let w = windows.get(shard);
   if (!w) {
-    w = { startedAt: Date.now(), ticks: 0, longestTickMs: 0, transitions: 0, errors: 0 };
+    w = { startedAt: Date.now(), ticks: 0, longestTickMs: 0, transitions: 0, errors: 0, paths: new Map() };
     windows.set(shard, w);
   }
   return w;
@@ -75,24 +96,60 @@ export function flushShardMetrics(shard = '0/1'): void {
   m.addMetric('Transitions', MetricUnit.Count, w.transitions, MetricResolution.High);
   m.addMetric('ProbeErrors', MetricUnit.Count, w.errors, MetricResolution.High);
   m.publishStoredMetrics();
+  for (const [path, p] of w.paths) {
+    m.addDimension('Shard', shard);
+    m.addDimension('Path', path);
+    m.addMetric('StaleChannels', MetricUnit.Count, p.stale, MetricResolution.High);
+    if (p.maxAgeMs !== null) m.addMetric('MaxManifestAge', MetricUnit.Milliseconds, p.maxAgeMs, MetricResolution.High);
+    m.addMetric('FetchErrors', MetricUnit.Count, p.fetchErrors, MetricResolution.High);
+    m.addMetric('Problems', MetricUnit.Count, p.problems, MetricResolution.High);
+    m.publishStoredMetrics();
+  }
 }
 
-export function emitTickMetrics(report: TickReport, shard = '0/1'): void {
+type ChannelReport = TickReport['channels'][number];
+const needsOwnMetrics = (channel: ChannelReport, critical: ReadonlySet<string>): boolean =>
+  critical.has(channel.channelId) || Object.values(channel.paths).some((p) => p.state === 'stale' || p.verdict === 'stale');
+const problemsOf = (p: NonNullable<ChannelReport['paths'][keyof ChannelReport['paths']]>): number =>
+  p.problems.length + p.renditions.reduce((n, r) => n + r.problems.length, 0);
+
+/** Folds a tick into the shard's per-path window. */
+function aggregate(w: ShardWindow, report: TickReport): void {
+  const stale = new Map<string, number>();
+  for (const channel of report.channels) {
+    for (const p of Object.values(channel.paths)) {
+      const agg = w.paths.get(p.path) ?? { stale: 0, maxAgeMs: null, fetchErrors: 0, problems: 0 };
+      w.paths.set(p.path, agg);
+      stale.set(p.path, (stale.get(p.path) ?? 0) + (p.state === 'stale' ? 1 : 0));
+      if (!p.observed) continue;
+      if (p.ageMs !== null && p.fetchErrors === 0) agg.maxAgeMs = Math.max(agg.maxAgeMs ?? 0, p.ageMs);
+      agg.fetchErrors += p.fetchErrors;
+      agg.problems += problemsOf(p);
+    }
+  }
+  for (const [path, n] of stale) w.paths.get(path)!.stale = Math.max(w.paths.get(path)!.stale, n);
+}
+
+export function emitTickMetrics(report: TickReport, shard = '0/1', critical: ReadonlySet<string> = new Set()): void {
   const m = instance();
   for (const channel of report.channels) {
+    const needed = needsOwnMetrics(channel, critical);
+    if (!needed && !reporting.has(channel.channelId)) continue;
+    if (needed) reporting.add(channel.channelId);
+    else reporting.delete(channel.channelId);
     for (const p of Object.values(channel.paths)) {
       if (!p.observed) continue; // not fetched in this tick (deadline schedule): its metrics went out when it was
       m.addDimension('Channel', channel.channelId);
       m.addDimension('Path', p.path);
       if (p.ageMs !== null && p.fetchErrors === 0) m.addMetric('ManifestAge', MetricUnit.Milliseconds, p.ageMs, MetricResolution.High);
       m.addMetric('FetchErrors', MetricUnit.Count, p.fetchErrors, MetricResolution.High);
-      const problems = p.problems.length + p.renditions.reduce((n, r) => n + r.problems.length, 0);
-      m.addMetric('Problems', MetricUnit.Count, problems, MetricResolution.High);
+      m.addMetric('Problems', MetricUnit.Count, problemsOf(p), MetricResolution.High);
       m.addMetric('Stale', MetricUnit.Count, p.state === 'stale' ? 1 : 0, MetricResolution.High);
       m.publishStoredMetrics();
     }
   }
   const w = windowOf(shard);
+  aggregate(w, report);
   w.ticks++;
   w.longestTickMs = Math.max(w.longestTickMs, report.durationMs);
   w.transitions += report.transitions.length;

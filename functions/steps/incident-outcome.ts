@@ -21,6 +21,8 @@ export const IncidentInput = StepInputBase.extend({
   onAir: z.enum(['primary', 'standby', 'slate', 'snapshot', 'unchanged']),
   steps: z.record(z.string(), z.unknown()).default({}),
   error: StatesErrorSchema.optional(),
+  /** Why the execution started (triage's reason: the signal, and for an operator request who asked and why). */
+  reason: z.string().optional(),
 });
 export type IncidentInput = z.infer<typeof IncidentInput>;
 
@@ -87,6 +89,7 @@ export function notification(input: IncidentInput): { subject: string; message: 
     summarize({ action: input.action, outcome: input.outcome === 'lock-lost' ? input.outcome : ledgerOutcome(input.outcome), onAir: resolveOnAir(input) ?? 'unchanged', mode: input.mode, changes: changesOf(input.steps), error: input.error }),
     `channel: ${input.channelId}`,
     `incident: ${input.incidentId}`,
+    ...(input.reason ? [`reason: ${input.reason}`] : []),
     ...(input.outcome === 'slate' ? ['the standby did not serve a fresh manifest by its deadline: the slate is on the air'] : []),
     ...(input.outcome === 'degraded'
       ? [

@@ -40,6 +40,8 @@ const NOT_SDK_CALLS = new Set([
   'logs:CreateLogStream', // the Lambda runtime writes the function's logs with its role
   'logs:PutLogEvents',
   'sqs:SendMessage', // triage's async on-failure destination is delivered with triage's role
+  'kms:GenerateDataKey', // SNS encrypts what the function publishes to the KMS-encrypted topic with the caller's grant
+  'kms:Decrypt',
 ]);
 
 /** IAM actions implied by the SDK commands a source file imports (value imports only). */

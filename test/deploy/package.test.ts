@@ -124,24 +124,35 @@ describe('triage EventBridge rules', () => {
     expect(rule('alarms').EventPattern).toEqual({
       source: ['aws.cloudwatch'],
       'detail-type': ['CloudWatch Alarm State Change'],
+      account: [ACCOUNT],
+      region: ['us-west-2'],
       detail: { alarmName: [{ prefix: `flatline-${STAGE}-` }] },
     });
+    // No channel is listed anywhere: triage checks membership against the registry.
     expect(rule('medialive').EventPattern).toEqual({
       source: ['aws.medialive'],
       'detail-type': ['MediaLive Channel Alert', 'MediaLive Channel State Change', 'MediaLive Channel Input Change'],
-      resources: allChannelArns(),
+      account: [ACCOUNT],
+      region: ['us-east-1', 'us-west-2'],
     });
-    expect(rule('probe').EventPattern).toEqual({ source: ['flatline.probe'], 'detail-type': ['Manifest Stale', 'Manifest Fresh'] });
+    expect(rule('probe').EventPattern).toEqual({
+      source: ['flatline.probe'],
+      'detail-type': ['Manifest Stale', 'Manifest Fresh'],
+      account: [ACCOUNT],
+      region: ['us-west-2'],
+    });
     expect(rule('ops').EventPattern).toEqual({
       source: ['flatline.ops'],
       'detail-type': ['Failover Requested', 'Failback Requested', 'Drill Requested'],
+      account: [ACCOUNT],
+      region: ['us-west-2'],
     });
   });
 
-  it('targets triage on the default bus with retries and the dead-letter queue', () => {
+  it("targets triage with retries and the dead-letter queue: AWS's events on the default bus, flatline's on its own", () => {
     for (const name of ['alarms', 'medialive', 'probe', 'ops']) {
       const props = rule(name);
-      expect(props.EventBusName, name).toBeUndefined(); // the default bus
+      expect(props.EventBusName, name).toEqual(['probe', 'ops'].includes(name) ? { Ref: 'FlatlineEventBus' } : undefined);
       expect(props.Targets, name).toMatchObject([{ Arn: getAtt('TriageLambdaFunction'), DeadLetterConfig: { Arn: DLQ_ARN } }]);
     }
   });
@@ -160,12 +171,15 @@ describe('triage EventBridge rules', () => {
       // The standby-path alarm is a real alarm name too; it matches the rule and triage decides.
       expect(patterns.filter(([, p]) => matchesPattern(p, event)).map(([n]) => n), file).toHaveLength(1);
     }
-    // Events about resources flatline does not own never reach triage (matcher: sandbox/aws/event-pattern.ts).
+    // Events of other accounts or sources never reach triage (matcher: sandbox/aws/event-pattern.ts).
     const foreign = [
-      ...load('events/malformed').filter(([f]) => ['not-a-flatline-alarm.json', 'unknown-channel-medialive.json', 'unknown-source.json'].includes(f)),
+      ...load('events/malformed').filter(([f]) => ['not-a-flatline-alarm.json', 'unknown-source.json'].includes(f)),
       ['real medialive-channel-alert.json', JSON.parse(readFileSync(new URL('../fixtures/events/medialive-channel-alert.json', import.meta.url), 'utf8'))] as const,
     ];
-    expect(foreign).toHaveLength(4);
+    expect(foreign).toHaveLength(3);
+    // A channel of our account that is not in the registry does reach triage, which dead-letters it with the reason.
+    const [[, unknownChannel]] = load('events/malformed').filter(([f]) => f === 'unknown-channel-medialive.json') as [[string, unknown]];
+    expect(patterns.filter(([, p]) => matchesPattern(p, unknownChannel)).map(([n]) => n)).toEqual([`flatline-${STAGE}-triage-medialive`]);
     for (const [file, event] of foreign) expect(patterns.filter(([, p]) => matchesPattern(p, event)).map(([n]) => n), file).toEqual([]);
   });
 
@@ -178,10 +192,11 @@ describe('triage EventBridge rules', () => {
     const [statement] = policy.PolicyDocument.Statement;
     expect(statement?.Principal).toEqual({ Service: 'events.amazonaws.com' });
     expect(statement?.Action).toBe('sqs:SendMessage');
-    const ruleNames = ofType(template, 'AWS::Events::Rule')
-      .map(([, r]) => r.Properties.Name as string)
-      .filter((n) => n.includes('-triage-'));
-    expect(statement?.Condition.ArnEquals['aws:SourceArn']?.sort()).toEqual(ruleNames.map((n) => `arn:aws:events:us-west-2:${ACCOUNT}:rule/${n}`).sort());
+    const ruleArns = ofType(template, 'AWS::Events::Rule')
+      .filter(([, r]) => (r.Properties.Name as string).includes('-triage-'))
+      .map(([, r]) => `arn:aws:events:us-west-2:${ACCOUNT}:rule/${r.Properties.EventBusName ? `flatline-${STAGE}/` : ''}${r.Properties.Name as string}`);
+    expect(ruleArns).toHaveLength(4);
+    expect(statement?.Condition.ArnEquals['aws:SourceArn']?.sort()).toEqual(ruleArns.sort());
     expect(resource(template, 'TriageDeadLetterQueueAlarm').Properties).toMatchObject({
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
@@ -278,7 +293,9 @@ describe('IAM', () => {
       expect(grantsOf(role, 'dynamodb:UpdateItem'), role).toEqual([getAtt('LedgerTable')]);
     expect(grantsOf('TriageRole', 'states:StartExecution')).toEqual([{ Ref: 'FailoverStateMachine' }, { Ref: 'FailbackStateMachine' }]);
     expect(grantsOf('TriageRole', 'sqs:SendMessage')).toEqual([DLQ_ARN]);
-    expect(grantsOf('ProbeRole', 'events:PutEvents')).toEqual([`arn:aws:events:us-west-2:${ACCOUNT}:event-bus/default`]);
+    expect(grantsOf('ProbeRole', 'events:PutEvents')).toEqual([`arn:aws:events:us-west-2:${ACCOUNT}:event-bus/flatline-${STAGE}`]);
+    for (const role of ['NotifyRole', 'TriageRole']) expect(grantsOf(role, 'kms:GenerateDataKey'), role).toEqual([getAtt('NotifyTopicKey')]);
+    expect(grantsOf('TriageRole', 'medialive:ListTagsForResource').sort()).toEqual(allChannelArns().sort());
     // Each function writes only its own log group.
     for (const key of Object.keys(HANDLERS))
       expect(grantsOf(`${upperFirst(key)}Role`, 'logs:PutLogEvents'), key).toEqual([
@@ -293,12 +310,15 @@ describe('IAM', () => {
 });
 
 describe('detection resources', () => {
-  it('has a high-resolution ManifestAge alarm per channel for the edge and the primary, with the dimensions the probe emits', () => {
+  it('has a high-resolution ManifestAge alarm per CRITICAL channel for the edge and the primary, with the dimensions the probe emits', () => {
     const alarms = ofType(template, 'AWS::CloudWatch::Alarm')
       .map(([, r]) => r.Properties)
       .filter((p) => p.MetricName === 'ManifestAge');
-    expect(alarms).toHaveLength(registry.channels.length * 2);
-    for (const channel of registry.channels) {
+    const critical = registry.channels.filter((c) => c.critical);
+    expect(critical.length).toBeGreaterThan(0);
+    expect(critical.length).toBeLessThan(registry.channels.length);
+    expect(alarms).toHaveLength(critical.length * 2);
+    for (const channel of critical) {
       for (const path of ['edge', 'primary']) {
         const name = `flatline-${STAGE}-${channel.id}-manifest-age-${path}`;
         const alarm = alarms.find((a) => a.AlarmName === name);
@@ -356,17 +376,35 @@ describe('detection resources', () => {
     expect((alarms[0]?.AlarmName as string).startsWith(`flatline-${STAGE}-`)).toBe(false);
   });
 
-  it('has a dashboard with the age of every channel on every path and the executions', () => {
+  it('has one fleet alarm per alarmed path on a Metrics Insights query grouped by channel, to the topic', () => {
+    const fleet = ofType(template, 'AWS::CloudWatch::Alarm')
+      .map(([, r]) => r.Properties)
+      .filter((p) => Array.isArray(p.Metrics));
+    expect(fleet.map((a) => a.AlarmName).sort()).toEqual([`flatline-ops-${STAGE}-stale-channels-edge`, `flatline-ops-${STAGE}-stale-channels-primary`]);
+    for (const a of fleet) {
+      const [query] = a.Metrics as Array<{ Expression: string; Period: number; ReturnData: boolean }>;
+      expect(query?.Expression).toMatch(/^SELECT MAX\(ManifestAge\) FROM SCHEMA\("Flatline", Channel, Path\) WHERE Path = '(edge|primary)' GROUP BY Channel/);
+      expect(a).toMatchObject({ Threshold: 9000, TreatMissingData: 'notBreaching', AlarmActions: [{ Ref: 'NotifyTopic' }] });
+    }
+  });
+
+  it('has a dashboard by shard, the top stalest channels, every alarm, the critical channels and the executions', () => {
     const body = resource(template, 'FlatlineDashboard').Properties.DashboardBody as { 'Fn::Sub': string };
-    const dashboard = JSON.parse(body['Fn::Sub']) as { widgets: Array<{ properties: { title: string; metrics: unknown[][] } }> };
-    for (const channel of registry.channels) {
+    const dashboard = JSON.parse(body['Fn::Sub']) as { widgets: Array<{ type: string; properties: { title: string; metrics: unknown[][]; alarms?: string[] } }> };
+    const expressions = dashboard.widgets.flatMap((w) => (w.properties.metrics ?? []).flatMap((m) => m.map((x) => (x as { expression?: string }).expression).filter(Boolean)));
+    expect(expressions.some((e) => /GROUP BY Shard/.test(e!))).toBe(true);
+    expect(expressions.some((e) => /GROUP BY Channel ORDER BY MAX\(\) DESC LIMIT 20/.test(e!))).toBe(true);
+    const alarmNames = ofType(template, 'AWS::CloudWatch::Alarm').map(([, r]) => r.Properties.AlarmName as string);
+    const shown = dashboard.widgets.flatMap((w) => w.properties.alarms ?? []).map((arn) => arn.split(':alarm:')[1]);
+    expect(shown.sort()).toEqual([...alarmNames].sort());
+    for (const channel of registry.channels.filter((c) => c.critical)) {
       const widget = dashboard.widgets.find((w) => w.properties.title.startsWith(`${channel.id}:`));
       const lines = widget?.properties.metrics.map((m) => m.slice(0, 6)) ?? [];
       expect(lines, channel.id).toEqual(
         ['edge', 'primary', 'standby'].map((path) => ['Flatline', 'ManifestAge', 'Channel', channel.id, 'Path', path]),
       );
     }
-    const executions = dashboard.widgets.find((w) => w.properties.metrics.some((m) => m[0] === 'AWS/States'));
+    const executions = dashboard.widgets.find((w) => w.properties.metrics?.some((m) => m[0] === 'AWS/States'));
     const arns = new Set(executions?.properties.metrics.map((m) => m[3]));
     expect([...arns].sort()).toEqual(['${FailbackStateMachine}', '${FailoverStateMachine}']);
   });
@@ -382,6 +420,55 @@ describe('stateful and edge resources', () => {
     });
     expect(resource(template, 'NotifyTopic').Type).toBe('AWS::SNS::Topic');
     expect(resource(template, 'TriageDeadLetterQueue').Type).toBe('AWS::SQS::Queue');
+  });
+
+  it('keeps data at rest encrypted and recoverable, and its logs for the configured time', () => {
+    expect(resource(template, 'NotifyTopic').Properties.KmsMasterKeyId).toEqual(getAtt('NotifyTopicKey'));
+    const key = resource(template, 'NotifyTopicKey').Properties as { EnableKeyRotation: boolean; KeyPolicy: { Statement: Array<{ Principal: unknown; Action: unknown }> } };
+    expect(key.EnableKeyRotation).toBe(true);
+    // CloudWatch alarm actions publish to the encrypted topic: the key lets CloudWatch use it.
+    expect(key.KeyPolicy.Statement.find((st) => JSON.stringify(st.Principal).includes('cloudwatch.amazonaws.com'))?.Action).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+    const topicPolicy = resource(template, 'NotifyTopicPolicy').Properties as { Topics: unknown[]; PolicyDocument: { Statement: Array<{ Sid: string; Effect: string }> } };
+    expect(topicPolicy.Topics).toEqual([{ Ref: 'NotifyTopic' }]);
+    expect(topicPolicy.PolicyDocument.Statement.map((st) => `${st.Effect} ${st.Sid}`)).toEqual(['Allow CloudWatchAlarmsOfThisAccount', 'Deny TlsOnly']);
+    expect(resource(template, 'TriageDeadLetterQueue').Properties.SqsManagedSseEnabled).toBe(true);
+    expect(resource(template, 'LedgerTable').Properties).toMatchObject({
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: true,
+    });
+    const logGroups = ofType(template, 'AWS::Logs::LogGroup');
+    expect(logGroups.length).toBeGreaterThanOrEqual(11 + 2);
+    for (const [id, lg] of logGroups) expect(lg.Properties.RetentionInDays, id).toBe(30); // custom.flatline.logRetentionDays
+  });
+
+  it('pages the topic on triage errors, dead letters, failed and timed-out executions', () => {
+    const ops = ofType(template, 'AWS::CloudWatch::Alarm')
+      .map(([, r]) => r.Properties)
+      .filter((p) => (p.AlarmName as string).startsWith(`flatline-ops-${STAGE}-`));
+    const byName = Object.fromEntries(ops.map((p) => [p.AlarmName as string, p]));
+    expect(byName[`flatline-ops-${STAGE}-triage-errors`]).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: `flatline-${STAGE}-triage` }],
+    });
+    for (const what of ['triage-errors', 'triage-dead-letters', 'failover-failed', 'failover-timed-out', 'failback-failed', 'failback-timed-out'])
+      expect(byName[`flatline-ops-${STAGE}-${what}`]?.AlarmActions, what).toEqual([{ Ref: 'NotifyTopic' }]);
+  });
+
+  it("puts flatline's events on its own bus, whose policy lets only the operators request and only the probe report", () => {
+    const bus = resource(template, 'FlatlineEventBus').Properties as { Name: string; Policy: { Statement: Array<Record<string, unknown>> } };
+    expect(bus.Name).toBe(`flatline-${STAGE}`);
+    const bySid = Object.fromEntries(bus.Policy.Statement.map((st) => [st.Sid as string, st]));
+    expect(bySid.OpsOnlyFromOperators).toMatchObject({ Effect: 'Deny', Action: 'events:PutEvents', Condition: { StringEquals: { 'events:source': 'flatline.ops' } } });
+    // No operator configured in the example stage: nobody may put flatline.ops.
+    expect(bySid.OpsOnlyFromOperators?.Condition).not.toHaveProperty('ArnNotEquals');
+    expect(bySid.ProbeOnlyFromTheProbe).toMatchObject({
+      Effect: 'Deny',
+      Condition: { StringEquals: { 'events:source': 'flatline.probe' }, ArnNotEquals: { 'aws:PrincipalArn': [getAtt('ProbeRole')] } },
+    });
+    expect(bySid.OnlyFlatlineSources).toMatchObject({ Effect: 'Deny', Condition: { StringNotEquals: { 'events:source': ['flatline.ops', 'flatline.probe'] } } });
+    const env = resource(template, 'ProbeLambdaFunction').Properties.Environment as { Variables: Record<string, unknown> };
+    expect(env.Variables.EVENT_BUS_NAME).toEqual({ Ref: 'FlatlineEventBus' });
   });
 
   it('has the edge router function (runtime 2.0, published, within 10 KB) associated with the stack\'s KeyValueStore', () => {

@@ -34,14 +34,14 @@ describe('deploy variables', () => {
     extra.id = 'eu-news' as unknown as Record<string, unknown>;
     extra.primary = { ...extra.primary, region: 'eu-west-1', channelId: '1111111', originId: 'mp-euw1' };
     extra.standby = { ...extra.standby, region: 'eu-central-1', channelId: '2222222', originId: 'mp-euc1', mode: 'cold' };
+    extra.critical = true as unknown as Record<string, unknown>;
     doc.channels = [extra];
     const ctx = deployContext({ stage: 'eu', serviceDir: serviceDirWith('eu', doc) });
     const values = variableValues(ctx);
     expect(values.registryFile).toBe('config/registry.eu.yml');
-    expect(values.mediaLiveChannelArns).toEqual([
-      'arn:aws:medialive:eu-west-1:123456789012:channel:1111111',
-      'arn:aws:medialive:eu-central-1:123456789012:channel:2222222',
-    ]);
+    // The rules name regions and the account, never channels.
+    expect(values.mediaLiveRegions).toEqual(['eu-central-1', 'eu-west-1']);
+    expect(values.account).toEqual(['123456789012']);
     const statements = functionStatements(ctx);
     const stop = statements.ensureChannelStopped.flatMap((s) => s.Resource);
     expect(stop).toEqual(['arn:aws:medialive:eu-central-1:123456789012:channel:2222222']);
@@ -55,6 +55,7 @@ describe('deploy variables', () => {
     const doc = exampleDoc();
     doc.channels = [doc.channels[0]!];
     doc.channels[0]!.policy = { ...doc.channels[0]!.policy, staleAfterTargetDurations: 2, consecutive: 3 };
+    doc.channels[0]!.critical = true as unknown as Record<string, unknown>;
     const ctx = deployContext({ stage: 'td', serviceDir: serviceDirWith('td', doc), targetDurationSeconds: 2 });
     const [edge] = Object.values(manifestAgeAlarms(ctx));
     expect(edge?.Properties).toMatchObject({ Threshold: 4000, DatapointsToAlarm: 3, EvaluationPeriods: 4 });
@@ -91,9 +92,8 @@ describe('deploy variables', () => {
 
   it('resolve for tools that read serverless.yml without osls', () => {
     const serviceDir = serviceDirWith('local', exampleDoc());
-    const arns = resolveLocalVariable('${file(./deploy/serverless.cjs):mediaLiveChannelArns}', { stage: 'local', serviceDir });
-    expect(arns).toHaveLength(6);
-    expect(arns).toContain('arn:aws:medialive:us-east-1:123456789012:channel:1234567');
+    expect(resolveLocalVariable('${file(./deploy/serverless.cjs):mediaLiveRegions}', { stage: 'local', serviceDir })).toEqual(['us-east-1', 'us-west-2']);
+    expect(resolveLocalVariable('${file(./deploy/serverless.cjs):account}', { stage: 'local', serviceDir })).toEqual(['123456789012']);
     expect(resolveLocalVariable('flatline-${sls:stage}-', { stage: 'local', serviceDir })).toBe('flatline-local-');
     expect(() => resolveLocalVariable('${file(./deploy/serverless.cjs):nope}', { stage: 'local', serviceDir })).toThrow(/unknown deploy variable "nope"/);
   });

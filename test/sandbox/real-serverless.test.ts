@@ -40,10 +40,13 @@ afterAll(async () => {
 });
 
 describe('the real serverless.yml', () => {
-  it('routes MediaLive events of the registry channels (resolved from the deploy variables) to triage', () => {
+  it("routes MediaLive events of the registry's account and regions (resolved from the deploy variables) to triage", () => {
     const medialive = sandbox.serverless!.rules.find((r) => r.functionKey === 'triage' && (r.pattern.source as string[])[0] === 'aws.medialive')!;
-    const arns = registry.channels.flatMap((c) => [c.primary, c.standby].map((s) => `arn:aws:medialive:${s.region}:123456789012:channel:${s.channelId}`));
-    expect([...(medialive.pattern.resources as string[])].sort()).toEqual(arns.sort());
+    const regions = [...new Set(registry.channels.flatMap((c) => [c.primary.region, c.standby.region]))].sort();
+    expect(medialive.pattern.region).toEqual(regions);
+    expect(medialive.pattern.account).toEqual(['123456789012']);
+    // No channel list: triage checks membership (and dead-letters an unknown channel with the reason).
+    expect(medialive.pattern).not.toHaveProperty('resources');
     expect(sandbox.serverless!.rules.filter((r) => r.functionKey === 'triage')).toHaveLength(4);
   });
 

@@ -63,9 +63,15 @@ describe('triage in the AWS sandbox (rules from serverless.yml)', () => {
     const before = sandbox.deadLetters.length;
     put(sample('malformed/unknown-channel-ops.json'));
     put(sample('malformed/wrong-types.json'));
+    // The MediaLive rule lists no channel (account and regions only): triage is what rejects a channel of
+    // our account that the registry does not know, with the reason.
+    put(sample('malformed/unknown-channel-medialive.json'));
     await sandbox.settle();
     const dead = sandbox.deadLetters.slice(before);
-    expect(dead.map((d) => d.error.name).sort()).toEqual(['Flatline.InvalidInput', 'Flatline.UnknownChannel']);
+    expect(dead.map((d) => d.error.name).sort()).toEqual(['Flatline.InvalidInput', 'Flatline.UnknownChannel', 'Flatline.UnknownChannel']);
+    const medialive = dead.find((d) => d.event.source === 'aws.medialive' && d.error.name === 'Flatline.UnknownChannel');
+    expect(medialive?.rule).toMatch(/triage/);
+    expect(medialive?.error.message).toBe('unknown channel "medialive:us-east-1:999999": not in the registry');
     expect(sandbox.mutatingCalls()).toEqual([]);
     expect(executions()).toHaveLength(0);
   });

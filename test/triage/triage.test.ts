@@ -8,7 +8,7 @@ import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ExecutionInput } from '../../functions/domain/contracts.js';
-import { InvalidInputError, UnknownChannelError } from '../../functions/domain/errors.js';
+import { DrillNotAllowedError, InvalidInputError, UnknownChannelError } from '../../functions/domain/errors.js';
 import { Ledger } from '../../functions/domain/ledger/ledger.js';
 import { RECENT_CAP } from '../../functions/domain/ledger/rules.js';
 import { checkManifestFreshness } from '../../functions/domain/manifest/index.js';
@@ -95,6 +95,8 @@ beforeEach(async () => {
     { step: 'initialize', name: 'countCalls' },
   );
   ledger = new Ledger({ tableName: sandbox.dynamodb.tableName, client: doc });
+  // kids-1's primary MediaLive channel allows drills; the other channels carry no tag.
+  sandbox.medialive.side('kids-1', 'primary').tags['flatline:drill'] = 'allowed';
   for (const c of registry.channels) for (const path of ['primary', 'standby', 'edge']) origin.clear(`${c.id}/${path}`);
   origin.hits.clear();
   dynamoCalls = 0;
@@ -377,10 +379,34 @@ describe('triage: operator, drill, plan mode', () => {
     expect(allCalls()).toEqual(['states:StartExecution']);
   });
 
-  it('a drill is a forced failover tagged drill:true in the execution input', async () => {
+  it('a drill is a forced failover tagged drill:true in the execution input, once triage has read the drill tag', async () => {
     const d = await triage(sample('ops-drill-requested.json'), deps());
     expect(d).toMatchObject({ decision: 'failover', drill: true });
     expect(JSON.parse(starts()[0]?.input ?? '{}')).toMatchObject({ drill: true, channelId: 'kids-1', action: 'failover' });
+    expect(allCalls()).toEqual(['medialive:DescribeChannel', 'medialive:ListTagsForResource', 'states:StartExecution']);
+  });
+
+  it('refuses a drill of a channel without flatline:drill=allowed (to the dead letters, with the reason), before touching anything', async () => {
+    sandbox.medialive.side('kids-1', 'primary').tags['flatline:drill'] = 'no';
+    const refused = triage(sample('ops-drill-requested.json'), deps());
+    await expect(refused).rejects.toThrow(DrillNotAllowedError);
+    await expect(refused).rejects.toThrow(/kids-1: its primary MediaLive channel \d+ \(us-east-1\) does not carry the tag flatline:drill=allowed/);
+    expect(allCalls()).toEqual(['medialive:DescribeChannel', 'medialive:ListTagsForResource']);
+    expect(starts()).toEqual([]);
+    expect(await ledger.get('kids-1')).toMatchObject({ version: 0, recent: [] });
+  });
+
+  it("carries the operator's requestedBy and reason into the execution input and the ledger", async () => {
+    const d = await triage(sample('ops-failover-requested.json'), deps());
+    const input = JSON.parse(starts()[0]?.input ?? '{}') as ExecutionInput;
+    // Free text travels once: in the input's signal, not copied into its reason.
+    expect(input.signal.detail).toMatchObject({ requestedBy: 'ops@example.com', reason: 'primary encoder maintenance' });
+    const item = await ledger.get('news-1');
+    expect(item.recent.find((e) => e.message.startsWith('requested by'))).toMatchObject({
+      kind: 'failover-requested',
+      message: 'requested by ops@example.com: primary encoder maintenance',
+      incidentId: d.incidentId,
+    });
   });
 
   it('plan mode from the event or from FLATLINE_MODE starts the execution in plan mode', async () => {

@@ -71,6 +71,11 @@ export const ChannelSchema = z
     standby: StandbySchema,
     edge: EdgeSchema,
     policy: PolicySchema.default(PolicySchema.parse({})),
+    /**
+     * true: the channel also gets its own ManifestAge alarms (edge, primary; high resolution, routed to
+     * triage) and its age on the dashboard. Every channel is detected by the probe's transition events.
+     */
+    critical: z.boolean().default(false),
   })
   .superRefine((c, ctx) => {
     if (c.primary.region === c.standby.region) {

@@ -28,6 +28,7 @@ import { evaluate, lateByMs, type PolicyDecision } from '../policy/index.js';
 import type { Channel, Registry } from '../registry/index.js';
 import { confirmOutage, type Confirmation, type FreshnessCheck } from './confirm.js';
 import { executionName, incidentIdFor } from './incident-id.js';
+import { requireDrillTag } from './drill-tag.js';
 import { toSignal } from './signals.js';
 
 export { toSignal } from './signals.js';
@@ -79,6 +80,13 @@ export interface TriageDeps {
 /** The lock outlives the longest execution (sized from the state machines' timeout, see ledger/rules.ts). */
 export const lockTtlMs = (): number => LOCK_TTL_MS;
 
+/** An operator request's who and why ("requested by <who>: <reason>"), or '' for any other signal. */
+export function requestedBy(signal: Signal): string {
+  if (signal.source !== 'flatline.ops') return '';
+  const who = typeof signal.detail?.requestedBy === 'string' ? signal.detail.requestedBy : 'an unnamed operator';
+  return `requested by ${who}: ${String(signal.detail?.reason ?? signal.kind)}`;
+}
+
 /**
  * The same signal must yield the same execution input (idempotent StartExecution): no clock, no ledger state
  * in it. Each piece of free text travels once: an operator's reason is in signal.detail, not copied here.
@@ -99,6 +107,8 @@ function executionInput(signal: Signal, incidentId: string, action: ExecutionAct
 export async function triage(event: unknown, deps: TriageDeps): Promise<TriageDecision> {
   const now = deps.now ?? Date.now;
   const { signal, channel } = toSignal(event, { registry: deps.registry, stage: deps.stage, account: deps.account });
+  // Refused before anything is read or written: the event goes to the dead letters with the reason.
+  if (signal.kind === 'drill-requested') await requireDrillTag(channel, deps.mediaLive);
   deps.observer?.signal?.(signal);
   const incidentId = incidentIdFor(signal);
   const mode: Mode = signal.detail?.mode === 'plan' || deps.mode === 'plan' ? 'plan' : 'live';
@@ -158,6 +168,9 @@ export async function triage(event: unknown, deps: TriageDeps): Promise<TriageDe
         return record({ ...policy, action: 'coalesced', reason: `incident ${incidentId} already ran (execution closed)` }, base, channel, deps);
       }
       if (got.acquired) deps.observer?.started?.(action, channel.id, mode);
+      // Who asked and why, on the channel's ledger next to the incident (the notification carries it too).
+      const requested = requestedBy(signal);
+      if (requested && got.acquired) await deps.ledger.record(channel.id, { kind: signal.kind, message: requested, incidentId });
       deps.observer?.info?.(`${action} started`, { channelId: channel.id, incidentId, executionArn: started, mode });
       const reason = confirmation ? `${policy.reason}; confirmed: ${confirmation.reason}` : policy.reason;
       return { ...base, decision: action, reason, executionArn: started, drill: policy.drill, ...withConfirmation };
