@@ -12,4 +12,17 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  {
+    files: ['functions/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportDeclaration[source.value='zod'][importKind='value'] > ImportSpecifier[imported.name='z']",
+          message:
+            "import * as z from 'zod': esbuild tree-shakes a namespace import, while the `z` object keeps all of zod in the bundle (~100 KB more per Lambda).",
+        },
+      ],
+    },
+  },
 );

@@ -1,6 +1,6 @@
 // Task "Snapshot": the routing before the incident changes anything, saved on the ledger, plus the
 // deadline by which the standby must be ready (requestedAt + policy.standbyReadySeconds, or the drill's override).
-import { z } from 'zod';
+import * as z from 'zod';
 import { ledgerFromEnv } from '../../domain/ledger/ledger.js';
 import { snapshotRouting, standbyDeadline } from '../../domain/reconcilers/snapshot.js';
 import { ActionSchema, actionMetric, channelMetric, StepInputBase, stepHandler } from '../step.js';
