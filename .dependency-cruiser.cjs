@@ -31,6 +31,14 @@ module.exports = {
       to: { path: '^(cli|sandbox|deploy|edge|bench|test)/' },
     },
     {
+      name: 'handlers-load-the-compiled-registry',
+      comment:
+        'Lambda handlers load the registry compiled to JSON (functions/domain/registry/index.ts): the YAML reader (registry/file.ts) and the yaml package stay out of their bundles.',
+      severity: 'error',
+      from: { path: '^functions/(?!domain/)' },
+      to: { path: '^(functions/domain/registry/file\\.ts$|node_modules/yaml/)', reachable: true },
+    },
+    {
       name: 'stack-and-edge-below-the-tools',
       comment: 'statemachines, edge and deploy never reach up to the sandbox, the CLI, benches or tests.',
       severity: 'error',

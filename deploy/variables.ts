@@ -5,6 +5,7 @@
 import { mediaLiveChannelArns } from './arns.js';
 import { forwarderResources } from './forwarder.js';
 import { probeSchedules } from './probe.js';
+import { compileRegistry } from './registry-json.js';
 import { DEFAULT_REGION, DeployConfigError, deployContext, type DeployContext } from './context.js';
 import { FlatlineError } from '../functions/domain/errors.js';
 import { stackOutputs, stackResources } from './resources.js';
@@ -44,8 +45,10 @@ async function contextFrom(api: VariableResolverApi): Promise<DeployContext & { 
 /** The values, by variable name, for a given deploy context (also what the local sandbox resolves). */
 export function variableValues(ctx: DeployContext & { controlRegion?: string | undefined }) {
   return {
-    /** Path of the validated registry: FLATLINE_REGISTRY and the file packaged with every function. */
-    registryFile: ctx.registryFile,
+    /** The registry compiled to JSON (written when this is resolved): FLATLINE_REGISTRY and the file packaged with every function. */
+    get compiledRegistry() {
+      return compileRegistry(ctx);
+    },
     /** Every MediaLive channel of the registry, both sides: triage's MediaLive rule matches only these. */
     mediaLiveChannelArns: mediaLiveChannelArns(ctx, ['primary', 'standby']),
     /** The probe's schedule, one event per shard of the fleet. */
@@ -81,7 +84,7 @@ const variable =
   };
 
 export const serverlessVariables: Record<VariableName, Resolver> = {
-  registryFile: variable('registryFile'),
+  compiledRegistry: variable('compiledRegistry'),
   mediaLiveChannelArns: variable('mediaLiveChannelArns'),
   probeSchedules: variable('probeSchedules'),
   resources: variable('resources'),

@@ -3,7 +3,7 @@
 // after every deploy that changes the registry; the runbook has the migration from route:<id> / slate:<id>.
 import { InvalidInputError } from '../../functions/domain/errors.js';
 import { syncEdgeValues } from '../../functions/domain/reconcilers/edge-sync.js';
-import { readRegistryFile, registryPath } from '../../functions/domain/registry/index.js';
+import { readRegistryFile, registrySourcePath } from '../../functions/domain/registry/file.js';
 import { kvsClient } from '../../functions/lib/kvs-client.js';
 import { parseCommandArgs } from '../args.js';
 
@@ -25,7 +25,7 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   try {
-    const registry = readRegistryFile(values.registry ?? registryPath());
+    const registry = readRegistryFile(values.registry ?? registrySourcePath());
     const report = await syncEdgeValues({
       channels: registry.channels,
       mode: values.plan ? 'plan' : 'live',

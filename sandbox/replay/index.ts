@@ -8,7 +8,8 @@ import { GetExecutionHistoryCommand, ListExecutionsCommand, ListStateMachinesCom
 import { awsClients } from '../../functions/lib/aws-clients.js';
 import type { Change, LedgerItem, Signal } from '../../functions/domain/contracts.js';
 import { InvalidInputError } from '../../functions/domain/errors.js';
-import { readRegistryFile, type Channel, type Registry } from '../../functions/domain/registry/index.js';
+import { readRegistryFile } from '../../functions/domain/registry/file.js';
+import type { Channel, Registry } from '../../functions/domain/registry/index.js';
 import { edgeKey, storedEdgeState, type Route } from '../../functions/domain/routing-keys.js';
 import { toSignal } from '../../functions/domain/triage/index.js';
 import { REPO_ROOT } from '../drill/actions.js';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsClients } from '../../functions/lib/aws-clients.js';
 import { eventBridgePublisher } from '../../functions/domain/probe/events.js';
 import { createProbeLoop, type ProbeLoop } from '../../functions/domain/probe/loop.js';
-import { readRegistryFile } from '../../functions/domain/registry/index.js';
+import { readRegistryFile } from '../../functions/domain/registry/file.js';
 import { edgeKey, storedEdgeState } from '../../functions/domain/routing-keys.js';
 import { awsDrillPlan, DrillRefusedError, runAwsDrill } from '../../cli/gameday/aws-drill.js';
 import { startDrillSandbox } from '../../sandbox/drill/aws-sandbox.js';

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { LedgerItem, Signal } from '../../functions/domain/contracts.js';
 import { dwellRemainingMs, evaluate, primaryFreshness, type PolicyInput } from '../../functions/domain/policy/index.js';
-import { getChannel, loadRegistry, type Channel } from '../../functions/domain/registry/index.js';
+import { readRegistryFile } from '../../functions/domain/registry/file.js';
+import { getChannel, type Channel } from '../../functions/domain/registry/index.js';
 
-const registry = loadRegistry('config/registry.example.yml');
+const registry = readRegistryFile('config/registry.example.yml');
 const news = getChannel(registry, 'news-1'); // manual failback, dwell 300 s
 const kids = getChannel(registry, 'kids-1'); // automatic failback, dwell 120 s
 const singlePipeline: Channel = { ...news, primary: { ...news.primary, channelClass: 'SINGLE_PIPELINE' } };
