@@ -126,6 +126,8 @@ export async function runAwsDrill(opts: AwsDrillOptions): Promise<DrillReport> {
   const signals = opts.signals ?? process;
   const onSignal = (sig: NodeJS.Signals) => (): void => {
     interrupted = sig;
+    // A signal handler cannot wait: the drill's own cleanup awaits the same (memoized) unpause, and unpause
+    // never rejects (a failure is logged with the command that unpauses by hand).
     void unpause(sig);
   };
   const onInt = onSignal('SIGINT');

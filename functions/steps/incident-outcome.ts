@@ -26,7 +26,7 @@ const ReportSchema = z.object({ changes: z.array(ChangeSchema) }).loose();
 export function changesOf(steps: Record<string, unknown>): Change[] {
   return Object.values(steps).flatMap((report) => {
     const parsed = ReportSchema.safeParse(report);
-    return parsed.success ? (parsed.data.changes as Change[]) : [];
+    return parsed.success ? parsed.data.changes : [];
   });
 }
 

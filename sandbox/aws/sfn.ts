@@ -14,6 +14,7 @@ import {
   awsJsonError,
   json,
   parseJsonBody,
+  stringMember,
   type ResolvedOperation,
   type SandboxService,
   type WireRequest,
@@ -183,8 +184,8 @@ export class StepFunctionsService implements SandboxService {
           mutating: true,
           run: () => {
             const b = body();
-            const input = b.input === undefined ? '{}' : String(b.input);
-            const e = this.startExecution(String(b.stateMachineArn ?? ''), input, b.name === undefined ? undefined : String(b.name));
+            const input = stringMember(b, 'input') ?? '{}';
+            const e = this.startExecution(stringMember(b, 'stateMachineArn') ?? '', input, stringMember(b, 'name'));
             return ok({ executionArn: e.executionArn, startDate: seconds(e.startDate) });
           },
         };
@@ -302,6 +303,8 @@ export class StepFunctionsService implements SandboxService {
     const collect = (async () => {
       for await (const ev of run.eventLogs) this.record(record, ev);
     })();
+    // Runs in the background like a real execution: callers wait on the record (idle(), onExecutionEnd), and
+    // allSettled never rejects (a failed run is the record's FAILED/TIMED_OUT status).
     void Promise.allSettled([run.result, collect]).then(([result]) => {
       this.aborts.delete(executionArn);
       if (record.status === 'RUNNING') {
@@ -384,7 +387,7 @@ export class StepFunctionsService implements SandboxService {
 
   private listExecutions(b: Record<string, unknown>): Record<string, unknown> {
     const m = this.machine(String(b.stateMachineArn));
-    const filter = b.statusFilter === undefined ? undefined : String(b.statusFilter);
+    const filter = stringMember(b, 'statusFilter');
     const all = this.list()
       .filter((e) => e.stateMachineArn === m.arn && (!filter || e.status === filter))
       .reverse();
@@ -410,8 +413,8 @@ export class StepFunctionsService implements SandboxService {
     const e = this.find(String(b.executionArn));
     if (e.status === 'RUNNING') {
       e.status = 'ABORTED';
-      if (b.error !== undefined) e.error = String(b.error);
-      if (b.cause !== undefined) e.cause = String(b.cause);
+      e.error = stringMember(b, 'error') ?? e.error;
+      e.cause = stringMember(b, 'cause') ?? e.cause;
       e.stopDate = new Date();
       this.aborts.get(e.executionArn)?.();
     }

@@ -98,13 +98,13 @@ describe('flatline drill --aws against the sandbox', () => {
     expect(plan).toMatch(/flatline:drill=allowed/);
     expect(plan).toMatch(/ALWAYS unpause/);
     await expect(runAwsDrill({ registry: world.registry, channelId: 'news-1', stage: 'example', yes: true })).rejects.toThrow(DrillRefusedError);
-    (primary().tags as Record<string, string>)['flatline:drill'] = 'allowed';
+    primary().tags['flatline:drill'] = 'allowed';
     await expect(runAwsDrill({ registry: world.registry, channelId: 'news-1', stage: 'example', yes: false })).rejects.toThrow(/--yes/);
     expect(pauses()).toHaveLength(0);
   });
 
   it('freezes the primary through the schedule, measures the failover from the edge, and unpauses', async () => {
-    (primary().tags as Record<string, string>)['flatline:drill'] = 'allowed';
+    primary().tags['flatline:drill'] = 'allowed';
     const report = await runAwsDrill({ registry: world.registry, channelId: 'news-1', stage: 'example', yes: true, pollMs: 500, timeoutMs: 40_000, log: () => undefined });
     expect(report.error).toBeUndefined();
     expect(report.mode).toBe('aws');
@@ -118,7 +118,7 @@ describe('flatline drill --aws against the sandbox', () => {
   it('unpauses when interrupted (SIGINT)', async () => {
     const signals = new EventEmitter();
     const running = runAwsDrill({ registry: world.registry, channelId: 'kids-1', stage: 'example', yes: true, pollMs: 200, signals: signals as unknown as NodeJS.Process, log: () => undefined });
-    (kids().tags as Record<string, string>)['flatline:drill'] = 'allowed';
+    kids().tags['flatline:drill'] = 'allowed';
     const before = pauses().length;
     while (pauses().length === before) await new Promise((r) => setTimeout(r, 20));
     expect(kids().pipelines.every((p) => p.paused)).toBe(true);

@@ -24,7 +24,7 @@ async function get(url: string): Promise<{ status: number; headers: Record<strin
 function media(text: string): HLS.types.MediaPlaylist {
   const playlist = HLS.parse(text);
   if (playlist.isMasterPlaylist) throw new Error('expected a media playlist');
-  return playlist as HLS.types.MediaPlaylist;
+  return playlist;
 }
 
 function running(region: string, channelId: string): SimChannel {

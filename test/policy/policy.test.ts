@@ -153,7 +153,13 @@ describe('policy: operator requests and drills', () => {
   const ops = (kind: string, detail: Record<string, unknown> = {}) => sig({ kind, severity: kind === 'failback-requested' ? 'info' : 'outage', detail: { reason: 'maintenance', ...detail } });
 
   it('failover requested: forced (no confirmation, no dwell), but subject to the lock', () => {
-    expect(run({ signal: ops('failover-requested'), item: steady({ lastTransitionAt: NOW - 1000 }) })).toMatchObject({ action: 'failover', confirm: false });
+    expect(run({ signal: ops('failover-requested'), item: steady({ lastTransitionAt: NOW - 1000 }) })).toMatchObject({
+      action: 'failover',
+      confirm: false,
+      reason: 'operator requested: maintenance',
+    });
+    // A reason that is not text is not printed as "[object Object]": the request's kind stands in.
+    expect(run({ signal: ops('failover-requested', { reason: { text: 'x' } }) }).reason).toBe('operator requested: failover-requested');
     const locked = steady({ phase: 'failing-over', incidentId: 'other', lockExpiresAt: NOW + 1000 });
     expect(run({ signal: ops('failover-requested'), item: locked }).action).toBe('coalesced');
     expect(run({ signal: ops('failover-requested'), item: onStandby() }).action).toBe('ignore');
@@ -166,7 +172,10 @@ describe('policy: operator requests and drills', () => {
   });
 
   it('failback requested: only when not already steady on primary', () => {
-    expect(run({ signal: ops('failback-requested'), item: onStandby({ lastTransitionAt: NOW - 1000 }) })).toMatchObject({ action: 'failback' });
+    expect(run({ signal: ops('failback-requested'), item: onStandby({ lastTransitionAt: NOW - 1000 }) })).toMatchObject({
+      action: 'failback',
+      reason: 'operator requested failback: maintenance',
+    });
     expect(run({ signal: ops('failback-requested') }).action).toBe('ignore');
   });
 });
