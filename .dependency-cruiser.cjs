@@ -5,7 +5,6 @@
 //   4. sandbox (the one AWS fake, the media world, the drills' engine and testkit), cli, bench
 //   test sits above everything.
 // Arrows point down this list, never up.
-/* global module */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [

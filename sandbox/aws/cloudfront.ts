@@ -250,9 +250,9 @@ function validate(config: XmlNode): void {
       if (!origins.has(m)) throw new AwsServiceError(400, 'NoSuchOrigin', `Origin group ${id} names unknown origin ${m}`);
     }
     // SelectionCriteria is optional; its valid values (API_OriginGroup): default | media-quality-based.
-    const selection = group.SelectionCriteria;
+    const selection = group.SelectionCriteria === undefined ? undefined : text(group.SelectionCriteria, 'OriginGroup.SelectionCriteria');
     if (selection !== undefined && selection !== 'default' && selection !== 'media-quality-based') {
-      throw new AwsServiceError(400, 'InvalidArgument', `Origin group ${String(group.Id)}: SelectionCriteria "${String(selection)}" is not default or media-quality-based`);
+      throw new AwsServiceError(400, 'InvalidArgument', `Origin group ${id}: SelectionCriteria "${selection}" is not default or media-quality-based`);
     }
   }
 }

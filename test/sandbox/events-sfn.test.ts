@@ -100,7 +100,7 @@ describe('Step Functions running the ASL with Tasks mapped to handler modules', 
     const stateMachineArn = sandbox.sfn.arn('demo');
     // The input is a JSON string on the wire; an object where the string belongs is the JSON protocol's 400.
     const input = { id: 'typed-wrong' } as unknown as string;
-    await expect(sfnClient().send(new StartExecutionCommand({ stateMachineArn, name: 'typed-wrong', input }))).rejects.toMatchObject({
+    await expect(awsClients('tool').sfn().send(new StartExecutionCommand({ stateMachineArn, name: 'typed-wrong', input }))).rejects.toMatchObject({
       name: 'SerializationException',
       message: 'input: expected a string, got object',
     });

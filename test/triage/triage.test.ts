@@ -73,7 +73,7 @@ beforeAll(async () => {
   origin = new LiveOrigin({ segmentS: 4, renditions: ['720p'] });
   await origin.start();
   // Every manifest URL on the loopback origin; the origins' as media playlists (one fetch per check).
-  const doc = structuredClone(registryFor(origin)) as Registry;
+  const doc = structuredClone(registryFor(origin));
   for (const c of doc.channels) for (const side of ['primary', 'standby'] as const) c[side].manifestUrl = origin.url(`${c.id}/${side}`, '720p.m3u8');
   registry = parseRegistry(doc, 'test registry');
 });
