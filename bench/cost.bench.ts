@@ -83,7 +83,7 @@ function captureEmf(run: () => void): string[] {
   process.stdout.write = ((chunk: string | Uint8Array) => {
     lines.push(...(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')).split('\n').filter((l) => l.startsWith('{"_aws"')));
     return true;
-  }) as typeof process.stdout.write;
+  });
   try {
     run();
   } finally {

@@ -63,6 +63,7 @@ function startOrigin(): Promise<{ child: ChildProcess; base: string; next: () =>
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`origin process exited with ${code}`)));
+    // The first message settles this promise; next() never rejects (the child's error and exit reject above).
     void next().then((m) => {
       if (m.type === 'ready') resolve({ child, base: m.base, next });
     });

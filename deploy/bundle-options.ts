@@ -11,6 +11,9 @@ const PLUGIN_ONLY = ['concurrency', 'zipConcurrency', 'exclude', 'nativeZip', 'p
   'packagerOptions', 'installExtraArgs', 'outputFileExtension', 'outputBuildFolder', 'outputWorkFolder', 'nodeExternals', 'skipBuild',
   'skipRebuild', 'skipBuildExcludeFns', 'stripEntryResolveExtensions', 'disposeContext'];
 
+/** Budget of every Lambda bundle: what a cold start loads and compiles (bench/coldstart.bench.ts measures the time). */
+export const BUNDLE_BUDGET_BYTES = 800 * 1024;
+
 export interface ServerlessFunctions {
   /** Function key -> handler ("functions/triage/handler.handler"). */
   handlers: Record<string, string>;

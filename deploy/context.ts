@@ -2,7 +2,8 @@
 // plane lives in, the account, and the validated channel registry (the source of truth for every ARN).
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { kvsAccounts, readRegistryFile, type Registry } from '../functions/domain/registry/index.js';
+import { readRegistryFile } from '../functions/domain/registry/file.js';
+import { compiledRegistryFile, kvsAccounts, type Registry } from '../functions/domain/registry/index.js';
 import { FlatlineError } from '../functions/domain/errors.js';
 
 export const SERVICE = 'flatline';
@@ -22,8 +23,12 @@ export interface DeployContext {
   stage: string;
   region: string;
   accountId: string;
-  /** Path of the registry file relative to the service dir: also its path inside every Lambda zip. */
+  /** The service dir (where serverless.yml is); the paths below are relative to it. */
+  serviceDir: string;
+  /** The registry's source: config/registry.<stage>.yml. */
   registryFile: string;
+  /** The registry compiled to JSON at package time (registry-json.ts): FLATLINE_REGISTRY, and its path inside every Lambda zip. */
+  compiledRegistryFile: string;
   registry: Registry;
   targetDurationSeconds: number;
   /** Fleet size one probe invocation watches (the probe's schedule has one event per shard). */
@@ -105,7 +110,9 @@ export function deployContext(input: DeployContextInput): DeployContext {
     stage: input.stage,
     region: input.region ?? DEFAULT_REGION,
     accountId: input.accountId || accountFromRegistry(registry, registryFile),
+    serviceDir,
     registryFile,
+    compiledRegistryFile: compiledRegistryFile(input.stage),
     registry,
     targetDurationSeconds,
     edgeStore: input.edgeStore ?? 'create',

@@ -101,7 +101,8 @@ export async function loadServerlessConfig(path: string, ctx: ResolveContext): P
     const name = typeof sm.name === 'string' && !sm.name.includes('${') ? sm.name : key;
     stateMachines[key] = { key, name, definition: definition as Record<string, unknown> };
   }
-  const service = typeof doc.service === 'string' ? doc.service : String(asObject(doc.service).name ?? 'service');
+  const serviceName = asObject(doc.service).name;
+  const service = typeof doc.service === 'string' ? doc.service : typeof serviceName === 'string' ? serviceName : 'service';
   const jsVariables = new JsFileVariables(root, raw, doc, ctx);
   for (const rule of rules) rule.pattern = (await jsVariables.resolveIn(rule.pattern)) as EventPattern;
   return { path, root, service, functions, rules, stateMachines };

@@ -5,6 +5,7 @@
 import { mediaLiveChannelArns, mediaLiveRegions } from './arns.js';
 import { forwarderResources } from './forwarder.js';
 import { probeSchedules } from './probe.js';
+import { compileRegistry } from './registry-json.js';
 import { DEFAULT_REGION, DeployConfigError, deployContext, type DeployContext } from './context.js';
 import { FlatlineError } from '../functions/domain/errors.js';
 import { stackOutputs, stackResources } from './resources.js';
@@ -52,8 +53,10 @@ async function contextFrom(api: VariableResolverApi): Promise<DeployContext & { 
 /** The values, by variable name, for a given deploy context (also what the local sandbox resolves). */
 export function variableValues(ctx: DeployContext & { controlRegion?: string | undefined }) {
   return {
-    /** Path of the validated registry: FLATLINE_REGISTRY and the file packaged with every function. */
-    registryFile: ctx.registryFile,
+    /** The registry compiled to JSON (written when this is resolved): FLATLINE_REGISTRY and the file packaged with every function. */
+    get compiledRegistry() {
+      return compileRegistry(ctx);
+    },
     /** The account of the registry's channels: triage accepts MediaLive events of these exact ARNs only. */
     accountId: ctx.accountId,
     /** Every MediaLive channel of the registry, both sides (not in any rule: see `account`). */
@@ -103,7 +106,7 @@ const variable =
   };
 
 export const serverlessVariables: Record<VariableName, Resolver> = {
-  registryFile: variable('registryFile'),
+  compiledRegistry: variable('compiledRegistry'),
   accountId: variable('accountId'),
   mediaLiveChannelArns: variable('mediaLiveChannelArns'),
   account: variable('account'),

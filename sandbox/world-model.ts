@@ -95,7 +95,7 @@ export type WorldOverrides = z.infer<typeof WorldOverridesSchema>;
 
 export function worldModel(name: WorldModelName = 'realistic', overrides: WorldOverrides = {}): WorldModel {
   const overridden = Object.keys(overrides).filter((k) => overrides[k as keyof WorldOverrides] !== undefined);
-  return { ...WORLD_MODELS[name], ...overrides, name, overridden } as WorldModel;
+  return { ...WORLD_MODELS[name], ...overrides, name, overridden };
 }
 
 /** An AWS duration in drill time: longer than 30 s => divided by the compression factor. */

@@ -3,9 +3,10 @@
 // after every deploy that changes the registry; the runbook has the migration from route:<id> / slate:<id>.
 import { InvalidInputError } from '../../functions/domain/errors.js';
 import { syncEdgeValues } from '../../functions/domain/reconcilers/edge-sync.js';
-import { readRegistryFile, registryPath } from '../../functions/domain/registry/index.js';
+import { readRegistryFile, registrySourcePath } from '../../functions/domain/registry/file.js';
 import { kvsClient } from '../../functions/lib/kvs-client.js';
 import { parseCommandArgs } from '../args.js';
+import { show } from '../format.js';
 
 export const summary = 'edge sync: write each channel\'s KeyValueStore value (edge:<id>) from the registry; --plan to preview';
 
@@ -25,7 +26,7 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   try {
-    const registry = readRegistryFile(values.registry ?? registryPath());
+    const registry = readRegistryFile(values.registry ?? registrySourcePath());
     const report = await syncEdgeValues({
       channels: registry.channels,
       mode: values.plan ? 'plan' : 'live',
@@ -39,7 +40,7 @@ export async function run(args: string[]): Promise<number> {
     }
     const { observed, changes } = report;
     const verb = values.plan ? 'would change' : 'changed';
-    for (const c of changes) console.log(`${verb} ${c.resource}: ${c.from ?? 'absent'} -> ${c.to ?? 'absent'}`);
+    for (const c of changes) console.log(`${verb} ${c.resource}: ${show(c.from, 'absent')} -> ${show(c.to, 'absent')}`);
     console.log(`${observed.channels} channels in ${observed.stores.join(', ')}: ${changes.length} ${verb}, ${observed.unchanged} already right`);
     if (observed.orphans.length) console.log(`values of channels the registry no longer has (left alone): ${observed.orphans.join(', ')}`);
     return 0;

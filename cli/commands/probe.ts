@@ -16,7 +16,8 @@ import {
   type PathObservation,
   type PathState,
 } from '../../functions/domain/probe/index.js';
-import { getChannel, loadRegistry, registryPath } from '../../functions/domain/registry/index.js';
+import { readRegistryFile, registrySourcePath } from '../../functions/domain/registry/file.js';
+import { getChannel } from '../../functions/domain/registry/index.js';
 import { FlatlineError } from '../../functions/domain/errors.js';
 import { parseCommandArgs, parseDuration } from '../args.js';
 
@@ -50,7 +51,7 @@ function watchUrl(url: string, fetcher: Fetcher, staleAfter: number, consecutive
 }
 
 function watchChannel(channelId: string, file: string, fetcher: Fetcher): Watch {
-  const channel = getChannel(loadRegistry(file), channelId);
+  const channel = getChannel(readRegistryFile(file), channelId);
   const probe = new ChannelProbe(channel, { fetcher });
   return {
     async look() {
@@ -131,7 +132,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     watch = /^https?:\/\//i.test(target)
       ? watchUrl(target, fetcher, staleAfter, consecutive)
-      : watchChannel(target, values.registry ?? registryPath(), fetcher);
+      : watchChannel(target, values.registry ?? registrySourcePath(), fetcher);
   } catch (err) {
     await fetcher.close();
     console.error(`flatline probe: ${err instanceof FlatlineError ? err.message : (err as Error).message}`);

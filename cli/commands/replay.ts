@@ -2,15 +2,11 @@ import type { Change } from '../../functions/domain/contracts.js';
 import { FlatlineError } from '../../functions/domain/errors.js';
 import { replay, type ReplayResult, type Routing } from '../../sandbox/replay/index.js';
 import { parseCommandArgs } from '../args.js';
+import { show } from '../format.js';
 
 export const summary = 'replay an event file against the sandbox: the decision, its reason, and the steps it leads to';
 
 const USAGE = 'usage: flatline replay <event.json> [--plan] [--world event|healthy] [--registry file] [--json]';
-
-function show(value: unknown): string {
-  if (value === null || value === undefined) return '(none)';
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
 
 function describeChange(c: Change): string {
   return `${c.applied ? 'changed' : 'would change'} ${c.resource}: ${show(c.from)} -> ${show(c.to)}`;

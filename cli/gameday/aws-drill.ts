@@ -10,7 +10,8 @@ import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client
 import { awsClients } from '../../functions/lib/aws-clients.js';
 import { FlatlineError, InvalidInputError } from '../../functions/domain/errors.js';
 import { checkManifestFreshness } from '../../functions/domain/manifest/index.js';
-import { getChannel, loadRegistry, registryPath, type Channel, type Registry } from '../../functions/domain/registry/index.js';
+import { readRegistryFile, registrySourcePath } from '../../functions/domain/registry/file.js';
+import { getChannel, type Channel, type Registry } from '../../functions/domain/registry/index.js';
 import { parseDuration } from '../args.js';
 import { formatSummary, type DrillReport, type Marker, type MarkerKind, type SeriesPoint } from '../../sandbox/drill/report.js';
 import { renderHtml } from '../../sandbox/drill/html.js';
@@ -126,6 +127,8 @@ export async function runAwsDrill(opts: AwsDrillOptions): Promise<DrillReport> {
   const signals = opts.signals ?? process;
   const onSignal = (sig: NodeJS.Signals) => (): void => {
     interrupted = sig;
+    // A signal handler cannot wait: the drill's own cleanup awaits the same (memoized) unpause, and unpause
+    // never rejects (a failure is logged with the command that unpauses by hand).
     void unpause(sig);
   };
   const onInt = onSignal('SIGINT');
@@ -242,7 +245,7 @@ export async function runAwsDrill(opts: AwsDrillOptions): Promise<DrillReport> {
 export async function runAwsDrillCommand(values: { stage?: string | undefined; channel?: string | undefined; scenario?: string | undefined; yes?: boolean | undefined; plan?: boolean | undefined; timeout?: string | undefined; region?: string | undefined; json?: string | undefined; html?: string | undefined }): Promise<number> {
   if (!values.stage || !values.channel) throw new InvalidInputError('flatline drill --aws needs --stage <stage> and --channel <id>');
   if ((values.scenario ?? 'primary-flatline') !== 'primary-flatline') throw new InvalidInputError('flatline drill --aws runs the primary-flatline scenario only');
-  const registry = loadRegistry(registryPath({ ...process.env, FLATLINE_STAGE: values.stage }));
+  const registry = readRegistryFile(registrySourcePath({ ...process.env, FLATLINE_STAGE: values.stage }));
   const channel = getChannel(registry, values.channel);
   const plan = awsDrillPlan(channel, values.stage);
   if (values.plan) {

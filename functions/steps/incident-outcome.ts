@@ -1,6 +1,6 @@
 // The input shared by the closing steps (finishIncident, notify): what happened to the incident, and
 // the reports of every step so far ($.steps in the state machines), from which the changes are read.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Change, OnAir } from '../domain/contracts.js';
 import type { Outcome } from '../domain/reconcilers/finish.js';
 import type { NotifySeverity } from '../domain/reconcilers/notify.js';
@@ -33,7 +33,7 @@ const ReportSchema = z.object({ changes: z.array(ChangeSchema) }).loose();
 export function changesOf(steps: Record<string, unknown>): Change[] {
   return Object.values(steps).flatMap((report) => {
     const parsed = ReportSchema.safeParse(report);
-    return parsed.success ? (parsed.data.changes as Change[]) : [];
+    return parsed.success ? parsed.data.changes : [];
   });
 }
 

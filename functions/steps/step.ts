@@ -2,7 +2,7 @@
 // execution input stays small: only channelId travels), time the step (StepDuration by Channel + Step),
 // and name failures so the state machine's Retry/Catch can match them.
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod';
 import { FlatlineError, InvalidInputError } from '../domain/errors.js';
 import { getChannel, loadRegistry, type Channel } from '../domain/registry/index.js';
 import { isTransient, RetryableError } from '../domain/reconcilers/errors.js';

@@ -225,7 +225,7 @@ function xml(status: number, doc: XmlNode, etag: string): WireResponse {
   return {
     status,
     headers: { 'content-type': 'text/xml', etag },
-    body: `<?xml version="1.0" encoding="UTF-8"?>\n${builder.build(doc) as string}`,
+    body: `<?xml version="1.0" encoding="UTF-8"?>\n${builder.build(doc)}`,
   };
 }
 
@@ -249,29 +249,36 @@ export const items = (node: XmlValue | undefined, member: string): XmlNode[] => 
   return Array.isArray(list) ? (list as XmlNode[]) : [];
 };
 
+/** The text of an element (an Id, an OriginId); an element with children instead is CloudFront's MalformedXML. */
+function text(value: XmlValue | undefined, what: string): string {
+  if (typeof value !== 'string') throw new AwsServiceError(400, 'MalformedXML', `${what} must be a text element`);
+  return value;
+}
+
 function findOriginGroup(config: XmlNode, id: string): XmlNode | undefined {
   return items(config.OriginGroups, 'OriginGroup').find((g) => g.Id === id);
 }
 
 function memberIds(group: XmlNode): string[] {
-  return items(group.Members, 'OriginGroupMember').map((m) => String(m.OriginId));
+  return items(group.Members, 'OriginGroupMember').map((m) => text(m.OriginId, 'OriginGroupMember.OriginId'));
 }
 
 /** The checks CloudFront makes that matter to a repoint: consistent quantities, two members naming real origins. */
 function validate(config: XmlNode): void {
-  const origins = new Set(items(config.Origins, 'Origin').map((o) => String(o.Id)));
+  const origins = new Set(items(config.Origins, 'Origin').map((o) => text(o.Id, 'Origin.Id')));
   for (const group of items(config.OriginGroups, 'OriginGroup')) {
+    const id = text(group.Id, 'OriginGroup.Id');
     const members = memberIds(group);
     const quantity = Number((group.Members as XmlNode | undefined)?.Quantity);
-    if (quantity !== members.length) throw new AwsServiceError(400, 'InconsistentQuantities', `Origin group ${String(group.Id)}: Quantity does not match Items`);
-    if (members.length !== 2) throw new AwsServiceError(400, 'InvalidArgument', `Origin group ${String(group.Id)} must have exactly two members`);
+    if (quantity !== members.length) throw new AwsServiceError(400, 'InconsistentQuantities', `Origin group ${id}: Quantity does not match Items`);
+    if (members.length !== 2) throw new AwsServiceError(400, 'InvalidArgument', `Origin group ${id} must have exactly two members`);
     for (const m of members) {
-      if (!origins.has(m)) throw new AwsServiceError(400, 'NoSuchOrigin', `Origin group ${String(group.Id)} names unknown origin ${m}`);
+      if (!origins.has(m)) throw new AwsServiceError(400, 'NoSuchOrigin', `Origin group ${id} names unknown origin ${m}`);
     }
     // SelectionCriteria is optional; its valid values (API_OriginGroup): default | media-quality-based.
-    const selection = group.SelectionCriteria;
+    const selection = group.SelectionCriteria === undefined ? undefined : text(group.SelectionCriteria, 'OriginGroup.SelectionCriteria');
     if (selection !== undefined && selection !== 'default' && selection !== 'media-quality-based') {
-      throw new AwsServiceError(400, 'InvalidArgument', `Origin group ${String(group.Id)}: SelectionCriteria "${String(selection)}" is not default or media-quality-based`);
+      throw new AwsServiceError(400, 'InvalidArgument', `Origin group ${id}: SelectionCriteria "${selection}" is not default or media-quality-based`);
     }
   }
 }

@@ -18,7 +18,7 @@ export function matchesPattern(pattern: Pattern, event: unknown): boolean {
       continue;
     }
     const present = Object.prototype.hasOwnProperty.call(event, field);
-    const actual = (event as Record<string, unknown>)[field];
+    const actual = event[field];
     if (isObject(expected) && !isIntrinsic(expected)) {
       if (!present || !matchesPattern(expected, actual)) return false;
       continue;

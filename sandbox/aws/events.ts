@@ -206,6 +206,8 @@ export class EventBridgeService implements SandboxService {
 
   private track(p: Promise<void>): void {
     this.pending.add(p);
+    // Bookkeeping only: idle() awaits p itself, and deliver() never rejects (a failed invocation is retried,
+    // then a dead letter).
     void p.finally(() => this.pending.delete(p));
   }
 

@@ -1,16 +1,18 @@
 // The embedded AWS sandbox: one loopback HTTP server speaking the real wire protocols of MediaLive,
 // CloudFront, CloudFront KeyValueStore, SNS, EventBridge and Step Functions (dispatched by the SigV4
 // credential scope), plus dynalite for DynamoDB. The real SDK clients reach it through AWS_ENDPOINT_URL_*.
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { ledgerTableInput } from '../../functions/domain/ledger/ledger.js';
-import { loadRegistry, registryPath, type Registry } from '../../functions/domain/registry/index.js';
+import { readRegistryFile, registrySourcePath, writeCompiledRegistry } from '../../functions/domain/registry/file.js';
+import type { Registry } from '../../functions/domain/registry/index.js';
 import type { SimChannel } from '../media/medialive-channel.js';
 import { CallLog, type CallRecord } from './calls.js';
 import { CloudFrontService } from './cloudfront.js';
 import { startDynalite, type LocalDynamo } from './dynamodb.js';
 import { EventBridgeService, type DeadLetter, type EventEnvelope, type SandboxEvent } from './events.js';
-import { BestEffortDelivery, type BestEffortConfig } from './best-effort.js';
+import { BestEffortDelivery } from './best-effort.js';
 import { FaultInjector, seededRandom, type FaultSpec } from './faults.js';
 import { compressedMs, drawMs, worldModel, type WorldModel } from '../world-model.js';
 import { KeyValueStoreService } from './kvs.js';
@@ -32,9 +34,9 @@ export type { XmlNode } from './cloudfront.js';
 export { matchesPattern } from './event-pattern.js';
 
 export interface AwsSandboxOptions {
-  /** The channel registry (default: loadRegistry(registryPath())). */
+  /** The channel registry (default: the file at registryPath). */
   registry?: Registry;
-  /** Its path, exported as FLATLINE_REGISTRY so the handlers read the same file. */
+  /** Its source file, YAML or JSON (default: FLATLINE_REGISTRY or config/registry.<FLATLINE_STAGE>.yml). */
   registryPath?: string;
   /**
    * serverless.yml to read functions, rules and state machines from (default ./serverless.yml; absent => none).
@@ -150,8 +152,7 @@ export interface AwsSandbox {
 export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<AwsSandbox> {
   const region = opts.region ?? 'us-west-2';
   const stage = opts.stage ?? 'sandbox';
-  const regPath = opts.registryPath ?? (opts.registry ? undefined : registryPath());
-  const registry = opts.registry ?? loadRegistry(regPath);
+  const registry = opts.registry ?? readRegistryFile(opts.registryPath ?? registrySourcePath());
   const ledgerTable = opts.ledgerTable ?? `flatline-${stage}-ledger`;
   const notifyTopicArn = opts.notifyTopicArn ?? `arn:aws:sns:${region}:${ACCOUNT_ID}:flatline-${stage}-notify`;
   const credentials = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
@@ -181,7 +182,7 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
     ...(opts.events?.retryAttempts !== undefined ? { retryAttempts: opts.events.retryAttempts } : {}),
   });
   const publishMediaLive = opts.medialive?.publishEvents ?? true;
-  const mediaLiveDelivery = new BestEffortDelivery<SandboxEvent>((e) => events.put(e), { ...world.mediaLiveEvents } as BestEffortConfig, stream(2));
+  const mediaLiveDelivery = new BestEffortDelivery<SandboxEvent>((e) => events.put(e), { ...world.mediaLiveEvents }, stream(2));
   const medialive = new MediaLiveService((e) => {
     if (publishMediaLive) mediaLiveDelivery.publish(e);
   });
@@ -235,6 +236,10 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
     sfn.preload();
   }
 
+  // The handlers load the registry compiled to JSON, as in a Lambda zip (functions/domain/registry): the
+  // sandbox compiles the one it runs and points FLATLINE_REGISTRY at it.
+  const registryDir = mkdtempSync(join(tmpdir(), 'flatline-sandbox-registry-'));
+  const compiledRegistry = writeCompiledRegistry(registry, join(registryDir, 'registry.json'));
   const url = server.url;
   const machineArn = (key: string): string | undefined => (sfn.machineKeys().includes(key) ? sfn.arn(key) : undefined);
   const env: Record<string, string> = {
@@ -256,7 +261,7 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
     FLATLINE_STAGE: stage,
     // What serverless.yml gives triage: the account of the channels (the sandbox's services all live in it).
     FLATLINE_ACCOUNT_ID: ACCOUNT_ID,
-    ...(regPath ? { FLATLINE_REGISTRY: resolve(regPath) } : {}),
+    FLATLINE_REGISTRY: compiledRegistry,
     ...(machineArn('failover') ? { FAILOVER_STATE_MACHINE_ARN: machineArn('failover')! } : {}),
     ...(machineArn('failback') ? { FAILBACK_STATE_MACHINE_ARN: machineArn('failback')! } : {}),
   };
@@ -352,6 +357,7 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
       kvs.dispose();
       sandbox.restoreEnv();
       await Promise.all([server.close(), dynamo.close()]);
+      rmSync(registryDir, { recursive: true, force: true });
     },
   };
   return sandbox;

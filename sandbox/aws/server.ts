@@ -46,6 +46,7 @@ export async function startServer(
 ): Promise<SandboxServer> {
   const byName = new Map(services.map((s) => [s.name as string, s]));
   const server = createServer((req, res) => {
+    // node:http ignores a listener's promise: a request that fails unexpectedly is answered with a 500.
     void handle(req, res).catch((err: unknown) => {
       res.statusCode = 500;
       res.end(String(err));

@@ -8,6 +8,7 @@ import {
   awsJsonError,
   json,
   parseJsonBody,
+  stringMember,
   type ResolvedOperation,
   type SandboxService,
   type WireRequest,
@@ -41,8 +42,8 @@ export class StepFunctionsService extends StepFunctionsEngine implements Sandbox
           mutating: true,
           run: () => {
             const b = body();
-            const input = b.input === undefined ? '{}' : String(b.input);
-            const e = this.startExecution(String(b.stateMachineArn ?? ''), input, b.name === undefined ? undefined : String(b.name));
+            const input = stringMember(b, 'input') ?? '{}';
+            const e = this.startExecution(stringMember(b, 'stateMachineArn') ?? '', input, stringMember(b, 'name'));
             return ok({ executionArn: e.executionArn, startDate: seconds(e.startDate) });
           },
         };
@@ -92,7 +93,7 @@ export class StepFunctionsService extends StepFunctionsEngine implements Sandbox
   }
   private listExecutions(b: Record<string, unknown>): Record<string, unknown> {
     const m = this.machine(String(b.stateMachineArn));
-    const filter = b.statusFilter === undefined ? undefined : String(b.statusFilter);
+    const filter = stringMember(b, 'statusFilter');
     const all = this.list()
       .filter((e) => e.stateMachineArn === m.arn && (!filter || e.status === filter))
       .reverse();
@@ -115,7 +116,7 @@ export class StepFunctionsService extends StepFunctionsEngine implements Sandbox
   }
 
   private stopExecution(b: Record<string, unknown>): Record<string, unknown> {
-    const e = this.stop(String(b.executionArn), b.error === undefined ? undefined : String(b.error), b.cause === undefined ? undefined : String(b.cause));
+    const e = this.stop(String(b.executionArn), typeof b.error === 'string' ? b.error : undefined, typeof b.cause === 'string' ? b.cause : undefined);
     return { stopDate: seconds(e.stopDate ?? new Date()) };
   }
 }

@@ -103,4 +103,12 @@ export function parseJsonBody<T>(req: WireRequest, code = 'SerializationExceptio
   }
 }
 
+/** A string member of a parsed JSON body (undefined when absent); any other type is the service's 400, as AWS answers. */
+export function stringMember(body: Record<string, unknown>, name: string, code = 'SerializationException'): string | undefined {
+  const value = body[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new AwsServiceError(400, code, `${name}: expected a string, got ${typeof value}`);
+  return value;
+}
+
 export const ACCOUNT_ID = '123456789012';

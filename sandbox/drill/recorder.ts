@@ -9,7 +9,7 @@ export interface Recorder {
   t0: number;
   /** Seconds since t = 0 of an epoch-ms time. */
   tOf(epochMs: number): number;
-  mark(kind: MarkerKind, label: string, detail?: string, at?: number): void;
+  mark: (kind: MarkerKind, label: string, detail?: string, at?: number) => void;
 }
 
 /** Identical markers within this many seconds collapse into one with a count. */

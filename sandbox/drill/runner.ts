@@ -7,7 +7,8 @@ import { MANIFEST_STALE, type ProbePath } from '../../functions/domain/contracts
 import { awsClients } from '../../functions/lib/aws-clients.js';
 import { eventBridgePublisher } from '../../functions/domain/probe/events.js';
 import { createProbeLoop, type TickReport } from '../../functions/domain/probe/loop.js';
-import { parseRegistry, readRegistryFile, type Registry } from '../../functions/domain/registry/index.js';
+import { readRegistryFile } from '../../functions/domain/registry/file.js';
+import { parseRegistry, type Registry } from '../../functions/domain/registry/index.js';
 import { EDGE_KEY_PREFIX } from '../../functions/domain/routing-keys.js';
 import { targetDurationS } from '../media/hls.js';
 import { ViewerFleet } from '../media/viewers.js';

@@ -1,10 +1,10 @@
 // The media world: one MediaPackage origin server per region fed by the sandbox's SimChannels, a
 // CloudFront edge in front of them, and a registry derived from the real one whose URLs point at them
-// (written to a temp YAML so that the real handlers, which read FLATLINE_REGISTRY, probe these origins).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// (compiled to a temp JSON file so that the real handlers, which load FLATLINE_REGISTRY, probe these origins).
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify as toYaml } from 'yaml';
+import { writeCompiledRegistry } from '../../functions/domain/registry/file.js';
 import { parseRegistry, type Channel, type Registry, type Side } from '../../functions/domain/registry/index.js';
 import type { SimChannel } from './medialive-channel.js';
 import { Edge, type EdgeRouter, type OriginGroupOrder } from './edge.js';
@@ -28,7 +28,7 @@ export interface MediaWorldOptions {
 export interface MediaWorld {
   /** The derived registry: same channels, loopback manifest URLs. */
   registry: Registry;
-  /** Path of the derived registry YAML (point FLATLINE_REGISTRY at it). */
+  /** Path of the derived registry, compiled (point FLATLINE_REGISTRY at it). */
   registryPath: string;
   /** The first edge location (the one the probe watches). */
   edge: Edge;
@@ -76,8 +76,7 @@ export async function startMediaWorld(opts: MediaWorldOptions): Promise<MediaWor
   const edge = edges[0]!;
   const registry = deriveRegistry(opts.registry, (channel, side) => origins.get(channel[side].region)!.manifestUrl(channel.id), edge);
   const dir = mkdtempSync(join(tmpdir(), 'flatline-world-'));
-  const registryPath = join(dir, 'registry.yml');
-  writeFileSync(registryPath, toYaml(registry));
+  const registryPath = writeCompiledRegistry(registry, join(dir, 'registry.json'));
   return {
     registry,
     registryPath,

@@ -117,7 +117,9 @@ export class ViewerFleet {
   start(): void {
     if (this.timer) return;
     const period = Math.max(10, Math.round(this.opts.targetDurationMs / this.slots));
-    this.timer = setInterval(() => this.tick(), period);
+    // Not awaited: a round that is still loading when the next period comes is skipped (tick()). tick() does
+    // not reject: a failed load is counted in failedRequests and shows as a stall.
+    this.timer = setInterval(() => void this.tick(), period);
     this.timer.unref?.();
   }
 
@@ -224,7 +226,7 @@ export class ViewerFleet {
       }
       const playlist = HLS.parse(text);
       if (playlist.isMasterPlaylist) return null;
-      const segments = (playlist as HLS.types.MediaPlaylist).segments;
+      const segments = playlist.segments;
       const first = segments[0];
       const last = segments.at(-1);
       if (!first?.programDateTime || !last?.programDateTime) return null;

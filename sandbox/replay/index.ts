@@ -8,14 +8,14 @@ import { GetExecutionHistoryCommand, ListExecutionsCommand, ListStateMachinesCom
 import { awsClients } from '../../functions/lib/aws-clients.js';
 import type { Change, LedgerItem, Signal } from '../../functions/domain/contracts.js';
 import { InvalidInputError } from '../../functions/domain/errors.js';
-import { readRegistryFile, type Channel, type Registry } from '../../functions/domain/registry/index.js';
+import { readRegistryFile } from '../../functions/domain/registry/file.js';
+import type { Channel, Registry } from '../../functions/domain/registry/index.js';
 import { edgeKey, storedEdgeState, type Route } from '../../functions/domain/routing-keys.js';
 import { toSignal } from '../../functions/domain/triage/index.js';
 import { REPO_ROOT } from '../drill/actions.js';
 import type { DrillDecision, DrillExecution, DrillSandbox } from '../drill/seams.js';
 import { startDrillRig, type DrillRig } from '../drill/drill-rig.js';
 import { targetDurationS } from '../media/hls.js';
-import type { PipelineId } from '../media/medialive-channel.js';
 
 export interface ReplayOptions {
   /** Dry run: triage and the state machine run in plan mode and change nothing. */
@@ -109,7 +109,7 @@ function applySignalToWorld(sandbox: DrillSandbox, channel: Channel, signal: Sig
     sim.setPipelineHealthy(signal.pipeline, false);
     return `pipeline ${signal.pipeline} of the ${signal.side} (${side.region} ${side.channelId}) failed`;
   }
-  for (const p of sim.pipelines) sim.setPipelineHealthy(p.id as PipelineId, false);
+  for (const p of sim.pipelines) sim.setPipelineHealthy(p.id, false);
   return `both pipelines of the ${signal.side} (${side.region} ${side.channelId}) failed: its manifests freeze`;
 }
 

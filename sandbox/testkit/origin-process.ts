@@ -22,6 +22,8 @@ process.on('message', (m: Message) => {
     if (jitter && (newest + 1) * dMs + lateness(newest) * jitter * dMs > at) newest--;
     process.send?.({ type: 'stalled', stream: m.stream, rendition: m.rendition, newestMediaEnd: (newest + 1) * dMs });
   } else if (m.type === 'clear') origin.clear(m.stream);
+  // Exit once the server is closed; a failed close is an unhandled rejection, so the process exits non-zero
+  // and the parent sees it.
   else if (m.type === 'close') void origin.close().then(() => process.exit(0));
 });
 process.on('disconnect', () => void origin.close().then(() => process.exit(0)));

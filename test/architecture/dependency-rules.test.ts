@@ -52,6 +52,11 @@ describe('dependency direction', () => {
       ['domain-is-the-bottom', 'functions/domain/triage/index.ts', { 'functions/domain/triage/index.ts': importing('../../lib/lambda.js'), 'functions/lib/lambda.ts': exporting }],
       ['pure-rules-have-no-adapters', 'functions/domain/policy/index.ts', { 'functions/domain/policy/index.ts': importing('../ledger/ledger.js'), 'functions/domain/ledger/ledger.ts': exporting }],
       ['handlers-below-the-tools', 'functions/steps/notify/handler.ts', { 'functions/steps/notify/handler.ts': importing('../../../sandbox/aws/index.js'), 'sandbox/aws/index.ts': exporting }],
+      [
+        'handlers-load-the-compiled-registry',
+        'functions/probe/handler.ts',
+        { 'functions/probe/handler.ts': importing('../domain/manifest/age.js'), 'functions/domain/manifest/age.ts': importing('../registry/file.js'), 'functions/domain/registry/file.ts': exporting },
+      ],
       ['stack-and-edge-below-the-tools', 'deploy/bundle.ts', { 'deploy/bundle.ts': importing('../sandbox/aws/config.js'), 'sandbox/aws/config.ts': exporting }],
       ['stack-and-edge-below-the-tools', 'edge/build.ts', { 'edge/build.ts': importing('../cli/args.js') }],
       ['edge-does-not-know-the-stack', 'edge/router.ts', { 'edge/router.ts': importing('../deploy/names.js'), 'deploy/names.ts': exporting }],

@@ -1,6 +1,7 @@
 // A handler bundled exactly as `serverless package` bundles it (serverless.yml's custom.esbuild options,
 // including the zod English-only plugin) still validates input with readable English messages and loads
-// the registry from FLATLINE_REGISTRY: the bundle options do not break the code they ship.
+// the compiled registry from FLATLINE_REGISTRY: the bundle options do not break the code they ship. And every
+// function's bundle stays within the size budget (bench/coldstart.bench.ts measures what it costs to load).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,8 @@ import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handlerSource, readServerlessBuild } from '../../deploy/bundle-options.js';
+import { BUNDLE_BUDGET_BYTES, handlerSource, readServerlessBuild } from '../../deploy/bundle-options.js';
+import { readRegistryFile, writeCompiledRegistry } from '../../functions/domain/registry/file.js';
 import { REPO } from './service-dir.js';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
@@ -29,7 +31,7 @@ beforeAll(async () => {
   const result = await build({ ...esbuild, entryPoints: [join(REPO, handlerSource(handlers.notify!))], outdir: out, write: true, metafile: true, logLevel: 'silent' });
   const file = Object.keys(result.metafile.outputs).find((f) => f.endsWith('.js'))!;
   bundleText = readFileSync(join(REPO, file), 'utf8');
-  process.env.FLATLINE_REGISTRY = join(REPO, 'config', 'registry.example.yml');
+  process.env.FLATLINE_REGISTRY = writeCompiledRegistry(readRegistryFile(join(REPO, 'config', 'registry.example.yml')), join(out, 'registry.json'));
   handler = (createRequire(join(out, 'x.js'))(join(REPO, file)) as { handler: Handler }).handler;
 }, 60_000);
 
@@ -60,4 +62,19 @@ describe('a bundled step handler', () => {
     expect(err.name).toBe('Flatline.UnknownChannel');
     expect(err.message).toContain('no-such-channel');
   });
+});
+
+describe('every function of serverless.yml, bundled', () => {
+  it(`fits the bundle budget (${BUNDLE_BUDGET_BYTES / 1024} KB) and carries no YAML parser`, async () => {
+    const { handlers, esbuild } = readServerlessBuild(REPO);
+    const entryPoints = Object.fromEntries(Object.entries(handlers).map(([key, handler]) => [key, join(REPO, handlerSource(handler))]));
+    const result = await build({ ...esbuild, entryPoints, outdir: join(out, 'all'), write: false, metafile: true, logLevel: 'silent' });
+    const outputs = Object.values(result.metafile.outputs).filter((o) => o.entryPoint);
+    expect(outputs).toHaveLength(Object.keys(handlers).length);
+    const over = outputs.filter((o) => o.bytes >= BUNDLE_BUDGET_BYTES).map((o) => `${o.entryPoint!}: ${Math.round(o.bytes / 1024)} KB`);
+    expect(over, 'bundles over the budget').toEqual([]);
+    // The handlers load the registry compiled to JSON (functions/domain/registry/index.ts).
+    const withYaml = outputs.filter((o) => Object.keys(o.inputs).some((i) => i.includes('node_modules/yaml/'))).map((o) => o.entryPoint);
+    expect(withYaml, 'bundles with the YAML parser').toEqual([]);
+  }, 120_000);
 });

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEdgeRouter } from '../../edge/build.js';
 import { METRIC_DIMENSIONS } from '../../functions/probe/metrics.js';
 import { matchesPattern, type Pattern } from '../../sandbox/aws/event-pattern.js';
-import { readRegistryFile, type Registry } from '../../functions/domain/registry/index.js';
+import { readRegistryFile } from '../../functions/domain/registry/file.js';
+import type { Registry } from '../../functions/domain/registry/index.js';
 import { makeServiceDir, REPO, runServerless, type ServiceDir } from './service-dir.js';
 import { identityStatements, isMutating, ofType, readTemplate, resource, zipEntries, type Template } from './template.js';
 
@@ -75,14 +76,14 @@ describe('functions', () => {
       expect(fn.FunctionName, key).toBe(`flatline-${STAGE}-${key}`);
       expect(fn.Role, key).toEqual(getAtt(`${upperFirst(key)}Role`));
       const env = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
-      expect(env.FLATLINE_REGISTRY, key).toBe(`config/registry.${STAGE}.yml`);
+      expect(env.FLATLINE_REGISTRY, key).toBe(`dist/registry.${STAGE}.json`);
       expect(env.FLATLINE_STAGE, key).toBe(STAGE);
       expect(env.LEDGER_TABLE, key).toEqual({ Ref: 'LedgerTable' });
       expect(env.NOTIFY_TOPIC_ARN, key).toEqual({ Ref: 'NotifyTopic' });
       expect(env.POWERTOOLS_METRICS_NAMESPACE, key).toBe('Flatline');
-      // One bundled file (no node_modules) plus the registry the handler loads at FLATLINE_REGISTRY.
+      // One bundled file (no node_modules) plus the registry the handler loads at FLATLINE_REGISTRY, compiled to JSON.
       const entries = zipEntries(join(service.out, `${key}.zip`)).filter((e) => !e.endsWith('/'));
-      expect(entries.sort(), key).toEqual([`config/registry.${STAGE}.yml`, handler.replace(/\.handler$/, '.js')].sort());
+      expect(entries.sort(), key).toEqual([`dist/registry.${STAGE}.json`, handler.replace(/\.handler$/, '.js')].sort());
     }
     // No function falls back to the framework's shared role.
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();

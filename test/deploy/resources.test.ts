@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { deployContext, DeployConfigError } from '../../deploy/context.js';
+import { readCompiledRegistry } from '../../functions/domain/registry/index.js';
 import { functionStatements } from '../../deploy/iam.js';
 import { manifestAgeAlarms } from '../../deploy/alarms.js';
 import { probeSchedules } from '../../deploy/probe.js';
@@ -38,7 +39,12 @@ describe('deploy variables', () => {
     doc.channels = [extra];
     const ctx = deployContext({ stage: 'eu', serviceDir: serviceDirWith('eu', doc) });
     const values = variableValues(ctx);
-    expect(values.registryFile).toBe('config/registry.eu.yml');
+    // The handlers' registry: compiled to JSON in the service dir when the variable is resolved, defaults filled in.
+    expect(values.compiledRegistry).toBe('dist/registry.eu.json');
+    const compiled = join(ctx.serviceDir, 'dist', 'registry.eu.json');
+    expect(readCompiledRegistry(compiled)).toEqual(ctx.registry);
+    expect(extra.policy!.standbyReadySeconds).toBeUndefined();
+    expect((JSON.parse(readFileSync(compiled, 'utf8')) as Doc).channels[0]!.policy!.standbyReadySeconds).toBe(600);
     // The rules name regions and the account, never channels.
     expect(values.mediaLiveRegions).toEqual(['eu-central-1', 'eu-west-1']);
     expect(values.account).toEqual(['123456789012']);

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 /** Everything of the repo is linked in except what a run writes or what the test provides itself. */
-const NOT_LINKED = new Set(['serverless.yml', 'config', '.serverless', '.esbuild', '.git']);
+const NOT_LINKED = new Set(['serverless.yml', 'config', 'dist', '.serverless', '.esbuild', '.git']);
 const SERVERLESS_BIN = join(REPO, 'node_modules', 'osls', 'bin', 'serverless.js');
 
 export interface ServiceDir {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsClients } from '../../functions/lib/aws-clients.js';
 import { eventBridgePublisher } from '../../functions/domain/probe/events.js';
 import { createProbeLoop, type ProbeLoop } from '../../functions/domain/probe/loop.js';
-import { readRegistryFile } from '../../functions/domain/registry/index.js';
+import { readRegistryFile } from '../../functions/domain/registry/file.js';
 import { edgeKey, storedEdgeState } from '../../functions/domain/routing-keys.js';
 import { awsDrillPlan, DrillRefusedError, runAwsDrill } from '../../cli/gameday/aws-drill.js';
 import { startDrillSandbox } from '../../sandbox/drill/aws-sandbox.js';
@@ -124,13 +124,13 @@ describe('flatline drill --aws against the sandbox', () => {
     expect(plan).toMatch(/flatline:drill=allowed/);
     expect(plan).toMatch(/ALWAYS unpause/);
     await expect(runAwsDrill({ registry: world.registry, channelId: 'news-1', stage: 'example', yes: true })).rejects.toThrow(DrillRefusedError);
-    (primary().tags as Record<string, string>)['flatline:drill'] = 'allowed';
+    primary().tags['flatline:drill'] = 'allowed';
     await expect(runAwsDrill({ registry: world.registry, channelId: 'news-1', stage: 'example', yes: false })).rejects.toThrow(/--yes/);
     expect(pauses()).toHaveLength(0);
   });
 
   it('freezes the primary through the schedule, measures the failover from the edge, and unpauses', async () => {
-    (primary().tags as Record<string, string>)['flatline:drill'] = 'allowed';
+    primary().tags['flatline:drill'] = 'allowed';
     const report = await runAwsDrill({ registry: world.registry, channelId: 'news-1', stage: 'example', yes: true, pollMs: 500, timeoutMs: 40_000, log: () => undefined });
     expect(report.error).toBeUndefined();
     expect(report.mode).toBe('aws');
@@ -144,7 +144,7 @@ describe('flatline drill --aws against the sandbox', () => {
   it('unpauses when interrupted (SIGINT)', async () => {
     const signals = new EventEmitter();
     const running = runAwsDrill({ registry: world.registry, channelId: 'kids-1', stage: 'example', yes: true, pollMs: 200, signals: signals as unknown as NodeJS.Process, log: () => undefined });
-    (kids().tags as Record<string, string>)['flatline:drill'] = 'allowed';
+    kids().tags['flatline:drill'] = 'allowed';
     const before = pauses().length;
     while (pauses().length === before) await new Promise((r) => setTimeout(r, 20));
     expect(kids().pipelines.every((p) => p.paused)).toBe(true);

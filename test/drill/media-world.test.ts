@@ -4,7 +4,8 @@
 import HLS from 'hls-parser';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readRegistryFile, type Registry } from '../../functions/domain/registry/index.js';
+import { readRegistryFile } from '../../functions/domain/registry/file.js';
+import { readCompiledRegistry, type Registry } from '../../functions/domain/registry/index.js';
 import { cacheTtlMs, type EdgeRouter } from '../../sandbox/media/edge.js';
 import { LiveFeed, OriginServer } from '../../sandbox/media/origin.js';
 import { ViewerFleet } from '../../sandbox/media/viewers.js';
@@ -23,7 +24,7 @@ async function get(url: string): Promise<{ status: number; headers: Record<strin
 function media(text: string): HLS.types.MediaPlaylist {
   const playlist = HLS.parse(text);
   if (playlist.isMasterPlaylist) throw new Error('expected a media playlist');
-  return playlist as HLS.types.MediaPlaylist;
+  return playlist;
 }
 
 function running(region: string, channelId: string): SimChannel {
@@ -202,8 +203,8 @@ describe('CloudFront edge', () => {
     order = [news.primary.originId, news.standby.originId];
   });
 
-  it('derives a registry whose manifest URLs are the loopback origins and edge, and writes it as YAML', () => {
-    const derived = readRegistryFile(world.registryPath);
+  it('derives a registry whose manifest URLs are the loopback origins and edge, and compiles it for the handlers', () => {
+    const derived = readCompiledRegistry(world.registryPath);
     const c = derived.channels.find((x) => x.id === 'news-1')!;
     expect(c.primary.manifestUrl).toBe(`${world.origin('us-east-1').url}/live/news-1/index.m3u8`);
     expect(c.standby.manifestUrl).toBe(`${world.origin('us-west-2').url}/live/news-1/index.m3u8`);

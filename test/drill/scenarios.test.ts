@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readRegistryFile } from '../../functions/domain/registry/index.js';
+import { readRegistryFile } from '../../functions/domain/registry/file.js';
 import { listScenarios, loadScenario } from '../../sandbox/drill/scenario.js';
 
 const registry = readRegistryFile('config/registry.example.yml');

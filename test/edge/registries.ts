@@ -1,5 +1,6 @@
 // Registries the edge tests build from: the real example registry, plus variants derived from it.
-import { parseRegistry, readRegistryFile, type Registry } from '../../functions/domain/registry/index.js';
+import { readRegistryFile } from '../../functions/domain/registry/file.js';
+import { parseRegistry, type Registry } from '../../functions/domain/registry/index.js';
 
 export const EXAMPLE_REGISTRY = 'config/registry.example.yml';
 

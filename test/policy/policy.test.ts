@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { LedgerItem, Signal } from '../../functions/domain/contracts.js';
 import { dwellRemainingMs, evaluate, primaryFreshness, type PolicyInput } from '../../functions/domain/policy/index.js';
-import { getChannel, loadRegistry, type Channel } from '../../functions/domain/registry/index.js';
+import { readRegistryFile } from '../../functions/domain/registry/file.js';
+import { getChannel, type Channel } from '../../functions/domain/registry/index.js';
 
-const registry = loadRegistry('config/registry.example.yml');
+const registry = readRegistryFile('config/registry.example.yml');
 const news = getChannel(registry, 'news-1'); // manual failback, dwell 300 s
 const kids = getChannel(registry, 'kids-1'); // automatic failback, dwell 120 s
 const singlePipeline: Channel = { ...news, primary: { ...news.primary, channelClass: 'SINGLE_PIPELINE' } };
@@ -170,7 +171,13 @@ describe('policy: operator requests and drills', () => {
   const ops = (kind: string, detail: Record<string, unknown> = {}) => sig({ kind, severity: kind === 'failback-requested' ? 'info' : 'outage', detail: { reason: 'maintenance', ...detail } });
 
   it('failover requested: forced (no confirmation, no dwell), but subject to the lock', () => {
-    expect(run({ signal: ops('failover-requested'), item: steady({ lastTransitionAt: NOW - 1000 }) })).toMatchObject({ action: 'failover', confirm: false });
+    expect(run({ signal: ops('failover-requested'), item: steady({ lastTransitionAt: NOW - 1000 }) })).toMatchObject({
+      action: 'failover',
+      confirm: false,
+      reason: 'operator requested: maintenance',
+    });
+    // A reason that is not text is not printed as "[object Object]": the request's kind stands in.
+    expect(run({ signal: ops('failover-requested', { reason: { text: 'x' } }) }).reason).toBe('operator requested: failover-requested');
     const locked = steady({ phase: 'failing-over', incidentId: 'other', lockExpiresAt: NOW + 1000 });
     expect(run({ signal: ops('failover-requested'), item: locked }).action).toBe('coalesced');
     expect(run({ signal: ops('failover-requested'), item: onStandby() }).action).toBe('ignore');
@@ -183,7 +190,7 @@ describe('policy: operator requests and drills', () => {
   });
 
   it('failback requested: only when not already steady on primary', () => {
-    expect(run({ signal: ops('failback-requested'), item: onStandby() })).toMatchObject({ action: 'failback' });
+    expect(run({ signal: ops('failback-requested'), item: onStandby() })).toMatchObject({ action: 'failback', reason: 'operator requested failback: maintenance' });
     expect(run({ signal: ops('failback-requested') }).action).toBe('ignore');
   });
 

@@ -207,6 +207,7 @@ describe('probe loop', () => {
       publish: async () => {},
       onTick: (report) => {
         seen.push(report.tick);
+        // Not awaited: stop() waits for the tick that is calling this; the test polls loop.running below.
         if (report.tick === 3) void loop.stop();
       },
     });

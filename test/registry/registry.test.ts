@@ -1,8 +1,15 @@
-import { describe, expect, it } from 'vitest';
-import { channelByMediaLive, getChannel, loadRegistry, parseRegistry } from '../../functions/domain/registry/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readRegistryFile, registrySourcePath, writeCompiledRegistry } from '../../functions/domain/registry/file.js';
+import { channelByMediaLive, getChannel, loadRegistry, parseRegistry, registryPath } from '../../functions/domain/registry/index.js';
 import { RegistryError } from '../../functions/domain/errors.js';
 
-const example = () => loadRegistry('config/registry.example.yml');
+const EXAMPLE = 'config/registry.example.yml';
+const example = () => readRegistryFile(EXAMPLE);
+const scratch = mkdtempSync(join(tmpdir(), 'flatline-registry-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('channel registry', () => {
   it('loads the example with a warm, a cold and an automatic-failback channel', () => {
@@ -158,5 +165,25 @@ describe('channel registry: manifest URLs', () => {
 
   it('local must be a boolean', () => {
     expect(errorOf({ ...exampleDoc(), local: 'yes' })).toContain('local: ');
+  });
+});
+
+describe('the registry the handlers load', () => {
+  it('is the source compiled to JSON: the same channels, defaults filled in', () => {
+    const compiled = writeCompiledRegistry(example(), join(scratch, 'dist', 'registry.example.json'));
+    expect(loadRegistry(compiled)).toEqual(example());
+    expect(getChannel(loadRegistry(compiled), 'news-1').policy.standbyReadySeconds).toBe(600);
+  });
+
+  it('refuses the YAML source with an error that names the file and says where the compiled one comes from', () => {
+    expect(() => loadRegistry(EXAMPLE)).toThrow(RegistryError);
+    expect(() => loadRegistry(EXAMPLE)).toThrow(/registry config\/registry\.example\.yml is not JSON .*serverless package.*dist\/registry\.<stage>\.json/);
+  });
+
+  it('is found at FLATLINE_REGISTRY, else at the stage\'s compiled file; the tools read the stage\'s source', () => {
+    expect(registryPath({ FLATLINE_REGISTRY: '/tmp/r.json', FLATLINE_STAGE: 'prod' })).toBe('/tmp/r.json');
+    expect(registryPath({ FLATLINE_STAGE: 'prod' })).toBe('dist/registry.prod.json');
+    expect(registrySourcePath({ FLATLINE_STAGE: 'prod' })).toBe('config/registry.prod.yml');
+    expect(registrySourcePath({ FLATLINE_REGISTRY: '/tmp/r.json' })).toBe('/tmp/r.json');
   });
 });

@@ -96,6 +96,17 @@ describe('EventBridge rules from serverless.yml', () => {
 describe('Step Functions running the ASL with Tasks mapped to handler modules', () => {
   const input = (id: string, failTimes: number) => JSON.stringify({ region: 'us-east-1', mediaLiveChannelId: '1234567', id, failTimes });
 
+  it('answers a request member of the wrong type with SerializationException, starting nothing', async () => {
+    const stateMachineArn = sandbox.sfn.arn('demo');
+    // The input is a JSON string on the wire; an object where the string belongs is the JSON protocol's 400.
+    const input = { id: 'typed-wrong' } as unknown as string;
+    await expect(awsClients('tool').sfn().send(new StartExecutionCommand({ stateMachineArn, name: 'typed-wrong', input }))).rejects.toMatchObject({
+      name: 'SerializationException',
+      message: 'input: expected a string, got object',
+    });
+    expect(sandbox.sfn.executions().filter((e) => e.name === 'typed-wrong')).toEqual([]);
+  });
+
   it('runs an execution, retries on the named error, and a duplicate start is a no-op', async () => {
     const client = awsClients('tool').sfn();
     const stateMachineArn = sandbox.sfn.arn('demo');

@@ -10,7 +10,7 @@ import { startAwsSandbox, type AwsSandbox } from '../../sandbox/aws/index.js';
 import { KvsReplica } from '../../sandbox/media/edge-locations.js';
 import { LambdaRuntime } from '../../sandbox/aws/lambda-runtime.js';
 import { parseScenario } from '../../sandbox/drill/scenario.js';
-import { readRegistryFile } from '../../functions/domain/registry/index.js';
+import { readRegistryFile } from '../../functions/domain/registry/file.js';
 import { WORLD_MODELS, WORLD_SOURCES, compressedMs, worldModel } from '../../sandbox/world-model.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

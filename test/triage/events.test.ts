@@ -3,11 +3,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError, UnknownChannelError } from '../../functions/domain/errors.js';
-import { loadRegistry } from '../../functions/domain/registry/index.js';
+import { readRegistryFile } from '../../functions/domain/registry/file.js';
 import { EVENT_SCHEMAS } from '../../functions/domain/triage/schemas.js';
 import { alarmTarget, normalizeTime, toSignal } from '../../functions/domain/triage/signals.js';
 
-const registry = loadRegistry('config/registry.example.yml');
+const registry = readRegistryFile('config/registry.example.yml');
 const read = (path: string | URL): unknown => JSON.parse(readFileSync(path, 'utf8'));
 const ctx = { registry, stage: 'example', account: '123456789012' };
 

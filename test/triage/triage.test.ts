@@ -76,7 +76,7 @@ beforeAll(async () => {
   origin = new LiveOrigin({ segmentS: 4, renditions: ['720p'] });
   await origin.start();
   // Every manifest URL on the loopback origin; the origins' as media playlists (one fetch per check).
-  const doc = structuredClone(registryFor(origin)) as Registry;
+  const doc = structuredClone(registryFor(origin));
   for (const c of doc.channels) for (const side of ['primary', 'standby'] as const) c[side].manifestUrl = origin.url(`${c.id}/${side}`, '720p.m3u8');
   registry = parseRegistry(doc, 'test registry');
 });
@@ -305,7 +305,7 @@ describe('triage: duplicates and concurrency', () => {
     const first = await triage(sample('cloudwatch-alarm-manifest-age-primary.json'), deps());
     expect(first.decision).toBe('failover');
     // The execution ended without its finish step (here: stopped; or timed out): the lock stays until it expires.
-    await new SFNClient(sandbox.clientConfig()).send(new StopExecutionCommand({ executionArn: first.executionArn as string }));
+    await new SFNClient(sandbox.clientConfig()).send(new StopExecutionCommand({ executionArn: first.executionArn }));
     const second = await triage(sample('probe-manifest-stale.json'), deps());
     expect(second.decision).toBe('failover');
     expect(second.incidentId).not.toBe(first.incidentId);

@@ -80,16 +80,16 @@ const MAX_DATE_MS = 8.64e15;
 
 /**
  * Expands a SegmentTimeline (t defaults to the running time, starting at 0; r=-1 repeats to the next S or Period end).
- * A timeline no player could follow (timescale not positive, a d of 0 to repeat, S@r not an integer) is a string:
- * why it is invalid.
+ * A timeline no player could follow (timescale not positive, a d of 0 to repeat, S@r not an integer) is
+ * `{ invalid }`: why it is invalid. 'open': the last S repeats to a Period end that is not declared.
  */
-function timelineEnd(template: Attrs, periodDurationS: number | undefined): TimelineEnd | 'open' | string | null {
+function timelineEnd(template: Attrs, periodDurationS: number | undefined): TimelineEnd | 'open' | { invalid: string } | null {
   const timeline = obj(template.SegmentTimeline);
   if (!timeline) return null;
   const ss = list(timeline.S);
   if (ss.length === 0) return { endS: Number.NaN, segments: 0, maxSegS: 0 };
   const timescale = num(template.timescale) ?? 1;
-  if (!(timescale > 0)) return `SegmentTemplate@timescale="${str(template.timescale)}" is not a positive number`;
+  if (!(timescale > 0)) return { invalid: `SegmentTemplate@timescale="${str(template.timescale)}" is not a positive number` };
   const pto = num(template.presentationTimeOffset) ?? 0;
   let t = 0;
   let segments = 0;
@@ -100,9 +100,9 @@ function timelineEnd(template: Attrs, periodDurationS: number | undefined): Time
     const st = num(s.t);
     if (st !== undefined) t = st;
     let r = num(s.r) ?? 0;
-    if (!Number.isSafeInteger(r) || r < -1) return `S@r="${str(s.r)}" is not an integer >= -1`;
+    if (!Number.isSafeInteger(r) || r < -1) return { invalid: `S@r="${str(s.r)}" is not an integer >= -1` };
     if (r < 0) {
-      if (!(d > 0)) return `S@d="${str(s.d)}" cannot be repeated (r="-1")`;
+      if (!(d > 0)) return { invalid: `S@d="${str(s.d)}" cannot be repeated (r="-1")` };
       const nextT = num(ss[i + 1]?.t);
       if (nextT !== undefined) r = Math.ceil((nextT - t) / d) - 1;
       else if (periodDurationS !== undefined) r = Math.ceil((periodDurationS * timescale + pto - t) / d) - 1;
@@ -191,8 +191,8 @@ export function analyzeDash(text: string, nowMs: number): ManifestAnalysis {
           continue;
         }
         if (tl === null) continue;
-        if (typeof tl === 'string') {
-          invalid ??= tl;
+        if ('invalid' in tl) {
+          invalid ??= tl.invalid;
           continue;
         }
         if (tl.segments === 0) {

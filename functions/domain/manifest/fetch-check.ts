@@ -1,6 +1,6 @@
 // Is this stream fresh right now? One fetch of the URL (and, for a multivariant playlist, of every rendition,
 // concurrently). It uses Node's built-in fetch (keep-alive by default): triage and the failover's freshness step
-// make a handful of requests, and bundling undici would add ~0.5 MB to their cold start. The probe, which
+// make a handful of requests, and bundling undici would add ~0.3 MB to their cold start. The probe, which
 // makes thousands a second, uses undici's pools directly (functions/domain/probe/fetcher.ts). The stream is as old as its OLDEST rendition: one frozen
 // rendition freezes every viewer who is on it. Never throws: a fetch error, a timeout or an HTTP error is a
 // not-fresh verdict with a reason.

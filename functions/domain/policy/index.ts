@@ -65,6 +65,12 @@ export interface PolicyDecision {
   pageOnce?: string;
 }
 
+/** A text field of the signal's detail (an operator's reason, a MediaLive alert type), when it is one. */
+const detailText = (signal: Signal, key: string): string | undefined => {
+  const value = signal.detail?.[key];
+  return typeof value === 'string' ? value : undefined;
+};
+
 const base = { confirm: false, degraded: false, drill: false, notify: false } as const;
 const decide = (action: PolicyAction, reason: string, extra: Partial<PolicyDecision> = {}): PolicyDecision => ({
   ...base,
@@ -130,7 +136,7 @@ function classify(input: PolicyInput): PolicyDecision {
   if (signal.kind === 'failover-requested' || signal.kind === 'drill-requested') {
     const drill = signal.kind === 'drill-requested';
     if (!onPrimary) return decide('ignore', `${signal.kind}: already on ${item.onAir}`, { drill });
-    return decide('failover', `${drill ? 'drill' : 'operator'} requested: ${String(signal.detail?.reason ?? signal.kind)}`, { drill });
+    return decide('failover', `${drill ? 'drill' : 'operator'} requested: ${detailText(signal, 'reason') ?? signal.kind}`, { drill });
   }
   if (signal.kind === 'failback-requested') {
     if (onPrimary && item.phase === 'steady') return decide('ignore', 'failback requested: already on primary');
@@ -138,7 +144,7 @@ function classify(input: PolicyInput): PolicyDecision {
     if (dwell > 0 && signal.detail?.force !== true) {
       return decide('record', `failback requested within the dwell of the last transition (${Math.ceil(dwell / 1000)} s left): not acted on; send it again after the dwell, or with force: true`);
     }
-    return decide('failback', `operator requested failback${dwell > 0 ? ' (force: within the dwell)' : ''}: ${String(signal.detail?.reason ?? '')}`.trimEnd());
+    return decide('failback', `operator requested failback${dwell > 0 ? ' (force: within the dwell)' : ''}: ${detailText(signal, 'reason') ?? ''}`.trimEnd());
   }
 
   // The standby side never fails over; trouble with it while it carries the viewers deserves a page.
@@ -175,7 +181,7 @@ function classify(input: PolicyInput): PolicyDecision {
 function outageReason({ signal, channel, primaryAlerts }: PolicyInput): { outage: boolean; reason: string } {
   switch (signal.kind) {
     case 'pipeline-alert': {
-      const alert = `pipeline ${signal.pipeline ?? '?'} alert "${String(signal.detail?.alertType ?? '')}"`;
+      const alert = `pipeline ${signal.pipeline ?? '?'} alert "${detailText(signal, 'alertType') ?? ''}"`;
       if (channel.primary.channelClass === 'SINGLE_PIPELINE') return { outage: true, reason: `${alert} on a SINGLE_PIPELINE channel` };
       const down = (['0', '1'] as const).filter((p) => (primaryAlerts?.[p]?.length ?? 0) > 0 || p === signal.pipeline);
       if (down.length === 2) return { outage: true, reason: `both pipelines alerting (${alert})` };

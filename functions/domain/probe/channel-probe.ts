@@ -201,7 +201,7 @@ export class ChannelProbe {
       consecutive: this.channel.policy.consecutive,
       observedAt,
       paths: Object.fromEntries(
-        Object.entries(report.paths).map(([name, r]) => [name, { state: (r as PathReport).state, ageMs: (r as PathReport).ageMs }]),
+        Object.entries(report.paths).map(([name, r]) => [name, { state: r.state, ageMs: r.ageMs }]),
       ),
       diagnosis: report.diagnosis.message,
       ...(reminder ? { reminder: true } : {}),

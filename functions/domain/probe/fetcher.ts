@@ -1,7 +1,8 @@
 // Manifest fetching for the probe: undici keep-alive connections (undici's Agent keeps one Pool per origin),
 // one global FIFO concurrency limit and a per-request deadline. A failed or timed-out request is a result,
 // never a throw: to the probe an error is evidence (a stale tick), not an exception.
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Agent, request } from './undici.js';
 import { ConcurrencyLimit } from './limiter.js';
 
 export interface FetcherOptions {
@@ -87,7 +88,7 @@ export function createFetcher(options: FetcherOptions = {}): Fetcher {
       return { ...base, ok: false, status: 0, durationMs: 0, error: { code: 'invalid-url', message: `not a URL: ${url}` } };
     }
     try {
-      const res = await dispatcher.request({
+      const res = await request(dispatcher, {
         origin: parsed.origin,
         path: parsed.pathname + parsed.search,
         method: 'GET',

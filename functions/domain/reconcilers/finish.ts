@@ -27,7 +27,12 @@ export interface FinishIncidentInput {
   ledger: IncidentLedger;
 }
 
-const show = (v: unknown): string => (v === null || v === undefined ? 'absent' : Array.isArray(v) ? `[${v.join(', ')}]` : typeof v === 'object' ? JSON.stringify(v) : String(v));
+function show(v: unknown): string {
+  if (v === null || v === undefined) return 'absent';
+  if (Array.isArray(v)) return `[${v.join(', ')}]`;
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  return JSON.stringify(v);
+}
 
 /** One line per incident for the ledger's recent[] (and the notification). */
 export function summarize(

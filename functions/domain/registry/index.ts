@@ -1,15 +1,21 @@
+// The channel registry as Lambda handlers load it: JSON, compiled from the stage's config/registry.<stage>.yml
+// when the stack is packaged (deploy/registry-json.ts) or derived by the sandbox. JSON.parse is built in, so
+// the YAML parser (~110 KB minified) stays out of every bundle; the YAML source is read by ./file.ts, which
+// only the tools import (deploy, the CLI, the sandbox, the edge build).
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { RegistryError, UnknownChannelError } from '../errors.js';
 import { RegistrySchema, type Channel, type OriginConfig, type Registry } from './schema.js';
 
 export * from './schema.js';
 
-/** Where handlers find the registry: FLATLINE_REGISTRY (a YAML path) or the stage's file. */
+/** Where packaging puts the compiled registry of a stage, relative to the service dir (and inside every zip). */
+export const compiledRegistryFile = (stage: string): string => `dist/registry.${stage}.json`;
+
+/** Where handlers find the registry: FLATLINE_REGISTRY (a JSON path) or the stage's compiled file. */
 export function registryPath(env: NodeJS.ProcessEnv = process.env): string {
   if (env.FLATLINE_REGISTRY) return env.FLATLINE_REGISTRY;
-  return `config/registry.${env.FLATLINE_STAGE ?? 'example'}.yml`;
+  return compiledRegistryFile(env.FLATLINE_STAGE ?? 'example');
 }
 
 /** Validates a parsed registry document; every issue names the channel and the field. */
@@ -34,29 +40,37 @@ function describeIssues(doc: unknown, issues: z.core.$ZodIssue[]): string {
     .join('\n');
 }
 
-export function readRegistryFile(path: string): Registry {
-  let text: string;
+/** The text of a registry file; a RegistryError names the path when it cannot be read. */
+export function readRegistryText(path: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (err) {
     throw new RegistryError(`cannot read registry ${path}: ${(err as Error).message}`, { path });
   }
+}
+
+/** Reads and validates a compiled (JSON) registry. */
+export function readCompiledRegistry(path: string): Registry {
+  const text = readRegistryText(path);
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    doc = JSON.parse(text);
   } catch (err) {
-    throw new RegistryError(`registry ${path} is not valid YAML: ${(err as Error).message}`, { path });
+    throw new RegistryError(
+      `registry ${path} is not JSON (${(err as Error).message}): handlers load the registry compiled from config/registry.<stage>.yml, which \`serverless package\` writes to ${compiledRegistryFile('<stage>')}`,
+      { path },
+    );
   }
   return parseRegistry(doc, path);
 }
 
 const cache = new Map<string, Registry>();
 
-/** Loads (once per process, i.e. once per Lambda cold start) the registry at `path`. */
+/** Loads (once per process, i.e. once per Lambda cold start) the compiled registry at `path`. */
 export function loadRegistry(path = registryPath()): Registry {
   let registry = cache.get(path);
   if (!registry) {
-    registry = readRegistryFile(path);
+    registry = readCompiledRegistry(path);
     cache.set(path, registry);
   }
   return registry;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CHANNEL_ID_PATTERN, edgeKey, edgeValueString, KVS_MAX_VALUE_BYTES, MAX_CHANNEL_ID_LENGTH } from '../routing-keys.js';
 import { manifestUrlProblem } from './addresses.js';
 

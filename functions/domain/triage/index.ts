@@ -84,7 +84,7 @@ export const lockTtlMs = (): number => LOCK_TTL_MS;
 export function requestedBy(signal: Signal): string {
   if (signal.source !== 'flatline.ops') return '';
   const who = typeof signal.detail?.requestedBy === 'string' ? signal.detail.requestedBy : 'an unnamed operator';
-  return `requested by ${who}: ${String(signal.detail?.reason ?? signal.kind)}`;
+  return `requested by ${who}: ${typeof signal.detail?.reason === 'string' ? signal.detail.reason : signal.kind}`;
 }
 
 /**

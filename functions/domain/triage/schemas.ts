@@ -7,7 +7,7 @@
 // third-party captures in test/fixtures/events (test/fixtures/SOURCES.md). Unknown extra fields are allowed
 // (AWS adds fields).
 import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MANIFEST_FRESH, MANIFEST_STALE, OPS_SOURCE, PROBE_SOURCE } from '../contracts.js';
 import { clipUtf8, utf8Bytes } from '../text.js';
 

@@ -49,25 +49,25 @@ export function toSignal(raw: unknown, ctx: SignalContext): TranslatedSignal {
   const schemaKey = key as SchemaKey;
   const parsed = parse(raw, undefined, EVENT_SCHEMAS[schemaKey] as z.ZodType, true);
   if (!parsed.success) throw invalid(`malformed "${envelope.data['detail-type']}" event`, parsed.error, raw);
-  const data = parsed.data as never; // narrowed per key below; the schema map guarantees the pairing
+  const data = parsed.data as never; // never: accepted by each branch below; the schema map guarantees the pairing
   switch (schemaKey) {
     case 'aws.cloudwatch|CloudWatch Alarm State Change':
-      return fromAlarm(data as AlarmStateChangeEvent, ctx);
+      return fromAlarm(data, ctx);
     case 'aws.medialive|MediaLive Channel Alert':
-      return fromAlert(data as ChannelAlertEvent, ctx);
+      return fromAlert(data, ctx);
     case 'aws.medialive|MediaLive Channel State Change':
-      return fromStateChange(data as ChannelStateChangeEvent, ctx);
+      return fromStateChange(data, ctx);
     case 'aws.medialive|MediaLive Channel Input Change':
-      return fromInputChange(data as ChannelInputChangeEvent, ctx);
+      return fromInputChange(data, ctx);
     case 'flatline.probe|Manifest Stale':
     case 'flatline.probe|Manifest Fresh':
-      return fromManifest(data as ManifestTransitionEvent, ctx);
+      return fromManifest(data, ctx);
     case 'flatline.ops|Failover Requested':
-      return fromOps(data as FailoverRequestedEvent, 'failover-requested', ctx);
+      return fromOps(data, 'failover-requested', ctx);
     case 'flatline.ops|Failback Requested':
-      return fromOps(data as FailbackRequestedEvent, 'failback-requested', ctx);
+      return fromOps(data, 'failback-requested', ctx);
     case 'flatline.ops|Drill Requested':
-      return fromOps(data as DrillRequestedEvent, 'drill-requested', ctx);
+      return fromOps(data, 'drill-requested', ctx);
   }
 }
 

@@ -1,5 +1,5 @@
 // Task "Check*Fresh": is the standby origin / primary origin / edge serving a fresh manifest right now?
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkManifestFreshness } from '../../domain/manifest/index.js';
 import { checkManifestFresh } from '../../domain/reconcilers/check-manifest-fresh.js';
 import { stepHandler } from '../step.js';

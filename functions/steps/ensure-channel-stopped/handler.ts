@@ -1,5 +1,5 @@
 // Task "StopColdStandby": after a failback, a cold standby goes back to IDLE (a warm one keeps running).
-import { z } from 'zod';
+import * as z from 'zod';
 import { ensureChannelStopped } from '../../domain/reconcilers/channel.js';
 import { SideSchema, StepInputBase, stepHandler } from '../step.js';
 

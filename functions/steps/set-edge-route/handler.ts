@@ -1,6 +1,6 @@
 // Task "RouteEdgeTo*" / "RollbackRoute": reconcile KVS edge:<id>. `route` sets the route (the slate stays);
 // a rollback passes the snapshot's exact `value` instead (null = the key was absent), route and slate together.
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from '../../domain/errors.js';
 import { restoreEdgeValue, setEdgeRoute } from '../../domain/reconcilers/edge-route.js';
 import { StepInputBase, stepHandler } from '../step.js';

@@ -1,6 +1,6 @@
 // Task "ReorderOriginGroup" / "RollbackOriginGroup": `first` names the side to put first; a rollback
 // passes the snapshot's exact `order` of origin ids instead.
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from '../../domain/errors.js';
 import { setOriginGroup, type OriginOrder } from '../../domain/reconcilers/origin-group.js';
 import { SideSchema, StepInputBase, stepHandler } from '../step.js';

@@ -1,5 +1,5 @@
 // Task "SlateOn" / "SlateOff": reconcile the slate of KVS edge:<id> (the route stays).
-import { z } from 'zod';
+import * as z from 'zod';
 import { setSlate } from '../../domain/reconcilers/edge-route.js';
 import { StepInputBase, stepHandler } from '../step.js';
 import { kvsClient } from '../../lib/kvs-client.js';

@@ -2,7 +2,7 @@
 // deadline by which the standby must be ready: the execution's start ($$.Execution.StartTime, the control
 // plane's clock) + policy.standbyReadySeconds (or the drill's override). Never the event's time: an event
 // can be delivered late (EventBridge retries for up to 24 h) or carry an operator's old time.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ledgerFromEnv } from '../../domain/ledger/ledger.js';
 import { snapshotRouting, standbyDeadline } from '../../domain/reconcilers/snapshot.js';
 import { ActionSchema, actionMetric, channelMetric, StepInputBase, stepHandler } from '../step.js';
