@@ -7,7 +7,7 @@
 // The same code runs against the embedded sandbox in the tests (its MediaLive supports schedule pause and tags).
 import { BatchUpdateScheduleCommand, DescribeChannelCommand, ListTagsForResourceCommand, type PipelinePauseStateSettings } from '@aws-sdk/client-medialive';
 import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
-import { awsClients } from '../../functions/lib/aws-clients.js';
+import { awsClients } from '../../functions/lib/aws-client-set.js';
 import { FlatlineError, InvalidInputError } from '../../functions/domain/errors.js';
 import { checkManifestFreshness } from '../../functions/domain/manifest/index.js';
 import { readRegistryFile, registrySourcePath } from '../../functions/domain/registry/file.js';

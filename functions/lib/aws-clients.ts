@@ -1,17 +1,11 @@
 // The one factory of AWS SDK v3 clients. Every client gets a connection timeout, a request timeout and an
 // explicit retry budget from here, so a region whose APIs hang costs a bounded time and never a whole
 // Lambda timeout. Domain code never builds a client: handlers (and the CLI, the sandbox) pass them in.
+// Callers name the client class they use (awsClient(SNSClient, 'step')), so a bundle carries only its own.
 //
 // One set of clients per process and environment: a warm Lambda reuses its connections; the sandbox, which
 // moves the endpoints (AWS_ENDPOINT_URL_<SERVICE>) between runs, gets new clients when they move.
 // The KeyValueStore client lives in kvs-client.ts: only its users load the SigV4A signer.
-import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { MediaLiveClient } from '@aws-sdk/client-medialive';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /** How long one AWS call may take, and how many attempts the SDK makes (its standard backoff between them). */
 export interface CallBudget {
@@ -54,57 +48,6 @@ export function clientOptions(budget: CallBudget): {
   };
 }
 
-/** The AWS clients of one caller (one budget) in one environment. */
-export class AwsClients {
-  private readonly cache = new Map<string, unknown>();
-  private readonly controlRegion: string;
-
-  constructor(
-    readonly budget: CallBudget,
-    env: NodeJS.ProcessEnv = process.env,
-  ) {
-    this.controlRegion = env.AWS_REGION ?? 'us-west-2';
-  }
-
-  private get<T>(key: string, make: () => T): T {
-    let client = this.cache.get(key) as T | undefined;
-    if (!client) {
-      client = make();
-      this.cache.set(key, client);
-    }
-    return client;
-  }
-
-  /** MediaLive in the channel's own region (the primary and the standby live in different regions). */
-  readonly mediaLive = (region: string): MediaLiveClient =>
-    this.get(`medialive:${region}`, () => new MediaLiveClient({ region, ...clientOptions(this.budget) }));
-
-  /** CloudFront is a global service signed in us-east-1. */
-  cloudFront(): CloudFrontClient {
-    return this.get('cloudfront', () => new CloudFrontClient({ region: 'us-east-1', ...clientOptions(this.budget) }));
-  }
-
-  sns(): SNSClient {
-    return this.get('sns', () => new SNSClient({ region: this.controlRegion, ...clientOptions(this.budget) }));
-  }
-
-  sfn(): SFNClient {
-    return this.get('sfn', () => new SFNClient({ region: this.controlRegion, ...clientOptions(this.budget) }));
-  }
-
-  eventBridge(): EventBridgeClient {
-    return this.get('events', () => new EventBridgeClient({ region: this.controlRegion, ...clientOptions(this.budget) }));
-  }
-
-  dynamoDoc(): DynamoDBDocumentClient {
-    return this.get('dynamodb', () =>
-      DynamoDBDocumentClient.from(new DynamoDBClient({ region: this.controlRegion, ...clientOptions(this.budget) }), {
-        marshallOptions: { removeUndefinedValues: true },
-      }),
-    );
-  }
-}
-
 /** What decides which endpoints and credentials the clients use: when it changes, the clients are rebuilt. */
 export const environmentKey = (env: NodeJS.ProcessEnv): string =>
   Object.keys(env)
@@ -126,5 +69,33 @@ export function perEnvironment<T>(make: (name: BudgetName, env: NodeJS.ProcessEn
   };
 }
 
-/** The clients of this process for one budget. */
-export const awsClients = perEnvironment((name, env) => new AwsClients(BUDGETS[name], env));
+/** Any SDK v3 client class: each caller imports only the clients it uses, so a bundle carries no other. */
+export type ClientClass<C> = new (config: { region: string } & ReturnType<typeof clientOptions>) => C;
+
+/** CloudFront is a global service signed in us-east-1. */
+export const CLOUDFRONT_REGION = 'us-east-1';
+
+const byClass = new WeakMap<object, Map<string, { key: string; client: unknown }>>();
+
+/**
+ * The client of class `Client` for one budget and region (default: the control region, AWS_REGION) in this
+ * process's environment: made once, reused by every invocation, rebuilt when the endpoints move.
+ */
+export function awsClient<C>(Client: ClientClass<C>, budget: BudgetName, region?: string, env: NodeJS.ProcessEnv = process.env): C {
+  const where = region ?? env.AWS_REGION ?? 'us-west-2';
+  let made = byClass.get(Client);
+  if (!made) byClass.set(Client, (made = new Map<string, { key: string; client: unknown }>()));
+  const key = environmentKey(env);
+  const current = made.get(`${budget}|${where}`);
+  if (current?.key === key) return current.client as C;
+  const client = new Client({ region: where, ...clientOptions(BUDGETS[budget]) });
+  made.set(`${budget}|${where}`, { key, client });
+  return client;
+}
+
+/** The clients of one budget, as a handler receives them: `aws(MediaLiveClient, region)`. */
+export type Clients = <C>(Client: ClientClass<C>, region?: string) => C;
+export const clientsFor =
+  (budget: BudgetName): Clients =>
+  (Client, region) =>
+    awsClient(Client, budget, region);

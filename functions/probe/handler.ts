@@ -22,7 +22,8 @@ import { InvalidInputError } from '../domain/errors.js';
 import { createProbeLoop, eventBridgePublisher, MIN_TICK_GAP_MS, parseShard, type ProbeLoop, type Shard } from '../domain/probe/index.js';
 import { loadRegistry } from '../domain/registry/index.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { awsClients } from '../lib/aws-clients.js';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { awsClient } from '../lib/aws-clients.js';
 import { lambda, logger, metrics } from '../lib/lambda.js';
 import { emitTickMetrics, flushShardMetrics, recordProbeError } from './metrics.js';
 
@@ -74,7 +75,7 @@ function loopFor(shard: Shard, tickMs: number): ProbeLoop {
       tickMs,
       schedule: scheduleFromEnv(),
       shard,
-      publish: eventBridgePublisher(awsClients('probe').eventBridge(), process.env.EVENT_BUS_NAME ?? 'default'),
+      publish: eventBridgePublisher(awsClient(EventBridgeClient, 'probe'), process.env.EVENT_BUS_NAME ?? 'default'),
       announceInitialFresh: process.env.PROBE_ANNOUNCE_INITIAL_FRESH === 'true',
       fetcherOptions: { timeoutMs: envNumber('PROBE_TIMEOUT_MS', 1500), concurrency: envNumber('PROBE_CONCURRENCY', 256) },
       onError: (err, where) => {

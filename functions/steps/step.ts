@@ -6,7 +6,7 @@ import * as z from 'zod';
 import { FlatlineError, InvalidInputError } from '../domain/errors.js';
 import { getChannel, loadRegistry, type Channel } from '../domain/registry/index.js';
 import { isTransient, RetryableError } from '../domain/reconcilers/errors.js';
-import { awsClients, type AwsClients } from '../lib/aws-clients.js';
+import { clientsFor, type Clients } from '../lib/aws-clients.js';
 import { lambda, logger, metrics } from '../lib/lambda.js';
 
 export const ModeSchema = z.enum(['live', 'plan']).default('live');
@@ -41,11 +41,14 @@ export function nameForStates(err: unknown): unknown {
   return isTransient(err) ? new RetryableError(`transient failure: ${(err as Error).message}`, {}, err) : err;
 }
 
+/** The step budget: the state machine's Retry is the outer layer. */
+const stepClients = clientsFor('step');
+
 export function stepHandler<S extends z.ZodType<{ channelId: string }>, O>(
   step: string,
   schema: S,
   /** `aws`: this process's clients under the step budget (the state machine's Retry is the outer layer). */
-  fn: (input: z.infer<S>, channel: Channel, aws: AwsClients) => Promise<O>,
+  fn: (input: z.infer<S>, channel: Channel, aws: Clients) => Promise<O>,
 ) {
   return lambda(async (event: unknown): Promise<O> => {
     const parsed = schema.safeParse(event);
@@ -55,7 +58,7 @@ export function stepHandler<S extends z.ZodType<{ channelId: string }>, O>(
     logger.appendKeys({ channelId: channel.id, step });
     const started = performance.now();
     try {
-      return await fn(input, channel, awsClients('step'));
+      return await fn(input, channel, stepClients);
     } catch (err) {
       const named = nameForStates(err);
       logger.error(`${step} failed`, { error: named as Error });

@@ -7,7 +7,11 @@ import { notify } from '../domain/reconcilers/notify.js';
 import { loadRegistry, registryPath } from '../domain/registry/index.js';
 import type { TriageDeps } from '../domain/triage/index.js';
 import { InvalidInputError } from '../domain/errors.js';
-import { awsClients } from '../lib/aws-clients.js';
+import { MediaLiveClient } from '@aws-sdk/client-medialive';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { awsClient } from '../lib/aws-clients.js';
+import { documentClient } from '../lib/dynamodb-client.js';
 import { logger, metrics } from '../lib/lambda.js';
 
 function channelMetric(name: string, dimensions: Record<string, string>): void {
@@ -26,13 +30,12 @@ function maxEventAgeMs(env: NodeJS.ProcessEnv): number | undefined {
 }
 
 export function triageDepsFromEnv(env: NodeJS.ProcessEnv = process.env): TriageDeps {
-  const aws = awsClients('triage', env);
   return {
     registry: loadRegistry(registryPath(env)),
-    ledger: ledgerFromEnv(aws.dynamoDoc(), env),
-    sfn: aws.sfn(),
+    ledger: ledgerFromEnv(documentClient('triage', env), env),
+    sfn: awsClient(SFNClient, 'triage', undefined, env),
     // The primary's region may be the one in trouble: one short attempt, then the manifest check decides alone.
-    mediaLive: awsClients('confirm', env).mediaLive,
+    mediaLive: (region) => awsClient(MediaLiveClient, 'confirm', region, env),
     checkFreshness: checkManifestFreshness,
     stateMachines: { failover: env.FAILOVER_STATE_MACHINE_ARN ?? '', failback: env.FAILBACK_STATE_MACHINE_ARN ?? '' },
     mode: env.FLATLINE_MODE === 'plan' ? 'plan' : 'live',
@@ -40,7 +43,7 @@ export function triageDepsFromEnv(env: NodeJS.ProcessEnv = process.env): TriageD
     ...(env.FLATLINE_STAGE ? { stage: env.FLATLINE_STAGE } : {}),
     ...(env.FLATLINE_ACCOUNT_ID ? { account: env.FLATLINE_ACCOUNT_ID } : {}),
     notify: async (page) => {
-      await notify({ topicArn: env.NOTIFY_TOPIC_ARN, ...page, severity: 'page', mode: 'live', sns: aws.sns() });
+      await notify({ topicArn: env.NOTIFY_TOPIC_ARN, ...page, severity: 'page', mode: 'live', sns: awsClient(SNSClient, 'triage', undefined, env) });
     },
     observer: {
       signal: (s) => channelMetric('Signals', { Channel: s.channelId, Kind: s.kind, Severity: s.severity }),

@@ -6,7 +6,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionInput } from '../../functions/domain/contracts.js';
 import { Ledger } from '../../functions/domain/ledger/ledger.js';
-import { awsClients } from '../../functions/lib/aws-clients.js';
+import { awsClients } from '../../functions/lib/aws-client-set.js';
 import type { Registry } from '../../functions/domain/registry/index.js';
 import { loadDefinition, localDefinition } from '../aws/state-machine-runner.js';
 import { startAwsSandbox, type ExecutionRecord } from '../aws/index.js';

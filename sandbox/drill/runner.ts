@@ -4,7 +4,7 @@
 // scenario's timeline, waits for its expectations, and measures everything into a DrillReport.
 import { performance } from 'node:perf_hooks';
 import { MANIFEST_STALE, type ProbePath } from '../../functions/domain/contracts.js';
-import { awsClients } from '../../functions/lib/aws-clients.js';
+import { awsClients } from '../../functions/lib/aws-client-set.js';
 import { eventBridgePublisher } from '../../functions/domain/probe/events.js';
 import { createProbeLoop, type TickReport } from '../../functions/domain/probe/loop.js';
 import { readRegistryFile } from '../../functions/domain/registry/file.js';

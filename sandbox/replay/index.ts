@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetExecutionHistoryCommand, ListExecutionsCommand, ListStateMachinesCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
-import { awsClients } from '../../functions/lib/aws-clients.js';
+import { awsClients } from '../../functions/lib/aws-client-set.js';
 import type { Change, LedgerItem, Signal } from '../../functions/domain/contracts.js';
 import { InvalidInputError } from '../../functions/domain/errors.js';
 import { readRegistryFile } from '../../functions/domain/registry/file.js';

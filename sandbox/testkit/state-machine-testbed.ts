@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { parse, stringify } from 'yaml';
 import type { ExecutionAction, ExecutionInput, ExecutionTiming, Mode } from '../../functions/domain/contracts.js';
-import { awsClients } from '../../functions/lib/aws-clients.js';
+import { awsClients } from '../../functions/lib/aws-client-set.js';
 import { Ledger } from '../../functions/domain/ledger/ledger.js';
 import { parseRegistry, type Channel, type Registry } from '../../functions/domain/registry/index.js';
 import { startAwsSandbox, type AwsSandbox } from '../aws/index.js';

@@ -2,7 +2,7 @@
 // function against the media world, with viewers. Then `flatline drill --aws` against the same sandbox.
 import { EventEmitter } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsClients } from '../../functions/lib/aws-clients.js';
+import { awsClients } from '../../functions/lib/aws-client-set.js';
 import { eventBridgePublisher } from '../../functions/domain/probe/events.js';
 import { createProbeLoop, type ProbeLoop } from '../../functions/domain/probe/loop.js';
 import { readRegistryFile } from '../../functions/domain/registry/file.js';

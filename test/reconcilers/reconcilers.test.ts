@@ -2,7 +2,7 @@
 // with ETag/If-Match, KVS with SigV4A and ETags, SNS query, dynalite) through the real SDK clients.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GetDistributionConfigCommand, UpdateDistributionCommand } from '@aws-sdk/client-cloudfront';
-import { awsClients } from '../../functions/lib/aws-clients.js';
+import { awsClients } from '../../functions/lib/aws-client-set.js';
 import { kvsClient } from '../../functions/lib/kvs-client.js';
 import { items } from '../../sandbox/aws/cloudfront.js';
 import { checkManifestFreshness } from '../../functions/domain/manifest/index.js';

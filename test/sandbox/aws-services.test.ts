@@ -5,7 +5,7 @@ import { DescribeKeyValueStoreCommand, GetKeyCommand, ListKeysCommand, PutKeyCom
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { awsClients } from '../../functions/lib/aws-clients.js';
+import { awsClients } from '../../functions/lib/aws-client-set.js';
 import { kvsClient } from '../../functions/lib/kvs-client.js';
 import { startAwsSandbox, type AwsSandbox } from '../../sandbox/aws/index.js';
 

@@ -3,7 +3,7 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { awsClients } from '../../functions/lib/aws-clients.js';
+import { awsClients } from '../../functions/lib/aws-client-set.js';
 import { startAwsSandbox, type AwsSandbox } from '../../sandbox/aws/index.js';
 
 let sandbox: AwsSandbox;

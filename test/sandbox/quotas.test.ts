@@ -5,7 +5,7 @@ import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PutKeyCommand, DescribeKeyValueStoreCommand } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsClients } from '../../functions/lib/aws-clients.js';
+import { awsClients } from '../../functions/lib/aws-client-set.js';
 import { kvsClient } from '../../functions/lib/kvs-client.js';
 import { EventBridgeService } from '../../sandbox/aws/events.js';
 import { startAwsSandbox, type AwsSandbox } from '../../sandbox/aws/index.js';

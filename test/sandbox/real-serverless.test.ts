@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsClients } from '../../functions/lib/aws-clients.js';
+import { awsClients } from '../../functions/lib/aws-client-set.js';
 import { parseRegistry, type Registry } from '../../functions/domain/registry/index.js';
 import { edgeKey, storedEdgeState } from '../../functions/domain/routing-keys.js';
 import { startAwsSandbox, type AwsSandbox } from '../../sandbox/aws/index.js';

@@ -3,7 +3,7 @@
 // outage, an event delivered late.
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { awsClients } from '../../functions/lib/aws-clients.js';
+import { awsClients } from '../../functions/lib/aws-client-set.js';
 import { edgeKey, storedEdgeState } from '../../functions/domain/routing-keys.js';
 import { LEDGER_TABLE, run, startTestbed, TOPIC_ARN, type Testbed } from '../../sandbox/testkit/state-machine-testbed.js';
 

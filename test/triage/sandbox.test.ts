@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { awsClients } from '../../functions/lib/aws-clients.js';
+import { awsClients } from '../../functions/lib/aws-client-set.js';
 import { Ledger } from '../../functions/domain/ledger/ledger.js';
 import type { Registry } from '../../functions/domain/registry/index.js';
 import { OPERATOR_REASON_MAX_BYTES, REQUESTED_BY_MAX_BYTES } from '../../functions/domain/triage/schemas.js';

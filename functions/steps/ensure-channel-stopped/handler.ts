@@ -2,6 +2,7 @@
 import * as z from 'zod';
 import { ensureChannelStopped } from '../../domain/reconcilers/channel.js';
 import { SideSchema, StepInputBase, stepHandler } from '../step.js';
+import { MediaLiveClient } from '@aws-sdk/client-medialive';
 
 const Input = StepInputBase.extend({
   side: SideSchema.default('standby'),
@@ -14,5 +15,5 @@ export const handler = stepHandler('ensureChannelStopped', Input, async (input, 
   if (input.onlyIfCold && input.side === 'standby' && channel.standby.mode !== 'cold') {
     return { step: 'ensureChannelStopped', observed: { region: target.region, channelId: target.channelId, skipped: `standby mode is ${channel.standby.mode}` }, changes: [] };
   }
-  return ensureChannelStopped({ region: target.region, channelId: target.channelId, mode: input.mode, mediaLive: aws.mediaLive });
+  return ensureChannelStopped({ region: target.region, channelId: target.channelId, mode: input.mode, mediaLive: (region) => aws(MediaLiveClient, region) });
 });

@@ -3,10 +3,11 @@ import { ledgerFromEnv } from '../../domain/ledger/ledger.js';
 import { finishIncident } from '../../domain/reconcilers/finish.js';
 import { changesOf, IncidentInput, ledgerOutcome, resolveOnAir } from '../incident-outcome.js';
 import { actionMetric, channelMetric, stepHandler } from '../step.js';
+import { documentClient } from '../../lib/dynamodb-client.js';
 
-export const handler = stepHandler('finishIncident', IncidentInput, async (input, channel, aws) => {
+export const handler = stepHandler('finishIncident', IncidentInput, async (input, channel) => {
   const outcome = ledgerOutcome(input.outcome);
-  const ledger = ledgerFromEnv(aws.dynamoDoc());
+  const ledger = ledgerFromEnv(documentClient('step'));
   const onAir = resolveOnAir(input) ?? (await ledger.get(channel.id)).onAir;
   const report = await finishIncident({
     channelId: channel.id,

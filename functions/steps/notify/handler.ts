@@ -2,6 +2,7 @@
 import { notify } from '../../domain/reconcilers/notify.js';
 import { IncidentInput, notification } from '../incident-outcome.js';
 import { stepHandler } from '../step.js';
+import { SNSClient } from '@aws-sdk/client-sns';
 
 export const handler = stepHandler('notify', IncidentInput, (input, channel, aws) => {
   const { subject, message, severity } = notification(input);
@@ -13,6 +14,6 @@ export const handler = stepHandler('notify', IncidentInput, (input, channel, aws
     message,
     severity,
     mode: input.mode,
-    sns: aws.sns(),
+    sns: aws(SNSClient),
   });
 });

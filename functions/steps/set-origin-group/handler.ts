@@ -4,6 +4,8 @@ import * as z from 'zod';
 import { InvalidInputError } from '../../domain/errors.js';
 import { setOriginGroup, type OriginOrder } from '../../domain/reconcilers/origin-group.js';
 import { SideSchema, StepInputBase, stepHandler } from '../step.js';
+import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
+import { CLOUDFRONT_REGION } from '../../lib/aws-clients.js';
 
 const Input = StepInputBase.extend({
   first: SideSchema.optional(),
@@ -22,6 +24,6 @@ export const handler = stepHandler('setOriginGroup', Input, (input, channel, aws
     order,
     selection: channel.edge.originSelection,
     mode: input.mode,
-    cloudFront: aws.cloudFront(),
+    cloudFront: aws(CloudFrontClient, CLOUDFRONT_REGION),
   });
 });

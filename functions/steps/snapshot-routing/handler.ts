@@ -7,6 +7,10 @@ import { ledgerFromEnv } from '../../domain/ledger/ledger.js';
 import { snapshotRouting, standbyDeadline } from '../../domain/reconcilers/snapshot.js';
 import { ActionSchema, actionMetric, channelMetric, StepInputBase, stepHandler } from '../step.js';
 import { kvsClient } from '../../lib/kvs-client.js';
+import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
+import { MediaLiveClient } from '@aws-sdk/client-medialive';
+import { CLOUDFRONT_REGION } from '../../lib/aws-clients.js';
+import { documentClient } from '../../lib/dynamodb-client.js';
 
 const Input = StepInputBase.extend({
   incidentId: z.string().min(1),
@@ -26,10 +30,10 @@ export const handler = stepHandler('snapshotRouting', Input, async (input, chann
     originGroupId: channel.edge.originGroupId,
     standby: { region: channel.standby.region, channelId: channel.standby.channelId },
     mode: input.mode,
-    ledger: ledgerFromEnv(aws.dynamoDoc()),
+    ledger: ledgerFromEnv(documentClient('step')),
     kvs: kvsClient('step'),
-    cloudFront: aws.cloudFront(),
-    mediaLive: aws.mediaLive,
+    cloudFront: aws(CloudFrontClient, CLOUDFRONT_REGION),
+    mediaLive: (region) => aws(MediaLiveClient, region),
   });
   const readySeconds = input.timing?.standbyReadySeconds ?? channel.policy.standbyReadySeconds;
   return { ...report, deadline: standbyDeadline(input.startedAt ?? new Date().toISOString(), readySeconds) };
