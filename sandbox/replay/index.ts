@@ -16,6 +16,7 @@ import { REPO_ROOT } from '../drill/actions.js';
 import type { DrillDecision, DrillExecution, DrillSandbox } from '../drill/seams.js';
 import { startDrillRig, type DrillRig } from '../drill/drill-rig.js';
 import { targetDurationS } from '../media/hls.js';
+import { ACCOUNT_ID } from '../aws/wire.js';
 
 export interface ReplayOptions {
   /** Dry run: triage and the state machine run in plan mode and change nothing. */
@@ -90,7 +91,8 @@ export function readEventFile(path: string, registry: Registry): { event: Record
   if (typeof event !== 'object' || event === null || Array.isArray(event)) {
     throw new InvalidInputError(`${path}: an EventBridge event is a JSON object`, { path });
   }
-  const { signal, channel } = toSignal(event, { registry, stage: process.env.FLATLINE_STAGE ?? 'example' });
+  // The replay runs in the sandbox: its channels live in the sandbox's account, as serverless.yml tells triage.
+  const { signal, channel } = toSignal(event, { registry, stage: process.env.FLATLINE_STAGE ?? 'example', account: ACCOUNT_ID });
   return { event: event as Record<string, unknown>, signal, channel };
 }
 

@@ -29,11 +29,11 @@ describe('drill scenarios', () => {
     }
   });
 
-  it('the default drill fails over a warm standby within 4 target durations', () => {
+  it('the default drill fails over a warm standby, bounded at 8 target durations (the 4 TD goal is reported, not expected)', () => {
     const s = loadScenario('primary-flatline');
     const channel = registry.channels.find((c) => c.id === s.channel)!;
     expect(channel.standby.mode).toBe('warm');
-    expect(s.expectations).toContainEqual({ expect: 'failover', withinTargetDurations: 4 });
+    expect(s.expectations).toContainEqual({ expect: 'failover', withinTargetDurations: 8 });
   });
 
   it('rejects an invalid scenario file naming the field, and an unknown scenario naming the known ones', () => {
