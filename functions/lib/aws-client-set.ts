@@ -11,12 +11,12 @@ import { awsClient, CLOUDFRONT_REGION, type BudgetName } from './aws-clients.js'
 import { documentClient } from './dynamodb-client.js';
 
 export interface AwsClientSet {
-  mediaLive(region: string): MediaLiveClient;
-  cloudFront(): CloudFrontClient;
-  sns(): SNSClient;
-  sfn(): SFNClient;
-  eventBridge(): EventBridgeClient;
-  dynamoDoc(): DynamoDBDocumentClient;
+  mediaLive: (region: string) => MediaLiveClient;
+  cloudFront: () => CloudFrontClient;
+  sns: () => SNSClient;
+  sfn: () => SFNClient;
+  eventBridge: () => EventBridgeClient;
+  dynamoDoc: () => DynamoDBDocumentClient;
 }
 
 export const awsClients = (budget: BudgetName): AwsClientSet => ({
