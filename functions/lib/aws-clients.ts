@@ -56,23 +56,10 @@ export const environmentKey = (env: NodeJS.ProcessEnv): string =>
     .map((k) => `${k}=${env[k] ?? ''}`)
     .join('\n');
 
-/** Memoizes one value per (name, environment): the clients of a process, rebuilt when its endpoints move. */
-export function perEnvironment<T>(make: (name: BudgetName, env: NodeJS.ProcessEnv) => T): (name: BudgetName, env?: NodeJS.ProcessEnv) => T {
-  const made = new Map<BudgetName, { key: string; value: T }>();
-  return (name, env = process.env) => {
-    const key = environmentKey(env);
-    const current = made.get(name);
-    if (current?.key === key) return current.value;
-    const value = make(name, env);
-    made.set(name, { key, value });
-    return value;
-  };
-}
-
 /** Any SDK v3 client class: each caller imports only the clients it uses, so a bundle carries no other. */
 export type ClientClass<C> = new (config: { region: string } & ReturnType<typeof clientOptions>) => C;
 
-/** CloudFront is a global service signed in us-east-1. */
+/** CloudFront (and its KeyValueStore) is a global service signed in us-east-1. */
 export const CLOUDFRONT_REGION = 'us-east-1';
 
 const byClass = new WeakMap<object, Map<string, { key: string; client: unknown }>>();
