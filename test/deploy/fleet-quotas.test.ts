@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fleetDocument } from '../../sandbox/testkit/fleet.js';
+import { actionProblems, specProblems } from './cfn-spec.js';
 import { makeServiceDir, runServerless, type ServiceDir } from './service-dir.js';
 import { ofType, readTemplate, resource, type Template } from './template.js';
 
@@ -94,6 +95,11 @@ describe(`a ${CHANNELS}-channel registry (${CRITICAL} critical), packaged`, () =
       const limit = Number(/LIMIT (\d+)$/.exec(q!.Expression)?.[1]);
       expect(limit, id).toBeLessThanOrEqual(MAX_INSIGHTS_ALARM_SERIES);
     }
+  });
+
+  it("is known to the CloudFormation specification and names only IAM actions of the Service Authorization Reference", async () => {
+    expect(specProblems(template)).toEqual([]);
+    expect(await actionProblems(template)).toEqual([]);
   });
 
   it(`has an edge function of at most ${MAX_EDGE_FUNCTION_BYTES} bytes`, () => {

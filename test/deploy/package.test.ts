@@ -8,6 +8,7 @@ import { METRIC_DIMENSIONS } from '../../functions/probe/metrics.js';
 import { matchesPattern, type Pattern } from '../../sandbox/aws/event-pattern.js';
 import { readRegistryFile } from '../../functions/domain/registry/file.js';
 import type { Registry } from '../../functions/domain/registry/index.js';
+import { actionProblems, actionUses, specProblems } from './cfn-spec.js';
 import { makeServiceDir, REPO, runServerless, type ServiceDir } from './service-dir.js';
 import { identityStatements, isMutating, ofType, readTemplate, resource, zipEntries, type Template } from './template.js';
 
@@ -486,5 +487,48 @@ describe('stateful and edge resources', () => {
     // It carries no channel data: every channel's routing is read from the KeyValueStore (edge:<id>).
     expect(fn.FunctionCode).toBe(buildEdgeRouter().code);
     for (const channel of registry.channels) expect(fn.FunctionCode).not.toContain(channel.standby.originId);
+  });
+});
+
+describe("checked against AWS's specifications (test/deploy/cfn-spec.ts names the packages and their sources)", () => {
+  it('uses only resource types, properties (nested too) and attributes the CloudFormation specification knows, with every required property', () => {
+    expect(specProblems(template)).toEqual([]);
+  });
+
+  it('names only IAM actions of the Service Authorization Reference; every wildcard matches one', async () => {
+    const uses = actionUses(template);
+    // Role, trust, key, topic, queue and bus policies and the Lambda permissions are all read.
+    for (const action of ['sts:AssumeRole', 'kms:GenerateDataKey*', 'sns:Publish', 'sqs:SendMessage', 'events:PutEvents', 'lambda:InvokeFunction', 'states:StartExecution'])
+      expect(uses.map((u) => u.action), action).toContain(action);
+    expect(await actionProblems(template)).toEqual([]);
+  });
+
+  it('fails a copy of the template with a typo: unknown property, missing required, bad attribute, bad action', async () => {
+    const broken = structuredClone(template);
+    const table = resource(broken, 'LedgerTable').Properties as { PointInTimeRecoverySpecification?: unknown; KeySchema: Array<Record<string, unknown>> };
+    Object.assign(table, { PointInTimeRecoverySpec: table.PointInTimeRecoverySpecification });
+    delete table.PointInTimeRecoverySpecification;
+    delete table.KeySchema[0]!.KeyType;
+    resource(broken, 'NotifyTopic').Properties.KmsMasterKeyId = getAtt('NotifyTopicKey', 'KeyArn');
+    const triage = identityStatements(broken).find((s) => s.owner === 'TriageRole' && s.actions.includes('states:StartExecution'))!;
+    triage.statement.Action = [...triage.actions.map((a) => (a === 'states:StartExecution' ? 'states:StartExecutions' : a)), 'dynamodb:Gett*', 'medialve:DescribeChannel'];
+
+    const problems = specProblems(broken);
+    expect(problems).toHaveLength(3);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^LedgerTable \(AWS::DynamoDB::Table\): unknown property PointInTimeRecoverySpec \(known: .*PointInTimeRecoverySpecification/),
+        'LedgerTable (AWS::DynamoDB::Table).KeySchema[0]: required property KeyType is missing',
+        expect.stringMatching(/^NotifyTopic\.KmsMasterKeyId: Fn::GetAtt NotifyTopicKey\.KeyArn: AWS::KMS::Key has no attribute KeyArn \(has: Arn, KeyId\)/),
+      ]),
+    );
+    const actions = await actionProblems(broken);
+    expect(actions).toEqual([
+      expect.stringMatching(/^TriageRole\..*: states:StartExecutions: states has no such action$/),
+      expect.stringMatching(/^TriageRole\..*: dynamodb:Gett\*: dynamodb has no such action$/),
+      expect.stringMatching(/^TriageRole\..*: medialve:DescribeChannel: no service medialve in the Service Authorization Reference$/),
+    ]);
+    // The original is untouched and still passes.
+    expect(specProblems(template)).toEqual([]);
   });
 });
