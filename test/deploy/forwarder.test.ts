@@ -4,6 +4,7 @@ import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseYamlWithCfnTags } from '../../deploy/serverless-config.js';
+import { actionProblems, specProblems } from './cfn-spec.js';
 import { makeServiceDir, REPO, runServerless, type ServiceDir } from './service-dir.js';
 import { readTemplate, resource, type Template } from './template.js';
 
@@ -47,6 +48,11 @@ describe('the MediaLive event forwarder (serverless.forwarder.yml)', () => {
     expect(role.Policies.flatMap((p) => p.PolicyDocument.Statement)).toEqual([
       { Effect: 'Allow', Action: 'events:PutEvents', Resource: 'arn:aws:events:us-west-2:123456789012:event-bus/default' },
     ]);
+  });
+
+  it('is known to the CloudFormation specification and names only IAM actions of the Service Authorization Reference', async () => {
+    expect(specProblems(template)).toEqual([]);
+    expect(await actionProblems(template)).toEqual([]);
   });
 
   it('refuses to deploy in the control region itself, with the reason', async () => {
