@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { readRegistryFile } from '../functions/domain/registry/file.js';
 import { compiledRegistryFile, kvsAccounts, type Registry } from '../functions/domain/registry/index.js';
 import { FlatlineError } from '../functions/domain/errors.js';
+import { DEFAULT_MAX_EVENT_AGE_MS } from '../functions/domain/policy/index.js';
 
 export const SERVICE = 'flatline';
 /** The region the control plane is deployed in by default: the standby region, so that it does not depend on the region it protects. */
@@ -39,6 +40,8 @@ export interface DeployContext {
   operatorRoleArns: string[];
   /** Retention of every log group of the stack (a value CloudWatch Logs accepts). */
   logRetentionDays: number;
+  /** Triage's FLATLINE_MAX_EVENT_AGE_SECONDS: an older event is evidence, never acted on as news. */
+  maxEventAgeSeconds: number;
 }
 
 export type EdgeStoreOwner = 'create' | 'registry';
@@ -62,10 +65,13 @@ export interface DeployContextInput {
   channelsPerProbeShard?: number;
   operatorRoleArns?: string[];
   logRetentionDays?: number;
+  maxEventAgeSeconds?: number;
   serviceDir?: string;
 }
 
 export const DEFAULT_LOG_RETENTION_DAYS = 30;
+/** The policy's own default (5 min), so that a stage that does not set it behaves as triage without the variable. */
+export const DEFAULT_MAX_EVENT_AGE_SECONDS = DEFAULT_MAX_EVENT_AGE_MS / 1000;
 /** The values AWS::Logs::LogGroup RetentionInDays accepts (CloudFormation rejects any other). */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
@@ -105,6 +111,10 @@ export function deployContext(input: DeployContextInput): DeployContext {
   if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
     throw new DeployConfigError(`custom.flatline.logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')}, got ${logRetentionDays}`);
   }
+  const maxEventAgeSeconds = input.maxEventAgeSeconds ?? DEFAULT_MAX_EVENT_AGE_SECONDS;
+  if (!(Number.isFinite(maxEventAgeSeconds) && maxEventAgeSeconds > 0)) {
+    throw new DeployConfigError(`custom.flatline.maxEventAgeSeconds must be a positive number of seconds, got ${maxEventAgeSeconds}`);
+  }
   return {
     service: SERVICE,
     stage: input.stage,
@@ -119,6 +129,7 @@ export function deployContext(input: DeployContextInput): DeployContext {
     channelsPerProbeShard,
     operatorRoleArns,
     logRetentionDays,
+    maxEventAgeSeconds,
   };
 }
 

@@ -28,6 +28,7 @@ async function contextFrom(api: VariableResolverApi): Promise<DeployContext & { 
     controlRegion?: unknown;
     operatorRoleArns?: unknown;
     logRetentionDays?: unknown;
+    maxEventAgeSeconds?: unknown;
   };
   const operatorRoleArns = custom.operatorRoleArns ?? [];
   if (!Array.isArray(operatorRoleArns) || operatorRoleArns.some((a) => typeof a !== 'string')) {
@@ -46,6 +47,7 @@ async function contextFrom(api: VariableResolverApi): Promise<DeployContext & { 
     channelsPerProbeShard: custom.channelsPerProbeShard === undefined ? undefined : Number(custom.channelsPerProbeShard),
     operatorRoleArns: operatorRoleArns as string[],
     logRetentionDays: custom.logRetentionDays === undefined ? undefined : Number(custom.logRetentionDays),
+    maxEventAgeSeconds: custom.maxEventAgeSeconds === undefined ? undefined : Number(custom.maxEventAgeSeconds),
   });
   return { ...ctx, controlRegion: typeof custom.controlRegion === 'string' ? custom.controlRegion : undefined };
 }
@@ -73,6 +75,8 @@ export function variableValues(ctx: DeployContext & { controlRegion?: string | u
     mediaLiveRegions: mediaLiveRegions(ctx),
     /** provider.logRetentionInDays (and the stack's own log groups): custom.flatline.logRetentionDays, validated. */
     logRetentionDays: ctx.logRetentionDays,
+    /** Triage's FLATLINE_MAX_EVENT_AGE_SECONDS (a Lambda environment value is a string): custom.flatline.maxEventAgeSeconds, validated. */
+    maxEventAgeSeconds: String(ctx.maxEventAgeSeconds),
     /** The probe's schedule, one event per shard of the fleet. */
     probeSchedules: probeSchedules(ctx),
     resources: stackResources(ctx),
@@ -113,6 +117,7 @@ export const serverlessVariables: Record<VariableName, Resolver> = {
   controlRegion: variable('controlRegion'),
   mediaLiveRegions: variable('mediaLiveRegions'),
   logRetentionDays: variable('logRetentionDays'),
+  maxEventAgeSeconds: variable('maxEventAgeSeconds'),
   probeSchedules: variable('probeSchedules'),
   resources: variable('resources'),
   outputs: variable('outputs'),

@@ -21,7 +21,7 @@ function channelMetric(name: string, dimensions: Record<string, string>): void {
 }
 
 /** FLATLINE_MAX_EVENT_AGE_SECONDS: a positive number of seconds, or unset (the policy's default, 5 min). */
-function maxEventAgeMs(env: NodeJS.ProcessEnv): number | undefined {
+export function maxEventAgeMs(env: NodeJS.ProcessEnv): number | undefined {
   const raw = env.FLATLINE_MAX_EVENT_AGE_SECONDS;
   if (raw === undefined || raw === '') return undefined;
   const seconds = Number(raw);

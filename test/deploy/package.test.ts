@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEdgeRouter } from '../../edge/build.js';
 import { METRIC_DIMENSIONS } from '../../functions/probe/metrics.js';
+import { DEFAULT_MAX_EVENT_AGE_MS } from '../../functions/domain/policy/index.js';
+import { maxEventAgeMs } from '../../functions/triage/deps.js';
 import { matchesPattern, type Pattern } from '../../sandbox/aws/event-pattern.js';
 import { readRegistryFile } from '../../functions/domain/registry/file.js';
 import type { Registry } from '../../functions/domain/registry/index.js';
@@ -90,12 +92,15 @@ describe('functions', () => {
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
   });
 
-  it('gives triage the state machine ARNs, bounded async retries and the DLQ as on-failure destination', () => {
+  it('gives triage the state machine ARNs, its event-age bound, bounded async retries and the DLQ as on-failure destination', () => {
     const env = (resource(template, 'TriageLambdaFunction').Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(env.FAILOVER_STATE_MACHINE_ARN).toEqual({ Ref: 'FailoverStateMachine' });
     expect(env.FAILBACK_STATE_MACHINE_ARN).toEqual({ Ref: 'FailbackStateMachine' });
     // The account of the MediaLive ARNs its rule matches: the registry's, as in the rule's pattern.
     expect(env.FLATLINE_ACCOUNT_ID).toBe('123456789012');
+    // custom.flatline.maxEventAgeSeconds (300), which triage reads as the policy's own default.
+    expect(env.FLATLINE_MAX_EVENT_AGE_SECONDS).toBe('300');
+    expect(maxEventAgeMs({ FLATLINE_MAX_EVENT_AGE_SECONDS: env.FLATLINE_MAX_EVENT_AGE_SECONDS as string })).toBe(DEFAULT_MAX_EVENT_AGE_MS);
     const config = ofType(template, 'AWS::Lambda::EventInvokeConfig').find(([, r]) => JSON.stringify(r.Properties.FunctionName).includes('TriageLambdaFunction'));
     expect(config?.[1].Properties).toMatchObject({ MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Destination: DLQ_ARN } } });
   });

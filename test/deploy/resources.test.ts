@@ -7,6 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { deployContext, DeployConfigError } from '../../deploy/context.js';
 import { readCompiledRegistry } from '../../functions/domain/registry/index.js';
+import { DEFAULT_MAX_EVENT_AGE_MS } from '../../functions/domain/policy/index.js';
+import { maxEventAgeMs } from '../../functions/triage/deps.js';
 import { functionStatements } from '../../deploy/iam.js';
 import { manifestAgeAlarms } from '../../deploy/alarms.js';
 import { probeSchedules } from '../../deploy/probe.js';
@@ -85,6 +87,14 @@ describe('deploy variables', () => {
     expect(shards.every((e) => e.schedule.rate[0] === 'rate(1 minute)')).toBe(true);
     expect(probeSchedules(deployContext({ stage: 'fleet', serviceDir, channelsPerProbeShard: 250 })).map((e) => e.schedule.input.shard)).toEqual(['0/1']);
     expect(() => deployContext({ stage: 'fleet', serviceDir, channelsPerProbeShard: 0 })).toThrow(/positive integer/);
+  });
+
+  it("give triage its event-age bound: the policy's default unless set, a positive number of seconds", () => {
+    const serviceDir = serviceDirWith('age', exampleDoc());
+    const bound = (maxEventAgeSeconds?: number) => variableValues(deployContext({ stage: 'age', serviceDir, ...(maxEventAgeSeconds === undefined ? {} : { maxEventAgeSeconds }) })).maxEventAgeSeconds;
+    expect(maxEventAgeMs({ FLATLINE_MAX_EVENT_AGE_SECONDS: bound() })).toBe(DEFAULT_MAX_EVENT_AGE_MS);
+    expect(maxEventAgeMs({ FLATLINE_MAX_EVENT_AGE_SECONDS: bound(90) })).toBe(90_000);
+    for (const wrong of [0, -5, Number.NaN]) expect(() => bound(wrong)).toThrow(/custom\.flatline\.maxEventAgeSeconds must be a positive number of seconds/);
   });
 
   it('refuse channels whose stores name different accounts, unless the account is set', () => {
