@@ -5,6 +5,7 @@ import type { Change, OnAir } from '../domain/contracts.js';
 import type { Outcome } from '../domain/reconcilers/finish.js';
 import type { NotifySeverity } from '../domain/reconcilers/notify.js';
 import { summarize } from '../domain/reconcilers/finish.js';
+import { requestedBy } from '../domain/operator-request.js';
 import { ActionSchema, StatesErrorSchema, StepInputBase } from './step.js';
 
 export const IncidentInput = StepInputBase.extend({
@@ -21,8 +22,10 @@ export const IncidentInput = StepInputBase.extend({
   onAir: z.enum(['primary', 'standby', 'slate', 'snapshot', 'unchanged']),
   steps: z.record(z.string(), z.unknown()).default({}),
   error: StatesErrorSchema.optional(),
-  /** Why the execution started (triage's reason: the signal, and for an operator request who asked and why). */
+  /** Why the execution started (triage's reason: the signal's kind and severity). */
   reason: z.string().optional(),
+  /** The triggering signal (the notifications name an operator's requestedBy and reason from its detail). */
+  signal: z.object({ source: z.string(), kind: z.string(), detail: z.record(z.string(), z.unknown()).optional() }).loose().optional(),
 });
 export type IncidentInput = z.infer<typeof IncidentInput>;
 
@@ -85,11 +88,13 @@ export function notification(input: IncidentInput): { subject: string; message: 
   const plan = input.mode === 'plan' ? ' (plan)' : '';
   const subject = `${severity === 'page' ? 'PAGE ' : ''}flatline ${input.channelId}: ${input.action} ${input.outcome}${plan}, on air ${resolveOnAir(input) ?? 'unchanged'}`;
   const edge = edgeStillStale(input.steps);
+  const requested = input.signal ? requestedBy(input.signal) : '';
   const lines = [
     summarize({ action: input.action, outcome: input.outcome === 'lock-lost' ? input.outcome : ledgerOutcome(input.outcome), onAir: resolveOnAir(input) ?? 'unchanged', mode: input.mode, changes: changesOf(input.steps), error: input.error }),
     `channel: ${input.channelId}`,
     `incident: ${input.incidentId}`,
     ...(input.reason ? [`reason: ${input.reason}`] : []),
+    ...(requested ? [requested] : []),
     ...(input.outcome === 'slate' ? ['the standby did not serve a fresh manifest by its deadline: the slate is on the air'] : []),
     ...(input.outcome === 'degraded'
       ? [

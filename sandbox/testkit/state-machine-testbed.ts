@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { parse, stringify } from 'yaml';
-import type { ExecutionAction, ExecutionInput, ExecutionTiming, Mode } from '../../functions/domain/contracts.js';
+import type { ExecutionAction, ExecutionInput, ExecutionTiming, Mode, Signal } from '../../functions/domain/contracts.js';
 import { awsClients } from '../../functions/lib/aws-client-set.js';
 import { Ledger } from '../../functions/domain/ledger/ledger.js';
 import { parseRegistry, type Channel, type Registry } from '../../functions/domain/registry/index.js';
@@ -127,6 +127,8 @@ export interface RunOptions {
   /** Take the ledger lock first, as triage does (default true). */
   acquire?: boolean;
   requestedAt?: string;
+  /** The triggering signal (default: the probe's manifest-stale outage), e.g. an operator's request. */
+  signal?: Omit<Signal, 'channelId' | 'dedupeKey'>;
 }
 
 /** Runs one execution of the real ASL (waits and retry intervals shortened) and collects its event log. */
@@ -143,7 +145,7 @@ export async function run(bed: Testbed, action: ExecutionAction, channelId: stri
     reason: 'test',
     mode: opts.mode ?? 'live',
     requestedAt: opts.requestedAt ?? new Date().toISOString(),
-    signal: { channelId, kind: 'manifest-stale', severity: 'outage', at: new Date().toISOString(), dedupeKey: incidentId, source: 'flatline.probe' },
+    signal: { kind: 'manifest-stale', severity: 'outage', at: new Date().toISOString(), source: 'flatline.probe', ...opts.signal, channelId, dedupeKey: incidentId },
     timing: { pollSeconds: 1, edgeVerifyAttempts: 5, ...opts.timing },
   };
   const local = bed.machines[action];

@@ -32,9 +32,39 @@ describe('failover', () => {
     expect(item.recent.at(-2)?.message).toContain('failover succeeded, on air: standby');
     expect(messages()).toHaveLength(1);
     expect(messages()[0]!.attributes.severity).toBe('info');
+    // The probe's signal: nobody asked.
+    expect(messages()[0]!.message).not.toContain('requested by');
     expect(result.tasks).toEqual([
       'Snapshot', 'EnsureStandbyRunning', 'CheckStandbyFresh', 'RouteEdgeToStandby', 'ReorderOriginGroup', 'CheckEdgeFresh', 'FinishOnStandby', 'NotifySucceeded',
     ]);
+  });
+
+  describe("an operator's request: every notification names who asked and why (the signal triage started it with)", () => {
+    const request = () => ({
+      kind: 'failover-requested',
+      severity: 'outage' as const,
+      at: new Date().toISOString(),
+      source: 'flatline.ops',
+      detail: { channelId: 'news-1', reason: 'primary encoder maintenance', requestedBy: 'ops@example.com' },
+    });
+    const lines = () => messages()[0]!.message.split('\n');
+
+    it('succeeded (info)', async () => {
+      bed.freeze('news-1', 'primary');
+      const result = await run(bed, 'failover', 'news-1', { signal: request() });
+      expect(result.status).toBe('SUCCEEDED');
+      expect(messages()).toHaveLength(1);
+      expect(lines()).toEqual(expect.arrayContaining(['reason: test', 'requested by ops@example.com: primary encoder maintenance']));
+    });
+
+    it('slate (a page)', async () => {
+      bed.freeze('news-1', 'primary');
+      bed.freeze('news-1', 'standby');
+      const result = await run(bed, 'failover', 'news-1', { signal: request(), timing: { standbyReadySeconds: 1 } });
+      expect(result.tasks.at(-1)).toBe('NotifySlate');
+      expect(messages()[0]!.attributes.severity).toBe('page');
+      expect(lines()).toContain('requested by ops@example.com: primary encoder maintenance');
+    });
   });
 
   it('cold standby: starts it once, waits while STARTING, then routes', async () => {

@@ -102,6 +102,8 @@ describe('rollback never routes viewers to a side known to be stale while the ot
     expect(messages()[0]!.subject).toContain('failover degraded, on air standby');
     expect(messages()[0]!.message).toContain('AccessDenied');
     expect(messages()[0]!.message).toContain('origin group');
+    // Why the incident started, as on every other notification.
+    expect(messages()[0]!.message.split('\n')).toContain('reason: test');
   });
 
   it('the same 403 with a fresh primary rolls back, and stops the cold standby the incident started once nobody is on it', async () => {

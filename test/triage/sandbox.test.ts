@@ -137,6 +137,24 @@ describe('triage in the AWS sandbox (rules from serverless.yml)', () => {
   });
 });
 
+describe("an operator's request, end to end (rule, real triage handler, real ASL and step handlers)", () => {
+  it('the ledger and the notification both name who asked and why', async () => {
+    const request = sample('ops-failover-requested.json');
+    expect(request.detail).toMatchObject({ channelId: 'news-1', requestedBy: 'ops@example.com', reason: 'primary encoder maintenance' });
+    const before = executions().length;
+    const sent = sandbox.sns.messages.length;
+    put(request);
+    await sandbox.settle();
+    const started = executions().slice(before);
+    expect(started.map((e) => e.status)).toEqual(['SUCCEEDED']);
+    const notes = sandbox.sns.messages.slice(sent).filter((m) => m.attributes.channelId === 'news-1');
+    expect(notes).toHaveLength(1);
+    expect(notes[0]!.message.split('\n')).toContain('requested by ops@example.com: primary encoder maintenance');
+    const item = await ledger.get('news-1');
+    expect(item.recent.map((e) => e.message)).toContain('requested by ops@example.com: primary encoder maintenance');
+  });
+});
+
 describe('size limits, end to end (rules from serverless.yml, the real handler, the sandbox Step Functions)', () => {
   const ops = (detail: Record<string, unknown>): Sample => ({ source: 'flatline.ops', 'detail-type': 'Failover Requested', detail: { channelId: 'kids-1', mode: 'plan', ...detail } });
 

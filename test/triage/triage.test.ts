@@ -300,6 +300,16 @@ describe('triage: duplicates and concurrency', () => {
     expect(executions()).toHaveLength(1);
   });
 
+  it("an operator's request that cannot start: the page names who asked and why", async () => {
+    sandbox.faults.add({ service: 'states', operation: 'StartExecution', kind: 'error', errorCode: 'InvalidExecutionInput', status: 400, count: 1 });
+    const messages: string[] = [];
+    await expect(triage(sample('ops-failover-requested.json'), deps({ notify: async (page) => void messages.push(page.message) }))).rejects.toMatchObject({
+      name: 'InvalidExecutionInput',
+    });
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.split('\n')).toContain('requested by ops@example.com: primary encoder maintenance');
+  });
+
   it('a lock whose execution is no longer RUNNING is taken over, not joined', async () => {
     primaryStale('news-1');
     const first = await triage(sample('cloudwatch-alarm-manifest-age-primary.json'), deps());

@@ -25,6 +25,7 @@ import type { ExecutionAction, ExecutionInput, LedgerItem, Mode, Signal } from '
 import type { Ledger } from '../ledger/ledger.js';
 import { LOCK_TTL_MS, lockHeld, type AcquireRequest, type PipelineAlerts } from '../ledger/rules.js';
 import { evaluate, lateByMs, type PolicyDecision } from '../policy/index.js';
+import { requestedBy } from '../operator-request.js';
 import type { Channel, Registry } from '../registry/index.js';
 import { confirmOutage, type Confirmation, type FreshnessCheck } from './confirm.js';
 import { executionName, incidentIdFor } from './incident-id.js';
@@ -80,11 +81,10 @@ export interface TriageDeps {
 /** The lock outlives the longest execution (sized from the state machines' timeout, see ledger/rules.ts). */
 export const lockTtlMs = (): number => LOCK_TTL_MS;
 
-/** An operator request's who and why ("requested by <who>: <reason>"), or '' for any other signal. */
-export function requestedBy(signal: Signal): string {
-  if (signal.source !== 'flatline.ops') return '';
-  const who = typeof signal.detail?.requestedBy === 'string' ? signal.detail.requestedBy : 'an unnamed operator';
-  return `requested by ${who}: ${typeof signal.detail?.reason === 'string' ? signal.detail.reason : signal.kind}`;
+/** A page's first line, and for an operator's request who asked and why on the next. */
+function withRequester(line: string, signal: Signal): string {
+  const requested = requestedBy(signal);
+  return requested ? `${line}\n${requested}` : line;
 }
 
 /**
@@ -232,7 +232,7 @@ async function record(
       channelId: channel.id,
       incidentId,
       subject: policy.pageSubject ?? `flatline ${channel.id}: ${signal.kind} on the standby while it is on air`,
-      message: `${policy.reason}\n\n${JSON.stringify(signal, null, 2)}`,
+      message: `${withRequester(policy.reason, signal)}\n\n${JSON.stringify(signal, null, 2)}`,
     });
   }
   return { ...base, decision: policy.action === 'coalesced' ? 'coalesced' : 'record', reason: policy.reason, drill: policy.drill };
@@ -282,7 +282,7 @@ async function startFailed(err: unknown, input: ExecutionInput, deps: TriageDeps
         channelId: channel.id,
         incidentId: input.incidentId,
         subject: `PAGE flatline ${channel.id}: ${input.action} could not start`,
-        message: `${message}\n\nThe event is retried, then kept in the dead-letter queue. Reason: ${input.reason}`,
+        message: `${withRequester(message, input.signal)}\n\nThe event is retried, then kept in the dead-letter queue. Reason: ${input.reason}`,
       });
     }
   } catch (cleanup) {
