@@ -76,6 +76,21 @@ describe.each(Object.keys(DEFINITION_FILES))('%s.asl.json', (key) => {
     }
   });
 
+  it('tells the topic of every end but success twice: its Notify* step, then the failed execution (the executions-failed alarm)', () => {
+    // Why a degraded failover (FailoverDegraded) or a rollback needs no alarm of its own: its Notify* step
+    // pages the topic, and its Fail end counts in ExecutionsFailed, whose alarm pages the topic too (even
+    // when the notification itself failed) and is on the dashboard.
+    const ends = Object.entries(states).filter(([, s]) => s.Type === 'Succeed' || s.Type === 'Fail');
+    expect(ends.filter(([, s]) => s.Type === 'Succeed').map(([name]) => name)).toEqual([`${key.charAt(0).toUpperCase()}${key.slice(1)}Succeeded`]);
+    for (const [name, end] of ends) {
+      const before = Object.entries(states).filter(([, s]) => transitions(s).includes(name));
+      expect(before.length, name).toBeGreaterThan(0);
+      for (const [from, state] of before) expect(functionKeyOfResource(state.Resource), `${from} -> ${name}`).toBe('notify');
+      if (end.Type === 'Fail') expect(before.every(([, s]) => (s.Parameters as { outcome: string }).outcome !== 'succeeded'), name).toBe(true);
+    }
+    if (key === 'failover') expect(states.Degraded?.Type).toBe('Fail');
+  });
+
   it('uses JSONPath only (aws-local-stepfunctions ignores JSONata, Assign, Arguments, Output)', () => {
     const text = JSON.stringify(definition);
     expect(definition.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
