@@ -508,8 +508,9 @@ describe("checked against AWS's specifications (test/deploy/cfn-spec.ts names th
     expect(await actionProblems(template)).toEqual([]);
   });
 
-  it('fails a copy of the template with a typo: unknown property, missing required, bad attribute, bad action', async () => {
+  it('fails a copy of the template with a typo: unknown type, unknown property, missing required, bad attribute, bad action', async () => {
     const broken = structuredClone(template);
+    resource(broken, 'TriageDeadLetterQueuePolicy').Type = 'AWS::SQS::QueuePolicies';
     const table = resource(broken, 'LedgerTable').Properties as { PointInTimeRecoverySpecification?: unknown; KeySchema: Array<Record<string, unknown>> };
     Object.assign(table, { PointInTimeRecoverySpec: table.PointInTimeRecoverySpecification });
     delete table.PointInTimeRecoverySpecification;
@@ -519,9 +520,10 @@ describe("checked against AWS's specifications (test/deploy/cfn-spec.ts names th
     triage.statement.Action = [...triage.actions.map((a) => (a === 'states:StartExecution' ? 'states:StartExecutions' : a)), 'dynamodb:Gett*', 'medialve:DescribeChannel'];
 
     const problems = specProblems(broken);
-    expect(problems).toHaveLength(3);
+    expect(problems).toHaveLength(4);
     expect(problems).toEqual(
       expect.arrayContaining([
+        'TriageDeadLetterQueuePolicy: unknown resource type AWS::SQS::QueuePolicies',
         expect.stringMatching(/^LedgerTable \(AWS::DynamoDB::Table\): unknown property PointInTimeRecoverySpec \(known: .*PointInTimeRecoverySpecification/),
         'LedgerTable (AWS::DynamoDB::Table).KeySchema[0]: required property KeyType is missing',
         expect.stringMatching(/^NotifyTopic\.KmsMasterKeyId: Fn::GetAtt NotifyTopicKey\.KeyArn: AWS::KMS::Key has no attribute KeyArn \(has: Arn, KeyId\)/),
