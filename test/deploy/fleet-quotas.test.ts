@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fleetDocument } from '../../sandbox/testkit/fleet.js';
-import { actionProblems, specProblems } from './cfn-spec.js';
+import { actionProblems, conditionProblems, specProblems } from './cfn-spec.js';
 import { makeServiceDir, runServerless, type ServiceDir } from './service-dir.js';
 import { ofType, readTemplate, resource, type Template } from './template.js';
 
@@ -97,9 +97,10 @@ describe(`a ${CHANNELS}-channel registry (${CRITICAL} critical), packaged`, () =
     }
   });
 
-  it("is known to the CloudFormation specification and names only IAM actions of the Service Authorization Reference", async () => {
+  it("is known to the CloudFormation specification and names only IAM actions and condition keys of the Service Authorization Reference", async () => {
     expect(specProblems(template)).toEqual([]);
     expect(await actionProblems(template)).toEqual([]);
+    expect(await conditionProblems(template)).toEqual([]);
   });
 
   it(`has an edge function of at most ${MAX_EDGE_FUNCTION_BYTES} bytes`, () => {

@@ -4,7 +4,7 @@ import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseYamlWithCfnTags } from '../../deploy/serverless-config.js';
-import { actionProblems, specProblems } from './cfn-spec.js';
+import { actionProblems, conditionProblems, specProblems } from './cfn-spec.js';
 import { makeServiceDir, REPO, runServerless, type ServiceDir } from './service-dir.js';
 import { readTemplate, resource, type Template } from './template.js';
 
@@ -50,9 +50,10 @@ describe('the MediaLive event forwarder (serverless.forwarder.yml)', () => {
     ]);
   });
 
-  it('is known to the CloudFormation specification and names only IAM actions of the Service Authorization Reference', async () => {
+  it('is known to the CloudFormation specification and names only IAM actions and condition keys of the Service Authorization Reference', async () => {
     expect(specProblems(template)).toEqual([]);
     expect(await actionProblems(template)).toEqual([]);
+    expect(await conditionProblems(template)).toEqual([]);
   });
 
   it('refuses to deploy in the control region itself, with the reason', async () => {

@@ -10,7 +10,7 @@ import { maxEventAgeMs } from '../../functions/triage/deps.js';
 import { matchesPattern, type Pattern } from '../../sandbox/aws/event-pattern.js';
 import { readRegistryFile } from '../../functions/domain/registry/file.js';
 import type { Registry } from '../../functions/domain/registry/index.js';
-import { actionProblems, actionUses, specProblems } from './cfn-spec.js';
+import { actionProblems, actionUses, conditionProblems, specProblems } from './cfn-spec.js';
 import { makeServiceDir, REPO, runServerless, type ServiceDir } from './service-dir.js';
 import { identityStatements, isMutating, ofType, readTemplate, resource, zipEntries, type Template } from './template.js';
 
@@ -500,15 +500,16 @@ describe("checked against AWS's specifications (test/deploy/cfn-spec.ts names th
     expect(specProblems(template)).toEqual([]);
   });
 
-  it('names only IAM actions of the Service Authorization Reference; every wildcard matches one', async () => {
+  it('names only IAM actions and condition keys of the Service Authorization Reference; every wildcard matches one', async () => {
     const uses = actionUses(template);
     // Role, trust, key, topic, queue and bus policies and the Lambda permissions are all read.
     for (const action of ['sts:AssumeRole', 'kms:GenerateDataKey*', 'sns:Publish', 'sqs:SendMessage', 'events:PutEvents', 'lambda:InvokeFunction', 'states:StartExecution'])
       expect(uses.map((u) => u.action), action).toContain(action);
     expect(await actionProblems(template)).toEqual([]);
+    expect(await conditionProblems(template)).toEqual([]);
   });
 
-  it('fails a copy of the template with a typo: unknown type, unknown property, missing required, bad attribute, bad action', async () => {
+  it('fails a copy of the template with a typo: unknown type, unknown property, missing required, bad attribute, bad action, bad condition', async () => {
     const broken = structuredClone(template);
     resource(broken, 'TriageDeadLetterQueuePolicy').Type = 'AWS::SQS::QueuePolicies';
     const table = resource(broken, 'LedgerTable').Properties as { PointInTimeRecoverySpecification?: unknown; KeySchema: Array<Record<string, unknown>> };
@@ -518,6 +519,10 @@ describe("checked against AWS's specifications (test/deploy/cfn-spec.ts names th
     resource(broken, 'NotifyTopic').Properties.KmsMasterKeyId = getAtt('NotifyTopicKey', 'KeyArn');
     const triage = identityStatements(broken).find((s) => s.owner === 'TriageRole' && s.actions.includes('states:StartExecution'))!;
     triage.statement.Action = [...triage.actions.map((a) => (a === 'states:StartExecution' ? 'states:StartExecutions' : a)), 'dynamodb:Gett*', 'medialve:DescribeChannel'];
+    // A mistyped key in a Deny makes it deny nothing: here anyone could request a failover.
+    const busPolicy = resource(broken, 'FlatlineEventBus').Properties.Policy as { Statement: Array<{ Sid: string; Condition: Record<string, Record<string, unknown>> }> };
+    const opsOnly = busPolicy.Statement.find((st) => st.Sid === 'OpsOnlyFromOperators')!;
+    opsOnly.Condition = { StringEqual: { 'events:sources': opsOnly.Condition.StringEquals!['events:source'] } };
 
     const problems = specProblems(broken);
     expect(problems).toHaveLength(4);
@@ -534,6 +539,10 @@ describe("checked against AWS's specifications (test/deploy/cfn-spec.ts names th
       expect.stringMatching(/^TriageRole\..*: states:StartExecutions: states has no such action$/),
       expect.stringMatching(/^TriageRole\..*: dynamodb:Gett\*: dynamodb has no such action$/),
       expect.stringMatching(/^TriageRole\..*: medialve:DescribeChannel: no service medialve in the Service Authorization Reference$/),
+    ]);
+    expect(await conditionProblems(broken)).toEqual([
+      'FlatlineEventBus.Policy.Statement[0] (OpsOnlyFromOperators): unknown condition operator StringEqual',
+      'FlatlineEventBus.Policy.Statement[0] (OpsOnlyFromOperators): StringEqual: unknown condition key events:sources',
     ]);
     // The original is untouched and still passes.
     expect(specProblems(template)).toEqual([]);
