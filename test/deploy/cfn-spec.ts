@@ -102,8 +102,8 @@ function referenceProblems(t: Template, spec: SpecDatabase): string[] {
       problems.push(`${at}: Fn::GetAtt ${id}.${attribute}: ${r.Type} has no attribute ${attribute} (has: ${Object.keys(type.attributes).sort().join(', ')})`);
     }
   };
-  const walk = (v: unknown, at: string, locals: Set<string>): void => {
-    if (Array.isArray(v)) return v.forEach((x, i) => walk(x, `${at}[${i}]`, locals));
+  const walk = (v: unknown, at: string): void => {
+    if (Array.isArray(v)) return v.forEach((x, i) => walk(x, `${at}[${i}]`));
     if (!isObject(v)) return;
     for (const [k, x] of Object.entries(v)) {
       if (k === 'Ref' && typeof x === 'string') checkRef(x, at);
@@ -112,25 +112,24 @@ function referenceProblems(t: Template, spec: SpecDatabase): string[] {
         if (typeof id === 'string' && attribute.every((a) => typeof a === 'string')) checkGetAtt(id, attribute.join('.'), at);
       } else if (k === 'Fn::Sub') {
         const [text, vars] = typeof x === 'string' ? [x, {}] : (x as [string, Record<string, unknown>]);
-        const subLocals = new Set([...locals, ...Object.keys(vars)]);
-        // ${Name} is a Ref, ${Name.Attr} a GetAtt, ${!Literal} is text (Fn::Sub reference).
+        // ${Name} is a Ref, ${Name.Attr} a GetAtt, ${!Literal} is text, unless Name is one of the Sub's own variables.
         for (const m of text.matchAll(/\$\{([^!}][^}]*)\}/g)) {
           const [id, ...attribute] = m[1]!.split('.');
-          if (subLocals.has(m[1]!)) continue;
+          if (m[1]! in vars) continue;
           if (attribute.length === 0) checkRef(id!, `${at} (Fn::Sub)`);
           else checkGetAtt(id!, attribute.join('.'), `${at} (Fn::Sub)`);
         }
-        walk(vars, `${at}.${k}`, locals);
+        walk(vars, `${at}.${k}`);
         continue;
       }
-      walk(x, `${at}.${k}`, locals);
+      walk(x, `${at}.${k}`);
     }
   };
   for (const [id, r] of Object.entries(t.Resources)) {
-    walk(r.Properties, id, new Set());
+    walk(r.Properties, id);
     for (const dep of [r.DependsOn ?? []].flat()) if (!t.Resources[dep]) problems.push(`${id}: DependsOn ${dep}, which is not in the template`);
   }
-  walk(t.Outputs, 'Outputs', new Set());
+  walk(t.Outputs, 'Outputs');
   return problems;
 }
 
