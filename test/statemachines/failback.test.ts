@@ -37,6 +37,16 @@ describe('failback', () => {
     expect(last.subject).toContain('failback succeeded');
   });
 
+  it("an operator's request: the notification names who asked and why", async () => {
+    await failedOver('news-1');
+    const detail = { channelId: 'news-1', reason: 'primary healthy since 14:05', requestedBy: 'jane' };
+    const result = await run(bed, 'failback', 'news-1', { signal: { kind: 'failback-requested', severity: 'info', at: new Date().toISOString(), source: 'flatline.ops', detail } });
+    expect(result.status).toBe('SUCCEEDED');
+    const last = bed.sandbox.sns.messages.filter((m) => m.topicArn === TOPIC_ARN).at(-1)!;
+    expect(last.subject).toContain('failback succeeded');
+    expect(last.message.split('\n')).toContain('requested by jane: primary healthy since 14:05');
+  });
+
   it('warm standby: keeps the standby running', async () => {
     await failedOver('news-1');
     const result = await run(bed, 'failback', 'news-1');
