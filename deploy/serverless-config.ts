@@ -21,6 +21,11 @@ export interface FunctionConfig {
   timeoutSeconds: number;
   /** Lambda async invoke retries (AWS default 2). */
   maximumRetryAttempts?: number;
+  /**
+   * provider.environment merged with the function's own (the function's win), variables resolved. A value the
+   * deploy fills in (`!Ref`, `!GetAtt`, an unresolved `${...}`) is null: only the name is known here.
+   */
+  environment?: Record<string, string | null>;
 }
 
 export interface RuleConfig {
@@ -83,6 +88,7 @@ export async function loadServerlessConfig(path: string, ctx: ResolveContext): P
       handler: fn.handler,
       timeoutSeconds: Number.isFinite(timeout) ? timeout : 6,
       ...(fn.maximumRetryAttempts !== undefined ? { maximumRetryAttempts: Number(fn.maximumRetryAttempts) } : {}),
+      environment: environmentOf({ ...asObject(provider.environment), ...asObject(fn.environment) }),
     };
     asArray(fn.events).forEach((e, i) => {
       const ev = asObject(e);
@@ -106,6 +112,13 @@ export async function loadServerlessConfig(path: string, ctx: ResolveContext): P
   const jsVariables = new JsFileVariables(root, raw, doc, ctx);
   for (const rule of rules) rule.pattern = (await jsVariables.resolveIn(rule.pattern)) as EventPattern;
   return { path, root, service, functions, rules, stateMachines };
+}
+
+/** Environment values as Lambda would get them: strings (numbers and booleans as text); deploy-time values null. */
+function environmentOf(vars: Record<string, unknown>): Record<string, string | null> {
+  return Object.fromEntries(
+    Object.entries(vars).map(([k, v]) => [k, (typeof v === 'string' && !v.includes('${')) || typeof v === 'number' || typeof v === 'boolean' ? String(v) : null]),
+  );
 }
 
 const JS_FILE_VARIABLE = /^\$\{file\(([^)]+\.c?js)\):(\w+)\}$/;

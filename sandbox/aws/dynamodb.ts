@@ -3,7 +3,7 @@
 // UnknownOperationException) and no TTL (items never expire): the ledger uses single-item conditional writes
 // and compares expiry times itself.
 import { createRequire } from 'node:module';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
@@ -20,9 +20,30 @@ export interface LocalDynamo {
   close(): Promise<void>;
 }
 
+/** Refuses a request before dynalite sees it: an error code and message, or undefined to let it through. */
+export type DynamoRefusal = (authorization: string | string[] | undefined) => { code: string; message: string } | undefined;
+
 /** Starts dynalite and creates `tables` (CreateTable inputs, e.g. the ledger's ledgerTableInput). */
-export async function startDynalite(tables: CreateTableCommandInput[], credentials: { accessKeyId: string; secretAccessKey: string }): Promise<LocalDynamo> {
+export async function startDynalite(
+  tables: CreateTableCommandInput[],
+  credentials: { accessKeyId: string; secretAccessKey: string },
+  refusal: DynamoRefusal = () => undefined,
+): Promise<LocalDynamo> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  // dynalite checks no credentials: a request signed with revoked ones is answered here, as DynamoDB's JSON 1.0 error.
+  const dynaliteListeners = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const refused = refusal(req.headers.authorization);
+    if (!refused) {
+      for (const l of dynaliteListeners) l.call(server, req, res);
+      return;
+    }
+    req.resume();
+    const body = JSON.stringify({ __type: `com.amazon.coral.service#${refused.code}`, message: refused.message });
+    res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': refused.code, 'content-length': String(Buffer.byteLength(body)) });
+    res.end(body);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const client = new DynamoDBClient({ endpoint, region: 'us-west-2', credentials });

@@ -16,6 +16,7 @@ import { BestEffortDelivery } from './best-effort.js';
 import { FaultInjector, seededRandom, type FaultSpec } from './faults.js';
 import { compressedMs, drawMs, worldModel, type WorldModel } from '../world-model.js';
 import { KeyValueStoreService } from './kvs.js';
+import { InvocationAccess } from './lambda-env.js';
 import { LambdaRuntime } from './lambda-runtime.js';
 import { MediaLiveService } from './medialive.js';
 import { loadServerlessConfig, type ServerlessConfig, type StateMachineConfig } from '../../deploy/serverless-config.js';
@@ -164,11 +165,14 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
   const seed = opts.seed ?? 1;
   const faults = new FaultInjector(seed);
   const world = opts.world ?? worldModel('ideal');
+  const access = new InvocationAccess();
+  // Set once the endpoints are known (below); no handler runs before.
+  let env: Record<string, string> = {};
   const lambda = new LambdaRuntime(
     serverless?.root ?? process.cwd(),
     serverless?.functions ?? {},
     { stage, region, service: serverless?.service ?? 'flatline' },
-    { enforceTimeouts: world.lambdaTimeouts, coldStart: world.lambdaColdStart },
+    { enforceTimeouts: world.lambdaTimeouts, coldStart: world.lambdaColdStart, access, sandboxEnv: () => env },
   );
   // One generator per stream, so that a change in one (more events) does not reshuffle the others.
   const stream = (n: number): (() => number) => seededRandom(seed * 7919 + n);
@@ -223,17 +227,13 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
   let dynamo: LocalDynamo | undefined;
   try {
     [server, dynamo] = await Promise.all([
-      startServer([medialive, cloudfront, kvs, sns, events, sfn], calls, faults),
-      startDynalite([ledgerTableInput(ledgerTable)], credentials),
+      startServer([medialive, cloudfront, kvs, sns, events, sfn], calls, faults, (auth) => access.refusal(auth)),
+      startDynalite([ledgerTableInput(ledgerTable)], credentials, (auth) => access.refusal(auth)),
     ]);
   } catch (err) {
     await server?.close();
     await dynamo?.close();
     throw err;
-  }
-  if (opts.preload) {
-    await lambda.preload();
-    sfn.preload();
   }
 
   // The handlers load the registry compiled to JSON, as in a Lambda zip (functions/domain/registry): the
@@ -242,7 +242,7 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
   const compiledRegistry = writeCompiledRegistry(registry, join(registryDir, 'registry.json'));
   const url = server.url;
   const machineArn = (key: string): string | undefined => (sfn.machineKeys().includes(key) ? sfn.arn(key) : undefined);
-  const env: Record<string, string> = {
+  env = {
     AWS_ENDPOINT_URL_MEDIALIVE: url,
     AWS_ENDPOINT_URL_CLOUDFRONT: url,
     AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE: url,
@@ -265,6 +265,12 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
     ...(machineArn('failover') ? { FAILOVER_STATE_MACHINE_ARN: machineArn('failover')! } : {}),
     ...(machineArn('failback') ? { FAILBACK_STATE_MACHINE_ARN: machineArn('failback')! } : {}),
   };
+  // After env: a module may read a variable at import.
+  if (opts.preload) {
+    await lambda.preload();
+    sfn.preload();
+  }
+
   // Variables whose previous values restoreEnv() puts back; AWS_SESSION_TOKEN/AWS_PROFILE would spoil the dummy credentials.
   const managed = [...Object.keys(env), 'AWS_SESSION_TOKEN', 'AWS_PROFILE'];
   let saved: Record<string, string | undefined> | undefined;

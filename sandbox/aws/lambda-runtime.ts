@@ -1,6 +1,7 @@
 // Runs the real Lambda handler modules in-process: "functions/triage/handler.handler" imports
 // functions/triage/handler.ts (tsx / vitest load TypeScript) and calls its `handler` export with the
-// event and a Lambda-shaped context.
+// event and a Lambda-shaped context, in the function's own environment with credentials of the invocation's
+// own (lambda-env.ts).
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -8,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import type { Context } from 'aws-lambda';
 import type { FunctionConfig } from '../../deploy/serverless-config.js';
+import { hostEnvironment, invocationEnvironment, runWithEnv, type InvocationAccess } from './lambda-env.js';
 import { ACCOUNT_ID } from './wire.js';
 
 type LambdaHandler = (event: unknown, context: Context) => unknown;
@@ -26,6 +28,10 @@ export interface LambdaRuntimeOptions {
   enforceTimeouts?: boolean;
   /** The first invocation of each function waits its handler module's measured import time (its init). */
   coldStart?: boolean;
+  /** Issues each invocation's credentials and revokes them at its timeout (the sandbox's endpoints check them). */
+  access?: InvocationAccess;
+  /** What the sandbox gives the functions: endpoints, region, and its values of the names the deploy fills in. */
+  sandboxEnv?: () => Record<string, string>;
 }
 
 /** The error Lambda reports for an invocation that ran out of time (Step Functions sees it as the error name). */
@@ -39,6 +45,8 @@ export class LambdaTimeoutError extends Error {
 export class LambdaRuntime {
   private readonly modules = new Map<string, Promise<{ handler: LambdaHandler; importMs: number }>>();
   private readonly warm = new Set<string>();
+  /** Variables serverless.yml declares for some function: the others never see them. */
+  private readonly declared: ReadonlySet<string>;
   readonly invocations: Invocation[] = [];
 
   constructor(
@@ -46,7 +54,23 @@ export class LambdaRuntime {
     private readonly functions: Record<string, FunctionConfig>,
     private readonly ctx: { stage: string; region: string; service: string },
     private readonly opts: LambdaRuntimeOptions = {},
-  ) {}
+  ) {
+    this.declared = new Set(Object.values(functions).flatMap((f) => Object.keys(f.environment ?? {})));
+  }
+
+  /** The environment an invocation of the function starts with (credentials: that invocation's). */
+  environment(functionKey: string, credentials: Record<string, string> = {}): NodeJS.ProcessEnv {
+    const fn = this.functions[functionKey];
+    if (!fn) throw new Error(`sandbox: no function "${functionKey}" in serverless.yml`);
+    return invocationEnvironment({
+      functionEnv: fn.environment ?? {},
+      declaredAnywhere: this.declared,
+      sandbox: this.opts.sandboxEnv?.() ?? {},
+      // Never the calling invocation's: an invocation started from within another gets its own function's.
+      host: hostEnvironment(),
+      runtime: credentials,
+    });
+  }
 
   has(functionKey: string): boolean {
     return functionKey in this.functions;
@@ -69,23 +93,31 @@ export class LambdaRuntime {
     const requestId = randomUUID();
     const startedAt = Date.now();
     const context = fakeContext(fn, requestId, startedAt, this.ctx);
+    const credentials = this.opts.access?.issue();
+    const env = this.environment(functionKey, credentials ? { ...credentials } : {});
     let timer: NodeJS.Timeout | undefined;
     try {
       // The init (cold start) counts against the timeout, as it does for the first invocation in Lambda.
-      const run = (async () => {
+      const run = runWithEnv(env, async () => {
         if (this.opts.coldStart && !this.warm.has(functionKey)) {
           this.warm.add(functionKey);
           await new Promise((r) => setTimeout(r, importMs));
         }
         return handler(event, context);
-      })();
-      // Ended at the timeout: the caller sees Sandbox.Timedout. The handler's promise cannot be killed in-process;
-      // whatever it still does is not awaited by anyone.
+      });
+      // Ended at the timeout: the caller sees Sandbox.Timedout. The handler's promise cannot be killed in-process,
+      // so its credentials are revoked: whatever it still sends, no service accepts. Lambda also resets a timed-out
+      // execution environment: the next invocation pays the init again
+      // (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html#runtimes-lifecycle-invoke-with-errors).
       const result = this.opts.enforceTimeouts
         ? await Promise.race([
             run,
             new Promise<never>((_, reject) => {
-              timer = setTimeout(() => reject(new LambdaTimeoutError(functionKey, fn.timeoutSeconds)), fn.timeoutSeconds * 1000);
+              timer = setTimeout(() => {
+                if (credentials) this.opts.access?.revoke(credentials.AWS_ACCESS_KEY_ID, `${functionKey} invocation ${requestId} timed out after ${fn.timeoutSeconds} s`);
+                this.warm.delete(functionKey);
+                reject(new LambdaTimeoutError(functionKey, fn.timeoutSeconds));
+              }, fn.timeoutSeconds * 1000);
             }),
           ])
         : await run;
@@ -109,7 +141,9 @@ export class LambdaRuntime {
     let loading = this.modules.get(fn.key);
     if (!loading) {
       const t = performance.now();
-      loading = importHandler(this.root, fn.handler).then((handler) => ({ handler, importMs: performance.now() - t }));
+      // The init runs in the function's environment (a module may read a variable at import). A module shared
+      // by several functions is imported once per process, in the environment of the first that loads it.
+      loading = runWithEnv(this.environment(fn.key), () => importHandler(this.root, fn.handler)).then((handler) => ({ handler, importMs: performance.now() - t }));
       this.modules.set(fn.key, loading);
       loading.catch(() => this.modules.delete(fn.key));
     }

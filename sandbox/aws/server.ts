@@ -43,6 +43,8 @@ export async function startServer(
   services: SandboxService[],
   calls: CallLog,
   faults: FaultInjector,
+  /** The error for a request signed with revoked credentials (a timed-out Lambda invocation's), if any. */
+  refusal: (authorization: string | string[] | undefined) => AwsServiceError | undefined = () => undefined,
 ): Promise<SandboxServer> {
   const byName = new Map(services.map((s) => [s.name as string, s]));
   const server = createServer((req, res) => {
@@ -82,6 +84,8 @@ export async function startServer(
       const resolved = service.resolve(wire);
       operation = resolved.operation;
       mutating = resolved.mutating;
+      const refused = refusal(req.headers.authorization);
+      if (refused) throw refused;
       const drawn = faults.draw({ service: service.name, operation, region, mutating });
       latencyMs = drawn.latencyMs;
       if (latencyMs > 0) await sleep(latencyMs);
