@@ -5,7 +5,7 @@
 // (in AWS that takes a cross-region rule; the control plane lives in the standby region).
 import { randomUUID } from 'node:crypto';
 import { matchesPattern } from './event-pattern.js';
-import { putEventsEntrySize, QUOTAS } from './quotas.js';
+import { lambdaPayloadSize, putEventsEntrySize, QUOTAS } from './quotas.js';
 import type { LambdaRuntime } from './lambda-runtime.js';
 import type { RuleConfig } from '../../deploy/serverless-config.js';
 import {
@@ -216,6 +216,19 @@ export class EventBridgeService implements SandboxService {
     // Asynchronous like EventBridge: the PutEvents caller never waits for the target, and delivery takes a while.
     const delayMs = this.opts.deliveryDelayMs?.() ?? 0;
     await new Promise((r) => (delayMs > 0 ? setTimeout(r, delayMs) : setImmediate(r)));
+    const payloadBytes = lambdaPayloadSize(event);
+    if (payloadBytes > QUOTAS.lambdaAsyncPayloadBytes) {
+      // Lambda refuses the invoke (413 RequestEntityTooLargeException) and EventBridge does not retry an error of
+      // this kind: the event goes to the rule's dead-letter queue at once
+      // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html). The function never runs.
+      const error = {
+        name: 'RequestEntityTooLargeException',
+        message: `${rule.functionKey}: the event is ${payloadBytes} bytes; an asynchronous invocation takes at most ${QUOTAS.lambdaAsyncPayloadBytes}`,
+      };
+      this.deliveries.push({ eventId: event.id, rule: rule.name, functionKey: rule.functionKey, attempts: 0, ok: false, at: Date.now(), error });
+      this.deadLetters.push({ event, rule: rule.name, functionKey: rule.functionKey, attempts: 0, error });
+      return;
+    }
     const retries = this.opts.retryAttempts ?? this.opts.lambda.maxRetries(rule.functionKey) ?? 2;
     let attempts = 0;
     let lastError: { name: string; message: string } = { name: 'Error', message: 'not invoked' };

@@ -17,6 +17,12 @@ export const QUOTAS = {
   cloudFrontFunctionBytes: 10 * 1024,
   /** https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html (enforced by dynalite) */
   dynamoItemBytes: 400 * 1024,
+  /**
+   * An asynchronous Lambda invocation's payload (an EventBridge target's event): "For asynchronous invocations,
+   * the maximum payload size is 1 MB" (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html; 256 KB
+   * until October 2025; Lambda's MB is 1,024 KB, https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+   */
+  lambdaAsyncPayloadBytes: 1024 * 1024,
 } as const;
 
 export const utf8Bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
@@ -30,6 +36,9 @@ export function putEventsEntrySize(e: { Time?: unknown; Source?: string; DetailT
   for (const s of [e.Source, e.DetailType, e.Detail, ...(e.Resources ?? [])]) if (s) size += utf8Bytes(s);
   return size;
 }
+
+/** The payload of a Lambda invocation: the event as the target receives it, JSON in UTF-8. */
+export const lambdaPayloadSize = (event: unknown): number => utf8Bytes(JSON.stringify(event));
 
 /** KVS key and value limits on one write. */
 export function checkKvsItem(key: string, value: string | undefined): void {

@@ -9,7 +9,7 @@ import { awsClients } from '../../functions/lib/aws-client-set.js';
 import { kvsClient } from '../../functions/lib/kvs-client.js';
 import { EventBridgeService } from '../../sandbox/aws/events.js';
 import { startAwsSandbox, type AwsSandbox } from '../../sandbox/aws/index.js';
-import { QUOTAS, putEventsEntrySize } from '../../sandbox/aws/quotas.js';
+import { QUOTAS, lambdaPayloadSize, putEventsEntrySize } from '../../sandbox/aws/quotas.js';
 
 const KVS_ARN = 'arn:aws:cloudfront::123456789012:key-value-store/a1b2c3d4-5678-90ab-cdef-example11111';
 let sandbox: AwsSandbox;
@@ -40,6 +40,22 @@ describe('quotas', () => {
     const build = (p: object) => new EventBridgeService({ region: 'us-west-2', rules: [{ name: 'big', functionKey: 'triage', pattern: p as never }], lambda: sandbox.lambda.runtime });
     expect(() => build(pattern)).toThrow(/big: event pattern is \d+ characters; the limit is 2048/);
     expect(() => build({ source: ['a'] })).not.toThrow();
+  });
+
+  it('Lambda: an event over the async invocation payload limit never reaches its target and is dead-lettered at once; one at the limit is delivered', async () => {
+    const bus = new EventBridgeService({ region: 'us-west-2', rules: [{ name: 'quota', functionKey: 'echo', pattern: { source: ['quota.test'] } }], lambda: sandbox.lambda.runtime });
+    const put = (pad: number) => bus.put({ source: 'quota.test', detailType: 'Big', detail: { pad: 'x'.repeat(pad) } })[0]!;
+    // The envelope (id, time, account, region...) is of fixed length around the detail: size one, then fill to the limit.
+    const probe = put(0);
+    await bus.idle();
+    const atLimit = put(QUOTAS.lambdaAsyncPayloadBytes - lambdaPayloadSize(probe));
+    const over = put(QUOTAS.lambdaAsyncPayloadBytes - lambdaPayloadSize(probe) + 1);
+    await bus.idle();
+    expect(lambdaPayloadSize(atLimit)).toBe(QUOTAS.lambdaAsyncPayloadBytes);
+    const delivery = (id: string) => bus.deliveries.find((d) => d.eventId === id);
+    expect(delivery(atLimit.id)).toMatchObject({ ok: true, attempts: 1, result: { detailType: 'Big' } });
+    expect(delivery(over.id)).toMatchObject({ ok: false, attempts: 0, error: { name: 'RequestEntityTooLargeException' } });
+    expect(bus.deadLetters).toMatchObject([{ functionKey: 'echo', attempts: 0, event: { id: over.id }, error: { name: 'RequestEntityTooLargeException', message: /1048577 bytes/ } }]);
   });
 
   it('Step Functions: an execution input over 256 KiB is refused', async () => {
