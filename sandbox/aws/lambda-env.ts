@@ -48,11 +48,13 @@ function installScopedEnv(): void {
 /**
  * The environment of one invocation of a function, as Lambda builds it from serverless.yml:
  * - the function's variables (provider.environment + its own); a value the deploy fills in (`!Ref` ...) is the
- *   sandbox's, when it has one (`sandbox` holds them: LEDGER_TABLE, the state machine ARNs, ...);
- * - the sandbox's endpoints, region and the invocation's credentials;
- * - the host's variables (PATH, a tool's POWERTOOLS_LOG_LEVEL), which win over serverless.yml's literal values
- *   (an operator's override), except the variables serverless.yml gives only to other functions: a function
- *   never sees another's.
+ *   sandbox's, when it has one (`sandbox` holds them: LEDGER_TABLE, the state machine ARNs, ...), as are the
+ *   endpoints and the region;
+ * - the host's variables (PATH, a tool's POWERTOOLS_LOG_LEVEL, the drill's FLATLINE_REGISTRY) win over both: an
+ *   operator's override, as the handlers saw them before they had environments of their own;
+ * - but a function never sees a variable serverless.yml (or the sandbox, for a name serverless.yml declares)
+ *   gives only to other functions, wherever it comes from;
+ * - and the invocation's own credentials win over everything.
  */
 export function invocationEnvironment(opts: {
   functionEnv: Record<string, string | null>;
@@ -65,8 +67,8 @@ export function invocationEnvironment(opts: {
   const own = (name: string): boolean => name in opts.functionEnv || !opts.declaredAnywhere.has(name);
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(opts.functionEnv)) if (v !== null) env[k] = v;
-  for (const [k, v] of Object.entries(opts.host)) if (v !== undefined && own(k)) env[k] = v;
   for (const [k, v] of Object.entries(opts.sandbox)) if (own(k)) env[k] = v;
+  for (const [k, v] of Object.entries(opts.host)) if (v !== undefined && own(k)) env[k] = v;
   // A session token of the host would be sent with the invocation's keys.
   delete env.AWS_SESSION_TOKEN;
   delete env.AWS_PROFILE;
