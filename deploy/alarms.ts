@@ -48,14 +48,17 @@ export function manifestAgeDimensions(channelId: string, path: ProbePath): Array
   ];
 }
 
+/** What the alarms are made of (the sandbox builds the same alarms from its own registry and target duration). */
+export type AlarmContext = Pick<DeployContext, 'service' | 'stage' | 'registry' | 'targetDurationSeconds'>;
+
 /** Stale = age above staleAfterTargetDurations x target duration (RFC 8216's 1.5), in ms like the metric. */
-export const staleThresholdMs = (ctx: DeployContext, channel: Pick<Channel, 'policy'>): number =>
+export const staleThresholdMs = (ctx: Pick<DeployContext, 'targetDurationSeconds'>, channel: Pick<Channel, 'policy'>): number =>
   Math.round(channel.policy.staleAfterTargetDurations * ctx.targetDurationSeconds * 1000);
 
-export const criticalChannels = (ctx: DeployContext): Channel[] => ctx.registry.channels.filter((c) => c.critical);
+export const criticalChannels = (ctx: Pick<DeployContext, 'registry'>): Channel[] => ctx.registry.channels.filter((c) => c.critical);
 
 /** Per critical channel and alarmed path: the alarm triage listens to (prefix flatline-<stage>-). */
-export function manifestAgeAlarms(ctx: DeployContext): CfnResources {
+export function manifestAgeAlarms(ctx: AlarmContext): CfnResources {
   const resources: CfnResources = {};
   for (const channel of criticalChannels(ctx)) {
     // M of N: `consecutive` stale datapoints out of one more, so a single good scrape in the middle of
@@ -131,13 +134,13 @@ export const stalestChannelsQuery = (path: ProbePath, limit = TOP_N_STALEST): st
 const shardQuery = (metric: string, path: ProbePath): string =>
   `SELECT MAX(${metric}) FROM SCHEMA("${METRIC_NAMESPACE}", Path, Shard) WHERE Path = '${path}' GROUP BY Shard`;
 
-export const fleetAlarmName = (ctx: DeployContext, path: ProbePath): string => opsAlarmName(ctx, `stale-channels-${path}`);
+export const fleetAlarmName = (ctx: Pick<DeployContext, 'service' | 'stage'>, path: ProbePath): string => opsAlarmName(ctx, `stale-channels-${path}`);
 
 /**
  * One alarm per alarmed path over the whole fleet. Its threshold is the default policy's (the lowest of the
  * registry's thresholds, so no stale channel is missed); every channel above it is a contributor.
  */
-export function fleetAlarms(ctx: DeployContext): CfnResources {
+export function fleetAlarms(ctx: AlarmContext): CfnResources {
   const threshold = Math.min(...ctx.registry.channels.map((c) => staleThresholdMs(ctx, c)));
   const resources: CfnResources = {};
   for (const path of ALARMED_PATHS) {

@@ -49,7 +49,7 @@ export const stateMachineName = (ctx: DeployContext, key: StateMachineKey): stri
 export const stateMachineLogGroupLogicalId = (key: StateMachineKey): string => `${upperFirst(key)}StateMachineLogGroup`;
 
 /** Alarm names triage relies on: flatline-<stage>-<channelId>-manifest-age-<path>. */
-export const manifestAgeAlarmName = (ctx: DeployContext, channelId: string, path: string): string =>
+export const manifestAgeAlarmName = (ctx: Pick<DeployContext, 'service' | 'stage'>, channelId: string, path: string): string =>
   `${ctx.service}-${ctx.stage}-${channelId}-manifest-age-${path}`;
 /** Prefix of every alarm triage listens to (the EventBridge pattern filters on it). */
 export const alarmNamePrefix = (ctx: DeployContext): string => `${ctx.service}-${ctx.stage}-`;
@@ -61,7 +61,7 @@ export const triageRuleName = (ctx: DeployContext, rule: TriageRule): string => 
 /** The triage rules on flatline's own bus (the others are on the default bus, where AWS publishes). */
 export const FLATLINE_BUS_RULES: readonly TriageRule[] = ['probe', 'ops'];
 /** Alarms that page humans (outside the alarmNamePrefix that routes alarms to triage). */
-export const opsAlarmName = (ctx: DeployContext, what: string): string => `${ctx.service}-ops-${ctx.stage}-${what}`;
+export const opsAlarmName = (ctx: Pick<DeployContext, 'service' | 'stage'>, what: string): string => `${ctx.service}-ops-${ctx.stage}-${what}`;
 
 /** CloudFormation logical ids allow only [A-Za-z0-9]: channel ids have dashes. */
 export const logicalIdPart = (s: string): string =>

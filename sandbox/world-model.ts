@@ -31,6 +31,13 @@ export const WorldNumbersSchema = z.strictObject({
   lambdaColdStart: z.boolean(),
   /** Lambda async invoke: seconds before each retry, before compression (a failed EventBridge-target invocation). */
   lambdaAsyncRetryS: z.array(z.number().nonnegative()),
+  /**
+   * CloudWatch: the ManifestAge alarms of the stack (deploy/alarms.ts) are played, fed by the probe's ManifestAge;
+   * each changes state at the end of one of its periods, after its evaluation periods (periods over 30 s compressed).
+   */
+  cloudWatchAlarms: z.boolean(),
+  /** CloudWatch: from the end of a period to the alarm's evaluation (the EMF datapoints of the period in). */
+  alarmEvaluationDelayS: range,
 });
 
 export type WorldNumbers = z.infer<typeof WorldNumbersSchema>;
@@ -59,6 +66,10 @@ export const WORLD_SOURCES: Record<keyof WorldNumbers, string> = {
   lambdaColdStart: 'assumption: the init cost of a function is the measured import time of its handler module in this process',
   lambdaAsyncRetryS:
     'Lambda waits one minute before the second attempt and two minutes before the third (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html)',
+  cloudWatchAlarms:
+    'an alarm evaluates at the end of each period over its last EvaluationPeriods (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarm-evaluation); periods as deploy/alarms.ts sets them (10 s high resolution per critical channel, 60 s fleet)',
+  alarmEvaluationDelayS:
+    'assumption: CloudWatch publishes no evaluation latency; EMF datapoints are extracted from the logs and the alarm evaluated within seconds of the period end',
 };
 
 export const WORLD_MODELS: Record<WorldModelName, WorldNumbers> = {
@@ -74,6 +85,8 @@ export const WORLD_MODELS: Record<WorldModelName, WorldNumbers> = {
     lambdaTimeouts: true,
     lambdaColdStart: true,
     lambdaAsyncRetryS: [60, 120],
+    cloudWatchAlarms: true,
+    alarmEvaluationDelayS: [1, 5],
   },
   ideal: {
     compression: 1,
@@ -87,6 +100,8 @@ export const WORLD_MODELS: Record<WorldModelName, WorldNumbers> = {
     lambdaTimeouts: false,
     lambdaColdStart: false,
     lambdaAsyncRetryS: [0, 0],
+    cloudWatchAlarms: false,
+    alarmEvaluationDelayS: [0, 0],
   },
 };
 
@@ -120,6 +135,7 @@ export function describeWorld(w: WorldModel): string {
     `StartChannel/StopChannel ${r(w.channelTransitionS)}`,
     w.productionStateMachineTimes ? 'Step Functions waits and retries at ASL values' : 'Step Functions waits drill-scaled',
     `Lambda ${w.lambdaTimeouts ? 'timeouts enforced' : 'timeouts not enforced'}${w.lambdaColdStart ? ', cold starts' : ''}, async retries after ${w.lambdaAsyncRetryS.join(', ')} s`,
+    w.cloudWatchAlarms ? `CloudWatch alarms at their period ends + ${r(w.alarmEvaluationDelayS)}` : 'CloudWatch alarms not played',
     `durations over 30 s compressed ${w.compression}x`,
   ];
   return `${w.name}${w.overridden.length ? ` (overridden: ${w.overridden.join(', ')})` : ''}: ${parts.join('; ')}`;

@@ -10,6 +10,7 @@ import type { Registry } from '../../functions/domain/registry/index.js';
 import type { SimChannel } from '../media/medialive-channel.js';
 import { CallLog, type CallRecord } from './calls.js';
 import { CloudFrontService } from './cloudfront.js';
+import { CloudWatchAlarms } from './cloudwatch-alarms.js';
 import { startDynalite, type LocalDynamo } from './dynamodb.js';
 import { EventBridgeService, type DeadLetter, type EventEnvelope, type SandboxEvent } from './events.js';
 import { BestEffortDelivery } from './best-effort.js';
@@ -116,6 +117,8 @@ export interface AwsSandbox {
     all(): SimChannel[];
   };
   readonly cloudfront: CloudFrontService;
+  /** Metric alarms fed in-process (world `cloudWatchAlarms`: the drill adds the stack's and feeds the probe's ManifestAge). */
+  readonly cloudwatch: CloudWatchAlarms;
   readonly kvs: KeyValueStoreService;
   readonly sns: { readonly messages: SnsMessage[] };
   readonly events: {
@@ -194,6 +197,13 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
   const cloudfront = new CloudFrontService(opts.cloudfront?.deployMs ?? (() => compressedMs(world, drawMs(world.distributionDeployS, deployRandom) / 1000)));
   const transitionRandom = stream(4);
   const transitionMs = (): number => compressedMs(world, drawMs(world.channelTransitionS, transitionRandom) / 1000);
+  const alarmRandom = stream(6);
+  const cloudwatch = new CloudWatchAlarms({
+    region,
+    publish: (e) => events.put(e),
+    evaluationDelayMs: () => drawMs(world.alarmEvaluationDelayS, alarmRandom),
+    periodMs: (seconds) => compressedMs(world, seconds),
+  });
   const kvs = new KeyValueStoreService();
   const sns = new SnsService();
   const sfn = new StepFunctionsService({
@@ -327,6 +337,7 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
       all: () => medialive.all(),
     },
     cloudfront,
+    cloudwatch,
     kvs,
     sns,
     events: {
@@ -358,6 +369,7 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
       sfn.stopAll();
       await Promise.race([events.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
       mediaLiveDelivery.dispose();
+      cloudwatch.dispose();
       medialive.dispose();
       cloudfront.dispose();
       kvs.dispose();

@@ -8,6 +8,9 @@ import type { ExecutionInput } from '../../functions/domain/contracts.js';
 import { Ledger } from '../../functions/domain/ledger/ledger.js';
 import { awsClients } from '../../functions/lib/aws-client-set.js';
 import type { Registry } from '../../functions/domain/registry/index.js';
+import { fleetAlarms, manifestAgeAlarms, MANIFEST_AGE_METRIC, METRIC_NAMESPACE } from '../../deploy/alarms.js';
+import { SERVICE } from '../../deploy/context.js';
+import { playableAlarms } from '../aws/cloudwatch-alarms.js';
 import { loadDefinition, localDefinition } from '../aws/state-machine-runner.js';
 import { startAwsSandbox, type ExecutionRecord } from '../aws/index.js';
 import { worldModel, type WorldModel } from '../world-model.js';
@@ -60,10 +63,11 @@ function toExecution(x: ExecutionRecord): DrillExecution {
 export async function startDrillSandbox(registry: Registry, opts: DrillSandboxOptions = {}): Promise<DrillSandbox> {
   const pollMs = opts.pollMs ?? 500;
   const world = opts.world ?? worldModel('realistic');
+  const stage = 'example';
   const sb = await startAwsSandbox({
     registry,
     serverlessPath: join(REPO_ROOT, 'serverless.yml'),
-    stage: 'example',
+    stage,
     world,
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     // Realistic: Waits and Retry intervals at their ASL values; only waits over 30 s shrink, by the world's one factor.
@@ -91,6 +95,14 @@ export async function startDrillSandbox(registry: Registry, opts: DrillSandboxOp
     onEvent: (l) =>
       // EventBridge times have second precision: the drill wants the moment the bus took the event.
       sb.events.onEvent((e) => l({ id: e.id, source: e.source, detailType: e['detail-type'], at: Date.now(), detail: e.detail })),
+    startAlarms: (targetDurationSeconds) => {
+      if (!world.cloudWatchAlarms) return;
+      const ctx = { service: SERVICE, stage, registry, targetDurationSeconds };
+      sb.cloudwatch.add(playableAlarms({ ...manifestAgeAlarms(ctx), ...fleetAlarms(ctx) }));
+    },
+    putManifestAge: (channelId, path, ageMs, at) => {
+      if (world.cloudWatchAlarms) sb.cloudwatch.put({ namespace: METRIC_NAMESPACE, name: MANIFEST_AGE_METRIC, dimensions: { Channel: channelId, Path: path }, value: ageMs, at });
+    },
     putEvents: (events) => {
       sb.events.put(events.map((e) => ({ source: e.source, detailType: e.detailType, detail: e.detail, ...(e.resources ? { resources: e.resources } : {}), ...(e.region ? { region: e.region } : {}), time: new Date() })));
     },

@@ -20,7 +20,7 @@ export type MarkerKind = 'fault' | 'event' | 'probe' | 'decision' | 'execution' 
 /** Seconds from the primary's freeze to each step of the recovery (null: it never happened). */
 export interface FreezeTimings {
   probeStale: number | null;
-  /** CloudWatch alarms are not modelled by the sandbox: always null there. */
+  /** The first CloudWatch Alarm State Change on the bus (the sandbox plays alarms under the realistic world). */
   alarm: number | null;
   mediaLiveAlert: number | null;
   triageDecision: number | null;
@@ -130,7 +130,7 @@ export function summaryRows(r: DrillReport): Array<[string, string]> {
       ? ([
           [
             'from the freeze',
-            `probe stale ${from(ft.probeStale)}, alarm ${ft.alarm === null ? 'not modelled' : from(ft.alarm)}, MediaLive alert ${from(ft.mediaLiveAlert)}, triage ${from(ft.triageDecision)}, execution ${from(ft.executionStart)}, KVS write ${from(ft.kvsWrite)}, visible at edges ${ft.kvsVisible.map(from).join(' / ') || '-'}, viewers fresh ${from(ft.viewersFresh)}`,
+            `probe stale ${from(ft.probeStale)}, alarm ${from(ft.alarm)}, MediaLive alert ${from(ft.mediaLiveAlert)}, triage ${from(ft.triageDecision)}, execution ${from(ft.executionStart)}, KVS write ${from(ft.kvsWrite)}, visible at edges ${ft.kvsVisible.map(from).join(' / ') || '-'}, viewers fresh ${from(ft.viewersFresh)}`,
           ],
         ] as Array<[string, string]>)
       : []),

@@ -89,6 +89,9 @@ function startProbe(
     tickMs: o.tickMs,
     publish: eventBridgePublisher(awsClients('probe').eventBridge(), process.env.EVENT_BUS_NAME ?? 'default'),
     onTick: (r) => {
+      // The ManifestAge datapoints of the probe's EMF documents (functions/probe/metrics.ts: an observed path
+      // whose fetch succeeded); feeding every channel's is the same to the alarms, healthy ones being under threshold.
+      for (const c of r.channels) for (const p of Object.values(c.paths)) if (p.observed && p.ageMs !== null && p.fetchErrors === 0) o.sb.putManifestAge(c.channelId, p.path, p.ageMs, r.at);
       for (const tr of r.transitions)
         if (tr.detail.channelId === channelId && tr.detailType === MANIFEST_STALE && (tr.detail.path === 'primary' || tr.detail.path === 'edge')) staleTransitions.push(rec.tOf(Date.parse(tr.detail.observedAt)));
       const a = ages(r);
@@ -161,6 +164,7 @@ export async function runDrill(scenario: Scenario, opts: DrillOptions = {}): Pro
 
     fleet = new ViewerFleet({ edgeUrl: w.edge.url, edgeUrls: rig.edgeUrls, channelId: channel.id, count: opts.viewers ?? scenario.viewers, targetDurationMs: td * 1000 });
     const viewers = fleet;
+    sb.startAlarms(td);
     probe = startProbe({ sb, world: w, channelId: channel.id, tickMs: probeTickMs, rec, viewers, phase: () => phase, onProgress: progress }, staleTransitions);
     probe.start();
     viewers.start();

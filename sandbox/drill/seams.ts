@@ -74,6 +74,13 @@ export interface DrillSandbox {
   onKvsChange(listener: (change: { arn: string; key: string; value: string | undefined }) => void): () => void;
   onOriginGroupChange(listener: () => void): () => void;
   onEvent(listener: (event: DrillEvent) => void): () => void;
+  /**
+   * Plays the stack's ManifestAge alarms (deploy/alarms.ts) for the registry at this target duration, when the
+   * world model plays CloudWatch alarms; their state changes reach the bus as CloudWatch sends them.
+   */
+  startAlarms(targetDurationSeconds: number): void;
+  /** A ManifestAge datapoint, as the probe's EMF document carries it (dimensions exactly {Channel, Path}). */
+  putManifestAge(channelId: string, path: string, ageMs: number, at: number): void;
   /** Puts events on the bus in-process (routed to triage like PutEvents entries). */
   putEvents(events: Array<{ source: string; detailType: string; detail: Record<string, unknown>; resources?: string[]; region?: string }>): void;
   /** Resolves when every event put so far has been delivered. */

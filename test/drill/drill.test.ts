@@ -32,7 +32,9 @@ describe('drills in the embedded sandbox', () => {
     expect(s.timeToRecoverTD).not.toBeNull();
     expect(report.world).toMatchObject({ name: 'realistic', compression: 10, seed: 1 });
     const ft = report.freezeTimings!;
-    expect(ft.alarm).toBeNull(); // not modelled
+    // news-1 is not critical: the fleet alarm of its path is the CloudWatch signal (the per-channel alarms are the critical channels').
+    expect(ft.alarm).not.toBeNull();
+    expect(report.markers.some((m) => m.kind === 'event' && m.label === 'aws.cloudwatch CloudWatch Alarm State Change')).toBe(true);
     expect(ft.kvsVisible).toHaveLength(3);
     // Causality, not speed: the write comes after the execution started, and each location sees it after the write.
     expect(ft.executionStart).not.toBeNull();
