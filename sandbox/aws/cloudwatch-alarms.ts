@@ -86,15 +86,16 @@ export class CloudWatchAlarms {
   constructor(private readonly opts: CloudWatchAlarmsOptions) {}
 
   /**
-   * Creates the alarms (in INSUFFICIENT_DATA, as a new alarm starts) and starts evaluating each at its period
-   * boundaries from now on. An alarm of the same name is replaced.
+   * Creates the alarms and starts evaluating each at its period boundaries from now on. An alarm of the same name
+   * is replaced. Assumption: the stack was deployed before, on a healthy metric: an alarm starts OK (a new alarm in
+   * AWS starts in INSUFFICIENT_DATA, and its first evaluation's change to OK would reach the bus mid-drill).
    */
   add(defs: MetricAlarmProperties[]): void {
     for (const def of defs) {
       if (def.Statistic !== 'Maximum') throw new Error(`sandbox CloudWatch: alarm ${def.AlarmName}: statistic ${String(def.Statistic)} is not played`);
       const old = this.alarms.get(def.AlarmName);
       if (old?.timer) clearTimeout(old.timer);
-      const alarm: Alarm = { def, periodMs: this.opts.periodMs?.(def.Period) ?? def.Period * 1000, createdAt: Date.now(), state: 'INSUFFICIENT_DATA' };
+      const alarm: Alarm = { def, periodMs: this.opts.periodMs?.(def.Period) ?? def.Period * 1000, createdAt: Date.now(), state: 'OK' };
       this.alarms.set(def.AlarmName, alarm);
       this.schedule(alarm, Date.now());
     }

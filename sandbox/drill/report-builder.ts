@@ -80,7 +80,8 @@ function freezeTimingsOf(x: ReportInput, freezeT: number): FreezeTimings {
   const writeT = after(routeWrite);
   return {
     probeStale: after([...x.staleTransitions]),
-    alarm: after(rec.markers.filter((m) => m.kind === 'event' && m.label.startsWith('aws.cloudwatch')).map((m) => m.t)),
+    // An alarm going into ALARM (a change back to OK is no signal).
+    alarm: after(rec.markers.filter((m) => m.kind === 'event' && m.label.startsWith('aws.cloudwatch') && (m.detail?.endsWith(' ALARM') ?? true)).map((m) => m.t)),
     mediaLiveAlert: after(rec.markers.filter((m) => m.kind === 'event' && m.label.startsWith('aws.medialive')).map((m) => m.t)),
     triageDecision: after(sb.decisions().filter((d) => d.decision === 'failover' && (d.channelId ?? channel.id) === channel.id).map((d) => rec.tOf(d.at))),
     executionStart: after(failovers.map((e) => rec.tOf(e.startedAt))),

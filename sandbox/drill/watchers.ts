@@ -17,6 +17,14 @@ export interface ControlPlaneWatch {
   stop(): void;
 }
 
+/** What a marker says of a MediaLive alert (its state and pipeline) or an alarm state change (name and new state). */
+function eventDetail(d: Record<string, unknown>): string | undefined {
+  if (typeof d.alarm_state === 'string') return `${d.alarm_state} pipeline ${String(d.pipeline)}`;
+  const state = (d.state as { value?: unknown } | undefined)?.value;
+  if (typeof d.alarmName === 'string' && typeof state === 'string') return `${d.alarmName} ${state}`;
+  return undefined;
+}
+
 export function watchControlPlane(sb: DrillSandbox, registry: Registry, mainChannel: string, rec: Recorder): ControlPlaneWatch {
   const { mark } = rec;
   const eventTimes = new Map<string, number>();
@@ -27,7 +35,7 @@ export function watchControlPlane(sb: DrillSandbox, registry: Registry, mainChan
     if (e.source === 'flatline.probe') {
       const d = e.detail as { channelId?: string; path?: string };
       mark('probe', `${e.detailType} ${d.path ?? ''}${d.channelId && d.channelId !== mainChannel ? ` (${d.channelId})` : ''}`, undefined, e.at);
-    } else mark('event', `${e.source} ${e.detailType}`, typeof e.detail.alarm_state === 'string' ? `${e.detail.alarm_state} pipeline ${String(e.detail.pipeline)}` : undefined, e.at);
+    } else mark('event', `${e.source} ${e.detailType}`, eventDetail(e.detail), e.at);
   });
   // One KVS value carries route and slate (edge:<id>): a write flips the route only when the route changes.
   const routeFlips = new Map<string, number>();
