@@ -1,6 +1,7 @@
 // The probe Lambda (scheduled every minute). One invocation runs probe ticks until the remaining time runs
 // low, so detection is sub-minute on a 1-minute schedule: a tick whenever a rendition is due (deadline
-// schedule, see functions/domain/probe/path-probe.ts), at least every PROBE_TICK_MS. The loop and its state
+// schedule, see functions/domain/probe/path-probe.ts), at least every PROBE_TICK_MS. A deadline tick only starts
+// fetches: each is in flight on its own and its result is published as soon as it is back. The loop and its state
 // (debounce runs, rendition trackers, keep-alive connections) live in module scope: they carry over ticks
 // and warm invocations.
 //
@@ -16,10 +17,9 @@
 //   PROBE_ANNOUNCE_INITIAL_FRESH  "true": a new container also announces paths settling into fresh (a
 //                       recovery during a container swap is then never missed; costs one event per path)
 // Metrics: see ./metrics.ts (ManifestAge etc., dimensions exactly {Channel, Path}, high resolution).
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from 'aws-lambda';
 import { InvalidInputError } from '../domain/errors.js';
-import { createProbeLoop, eventBridgePublisher, MIN_TICK_GAP_MS, parseShard, type ProbeLoop, type Shard } from '../domain/probe/index.js';
+import { createProbeLoop, eventBridgePublisher, MIN_TICK_GAP_MS, parseShard, type ProbeLoop, type Shard, type TickReport } from '../domain/probe/index.js';
 import { loadRegistry } from '../domain/registry/index.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -97,24 +97,31 @@ export async function probe(event: ProbeEvent | undefined, context: Pick<Context
   const marginMs = envNumber('PROBE_MARGIN_MS', 3000);
   const loop = loopFor(shard, tickMs);
   const result: ProbeResult = { shard: shardText, channels: loop.channelIds.length, ticks: 0, transitions: 0, fetches: 0, fetchErrors: 0 };
-  let slowest = 0;
-  for (;;) {
-    const started = performance.now();
-    const report = await loop.tick();
+  const timeoutMs = envNumber('PROBE_TIMEOUT_MS', 1500);
+  const account = (report: TickReport): void => {
     emitTickMetrics(report, shardKey, criticalChannels());
     result.ticks++;
     result.transitions += report.transitions.length;
     result.fetches += report.fetches;
     result.fetchErrors += report.fetchErrors;
     for (const t of report.transitions) logger.info(t.detailType, { ...t.detail });
-    const elapsed = performance.now() - started;
-    slowest = Math.max(slowest, elapsed);
-    // Deadline schedule: wake for the next due fetch (at most tickMs away); sweep: every tickMs.
-    const wait = loop.schedule === 'sweep' ? Math.max(0, tickMs - elapsed) : Math.max(MIN_TICK_GAP_MS, loop.nextDueIn());
-    // Another tick only if it can finish (as slowly as the slowest so far) before the margin.
-    if (context.getRemainingTimeInMillis() < marginMs + wait + slowest) break;
-    if (wait > 0) await sleep(wait);
+  };
+  let slowest = 0;
+  for (;;) {
+    const started = performance.now();
+    account(await loop.tick());
+    slowest = Math.max(slowest, performance.now() - started);
+    // The longest the loop may sleep before the next tick (deadline: the next due fetch, at most tickMs away).
+    const wait = loop.schedule === 'sweep' ? tickMs : Math.max(MIN_TICK_GAP_MS, loop.nextDueIn());
+    // Another tick only if it can finish (as slowly as the slowest so far) before the margin; the deadline
+    // schedule's ticks never wait for a fetch, so what they started may take up to a fetch timeout to come back.
+    const tail = loop.schedule === 'sweep' ? slowest : slowest + timeoutMs;
+    if (context.getRemainingTimeInMillis() < marginMs + wait + tail) break;
+    await loop.untilNextTick();
   }
+  // The deadline schedule's fetches still in flight: their results (and transitions) belong to this invocation.
+  const last = await loop.settled();
+  if (last.fetches > 0 || last.transitions.length > 0) account(last);
   flushShardMetrics(shardKey);
   // On the invocation's own metrics (published by the lambda() middleware, default dimension service).
   metrics.addMetric('ProbeTicks', MetricUnit.Count, result.ticks);

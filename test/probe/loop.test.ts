@@ -1,44 +1,17 @@
 // The probe loop (sweep schedule; the deadline schedule is in deadline.test.ts) over a fleet served by a real
 // loopback origin: debounced transitions (N stale ticks, then N fresh ones, one event each), the diagnosis across edge / primary / standby, a broken channel not delaying
 // the others, sharding, and publish failures retried.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  ConcurrencyLimit,
-  createFetcher,
-  createProbeLoop,
-  diagnose,
-  inShard,
-  parseShard,
-  PathDebouncer,
-  shardOf,
-  type Fetcher,
-  type Transition,
-} from '../../functions/domain/probe/index.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ConcurrencyLimit, createProbeLoop, diagnose, inShard, LadderDebouncer, parseShard, PathDebouncer, shardOf, type Transition } from '../../functions/domain/probe/index.js';
 import { MANIFEST_FRESH, MANIFEST_STALE } from '../../functions/domain/contracts.js';
 import { fleet } from '../../sandbox/testkit/fleet.js';
-import { LiveOrigin } from '../../sandbox/testkit/live-origin.js';
+import { liveRig } from './live-rig.js';
 
-const T0 = Date.parse('2025-03-01T12:00:00.400Z');
-let t = T0;
-const clock = (): number => t;
-const origin = new LiveOrigin({ clock, segmentS: 1 });
-let fetcher: Fetcher;
-let run = 0;
+const rig = liveRig({ t0: '2025-03-01T12:00:00.400Z', segmentS: 1 });
+const { origin, clock } = rig;
 let ids: string[] = [];
-
-beforeAll(async () => {
-  await origin.start();
-  // Generous: a healthy answer must never time out on a loaded machine; the hung one costs this much.
-  fetcher = createFetcher({ timeoutMs: 1000 });
-});
-afterAll(async () => {
-  await fetcher.close();
-  await origin.close();
-});
 beforeEach(() => {
-  t = T0;
-  run++;
-  ids = ['news', 'sports', 'kids'].map((n) => `${n}-${run}`);
+  ids = rig.names('news', 'sports', 'kids');
 });
 
 function loopWith(published: Transition[][], extra: { fail?: () => boolean } = {}) {
@@ -46,7 +19,7 @@ function loopWith(published: Transition[][], extra: { fail?: () => boolean } = {
     schedule: 'sweep',
     registry: fleet(origin.base, ids),
     now: clock,
-    fetcher,
+    fetcher: rig.fetcher,
     publish: async (ts) => {
       if (extra.fail?.()) throw new Error('bus unavailable');
       published.push(ts);
@@ -76,6 +49,29 @@ describe('PathDebouncer', () => {
   });
 });
 
+describe('LadderDebouncer (deadline schedule)', () => {
+  it('counts the confirmations of each rendition on its own: other renditions going stale once confirm nothing', () => {
+    const d = new LadderDebouncer(2);
+    d.track(['a', 'b', 'c']);
+    for (const r of ['a', 'b', 'c']) for (let i = 0; i < 3; i++) d.observe(r, 'fresh');
+    expect([d.settle(), d.state]).toEqual([null, 'fresh']); // the first settling into fresh is silent
+
+    for (const r of ['a', 'b', 'c']) d.observe(r, 'stale');
+    expect([d.settle(), d.state]).toEqual([null, 'fresh']);
+    d.observe('a', 'stale');
+    expect(d.settle()).toBeNull();
+    d.observe('a', 'stale'); // a: the first stale fetch and two confirmations
+    expect([d.settle(), d.state, d.run.stale]).toEqual(['stale', 'stale', 3]);
+
+    // A rendition new to the ladder changes nothing until it settles; the path is fresh once every one is.
+    d.track(['a', 'b', 'c', 'd']);
+    for (let i = 0; i < 3; i++) d.observe('a', 'fresh');
+    expect([d.settle(), d.state]).toEqual([null, 'stale']);
+    for (const r of ['b', 'c', 'd']) for (let i = 0; i < 3; i++) d.observe(r, 'fresh');
+    expect([d.settle(), d.state]).toEqual(['fresh', 'fresh']);
+  });
+});
+
 describe('diagnose', () => {
   it('tells CDN caching from an origin outage', () => {
     expect(diagnose({ edge: 'stale', primary: 'fresh', standby: 'fresh' }).code).toBe('edge-caching');
@@ -95,20 +91,20 @@ describe('probe loop', () => {
     const tickEvery = async (n: number) => {
       for (let i = 0; i < n; i++) {
         await loop.tick();
-        t += 1000;
+        rig.t += 1000;
       }
     };
     await tickEvery(3);
     expect(events(published)).toEqual([]);
 
     // An origin outage: the primary freezes and the edge with it; the standby keeps going.
-    origin.set(`${news}/primary`, { stallAt: t });
-    origin.set(`${news}/edge`, { stallAt: t });
+    origin.set(`${news}/primary`, { stallAt: rig.t });
+    origin.set(`${news}/edge`, { stallAt: rig.t });
     // Ages at the next ticks: 400, 1400, 2400 (1st stale), 3400 (2nd stale: the transition).
     await tickEvery(3);
     expect(events(published)).toEqual([]);
     const r = await loop.tick();
-    t += 1000;
+    rig.t += 1000;
     expect(events(published)).toEqual([`${MANIFEST_STALE} ${news}/edge`, `${MANIFEST_STALE} ${news}/primary`]);
     const stale = r.transitions[1]?.detail;
     expect(stale).toMatchObject({ channelId: news, path: 'primary', state: 'stale', ageMs: 3400, thresholdMs: 1500, consecutive: 2 });
@@ -137,9 +133,9 @@ describe('probe loop', () => {
     const published: Transition[][] = [];
     const loop = loopWith(published);
     const sports = ids[1] as string;
-    origin.set(`${sports}/edge`, { stallAt: t - 5000 });
+    origin.set(`${sports}/edge`, { stallAt: rig.t - 5000 });
     await loop.tick();
-    t += 1000;
+    rig.t += 1000;
     const r = await loop.tick();
     expect(events(published)).toEqual([`${MANIFEST_STALE} ${sports}/edge`]);
     expect(r.transitions[0]?.detail.diagnosis).toBe('edge stale while primary origin fresh: CDN caching, not an origin outage');
@@ -202,7 +198,7 @@ describe('probe loop', () => {
       schedule: 'sweep',
       registry: fleet(origin.base, ids),
       now: clock,
-      fetcher,
+      fetcher: rig.fetcher,
       tickMs: 20,
       publish: async () => {},
       onTick: (report) => {
@@ -276,11 +272,11 @@ describe('automatic failback needs the dwell to be seen', () => {
     const automatic = registry.channels.map((c, i) =>
       i === 0 ? { ...c, policy: { ...c.policy, failback: 'automatic' as const, minDwellSeconds: 10 } } : { ...c, policy: { ...c.policy, minDwellSeconds: 10 } },
     );
-    const loop = createProbeLoop({ schedule: 'sweep', registry: { channels: automatic }, now: clock, fetcher, publish: async (ts) => void published.push(ts) });
+    const loop = createProbeLoop({ schedule: 'sweep', registry: { channels: automatic }, now: clock, fetcher: rig.fetcher, publish: async (ts) => void published.push(ts) });
     // 35 s of healthy ticks, one a second: the first settling into fresh is silent, then reminders at ~10 s intervals.
     for (let s = 0; s < 35; s++) {
       await loop.tick();
-      t += 1000;
+      rig.t += 1000;
     }
     await loop.close();
     const reminders = published.flat().filter((e) => e.detailType === MANIFEST_FRESH && e.detail.path === 'primary');
@@ -296,16 +292,16 @@ describe('an outage is re-announced while it lasts', () => {
     const [news] = ids as [string];
     const published: Transition[][] = [];
     // minDwellSeconds 8 => a reminder every 2 s.
-    const loop = createProbeLoop({ schedule: 'sweep', registry: fleet(origin.base, [news], { minDwellSeconds: 8 }), now: clock, fetcher, publish: async (ts) => void published.push(ts) });
+    const loop = createProbeLoop({ schedule: 'sweep', registry: fleet(origin.base, [news], { minDwellSeconds: 8 }), now: clock, fetcher: rig.fetcher, publish: async (ts) => void published.push(ts) });
     const tick = async (n: number) => {
       for (let i = 0; i < n; i++) {
         await loop.tick();
-        t += 1000;
+        rig.t += 1000;
       }
     };
     await tick(2);
-    origin.set(`${news}/primary`, { stallAt: t });
-    origin.set(`${news}/edge`, { stallAt: t });
+    origin.set(`${news}/primary`, { stallAt: rig.t });
+    origin.set(`${news}/edge`, { stallAt: rig.t });
     await tick(4); // the stale transition (edge + primary), as before
     expect(events(published)).toEqual([`${MANIFEST_STALE} ${news}/edge`, `${MANIFEST_STALE} ${news}/primary`]);
     await tick(4); // 4 s more of the same outage: two reminders, for the primary only

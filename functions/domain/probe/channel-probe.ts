@@ -3,10 +3,10 @@
 import type { ManifestTransitionDetail, ProbePath } from '../contracts.js';
 import { MANIFEST_FRESH, MANIFEST_STALE } from '../contracts.js';
 import type { Channel } from '../registry/index.js';
-import { PathDebouncer, type PathState } from './debounce.js';
+import { LadderDebouncer, PathDebouncer, type PathState, type Verdict } from './debounce.js';
 import { diagnose, type Diagnosis, type PathView } from './diagnosis.js';
 import type { Fetcher } from './fetcher.js';
-import { DEFAULT_TARGET_DURATION_S, PathProbe, type PathObservation, type ProbeSchedule } from './path-probe.js';
+import { DEFAULT_TARGET_DURATION_S, PathProbe, type PathObservation, type ProbeSchedule, type RenditionStatus } from './path-probe.js';
 
 export const PROBE_PATHS: readonly ProbePath[] = ['edge', 'primary', 'standby'];
 
@@ -15,9 +15,10 @@ export interface PathReport extends PathObservation {
   /** The debounced state after this tick. */
   state: PathState;
   run: { stale: number; fresh: number };
-  /** Something of the path was fetched in this tick (deadline schedule: else this is its latest report, fetches 0). */
+  /** Something of the path was fetched in this tick (deadline: since the last report; else its latest, fetches 0). */
   observed: boolean;
 }
+
 
 export interface ChannelReport {
   channelId: string;
@@ -39,8 +40,9 @@ export interface ChannelProbeOptions {
   /** Announce a path settling into fresh after a (cold) start too, not only stale -> fresh. */
   announceInitialFresh?: boolean;
   /**
-   * 'sweep' (default): every rendition every tick, a transition after `consecutive` ticks in a row. 'deadline':
-   * each rendition when due, a first stale (or fresh) verdict confirmed at once by `consecutive` more fetches.
+   * 'sweep' (default): every rendition every tick (tick()), a transition after `consecutive` ticks in a row.
+   * 'deadline' (dispatch()): each rendition when due, a rendition's first stale (or fresh) verdict confirmed by
+   * `consecutive` more fetches of it.
    */
   schedule?: ProbeSchedule;
 }
@@ -60,9 +62,13 @@ export function pathUrl(channel: Channel, path: ProbePath): string {
 
 export class ChannelProbe {
   readonly #probes = new Map<ProbePath, PathProbe>();
-  readonly #debouncers = new Map<ProbePath, PathDebouncer>();
+  readonly #debouncers = new Map<ProbePath, PathDebouncer | LadderDebouncer>();
   /** The latest report of every path (deadline schedule: a path is not fetched every tick). */
   readonly #latest = new Map<ProbePath, PathReport>();
+  /** Deadline schedule: fetches per path since the last report(); the report repeated while nothing was. */
+  readonly #sinceReport = new Map<ProbePath, { fetches: number; fetchErrors: number }>();
+  #idleReport: ChannelReport | undefined;
+  readonly #schedule: ProbeSchedule;
   readonly #now: () => number;
   /** Automatic failback: when the primary settled into fresh, and when that was last announced. */
   #primaryFreshSince: number | null = null;
@@ -76,6 +82,7 @@ export class ChannelProbe {
   ) {
     this.#now = options.now ?? Date.now;
     const schedule = options.schedule ?? 'sweep';
+    this.#schedule = schedule;
     for (const path of options.paths ?? PROBE_PATHS) {
       this.#probes.set(
         path,
@@ -89,9 +96,11 @@ export class ChannelProbe {
           ...(options.ladderRefreshTicks === undefined ? {} : { ladderRefreshTicks: options.ladderRefreshTicks }),
         }),
       );
-      // Deadline: the first stale fetch, then `consecutive` confirming fetches.
-      const needed = schedule === 'deadline' ? channel.policy.consecutive + 1 : channel.policy.consecutive;
-      this.#debouncers.set(path, new PathDebouncer(needed, options.announceInitialFresh ?? false));
+      const announce = options.announceInitialFresh ?? false;
+      this.#debouncers.set(
+        path,
+        schedule === 'deadline' ? new LadderDebouncer(channel.policy.consecutive, announce) : new PathDebouncer(channel.policy.consecutive, announce),
+      );
     }
   }
 
@@ -109,38 +118,95 @@ export class ChannelProbe {
     return view;
   }
 
-  /** Probes every path concurrently, then debounces; a path never waits for another. */
+  /** Sweep schedule: probes every path concurrently, then debounces; a path never waits for another. */
   async tick(): Promise<{ report: ChannelReport; transitions: Transition[] }> {
+    if (this.#schedule !== 'sweep') throw new Error(`${this.channel.id}: tick() runs the sweep schedule; the deadline schedule runs through dispatch()`);
     const entries = [...this.#probes];
     const observations = await Promise.all(entries.map(([, probe]) => probe.observe()));
     const paths: Partial<Record<ProbePath, PathReport>> = {};
     const changed: Array<{ path: ProbePath; state: 'stale' | 'fresh' }> = [];
-    entries.forEach(([path, probe], i) => {
+    entries.forEach(([path], i) => {
       const observation = observations[i] as PathObservation;
       const debouncer = this.#debouncers.get(path) as PathDebouncer;
-      const latest = this.#latest.get(path);
-      if (observation.fetches === 0 && latest && probe.schedule === 'deadline') {
-        paths[path] = { ...latest, fetches: 0, fetchErrors: 0, observed: false };
-        return;
-      }
-      const change = observation.evidence ? debouncer.observe(observation.verdict) : null;
+      const change = debouncer.observe(observation.verdict);
       if (change === 'stale' || change === 'fresh') changed.push({ path, state: change });
-      // A verdict the debounced state does not share yet: confirm it at once instead of at the next deadline.
-      if ((observation.verdict === 'stale' || observation.verdict === 'fresh') && debouncer.state !== observation.verdict) probe.confirm(observation.verdict);
       const report: PathReport = { ...observation, path, state: debouncer.state, run: debouncer.run, observed: true };
       this.#latest.set(path, report);
       paths[path] = report;
     });
+    const report: ChannelReport = { channelId: this.channel.id, paths, diagnosis: diagnose(viewOf(paths)) };
+    return { report, transitions: this.#announce(report, changed) };
+  }
+
+  /**
+   * Deadline schedule: starts every fetch of the channel that is due at `now` and not in flight; `onResult`
+   * gets the transitions each result brings, as soon as it is back (a path never waits for another, nor a
+   * rendition for another). The promises settle when the fetches are done.
+   */
+  dispatch(onResult: (transitions: Transition[]) => void, now = this.#now()): Array<Promise<void>> {
+    const started: Array<Promise<void>> = [];
+    for (const [path, probe] of this.#probes) {
+      if (probe.dueIn(now) > 0) continue;
+      started.push(...probe.dispatch((observation) => onResult(this.#observed(path, probe, observation)), now));
+    }
+    return started;
+  }
+
+  /** Deadline schedule: the latest of every path, `observed` with the fetches made since the last report. */
+  report(): ChannelReport {
+    if (this.#sinceReport.size === 0 && this.#idleReport) return this.#idleReport;
+    const paths: Partial<Record<ProbePath, PathReport>> = {};
+    const idle: Partial<Record<ProbePath, PathReport>> = {};
+    for (const [path, latest] of this.#latest) {
+      const since = this.#sinceReport.get(path);
+      idle[path] = { ...latest, fetches: 0, fetchErrors: 0, observed: false };
+      paths[path] = since ? { ...latest, ...since, observed: true } : idle[path];
+    }
+    this.#sinceReport.clear();
+    const diagnosis = diagnose(viewOf(paths));
+    this.#idleReport = { channelId: this.channel.id, paths: idle, diagnosis };
+    return { channelId: this.channel.id, paths, diagnosis };
+  }
+
+  /** One result of the deadline schedule: debounced per rendition, confirmed when it disagrees, announced. */
+  #observed(path: ProbePath, probe: PathProbe, observation: PathObservation): Transition[] {
+    const debouncer = this.#debouncers.get(path) as LadderDebouncer;
+    const ladder = probe.ladder;
+    // Without a readable ladder the path's own URL stands for it.
+    const renditions = ladder && ladder.length > 0 ? ladder.map((e) => e.url) : [probe.url];
+    debouncer.track(renditions);
+    if (observation.error !== undefined || ladder?.length === 0) {
+      // A failed multivariant playlist is a failed fetch of every rendition it lists (no player gets further).
+      for (const r of renditions) debouncer.observe(r, 'stale');
+      if (renditions.some((r) => debouncer.stateOf(r) !== 'stale')) probe.confirm(probe.url);
+    } else {
+      for (const r of observation.fetched) {
+        const verdict = verdictOf(r.status);
+        debouncer.observe(r.url, verdict);
+        if (verdict !== 'unknown' && debouncer.stateOf(r.url) !== verdict) probe.confirm(r.url);
+      }
+    }
+    const change = debouncer.settle();
+    const latest: PathReport = { ...observation, path, state: debouncer.state, run: debouncer.run, observed: true };
+    this.#latest.set(path, latest);
+    const since = this.#sinceReport.get(path) ?? { fetches: 0, fetchErrors: 0 };
+    since.fetches += observation.fetches;
+    since.fetchErrors += observation.fetchErrors;
+    this.#sinceReport.set(path, since);
+    const paths = Object.fromEntries(this.#latest) as Partial<Record<ProbePath, PathReport>>;
+    const report: ChannelReport = { channelId: this.channel.id, paths, diagnosis: diagnose(viewOf(paths)) };
+    return this.#announce(report, change === 'stale' || change === 'fresh' ? [{ path, state: change }] : []);
+  }
+
+  /** The transitions for the changes, plus the primary's reminders (failback dwell, outage). */
+  #announce(report: ChannelReport, changed: Array<{ path: ProbePath; state: 'stale' | 'fresh' }>): Transition[] {
     if (this.#dwellReminderDue(changed)) changed.push({ path: 'primary', state: 'fresh' });
     const reminders = this.#staleReminderDue(changed) ? [{ path: 'primary' as const, state: 'stale' as const }] : [];
-    const diagnosis = diagnose(viewOf(paths));
-    const report: ChannelReport = { channelId: this.channel.id, paths, diagnosis };
     const observedAt = new Date(this.#now()).toISOString();
-    const transitions = [
+    return [
       ...changed.map(({ path, state }) => this.#transition(report, path, state, observedAt)),
       ...reminders.map(({ path, state }) => this.#transition(report, path, state, observedAt, true)),
     ];
-    return { report, transitions };
   }
 
   /**
@@ -217,6 +283,10 @@ export class ChannelProbe {
     if (p.error) detail.renditions.push({ name: 'multivariant', url: p.url, ageMs: null, mediaSequence: null, status: 'error', problems: p.problems.map((x) => x.code) });
     return { detailType: state === 'stale' ? MANIFEST_STALE : MANIFEST_FRESH, detail };
   }
+}
+
+function verdictOf(status: RenditionStatus): Verdict {
+  return status === 'fresh' ? 'fresh' : status === 'unknown' ? 'unknown' : 'stale';
 }
 
 /**

@@ -1,12 +1,14 @@
-// The probe loop: every tick, a pass over every channel of the shard, concurrently, through one fetcher
-// (shared keep-alive connections, one concurrency limit, per-request deadlines, so one slow or broken
-// channel never holds up the others); each channel's transitions go to `publish` as soon as it is done. The Lambda and the
-// drill sandbox run this same loop; state lives in the loop object, so it survives across ticks (and,
-// in the Lambda, across warm invocations).
+// The probe loop over the channels of a shard, through one fetcher (shared keep-alive connections, one FIFO
+// concurrency limit, per-request deadlines). The Lambda and the drill sandbox run this same loop; state lives in
+// the loop object, so it survives across ticks (and, in the Lambda, across warm invocations).
 //
-// Schedule 'deadline' (the default): a tick fetches only the renditions that are due (see path-probe.ts), so
-// ticks are cheap and run often: start() (and the Lambda) wake for the next due fetch (nextDueIn()), at least
-// every tickMs. Schedule 'sweep': every rendition of every channel on every tick, every tickMs.
+// Schedule 'deadline' (the default): every rendition is fetched when it is due (see path-probe.ts), each fetch in
+// flight on its own. A tick only starts what is due and reports what came back since the last one: it never
+// waits for a fetch, so one slow response delays no other deadline. A result is debounced, published and
+// followed up (an origin's confirming re-fetch, the renditions of a new ladder) the moment it is back; start()
+// wakes at the next deadline (at most every tickMs, at least MIN_TICK_GAP_MS apart), earlier when a result
+// brings a deadline forward. Schedule 'sweep': every rendition of every channel on every tick, every tickMs, a
+// tick waiting for all its fetches.
 import type { ProbePath } from '../contracts.js';
 import type { Registry } from '../registry/index.js';
 import { ChannelProbe, type ChannelReport, type Transition } from './channel-probe.js';
@@ -20,7 +22,7 @@ export interface ProbeLoopOptions {
   registry: Registry;
   /** Sweep: time between the starts of two ticks; deadline: the longest wait between two ticks. Default 2000 ms. */
   tickMs?: number;
-  /** 'deadline' (default): each rendition when due, stale confirmed at once; 'sweep': everything every tick. */
+  /** 'deadline' (default): each rendition when due, in flight on its own; 'sweep': everything every tick. */
   schedule?: ProbeSchedule;
   /** Receives the transitions of one channel (called only when there are some). A throw keeps them for the next tick. */
   publish: Publish;
@@ -43,17 +45,19 @@ export interface TickReport {
   tick: number;
   /** Epoch ms (the loop's clock) when the tick started. */
   at: number;
-  /** Wall time the sweep took, ms. */
+  /** Wall time the tick took, ms (deadline: starting the due fetches and reporting, never waiting for one). */
   durationMs: number;
+  /** Every channel; deadline: a path is `observed` when a fetch of it came back since the previous report. */
   channels: ChannelReport[];
-  /** Transitions detected in this tick (plus any retried from a failed publish). */
+  /** Transitions since the previous report (plus any retried from a failed publish). */
   transitions: Transition[];
+  /** Every publish since the previous report went through (deadline: those already settled). */
   published: boolean;
   fetches: number;
   fetchErrors: number;
 }
 
-/** Deadline schedule: the shortest wait between two ticks, so that fetches falling due together share a tick. */
+/** Deadline schedule: the shortest wait between two ticks, so that deadlines falling close together share a tick. */
 export const MIN_TICK_GAP_MS = 25;
 
 export interface ProbeLoop {
@@ -62,10 +66,19 @@ export interface ProbeLoop {
   /** Ms until the next tick has something to fetch (sweep: the tick interval). */
   nextDueIn(): number;
   readonly channelIds: readonly string[];
+  /** Sweep: fetches everything and waits for it. Deadline: starts what is due, reports what came back, never waits. */
   tick(): Promise<TickReport>;
-  /** Runs ticks every tickMs until stop(); a tick that overruns delays the next one, never overlaps it. */
+  /** Waits until no fetch or publish is in flight (follow-ups included), then reports what came back. */
+  settled(): Promise<TickReport>;
+  /**
+   * Sleeps until the next tick is due: sweep, tickMs after the last tick started; deadline, the next deadline
+   * (at most tickMs, at least MIN_TICK_GAP_MS after the last tick), earlier when a result brings one forward.
+   * stop() ends it at once.
+   */
+  untilNextTick(): Promise<void>;
+  /** Runs ticks until stop(); a sweep tick that overruns delays the next one, never overlaps it. */
   start(): void;
-  /** Stops start(); resolves once the tick in flight (if any) is done. */
+  /** Stops start(); resolves once nothing is in flight any more. */
   stop(): Promise<void>;
   readonly running: boolean;
   readonly lastReport: TickReport | undefined;
@@ -95,26 +108,104 @@ export function createProbeLoop(options: ProbeLoopOptions): ProbeLoop {
   let unpublished: Transition[] = [];
   let lastReport: TickReport | undefined;
   let running = false;
-  let inFlight: Promise<void> | undefined;
-  let wake: (() => void) | undefined;
+  let loopDone: Promise<void> | undefined;
+
+  // Deadline schedule: what is in flight, and what came back since the last report.
+  const inFlight = new Set<Promise<void>>();
+  let transitionsSince: Transition[] = [];
+  let publishedSince = true;
+
+  // start()'s sleep between two ticks, which a result can bring forward.
+  let sleeping: { until: number; timer: ReturnType<typeof setTimeout>; resolve: () => void } | undefined;
+  let lastTickAt = Number.NEGATIVE_INFINITY;
+  let stopping = false;
 
   /** Publishes; on failure keeps the transitions for a retry on the next tick. */
-  async function publishOrKeep(transitions: Transition[], failed: Transition[]): Promise<boolean> {
+  async function publishOrKeep(transitions: Transition[]): Promise<boolean> {
     if (transitions.length === 0) return true;
     try {
       await options.publish(transitions);
       return true;
     } catch (err) {
-      failed.push(...transitions);
+      unpublished.push(...transitions);
       options.onError?.(err, { stage: 'publish' });
       return false;
     }
   }
 
-  async function tick(): Promise<TickReport> {
+  /** The transitions that failed to publish so far (a failure from now on is kept for the next tick). */
+  function takeUnpublished(): Transition[] {
+    const earlier = unpublished;
+    unpublished = [];
+    return earlier;
+  }
+
+  /** A transition that failed to publish earlier is retried while its path is still in that state. */
+  const retries = (earlier: readonly Transition[], fresh: readonly Transition[]): Transition[] =>
+    earlier.filter((t) => byId.get(t.detail.channelId)?.states()[t.detail.path] === t.detail.state && !fresh.some((f) => sameKey(f, t)));
+
+  function track(work: Promise<unknown>, channelId?: string): void {
+    const p = work.then(
+      () => undefined,
+      (err: unknown) => options.onError?.(err, { ...(channelId ? { channelId } : {}), stage: 'probe' }),
+    );
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+  }
+
+  function publishTracked(transitions: Transition[]): void {
+    if (transitions.length === 0) return;
+    transitionsSince.push(...transitions);
+    track(
+      publishOrKeep(transitions).then((ok) => {
+        if (!ok) publishedSince = false;
+      }),
+    );
+  }
+
+  /** Deadline: starts the channel's due fetches; each result is published and followed up at once. */
+  function dispatch(probe: ChannelProbe, at: number): void {
+    const onResult = (transitions: Transition[]): void => {
+      publishTracked(transitions);
+      const t = now();
+      const due = probe.dueIn(t);
+      if (due === 0) dispatch(probe, t);
+      else if (sleeping && t + due < sleeping.until) wakeAt(t + due);
+    };
+    for (const work of probe.dispatch(onResult, at)) track(work, probe.channel.id);
+  }
+
+  function report(at: number, started: number): TickReport {
+    const channelReports = probes.map((p) => p.report());
+    let fetches = 0;
+    let fetchErrors = 0;
+    for (const c of channelReports)
+      for (const p of Object.values(c.paths)) {
+        fetches += p.fetches;
+        fetchErrors += p.fetchErrors;
+      }
+    const transitions = transitionsSince;
+    const published = publishedSince;
+    transitionsSince = [];
+    publishedSince = true;
+    lastReport = { tick: ++ticks, at, durationMs: performance.now() - started, channels: channelReports, transitions, published, fetches, fetchErrors };
+    return lastReport;
+  }
+
+  async function deadlineTick(): Promise<TickReport> {
     const at = now();
     const started = performance.now();
-    const failed: Transition[] = [];
+    lastTickAt = started;
+    publishTracked(retries(takeUnpublished(), []));
+    for (const probe of probes) if (probe.dueIn(at) === 0) dispatch(probe, at);
+    return report(at, started);
+  }
+
+  async function sweepTick(): Promise<TickReport> {
+    const at = now();
+    const started = performance.now();
+    lastTickAt = started;
+    const earlier = takeUnpublished();
     let published = true;
     // Each channel publishes its transitions as soon as its own probe is done, not at the end of the sweep:
     // the event is late by that channel's fetches only, never by the slowest channel of the fleet.
@@ -132,17 +223,13 @@ export function createProbeLoop(options: ProbeLoopOptions): ProbeLoop {
           };
           return { report, transitions: [] as Transition[] };
         }
-        if (!(await publishOrKeep(result.transitions, failed))) published = false;
+        if (!(await publishOrKeep(result.transitions))) published = false;
         return result;
       }),
     );
     const fresh = results.flatMap((r) => r.transitions);
-    // A transition that failed to publish earlier is retried while its path is still in that state.
-    const retry = unpublished.filter(
-      (t) => byId.get(t.detail.channelId)?.states()[t.detail.path] === t.detail.state && !fresh.some((f) => sameKey(f, t)),
-    );
-    if (!(await publishOrKeep(retry, failed))) published = false;
-    unpublished = failed;
+    const retry = retries(earlier, fresh);
+    if (!(await publishOrKeep(retry))) published = false;
     const channelReports = results.map((r) => r.report);
     let fetches = 0;
     let fetchErrors = 0;
@@ -156,26 +243,44 @@ export function createProbeLoop(options: ProbeLoopOptions): ProbeLoop {
     return lastReport;
   }
 
+  const tick = (): Promise<TickReport> => (schedule === 'sweep' ? sweepTick() : deadlineTick());
+
+  async function settled(): Promise<TickReport> {
+    const started = performance.now();
+    while (inFlight.size > 0) await Promise.all(inFlight);
+    // A sweep tick leaves nothing in flight: nothing new to report.
+    if (schedule === 'sweep')
+      return { tick: ticks, at: now(), durationMs: 0, channels: lastReport?.channels ?? [], transitions: [], published: true, fetches: 0, fetchErrors: 0 };
+    return report(now(), started);
+  }
+
+  function wakeAt(until: number): void {
+    if (!sleeping) return;
+    const { resolve } = sleeping;
+    clearTimeout(sleeping.timer);
+    const ms = Math.max(0, until - now(), lastTickAt + MIN_TICK_GAP_MS - performance.now());
+    sleeping = { until, resolve, timer: setTimeout(resolve, ms) };
+  }
+
+  async function untilNextTick(): Promise<void> {
+    const wait =
+      schedule === 'sweep' ? tickMs - (performance.now() - lastTickAt) : Math.min(tickMs, Math.max(MIN_TICK_GAP_MS - (performance.now() - lastTickAt), nextDueIn()));
+    if (wait <= 0 || stopping) return;
+    await new Promise<void>((resolve) => {
+      sleeping = { until: now() + wait, resolve, timer: setTimeout(resolve, wait) };
+    });
+    sleeping = undefined;
+  }
+
   async function runUntilStopped(): Promise<void> {
     while (running) {
-      const started = performance.now();
-      const report = await tick();
+      const tickReport = await tick();
       try {
-        options.onTick?.(report);
+        options.onTick?.(tickReport);
       } catch (err) {
         options.onError?.(err, { stage: 'probe' });
       }
-      const wait = schedule === 'sweep' ? tickMs - (performance.now() - started) : Math.min(tickMs, Math.max(MIN_TICK_GAP_MS, nextDueIn()));
-      if (running && wait > 0) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, wait);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wake = undefined;
-      }
+      if (running) await untilNextTick();
     }
   }
 
@@ -192,17 +297,25 @@ export function createProbeLoop(options: ProbeLoopOptions): ProbeLoop {
     nextDueIn: () => (schedule === 'sweep' ? tickMs : nextDueIn()),
     channelIds: channels.map((c) => c.id),
     tick,
+    settled,
+    untilNextTick,
     start() {
       if (running) return;
       running = true;
-      inFlight = runUntilStopped().finally(() => {
+      stopping = false;
+      loopDone = runUntilStopped().finally(() => {
         running = false;
       });
     },
     async stop() {
       running = false;
-      wake?.();
-      await inFlight;
+      stopping = true;
+      if (sleeping) {
+        clearTimeout(sleeping.timer);
+        sleeping.resolve();
+      }
+      await loopDone;
+      while (inFlight.size > 0) await Promise.all(inFlight);
     },
     get running() {
       return running;

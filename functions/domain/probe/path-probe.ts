@@ -3,12 +3,14 @@
 // one, from a per-rendition tracker (time since it last advanced). The path is as old as its OLDEST rendition:
 // one frozen rendition while the others advance is a stale stream.
 //
-// Two schedules. 'sweep': every rendition on every observe(). 'deadline' (what the probe loop runs): a rendition
-// is fetched when it is due, i.e. when it would first count as stale if no new segment had appeared (newest
-// media end + staleAfter x target duration), and at least once per target duration (that background cadence
-// learns new segments and covers playlists without a wall clock). A stale (or recovered) rendition is fetched
-// again at once to confirm (confirm()); on the edge only once the cached copy has expired (Cache-Control max-age
-// minus Age), so the confirmation observes the edge rather than the same cached response.
+// Two schedules. 'sweep': every rendition on every observe(). 'deadline' (what the probe loop runs, through
+// dispatch()): a rendition is fetched when it is due, i.e. when it would first count as stale if no new segment
+// had appeared (newest media end + staleAfter x target duration), and at least once per target duration (that
+// background cadence learns new segments and covers playlists without a wall clock). Every fetch is in flight on
+// its own and reported as soon as it is back: a slow rendition never holds up another one's deadline. A stale (or
+// recovered) rendition is fetched again to confirm (confirm()): on an origin at once, on the edge only once the
+// cached copy has expired (Cache-Control max-age minus Age), so the confirmation observes the edge rather than the
+// same cached response.
 import type { ManifestAnalysis, Problem } from '../manifest/types.js';
 import { analyzeManifest, cacheTtlMs, checkCacheControl, checkLadderAlignment, ManifestReader, ManifestTracker, PROBLEM } from '../manifest/index.js';
 import type { Verdict } from './debounce.js';
@@ -50,11 +52,8 @@ export interface PathObservation {
   fetchErrors: number;
   /** Set when the path could not be observed at all (its multivariant playlist failed). */
   error?: string;
-  /**
-   * This observation is evidence for the debouncer: a fetch in it saw the verdict (deadline schedule: for
-   * 'stale', a stale or failed rendition was fetched now; the other renditions' older observations alone are not).
-   */
-  evidence: boolean;
+  /** The renditions fetched for this observation (sweep: all of them; deadline: the one just back, or none). */
+  fetched: RenditionObservation[];
 }
 
 export type ProbeSchedule = 'sweep' | 'deadline';
@@ -63,7 +62,7 @@ export interface PathProbeOptions {
   fetcher: Fetcher;
   staleAfterTargetDurations: number;
   now?: () => number;
-  /** Re-read the multivariant playlist every this many ticks (renditions rarely change). */
+  /** Re-read the multivariant playlist every this many ticks (deadline: target durations); renditions rarely change. */
   ladderRefreshTicks?: number;
   /** Used when a playlist states no target duration. */
   fallbackTargetDurationS?: number;
@@ -119,11 +118,13 @@ export class PathProbe {
   readonly #readers = new Map<string, ManifestReader>();
   #ladderProblems: Problem[] = [];
   readonly #memory = new Map<string, RenditionMemory>();
-  /** Deadline schedule: when the multivariant playlist may be fetched again after a failure. */
+  /** Deadline schedule: when the multivariant playlist is read next (a refresh, a retry, a confirmation). */
   #ladderDueAt = Number.NEGATIVE_INFINITY;
+  #ladderReceivedAt = 0;
   #ladderTtlMs = 0;
-  /** The renditions fetched by the last observe() (deadline: what confirm() re-fetches for 'fresh'). */
-  #lastFetched: string[] = [];
+  #ladderInFlight = false;
+  /** Deadline schedule: renditions whose fetch is in flight (not started again until it is back). */
+  readonly #inFlight = new Set<string>();
 
   constructor(
     readonly url: string,
@@ -144,36 +145,119 @@ export class PathProbe {
     return this.#o.schedule;
   }
 
-  /** Ms from `now` until the next fetch is due (0: due now); sweep: always 0. */
+  /** Ms from `now` until the next fetch is due, fetches in flight aside (0: due now; Infinity: all in flight); sweep: 0. */
   dueIn(now = this.#o.now()): number {
     if (this.#o.schedule === 'sweep') return 0;
-    if (!this.#ladder || this.#refreshLadder) return Math.max(0, this.#ladderDueAt - now);
-    let next = Number.POSITIVE_INFINITY;
-    for (const e of this.#ladder) {
-      const due = this.#memory.get(e.url)?.dueAt ?? Number.NEGATIVE_INFINITY;
-      if (due < next) next = due;
-    }
+    let next = this.#ladderInFlight ? Number.POSITIVE_INFINITY : this.#ladderDueAt;
+    // While the multivariant playlist must be (re-)read, the renditions wait for it.
+    if (this.#ladder && !this.#refreshLadder)
+      for (const e of this.#ladder) {
+        if (this.#inFlight.has(e.url)) continue;
+        const due = this.#memory.get(e.url)?.dueAt ?? Number.NEGATIVE_INFINITY;
+        if (due < next) next = due;
+      }
     return Math.max(0, next - now);
   }
 
   /**
-   * The path's verdict differs from its debounced state: fetch the renditions behind it again now (the edge:
-   * once its cached copy expired). For 'stale', the stale or failed renditions; for 'fresh', the ones just fetched.
+   * A rendition's verdict differs from its debounced state: fetch it again, on an origin at once, on the edge
+   * once the cached copy expired. Without a ladder (or for the path's own URL), the multivariant playlist.
    */
-  confirm(verdict: 'stale' | 'fresh'): void {
+  confirm(url: string): void {
     if (this.#o.schedule !== 'deadline') return;
-    const delay = (ttlMs: number) => (this.#o.confirmAfterCacheTtl ? ttlMs : 0);
-    if (!this.#ladder || this.#refreshLadder) {
-      this.#ladderDueAt = this.#o.now() + delay(this.#ladderTtlMs);
+    const m = url === this.url && (!this.#ladder || this.#refreshLadder || this.#ladder.length === 0) ? undefined : this.#memory.get(url);
+    if (m) m.dueAt = Math.min(m.dueAt, m.receivedAt + this.#confirmDelay(m.ttlMs));
+    else this.#ladderDueAt = Math.min(this.#ladderDueAt, this.#ladderReceivedAt + this.#confirmDelay(this.#ladderTtlMs));
+  }
+
+  #confirmDelay(ttlMs: number): number {
+    return this.#o.confirmAfterCacheTtl ? ttlMs : 0;
+  }
+
+  /**
+   * Deadline schedule: starts every fetch due at `now` that is not in flight, each on its own; `report` gets
+   * each one's observation as soon as it is back. The promises settle when the fetches are done (never reject
+   * unless `report` throws).
+   */
+  dispatch(report: (observation: PathObservation) => void, now = this.#o.now()): Array<Promise<void>> {
+    const started: Array<Promise<void>> = [];
+    if (!this.#ladderInFlight && now >= this.#ladderDueAt) started.push(this.#readLadder(report));
+    if (!this.#ladder || this.#refreshLadder) return started;
+    for (const entry of this.#ladder) {
+      if (this.#inFlight.has(entry.url) || (this.#memory.get(entry.url)?.dueAt ?? Number.NEGATIVE_INFINITY) > now) continue;
+      started.push(this.#fetchRendition(entry, report));
+    }
+    return started;
+  }
+
+  /** Deadline schedule: the multivariant playlist, read on its own (renditions keep their own schedule). */
+  async #readLadder(report: (observation: PathObservation) => void): Promise<void> {
+    this.#ladderInFlight = true;
+    let result: FetchResult;
+    try {
+      result = await this.#o.fetcher.get(this.url);
+    } finally {
+      this.#ladderInFlight = false;
+    }
+    const receivedAt = this.#o.now();
+    this.#ladderReceivedAt = receivedAt;
+    this.#ladderTtlMs = cacheTtlMs(result.headers) ?? 0;
+    if (!result.ok || result.body === null) {
+      this.#refreshLadder = true;
+      // Retried after a target duration, unless a confirmation is due first.
+      this.#ladderDueAt = receivedAt + this.#fallbackTdMs();
+      const p = fetchProblem(result);
+      report({ ...emptyObservation(this.url, receivedAt, this.#format), problems: [p], fetches: 1, fetchErrors: 1, verdict: 'stale', error: p.message });
       return;
     }
-    const urls = verdict === 'stale' ? this.#ladder.map((e) => e.url) : this.#lastFetched;
-    for (const url of urls) {
-      const m = this.#memory.get(url);
-      if (!m) continue;
-      if (verdict === 'stale' && m.observation.status !== 'stale' && m.observation.status !== 'error') continue;
-      m.dueAt = Math.min(m.dueAt, m.receivedAt + delay(m.ttlMs));
+    const analysis = analyzeManifest(result.body, { now: receivedAt, url: this.url, headers: result.headers });
+    this.#format = analysis.format;
+    const problems: Problem[] = [];
+    let fetched: RenditionObservation[] = [];
+    if (analysis.format === 'hls-multivariant') {
+      this.#setLadder(ladderOf(analysis, this.url));
+      if (this.#ladder?.length === 0) problems.push({ code: 'no-renditions', message: 'multivariant playlist lists no renditions' });
+    } else {
+      // A media playlist or an MPD: the path is its own single rendition, and this response is its observation.
+      const entry = { name: 'media', url: this.url };
+      this.#setLadder([entry]);
+      fetched = [this.#observeRendition(entry, result, receivedAt).observation];
     }
+    this.#ladderDueAt = receivedAt + this.#o.ladderRefreshTicks * this.#fallbackTdMs();
+    report(this.#summary(receivedAt, this.#ladder ?? [], fetched, [...problems, ...this.#ladderProblems], 1));
+  }
+
+  /** Deadline schedule: one rendition, reported as soon as it is back. */
+  async #fetchRendition(entry: LadderEntry, report: (observation: PathObservation) => void): Promise<void> {
+    this.#inFlight.add(entry.url);
+    let result: FetchResult;
+    try {
+      result = await this.#o.fetcher.get(entry.url);
+    } finally {
+      this.#inFlight.delete(entry.url);
+    }
+    // The ladder changed while the request was out: the rendition is gone.
+    const ladder = this.#ladder ?? [];
+    if (!ladder.some((e) => e.url === entry.url)) return;
+    const r = this.#observeRendition(entry, result, this.#o.now());
+    if (r.full) this.#checkLadder(ladder, new Map([[entry.url, r.text]]));
+    // A vanished rendition (404 after a ladder change) is a reason to re-read the multivariant playlist now.
+    if (r.observation.httpStatus === 404 || r.observation.httpStatus === 410) {
+      this.#refreshLadder = true;
+      this.#ladderDueAt = Number.NEGATIVE_INFINITY;
+    }
+    report(this.#summary(this.#o.now(), ladder, [r.observation], [...this.#ladderProblems], 1));
+  }
+
+  /** The ladder alignment is a contract check: re-judged when a rendition got its full contract pass. */
+  #checkLadder(ladder: readonly LadderEntry[], texts: ReadonlyMap<string, string | undefined>): void {
+    const aligned = ladder.flatMap((e) => {
+      const m = this.#memory.get(e.url);
+      if (!m?.analysis) return [];
+      const text = texts.get(e.url);
+      return [{ name: e.name, analysis: m.analysis, ...(text === undefined ? {} : { text }) }];
+    });
+    this.#ladderProblems = aligned.length > 1 ? checkLadderAlignment(aligned) : [];
   }
 
   /** The renditions currently probed (null before the first successful read of the playlist). */
@@ -181,26 +265,21 @@ export class PathProbe {
     return this.#ladder;
   }
 
+  /** Sweep schedule: the multivariant playlist when due, then every rendition, concurrently; one observation. */
   async observe(): Promise<PathObservation> {
     const at = this.#o.now();
-    const deadline = this.#o.schedule === 'deadline';
     const pathProblems: Problem[] = [];
     let fetches = 0;
     let prefetched: { result: FetchResult; receivedAt: number } | undefined;
 
-    const ladderDue = !this.#ladder || this.#refreshLadder || this.#ticksSinceLadder >= this.#o.ladderRefreshTicks;
-    if (ladderDue && (!deadline || at >= this.#ladderDueAt)) {
+    if (!this.#ladder || this.#refreshLadder || this.#ticksSinceLadder >= this.#o.ladderRefreshTicks) {
       const result = await this.#o.fetcher.get(this.url);
       const receivedAt = this.#o.now();
       fetches++;
-      this.#ladderTtlMs = cacheTtlMs(result.headers) ?? 0;
       if (!result.ok || result.body === null) {
         this.#refreshLadder = true;
-        // Retried on the next observe (sweep), or after a target duration unless a confirmation is due first.
-        this.#ladderDueAt = receivedAt + this.#fallbackTdMs();
-        this.#lastFetched = [];
         const p = fetchProblem(result);
-        return { ...emptyObservation(this.url, at, this.#format), problems: [p], fetches, fetchErrors: 1, verdict: 'stale', error: p.message, evidence: true };
+        return { ...emptyObservation(this.url, at, this.#format), problems: [p], fetches, fetchErrors: 1, verdict: 'stale', error: p.message };
       }
       const analysis = analyzeManifest(result.body, { now: receivedAt, url: this.url, headers: result.headers });
       this.#format = analysis.format;
@@ -212,37 +291,18 @@ export class PathProbe {
         this.#setLadder([{ name: 'media', url: this.url }]);
         prefetched = { result, receivedAt };
       }
-    } else if (ladderDue) {
-      // Deadline schedule, multivariant playlist failing and not due again yet: nothing to fetch.
-      return { ...emptyObservation(this.url, at, this.#format), verdict: 'stale', evidence: false, error: 'multivariant playlist unavailable' };
-    }
+    } else this.#ticksSinceLadder++;
 
     const ladder = this.#ladder ?? [];
-    const due = deadline ? ladder.filter((e) => (this.#memory.get(e.url)?.dueAt ?? Number.NEGATIVE_INFINITY) <= at) : ladder;
-    if (deadline && due.length === 0 && fetches === 0) return this.#summary(at, ladder, [], pathProblems, 0);
-    if (fetches === 0) this.#ticksSinceLadder++;
-
     const fetched = await Promise.all(
-      due.map(async (entry) => {
+      ladder.map(async (entry) => {
         if (prefetched && entry.url === this.url) return this.#observeRendition(entry, prefetched.result, prefetched.receivedAt);
         const result = await this.#o.fetcher.get(entry.url);
         return this.#observeRendition(entry, result, this.#o.now());
       }),
     );
     fetches += fetched.length - (prefetched ? 1 : 0);
-    this.#lastFetched = fetched.map((r) => r.observation.url);
-
-    // The ladder alignment is a contract check: re-judged when a rendition got its full contract pass.
-    if (fetched.some((r) => r.full)) {
-      const texts = new Map(fetched.map((r) => [r.observation.url, r.text]));
-      const aligned = ladder.flatMap((e) => {
-        const m = this.#memory.get(e.url);
-        if (!m?.analysis) return [];
-        const text = texts.get(e.url);
-        return [{ name: e.name, analysis: m.analysis, ...(text === undefined ? {} : { text }) }];
-      });
-      this.#ladderProblems = aligned.length > 1 ? checkLadderAlignment(aligned) : [];
-    }
+    if (fetched.some((r) => r.full)) this.#checkLadder(ladder, new Map(fetched.map((r) => [r.observation.url, r.text])));
     pathProblems.push(...this.#ladderProblems);
 
     // A vanished rendition (404 after a ladder change) is a reason to re-read the multivariant playlist.
@@ -256,15 +316,14 @@ export class PathProbe {
     return (td > 0 ? td : this.#o.fallbackTargetDurationS) * 1000;
   }
 
-  /** The path from the newest observation of every rendition; evidence from the ones fetched now. */
+  /** The path from the newest observation of every rendition; `fetchedNow` are the ones just fetched. */
   #summary(at: number, ladder: readonly LadderEntry[], fetchedNow: RenditionObservation[], problems: Problem[], fetches: number): PathObservation {
     const observations = ladder.flatMap((e) => {
       const m = this.#memory.get(e.url);
       return m ? [m.observation] : [];
     });
     const obs = summarize(this.url, at, this.#format, observations, problems, fetches, fetchedNow.filter((r) => r.status === 'error').length);
-    const staleNow = fetchedNow.some((r) => r.status === 'stale' || r.status === 'error');
-    obs.evidence = this.#o.schedule === 'sweep' || (obs.verdict === 'stale' ? staleNow : fetchedNow.length > 0);
+    obs.fetched = fetchedNow;
     return obs;
   }
 
@@ -285,7 +344,6 @@ export class PathProbe {
     for (const url of this.#trackers.keys()) if (!keep.has(url)) this.#trackers.delete(url);
     for (const url of this.#readers.keys()) if (!keep.has(url)) this.#readers.delete(url);
     for (const url of this.#memory.keys()) if (!keep.has(url)) this.#memory.delete(url);
-    this.#ladderDueAt = Number.NEGATIVE_INFINITY;
   }
 
   #observeRendition(entry: LadderEntry, result: FetchResult, receivedAt: number): RenditionRead {
@@ -403,7 +461,7 @@ function emptyObservation(url: string, at: number, format: ManifestAnalysis['for
     problems: [],
     fetches: 0,
     fetchErrors: 0,
-    evidence: false,
+    fetched: [],
   };
 }
 
@@ -437,6 +495,6 @@ function summarize(
     problems,
     fetches,
     fetchErrors,
-    evidence: true,
+    fetched: renditions,
   };
 }
