@@ -6,12 +6,13 @@
 //  - detection with the production loop (deadline schedule, the Lambda's defaults: concurrency 256, EMF emitted
 //    every tick) over 1,000 channels x 6 renditions x 3 paths, segments up to half a target duration late:
 //    >= 20 freezes of ONE rendition, the time from the end of its newest media to its `Manifest Stale`
-//    (goal p95 <= staleAfter x target duration + 0.5 s), every freeze caught, no transition for anything else,
-//    and the fetches per channel against the sweep at the Lambda's 2 s tick.
+//    (goal p95 <= staleAfter x target duration + 0.5 s on the origin paths; the edge path has its own physical
+//    bound, see edgeBound()), every freeze caught, no transition for anything else, and the fetches per channel
+//    against the sweep at the Lambda's 2 s tick.
 import { fork, type ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { analyzeManifest } from '../functions/domain/manifest/index.js';
+import { analyzeManifest, cacheTtlMs } from '../functions/domain/manifest/index.js';
 import { createFetcher, createProbeLoop, DEFAULT_FETCHER_OPTIONS, type TickReport, type Transition } from '../functions/domain/probe/index.js';
 import { emitTickMetrics } from '../functions/probe/metrics.js';
 import { fleet } from '../sandbox/testkit/fleet.js';
@@ -34,7 +35,9 @@ const JITTER = 0.5;
 const STALLS = 24;
 /** Between two freezes (each lasts until the end of the run). */
 const STALL_EVERY_MS = 700;
-const DETECTION_GOAL_MS = STALE_AFTER * SEGMENT_S * 1000 + 500;
+/** What fetching, parsing and scheduling may add to a physical bound. */
+const SLACK_MS = 500;
+const DETECTION_GOAL_MS = STALE_AFTER * SEGMENT_S * 1000 + SLACK_MS;
 const FETCH_WINDOW_MS = 10_000;
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -164,8 +167,29 @@ async function fetchRate(registry: ReturnType<typeof fleet>, schedule: 'deadline
   return fetches / CHANNELS / seconds;
 }
 
+/**
+ * The edge path's physical bound. A frozen playlist is first seen stale at its deadline (newest media end +
+ * staleAfter x target duration), as on an origin. Each of the `consecutive` confirmations must observe the
+ * edge, not the copy it already holds: it waits until that copy expires (max-age minus Age), and the copy it
+ * gets may be fresh from the origin (Age 0), so the next one waits a full max-age again. Hence
+ * staleAfter x TD + consecutive x max-age, plus the same slack as the origins.
+ */
+function edgeBound(ttlMs: number): { ms: number; arithmetic: string } {
+  const ms = STALE_AFTER * SEGMENT_S * 1000 + CONSECUTIVE * ttlMs + SLACK_MS;
+  return { ms, arithmetic: `${STALE_AFTER} x ${SEGMENT_S} s + ${CONSECUTIVE} x max-age ${ttlMs / 1000} s + ${SLACK_MS / 1000} s` };
+}
+
 async function detection(registry: ReturnType<typeof fleet>, child: ChildProcess, next: () => Promise<FromOrigin>, notes: string[]): Promise<BenchRow[]> {
   const sweepRate = await fetchRate(registry, 'sweep');
+  const edgeManifest = (registry.channels[0] as (typeof registry.channels)[number]).edge.manifestUrl;
+  const edge = edgeBound(await (async () => {
+    const f = createFetcher();
+    try {
+      return cacheTtlMs((await f.get(edgeManifest)).headers) ?? 0;
+    } finally {
+      await f.close();
+    }
+  })());
   const fetcher = createFetcher(); // the Lambda's defaults (concurrency 256)
   const stalled = new Map<string, number>(); // "<channel>/<path>" -> newest media end
   const detected = new Map<string, number>();
@@ -214,11 +238,13 @@ async function detection(registry: ReturnType<typeof fleet>, child: ChildProcess
   const latencies = [...detected].map(([key, at]) => at - (stalled.get(key) as number));
   const byPath = (path: string) => [...detected].filter(([k]) => k.endsWith(`/${path}`)).map(([key, at]) => at - (stalled.get(key) as number));
   const origins = [...byPath('primary'), ...byPath('standby')];
-  const p95 = percentile(latencies, 95);
+  const edges = byPath('edge');
+  const allCaught = detected.size === stalled.size && falsePositives.length === 0;
   const rate = fetches / CHANNELS / seconds;
   notes.push(
     `detection: ${STALLS} freezes of one rendition each (edge, primary, standby in turn), one every ${STALL_EVERY_MS} ms, in a fleet of ${CHANNELS} channels x ${RENDITIONS} renditions x 3 paths; ` +
-      `the loop at the Lambda's defaults (deadline schedule, concurrency ${DEFAULT_FETCHER_OPTIONS.concurrency}, EMF emitted every tick; longest tick ${Math.round(longestTick)} ms); edge confirmations wait for max-age=1`,
+      `the loop at the Lambda's defaults (deadline schedule, fetches in flight on their own up to concurrency ${DEFAULT_FETCHER_OPTIONS.concurrency}, EMF emitted every tick; longest tick ${Math.round(longestTick)} ms)`,
+    `edge bound: ${edge.arithmetic} = ${edge.ms / 1000} s (the first stale look at the deadline, then each of consecutive = ${CONSECUTIVE} confirmations one cache lifetime after the previous look, so it observes the edge and not the same cached copy)`,
   );
   if (falsePositives.length > 0) notes.push(`false positives: ${falsePositives.join(', ')}`);
   return [
@@ -229,14 +255,27 @@ async function detection(registry: ReturnType<typeof fleet>, child: ChildProcess
       ratio: `${(percentile(latencies, 50) / 1000 / SEGMENT_S).toFixed(2)} target durations`,
     },
     {
-      name: 'freeze -> Manifest Stale, p95, every freeze caught, no false positive',
-      value: Math.round(p95),
-      unit: 'ms',
-      goal: `<= ${DETECTION_GOAL_MS} ms (${STALE_AFTER} x ${SEGMENT_S} s + 0.5 s)`,
-      pass: p95 <= DETECTION_GOAL_MS && detected.size === stalled.size && falsePositives.length === 0,
+      name: 'every freeze caught, no false positive',
+      value: detected.size,
+      unit: `of ${stalled.size}`,
+      ratio: `${falsePositives.length} false positives`,
+      goal: `${stalled.size}, 0 false positives`,
+      pass: allCaught,
     },
-    { name: 'freeze -> Manifest Stale, p95, origin paths', value: Math.round(percentile(origins, 95)), unit: 'ms' },
-    { name: 'freeze -> Manifest Stale, p95, edge path', value: Math.round(percentile(byPath('edge'), 95)), unit: 'ms' },
+    {
+      name: `freeze -> Manifest Stale, p95, origin paths (${origins.length})`,
+      value: Math.round(percentile(origins, 95)),
+      unit: 'ms',
+      goal: `<= ${DETECTION_GOAL_MS} ms (${STALE_AFTER} x ${SEGMENT_S} s + ${SLACK_MS / 1000} s)`,
+      pass: percentile(origins, 95) <= DETECTION_GOAL_MS,
+    },
+    {
+      name: `freeze -> Manifest Stale, p95, edge path (${edges.length})`,
+      value: Math.round(percentile(edges, 95)),
+      unit: 'ms',
+      goal: `<= ${edge.ms} ms (${edge.arithmetic})`,
+      pass: percentile(edges, 95) <= edge.ms,
+    },
     {
       name: 'fetches per channel (3 paths), deadline schedule',
       value: Number(rate.toFixed(2)),

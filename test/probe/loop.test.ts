@@ -263,6 +263,18 @@ describe('ConcurrencyLimit', () => {
     expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(limit.active).toBe(0);
   });
+
+  it('serves an urgent task (a confirming re-fetch) before the tasks already queued', async () => {
+    const limit = new ConcurrencyLimit(1);
+    const order: string[] = [];
+    const task = (name: string) => async () => {
+      order.push(name);
+      await new Promise((r) => setTimeout(r, 1));
+    };
+    await Promise.all([limit.run(task('a')), limit.run(task('b')), limit.run(task('c')), limit.run(task('confirm'), true)]);
+    expect(order).toEqual(['a', 'confirm', 'b', 'c']);
+    expect(limit.queued).toBe(0);
+  });
 });
 
 describe('automatic failback needs the dwell to be seen', () => {

@@ -193,15 +193,22 @@ export class ChannelProbe {
     since.fetches += observation.fetches;
     since.fetchErrors += observation.fetchErrors;
     this.#sinceReport.set(path, since);
-    const paths = Object.fromEntries(this.#latest) as Partial<Record<ProbePath, PathReport>>;
-    const report: ChannelReport = { channelId: this.channel.id, paths, diagnosis: diagnose(viewOf(paths)) };
-    return this.#announce(report, change === 'stale' || change === 'fresh' ? [{ path, state: change }] : []);
+    return this.#announce(
+      () => {
+        const paths = Object.fromEntries(this.#latest) as Partial<Record<ProbePath, PathReport>>;
+        return { channelId: this.channel.id, paths, diagnosis: diagnose(viewOf(paths)) };
+      },
+      change === 'stale' || change === 'fresh' ? [{ path, state: change }] : [],
+    );
   }
 
   /** The transitions for the changes, plus the primary's reminders (failback dwell, outage). */
-  #announce(report: ChannelReport, changed: Array<{ path: ProbePath; state: 'stale' | 'fresh' }>): Transition[] {
+  #announce(reportOf: ChannelReport | (() => ChannelReport), changed: Array<{ path: ProbePath; state: 'stale' | 'fresh' }>): Transition[] {
     if (this.#dwellReminderDue(changed)) changed.push({ path: 'primary', state: 'fresh' });
     const reminders = this.#staleReminderDue(changed) ? [{ path: 'primary' as const, state: 'stale' as const }] : [];
+    // Most results change nothing: the report and the timestamp are only made for a transition.
+    if (changed.length === 0 && reminders.length === 0) return [];
+    const report = typeof reportOf === 'function' ? reportOf() : reportOf;
     const observedAt = new Date(this.#now()).toISOString();
     return [
       ...changed.map(({ path, state }) => this.#transition(report, path, state, observedAt)),

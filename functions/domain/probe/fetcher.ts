@@ -51,7 +51,8 @@ export interface FetchResult {
 }
 
 export interface Fetcher {
-  get(url: string): Promise<FetchResult>;
+  /** urgent: ahead of every request queued for a slot (a confirming re-fetch). */
+  get(url: string, options?: { urgent?: boolean }): Promise<FetchResult>;
   readonly limit: ConcurrencyLimit;
   close(): Promise<void>;
 }
@@ -132,9 +133,9 @@ export function createFetcher(options: FetcherOptions = {}): Fetcher {
 
   return {
     limit,
-    get(url) {
+    get(url, options) {
       const queuedSince = performance.now();
-      return limit.run(() => attempt(url, queuedSince));
+      return limit.run(() => attempt(url, queuedSince), options?.urgent ?? false);
     },
     async close() {
       if (owned) await dispatcher.close();

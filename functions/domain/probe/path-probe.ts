@@ -105,6 +105,8 @@ interface RenditionMemory {
   ttlMs: number;
   /** Epoch ms (the probe's clock) when it is next fetched. */
   dueAt: number;
+  /** The next fetch confirms a verdict: it goes ahead of the fetches queued for a slot. */
+  confirming?: boolean;
 }
 
 export class PathProbe {
@@ -166,8 +168,10 @@ export class PathProbe {
   confirm(url: string): void {
     if (this.#o.schedule !== 'deadline') return;
     const m = url === this.url && (!this.#ladder || this.#refreshLadder || this.#ladder.length === 0) ? undefined : this.#memory.get(url);
-    if (m) m.dueAt = Math.min(m.dueAt, m.receivedAt + this.#confirmDelay(m.ttlMs));
-    else this.#ladderDueAt = Math.min(this.#ladderDueAt, this.#ladderReceivedAt + this.#confirmDelay(this.#ladderTtlMs));
+    if (m) {
+      m.dueAt = Math.min(m.dueAt, m.receivedAt + this.#confirmDelay(m.ttlMs));
+      m.confirming = true;
+    } else this.#ladderDueAt = Math.min(this.#ladderDueAt, this.#ladderReceivedAt + this.#confirmDelay(this.#ladderTtlMs));
   }
 
   #confirmDelay(ttlMs: number): number {
@@ -232,7 +236,7 @@ export class PathProbe {
     this.#inFlight.add(entry.url);
     let result: FetchResult;
     try {
-      result = await this.#o.fetcher.get(entry.url);
+      result = await this.#o.fetcher.get(entry.url, { urgent: this.#memory.get(entry.url)?.confirming === true });
     } finally {
       this.#inFlight.delete(entry.url);
     }
