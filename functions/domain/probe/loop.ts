@@ -167,6 +167,7 @@ export function createProbeLoop(options: ProbeLoopOptions): ProbeLoop {
   function dispatch(probe: ChannelProbe, at: number): void {
     const onResult = (transitions: Transition[]): void => {
       publishTracked(transitions);
+      if (stopping) return; // stop() waits for what is in flight, and starts nothing more
       const t = now();
       const due = probe.dueIn(t);
       if (due === 0) dispatch(probe, t);
