@@ -185,6 +185,28 @@ describe('probe Lambda', () => {
     expect(shardDocs.reduce((n, m) => n + (m.ProbeErrors ?? 0), 0)).toBe(2);
   });
 
+  it('deadline schedule: publishes what came back after its last tick (the fetches it started settle before it returns)', async () => {
+    // A new loop on the deadline schedule (the default), cold: one tick starts the multivariant playlists; the
+    // renditions, and the confirming re-fetches of the frozen ones, all come back after that tick.
+    await handlerModule.closeProbeLoops();
+    process.env.PROBE_SCHEDULE = 'deadline';
+    origin.set('news-1/primary', { stallAt: Date.now() - 12_000 });
+    try {
+      const result = await handlerModule.handler(undefined, contextAllowing(1));
+      expect(result.transitions).toBe(1);
+      // 3 multivariant playlists; 6 renditions x 3 fetches on each origin (confirmed at once); 6 on the edge, whose
+      // confirmations wait for its cached copies to expire (max-age=1), after the invocation.
+      expect(result.fetches).toBe(3 + 2 * 6 * 3 + 6);
+      expect(putEvents().flatMap((c) => c.body.Entries.map((e) => `${e.DetailType} ${(JSON.parse(e.Detail) as { path: string }).path}`))).toEqual(['Manifest Stale primary']);
+      // The primary's renditions: the first stale fetch and `consecutive` (2) confirmations each.
+      for (const r of ['1080p', '720p', '540p', '360p', '234p', 'audio']) expect(origin.hits.get(`/news-1/primary/${r}.m3u8`)).toBeGreaterThanOrEqual(3);
+    } finally {
+      origin.clear('news-1/primary');
+      await handlerModule.closeProbeLoops();
+      process.env.PROBE_SCHEDULE = 'sweep';
+    }
+  });
+
   it('reports a fetch error on a path as FetchErrors without a ManifestAge datapoint', async () => {
     origin.set('news-1/standby', { status: 503 }, '720p');
     await handlerModule.handler(undefined, contextAllowing(1));
