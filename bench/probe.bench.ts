@@ -131,6 +131,17 @@ export async function run(): Promise<BenchSection> {
     });
     if (errors > 0) notes.push(`${errors} fetch errors during the measured sweeps`);
 
+    // The fetch demand of detection at the deadline: every rendition of every path once per target duration
+    // (each new segment moves its deadline by one). Above the measured sweep rate, fetches queue and every
+    // deadline slips by the backlog, whatever the schedule.
+    const demand = (CHANNELS * RENDITIONS * 3) / SEGMENT_S;
+    rows.push({
+      name: 'deadline fetch demand (every rendition once per TD)',
+      value: Math.round(demand),
+      unit: 'manifests/s',
+      ratio: `${(demand / rate).toFixed(2)}x the measured sweep rate`,
+    });
+
     // 3. Detection with the production loop: every path of every channel, the Lambda's fetcher defaults, EMF out.
     rows.push(...(await detection(registry, child, next, notes)));
     notes.push(
