@@ -264,6 +264,14 @@ describe('ConcurrencyLimit', () => {
     expect(limit.active).toBe(0);
   });
 
+  it('keeps arrival order over thousands of queued tasks (a fleet falling due together)', async () => {
+    const limit = new ConcurrencyLimit(1);
+    const order: number[] = [];
+    await Promise.all(Array.from({ length: 5000 }, (_, i) => limit.run(async () => void order.push(i))));
+    expect(order).toEqual(Array.from({ length: 5000 }, (_, i) => i));
+    expect([limit.active, limit.queued]).toEqual([0, 0]);
+  });
+
   it('serves an urgent task (a confirming re-fetch) before the tasks already queued', async () => {
     const limit = new ConcurrencyLimit(1);
     const order: string[] = [];

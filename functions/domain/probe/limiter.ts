@@ -4,8 +4,8 @@
 // waiting for its confirmation should not queue behind a whole fleet's deadlines falling due together.
 export class ConcurrencyLimit {
   #active = 0;
-  readonly #waiting: Array<() => void> = [];
-  readonly #urgent: Array<() => void> = [];
+  readonly #waiting = new Queue<() => void>();
+  readonly #urgent = new Queue<() => void>();
 
   constructor(readonly max: number) {
     if (!Number.isInteger(max) || max < 1) throw new RangeError(`concurrency limit must be a positive integer, got ${max}`);
@@ -26,10 +26,39 @@ export class ConcurrencyLimit {
     try {
       return await task();
     } finally {
-      const next = this.#urgent.shift() ?? this.#waiting.shift();
+      const next = this.#urgent.take() ?? this.#waiting.take();
       // The slot passes straight to the next waiter, so #active stays the same.
       if (next) next();
       else this.#active--;
     }
+  }
+}
+
+/**
+ * FIFO with O(1) take: a fleet's deadlines falling due together queue thousands of requests, and
+ * Array#shift moves every element of a large array on each call.
+ */
+class Queue<T> {
+  #items: Array<T | undefined> = [];
+  #head = 0;
+
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+
+  push(item: T): void {
+    this.#items.push(item);
+  }
+
+  take(): T | undefined {
+    if (this.#head >= this.#items.length) return undefined;
+    const item = this.#items[this.#head];
+    this.#items[this.#head++] = undefined;
+    // Drop the taken prefix once it is most of the array.
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return item;
   }
 }
