@@ -126,6 +126,7 @@ export async function startDrillSandbox(registry: Registry, opts: DrillSandboxOp
         };
       }),
     rejected: () => sb.deadLetters.length,
+    deadLetters: () => sb.deadLetters.map((d) => ({ eventId: d.event.id, reason: d.error.message })),
     notifications: () => sb.sns.messages.map((m) => ({ at: m.at, message: m.message, ...(m.subject ? { subject: m.subject } : {}) })),
     executions: () => sb.sfn.executions().map(toExecution),
     ledger: async (channelId) => {

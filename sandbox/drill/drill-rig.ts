@@ -18,6 +18,8 @@ export interface DrillRig {
   world: MediaWorld;
   /** Base URLs of the edge locations (viewers spread across them). */
   edgeUrls: string[];
+  /** What the function at edge location `location` reads for `key` now (its replica of the store). */
+  kvsAt(location: number, key: string): string | undefined;
   /** Called when a KVS write becomes visible at an edge location. */
   onKvsVisible(listener: (v: KvsVisible) => void): () => void;
   /** Stops everything and restores FLATLINE_REGISTRY. */
@@ -63,6 +65,7 @@ export async function startDrillRig(
     sandbox,
     world,
     edgeUrls: world.edges.map((e) => e.url),
+    kvsAt: (location, key) => replicas[location]?.get(key),
     onKvsVisible: (l) => {
       visibleListeners.add(l);
       return () => visibleListeners.delete(l);

@@ -1,5 +1,6 @@
 // Judges a scenario's expectations against what the drill measured. Pure: the runner gathers the facts,
 // this module only compares, and says in words what it saw.
+import { judgeInvariants, type InvariantFacts } from './invariants.js';
 import type { ExpectationResult } from './report.js';
 import type { Expectation } from './scenario.js';
 import type { DrillExecution } from './seams.js';
@@ -28,6 +29,8 @@ export interface DrillFacts {
   mutatingActionCalls: number;
   rejectedEvents: number;
   channels: Record<string, ChannelFacts>;
+  /** What the invariants I1-I7 judge (invariants.ts). */
+  invariants: InvariantFacts;
 }
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -67,6 +70,8 @@ export function describeExpectation(e: Expectation, mainChannel: string): string
       return `the route flips at most ${plural(e.max, 'time')}${on}`;
     case 'on-air':
       return `ledger: ${e.onAir} on air at the end${on}`;
+    case 'invariants':
+      return 'invariants I1-I7 hold';
   }
 }
 
@@ -132,5 +137,9 @@ export function evaluate(e: Expectation, facts: DrillFacts): ExpectationResult {
       return result(c.routeFlips <= e.max, plural(c.routeFlips, 'route flip'));
     case 'on-air':
       return result(c.onAir === e.onAir, `on air: ${c.onAir ?? 'no ledger item'}`);
+    case 'invariants': {
+      const failed = judgeInvariants(facts.invariants).filter((r) => !r.pass);
+      return result(failed.length === 0, failed.length ? failed.map((r) => `${r.id}: ${r.detail}`).join('; ') : 'all seven hold (each listed under invariants)');
+    }
   }
 }

@@ -200,6 +200,9 @@ export function renderHtml(r: DrillReport): string {
   const expectations = r.expectations
     .map((e) => `<tr class="${e.pass ? 'pass' : 'fail'}"><td>${e.pass ? 'PASS' : 'FAIL'}</td><td>${esc(e.expectation)}</td><td>${esc(e.detail)}</td></tr>`)
     .join('\n');
+  const invariants = (r.invariants ?? [])
+    .map((i) => `<tr class="${i.pass ? 'pass' : 'fail'}"><td>${i.pass ? 'PASS' : 'FAIL'}</td><td>${i.id}</td><td>${esc(i.wording)}</td><td>${esc(i.detail)}</td></tr>`)
+    .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -232,6 +235,7 @@ ${renderPropagation(r)}
 ${goals ? `<h2>Goals</h2><table id="goals"><thead><tr><th></th><th>goal</th><th>measured</th><th>target</th></tr></thead><tbody>${goals}</tbody></table>` : ''}
 <h2>Expectations</h2>
 <table id="expectations"><thead><tr><th></th><th>expectation</th><th>measured</th></tr></thead><tbody>${expectations}</tbody></table>
+${invariants ? `<h2>Invariants</h2><table id="invariants"><thead><tr><th></th><th></th><th>invariant</th><th>seen</th></tr></thead><tbody>${invariants}</tbody></table>` : ''}
 <h2>Timeline</h2>
 ${markerTable(r.markers)}
 </body></html>

@@ -1,10 +1,13 @@
 // What a drill records as it runs: markers (what happened, when) and the probe's series, on one clock
 // whose zero is the start of the scenario's timeline (the first fault).
+import type { StateSample } from './invariants.js';
 import type { Marker, MarkerKind, SeriesPoint } from './report.js';
 
 export interface Recorder {
   readonly markers: Marker[];
   readonly series: SeriesPoint[];
+  /** The world and the control plane, sampled for the invariants (watchers.ts sampleState). */
+  readonly samples: StateSample[];
   /** Epoch ms of t = 0. */
   t0: number;
   /** Seconds since t = 0 of an epoch-ms time. */
@@ -18,10 +21,12 @@ const COLLAPSE_S = 5;
 export function createRecorder(): Recorder {
   const markers: Marker[] = [];
   const series: SeriesPoint[] = [];
+  const samples: StateSample[] = [];
   const recent = new Map<string, Marker & { count: number }>();
   const rec: Recorder = {
     markers,
     series,
+    samples,
     t0: Date.now(),
     tOf: (epochMs) => (epochMs - rec.t0) / 1000,
     mark: (kind, label, detail, at = Date.now()) => {

@@ -4,6 +4,7 @@ import type { Registry } from '../../functions/domain/registry/index.js';
 import { edgeKey } from '../../functions/domain/routing-keys.js';
 import type { ViewerFleet } from '../media/viewers.js';
 import { evaluate, type DrillFacts } from './expectations.js';
+import { judgeInvariants } from './invariants.js';
 import type { Recorder } from './recorder.js';
 import type { KvsVisible } from '../media/edge-locations.js';
 import { describeWorld } from '../world-model.js';
@@ -144,6 +145,7 @@ export function buildReport(x: ReportInput): DrillReport {
       goals: goalsOf(x, timeToDetectS),
     },
     expectations,
+    ...(scenario.expectations.some((e) => e.expect === 'invariants') ? { invariants: judgeInvariants(facts.invariants) } : {}),
     passed: !x.error && expectations.every((e) => e.pass),
     ...(x.error ? { error: x.error } : {}),
   };

@@ -1,6 +1,7 @@
 // The result of a drill: what the JSON report holds, what the HTML report draws and what the CLI prints.
 // Times are seconds since the start of the scenario's timeline (t = 0 is the first fault), and every
 // duration is also given in target durations.
+import type { InvariantResult } from './invariants.js';
 
 export interface SeriesPoint {
   /** Seconds since the start of the timeline (negative during the warm-up). */
@@ -107,6 +108,8 @@ export interface DrillReport {
   freezeTimings?: FreezeTimings | null;
   summary: DrillSummary;
   expectations: ExpectationResult[];
+  /** I1-I7 one by one, when the scenario expects `invariants` (that expectation is their conjunction). */
+  invariants?: InvariantResult[];
   passed: boolean;
   /** Set when the drill itself broke (not an expectation: a crash). */
   error?: string;
@@ -159,6 +162,10 @@ export function formatSummary(r: DrillReport): string {
   }
   lines.push('  expectations:');
   for (const e of r.expectations) lines.push(`    ${e.pass ? 'PASS' : 'FAIL'}  ${e.expectation}: ${e.detail}`);
+  if (r.invariants) {
+    lines.push('  invariants:');
+    for (const i of r.invariants) lines.push(`    ${i.pass ? 'PASS' : 'FAIL'}  ${i.id} ${i.wording}: ${i.detail}`);
+  }
   if (r.error) lines.push(`  error: ${r.error}`);
   return lines.join('\n');
 }

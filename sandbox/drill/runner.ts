@@ -22,7 +22,7 @@ import { buildReport } from './report-builder.js';
 import type { DrillReport } from './report.js';
 import type { Scenario } from './scenario.js';
 import type { DrillSandbox } from './seams.js';
-import { watchControlPlane } from './watchers.js';
+import { sampleState, watchControlPlane } from './watchers.js';
 import type { KvsVisible } from '../media/edge-locations.js';
 import { worldModel } from '../world-model.js';
 
@@ -52,6 +52,8 @@ export interface DrillOptions {
 }
 
 const SAMPLE_EVERY_MS = 250;
+/** The invariants' samples of the world and the control plane (each reads every channel's ledger once). */
+const STATE_SAMPLE_MS = 250;
 const SETTLE_TAIL_TD = 6;
 const SETTLE_LIMIT_MS = 10_000;
 
@@ -162,6 +164,9 @@ export async function runDrill(scenario: Scenario, opts: DrillOptions = {}): Pro
       }),
     );
 
+    const sampler = sampleState({ sb, registry, world: w, kvsAt: rig.kvsAt, locations: rig.edgeUrls.length, thresholdS, rec, everyMs: STATE_SAMPLE_MS });
+    cleanups.push(() => void sampler.stop());
+
     fleet = new ViewerFleet({ edgeUrl: w.edge.url, edgeUrls: rig.edgeUrls, channelId: channel.id, count: opts.viewers ?? scenario.viewers, targetDurationMs: td * 1000 });
     const viewers = fleet;
     sb.startAlarms(td);
@@ -196,7 +201,7 @@ export async function runDrill(scenario: Scenario, opts: DrillOptions = {}): Pro
     const lastActionS = Math.max(0, ...scenario.timeline.map((a) => a.at));
     // Keep watching a while after the last action, so the report shows the recovery and what follows.
     const minS = Math.max(scenario.minSeconds, lastActionS + SETTLE_TAIL_TD * td);
-    const facts = () => gatherFacts({ sb, registry, channelId: channel.id, targetDurationS: td, thresholdS, watch, viewers, series: rec.series, freezeT, t0: rec.t0 });
+    const facts = () => gatherFacts({ sb, registry, channelId: channel.id, targetDurationS: td, thresholdS, watch, viewers, series: rec.series, freezeT, t0: rec.t0, rec, probeTickS: probeTickMs / 1000 });
 
     // Run until every expectation holds (and nothing is still running), or the scenario's time is up.
     for (;;) {
@@ -213,6 +218,8 @@ export async function runDrill(scenario: Scenario, opts: DrillOptions = {}): Pro
     await viewers.stop();
     // Let deliveries and executions in flight finish, but never wait for ever (an event storm can leave a queue).
     await Promise.race([sb.idle(), sleep(SETTLE_LIMIT_MS)]);
+    // The last sample sees the world at rest (or not): the invariants judge up to here.
+    await sampler.stop();
 
     return buildReport({
       scenario,

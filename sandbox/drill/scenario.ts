@@ -108,6 +108,8 @@ export const ExpectationSchema = z.discriminatedUnion('expect', [
   z.strictObject({ ...about, expect: z.literal('route-flips'), max: z.number().int().nonnegative() }),
   /** The ledger's onAir at the end. */
   z.strictObject({ ...about, expect: z.literal('on-air'), onAir: z.enum(['primary', 'standby', 'slate']) }),
+  /** The invariants I1-I7 (sandbox/drill/invariants.ts), over every channel of the registry (so no `channel`); each is listed in the report. */
+  z.strictObject({ expect: z.literal('invariants'), channel: z.never().optional() }),
 ]);
 
 export const ScenarioSchema = z.strictObject({

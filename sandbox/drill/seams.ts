@@ -91,6 +91,8 @@ export interface DrillSandbox {
   decisions(): DrillDecision[];
   /** Events triage rejected (its on-failure destination). */
   rejected(): number;
+  /** The dead-letter queue: each event's id and the reason it carries. */
+  deadLetters(): Array<{ eventId: string; reason: string }>;
   notifications(): Array<{ at: number; subject?: string; message: string }>;
   executions(): DrillExecution[];
   ledger(channelId: string): Promise<LedgerItem | null>;

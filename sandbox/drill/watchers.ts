@@ -1,7 +1,10 @@
 // Watches the control plane during a drill: every event the bus takes, every KVS change and every origin
 // group reorder becomes a marker; the counts the report and the expectations need are kept here.
-import type { Registry } from '../../functions/domain/registry/index.js';
+import { OPS_SOURCE } from '../../functions/domain/contracts.js';
+import type { Channel, Registry } from '../../functions/domain/registry/index.js';
 import { EDGE_KEY_PREFIX, edgeKey, storedEdgeState, type EdgeState } from '../../functions/domain/routing-keys.js';
+import type { MediaWorld } from '../media/media-world.js';
+import type { ChannelSample, Served, Side } from './invariants.js';
 import type { Recorder } from './recorder.js';
 import type { DrillSandbox } from './seams.js';
 
@@ -10,6 +13,8 @@ export interface ControlPlaneWatch {
   eventTimes: Map<string, number>;
   /** Events the bus took since t = 0. */
   busEvents(): number;
+  /** Operator requests that can start a failover (flatline.ops Failover / Drill Requested), as the bus took them. */
+  operatorRequests: Array<{ eventId: string; at: number; channelId: string; detailType: string }>;
   /** Channel id => route flips so far. */
   routeFlips: Map<string, number>;
   /** Which origin of a channel's origin group is first now. */
@@ -29,8 +34,11 @@ export function watchControlPlane(sb: DrillSandbox, registry: Registry, mainChan
   const { mark } = rec;
   const eventTimes = new Map<string, number>();
   let busEvents = 0;
+  const operatorRequests: ControlPlaneWatch['operatorRequests'] = [];
   const offEvent = sb.onEvent((e) => {
     eventTimes.set(e.id, e.at);
+    if (e.source === OPS_SOURCE && (e.detailType === 'Failover Requested' || e.detailType === 'Drill Requested') && typeof e.detail.channelId === 'string')
+      operatorRequests.push({ eventId: e.id, at: e.at, channelId: e.detail.channelId, detailType: e.detailType });
     if (e.at >= rec.t0) busEvents++;
     if (e.source === 'flatline.probe') {
       const d = e.detail as { channelId?: string; path?: string };
@@ -67,12 +75,110 @@ export function watchControlPlane(sb: DrillSandbox, registry: Registry, mainChan
   return {
     eventTimes,
     busEvents: () => busEvents,
+    operatorRequests,
     routeFlips,
     groupOrder,
     stop: () => {
       offEvent();
       offKvs();
       offGroups();
+    },
+  };
+}
+
+export interface StateSampler {
+  /** Stops sampling once the sample in progress is taken. */
+  stop(): Promise<void>;
+}
+
+const sideOf = (c: Channel, originId: string | undefined): Side => (originId === c.standby.originId ? 'standby' : 'primary');
+
+/**
+ * Samples, every `everyMs`, what the invariants judge: each side's freshness as the world knows it (its feed and
+ * its origin, not the probe), what viewers at each edge location get, flatline's routing, its ledger and its
+ * RUNNING executions. Samples go to `rec.samples`.
+ */
+export function sampleState(o: {
+  sb: DrillSandbox;
+  registry: Registry;
+  world: MediaWorld;
+  /** The KVS value the function at an edge location reads now. */
+  kvsAt(location: number, key: string): string | undefined;
+  locations: number;
+  thresholdS: number;
+  rec: Recorder;
+  everyMs: number;
+}): StateSampler {
+  const { sb, world } = o;
+  const thresholdMs = o.thresholdS * 1000;
+  // The origin answers this channel's manifest: what makes an origin group fail over to its second member or not.
+  const answers = (c: Channel, side: Side, now: number): boolean => {
+    const feed = world.feed(c.id, side);
+    const updated = feed.lastUpdatedMs(now);
+    return world.origin(c[side].region).answering && updated !== null && (feed.staleNotFoundAfterMs === null || now - updated <= feed.staleNotFoundAfterMs);
+  };
+  const fresh = (c: Channel, side: Side, now: number): boolean => {
+    const age = world.feed(c.id, side).ageMs(now);
+    return answers(c, side, now) && age !== null && age <= thresholdMs;
+  };
+  const served = (c: Channel, raw: string | undefined, order: readonly [string, string], now: number): Served => {
+    const state = storedEdgeState(raw);
+    if (state.slate) return 'slate';
+    if (state.route === 'standby') return 'standby';
+    // The default route is the origin group: its first member, or the second when the first does not answer.
+    const first = sideOf(c, order[0]);
+    return answers(c, first, now) ? first : first === 'primary' ? 'standby' : 'primary';
+  };
+  const routing = (c: Channel): string => `${sb.kvsGet(c.edge.kvsArn, edgeKey(c.id)) ?? ''}|${sb.originOrder(c.edge.distributionId, c.edge.originGroupId).join(',')}`;
+  const runningOf = (id: string): string[] => sb.executions().filter((x) => x.channelId === id && x.status === 'RUNNING').map((x) => x.name);
+
+  const take = async (): Promise<void> => {
+    const before = new Map(o.registry.channels.map((c) => [c.id, { routing: routing(c), running: runningOf(c.id) }]));
+    const ledgers = await Promise.all(o.registry.channels.map((c) => sb.ledger(c.id).then((item) => ({ ok: true as const, item }), () => ({ ok: false as const, item: null }))));
+    const now = Date.now();
+    const channels: Record<string, ChannelSample> = {};
+    o.registry.channels.forEach((c, i) => {
+      const was = before.get(c.id)!;
+      const running = [...new Set([...was.running, ...runningOf(c.id)])];
+      const { ok, item } = ledgers[i]!;
+      const central = storedEdgeState(sb.kvsGet(c.edge.kvsArn, edgeKey(c.id)));
+      const order = sb.originOrder(c.edge.distributionId, c.edge.originGroupId);
+      channels[c.id] = {
+        fresh: { primary: fresh(c, 'primary', now), standby: fresh(c, 'standby', now) },
+        served: Array.from({ length: o.locations }, (_, loc) => served(c, o.kvsAt(loc, edgeKey(c.id)), sb.deployedOriginOrder(c.edge.distributionId, c.edge.originGroupId), now)),
+        intended: served(c, sb.kvsGet(c.edge.kvsArn, edgeKey(c.id)), order, now),
+        route: central.route,
+        slate: central.slate,
+        originGroupFirst: sideOf(c, order[0]),
+        ledger: !ok
+          ? null
+          : item === null
+            ? { onAir: 'primary', phase: 'steady', lockHeld: false }
+            : {
+                onAir: item.onAir,
+                phase: item.phase,
+                lockHeld: (item.phase === 'failing-over' || item.phase === 'failing-back') && (item.lockExpiresAt === undefined || now < item.lockExpiresAt),
+                ...(item.executionArn ? { executionName: item.executionArn.slice(item.executionArn.lastIndexOf(':') + 1) } : {}),
+              },
+        running,
+        steady: ok && running.length === 0 && was.routing === routing(c),
+      };
+    });
+    o.rec.samples.push({ at: now, channels });
+  };
+
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const started = Date.now();
+      await take().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, Math.max(0, o.everyMs - (Date.now() - started))));
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await loop;
     },
   };
 }

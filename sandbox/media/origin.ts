@@ -183,6 +183,11 @@ export class OriginServer {
     this.blackhole = on;
   }
 
+  /** The origin answers requests (neither down nor blackholed): what an origin group's failover depends on. */
+  get answering(): boolean {
+    return !this.down && !this.blackhole;
+  }
+
   /** Fault: every response is delayed (a slow origin). */
   setLatency(ms: number): void {
     this.latencyMs = ms;
