@@ -12,6 +12,7 @@ import { parseCommandArgs } from '../args.js';
 export const summary = 'break a channel on purpose (sandbox, or --aws) and report how flatline saved its viewers';
 
 const USAGE = `usage: flatline drill [--scenario <name|file> | --all] [--viewers N] [--json <file>] [--html <file>] [--verbose]
+       flatline drill --chaos N [--seed S] [--viewers N]   N random fault schedules, each judged by the invariants I1-I7
        flatline drill --aws --stage <stage> --channel <id> --scenario primary-flatline [--yes] [--plan]
                       [--region <control-plane region>] [--timeout 5m] [--json <file>] [--html <file>]
 scenarios: ${listScenarios().join(', ')}`;
@@ -53,6 +54,8 @@ export async function run(args: string[]): Promise<number> {
       plan: { type: 'boolean' },
       timeout: { type: 'string' },
       verbose: { type: 'boolean' },
+      chaos: { type: 'string' },
+      seed: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     }));
   } catch (err) {
@@ -68,9 +71,8 @@ export async function run(args: string[]): Promise<number> {
       const { runAwsDrillCommand } = await import('../gameday/aws-drill.js');
       return await runAwsDrillCommand(values);
     }
+    if (values.chaos !== undefined && (values.all || values.scenario)) throw new InvalidInputError('flatline drill: --chaos excludes --scenario and --all');
     if (values.all && values.scenario) throw new InvalidInputError('flatline drill: --scenario and --all exclude each other');
-    const names = values.all ? listScenarios() : [values.scenario ?? 'primary-flatline'];
-    const scenarios = names.map((n) => loadScenario(n));
     let viewers: number | undefined;
     if (values.viewers !== undefined) {
       viewers = Number(values.viewers);
@@ -81,6 +83,9 @@ export async function run(args: string[]): Promise<number> {
       process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
       process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
     }
+    if (values.chaos !== undefined) return await runChaosCommand(values.chaos, values.seed, viewers);
+    const names = values.all ? listScenarios() : [values.scenario ?? 'primary-flatline'];
+    const scenarios = names.map((n) => loadScenario(n));
     const { runDrill } = await import('../../sandbox/drill/runner.js');
     const reports: DrillReport[] = [];
     const printer = progressPrinter();
@@ -106,4 +111,32 @@ export async function run(args: string[]): Promise<number> {
     }
     throw err;
   }
+}
+
+const wholeNumber = (flag: string, raw: string, min: number): number => {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new InvalidInputError(`flatline drill: ${flag} must be a whole number >= ${min}, got "${raw}"`);
+  return n;
+};
+
+/** `--chaos N [--seed S]`: N random schedules; prints how many held every invariant, and each failure as a replayable scenario. */
+async function runChaosCommand(rawCases: string, rawSeed: string | undefined, viewers: number | undefined): Promise<number> {
+  const cases = wholeNumber('--chaos', rawCases, 1);
+  const seed = rawSeed === undefined ? Math.floor(Math.random() * 0x7fffffff) : wholeNumber('--seed', rawSeed, 0);
+  const { runChaos, scenarioYaml, brokenInvariants } = await import('../../sandbox/drill/chaos.js');
+  const { runDrill } = await import('../../sandbox/drill/runner.js');
+  console.log(`chaos: ${cases} random fault schedules, seed ${seed} (replay the run with --chaos ${cases} --seed ${seed})`);
+  const results = await runChaos({ cases, seed, ...(viewers === undefined ? {} : { viewers }) }, (s) => {
+    process.stderr.write(`chaos case: ${s.title}\n`);
+    return runDrill(s);
+  });
+  for (const c of results) {
+    console.log(`${c.held ? 'HELD' : 'BROKEN'}  case ${c.index} (seed ${seed}): ${c.scenario.title}`);
+    if (c.held) continue;
+    for (const line of brokenInvariants(c.report)) console.log(`    ${line}`);
+    console.log(`  replay: the YAML below (to the line "# end of case ${c.index}") in a file, then flatline drill --scenario <file>\n${scenarioYaml(c.scenario)}# end of case ${c.index}`);
+  }
+  const held = results.filter((c) => c.held).length;
+  console.log(`\n${held}/${cases} chaos drills held every invariant (seed ${seed})`);
+  return held === cases ? 0 : 1;
 }
