@@ -97,6 +97,7 @@ export class EventBridgeService implements SandboxService {
   private readonly pending = new Set<Promise<void>>();
   private readonly listeners = new Set<(e: EventEnvelope) => void>();
   private paused = false;
+  private closed = false;
 
   constructor(private readonly opts: EventBridgeOptions) {
     for (const r of opts.rules) {
@@ -121,6 +122,16 @@ export class EventBridgeService implements SandboxService {
   /** Stops routing to targets (events are still logged): a scenario that wants to deliver by hand. */
   setRouting(enabled: boolean): void {
     this.paused = !enabled;
+  }
+
+  /**
+   * The sandbox is going: deliveries still waiting (their delay, a retry's backoff) are dropped. The handlers
+   * run in this process and read their endpoints from the environment, so a retry that outlived its sandbox
+   * would act on the next one (a drill after an event storm).
+   */
+  close(): void {
+    this.paused = true;
+    this.closed = true;
   }
 
   /** Resolves when every target invocation started so far (and any they caused) has finished. */
@@ -237,6 +248,7 @@ export class EventBridgeService implements SandboxService {
         const wait = this.opts.retryDelayMs?.(attempts) ?? 0;
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       }
+      if (this.closed) return;
       attempts++;
       try {
         const result = await this.opts.lambda.invoke(rule.functionKey, structuredClone(event));

@@ -368,6 +368,7 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
       events.setRouting(false);
       sfn.stopAll();
       await Promise.race([events.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
+      events.close();
       mediaLiveDelivery.dispose();
       cloudwatch.dispose();
       medialive.dispose();
