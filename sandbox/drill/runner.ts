@@ -53,7 +53,7 @@ export interface DrillOptions {
 
 const SAMPLE_EVERY_MS = 250;
 /** The invariants' samples of the world and the control plane (each reads every channel's ledger once). */
-const STATE_SAMPLE_MS = 250;
+const STATE_SAMPLE_MS = 500;
 const SETTLE_TAIL_TD = 6;
 const SETTLE_LIMIT_MS = 10_000;
 
