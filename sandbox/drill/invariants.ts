@@ -250,10 +250,12 @@ function i6(ctx: Ctx): [boolean, string] {
   const bad: string[] = [];
   let asked = 0;
   for (const x of failovers) {
-    const outage = ctx.f.samples.some((s) => s.at >= x.startedAt - windowMs && s.at <= x.startedAt && s.channels[x.channelId]?.fresh.primary === false);
+    const seen = ctx.f.samples.filter((s) => s.at >= x.startedAt - windowMs && s.at <= x.startedAt && s.channels[x.channelId]);
+    const outage = seen.some((s) => !s.channels[x.channelId]!.fresh.primary);
     const request = ctx.f.operatorRequests.some((r) => r.channelId === x.channelId && r.at <= x.startedAt);
     if (!outage && request) asked++;
-    if (!outage && !request) bad.push(`${x.name} at ${ctx.t(x.startedAt)}: primary fresh throughout the ${(windowMs / 1000).toFixed(1)} s before, no operator request`);
+    const before = `the ${(windowMs / 1000).toFixed(1)} s before`;
+    if (!outage && !request) bad.push(`${x.name} at ${ctx.t(x.startedAt)}: ${seen.length ? `primary fresh throughout ${before}` : `no sample of the world in ${before}`}, no operator request`);
   }
   if (bad.length) return [false, bad.slice(0, 3).join('; ')];
   return [true, `${plural(failovers.length, 'failover')}: ${failovers.length - asked} after an outage of the primary, ${asked} asked for by an operator`];
