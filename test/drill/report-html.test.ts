@@ -56,6 +56,10 @@ function sampleReport(): DrillReport {
       { expectation: 'failover within 4 target durations', pass: true, detail: 'edge fresh again 3.5 TD after the freeze' },
       { expectation: 'exactly 1 failover execution', pass: false, detail: '2 started' },
     ],
+    invariants: [
+      { id: 'I1', wording: 'at most one failover or failback execution RUNNING per channel at any moment', pass: true, detail: 'at most 1 execution RUNNING per channel' },
+      { id: 'I5', wording: 'viewers are never routed to a side whose manifest is stale while the other side is fresh', pass: false, detail: 'news-1: routed to the primary at 9.0 s while it was stale and the standby fresh; viewers there 4.5 s' },
+    ],
     passed: false,
   };
 }
@@ -99,6 +103,10 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('drill report in headl
     const rows = await page.locator('#summary tr').allTextContents();
     expect(rows.some((r) => r.includes('time to recover') && r.includes('3.5 s (3.5 target durations)'))).toBe(true);
     expect(await page.locator('#expectations tr.fail').count()).toBe(1);
+    // the invariants, one row each, with what was seen
+    expect(await page.locator('#invariants tbody tr').count()).toBe(2);
+    expect(await page.locator('#invariants tr.fail').textContent()).toContain('I5');
+    expect(await page.locator('#invariants tr.fail').textContent()).toContain('viewers there 4.5 s');
     expect(await page.locator('.verdict').textContent()).toBe('FAIL');
     // propagation per edge location: a bar from the KVS write for each location that saw it, "never" for the one that did not
     const bars = page.locator('svg#propagation g.bar[data-step^="visible at edge location"]');
@@ -114,12 +122,13 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('drill report in headl
     await page.close();
   });
 
-  it('the text summary names every expectation with its verdict', () => {
+  it('the text summary names every expectation and every invariant with its verdict', () => {
     const text = formatSummary(sampleReport());
     expect(text).toMatch(/^FAIL {2}drill primary-flatline/m);
     expect(text).toMatch(/world model +realistic/);
     expect(text).toMatch(/from the freeze +probe stale 2\.0 s, alarm -, MediaLive alert 9\.0 s.*visible at edges 4\.9 s \/ 5\.4 s \/ -/);
     expect(text).toMatch(/PASS {2}failover within 4 target durations/);
     expect(text).toMatch(/FAIL {2}exactly 1 failover execution: 2 started/);
+    expect(text).toMatch(/^ {2}invariants:\n {4}PASS {2}I1 at most one failover.*: at most 1 execution RUNNING per channel\n {4}FAIL {2}I5 viewers are never routed.*viewers there 4\.5 s$/m);
   });
 });

@@ -26,6 +26,8 @@ describe('drill scenarios', () => {
       for (const a of s.timeline) if (a.channel) expect(ids.has(a.channel)).toBe(true);
       for (const e of s.expectations) if (e.channel) expect(ids.has(e.channel)).toBe(true);
       expect(s.maxSeconds).toBeLessThanOrEqual(60);
+      // Whatever a scenario breaks, the invariants I1-I7 hold.
+      expect(s.expectations, name).toContainEqual({ expect: 'invariants' });
     }
   });
 
