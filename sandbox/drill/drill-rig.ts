@@ -19,7 +19,7 @@ export interface DrillRig {
   /** Base URLs of the edge locations (viewers spread across them). */
   edgeUrls: string[];
   /** What the function at edge location `location` reads for `key` now (its replica of the store). */
-  kvsAt(location: number, key: string): string | undefined;
+  kvsAt: (location: number, key: string) => string | undefined;
   /** Called when a KVS write becomes visible at an edge location. */
   onKvsVisible(listener: (v: KvsVisible) => void): () => void;
   /** Stops everything and restores FLATLINE_REGISTRY. */

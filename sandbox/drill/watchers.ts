@@ -103,7 +103,7 @@ export function sampleState(o: {
   registry: Registry;
   world: MediaWorld;
   /** The KVS value the function at an edge location reads now. */
-  kvsAt(location: number, key: string): string | undefined;
+  kvsAt: (location: number, key: string) => string | undefined;
   locations: number;
   thresholdS: number;
   rec: Recorder;
