@@ -11,12 +11,12 @@ import { parseScenario, type Scenario, type ScenarioAction } from './scenario.js
 /** The channel every chaos drill breaks: warm standby, and the channel the sample event files name. */
 export const CHAOS_CHANNEL = 'news-1';
 /** Faults land within this many seconds of t = 0: short drills keep a run of cases within CI's budget. */
-const HORIZON_S = 8;
+const HORIZON_S = 6;
 /** After the last action, time for flatline to answer it (a failover takes ~8 TD under the realistic world). */
 const TAIL_S = 30;
 
 const at = fc.integer({ min: 0, max: HORIZON_S });
-const duration = fc.integer({ min: 2, max: 10 });
+const duration = fc.integer({ min: 2, max: 8 });
 
 /** One fault or request; some are a pair (a failure and its recovery). */
 const fault: fc.Arbitrary<ScenarioAction[]> = fc.oneof(

@@ -14,7 +14,7 @@ import { loadScenario } from '../../sandbox/drill/scenario.js';
 
 const seed = process.env.FLATLINE_CHAOS_SEED === undefined ? undefined : Number(process.env.FLATLINE_CHAOS_SEED);
 const numRuns = Number(process.env.FLATLINE_CHAOS_RUNS ?? 6);
-/** Each case is a short drill (about 8 s of faults, then up to 30 s for flatline to answer), plus its rig. */
+/** Each case is a short drill (about 6 s of faults, then up to 30 s for flatline to answer), plus its rig. */
 const CASE_BUDGET_MS = 75_000;
 
 describe('chaos drills', () => {
