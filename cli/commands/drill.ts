@@ -7,6 +7,7 @@ import { renderHtml } from '../../sandbox/drill/html.js';
 import { formatSummary, type DrillReport } from '../../sandbox/drill/report.js';
 import { listScenarios, loadScenario } from '../../sandbox/drill/scenario.js';
 import type { DrillProgress } from '../../sandbox/drill/runner.js';
+import type { ChaosCase } from '../../sandbox/drill/chaos.js';
 import { parseCommandArgs } from '../args.js';
 
 export const summary = 'break a channel on purpose (sandbox, or --aws) and report how flatline saved its viewers';
@@ -126,16 +127,16 @@ async function runChaosCommand(rawCases: string, rawSeed: string | undefined, vi
   const { runChaos, scenarioYaml, brokenInvariants } = await import('../../sandbox/drill/chaos.js');
   const { runDrill } = await import('../../sandbox/drill/runner.js');
   console.log(`chaos: ${cases} random fault schedules, seed ${seed} (replay the run with --chaos ${cases} --seed ${seed})`);
-  const results = await runChaos({ cases, seed, ...(viewers === undefined ? {} : { viewers }) }, (s) => {
+  const print = (c: ChaosCase): void => {
+    console.log(`${c.held ? 'HELD' : 'BROKEN'}  case ${c.index} (seed ${seed}): ${c.scenario.title}`);
+    if (c.held) return;
+    for (const line of brokenInvariants(c.report)) console.log(`    ${line}`);
+    console.log(`  replay: the YAML below (to the line "# end of case ${c.index}") in a file, then flatline drill --scenario <file>\n${scenarioYaml(c.scenario)}# end of case ${c.index}`);
+  };
+  const results = await runChaos({ cases, seed, ...(viewers === undefined ? {} : { viewers }), onCase: print }, (s) => {
     process.stderr.write(`chaos case: ${s.title}\n`);
     return runDrill(s);
   });
-  for (const c of results) {
-    console.log(`${c.held ? 'HELD' : 'BROKEN'}  case ${c.index} (seed ${seed}): ${c.scenario.title}`);
-    if (c.held) continue;
-    for (const line of brokenInvariants(c.report)) console.log(`    ${line}`);
-    console.log(`  replay: the YAML below (to the line "# end of case ${c.index}") in a file, then flatline drill --scenario <file>\n${scenarioYaml(c.scenario)}# end of case ${c.index}`);
-  }
   const held = results.filter((c) => c.held).length;
   console.log(`\n${held}/${cases} chaos drills held every invariant (seed ${seed})`);
   return held === cases ? 0 : 1;
