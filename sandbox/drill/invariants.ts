@@ -24,6 +24,8 @@ export interface InvariantResult {
 export interface ChannelSample {
   /** Ground truth: the side's origin answers and its newest media is at most staleAfter old. */
   fresh: Record<Side, boolean>;
+  /** Ground truth: the side's MediaLive channel produces, its packager publishes and its origin answers. */
+  producing: Record<Side, boolean>;
   /** What viewers at each edge location get (that location's KVS replica, the deployed origin group, origin-group failover). */
   served: Served[];
   /** What flatline's routing says (the KVS value as written, the origin group as configured). */
@@ -251,11 +253,13 @@ function i6(ctx: Ctx): [boolean, string] {
   let asked = 0;
   for (const x of failovers) {
     const seen = ctx.f.samples.filter((s) => s.at >= x.startedAt - windowMs && s.at <= x.startedAt && s.channels[x.channelId]);
-    const outage = seen.some((s) => !s.channels[x.channelId]!.fresh.primary);
+    // An outage as the world knows it: the primary stopped producing (MediaLive learns that before the
+    // manifest ages past staleAfter) or its manifest is stale.
+    const outage = seen.some((s) => !s.channels[x.channelId]!.fresh.primary || !s.channels[x.channelId]!.producing.primary);
     const request = ctx.f.operatorRequests.some((r) => r.channelId === x.channelId && r.at <= x.startedAt);
     if (!outage && request) asked++;
     const before = `the ${(windowMs / 1000).toFixed(1)} s before`;
-    if (!outage && !request) bad.push(`${x.name} at ${ctx.t(x.startedAt)}: ${seen.length ? `primary fresh throughout ${before}` : `no sample of the world in ${before}`}, no operator request`);
+    if (!outage && !request) bad.push(`${x.name} at ${ctx.t(x.startedAt)}: ${seen.length ? `primary producing and fresh throughout ${before}` : `no sample of the world in ${before}`}, no operator request`);
   }
   if (bad.length) return [false, bad.slice(0, 3).join('; ')];
   return [true, `${plural(failovers.length, 'failover')}: ${failovers.length - asked} after an outage of the primary, ${asked} asked for by an operator`];

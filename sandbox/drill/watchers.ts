@@ -121,6 +121,7 @@ export function sampleState(o: {
     const age = world.feed(c.id, side).ageMs(now);
     return answers(c, side, now) && age !== null && age <= thresholdMs;
   };
+  const producing = (c: Channel, side: Side): boolean => world.feed(c.id, side).producing && world.origin(c[side].region).answering;
   const served = (c: Channel, raw: string | undefined, order: readonly [string, string], now: number): Served => {
     const state = storedEdgeState(raw);
     if (state.slate) return 'slate';
@@ -145,6 +146,7 @@ export function sampleState(o: {
       const order = sb.originOrder(c.edge.distributionId, c.edge.originGroupId);
       channels[c.id] = {
         fresh: { primary: fresh(c, 'primary', now), standby: fresh(c, 'standby', now) },
+        producing: { primary: producing(c, 'primary'), standby: producing(c, 'standby') },
         served: Array.from({ length: o.locations }, (_, loc) => served(c, o.kvsAt(loc, edgeKey(c.id)), sb.deployedOriginOrder(c.edge.distributionId, c.edge.originGroupId), now)),
         intended: served(c, sb.kvsGet(c.edge.kvsArn, edgeKey(c.id)), order, now),
         route: central.route,

@@ -13,6 +13,7 @@ const ID = 'news-1';
 /** A healthy channel on its primary, at rest. */
 const healthy = (): ChannelSample => ({
   fresh: { primary: true, standby: true },
+  producing: { primary: true, standby: true },
   served: ['primary', 'primary', 'primary'],
   intended: 'primary',
   route: 'primary',
@@ -67,6 +68,7 @@ const verdict = (f: InvariantFacts, id: InvariantId): { pass: boolean; detail: s
 /** A real outage handled well: primary frozen at 2 s (stale from 5 s), failover 7-9 s, viewers fresh from 11 s (6 s on a stale side), a page. */
 function goodFailover(): InvariantFacts {
   const samples = timeline(20, (t, c) => {
+    if (t >= 2) c.producing.primary = false;
     if (t >= 5) c.fresh.primary = false;
     if (t >= 7 && t < 9) {
       c.running = ['news-1-a'];
@@ -162,7 +164,12 @@ describe('drill invariants', () => {
     const fresh = facts({ executions: [execution('news-1-b', 10, 12)] });
     const r = verdict(fresh, 'I6');
     expect(r.pass).toBe(false);
-    expect(r.detail).toMatch(/news-1-b at 10\.0 s: primary fresh throughout the 5\.0 s before, no operator request/);
+    expect(r.detail).toMatch(/news-1-b at 10\.0 s: primary producing and fresh throughout the 5\.0 s before, no operator request/);
+    // MediaLive knows before the manifest ages: a failover on the channel's own alerts, the primary not producing yet not stale, is after an outage.
+    const early = timeline(20, (t, c) => {
+      if (t >= 9) c.producing.primary = false;
+    });
+    expect(verdict({ ...fresh, samples: early }, 'I6').pass).toBe(true);
     const asked = verdict({ ...fresh, operatorRequests: [{ at: T0 + 9500, channelId: ID, detailType: 'Failover Requested' }] }, 'I6');
     expect(asked).toMatchObject({ pass: true, detail: expect.stringMatching(/1 asked for by an operator/) });
     // A request for another channel does not authorize this one.
