@@ -252,7 +252,10 @@ function i6(ctx: Ctx): [boolean, string] {
   const bad: string[] = [];
   let asked = 0;
   for (const x of failovers) {
-    const seen = ctx.f.samples.filter((s) => s.at >= x.startedAt - windowMs && s.at <= x.startedAt && s.channels[x.channelId]);
+    // The samples of the window, and the first one after the start: an outage that began since the last
+    // sample (MediaLive's alert can start a failover within the sampling interval) is still on at the next.
+    const next = ctx.f.samples.find((s) => s.at > x.startedAt && s.channels[x.channelId]);
+    const seen = [...ctx.f.samples.filter((s) => s.at >= x.startedAt - windowMs && s.at <= x.startedAt && s.channels[x.channelId]), ...(next ? [next] : [])];
     // An outage as the world knows it: the primary stopped producing (MediaLive learns that before the
     // manifest ages past staleAfter) or its manifest is stale.
     const outage = seen.some((s) => !s.channels[x.channelId]!.fresh.primary || !s.channels[x.channelId]!.producing.primary);

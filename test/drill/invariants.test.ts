@@ -170,6 +170,11 @@ describe('drill invariants', () => {
       if (t >= 9) c.producing.primary = false;
     });
     expect(verdict({ ...fresh, samples: early }, 'I6').pass).toBe(true);
+    // An outage that began after the last sample before the start is seen by the next sample.
+    const between = timeline(20, (t, c) => {
+      if (t >= 10.1) c.producing.primary = false;
+    });
+    expect(verdict({ ...facts({ executions: [execution('news-1-c', 10.05, 12)] }), samples: between }, 'I6').pass).toBe(true);
     const asked = verdict({ ...fresh, operatorRequests: [{ at: T0 + 9500, channelId: ID, detailType: 'Failover Requested' }] }, 'I6');
     expect(asked).toMatchObject({ pass: true, detail: expect.stringMatching(/1 asked for by an operator/) });
     // A request for another channel does not authorize this one.
