@@ -66,19 +66,19 @@ function goalsOf(x: ReportInput, timeToDetectS: number | null): Goal[] {
   const goals: Goal[] = [];
   if (timeToDetectS !== null) {
     const bound = x.thresholdS + channel.policy.consecutive * (x.probeTickMs / 1000);
-    goals.push({ name: 'detection within staleAfter + consecutive x tick', value: `${timeToDetectS.toFixed(2)} s`, goal: `<= ${bound.toFixed(2)} s`, pass: timeToDetectS <= bound });
+    goals.push({ key: 'detect', name: 'detection within staleAfter + consecutive x tick', value: `${timeToDetectS.toFixed(2)} s`, goal: `<= ${bound.toFixed(2)} s`, pass: timeToDetectS <= bound });
   }
   const warm = channel.standby.mode === 'warm';
   if (facts.timeToRecoverS !== null && warm && facts.channels[channel.id]!.route === 'standby') {
     const tds = facts.timeToRecoverS / td;
-    goals.push({ name: 'warm standby: every viewer back on fresh manifests', value: `${tds.toFixed(1)} TD`, goal: `<= ${GOAL_RECOVER_TD} TD`, pass: tds <= GOAL_RECOVER_TD });
+    goals.push({ key: 'recover', name: 'warm standby: every viewer back on fresh manifests', value: `${tds.toFixed(1)} TD`, goal: `<= ${GOAL_RECOVER_TD} TD`, pass: tds <= GOAL_RECOVER_TD });
   }
   // A cold standby stalls its viewers for as long as StartChannel takes (minutes): the goal is the warm one's.
   if (warm) {
     const stallTD = facts.longestStallS / td;
-    goals.push({ name: 'no viewer stalls longer than 2 TD', value: `${stallTD.toFixed(2)} TD`, goal: `<= ${GOAL_STALL_TD} TD`, pass: stallTD <= GOAL_STALL_TD });
+    goals.push({ key: 'stall', name: 'no viewer stalls longer than 2 TD', value: `${stallTD.toFixed(2)} TD`, goal: `<= ${GOAL_STALL_TD} TD`, pass: stallTD <= GOAL_STALL_TD });
   }
-  goals.push({ name: 'drill wall time', value: `${x.wallSeconds.toFixed(1)} s`, goal: `< ${GOAL_DRILL_WALL_S} s`, pass: x.wallSeconds < GOAL_DRILL_WALL_S });
+  goals.push({ key: 'wall', name: 'drill wall time', value: `${x.wallSeconds.toFixed(1)} s`, goal: `< ${GOAL_DRILL_WALL_S} s`, pass: x.wallSeconds < GOAL_DRILL_WALL_S });
   return goals;
 }
 

@@ -75,6 +75,8 @@ export interface ExpectationResult {
 }
 
 export interface Goal {
+  /** Which goal (the bench finds a drill's verdicts by it). */
+  key: 'detect' | 'recover' | 'stall' | 'wall';
   name: string;
   value: string;
   goal: string;
