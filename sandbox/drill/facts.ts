@@ -42,7 +42,8 @@ export async function gatherFacts(x: FactsInput): Promise<DrillFacts> {
     };
   }
   // Media ends are whole epoch ms: round away the float of the t <-> epoch round trip.
-  const viewerRecovery = x.freezeT === null ? null : viewerRecoveryOf(x.viewers.backOnFreshMedia(Math.round(x.t0 + x.freezeT * 1000)), Math.round(x.t0 + x.freezeT * 1000));
+  const frozenMediaEndMs = x.freezeT === null ? null : Math.round(x.t0 + x.freezeT * 1000);
+  const viewerRecovery = frozenMediaEndMs === null ? null : viewerRecoveryOf(x.viewers.backOnFreshMedia(frozenMediaEndMs), frozenMediaEndMs);
   return {
     channelId: x.channelId,
     targetDurationS: x.targetDurationS,
