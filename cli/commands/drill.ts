@@ -12,7 +12,8 @@ import { parseCommandArgs } from '../args.js';
 
 export const summary = 'break a channel on purpose (sandbox, or --aws) and report how flatline saved its viewers';
 
-const USAGE = `usage: flatline drill [--scenario <name|file> | --all] [--viewers N] [--json <file>] [--html <file>] [--verbose]
+const USAGE = `usage: flatline drill [--scenario <name|file> | --all] [--viewers N] [--world realistic|ideal] [--seed N]
+                      [--json <file>] [--html <file>] [--verbose]
        flatline drill --chaos N [--seed S] [--viewers N]   N random fault schedules, each judged by the invariants I1-I7
        flatline drill --aws --stage <stage> --channel <id> --scenario primary-flatline [--yes] [--plan]
                       [--region <control-plane region>] [--timeout 5m] [--json <file>] [--html <file>]
@@ -45,6 +46,8 @@ export async function run(args: string[]): Promise<number> {
       scenario: { type: 'string' },
       all: { type: 'boolean' },
       viewers: { type: 'string' },
+      world: { type: 'string' },
+      seed: { type: 'string' },
       json: { type: 'string' },
       html: { type: 'string' },
       aws: { type: 'boolean' },
@@ -56,7 +59,6 @@ export async function run(args: string[]): Promise<number> {
       timeout: { type: 'string' },
       verbose: { type: 'boolean' },
       chaos: { type: 'string' },
-      seed: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     }));
   } catch (err) {
@@ -79,6 +81,14 @@ export async function run(args: string[]): Promise<number> {
       viewers = Number(values.viewers);
       if (!Number.isInteger(viewers) || viewers < 0) throw new InvalidInputError(`flatline drill: --viewers must be a whole number, got "${values.viewers}"`);
     }
+    // The scenario's world model and seed, or these: a bench row is reproduced by its scenario, model and seed.
+    if (values.world !== undefined && values.world !== 'realistic' && values.world !== 'ideal') throw new InvalidInputError(`flatline drill: --world must be realistic or ideal, got "${values.world}"`);
+    const world = values.world;
+    let seed: number | undefined;
+    if (values.seed !== undefined) {
+      seed = Number(values.seed);
+      if (!Number.isInteger(seed) || seed < 0) throw new InvalidInputError(`flatline drill: --seed must be a whole number, got "${values.seed}"`);
+    }
     if (!values.verbose) {
       // The real handlers log JSON and print EMF metrics to stdout, as in Lambda: keep the drill's output readable.
       process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
@@ -92,7 +102,7 @@ export async function run(args: string[]): Promise<number> {
     const printer = progressPrinter();
     for (const scenario of scenarios) {
       process.stderr.write(`drill ${scenario.name}: ${scenario.title}\n`);
-      const report = await runDrill(scenario, { ...(viewers === undefined ? {} : { viewers }), onProgress: printer });
+      const report = await runDrill(scenario, { ...(viewers === undefined ? {} : { viewers }), ...(world ? { world } : {}), ...(seed === undefined ? {} : { seed }), onProgress: printer });
       if (process.stderr.isTTY) process.stderr.write('\n');
       console.log(formatSummary(report));
       reports.push(report);

@@ -1,7 +1,7 @@
 // Judges a scenario's expectations against what the drill measured. Pure: the runner gathers the facts,
 // this module only compares, and says in words what it saw.
 import { judgeInvariants, type InvariantFacts } from './invariants.js';
-import type { ExpectationResult } from './report.js';
+import type { ExpectationResult, ViewerRecovery } from './report.js';
 import type { Expectation } from './scenario.js';
 import type { DrillExecution } from './seams.js';
 
@@ -19,8 +19,10 @@ export interface ChannelFacts {
 export interface DrillFacts {
   channelId: string;
   targetDurationS: number;
-  /** Seconds from the freeze to viewers back on fresh manifests (null: not recovered, or never frozen). */
+  /** Seconds from the freeze to the last viewer back on fresh manifests (null: one is not back, or never frozen). */
   timeToRecoverS: number | null;
+  /** The same over the viewers that watched the frozen media (null: never frozen). */
+  viewerRecovery: ViewerRecovery | null;
   freezeT: number | null;
   longestStallS: number;
   /** Share of viewers that stalled at least once, 0..1. */
@@ -87,9 +89,14 @@ export function evaluate(e: Expectation, facts: DrillFacts): ExpectationResult {
     case 'failover': {
       const routed = c.route === 'standby' || c.originGroupFirst === 'standby';
       if (facts.freezeT === null) return result(false, 'the primary never froze');
-      if (facts.timeToRecoverS === null) return result(false, `viewers not back on fresh manifests (route ${c.route}, origin group ${c.originGroupFirst} first)`);
+      const vr = facts.viewerRecovery;
+      if (facts.timeToRecoverS === null || !vr)
+        return result(false, `${vr ? `${vr.back} of ${vr.viewers}` : 'no'} viewers back on fresh manifests (route ${c.route}, origin group ${c.originGroupFirst} first)`);
       const tds = facts.timeToRecoverS / td;
-      return result(routed && tds <= e.withinTargetDurations, `fresh again ${tds.toFixed(1)} target durations (${facts.timeToRecoverS.toFixed(1)} s) after the freeze; route ${c.route}, origin group ${c.originGroupFirst} first`);
+      return result(
+        routed && tds <= e.withinTargetDurations,
+        `the last of ${vr.viewers} viewers fresh again ${tds.toFixed(1)} target durations (${facts.timeToRecoverS.toFixed(1)} s) after the freeze, p50 ${vr.p50S!.toFixed(1)} s; route ${c.route}, origin group ${c.originGroupFirst} first`,
+      );
     }
     case 'no-failover': {
       const failovers = ofAction('failover').length;

@@ -1,5 +1,5 @@
 // Gathers what the expectations judge: each channel's routing, ledger, executions and notifications,
-// and the recovery measured from the probe's series.
+// and the recovery measured from the simulated viewers themselves.
 import { edgeKey, storedEdgeState } from '../../functions/domain/routing-keys.js';
 import type { Registry } from '../../functions/domain/registry/index.js';
 import { DEFINITION_FILES, loadDefinition, type Definition } from '../aws/state-machine-runner.js';
@@ -7,8 +7,9 @@ import type { ViewerFleet } from '../media/viewers.js';
 import { compressedMs, type WorldModel } from '../world-model.js';
 import type { ChannelFacts, DrillFacts } from './expectations.js';
 import type { InvariantFacts } from './invariants.js';
+import { percentile } from './percentile.js';
 import type { Recorder } from './recorder.js';
-import type { SeriesPoint } from './report.js';
+import type { ViewerRecovery } from './report.js';
 import type { DrillSandbox } from './seams.js';
 import type { ControlPlaneWatch } from './watchers.js';
 
@@ -20,10 +21,11 @@ export interface FactsInput {
   registry: Registry;
   channelId: string;
   targetDurationS: number;
+  /** Seconds of age after which a manifest is stale (staleAfter x target duration). */
   thresholdS: number;
   watch: ControlPlaneWatch;
   viewers: ViewerFleet;
-  series: readonly SeriesPoint[];
+  /** t of the primary's newest media end when it froze. */
   freezeT: number | null;
   /** Epoch ms of t = 0: calls before it (the warm-up) are not the drill's. */
   t0: number;
@@ -48,10 +50,14 @@ export async function gatherFacts(x: FactsInput): Promise<DrillFacts> {
       notifications: notes.filter((n) => `${n.subject ?? ''} ${n.message}`.includes(c.id)),
     };
   }
+  // Media ends are whole epoch ms: round away the float of the t <-> epoch round trip.
+  const frozenMediaEndMs = x.freezeT === null ? null : Math.round(x.t0 + x.freezeT * 1000);
+  const viewerRecovery = frozenMediaEndMs === null ? null : viewerRecoveryOf(x.viewers.backOnFreshMedia(frozenMediaEndMs), frozenMediaEndMs);
   return {
     channelId: x.channelId,
     targetDurationS: x.targetDurationS,
-    timeToRecoverS: recoveryOf(x.series, x.freezeT, x.thresholdS),
+    timeToRecoverS: viewerRecovery?.lastS ?? null,
+    viewerRecovery,
     freezeT: x.freezeT,
     longestStallS: x.viewers.summary().longestStallMs / 1000,
     shareStalled: x.viewers.summary().viewers ? x.viewers.summary().viewersStalled / x.viewers.summary().viewers : 0,
@@ -100,12 +106,18 @@ export function longestTaskTimeoutS(definitions: readonly Definition[] = Object.
 export const stepTimeoutS = (world: Pick<WorldModel, 'compression'>): number => compressedMs(world, longestTaskTimeoutS()) / 1000;
 
 /**
- * Seconds from the freeze until viewers are back on fresh manifests: the first probe sample at which the
- * edge serves media newer than the frozen primary's last segment (its newest media end, t - age, is past
- * the freeze) and its age is under the stale threshold. Cache noise before or after does not count.
+ * Viewers back on fresh manifests, from the primary's newest media end: for each viewer that was watching
+ * the frozen media, the moment it played media newer than that again (`backAtMs`, null: never). A viewer
+ * not back counts as infinitely late, so a percentile that lands on one is null, and so is the last.
  */
-export function recoveryOf(series: readonly SeriesPoint[], freezeT: number | null, thresholdS: number): number | null {
-  if (freezeT === null) return null;
-  const back = series.find((p) => p.t > freezeT && p.edgeAgeS !== null && p.t - p.edgeAgeS > freezeT + 0.001 && p.edgeAgeS <= thresholdS);
-  return back ? back.t - freezeT : null;
+export function viewerRecoveryOf(backAtMs: ReadonlyArray<number | null>, frozenMediaEndMs: number): ViewerRecovery {
+  const delays = backAtMs.map((at) => (at === null ? Number.POSITIVE_INFINITY : (at - frozenMediaEndMs) / 1000));
+  const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
+  return {
+    viewers: delays.length,
+    back: delays.filter(Number.isFinite).length,
+    p50S: finite(percentile(delays, 50)),
+    p95S: finite(percentile(delays, 95)),
+    lastS: finite(percentile(delays, 100)),
+  };
 }

@@ -160,7 +160,9 @@ export function renderPropagation(r: DrillReport): string {
     ['execution start', 0, ft.executionStart],
     ['KVS write', 0, ft.kvsWrite],
     ...ft.kvsVisible.map((v, i): [string, number | null, number | null] => [`visible at edge location ${i + 1}`, ft.kvsWrite, v]),
-    ['viewers on fresh manifests', 0, ft.viewersFresh],
+    ['half the viewers on fresh manifests', 0, ft.viewersFreshP50],
+    ['95 % of viewers on fresh manifests', 0, ft.viewersFreshP95],
+    ['every viewer on fresh manifests', 0, ft.viewersFresh],
   ];
   const tMax = Math.max(1, ...rows.map(([, , e]) => e ?? 0));
   const rowH = 20;

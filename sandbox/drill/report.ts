@@ -18,6 +18,21 @@ export interface SeriesPoint {
 
 export type MarkerKind = 'fault' | 'event' | 'probe' | 'decision' | 'execution' | 'step' | 'route' | 'origin-group' | 'slate' | 'notify' | 'edge';
 
+/**
+ * Viewers back on fresh manifests, measured by the simulated viewers: seconds from the primary's newest media
+ * end until each viewer that watched the frozen media plays newer media (p50 / p95 over them, and the last).
+ * A percentile that lands on a viewer never back is null.
+ */
+export interface ViewerRecovery {
+  /** Viewers that watched the frozen media. */
+  viewers: number;
+  /** Of them, back on fresh manifests by the end of the drill. */
+  back: number;
+  p50S: number | null;
+  p95S: number | null;
+  lastS: number | null;
+}
+
 /** Seconds from the primary's freeze to each step of the recovery (null: it never happened). */
 export interface FreezeTimings {
   probeStale: number | null;
@@ -29,7 +44,11 @@ export interface FreezeTimings {
   kvsWrite: number | null;
   /** Per edge location: the route write visible to its function. */
   kvsVisible: Array<number | null>;
+  /** The last viewer back on fresh manifests (the time to recover). */
   viewersFresh: number | null;
+  /** Over the viewers: half of them / 95 % of them back by then. */
+  viewersFreshP50: number | null;
+  viewersFreshP95: number | null;
 }
 
 export interface WorldSummary {
@@ -57,6 +76,8 @@ export interface ExpectationResult {
 }
 
 export interface Goal {
+  /** Which goal (the bench finds a drill's verdicts by it). */
+  key: 'detect' | 'recover' | 'stall' | 'wall';
   name: string;
   value: string;
   goal: string;
@@ -67,9 +88,14 @@ export interface DrillSummary {
   /** From the primary's newest media end (the freeze) to the first stale verdict reaching the control plane. */
   timeToDetectS: number | null;
   timeToDetectTD: number | null;
-  /** From the freeze to viewers back on fresh manifests at the edge. */
+  /** From the freeze to the last viewer back on fresh manifests (measured by the viewers). */
   timeToRecoverS: number | null;
   timeToRecoverTD: number | null;
+  /**
+   * Per simulated viewer, from the freeze to back on fresh manifests (null: never frozen). Absent in a drill
+   * against real AWS, which has no simulated viewers: its recovery is the probe's edge sample.
+   */
+  viewerRecovery?: ViewerRecovery | null;
   longestStallS: number;
   longestStallTD: number;
   rebufferRatio: number;
@@ -117,6 +143,14 @@ export interface DrillReport {
 
 const fmt = (n: number | null, digits = 1): string => (n === null ? '-' : n.toFixed(digits));
 
+function recoverText(s: DrillSummary): string {
+  const vr = s.viewerRecovery;
+  if (!vr) return s.timeToRecoverS === null ? '-' : `${fmt(s.timeToRecoverS)} s (${fmt(s.timeToRecoverTD)} target durations)`;
+  const over = `${vr.back} of ${vr.viewers} viewers back`;
+  if (s.timeToRecoverS === null) return `- (${over})`;
+  return `${fmt(s.timeToRecoverS)} s (${fmt(s.timeToRecoverTD)} target durations) until the last viewer played fresh media; p50 ${fmt(vr.p50S)} s, p95 ${fmt(vr.p95S)} s (${over})`;
+}
+
 /** The rows of the summary table (shared by the CLI text and the HTML). */
 export function summaryRows(r: DrillReport): Array<[string, string]> {
   const s = r.summary;
@@ -133,13 +167,13 @@ export function summaryRows(r: DrillReport): Array<[string, string]> {
       ? ([
           [
             'from the freeze',
-            `probe stale ${from(ft.probeStale)}, alarm ${from(ft.alarm)}, MediaLive alert ${from(ft.mediaLiveAlert)}, triage ${from(ft.triageDecision)}, execution ${from(ft.executionStart)}, KVS write ${from(ft.kvsWrite)}, visible at edges ${ft.kvsVisible.map(from).join(' / ') || '-'}, viewers fresh ${from(ft.viewersFresh)}`,
+            `probe stale ${from(ft.probeStale)}, alarm ${from(ft.alarm)}, MediaLive alert ${from(ft.mediaLiveAlert)}, triage ${from(ft.triageDecision)}, execution ${from(ft.executionStart)}, KVS write ${from(ft.kvsWrite)}, visible at edges ${ft.kvsVisible.map(from).join(' / ') || '-'}, viewers fresh p50 ${from(ft.viewersFreshP50)} / p95 ${from(ft.viewersFreshP95)} / last ${from(ft.viewersFresh)}`,
           ],
         ] as Array<[string, string]>)
       : []),
     ['channel', `${r.channelId} (target duration ${r.targetDurationS} s, stale after ${fmt(r.thresholdS)} s, probe tick ${r.probeTickS} s)`],
     ['time to detect', s.timeToDetectS === null ? '-' : `${fmt(s.timeToDetectS)} s (${fmt(s.timeToDetectTD)} target durations)`],
-    ['time to recover', s.timeToRecoverS === null ? '-' : `${fmt(s.timeToRecoverS)} s (${fmt(s.timeToRecoverTD)} target durations)`],
+    ['time to recover', recoverText(s)],
     ['longest stall a viewer saw', `${fmt(s.longestStallS)} s (${fmt(s.longestStallTD)} target durations)`],
     ['rebuffer ratio', `${(s.rebufferRatio * 100).toFixed(2)} % (${s.viewersStalled} of ${s.viewers} viewers stalled at least once)`],
     ['executions started', `failover ${s.executions.failover}, failback ${s.executions.failback}${s.executionOutcomes.length ? ` (${s.executionOutcomes.map((e) => `${e.action} ${e.status}`).join(', ')})` : ''}`],

@@ -16,7 +16,7 @@ import type { MediaWorld } from '../media/media-world.js';
 import { applyAction, REPO_ROOT } from './actions.js';
 import { startDrillRig, type DrillRig } from './drill-rig.js';
 import { evaluate } from './expectations.js';
-import { gatherFacts, recoveryOf } from './facts.js';
+import { gatherFacts } from './facts.js';
 import { createRecorder, type Recorder } from './recorder.js';
 import { buildReport } from './report-builder.js';
 import type { DrillReport } from './report.js';
@@ -25,8 +25,6 @@ import type { DrillSandbox } from './seams.js';
 import { sampleState, watchControlPlane } from './watchers.js';
 import type { KvsVisible } from '../media/edge-locations.js';
 import { worldModel } from '../world-model.js';
-
-export { recoveryOf };
 
 export interface DrillProgress {
   phase: 'starting' | 'warm-up' | 'drill' | 'settling';
@@ -201,7 +199,7 @@ export async function runDrill(scenario: Scenario, opts: DrillOptions = {}): Pro
     const lastActionS = Math.max(0, ...scenario.timeline.map((a) => a.at));
     // Keep watching a while after the last action, so the report shows the recovery and what follows.
     const minS = Math.max(scenario.minSeconds, lastActionS + SETTLE_TAIL_TD * td);
-    const facts = () => gatherFacts({ sb, registry, channelId: channel.id, targetDurationS: td, thresholdS, watch, viewers, series: rec.series, freezeT, t0: rec.t0, rec, probeTickS: probeTickMs / 1000 });
+    const facts = () => gatherFacts({ sb, registry, channelId: channel.id, targetDurationS: td, thresholdS, watch, viewers, freezeT, t0: rec.t0, rec, probeTickS: probeTickMs / 1000 });
 
     // Run until every expectation holds (and nothing is still running), or the scenario's time is up.
     for (;;) {

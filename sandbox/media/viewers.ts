@@ -72,6 +72,8 @@ interface Viewer {
   onSlate: boolean;
   startedAt: number;
   openStall: Stall | null;
+  /** Each time it was playing with newer media than before: when, and the end of that media (wall clock). */
+  played: Array<{ at: number; mediaEnd: number }>;
 }
 
 interface PlaylistView {
@@ -105,7 +107,7 @@ export class ViewerFleet {
     const count = opts.count ?? 1000;
     const t = this.now();
     for (let id = 0; id < count; id++) {
-      this.viewers.push({ id, location: id % this.edgeUrls.length, rendition: renditions[id % renditions.length]!, started: false, position: 0, at: t, mediaEnd: 0, stalledSince: null, onSlate: false, startedAt: t, openStall: null });
+      this.viewers.push({ id, location: id % this.edgeUrls.length, rendition: renditions[id % renditions.length]!, started: false, position: 0, at: t, mediaEnd: 0, stalledSince: null, onSlate: false, startedAt: t, openStall: null, played: [] });
     }
   }
 
@@ -160,6 +162,21 @@ export class ViewerFleet {
       buffer += v.mediaEnd - v.position;
     }
     return { at: now, viewers: this.viewers.length, stalled, onSlate, meanBufferMs: started ? buffer / started : 0 };
+  }
+
+  /**
+   * For each viewer that was watching media ending at or before `frozenMediaEndMs` (the dead side of a freeze):
+   * when it first played media past that end again (epoch ms), or null if it never did. The viewer-side
+   * "back on fresh manifests": it has the playlist and its newest segment, and plays (not stalled, not the slate).
+   */
+  backOnFreshMedia(frozenMediaEndMs: number): Array<number | null> {
+    const out: Array<number | null> = [];
+    for (const v of this.viewers) {
+      const first = v.played[0];
+      if (!first || first.mediaEnd > frozenMediaEndMs) continue;
+      out.push(v.played.find((p) => p.mediaEnd > frozenMediaEndMs)?.at ?? null);
+    }
+    return out;
   }
 
   /** True once every viewer has loaded the stream at least once. */
@@ -280,6 +297,7 @@ export class ViewerFleet {
       v.mediaEnd = view.mediaEnd;
       v.position = view.mediaEnd - this.bufferMs;
       v.onSlate = view.slate;
+      if (!view.slate) v.played.push({ at: now, mediaEnd: v.mediaEnd });
       return;
     }
     v.onSlate = view.slate;
@@ -295,5 +313,8 @@ export class ViewerFleet {
       v.openStall = null;
       v.stalledSince = null;
     }
+    const last = v.played.at(-1);
+    // The slate is not the channel: a viewer on it is not back.
+    if (v.stalledSince === null && !view.slate && (!last || v.mediaEnd > last.mediaEnd)) v.played.push({ at: now, mediaEnd: v.mediaEnd });
   }
 }

@@ -9,7 +9,8 @@ import { readRegistryFile } from '../../functions/domain/registry/file.js';
 import { edgeKey, storedEdgeState } from '../../functions/domain/routing-keys.js';
 import { awsDrillPlan, DrillRefusedError, runAwsDrill } from '../../cli/gameday/aws-drill.js';
 import { startDrillSandbox } from '../../sandbox/drill/aws-sandbox.js';
-import { recoveryOf, runDrill } from '../../sandbox/drill/runner.js';
+import { viewerRecoveryOf } from '../../sandbox/drill/facts.js';
+import { runDrill } from '../../sandbox/drill/runner.js';
 import { loadScenario } from '../../sandbox/drill/scenario.js';
 import type { DrillSandbox } from '../../sandbox/drill/seams.js';
 import { startMediaWorld, type MediaWorld } from '../../sandbox/media/media-world.js';
@@ -40,6 +41,12 @@ describe('drills in the embedded sandbox', () => {
     expect(ft.executionStart).not.toBeNull();
     expect(ft.kvsWrite!).toBeGreaterThanOrEqual(ft.executionStart!);
     for (const v of ft.kvsVisible) expect(v!).toBeGreaterThan(ft.kvsWrite!);
+    // Recovery is what the viewers saw: every one of them back, no earlier than the route reached an edge location.
+    expect(s.viewerRecovery).toMatchObject({ viewers: 200, back: 200 });
+    expect(ft.viewersFresh).toBe(s.timeToRecoverS);
+    expect(ft.viewersFreshP50!).toBeLessThanOrEqual(ft.viewersFreshP95!);
+    expect(ft.viewersFreshP95!).toBeLessThanOrEqual(ft.viewersFresh!);
+    expect(ft.viewersFreshP50!).toBeGreaterThan(Math.min(...ft.kvsVisible.map((v) => v!)));
     expect(report.markers.filter((m) => m.kind === 'edge').length).toBeGreaterThanOrEqual(3);
   });
 
@@ -77,13 +84,15 @@ describe('drills in the embedded sandbox', () => {
     expect(report.summary.executions).toEqual({ failover: 0, failback: 0 });
   });
 
-  it('measures recovery as the edge serving media past the freeze, ignoring cache noise before it', () => {
-    const pt = (t: number, edgeAgeS: number) => ({ t, edgeAgeS, primaryAgeS: null, standbyAgeS: null, stalledShare: 0, slateShare: 0 });
-    // frozen at t=0: the edge ages with the primary, then serves the standby from t=3
-    const series = [pt(-1, 1), pt(0, 1.2), pt(1, 2.2), pt(2, 3.2), pt(3, 0.5), pt(4, 3.4), pt(5, 0.6)];
-    expect(recoveryOf(series, 0, 3)).toBe(3);
-    expect(recoveryOf(series, null, 3)).toBeNull();
-    expect(recoveryOf(series.slice(0, 4), 0, 3)).toBeNull();
+  it('measures recovery over the viewers: p50, p95 and the last one back, from the frozen media end; a viewer never back makes it null', () => {
+    const frozen = 1_000_000;
+    // 20 viewers back 1..20 s after the primary's newest media end
+    const back = Array.from({ length: 20 }, (_, i) => frozen + (i + 1) * 1000);
+    expect(viewerRecoveryOf(back, frozen)).toEqual({ viewers: 20, back: 20, p50S: 10, p95S: 19, lastS: 20 });
+    // one never back: the last is unknown, p95 lands on the 19th
+    expect(viewerRecoveryOf([...back.slice(0, 19), null], frozen)).toEqual({ viewers: 20, back: 19, p50S: 10, p95S: 19, lastS: null });
+    expect(viewerRecoveryOf([null, null], frozen)).toEqual({ viewers: 2, back: 0, p50S: null, p95S: null, lastS: null });
+    expect(viewerRecoveryOf([], frozen)).toEqual({ viewers: 0, back: 0, p50S: null, p95S: null, lastS: null });
   });
 });
 

@@ -324,9 +324,20 @@ describe('viewers', () => {
     primary.setPipelineHealthy('0', false);
     primary.setPipelineHealthy('1', false);
     await until('every viewer stalled', () => fleet.snapshot().stalled === 60);
+    // The primary's newest media end: every viewer watched it, none has played past it yet.
+    const frozenEnd = world.feed('news-1', 'primary').lastUpdatedMs()!;
+    expect(fleet.backOnFreshMedia(frozenEnd)).toEqual(Array.from({ length: 60 }, () => null));
 
+    const flippedAt = Date.now();
     order = [news.standby.originId, news.primary.originId];
     await until('every viewer playing again', () => fleet.snapshot().stalled === 0);
+    // Back on fresh manifests, as each viewer saw it: after the flip, and with media newer than the freeze.
+    const back = fleet.backOnFreshMedia(frozenEnd);
+    expect(back).toHaveLength(60);
+    for (const at of back) expect(at).toBeGreaterThanOrEqual(flippedAt);
+    // Measured against a later media end, the viewers that have not played past it are not back.
+    expect(fleet.backOnFreshMedia(Date.now() + 60_000).length).toBe(60);
+    expect(fleet.backOnFreshMedia(Date.now() + 60_000).every((at) => at === null)).toBe(true);
     const summary = fleet.summary();
     expect(summary.viewersStalled).toBe(60);
     expect(summary.longestStallMs).toBeGreaterThan(0);

@@ -32,7 +32,7 @@ function sampleReport(): DrillReport {
     freezeT: 0,
     series,
     world: { name: 'realistic', description: 'realistic: KVS to edge 2-5 s at 3 locations', compression: 10, seed: 1 },
-    freezeTimings: { probeStale: 2, alarm: null, mediaLiveAlert: 9, triageDecision: 2.1, executionStart: 2.2, kvsWrite: 2.6, kvsVisible: [4.9, 5.4, null], viewersFresh: 3.5 },
+    freezeTimings: { probeStale: 2, alarm: null, mediaLiveAlert: 9, triageDecision: 2.1, executionStart: 2.2, kvsWrite: 2.6, kvsVisible: [4.9, 5.4, null], viewersFresh: 3.5, viewersFreshP50: 3.1, viewersFreshP95: 3.4 },
     markers: [
       { t: 0, kind: 'fault', label: 'fail both pipelines of primary' },
       { t: 2, kind: 'probe', label: 'Manifest Stale primary' },
@@ -45,12 +45,13 @@ function sampleReport(): DrillReport {
     ],
     summary: {
       timeToDetectS: 2, timeToDetectTD: 2, timeToRecoverS: 3.5, timeToRecoverTD: 3.5, longestStallS: 1.5, longestStallTD: 1.5,
+      viewerRecovery: { viewers: 1000, back: 1000, p50S: 3.1, p95S: 3.4, lastS: 3.5 },
       rebufferRatio: 0.012, viewers: 1000, viewersStalled: 800, executions: { failover: 1, failback: 0 },
       executionOutcomes: [{ name: 'news-1-x', action: 'failover', status: 'SUCCEEDED' }],
       awsCalls: { medialive: 3, cloudfront: 2, 'cloudfront-keyvaluestore': 4 }, mutatingCalls: 2, eventsPut: 3, rejectedEvents: 0, notifications: 1,
       routeFlips: 1, final: { route: 'standby', slate: false, originGroupFirst: 'standby', onAir: 'standby', standbyState: 'RUNNING' },
       wallSeconds: 18.2,
-      goals: [{ name: 'viewers back on fresh manifests', value: '3.5 TD', goal: '<= 4 TD', pass: true }],
+      goals: [{ key: 'recover', name: 'viewers back on fresh manifests', value: '3.5 TD', goal: '<= 4 TD', pass: true }],
     },
     expectations: [
       { expectation: 'failover within 4 target durations', pass: true, detail: 'edge fresh again 3.5 TD after the freeze' },
@@ -127,6 +128,8 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('drill report in headl
     expect(text).toMatch(/^FAIL {2}drill primary-flatline/m);
     expect(text).toMatch(/world model +realistic/);
     expect(text).toMatch(/from the freeze +probe stale 2\.0 s, alarm -, MediaLive alert 9\.0 s.*visible at edges 4\.9 s \/ 5\.4 s \/ -/);
+    expect(text).toMatch(/viewers fresh p50 3\.1 s \/ p95 3\.4 s \/ last 3\.5 s/);
+    expect(text).toMatch(/time to recover +3\.5 s \(3\.5 target durations\) until the last viewer played fresh media; p50 3\.1 s, p95 3\.4 s \(1000 of 1000 viewers back\)/);
     expect(text).toMatch(/PASS {2}failover within 4 target durations/);
     expect(text).toMatch(/FAIL {2}exactly 1 failover execution: 2 started/);
     expect(text).toMatch(/^ {2}invariants:\n {4}PASS {2}I1 at most one failover.*: at most 1 execution RUNNING per channel\n {4}FAIL {2}I5 viewers are never routed.*viewers there 4\.5 s$/m);
