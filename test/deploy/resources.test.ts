@@ -72,12 +72,14 @@ describe('deploy variables', () => {
   it('shard the probe schedule over the fleet', () => {
     const doc = exampleDoc();
     const template = doc.channels[0]!;
-    // Each channel on its own MediaLive channels, origins and origin group (channels may not share them).
+    // Each channel on its own MediaLive channels (channels may not share them), all on the template's two origins
+    // with no origin group of their own: what CloudFront's per-distribution quotas allow at this size.
     doc.channels = Array.from({ length: 250 }, (_, i) => {
       const c = structuredClone(template);
-      c.primary = { ...c.primary, channelId: String(1_000_000 + i), originId: `mp-use1-ch-${i}` };
-      c.standby = { ...c.standby, channelId: String(2_000_000 + i), originId: `mp-usw2-ch-${i}` };
-      c.edge = { ...c.edge, originGroupId: `og-ch-${i}` };
+      c.primary = { ...c.primary, channelId: String(1_000_000 + i) };
+      c.standby = { ...c.standby, channelId: String(2_000_000 + i) };
+      c.edge = { ...c.edge };
+      delete c.edge.originGroupId;
       return { ...c, id: `ch-${i}` as unknown as Record<string, unknown> };
     });
     const serviceDir = serviceDirWith('fleet', doc);
