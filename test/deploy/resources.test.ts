@@ -91,6 +91,24 @@ describe('deploy variables', () => {
     expect(() => deployContext({ stage: 'fleet', serviceDir, channelsPerProbeShard: 0 })).toThrow(/positive integer/);
   });
 
+  it("check the registry against CloudFront's quotas: AWS's defaults unless the stage declares raised ones", () => {
+    const doc = exampleDoc();
+    const news = doc.channels[0]!;
+    doc.channels = Array.from({ length: 11 }, (_, i) => ({
+      ...news,
+      id: `ch-${i}` as unknown as Record<string, unknown>,
+      primary: { ...news.primary, channelId: String(3_000_000 + i) },
+      standby: { ...news.standby, channelId: String(4_000_000 + i) },
+      edge: { ...news.edge, originGroupId: `og-ch-${i}` },
+    }));
+    const serviceDir = serviceDirWith('quotas', doc);
+    expect(() => deployContext({ stage: 'quotas', serviceDir })).toThrow(/channel "ch-10": edge\.originGroupId: .* over its quota of 10 origin groups per distribution/);
+    const ctx = deployContext({ stage: 'quotas', serviceDir, cloudFrontQuotas: { originGroupsPerDistribution: 20 } });
+    expect(ctx.cloudFrontQuotas).toEqual({ originsPerDistribution: 25, originGroupsPerDistribution: 20, cacheBehaviorsPerDistribution: 75 });
+    expect(() => deployContext({ stage: 'quotas', serviceDir, cloudFrontQuotas: { originGroupsPerDistribution: 0 } })).toThrow(/cloudFrontQuotas\.originGroupsPerDistribution must be a positive integer, got 0/);
+    expect(() => deployContext({ stage: 'quotas', serviceDir, cloudFrontQuotas: { originGroups: 20 } as never })).toThrow(/cloudFrontQuotas\.originGroups is not a quota flatline checks/);
+  });
+
   it("give triage its event-age bound: the policy's default unless set, a positive number of seconds", () => {
     const serviceDir = serviceDirWith('age', exampleDoc());
     const bound = (maxEventAgeSeconds?: number) => variableValues(deployContext({ stage: 'age', serviceDir, ...(maxEventAgeSeconds === undefined ? {} : { maxEventAgeSeconds }) })).maxEventAgeSeconds;
