@@ -89,6 +89,10 @@ describe('deploy variables', () => {
     expect(shards.every((e) => e.schedule.rate[0] === 'rate(1 minute)')).toBe(true);
     expect(probeSchedules(deployContext({ stage: 'fleet', serviceDir, channelsPerProbeShard: 250 })).map((e) => e.schedule.input.shard)).toEqual(['0/1']);
     expect(() => deployContext({ stage: 'fleet', serviceDir, channelsPerProbeShard: 0 })).toThrow(/positive integer/);
+    // No channel has an origin group: no role may read or update the distribution.
+    const statements = functionStatements(deployContext({ stage: 'fleet', serviceDir }));
+    expect(statements.setOriginGroup).toEqual([]);
+    expect(JSON.stringify(statements)).not.toContain('cloudfront:GetDistributionConfig');
   });
 
   it("check the registry against CloudFront's quotas: AWS's defaults unless the stage declares raised ones", () => {
