@@ -53,7 +53,7 @@ async function contextFrom(api: VariableResolverApi): Promise<DeployContext & { 
     operatorRoleArns: operatorRoleArns as string[],
     logRetentionDays: custom.logRetentionDays === undefined ? undefined : Number(custom.logRetentionDays),
     maxEventAgeSeconds: custom.maxEventAgeSeconds === undefined ? undefined : Number(custom.maxEventAgeSeconds),
-    cloudFrontQuotas: quotas as Record<string, unknown>,
+    cloudFrontQuotas: quotas,
   });
   return { ...ctx, controlRegion: typeof custom.controlRegion === 'string' ? custom.controlRegion : undefined };
 }
