@@ -234,6 +234,17 @@ describe('failover of a channel without an origin group (KVS routing only, the f
     expect(item.snapshot).toMatchObject({ edge: null, originOrder: null });
   });
 
+  it('and back: the failback routes the edge to the primary, its origin-group step a no-op too', async () => {
+    expect((await run(kvsOnly, 'failover', 'news-1')).status).toBe('SUCCEEDED');
+    kvsOnly.sandbox.clearCalls();
+    const result = await run(kvsOnly, 'failback', 'news-1');
+    expect(result.status).toBe('SUCCEEDED');
+    expect(kvsOnly.kvs('news-1')[edgeKey('news-1')]).toBeUndefined();
+    expect(stepsOf(result).originGroup).toMatchObject({ observed: { originGroupId: null }, changes: [] });
+    expect(kvsOnly.calls('GetDistributionConfig')).toEqual([]);
+    expect(await kvsOnly.ledger.get('news-1')).toMatchObject({ onAir: 'primary', phase: 'steady' });
+  });
+
   it('a failure after the snapshot rolls back through RollbackOriginGroup (order null) without failing there', async () => {
     kvsOnly.freeze('news-1', 'primary');
     kvsOnly.sandbox.faults.add({ service: 'cloudfront-keyvaluestore', operation: 'PutKey', kind: 'error', errorCode: 'AccessDeniedException', status: 403 });
