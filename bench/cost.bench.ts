@@ -16,7 +16,7 @@ import { coreResources } from '../deploy/core.js';
 import { parseYamlWithCfnTags } from '../deploy/serverless-config.js';
 import type { TickReport } from '../functions/domain/probe/index.js';
 import { emitTickMetrics, flushShardMetrics, SHARD_WINDOW_MS } from '../functions/probe/metrics.js';
-import { fleetDocument } from '../sandbox/testkit/fleet.js';
+import { deployableFleetDocument } from '../sandbox/testkit/fleet.js';
 import type { BenchSection } from './types.js';
 
 export const FLEET_CHANNELS = 1000;
@@ -140,10 +140,7 @@ export function measureProbeMinute(channelsPerShard: number): ProbeMinute {
 /** The cost model's input for the 1,000-channel fleet (a generated registry; FLEET_CRITICAL of them critical). */
 export function fleetCostInput(): CostInput {
   const sls = serverlessYml();
-  const doc = fleetDocument('https://origin.example.com', Array.from({ length: FLEET_CHANNELS }, (_, i) => `ch-${i}`));
-  doc.channels.slice(0, FLEET_CRITICAL).forEach((c) => Object.assign(c, { critical: true }));
-  // A deployable registry: https origins, not the sandbox's local world.
-  delete (doc as { local?: boolean }).local;
+  const doc = deployableFleetDocument(FLEET_CHANNELS, { critical: FLEET_CRITICAL });
   const dir = mkdtempSync(join(tmpdir(), 'flatline-cost-'));
   try {
     mkdirSync(join(dir, 'config'));

@@ -13,8 +13,9 @@ export function mediaLiveChannelArns(ctx: DeployContext, sides: Side[], filter: 
   return unique(ctx.registry.channels.filter(filter).flatMap((c) => sides.map((side) => mediaLiveChannelArn(ctx, c, side))));
 }
 
-export const distributionArns = (ctx: DeployContext): string[] =>
-  unique(ctx.registry.channels.map((c) => `arn:aws:cloudfront::${ctx.accountId}:distribution/${c.edge.distributionId}`));
+/** Distributions of the registry's channels (or only of the matching ones). */
+export const distributionArns = (ctx: DeployContext, filter: (c: Channel) => boolean = () => true): string[] =>
+  unique(ctx.registry.channels.filter(filter).map((c) => `arn:aws:cloudfront::${ctx.accountId}:distribution/${c.edge.distributionId}`));
 
 /** The stores the registry names (what the control plane writes). */
 export const keyValueStoreArns = (ctx: DeployContext): string[] => unique(ctx.registry.channels.map((c) => c.edge.kvsArn));

@@ -3,7 +3,14 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readRegistryFile } from '../functions/domain/registry/file.js';
-import { compiledRegistryFile, kvsAccounts, type Registry } from '../functions/domain/registry/index.js';
+import {
+  checkCloudFrontQuotas,
+  CLOUDFRONT_DEFAULT_QUOTAS,
+  compiledRegistryFile,
+  kvsAccounts,
+  type CloudFrontQuotas,
+  type Registry,
+} from '../functions/domain/registry/index.js';
 import { FlatlineError } from '../functions/domain/errors.js';
 import { DEFAULT_MAX_EVENT_AGE_MS } from '../functions/domain/policy/index.js';
 
@@ -42,6 +49,8 @@ export interface DeployContext {
   logRetentionDays: number;
   /** Triage's FLATLINE_MAX_EVENT_AGE_SECONDS: an older event is evidence, never acted on as news. */
   maxEventAgeSeconds: number;
+  /** The account's CloudFront per-distribution quotas the registry was checked against (defaults merged). */
+  cloudFrontQuotas: CloudFrontQuotas;
 }
 
 export type EdgeStoreOwner = 'create' | 'registry';
@@ -66,6 +75,8 @@ export interface DeployContextInput {
   operatorRoleArns?: string[];
   logRetentionDays?: number;
   maxEventAgeSeconds?: number;
+  /** custom.flatline.cloudFrontQuotas: the account's raised quotas; the others keep AWS's defaults. */
+  cloudFrontQuotas?: Partial<Record<keyof CloudFrontQuotas, unknown>>;
   serviceDir?: string;
 }
 
@@ -111,6 +122,8 @@ export function deployContext(input: DeployContextInput): DeployContext {
   if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
     throw new DeployConfigError(`custom.flatline.logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')}, got ${logRetentionDays}`);
   }
+  const cloudFrontQuotas = quotasFrom(input.cloudFrontQuotas ?? {});
+  checkCloudFrontQuotas(registry, cloudFrontQuotas, registryFile);
   const maxEventAgeSeconds = input.maxEventAgeSeconds ?? DEFAULT_MAX_EVENT_AGE_SECONDS;
   if (!(Number.isFinite(maxEventAgeSeconds) && maxEventAgeSeconds > 0)) {
     throw new DeployConfigError(`custom.flatline.maxEventAgeSeconds must be a positive number of seconds, got ${maxEventAgeSeconds}`);
@@ -130,7 +143,23 @@ export function deployContext(input: DeployContextInput): DeployContext {
     operatorRoleArns,
     logRetentionDays,
     maxEventAgeSeconds,
+    cloudFrontQuotas,
   };
+}
+
+/** The stage's declared quotas over AWS's defaults; each must be a positive integer. */
+function quotasFrom(declared: Partial<Record<keyof CloudFrontQuotas, unknown>>): CloudFrontQuotas {
+  const quotas: CloudFrontQuotas = { ...CLOUDFRONT_DEFAULT_QUOTAS };
+  for (const [name, value] of Object.entries(declared)) {
+    if (!(name in quotas)) {
+      throw new DeployConfigError(`custom.flatline.cloudFrontQuotas.${name} is not a quota flatline checks (${Object.keys(quotas).join(', ')})`);
+    }
+    if (value === undefined || value === null) continue;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new DeployConfigError(`custom.flatline.cloudFrontQuotas.${name} must be a positive integer, got ${JSON.stringify(value)}`);
+    quotas[name as keyof CloudFrontQuotas] = n;
+  }
+  return quotas;
 }
 
 /**

@@ -63,7 +63,8 @@ export function functionStatements(ctx: DeployContext): Record<FunctionKey, Poli
   ];
   const allChannels = channelGrant(ctx, ['primary', 'standby']);
   const standbyChannels = channelGrant(ctx, ['standby']);
-  const distributions = distributionArns(ctx);
+  // Only the distributions where a channel has an origin group of its own: the others are never read or updated.
+  const distributions = distributionArns(ctx, (c) => c.edge.originGroupId !== undefined);
   // The registry's store, and the stack's own store when it creates one: until the registry names the
   // created store (see edge/README.md), the grant must cover both.
   const stores: CfnValue[] = [

@@ -29,6 +29,7 @@ async function contextFrom(api: VariableResolverApi): Promise<DeployContext & { 
     operatorRoleArns?: unknown;
     logRetentionDays?: unknown;
     maxEventAgeSeconds?: unknown;
+    cloudFrontQuotas?: unknown;
   };
   const operatorRoleArns = custom.operatorRoleArns ?? [];
   if (!Array.isArray(operatorRoleArns) || operatorRoleArns.some((a) => typeof a !== 'string')) {
@@ -37,6 +38,10 @@ async function contextFrom(api: VariableResolverApi): Promise<DeployContext & { 
   const edgeStore = custom.edgeStore ?? 'create';
   if (edgeStore !== 'create' && edgeStore !== 'registry') {
     throw new DeployConfigError(`custom.flatline.edgeStore must be "create" or "registry", got ${JSON.stringify(edgeStore)}`);
+  }
+  const quotas = custom.cloudFrontQuotas ?? {};
+  if (typeof quotas !== 'object' || Array.isArray(quotas)) {
+    throw new DeployConfigError(`custom.flatline.cloudFrontQuotas must be a map of quota names to numbers, got ${JSON.stringify(quotas)}`);
   }
   const ctx = deployContext({
     stage,
@@ -48,6 +53,7 @@ async function contextFrom(api: VariableResolverApi): Promise<DeployContext & { 
     operatorRoleArns: operatorRoleArns as string[],
     logRetentionDays: custom.logRetentionDays === undefined ? undefined : Number(custom.logRetentionDays),
     maxEventAgeSeconds: custom.maxEventAgeSeconds === undefined ? undefined : Number(custom.maxEventAgeSeconds),
+    cloudFrontQuotas: quotas,
   });
   return { ...ctx, controlRegion: typeof custom.controlRegion === 'string' ? custom.controlRegion : undefined };
 }

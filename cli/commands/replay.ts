@@ -14,7 +14,7 @@ function describeChange(c: Change): string {
 
 function describeRouting(r: Routing): string {
   const ledger = r.ledger ? `ledger onAir=${r.ledger.onAir} phase=${r.ledger.phase}` : 'ledger (no item)';
-  return `route=${r.route ?? 'primary (no key)'}  slate=${r.slate ? 'on' : 'off'}  origin group=[${r.originOrder.join(', ')}]  ${ledger}`;
+  return `route=${r.route ?? 'primary (no key)'}  slate=${r.slate ? 'on' : 'off'}  origin group=${r.originOrder ? `[${r.originOrder.join(', ')}]` : 'none'}  ${ledger}`;
 }
 
 function print(result: ReplayResult, plan: boolean): void {

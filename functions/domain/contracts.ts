@@ -34,8 +34,8 @@ export interface RoutingSnapshot {
   route: Route | null;
   /** That value has the slate on. */
   slate: boolean;
-  /** Origin ids of the origin group's members, in order (first = primary). */
-  originOrder: [string, string];
+  /** Origin ids of the origin group's members, in order (first = primary); null for a channel with no origin group. */
+  originOrder: [string, string] | null;
   /** MediaLive state of the standby channel when the snapshot was taken. */
   standbyState: string;
   takenAt: string;

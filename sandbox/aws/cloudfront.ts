@@ -99,17 +99,17 @@ export class CloudFrontService implements SandboxService {
     this.commit(d);
   }
 
-  /** Member origin ids of an origin group, in failover order (first = primary). */
-  originOrder(distributionId: string, originGroupId: string): [string, string] {
-    const group = findOriginGroup(this.distribution(distributionId).config, originGroupId);
+  /** Member origin ids of an origin group, in failover order (first = primary); a channel without a group has none. */
+  originOrder(distributionId: string, originGroupId: string | undefined): [string, string] {
+    const group = originGroupId === undefined ? undefined : findOriginGroup(this.distribution(distributionId).config, originGroupId);
     if (!group) throw new Error(`sandbox: no origin group ${originGroupId} in ${distributionId}`);
     const members = memberIds(group);
     return [members[0] ?? '', members[1] ?? ''];
   }
 
   /** The order the edge locations use: the last Deployed config's (an update InProgress has not reached them). */
-  deployedOriginOrder(distributionId: string, originGroupId: string): [string, string] {
-    const group = findOriginGroup(this.distribution(distributionId).deployedConfig, originGroupId);
+  deployedOriginOrder(distributionId: string, originGroupId: string | undefined): [string, string] {
+    const group = originGroupId === undefined ? undefined : findOriginGroup(this.distribution(distributionId).deployedConfig, originGroupId);
     if (!group) throw new Error(`sandbox: no origin group ${originGroupId} in ${distributionId}`);
     const members = memberIds(group);
     return [members[0] ?? '', members[1] ?? ''];
@@ -286,8 +286,12 @@ function validate(config: XmlNode): void {
 function seedConfig(distributionId: string, channels: Registry['channels']): XmlNode {
   const origins: XmlNode[] = [];
   const groups: XmlNode[] = [];
+  const seen = new Set<string>();
   for (const c of channels) {
     for (const side of [c.primary, c.standby]) {
+      // Channels may share an origin (one per MediaPackage v2 channel group and region): declared once.
+      if (seen.has(side.originId)) continue;
+      seen.add(side.originId);
       origins.push({
         Id: side.originId,
         DomainName: new URL(side.manifestUrl).host,
@@ -307,6 +311,7 @@ function seedConfig(distributionId: string, channels: Registry['channels']): Xml
         OriginAccessControlId: '',
       });
     }
+    if (c.edge.originGroupId === undefined) continue;
     const codes = ['404', '500', '502', '503', '504'];
     groups.push({
       Id: c.edge.originGroupId,
@@ -323,7 +328,7 @@ function seedConfig(distributionId: string, channels: Registry['channels']): Xml
     Origins: { Quantity: String(origins.length), Items: { Origin: origins } },
     OriginGroups: { Quantity: String(groups.length), Items: { OriginGroup: groups } },
     DefaultCacheBehavior: {
-      TargetOriginId: first.edge.originGroupId,
+      TargetOriginId: first.edge.originGroupId ?? first.primary.originId,
       TrustedSigners: { Enabled: 'false', Quantity: '0' },
       TrustedKeyGroups: { Enabled: 'false', Quantity: '0' },
       ViewerProtocolPolicy: 'redirect-to-https',

@@ -62,9 +62,9 @@ export interface DrillSandbox {
   readonly world: WorldModel;
   channel(region: string, channelId: string): SimChannel;
   /** The origin group order as configured (what UpdateDistribution set). */
-  originOrder(distributionId: string, originGroupId: string): readonly [string, string];
+  originOrder(distributionId: string, originGroupId: string | undefined): readonly [string, string];
   /** The order the edge locations use: the last Deployed config's. */
-  deployedOriginOrder(distributionId: string, originGroupId: string): readonly [string, string];
+  deployedOriginOrder(distributionId: string, originGroupId: string | undefined): readonly [string, string];
   kvsGet(arn: string, key: string): string | undefined;
   kvsSnapshot(arn: string): Record<string, string>;
   /** Changes how MediaLive's events reach the bus from now on (best effort: delay, loss, duplicates). */

@@ -62,6 +62,7 @@ export function watchControlPlane(sb: DrillSandbox, registry: Registry, mainChan
   });
   const groupOrder = (id: string): 'primary' | 'standby' => {
     const c = registry.channels.find((x) => x.id === id)!;
+    if (c.edge.originGroupId === undefined) return 'primary';
     return sb.originOrder(c.edge.distributionId, c.edge.originGroupId)[0] === c.standby.originId ? 'standby' : 'primary';
   };
   const lastOrder = new Map(registry.channels.map((c) => [c.id, groupOrder(c.id)]));

@@ -202,6 +202,8 @@ export class Edge {
       const now = this.now();
       return { status: 404, headers: { 'content-type': 'text/plain' }, body: Buffer.from('no behaviour matches\n'), storedAt: now, expiresAt: now, originId: 'none' };
     }
+    // A channel without an origin group sits on the behaviour's default target: its primary origin, no failover.
+    if (channel.edge.originGroupId === undefined) return this.fetchOrigin(channel.primary.originId, uri);
     const [first, second] = this.opts.originGroupOrder(channel.edge.distributionId, channel.edge.originGroupId);
     const primary = await this.fetchOrigin(first, uri);
     if (!ORIGIN_GROUP_FAILOVER_STATUSES.has(primary.status)) return primary;

@@ -59,7 +59,8 @@ export interface Routing {
   /** The route it holds; null when the key is absent (= primary). */
   route: Route | null;
   slate: boolean;
-  originOrder: readonly [string, string];
+  /** null: the channel has no origin group. */
+  originOrder: readonly [string, string] | null;
   ledger: Pick<LedgerItem, 'onAir' | 'phase' | 'incidentId'> | null;
 }
 
@@ -122,7 +123,7 @@ async function routing(sandbox: DrillSandbox, channel: Channel): Promise<Routing
     edge: edge ?? null,
     route: edge === undefined ? null : storedEdgeState(edge).route,
     slate: storedEdgeState(edge).slate,
-    originOrder: sandbox.originOrder(channel.edge.distributionId, channel.edge.originGroupId),
+    originOrder: channel.edge.originGroupId === undefined ? null : sandbox.originOrder(channel.edge.distributionId, channel.edge.originGroupId),
     ledger: item ? { onAir: item.onAir, phase: item.phase, ...(item.incidentId ? { incidentId: item.incidentId } : {}) } : null,
   };
 }

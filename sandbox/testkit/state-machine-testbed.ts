@@ -34,7 +34,8 @@ export interface Testbed {
   machines: Record<ExecutionAction, LocalStateMachine>;
   /** What a test asserts on, for one registry channel: its KVS keys, its origin group order, the calls made. */
   kvs(id: string): Record<string, string>;
-  originOrder(id: string): readonly [string, string];
+  /** null: the channel has no origin group. */
+  originOrder(id: string): readonly [string, string] | null;
   calls(operation: string): AwsSandbox['calls'];
   primaryFirst(id: string): string[];
   standbyFirst(id: string): string[];
@@ -54,10 +55,16 @@ export interface RunResult {
 
 const streamOf = (channelId: string, path: Path): string => `${channelId}/${path}`;
 
-/** The example registry with every manifest URL served by `origin` (http on loopback: a local registry). */
-export function registryFor(origin: LiveOrigin): Registry {
-  const doc = parse(readFileSync(EXAMPLE_REGISTRY, 'utf8')) as { local?: boolean; channels: Array<Record<string, Record<string, unknown>>> };
+type RegistryDocument = { local?: boolean; channels: Array<Record<string, Record<string, unknown>>> };
+
+/**
+ * The example registry with every manifest URL served by `origin` (http on loopback: a local registry);
+ * `edit` changes the document before it is validated (e.g. a channel without an origin group).
+ */
+export function registryFor(origin: LiveOrigin, edit: (doc: RegistryDocument) => void = () => {}): Registry {
+  const doc = parse(readFileSync(EXAMPLE_REGISTRY, 'utf8')) as RegistryDocument;
   doc.local = true;
+  edit(doc);
   for (const c of doc.channels) {
     const id = c.id as unknown as string;
     for (const path of ['primary', 'standby', 'edge'] as const) c[path]!.manifestUrl = origin.url(streamOf(id, path));
@@ -72,11 +79,11 @@ function localMachines(): Record<ExecutionAction, LocalStateMachine> {
   return machines;
 }
 
-export async function startTestbed(opts: { seed?: number } = {}): Promise<Testbed> {
+export async function startTestbed(opts: { seed?: number; edit?: (doc: RegistryDocument) => void } = {}): Promise<Testbed> {
   // Few renditions keep each freshness check to three loopback fetches.
   const origin = new LiveOrigin({ segmentS: 1, renditions: ['720p', '360p'] });
   await origin.start();
-  const registry = registryFor(origin);
+  const registry = registryFor(origin, opts.edit);
   const dir = mkdtempSync(join(tmpdir(), 'flatline-sm-'));
   const registryFile = join(dir, 'registry.yml');
   writeFileSync(registryFile, stringify(registry));
@@ -104,7 +111,10 @@ export async function startTestbed(opts: { seed?: number } = {}): Promise<Testbe
     },
     channel,
     kvs: (id) => sandbox.kvs.snapshot(channel(id).edge.kvsArn),
-    originOrder: (id) => sandbox.cloudfront.originOrder(channel(id).edge.distributionId, channel(id).edge.originGroupId),
+    originOrder: (id) => {
+      const { distributionId, originGroupId } = channel(id).edge;
+      return originGroupId === undefined ? null : sandbox.cloudfront.originOrder(distributionId, originGroupId);
+    },
     calls: (operation) => sandbox.calls.filter((c) => c.operation === operation),
     primaryFirst: (id) => [channel(id).primary.originId, channel(id).standby.originId],
     standbyFirst: (id) => [channel(id).standby.originId, channel(id).primary.originId],

@@ -72,12 +72,14 @@ describe('deploy variables', () => {
   it('shard the probe schedule over the fleet', () => {
     const doc = exampleDoc();
     const template = doc.channels[0]!;
-    // Each channel on its own MediaLive channels, origins and origin group (channels may not share them).
+    // Each channel on its own MediaLive channels (channels may not share them), all on the template's two origins
+    // with no origin group of their own: what CloudFront's per-distribution quotas allow at this size.
     doc.channels = Array.from({ length: 250 }, (_, i) => {
       const c = structuredClone(template);
-      c.primary = { ...c.primary, channelId: String(1_000_000 + i), originId: `mp-use1-ch-${i}` };
-      c.standby = { ...c.standby, channelId: String(2_000_000 + i), originId: `mp-usw2-ch-${i}` };
-      c.edge = { ...c.edge, originGroupId: `og-ch-${i}` };
+      c.primary = { ...c.primary, channelId: String(1_000_000 + i) };
+      c.standby = { ...c.standby, channelId: String(2_000_000 + i) };
+      c.edge = { ...c.edge };
+      delete c.edge.originGroupId;
       return { ...c, id: `ch-${i}` as unknown as Record<string, unknown> };
     });
     const serviceDir = serviceDirWith('fleet', doc);
@@ -87,6 +89,28 @@ describe('deploy variables', () => {
     expect(shards.every((e) => e.schedule.rate[0] === 'rate(1 minute)')).toBe(true);
     expect(probeSchedules(deployContext({ stage: 'fleet', serviceDir, channelsPerProbeShard: 250 })).map((e) => e.schedule.input.shard)).toEqual(['0/1']);
     expect(() => deployContext({ stage: 'fleet', serviceDir, channelsPerProbeShard: 0 })).toThrow(/positive integer/);
+    // No channel has an origin group: no role may read or update the distribution.
+    const statements = functionStatements(deployContext({ stage: 'fleet', serviceDir }));
+    expect(statements.setOriginGroup).toEqual([]);
+    expect(JSON.stringify(statements)).not.toContain('cloudfront:GetDistributionConfig');
+  });
+
+  it("check the registry against CloudFront's quotas: AWS's defaults unless the stage declares raised ones", () => {
+    const doc = exampleDoc();
+    const news = doc.channels[0]!;
+    doc.channels = Array.from({ length: 11 }, (_, i) => ({
+      ...news,
+      id: `ch-${i}` as unknown as Record<string, unknown>,
+      primary: { ...news.primary, channelId: String(3_000_000 + i) },
+      standby: { ...news.standby, channelId: String(4_000_000 + i) },
+      edge: { ...news.edge, originGroupId: `og-ch-${i}` },
+    }));
+    const serviceDir = serviceDirWith('quotas', doc);
+    expect(() => deployContext({ stage: 'quotas', serviceDir })).toThrow(/channel "ch-10": edge\.originGroupId: .* over its quota of 10 origin groups per distribution/);
+    const ctx = deployContext({ stage: 'quotas', serviceDir, cloudFrontQuotas: { originGroupsPerDistribution: 20 } });
+    expect(ctx.cloudFrontQuotas).toEqual({ originsPerDistribution: 25, originGroupsPerDistribution: 20, cacheBehaviorsPerDistribution: 75 });
+    expect(() => deployContext({ stage: 'quotas', serviceDir, cloudFrontQuotas: { originGroupsPerDistribution: 0 } })).toThrow(/cloudFrontQuotas\.originGroupsPerDistribution must be a positive integer, got 0/);
+    expect(() => deployContext({ stage: 'quotas', serviceDir, cloudFrontQuotas: { originGroups: 20 } as never })).toThrow(/cloudFrontQuotas\.originGroups is not a quota flatline checks/);
   });
 
   it("give triage its event-age bound: the policy's default unless set, a positive number of seconds", () => {

@@ -146,6 +146,15 @@ describe('setOriginGroup', () => {
     expect(after).toEqual(before);
   });
 
+  it('a channel without an origin group, or a rollback to a snapshot without one: a no-op that says why, no CloudFront call', async () => {
+    const none = await setOriginGroup({ ...input(standbyFirst()), originGroupId: undefined });
+    expect(none).toEqual({ step: 'setOriginGroup', observed: { originGroupId: null, reason: expect.stringContaining('declares no edge.originGroupId') }, changes: [] });
+    const rollback = await setOriginGroup({ ...input(standbyFirst()), order: null });
+    expect(rollback).toEqual({ step: 'setOriginGroup', observed: { originGroupId: null, reason: expect.stringContaining('origin group og-news-1 left as it is') }, changes: [] });
+    expect(calls('GetDistributionConfig')).toEqual([]);
+    expect(calls('UpdateDistribution')).toEqual([]);
+  });
+
   it('makes no UpdateDistribution call at all when the order is already right, or in plan mode', async () => {
     await setOriginGroup(input([news().primary.originId, news().standby.originId]));
     const plan = await setOriginGroup(input(standbyFirst(), 'plan'));
@@ -183,7 +192,7 @@ describe('setOriginGroup', () => {
 
   it('reports, and leaves alone, a SelectionCriteria the registry does not declare', async () => {
     const report = await setOriginGroup({ ...input([news().standby.originId, news().primary.originId]), selection: 'media-quality-based' });
-    expect(report.observed.selectionMismatch).toMatch(/declares edge\.originSelection media-quality-based, origin group og-news-1 has SelectionCriteria default/);
+    expect(report.observed).toMatchObject({ selectionMismatch: expect.stringMatching(/declares edge\.originSelection media-quality-based, origin group og-news-1 has SelectionCriteria default/) });
     expect((await readConfig()).OriginGroups!.Items!.find((g) => g.Id === news().edge.originGroupId)!.SelectionCriteria).toBe('default');
   });
 
@@ -280,6 +289,24 @@ describe('snapshotRouting', () => {
     expect(report.observed).toMatchObject({ edge: stored, route: 'primary', slate: true, originOrder: [news().primary.originId, news().standby.originId], standbyState: 'RUNNING' });
     expect((await bed.ledger.get('news-1')).snapshot).toEqual(report.observed);
     expect(bed.sandbox.calls.filter((c) => c.mutating)).toEqual([]);
+  });
+
+  it('of a channel without an origin group: originOrder null, no CloudFront call', async () => {
+    const report = await snapshotRouting({
+      channelId: 'news-1',
+      incidentId: 'inc-2',
+      kvsArn: kvsArn(),
+      distributionId: news().edge.distributionId,
+      originGroupId: undefined,
+      standby: { region: news().standby.region, channelId: news().standby.channelId },
+      mode: 'plan',
+      ledger: bed.ledger,
+      kvs: kvsClient('tool'),
+      cloudFront: awsClients('tool').cloudFront(),
+      mediaLive: awsClients('tool').mediaLive,
+    });
+    expect(report.observed).toMatchObject({ edge: null, originOrder: null, standbyState: 'RUNNING' });
+    expect(calls('GetDistributionConfig')).toEqual([]);
   });
 });
 

@@ -3,7 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readRegistryFile, registrySourcePath, writeCompiledRegistry } from '../../functions/domain/registry/file.js';
-import { channelByMediaLive, getChannel, loadRegistry, parseRegistry, registryPath } from '../../functions/domain/registry/index.js';
+import {
+  channelByMediaLive,
+  checkCloudFrontQuotas,
+  CLOUDFRONT_DEFAULT_QUOTAS,
+  cloudFrontQuotaIssues,
+  distributionNeeds,
+  getChannel,
+  loadRegistry,
+  parseRegistry,
+  registryPath,
+  type CloudFrontQuotas,
+  type Registry,
+} from '../../functions/domain/registry/index.js';
 import { RegistryError } from '../../functions/domain/errors.js';
 
 const EXAMPLE = 'config/registry.example.yml';
@@ -83,10 +95,19 @@ describe('channel registry: what two channels may not share', () => {
     expect(() => parseRegistry(doc)).not.toThrow();
   });
 
-  it('rejects one originId in two channels of the same distribution', () => {
+  it('accepts one origin shared by channels (one per MediaPackage v2 channel group and region): the KVS route is per channel', () => {
     const doc = exampleDoc();
     doc.channels[1]!.primary!.originId = doc.channels[0]!.primary!.originId;
-    expect(errorOf(doc)).toContain('channel "sports-1": primary.originId: origin "mp-use1-news-1" of distribution E2QWRUHEXAMPLE is already the primary of channel "news-1"');
+    doc.channels[1]!.standby!.originId = doc.channels[0]!.standby!.originId;
+    expect(parseRegistry(doc).channels[1]!.primary.originId).toBe('mp-use1-news-1');
+  });
+
+  it('makes the origin group optional, except for media-quality-based selection (a setting of the group)', () => {
+    const doc = exampleDoc();
+    delete doc.channels[0]!.edge!.originGroupId;
+    expect(getChannel(parseRegistry(doc), 'news-1').edge.originGroupId).toBeUndefined();
+    delete doc.channels[2]!.edge!.originGroupId;
+    expect(errorOf(doc)).toContain('channel "kids-1": edge.originGroupId: is required when edge.originSelection is media-quality-based');
   });
 
   it('rejects one originGroupId in two channels of the same distribution, not in two distributions', () => {
@@ -185,5 +206,59 @@ describe('the registry the handlers load', () => {
     expect(registryPath({ FLATLINE_STAGE: 'prod' })).toBe('dist/registry.prod.json');
     expect(registrySourcePath({ FLATLINE_STAGE: 'prod' })).toBe('config/registry.prod.yml');
     expect(registrySourcePath({ FLATLINE_REGISTRY: '/tmp/r.json' })).toBe('/tmp/r.json');
+  });
+});
+
+describe("channel registry: CloudFront's per-distribution quotas", () => {
+  /** `count` channels on one distribution; `withGroup(i)` decides which declare an origin group. */
+  const fleet = (count: number, opts: { sharedOrigins: boolean; withGroup: (i: number) => boolean }): Registry => {
+    const template = exampleDoc().channels[0]!;
+    const channels = Array.from({ length: count }, (_, i) => {
+      const c = structuredClone(template);
+      c.id = `ch-${i}`;
+      c.primary = { ...c.primary, channelId: String(1_000_000 + i), originId: opts.sharedOrigins ? 'mp-use1' : `mp-use1-ch-${i}` };
+      c.standby = { ...c.standby, channelId: String(2_000_000 + i), originId: opts.sharedOrigins ? 'mp-usw2' : `mp-usw2-ch-${i}` };
+      c.edge = { ...c.edge, originGroupId: `og-ch-${i}` };
+      if (!opts.withGroup(i)) delete c.edge.originGroupId;
+      return c;
+    });
+    return parseRegistry({ channels });
+  };
+  const messages = (r: Registry, quotas?: CloudFrontQuotas) => cloudFrontQuotaIssues(r, quotas).map((i) => `${i.path.join('.')}: ${i.message}`);
+
+  it('1,000 channels on two shared origins, 10 with their own origin group, fit the defaults', () => {
+    const r = fleet(1000, { sharedOrigins: true, withGroup: (i) => i < 10 });
+    expect(cloudFrontQuotaIssues(r)).toEqual([]);
+    expect(distributionNeeds(r)).toEqual([{ distributionId: 'E2QWRUHEXAMPLE', origins: 2, originGroups: 10, cacheBehaviors: 11 }]);
+  });
+
+  it('names the first channel and field over each quota, with what the distribution needs', () => {
+    const r = fleet(13, { sharedOrigins: false, withGroup: (i) => i < 11 });
+    const [groups, origins] = messages(r); // in channel order
+    expect(origins).toMatch(/^channels\.12\.standby\.originId: origin "mp-usw2-ch-12" is origin 26 of distribution E2QWRUHEXAMPLE, over its quota of 25 origins per distribution \(the registry declares 26\)/);
+    expect(groups).toMatch(/^channels\.10\.edge\.originGroupId: origin group "og-ch-10" is origin group 11 of distribution E2QWRUHEXAMPLE, over its quota of 10 origin groups per distribution \(the registry declares 11\)/);
+    expect(messages(r)).toHaveLength(2);
+  });
+
+  it('counts each distribution on its own, and takes raised quotas', () => {
+    const r = fleet(12, { sharedOrigins: true, withGroup: () => true });
+    expect(messages(r)).toHaveLength(1);
+    const raised = { ...CLOUDFRONT_DEFAULT_QUOTAS, originGroupsPerDistribution: 12 };
+    expect(cloudFrontQuotaIssues(r, raised)).toEqual([]);
+    // 12 own behaviours, and none shared (every channel has its group): over a quota of 11.
+    expect(messages(r, { ...raised, cacheBehaviorsPerDistribution: 11 })).toEqual([
+      expect.stringContaining('channels.11.edge.originGroupId: distribution E2QWRUHEXAMPLE needs at least 12 cache behaviours'),
+    ]);
+    const doc = structuredClone(r) as unknown as Doc;
+    doc.channels.slice(6).forEach((c) => (c.edge!.distributionId = 'E3OTHERDIST'));
+    expect(cloudFrontQuotaIssues(parseRegistry(doc))).toEqual([]);
+  });
+
+  it('refuses it with a RegistryError that names the channel', () => {
+    const r = fleet(11, { sharedOrigins: true, withGroup: () => true });
+    expect(() => checkCloudFrontQuotas(r, CLOUDFRONT_DEFAULT_QUOTAS, 'config/registry.x.yml')).toThrow(RegistryError);
+    expect(() => checkCloudFrontQuotas(r, CLOUDFRONT_DEFAULT_QUOTAS, 'config/registry.x.yml')).toThrow(
+      /config\/registry\.x\.yml does not fit CloudFront's quotas:\n {2}channel "ch-10": edge\.originGroupId: origin group "og-ch-10" is origin group 11/,
+    );
   });
 });

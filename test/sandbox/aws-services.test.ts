@@ -8,6 +8,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awsClients } from '../../functions/lib/aws-client-set.js';
 import { kvsClient } from '../../functions/lib/kvs-client.js';
 import { startAwsSandbox, type AwsSandbox } from '../../sandbox/aws/index.js';
+import { items } from '../../sandbox/aws/cloudfront.js';
+import { parseRegistry } from '../../functions/domain/registry/index.js';
+import { deployableFleetDocument } from '../../sandbox/testkit/fleet.js';
 
 const KVS_ARN = 'arn:aws:cloudfront::123456789012:key-value-store/a1b2c3d4-5678-90ab-cdef-example11111';
 const DIST = 'E2QWRUHEXAMPLE';
@@ -282,5 +285,20 @@ describe('fault injection', () => {
     expect(first).toContain(403);
     expect(first).toContain(200);
     expect(await run()).toEqual(first);
+  });
+});
+
+describe('CloudFront: a fleet-scale distribution (shared origins, one origin group)', () => {
+  it('declares each shared origin once and only the origin groups the registry names', async () => {
+    const fleet = await startAwsSandbox({ registry: parseRegistry(deployableFleetDocument(3, { critical: 1 })), serverlessPath: false });
+    try {
+      const config = fleet.cloudfront.config(DIST);
+      expect(items(config.Origins, 'Origin').map((o) => o.Id)).toEqual(['mp-use1-fleet', 'mp-usw2-fleet']);
+      expect(items(config.OriginGroups, 'OriginGroup').map((g) => g.Id)).toEqual(['og-ch-0']);
+      expect(fleet.cloudfront.originOrder(DIST, 'og-ch-0')).toEqual(['mp-use1-fleet', 'mp-usw2-fleet']);
+      expect(() => fleet.cloudfront.originOrder(DIST, undefined)).toThrow(/no origin group/);
+    } finally {
+      await fleet.stop();
+    }
   });
 });

@@ -201,3 +201,59 @@ describe('failover', () => {
     expect(messages()[0]!.message).toContain('the edge is not fresh yet');
   });
 });
+
+describe('failover of a channel without an origin group (KVS routing only, the fleet-scale default)', () => {
+  let kvsOnly: Testbed;
+  beforeEach(async () => {
+    kvsOnly = await startTestbed({
+      edit: (doc) => {
+        delete doc.channels.find((c) => (c.id as unknown as string) === 'news-1')!.edge!.originGroupId;
+      },
+    });
+  });
+  afterEach(async () => {
+    await kvsOnly.stop();
+  });
+
+  it('routes the edge to the standby; the origin-group step is a no-op that says why, with no CloudFront call', async () => {
+    expect(kvsOnly.channel('news-1').edge.originGroupId).toBeUndefined();
+    kvsOnly.freeze('news-1', 'primary');
+    const result = await run(kvsOnly, 'failover', 'news-1');
+    expect(result.status).toBe('SUCCEEDED');
+    expect(storedEdgeState(kvsOnly.kvs('news-1')[edgeKey('news-1')])).toEqual({ route: 'standby', slate: false });
+    expect(result.tasks).toContain('ReorderOriginGroup');
+    expect(stepsOf(result).originGroup).toEqual({
+      step: 'setOriginGroup',
+      observed: { originGroupId: null, reason: expect.stringContaining('declares no edge.originGroupId') },
+      changes: [],
+    });
+    expect(kvsOnly.calls('GetDistributionConfig')).toEqual([]);
+    expect(kvsOnly.calls('UpdateDistribution')).toEqual([]);
+    const item = await kvsOnly.ledger.get('news-1');
+    expect(item).toMatchObject({ onAir: 'standby', phase: 'on-standby' });
+    expect(item.snapshot).toMatchObject({ edge: null, originOrder: null });
+  });
+
+  it('and back: the failback routes the edge to the primary, its origin-group step a no-op too', async () => {
+    expect((await run(kvsOnly, 'failover', 'news-1')).status).toBe('SUCCEEDED');
+    kvsOnly.sandbox.clearCalls();
+    const result = await run(kvsOnly, 'failback', 'news-1');
+    expect(result.status).toBe('SUCCEEDED');
+    expect(kvsOnly.kvs('news-1')[edgeKey('news-1')]).toBeUndefined();
+    expect(stepsOf(result).originGroup).toMatchObject({ observed: { originGroupId: null }, changes: [] });
+    expect(kvsOnly.calls('GetDistributionConfig')).toEqual([]);
+    expect(await kvsOnly.ledger.get('news-1')).toMatchObject({ onAir: 'primary', phase: 'steady' });
+  });
+
+  it('a failure after the snapshot rolls back through RollbackOriginGroup (order null) without failing there', async () => {
+    kvsOnly.freeze('news-1', 'primary');
+    kvsOnly.sandbox.faults.add({ service: 'cloudfront-keyvaluestore', operation: 'PutKey', kind: 'error', errorCode: 'AccessDeniedException', status: 403 });
+    const result = await run(kvsOnly, 'failover', 'news-1');
+    expect(result.status).toBe('FAILED');
+    expect(result.tasks).toEqual(expect.arrayContaining(['RouteEdgeToStandby', 'RollbackRoute', 'RollbackOriginGroup', 'FinishRolledBack']));
+    const steps = stepsOf(result);
+    expect(steps.rollbackOriginGroup).toMatchObject({ observed: { originGroupId: null }, changes: [] });
+    expect(kvsOnly.calls('UpdateDistribution')).toEqual([]);
+    expect(kvsOnly.kvs('news-1')[edgeKey('news-1')]).toBeUndefined();
+  });
+});

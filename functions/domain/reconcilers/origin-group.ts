@@ -49,8 +49,10 @@ export async function readOriginGroup(cloudFront: CloudFrontClient, distribution
 
 export interface SetOriginGroupInput {
   distributionId: string;
-  originGroupId: string;
-  order: OriginOrder;
+  /** Absent: the channel has no origin group (KVS routing only) and there is nothing to reconcile. */
+  originGroupId: string | undefined;
+  /** null: a rollback to a snapshot taken without an origin group. */
+  order: OriginOrder | null;
   /** What the registry declares (edge.originSelection): compared and reported, never written. */
   selection?: OriginSelection;
   mode: Mode;
@@ -68,25 +70,41 @@ export interface OriginGroupObserved {
 
 const sameOrder = (a: OriginOrder, b: OriginOrder): boolean => a[0] === b[0] && a[1] === b[1];
 
-function observe(input: SetOriginGroupInput, current: OriginGroupState): OriginGroupObserved {
+function observe(input: SetOriginGroupInput, originGroupId: string, current: OriginGroupState): OriginGroupObserved {
   const observed: OriginGroupObserved = {
-    originGroupId: input.originGroupId,
+    originGroupId,
     order: current.order,
     selectionCriteria: current.selectionCriteria,
     failoverStatusCodes: current.failoverStatusCodes,
   };
   if (input.selection && input.selection !== current.selectionCriteria) {
-    observed.selectionMismatch = `the registry declares edge.originSelection ${input.selection}, origin group ${input.originGroupId} has SelectionCriteria ${current.selectionCriteria} (left as it is)`;
+    observed.selectionMismatch = `the registry declares edge.originSelection ${input.selection}, origin group ${originGroupId} has SelectionCriteria ${current.selectionCriteria} (left as it is)`;
   }
   return observed;
 }
 
-/** Reconciles the member order; makes no UpdateDistribution call at all when the order is already right. */
-export async function setOriginGroup(input: SetOriginGroupInput): Promise<StepReport<OriginGroupObserved>> {
+/** What a channel without an origin group reports: nothing read, nothing to change. */
+export interface NoOriginGroupObserved {
+  originGroupId: null;
+  reason: string;
+}
+
+/**
+ * Reconciles the member order; makes no UpdateDistribution call at all when the order is already right, and no
+ * call at all for a channel without an origin group (its routing is the KVS value alone): a no-op that says so.
+ */
+export async function setOriginGroup(input: SetOriginGroupInput): Promise<StepReport<OriginGroupObserved | NoOriginGroupObserved>> {
   const { distributionId, originGroupId, order } = input;
+  if (originGroupId === undefined || order === null) {
+    const reason =
+      originGroupId === undefined
+        ? 'the channel declares no edge.originGroupId: the KVS route is its only routing'
+        : `the snapshot has no origin group order: origin group ${originGroupId} left as it is`;
+    return { step: 'setOriginGroup', observed: { originGroupId: null, reason }, changes: [] };
+  }
   for (let attempt = 1; attempt <= UPDATE_DISTRIBUTION_ATTEMPTS; attempt++) {
     const current = await readOriginGroup(input.cloudFront, distributionId, originGroupId);
-    const report = { step: 'setOriginGroup', observed: observe(input, current), changes: [change(input.mode, `origin-group:${originGroupId}`, current.order, order)] };
+    const report = { step: 'setOriginGroup', observed: observe(input, originGroupId, current), changes: [change(input.mode, `origin-group:${originGroupId}`, current.order, order)] };
     if (sameOrder(current.order, order)) return { ...report, changes: [] };
     if (new Set([...current.order, ...order]).size !== 2) {
       throw new RoutingConfigError(`origin group ${originGroupId} has members ${current.order.join(', ')}, cannot order it as ${order.join(', ')}`, {

@@ -19,7 +19,8 @@ export interface SnapshotRoutingInput {
   incidentId: string;
   kvsArn: string;
   distributionId: string;
-  originGroupId: string;
+  /** Absent for a channel routed by the KVS alone (no origin group): the snapshot's originOrder is then null. */
+  originGroupId: string | undefined;
   standby: ChannelRef;
   mode: Mode;
   ledger: SnapshotStore;
@@ -34,7 +35,7 @@ export async function snapshotRouting(input: SnapshotRoutingInput): Promise<Step
   const key = edgeKey(input.channelId);
   const [edge, group, standbyState] = await Promise.all([
     readKey(input.kvs, input.kvsArn, key),
-    readOriginGroup(input.cloudFront, input.distributionId, input.originGroupId),
+    input.originGroupId === undefined ? null : readOriginGroup(input.cloudFront, input.distributionId, input.originGroupId),
     describeChannelState(input.mediaLive, input.standby),
   ]);
   // An unreadable value fails the snapshot: nothing has changed yet, and a rollback could not restore it.
@@ -43,7 +44,7 @@ export async function snapshotRouting(input: SnapshotRoutingInput): Promise<Step
     edge,
     route: edge === null ? null : state.route,
     slate: state.slate,
-    originOrder: group.order,
+    originOrder: group === null ? null : group.order,
     standbyState,
     takenAt: nowIso(input.now),
   };

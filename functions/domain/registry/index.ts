@@ -5,9 +5,11 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { RegistryError, UnknownChannelError } from '../errors.js';
+import { cloudFrontQuotaIssues, type CloudFrontQuotas } from './quotas.js';
 import { RegistrySchema, type Channel, type OriginConfig, type Registry } from './schema.js';
 
 export * from './schema.js';
+export * from './quotas.js';
 
 /** Where packaging puts the compiled registry of a stage, relative to the service dir (and inside every zip). */
 export const compiledRegistryFile = (stage: string): string => `dist/registry.${stage}.json`;
@@ -25,7 +27,18 @@ export function parseRegistry(doc: unknown, source = 'registry'): Registry {
   return result.data;
 }
 
-function describeIssues(doc: unknown, issues: z.core.$ZodIssue[]): string {
+/**
+ * Refuses a registry whose channels need more of a distribution than CloudFront's quotas allow (./quotas.ts):
+ * checked where the deployment's quotas are known (deploy/context.ts), never by the handlers.
+ */
+export function checkCloudFrontQuotas(registry: Registry, quotas: CloudFrontQuotas, source = 'registry'): void {
+  const issues = cloudFrontQuotaIssues(registry, quotas);
+  if (issues.length > 0) {
+    throw new RegistryError(`${source} does not fit CloudFront's quotas:\n${describeIssues(registry, issues)}`, { source, quotas });
+  }
+}
+
+function describeIssues(doc: unknown, issues: ReadonlyArray<Pick<z.core.$ZodIssue, 'path' | 'message'>>): string {
   const channels = (doc as { channels?: unknown[] } | null)?.channels;
   return issues
     .map((issue) => {

@@ -29,7 +29,12 @@ export const StandbySchema = OriginSchema.extend({
 
 export const EdgeSchema = z.strictObject({
   distributionId: z.string().regex(/^[A-Z0-9]+$/, 'a CloudFront distribution id'),
-  originGroupId: z.string().min(1),
+  /**
+   * The channel's own origin group (the durable path: flatline reorders its members). Optional: a distribution
+   * holds few origin groups (a quota, ./quotas.ts), so at fleet scale most channels have none and are routed by
+   * the KeyValueStore value alone, on the behaviours' default target.
+   */
+  originGroupId: z.string().min(1).optional(),
   kvsArn: z.string().regex(/^arn:aws:cloudfront::\d{12}:key-value-store\/[\w-]+$/, 'a CloudFront KeyValueStore ARN'),
   manifestUrl: httpUrl,
   slatePath: z.string().startsWith('/'),
@@ -90,6 +95,9 @@ export const ChannelSchema = z
       }
     }
     if (c.edge.originSelection === 'media-quality-based') {
+      if (c.edge.originGroupId === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['edge', 'originGroupId'], message: 'is required when edge.originSelection is media-quality-based (the selection is a setting of an origin group)' });
+      }
       for (const side of ['primary', 'standby'] as const) {
         if (c[side].mediaPackage !== 'v2') {
           ctx.addIssue({
@@ -134,9 +142,11 @@ export const RegistrySchema = z
   });
 
 /**
- * What two channels may not share: their id, one MediaLive channel (region + id), one origin or one origin group of
- * a distribution (CloudFront origin ids are unique per distribution, not globally). Two channels on one of
- * these would fail each other over. Each issue points at the later channel and names the earlier one.
+ * What two channels may not share: their id, one MediaLive channel (region + id), or one origin group of a
+ * distribution (CloudFront ids are unique per distribution, not globally): two channels on one of these would
+ * fail each other over. Origins may be shared (one origin per MediaPackage v2 channel group and region serves
+ * many channels, each on its own path): the KVS route selects an origin for one channel's requests only.
+ * Each issue points at the later channel and names the earlier one.
  */
 function sharedResources(channels: Channel[]): Array<{ path: (string | number)[]; message: string }> {
   const issues: Array<{ path: (string | number)[]; message: string }> = [];
@@ -156,13 +166,13 @@ function sharedResources(channels: Channel[]): Array<{ path: (string | number)[]
     claim(`id ${c.id}`, 'taken by another channel (duplicate channel id)', ['channels', i, 'id'], `"${c.id}"`);
     const distribution = c.edge.distributionId;
     for (const side of ['primary', 'standby'] as const) {
-      const { region, channelId, originId } = c[side];
-      const owner = `the ${side} of channel "${c.id}"`;
-      claim(`medialive ${region}/${channelId}`, owner, ['channels', i, side, 'channelId'], `MediaLive channel ${region}/${channelId}`);
-      claim(`origin ${distribution}/${originId}`, owner, ['channels', i, side, 'originId'], `origin "${originId}" of distribution ${distribution}`);
+      const { region, channelId } = c[side];
+      claim(`medialive ${region}/${channelId}`, `the ${side} of channel "${c.id}"`, ['channels', i, side, 'channelId'], `MediaLive channel ${region}/${channelId}`);
     }
     const group = c.edge.originGroupId;
-    claim(`group ${distribution}/${group}`, `used by channel "${c.id}"`, ['channels', i, 'edge', 'originGroupId'], `origin group "${group}" of distribution ${distribution}`);
+    if (group !== undefined) {
+      claim(`group ${distribution}/${group}`, `used by channel "${c.id}"`, ['channels', i, 'edge', 'originGroupId'], `origin group "${group}" of distribution ${distribution}`);
+    }
   });
   return issues;
 }

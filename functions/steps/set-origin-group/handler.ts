@@ -9,12 +9,13 @@ import { CLOUDFRONT_REGION } from '../../lib/aws-clients.js';
 
 const Input = StepInputBase.extend({
   first: SideSchema.optional(),
-  order: z.tuple([z.string().min(1), z.string().min(1)]).optional(),
+  /** null: the snapshot was taken without an origin group (a channel routed by the KVS alone). */
+  order: z.tuple([z.string().min(1), z.string().min(1)]).nullable().optional(),
 });
 
 export const handler = stepHandler('setOriginGroup', Input, (input, channel, aws) => {
-  let order: OriginOrder;
-  if (input.order) order = input.order;
+  let order: OriginOrder | null;
+  if (input.order !== undefined) order = input.order;
   else if (input.first === 'primary') order = [channel.primary.originId, channel.standby.originId];
   else if (input.first === 'standby') order = [channel.standby.originId, channel.primary.originId];
   else throw new InvalidInputError('setOriginGroup needs `first` or `order`', { channelId: channel.id });
