@@ -8,14 +8,16 @@
 //    >= 20 freezes of ONE rendition, the time from the end of its newest media to its `Manifest Stale`
 //    (goal p95 <= staleAfter x target duration + 0.5 s on the origin paths; the edge path has its own physical
 //    bound, see edgeBound()), every freeze caught, no transition for anything else, and the fetches per channel
-//    against the sweep at the Lambda's 2 s tick.
+//    against the sweep at the Lambda's 2 s tick. Twice: in production's layout (each shard in a process of its
+//    own, bench/probe-shard.ts, as many at once as the machine has cores) and the whole fleet in this one process.
 import { fork, type ChildProcess } from 'node:child_process';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { analyzeManifest, cacheTtlMs } from '../functions/domain/manifest/index.js';
 import { createFetcher, createProbeLoop, DEFAULT_FETCHER_OPTIONS, type TickReport, type Transition } from '../functions/domain/probe/index.js';
 import { emitTickMetrics } from '../functions/probe/metrics.js';
 import { fleet } from '../sandbox/testkit/fleet.js';
+import type { FromShard, ShardTotals, ToShard } from './probe-shard.js';
 import type { BenchRow, BenchSection } from './types.js';
 
 const CHANNELS = 1000;
@@ -43,6 +45,7 @@ const WARM_UP_MAX_MS = 60_000;
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const originScript = fileURLToPath(new URL('../sandbox/testkit/origin-process.ts', import.meta.url));
+const shardScript = fileURLToPath(new URL('./probe-shard.ts', import.meta.url));
 
 type FromOrigin = { type: 'ready'; base: string } | { type: 'stalled'; stream: string; rendition?: string; newestMediaEnd: number };
 
@@ -143,7 +146,7 @@ export async function run(): Promise<BenchSection> {
     });
 
     // 3. Detection with the production loop: every path of every channel, the Lambda's fetcher defaults, EMF out.
-    rows.push(...(await detection(registry, child, next, notes)));
+    rows.push(...(await detection(registry, base, child, next, notes)));
     notes.push(
       `origin in a separate process (fork), loopback HTTP/1.1 keep-alive; probe: ${IN_FLIGHT} requests in flight on ${IN_FLIGHT} keep-alive connections; segments ${SEGMENT_S} s with PDT; ` +
         `the peer fetched ${naive} manifests in ${NAIVE_BUDGET_MS / 1000} s; segments up to ${JITTER} x ${SEGMENT_S} s late; 1-minute load average at the end: ${loadavg()[0]?.toFixed(1)} on this machine`,
@@ -191,56 +194,138 @@ function edgeBound(ttlMs: number): { ms: number; arithmetic: string } {
   return { ms, arithmetic: `${STALE_AFTER} x ${SEGMENT_S} s + ${CONSECUTIVE} x max-age ${ttlMs / 1000} s + ${SLACK_MS / 1000} s` };
 }
 
-async function detection(registry: ReturnType<typeof fleet>, child: ChildProcess, next: () => Promise<FromOrigin>, notes: string[]): Promise<BenchRow[]> {
-  const sweepRate = await fetchRate(registry, 'sweep');
-  const edgeManifest = (registry.channels[0] as (typeof registry.channels)[number]).edge.manifestUrl;
-  const edge = edgeBound(await (async () => {
-    const f = createFetcher();
-    try {
-      return cacheTtlMs((await f.get(edgeManifest)).headers) ?? 0;
-    } finally {
-      await f.close();
-    }
-  })());
+/** What probes the fleet during a detection run: the loop in this process, or one process per shard. */
+interface Detector {
+  /** Resolves once every channel is fresh on its 3 paths (false: the warm-up ran out first). */
+  settled(): Promise<boolean>;
+  startCounting(): void;
+  /** Stops probing: what was fetched since startCounting() (every shard's, when sharded). */
+  stop(): Promise<{ fetches: number; fetchErrors: number; longestTickMs: number; shards: ShardTotals[] }>;
+}
+
+type OnStale = (key: string, at: number) => void;
+
+/** The production loop in this process over the whole fleet (one process, one event loop). */
+function singleProcess(registry: ReturnType<typeof fleet>, onStale: OnStale): Detector {
   const fetcher = createFetcher(); // the Lambda's defaults (concurrency 256)
-  const stalled = new Map<string, number>(); // "<channel>/<path>" -> newest media end
-  const detected = new Map<string, number>();
-  const falsePositives: string[] = [];
   let fetches = 0;
+  let fetchErrors = 0;
   let counting = false;
-  let longestTick = 0;
+  let longestTickMs = 0;
   const loop = createProbeLoop({
     registry,
     fetcher,
     publish: async (ts: Transition[]) => {
       const at = Date.now();
-      for (const t of ts) {
-        if (t.detail.state !== 'stale') continue;
-        const key = `${t.detail.channelId}/${t.detail.path}`;
-        if (!stalled.has(key)) falsePositives.push(key);
-        else if (!detected.has(key)) detected.set(key, at);
-      }
+      for (const t of ts) if (t.detail.state === 'stale') onStale(`${t.detail.channelId}/${t.detail.path}`, at);
     },
     onTick: (r: TickReport) => {
       emitTickMetrics(r); // what the Lambda does after every tick
-      longestTick = Math.max(longestTick, r.durationMs);
-      if (counting) fetches += r.fetches;
+      longestTickMs = Math.max(longestTickMs, r.durationMs);
+      if (!counting) return;
+      fetches += r.fetches;
+      fetchErrors += r.fetchErrors;
     },
   });
   loop.start();
+  const allFresh = () => loop.lastReport?.channels.every((c) => Object.values(c.paths).length === 3 && Object.values(c.paths).every((p) => p.state === 'fresh')) === true;
+  return {
+    async settled() {
+      const settledBy = Date.now() + WARM_UP_MAX_MS;
+      while (!allFresh() && Date.now() < settledBy) await new Promise((r) => setTimeout(r, 250));
+      return allFresh();
+    },
+    startCounting() {
+      counting = true;
+      longestTickMs = 0;
+    },
+    async stop() {
+      await loop.stop();
+      await fetcher.close();
+      return { fetches, fetchErrors, longestTickMs, shards: [] };
+    },
+  };
+}
+
+/**
+ * Production's layout: every shard in a process of its own (each Lambda invocation has its own vCPU share),
+ * `count` of them at once, against the same origin process.
+ */
+function sharded(base: string, count: number, onStale: OnStale): Detector {
+  const shards = Array.from({ length: count }, (_, i) => {
+    const child = fork(shardScript, [], { cwd: repoRoot, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    let settled!: (fresh: boolean) => void;
+    let done!: (t: ShardTotals) => void;
+    const whenSettled = new Promise<boolean>((r) => (settled = r));
+    const whenDone = new Promise<ShardTotals>((r) => (done = r));
+    child.on('message', (m: FromShard) => {
+      if (m.type === 'stale') onStale(m.key, m.at);
+      else if (m.type === 'settled') settled(m.fresh);
+      else if (m.type === 'done') done(m);
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    // A runner that dies before it reports must not hang the bench.
+    void exited.then(() => {
+      settled(false);
+      done({ shard: `${i}/${count}`, channels: 0, fetches: 0, fetchErrors: 0, cpuUs: 0, seconds: 0, longestTickMs: 0 });
+    });
+    const start: ToShard = { type: 'start', base, ids, shard: `${i}/${count}`, policy: { staleAfterTargetDurations: STALE_AFTER, consecutive: CONSECUTIVE }, warmUpMaxMs: WARM_UP_MAX_MS };
+    child.send(start);
+    return { child, whenSettled, whenDone, exited };
+  });
+  return {
+    async settled() {
+      return (await Promise.all(shards.map((s) => s.whenSettled))).every(Boolean);
+    },
+    startCounting() {
+      for (const s of shards) s.child.send({ type: 'count' } satisfies ToShard);
+    },
+    async stop() {
+      for (const s of shards) s.child.send({ type: 'stop' } satisfies ToShard);
+      const totals = await Promise.all(shards.map((s) => s.whenDone));
+      await Promise.all(shards.map((s) => s.exited));
+      return {
+        fetches: totals.reduce((n, t) => n + t.fetches, 0),
+        fetchErrors: totals.reduce((n, t) => n + t.fetchErrors, 0),
+        longestTickMs: Math.max(...totals.map((t) => t.longestTickMs)),
+        shards: totals,
+      };
+    },
+  };
+}
+
+interface DetectionRun {
+  stalled: Map<string, number>;
+  detected: Map<string, number>;
+  falsePositives: string[];
+  fetchesPerChannelS: number;
+  fetchErrors: number;
+  longestTickMs: number;
+  shards: ShardTotals[];
+}
+
+/**
+ * Freezes STALLS renditions (edge, primary, standby in turn, starting at channel index `first`) one after the
+ * other while `detector` probes the fleet, and collects what was published. The freezes are cleared at the end.
+ */
+async function freezeAndWatch(makeDetector: (onStale: OnStale) => Detector, child: ChildProcess, next: () => Promise<FromOrigin>, first: number, notes: string[]): Promise<DetectionRun> {
+  const stalled = new Map<string, number>(); // "<channel>/<path>" -> newest media end
+  const detected = new Map<string, number>();
+  const falsePositives: string[] = [];
+  const detector = makeDetector((key, at) => {
+    if (!stalled.has(key)) falsePositives.push(key);
+    else if (!detected.has(key)) detected.set(key, at);
+  });
   // Multivariant playlists, connections, every rendition settled into fresh (three fetches each): a fleet's cold
   // start, not what is measured.
-  const settledBy = Date.now() + WARM_UP_MAX_MS;
-  const allFresh = () => loop.lastReport?.channels.every((c) => Object.values(c.paths).length === 3 && Object.values(c.paths).every((p) => p.state === 'fresh')) === true;
-  while (!allFresh() && Date.now() < settledBy) await new Promise((r) => setTimeout(r, 250));
-  if (!allFresh()) notes.push(`the fleet had not settled into fresh after ${WARM_UP_MAX_MS / 1000} s of warm-up`);
+  if (!(await detector.settled())) notes.push(`the fleet had not settled into fresh after ${WARM_UP_MAX_MS / 1000} s of warm-up`);
   await new Promise((r) => setTimeout(r, TICK_MS)); // one more target duration in the steady state
-  counting = true;
+  detector.startCounting();
   const started = performance.now();
   const paths = ['primary', 'edge', 'standby'] as const;
   const renditions = ['1080p', '720p', '540p', '360p', '234p', 'audio'];
   for (let i = 0; i < STALLS; i++) {
-    const channel = ids[(i * 37 + 11) % CHANNELS] as string;
+    const channel = ids[(first + i * 37) % CHANNELS] as string;
     const path = paths[i % paths.length] as string;
     child.send({ type: 'stall', stream: `${channel}/${path}`, rendition: renditions[i % renditions.length] });
     const m = await next();
@@ -249,31 +334,29 @@ async function detection(registry: ReturnType<typeof fleet>, child: ChildProcess
   }
   const deadline = Date.now() + 4 * DETECTION_GOAL_MS;
   while (detected.size < stalled.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  await loop.stop();
+  const totals = await detector.stop();
   const seconds = (performance.now() - started) / 1000;
-  await fetcher.close();
+  for (const stream of stalled.keys()) child.send({ type: 'clear', stream });
+  return { stalled, detected, falsePositives, fetchesPerChannelS: totals.fetches / CHANNELS / seconds, fetchErrors: totals.fetchErrors, longestTickMs: totals.longestTickMs, shards: totals.shards };
+}
 
+function detectionRows(label: string, run: DetectionRun, edge: { ms: number; arithmetic: string }, sweepRate: number): BenchRow[] {
+  const { stalled, detected, falsePositives } = run;
   const latencies = [...detected].map(([key, at]) => at - (stalled.get(key) as number));
   const byPath = (path: string) => [...detected].filter(([k]) => k.endsWith(`/${path}`)).map(([key, at]) => at - (stalled.get(key) as number));
   const origins = [...byPath('primary'), ...byPath('standby')];
   const edges = byPath('edge');
   const allCaught = detected.size === stalled.size && falsePositives.length === 0;
-  const rate = fetches / CHANNELS / seconds;
-  notes.push(
-    `detection: ${STALLS} freezes of one rendition each (edge, primary, standby in turn), one every ${STALL_EVERY_MS} ms, in a fleet of ${CHANNELS} channels x ${RENDITIONS} renditions x 3 paths; ` +
-      `the loop at the Lambda's defaults (deadline schedule, fetches in flight on their own up to concurrency ${DEFAULT_FETCHER_OPTIONS.concurrency}, EMF emitted every tick; longest tick ${Math.round(longestTick)} ms)`,
-    `edge bound: ${edge.arithmetic} = ${edge.ms / 1000} s (the first stale look at the deadline, then each of consecutive = ${CONSECUTIVE} confirmations one cache lifetime after the previous look, so it observes the edge and not the same cached copy)`,
-  );
-  if (falsePositives.length > 0) notes.push(`false positives: ${falsePositives.join(', ')}`);
+  const rate = run.fetchesPerChannelS;
   return [
     {
-      name: `freeze -> Manifest Stale, p50 (${detected.size}/${stalled.size} caught)`,
+      name: `${label}: freeze -> Manifest Stale, p50 (${detected.size}/${stalled.size} caught)`,
       value: Math.round(percentile(latencies, 50)),
       unit: 'ms',
       ratio: `${(percentile(latencies, 50) / 1000 / SEGMENT_S).toFixed(2)} target durations`,
     },
     {
-      name: 'every freeze caught, no false positive',
+      name: `${label}: every freeze caught, no false positive`,
       value: detected.size,
       unit: `of ${stalled.size}`,
       ratio: `${falsePositives.length} false positives`,
@@ -281,26 +364,69 @@ async function detection(registry: ReturnType<typeof fleet>, child: ChildProcess
       pass: allCaught,
     },
     {
-      name: `freeze -> Manifest Stale, p95, origin paths (${origins.length})`,
+      name: `${label}: freeze -> Manifest Stale, p95, origin paths (${origins.length})`,
       value: Math.round(percentile(origins, 95)),
       unit: 'ms',
       goal: `<= ${DETECTION_GOAL_MS} ms (${STALE_AFTER} x ${SEGMENT_S} s + ${SLACK_MS / 1000} s)`,
       pass: percentile(origins, 95) <= DETECTION_GOAL_MS,
     },
     {
-      name: `freeze -> Manifest Stale, p95, edge path (${edges.length})`,
+      name: `${label}: freeze -> Manifest Stale, p95, edge path (${edges.length})`,
       value: Math.round(percentile(edges, 95)),
       unit: 'ms',
       goal: `<= ${edge.ms} ms (${edge.arithmetic})`,
       pass: percentile(edges, 95) <= edge.ms,
     },
     {
-      name: 'fetches per channel (3 paths), deadline schedule',
+      name: `${label}: fetches per channel (3 paths), deadline schedule`,
       value: Number(rate.toFixed(2)),
       unit: '/s',
       ratio: `${(rate / sweepRate).toFixed(2)}x the ${TICK_MS / 1000} s sweep (${sweepRate.toFixed(2)}/s)`,
       goal: '< the sweep',
       pass: rate < sweepRate,
     },
+  ];
+}
+
+/** Per shard process: its own CPU per manifest, and how much of a core it used. */
+function shardRows(shards: readonly ShardTotals[]): BenchRow[] {
+  return shards.map((s) => ({
+    name: `shard ${s.shard} (${s.channels} channels): CPU per manifest`,
+    value: s.fetches > 0 ? Math.round(s.cpuUs / s.fetches) : Number.NaN,
+    unit: 'us',
+    ratio: `${Math.round(s.fetches / s.seconds)} manifests/s, ${((s.cpuUs / 1e6 / s.seconds) * 100).toFixed(0)} % of a core, longest tick ${Math.round(s.longestTickMs)} ms${s.fetchErrors > 0 ? `, ${s.fetchErrors} fetch errors` : ''}`,
+  }));
+}
+
+async function detection(registry: ReturnType<typeof fleet>, base: string, child: ChildProcess, next: () => Promise<FromOrigin>, notes: string[]): Promise<BenchRow[]> {
+  const sweepRate = await fetchRate(registry, 'sweep');
+  const edgeManifest = (registry.channels[0] as (typeof registry.channels)[number]).edge.manifestUrl;
+  const edge = edgeBound(
+    await (async () => {
+      const f = createFetcher();
+      try {
+        return cacheTtlMs((await f.get(edgeManifest)).headers) ?? 0;
+      } finally {
+        await f.close();
+      }
+    })(),
+  );
+  const cores = availableParallelism();
+  const single = await freezeAndWatch((onStale) => singleProcess(registry, onStale), child, next, 11, notes);
+  const shardedRun = await freezeAndWatch((onStale) => sharded(base, cores, onStale), child, next, 29, notes);
+  notes.push(
+    `detection: ${STALLS} freezes of one rendition each (edge, primary, standby in turn), one every ${STALL_EVERY_MS} ms, in a fleet of ${CHANNELS} channels x ${RENDITIONS} renditions x 3 paths; ` +
+      `the loop at the Lambda's defaults (deadline schedule, fetches in flight on their own up to concurrency ${DEFAULT_FETCHER_OPTIONS.concurrency}, EMF emitted every tick)`,
+    `"one process": the whole fleet in this process (longest tick ${Math.round(single.longestTickMs)} ms), which production never runs: it needs ${((CHANNELS * RENDITIONS * 3) / SEGMENT_S).toLocaleString('en-US')} manifests/s of one thread`,
+    `"sharded": production's layout, each shard in a process of its own (bench/probe-shard.ts builds the loop as the handler does for {shard: "i/n"}) against the same origin process. ` +
+      `Production gives each 100-channel shard (channelsPerProbeShard) its own Lambda and vCPU share; here the ${cores} cores (os.availableParallelism()) are the limit, so ${cores} shards of about ${Math.round(CHANNELS / cores)} channels run at once (the shard hash decides the exact split)`,
+    `edge bound: ${edge.arithmetic} = ${edge.ms / 1000} s (the first stale look at the deadline, then each of consecutive = ${CONSECUTIVE} confirmations one cache lifetime after the previous look, so it observes the edge and not the same cached copy)`,
+  );
+  for (const [label, run] of [['one process', single], ['sharded', shardedRun]] as const)
+    if (run.falsePositives.length > 0) notes.push(`${label}: false positives: ${run.falsePositives.join(', ')}`);
+  return [
+    ...detectionRows(`sharded x ${cores}`, shardedRun, edge, sweepRate),
+    ...shardRows(shardedRun.shards),
+    ...detectionRows('one process', single, edge, sweepRate),
   ];
 }
