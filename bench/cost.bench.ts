@@ -57,6 +57,7 @@ function healthyTick(ids: readonly string[], tick: number): TickReport {
     problems: [],
     fetches: 7,
     fetchErrors: 0,
+    fetchLagMs: (i * 13 + tick * 7) % 40,
   }) as unknown as PathReport;
   return {
     tick,

@@ -210,7 +210,8 @@ export function dashboardWidgets(ctx: DeployContext): Widget[] {
     widgets.push(query(`stale channels at the ${path}, by shard (of ${probeShardCount(ctx)})`, shardQuery('StaleChannels', path), { stacked: true }));
     widgets.push(query(`oldest manifest at the ${path}, by shard (ms)`, shardQuery('MaxManifestAge', path)));
   }
-  widgets.push(query('probe sweep duration by shard (ms)', `SELECT MAX(SweepDuration) FROM SCHEMA("${METRIC_NAMESPACE}", Shard) GROUP BY Shard`));
+  // A saturated shard starts its fetches after they are due, and every detection slips by as much.
+  widgets.push(query('probe fetch lag by shard (ms from due to start; saturated when it grows)', `SELECT MAX(FetchLag) FROM SCHEMA("${METRIC_NAMESPACE}", Shard) GROUP BY Shard`));
   const executionMetrics = ['ExecutionsStarted', 'ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsTimedOut'];
   widgets.push({
     type: 'metric',

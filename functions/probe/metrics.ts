@@ -18,7 +18,10 @@
 //   Heartbeat     Count         ticks run: the shard is probing. deploy/alarms.ts pages when it is missing
 //                               (missing data is breaching): a dead or stuck probe otherwise goes unnoticed, as
 //                               triage reads the ManifestAge alarms it causes as channels that are fine
-//   SweepDuration Milliseconds  the longest tick of the window (size shards so it stays well under PROBE_TICK_MS)
+//   FetchLag      Milliseconds  the latest start of a fetch after it was due, over the fetches back in the window
+//                               (due -> request start: the wait for a tick and for a concurrency slot). A shard
+//                               that cannot keep up starts its fetches late and every deadline slips by as much:
+//                               size shards so it stays a small part of a target duration (0: nothing late)
 //   Transitions   Count         Manifest Stale / Manifest Fresh events put on the bus
 //   ProbeErrors   Count         a channel's probe or the publisher threw (recordProbeError): the loop went on
 // and in the same window, dimensions exactly {Shard, Path}:
@@ -55,7 +58,7 @@ export const SHARD_WINDOW_MS = 1000;
 interface ShardWindow {
   startedAt: number;
   ticks: number;
-  longestTickMs: number;
+  fetchLagMs: number;
   transitions: number;
   errors: number;
   paths: Map<string, PathWindow>;
@@ -73,7 +76,7 @@ const windows = new Map<string, ShardWindow>();
 function windowOf(shard: string): ShardWindow {
   let w = windows.get(shard);
   if (!w) {
-    w = { startedAt: Date.now(), ticks: 0, longestTickMs: 0, transitions: 0, errors: 0, paths: new Map() };
+    w = { startedAt: Date.now(), ticks: 0, fetchLagMs: 0, transitions: 0, errors: 0, paths: new Map() };
     windows.set(shard, w);
   }
   return w;
@@ -92,7 +95,7 @@ export function flushShardMetrics(shard = '0/1'): void {
   const m = instance();
   m.addDimension('Shard', shard);
   m.addMetric('Heartbeat', MetricUnit.Count, w.ticks, MetricResolution.High);
-  m.addMetric('SweepDuration', MetricUnit.Milliseconds, Math.round(w.longestTickMs), MetricResolution.High);
+  m.addMetric('FetchLag', MetricUnit.Milliseconds, Math.round(w.fetchLagMs), MetricResolution.High);
   m.addMetric('Transitions', MetricUnit.Count, w.transitions, MetricResolution.High);
   m.addMetric('ProbeErrors', MetricUnit.Count, w.errors, MetricResolution.High);
   m.publishStoredMetrics();
@@ -122,6 +125,7 @@ function aggregate(w: ShardWindow, report: TickReport): void {
       w.paths.set(p.path, agg);
       stale.set(p.path, (stale.get(p.path) ?? 0) + (p.state === 'stale' ? 1 : 0));
       if (!p.observed) continue;
+      if (p.fetchLagMs !== null) w.fetchLagMs = Math.max(w.fetchLagMs, p.fetchLagMs);
       if (p.ageMs !== null && p.fetchErrors === 0) agg.maxAgeMs = Math.max(agg.maxAgeMs ?? 0, p.ageMs);
       agg.fetchErrors += p.fetchErrors;
       agg.problems += problemsOf(p);
@@ -151,7 +155,6 @@ export function emitTickMetrics(report: TickReport, shard = '0/1', critical: Rea
   const w = windowOf(shard);
   aggregate(w, report);
   w.ticks++;
-  w.longestTickMs = Math.max(w.longestTickMs, report.durationMs);
   w.transitions += report.transitions.length;
   if (Date.now() - w.startedAt >= SHARD_WINDOW_MS) flushShardMetrics(shard);
 }

@@ -146,9 +146,9 @@ describe('probe Lambda', () => {
     expect(byPath('standby').every((m) => (m.ManifestAge ?? Infinity) < 6000 && m.Stale === 0)).toBe(true);
     expect(byPath('edge').map((m) => m.Stale)).toEqual([0, 1, 1]);
     // The shard's own metrics, aggregated over the (sub-second) invocation: its heartbeat is the 3 ticks.
-    const shardDocs = emfLines().filter((m) => 'Heartbeat' in m) as Array<Emf & { Shard?: string; Heartbeat?: number; Transitions?: number; ProbeErrors?: number; SweepDuration?: number }>;
+    const shardDocs = emfLines().filter((m) => 'Heartbeat' in m) as Array<Emf & { Shard?: string; Heartbeat?: number; Transitions?: number; ProbeErrors?: number; FetchLag?: number }>;
     expect(shardDocs.map((m) => m._aws.CloudWatchMetrics[0]?.Dimensions)).toEqual(shardDocs.map(() => [['Shard']]));
-    expect(shardDocs.every((m) => m.Shard === '0/1' && typeof m.SweepDuration === 'number')).toBe(true);
+    expect(shardDocs.every((m) => m.Shard === '0/1' && typeof m.FetchLag === 'number')).toBe(true);
     expect(shardDocs.reduce((n, m) => n + (m.Heartbeat ?? 0), 0)).toBe(3);
     expect(shardDocs.reduce((n, m) => n + (m.Transitions ?? 0), 0)).toBe(2);
     expect(shardDocs.reduce((n, m) => n + (m.ProbeErrors ?? 0), 0)).toBe(0);

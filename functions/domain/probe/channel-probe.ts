@@ -65,8 +65,8 @@ export class ChannelProbe {
   readonly #debouncers = new Map<ProbePath, PathDebouncer | LadderDebouncer>();
   /** The latest report of every path (deadline schedule: a path is not fetched every tick). */
   readonly #latest = new Map<ProbePath, PathReport>();
-  /** Deadline schedule: fetches per path since the last report(); the report repeated while nothing was. */
-  readonly #sinceReport = new Map<ProbePath, { fetches: number; fetchErrors: number }>();
+  /** Deadline schedule: fetches (and the latest start) per path since the last report(); the report repeated while nothing was. */
+  readonly #sinceReport = new Map<ProbePath, { fetches: number; fetchErrors: number; fetchLagMs: number | null }>();
   #idleReport: ChannelReport | undefined;
   readonly #schedule: ProbeSchedule;
   readonly #now: () => number;
@@ -159,7 +159,7 @@ export class ChannelProbe {
     const idle: Partial<Record<ProbePath, PathReport>> = {};
     for (const [path, latest] of this.#latest) {
       const since = this.#sinceReport.get(path);
-      idle[path] = { ...latest, fetches: 0, fetchErrors: 0, observed: false };
+      idle[path] = { ...latest, fetches: 0, fetchErrors: 0, fetchLagMs: null, observed: false };
       paths[path] = since ? { ...latest, ...since, observed: true } : idle[path];
     }
     this.#sinceReport.clear();
@@ -189,9 +189,10 @@ export class ChannelProbe {
     const change = debouncer.settle();
     const latest: PathReport = { ...observation, path, state: debouncer.state, run: debouncer.run, observed: true };
     this.#latest.set(path, latest);
-    const since = this.#sinceReport.get(path) ?? { fetches: 0, fetchErrors: 0 };
+    const since = this.#sinceReport.get(path) ?? { fetches: 0, fetchErrors: 0, fetchLagMs: null };
     since.fetches += observation.fetches;
     since.fetchErrors += observation.fetchErrors;
+    if (observation.fetchLagMs !== null) since.fetchLagMs = Math.max(since.fetchLagMs ?? 0, observation.fetchLagMs);
     this.#sinceReport.set(path, since);
     return this.#announce(
       () => {

@@ -54,6 +54,13 @@ export interface PathObservation {
   error?: string;
   /** The renditions fetched for this observation (sweep: all of them; deadline: the one just back, or none). */
   fetched: RenditionObservation[];
+  /**
+   * How late the fetches of this observation left after they were due, ms (the latest of them): from the due
+   * time to the request's start, the wait for a tick and for a concurrency slot included. Fetches that start
+   * late mean the probe is saturated (its deadlines slip by as much). Sweep: every fetch is due when the
+   * observation starts. null: no fetch had a due time yet (a path's first fetches).
+   */
+  fetchLagMs: number | null;
 }
 
 export type ProbeSchedule = 'sweep' | 'deadline';
@@ -197,6 +204,7 @@ export class PathProbe {
   /** Deadline schedule: the multivariant playlist, read on its own (renditions keep their own schedule). */
   async #readLadder(report: (observation: PathObservation) => void): Promise<void> {
     this.#ladderInFlight = true;
+    const lateBy = lateness(this.#ladderDueAt, this.#o.now());
     let result: FetchResult;
     try {
       result = await this.#o.fetcher.get(this.url);
@@ -211,7 +219,7 @@ export class PathProbe {
       // Retried after a target duration, unless a confirmation is due first.
       this.#ladderDueAt = receivedAt + this.#fallbackTdMs();
       const p = fetchProblem(result);
-      report({ ...emptyObservation(this.url, receivedAt, this.#format), problems: [p], fetches: 1, fetchErrors: 1, verdict: 'stale', error: p.message });
+      report({ ...emptyObservation(this.url, receivedAt, this.#format), problems: [p], fetches: 1, fetchErrors: 1, verdict: 'stale', error: p.message, fetchLagMs: lateBy(result) });
       return;
     }
     const analysis = analyzeManifest(result.body, { now: receivedAt, url: this.url, headers: result.headers });
@@ -228,12 +236,13 @@ export class PathProbe {
       fetched = [this.#observeRendition(entry, result, receivedAt).observation];
     }
     this.#ladderDueAt = receivedAt + this.#o.ladderRefreshTicks * this.#fallbackTdMs();
-    report(this.#summary(receivedAt, this.#ladder ?? [], fetched, [...problems, ...this.#ladderProblems], 1));
+    report({ ...this.#summary(receivedAt, this.#ladder ?? [], fetched, [...problems, ...this.#ladderProblems], 1), fetchLagMs: lateBy(result) });
   }
 
   /** Deadline schedule: one rendition, reported as soon as it is back. */
   async #fetchRendition(entry: LadderEntry, report: (observation: PathObservation) => void): Promise<void> {
     this.#inFlight.add(entry.url);
+    const lateBy = lateness(this.#memory.get(entry.url)?.dueAt, this.#o.now());
     let result: FetchResult;
     try {
       result = await this.#o.fetcher.get(entry.url, { urgent: this.#memory.get(entry.url)?.confirming === true });
@@ -250,7 +259,7 @@ export class PathProbe {
       this.#refreshLadder = true;
       this.#ladderDueAt = Number.NEGATIVE_INFINITY;
     }
-    report(this.#summary(this.#o.now(), ladder, [r.observation], [...this.#ladderProblems], 1));
+    report({ ...this.#summary(this.#o.now(), ladder, [r.observation], [...this.#ladderProblems], 1), fetchLagMs: lateBy(result) });
   }
 
   /** The ladder alignment is a contract check: re-judged when a rendition got its full contract pass. */
@@ -272,6 +281,8 @@ export class PathProbe {
   /** Sweep schedule: the multivariant playlist when due, then every rendition, concurrently; one observation. */
   async observe(): Promise<PathObservation> {
     const at = this.#o.now();
+    const due = performance.now(); // every fetch of a sweep is due now
+    let lagMs = 0;
     const pathProblems: Problem[] = [];
     let fetches = 0;
     let prefetched: { result: FetchResult; receivedAt: number } | undefined;
@@ -280,10 +291,11 @@ export class PathProbe {
       const result = await this.#o.fetcher.get(this.url);
       const receivedAt = this.#o.now();
       fetches++;
+      lagMs = Math.max(lagMs, result.startedAt - due);
       if (!result.ok || result.body === null) {
         this.#refreshLadder = true;
         const p = fetchProblem(result);
-        return { ...emptyObservation(this.url, at, this.#format), problems: [p], fetches, fetchErrors: 1, verdict: 'stale', error: p.message };
+        return { ...emptyObservation(this.url, at, this.#format), problems: [p], fetches, fetchErrors: 1, verdict: 'stale', error: p.message, fetchLagMs: lagMs };
       }
       const analysis = analyzeManifest(result.body, { now: receivedAt, url: this.url, headers: result.headers });
       this.#format = analysis.format;
@@ -302,6 +314,7 @@ export class PathProbe {
       ladder.map(async (entry) => {
         if (prefetched && entry.url === this.url) return this.#observeRendition(entry, prefetched.result, prefetched.receivedAt);
         const result = await this.#o.fetcher.get(entry.url);
+        lagMs = Math.max(lagMs, result.startedAt - due);
         return this.#observeRendition(entry, result, this.#o.now());
       }),
     );
@@ -311,7 +324,7 @@ export class PathProbe {
 
     // A vanished rendition (404 after a ladder change) is a reason to re-read the multivariant playlist.
     if (fetched.some((r) => r.observation.httpStatus === 404 || r.observation.httpStatus === 410)) this.#refreshLadder = true;
-    return this.#summary(at, ladder, fetched.map((r) => r.observation), pathProblems, fetches);
+    return { ...this.#summary(at, ladder, fetched.map((r) => r.observation), pathProblems, fetches), fetchLagMs: lagMs };
   }
 
   #fallbackTdMs(): number {
@@ -452,6 +465,16 @@ function fetchProblem(result: FetchResult): Problem {
   return { code: 'fetch-failed', message: `${result.url}: ${result.error?.message ?? 'no body'}` };
 }
 
+/**
+ * How late a fetch due at `dueAt` (the probe's clock) and dispatched at `dispatchedAt` left: the wait for the
+ * tick plus the wait for a concurrency slot. null when it had no due time (a first fetch).
+ */
+function lateness(dueAt: number | undefined, dispatchedAt: number): (result: FetchResult) => number | null {
+  if (dueAt === undefined || !Number.isFinite(dueAt)) return () => null;
+  const beforeDispatch = Math.max(0, dispatchedAt - dueAt);
+  return (result) => beforeDispatch + result.queuedMs;
+}
+
 function emptyObservation(url: string, at: number, format: ManifestAnalysis['format'] | null): PathObservation {
   return {
     url,
@@ -466,6 +489,7 @@ function emptyObservation(url: string, at: number, format: ManifestAnalysis['for
     fetches: 0,
     fetchErrors: 0,
     fetched: [],
+    fetchLagMs: null,
   };
 }
 
@@ -500,5 +524,6 @@ function summarize(
     fetches,
     fetchErrors,
     fetched: renditions,
+    fetchLagMs: null,
   };
 }
