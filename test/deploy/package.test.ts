@@ -400,6 +400,8 @@ describe('detection resources', () => {
     const dashboard = JSON.parse(body['Fn::Sub']) as { widgets: Array<{ type: string; properties: { title: string; metrics: unknown[][]; alarms?: string[] } }> };
     const expressions = dashboard.widgets.flatMap((w) => (w.properties.metrics ?? []).flatMap((m) => m.map((x) => (x as { expression?: string }).expression).filter(Boolean)));
     expect(expressions.some((e) => /GROUP BY Shard/.test(e!))).toBe(true);
+    // A saturated shard: how late its fetches start after they are due.
+    expect(expressions.some((e) => /MAX\(FetchLag\) FROM SCHEMA\("Flatline", Shard\) GROUP BY Shard/.test(e!))).toBe(true);
     expect(expressions.some((e) => /GROUP BY Channel ORDER BY MAX\(\) DESC LIMIT 20/.test(e!))).toBe(true);
     const alarmNames = ofType(template, 'AWS::CloudWatch::Alarm').map(([, r]) => r.Properties.AlarmName as string);
     const shown = dashboard.widgets.flatMap((w) => w.properties.alarms ?? []).map((arn) => arn.split(':alarm:')[1]);
