@@ -12,6 +12,7 @@
 import type { ProbePath } from '../contracts.js';
 import type { Registry } from '../registry/index.js';
 import { ChannelProbe, type ChannelReport, type Transition } from './channel-probe.js';
+import { DueQueue } from './due-queue.js';
 import { createFetcher, type Fetcher, type FetcherOptions } from './fetcher.js';
 import type { ProbeSchedule } from './path-probe.js';
 import { inShard, WHOLE_FLEET, type Shard } from './shard.js';
@@ -110,6 +111,15 @@ export function createProbeLoop(options: ProbeLoopOptions): ProbeLoop {
   let running = false;
   let loopDone: Promise<void> | undefined;
 
+  // Deadline schedule: when each channel is due next, so that a tick costs what is due, not a scan of the fleet.
+  // Rescheduled whenever its due time can move: after a dispatch and after each of its fetches is back.
+  const due = new DueQueue<ChannelProbe>();
+  for (const probe of probes) due.schedule(probe, Number.NEGATIVE_INFINITY);
+  const reschedule = (probe: ChannelProbe, at: number): void => {
+    const inMs = probe.dueIn(at);
+    if (Number.isFinite(inMs)) due.schedule(probe, at + inMs);
+  };
+
   // Deadline schedule: what is in flight, and what came back since the last report.
   const inFlight = new Set<Promise<void>>();
   let transitionsSince: Transition[] = [];
@@ -169,11 +179,14 @@ export function createProbeLoop(options: ProbeLoopOptions): ProbeLoop {
       publishTracked(transitions);
       if (stopping) return; // stop() waits for what is in flight, and starts nothing more
       const t = now();
-      const due = probe.dueIn(t);
-      if (due === 0) dispatch(probe, t);
-      else if (sleeping && t + due < sleeping.until) wakeAt(t + due);
+      const dueIn = probe.dueIn(t);
+      if (dueIn === 0) return dispatch(probe, t);
+      reschedule(probe, t);
+      if (sleeping && t + dueIn < sleeping.until) wakeAt(t + dueIn);
     };
-    for (const work of probe.dispatch(onResult, at)) track(work, probe.channel.id);
+    // Whatever a fetch did (even a throw), the channel is due again once it is back.
+    for (const work of probe.dispatch(onResult, at)) track(work.finally(() => reschedule(probe, now())), probe.channel.id);
+    reschedule(probe, at);
   }
 
   function report(at: number, started: number): TickReport {
@@ -198,7 +211,10 @@ export function createProbeLoop(options: ProbeLoopOptions): ProbeLoop {
     const started = performance.now();
     lastTickAt = started;
     publishTracked(retries(takeUnpublished(), []));
-    for (const probe of probes) if (probe.dueIn(at) === 0) dispatch(probe, at);
+    for (const probe of due.takeDue(at)) {
+      if (probe.dueIn(at) === 0) dispatch(probe, at);
+      else reschedule(probe, at); // its time moved on since it was queued
+    }
     return report(at, started);
   }
 
@@ -285,11 +301,9 @@ export function createProbeLoop(options: ProbeLoopOptions): ProbeLoop {
     }
   }
 
+  /** The queue's earliest time (possibly one that moved later since: the tick it wakes then finds that out). */
   function nextDueIn(): number {
-    const at = now();
-    let next = Number.POSITIVE_INFINITY;
-    for (const p of probes) next = Math.min(next, p.dueIn(at));
-    return Math.min(next, tickMs);
+    return Math.min(Math.max(0, due.peek() - now()), tickMs);
   }
 
   const loop: ProbeLoop = {
