@@ -310,6 +310,7 @@ interface DetectionRun {
  */
 async function freezeAndWatch(makeDetector: (onStale: OnStale) => Detector, child: ChildProcess, next: () => Promise<FromOrigin>, first: number, notes: string[]): Promise<DetectionRun> {
   const stalled = new Map<string, number>(); // "<channel>/<path>" -> newest media end
+  const frozen = new Map<string, string>(); // "<channel>/<path>" -> the rendition frozen
   const detected = new Map<string, number>();
   const falsePositives: string[] = [];
   const detector = makeDetector((key, at) => {
@@ -327,7 +328,9 @@ async function freezeAndWatch(makeDetector: (onStale: OnStale) => Detector, chil
   for (let i = 0; i < STALLS; i++) {
     const channel = ids[(first + i * 37) % CHANNELS] as string;
     const path = paths[i % paths.length] as string;
-    child.send({ type: 'stall', stream: `${channel}/${path}`, rendition: renditions[i % renditions.length] });
+    const rendition = renditions[i % renditions.length] as string;
+    frozen.set(`${channel}/${path}`, rendition);
+    child.send({ type: 'stall', stream: `${channel}/${path}`, rendition });
     const m = await next();
     if (m.type === 'stalled') stalled.set(`${channel}/${path}`, m.newestMediaEnd);
     await new Promise((r) => setTimeout(r, STALL_EVERY_MS));
@@ -336,7 +339,8 @@ async function freezeAndWatch(makeDetector: (onStale: OnStale) => Detector, chil
   while (detected.size < stalled.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   const totals = await detector.stop();
   const seconds = (performance.now() - started) / 1000;
-  for (const stream of stalled.keys()) child.send({ type: 'clear', stream });
+  // A frozen rendition is a fault of its own (stream + rendition): the next run starts on a healthy fleet.
+  for (const [stream, rendition] of frozen) child.send({ type: 'clear', stream, rendition });
   return { stalled, detected, falsePositives, fetchesPerChannelS: totals.fetches / CHANNELS / seconds, fetchErrors: totals.fetchErrors, longestTickMs: totals.longestTickMs, shards: totals.shards };
 }
 
@@ -412,8 +416,8 @@ async function detection(registry: ReturnType<typeof fleet>, base: string, child
     })(),
   );
   const cores = availableParallelism();
-  const single = await freezeAndWatch((onStale) => singleProcess(registry, onStale), child, next, 11, notes);
-  const shardedRun = await freezeAndWatch((onStale) => sharded(base, cores, onStale), child, next, 29, notes);
+  const shardedRun = await freezeAndWatch((onStale) => sharded(base, cores, onStale), child, next, 11, notes);
+  const single = await freezeAndWatch((onStale) => singleProcess(registry, onStale), child, next, 29, notes);
   notes.push(
     `detection: ${STALLS} freezes of one rendition each (edge, primary, standby in turn), one every ${STALL_EVERY_MS} ms, in a fleet of ${CHANNELS} channels x ${RENDITIONS} renditions x 3 paths; ` +
       `the loop at the Lambda's defaults (deadline schedule, fetches in flight on their own up to concurrency ${DEFAULT_FETCHER_OPTIONS.concurrency}, EMF emitted every tick)`,
