@@ -61,8 +61,8 @@ export function readEventFiles(files: readonly string[]): Array<Record<string, u
   return out;
 }
 
-/** An event file's envelope as bus entries: kept as written (malformed ones too), only the time is now. */
-function toEntry(e: Record<string, unknown>): { source: string; detailType: string; detail: Record<string, unknown>; resources?: string[]; region?: string } {
+/** An event file's envelope as bus entries: kept as written (malformed ones too), only the time is now (or `ageSeconds` ago). */
+function toEntry(e: Record<string, unknown>): { source: string; detailType: string; detail: Record<string, unknown>; resources?: string[]; region?: string; time?: Date } {
   const detail = e.detail;
   return {
     source: typeof e.source === 'string' ? e.source : '',
@@ -71,6 +71,19 @@ function toEntry(e: Record<string, unknown>): { source: string; detailType: stri
     ...(Array.isArray(e.resources) ? { resources: e.resources as string[] } : {}),
     ...(typeof e.region === 'string' ? { region: e.region } : {}),
   };
+}
+
+/**
+ * put-events' knobs: `channel` names the channel of flatline's own events (detail.channelId), `ageSeconds`
+ * dates the event that far back (its time, and a probe event's observedAt, which triage reads instead).
+ */
+function retarget(e: ReturnType<typeof toEntry>, channelId: string | undefined, ageSeconds: number | undefined): ReturnType<typeof toEntry> {
+  const detail = { ...e.detail };
+  if (channelId !== undefined && e.source.startsWith('flatline.')) detail.channelId = channelId;
+  if (ageSeconds === undefined) return { ...e, detail };
+  const time = new Date(Date.now() - ageSeconds * 1000);
+  if (typeof detail.observedAt === 'string') detail.observedAt = time.toISOString();
+  return { ...e, detail, time };
 }
 
 export function applyAction(ctx: ActionContext, action: ScenarioAction): void {
@@ -113,9 +126,10 @@ export function applyAction(ctx: ActionContext, action: ScenarioAction): void {
       ctx.mark('fault', 'AWS faults cleared');
       return;
     case 'put-events': {
-      const events = readEventFiles(action.files).map(toEntry);
+      const events = readEventFiles(action.files).map(toEntry).map((e) => retarget(e, action.channel, action.ageSeconds));
+      const age = action.ageSeconds;
       const total = events.length * action.count;
-      ctx.mark('event', `put ${total} event${total === 1 ? '' : 's'} (${action.files.join(', ')})`);
+      ctx.mark('event', `put ${total} event${total === 1 ? '' : 's'} (${action.files.join(', ')})${age === undefined ? '' : `, ${age} s old`}`);
       // Spread the copies evenly over the window, in batches of one copy of every file.
       const batches = action.count;
       const every = batches > 1 ? (action.overSeconds * 1000) / batches : 0;
@@ -155,6 +169,10 @@ export function applyAction(ctx: ActionContext, action: ScenarioAction): void {
       ctx.onCleanup(() => clearInterval(timer));
       return;
     }
+    case 'expire-lock':
+      ctx.mark('fault', `the lock of ${channel.id} expires now`);
+      ctx.sandbox.expireLock(channel.id).catch((err: unknown) => ctx.mark('fault', `expire-lock failed: ${(err as Error).message}`));
+      return;
     case 'request-failback':
       ctx.sandbox.putEvents([{ source: OPS_SOURCE, detailType: 'Failback Requested', detail: { channelId: channel.id, reason: action.reason, requestedBy: 'flatline drill' } }]);
       ctx.mark('event', `operator: Failback Requested${who}`);

@@ -5,7 +5,9 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionInput } from '../../functions/domain/contracts.js';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Ledger } from '../../functions/domain/ledger/ledger.js';
+import { LOCKED_PHASES } from '../../functions/domain/ledger/rules.js';
 import { awsClients } from '../../functions/lib/aws-client-set.js';
 import type { Registry } from '../../functions/domain/registry/index.js';
 import { fleetAlarms, manifestAgeAlarms, MANIFEST_AGE_METRIC, METRIC_NAMESPACE } from '../../deploy/alarms.js';
@@ -104,7 +106,7 @@ export async function startDrillSandbox(registry: Registry, opts: DrillSandboxOp
       if (world.cloudWatchAlarms) sb.cloudwatch.put({ namespace: METRIC_NAMESPACE, name: MANIFEST_AGE_METRIC, dimensions: { Channel: channelId, Path: path }, value: ageMs, at });
     },
     putEvents: (events) => {
-      sb.events.put(events.map((e) => ({ source: e.source, detailType: e.detailType, detail: e.detail, ...(e.resources ? { resources: e.resources } : {}), ...(e.region ? { region: e.region } : {}), time: new Date() })));
+      sb.events.put(events.map((e) => ({ source: e.source, detailType: e.detailType, detail: e.detail, ...(e.resources ? { resources: e.resources } : {}), ...(e.region ? { region: e.region } : {}), time: e.time ?? new Date() })));
     },
     idle: () => sb.settle(),
     addFault: (spec) => {
@@ -132,6 +134,24 @@ export async function startDrillSandbox(registry: Registry, opts: DrillSandboxOp
     ledger: async (channelId) => {
       const item = await ledger.get(channelId);
       return item.version === 0 ? null : item;
+    },
+    expireLock: async (channelId) => {
+      // What a lock that ran out looks like: its expiry in the past, everything else as the holder left it.
+      await awsClients('tool')
+        .dynamoDoc()
+        .send(
+          new UpdateCommand({
+            TableName: sb.dynamodb.tableName,
+            Key: { channelId },
+            ConditionExpression: '#phase IN (:failingOver, :failingBack)',
+            UpdateExpression: 'SET #lockExpiresAt = :now',
+            ExpressionAttributeNames: { '#phase': 'phase', '#lockExpiresAt': 'lockExpiresAt' },
+            ExpressionAttributeValues: { ...LOCKED_PHASES, ':now': Date.now() },
+          }),
+        )
+        .catch((err: unknown) => {
+          if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') throw err;
+        });
     },
     stop: () => sb.stop(),
   };

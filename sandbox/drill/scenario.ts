@@ -40,6 +40,8 @@ export const ActionSchema = z.discriminatedUnion('action', [
     count: z.number().int().positive().optional(),
     latencyMs: z.number().int().nonnegative().optional(),
     errorCode: z.string().optional(),
+    /** The HTTP status of an `error` fault (default 400), e.g. 403 for AccessDenied. */
+    status: z.number().int().min(400).max(599).optional(),
   }),
   z.strictObject({ ...when, action: z.literal('clear-aws-faults') }),
   /**
@@ -52,9 +54,16 @@ export const ActionSchema = z.discriminatedUnion('action', [
     files: z.array(z.string()).min(1),
     count: z.number().int().positive().default(1),
     overSeconds: seconds.default(0),
+    /** The events' `time` is this many seconds before they are put: an event delivered that late, or an old one. */
+    ageSeconds: seconds.optional(),
   }),
   /** The primary freezes and recovers every `periodSeconds` (half frozen, half producing) for `forSeconds`. */
   z.strictObject({ ...when, action: z.literal('flap'), side, periodSeconds: z.number().positive(), forSeconds: z.number().positive() }),
+  /**
+   * The channel's lock runs out now (its lockExpiresAt is set to the present), whatever its TTL: what happens
+   * when an execution outlives its lock. The execution holding it keeps running.
+   */
+  z.strictObject({ ...when, action: z.literal('expire-lock') }),
   /** An operator asks for a failback (flatline.ops Failback Requested). */
   z.strictObject({ ...when, action: z.literal('request-failback'), reason: z.string().default('drill: primary is back') }),
   /** A whole region fails: its MediaLive output, its MediaPackage origin and its AWS APIs. */

@@ -55,6 +55,7 @@ export interface DrillFaultSpec {
   count?: number;
   latencyMs?: number;
   errorCode?: string;
+  status?: number;
 }
 
 export interface DrillSandbox {
@@ -82,7 +83,7 @@ export interface DrillSandbox {
   /** A ManifestAge datapoint, as the probe's EMF document carries it (dimensions exactly {Channel, Path}). */
   putManifestAge(channelId: string, path: string, ageMs: number, at: number): void;
   /** Puts events on the bus in-process (routed to triage like PutEvents entries). */
-  putEvents(events: Array<{ source: string; detailType: string; detail: Record<string, unknown>; resources?: string[]; region?: string }>): void;
+  putEvents(events: Array<{ source: string; detailType: string; detail: Record<string, unknown>; resources?: string[]; region?: string; time?: Date }>): void;
   /** Resolves when every event put so far has been delivered. */
   idle(): Promise<void>;
   addFault(spec: DrillFaultSpec): void;
@@ -96,5 +97,7 @@ export interface DrillSandbox {
   notifications(): Array<{ at: number; subject?: string; message: string }>;
   executions(): DrillExecution[];
   ledger(channelId: string): Promise<LedgerItem | null>;
+  /** Makes the channel's lock expire now (a no-op when no lock is held). */
+  expireLock(channelId: string): Promise<void>;
   stop(): Promise<void>;
 }
