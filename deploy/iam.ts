@@ -25,6 +25,8 @@ import {
 
 /** functions/domain/ledger: single-item reads and conditional updates (test/deploy/iam-coverage checks). */
 const LEDGER_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem'];
+/** The steps that change the routing or a channel read their incident's lock first (functions/steps/fenced-step.ts). */
+const LOCK_READ = ['dynamodb:GetItem'];
 /** Writes need the store's ETag (DescribeKeyValueStore) for If-Match. */
 const KVS_WRITE = [
   'cloudfront-keyvaluestore:DescribeKeyValueStore',
@@ -92,13 +94,13 @@ export function functionStatements(ctx: DeployContext): Record<FunctionKey, Poli
       ...statement('SaveSnapshot', LEDGER_ACTIONS, ledger),
     ],
     // Failover starts the standby; failback may have to make sure the primary runs.
-    ensureChannelRunning: statement('StartChannels', ['medialive:DescribeChannel', 'medialive:StartChannel'], allChannels),
+    ensureChannelRunning: [...statement('StartChannels', ['medialive:DescribeChannel', 'medialive:StartChannel'], allChannels), ...statement('ReadLock', LOCK_READ, ledger)],
     // Only ever a standby (a cold one after failback, or the rollback of a cold start): never a primary.
-    ensureChannelStopped: statement('StopStandbyChannels', ['medialive:DescribeChannel', 'medialive:StopChannel'], standbyChannels),
+    ensureChannelStopped: [...statement('StopStandbyChannels', ['medialive:DescribeChannel', 'medialive:StopChannel'], standbyChannels), ...statement('ReadLock', LOCK_READ, ledger)],
     checkManifestFresh: [], // HTTP fetches only.
-    setEdgeRoute: statement('WriteRouteKeys', KVS_WRITE, stores),
-    setOriginGroup: statement('ReorderOriginGroups', ['cloudfront:GetDistributionConfig', 'cloudfront:UpdateDistribution'], distributions),
-    setSlate: statement('WriteSlateKeys', KVS_WRITE, stores),
+    setEdgeRoute: [...statement('WriteRouteKeys', KVS_WRITE, stores), ...statement('ReadLock', LOCK_READ, ledger)],
+    setOriginGroup: [...statement('ReorderOriginGroups', ['cloudfront:GetDistributionConfig', 'cloudfront:UpdateDistribution'], distributions), ...statement('ReadLock', LOCK_READ, ledger)],
+    setSlate: [...statement('WriteSlateKeys', KVS_WRITE, stores), ...statement('ReadLock', LOCK_READ, ledger)],
     notify: publish('Notify'),
     finishIncident: statement('Ledger', LEDGER_ACTIONS, ledger),
   };

@@ -21,11 +21,45 @@ describe('step handlers', () => {
   });
 
   it('reject a channel the registry does not know as Flatline.UnknownChannel', async () => {
-    await expect(invokeStepHandler('setEdgeRoute', { channelId: 'nope-1', route: 'standby' })).rejects.toMatchObject({ name: 'Flatline.UnknownChannel' });
+    await expect(invokeStepHandler('setEdgeRoute', { channelId: 'nope-1', incidentId: 'h-0', route: 'standby' })).rejects.toMatchObject({ name: 'Flatline.UnknownChannel' });
+  });
+
+  it('a step that changes the routing or a channel needs its incident, and acts only while that incident holds the lock', async () => {
+    await expect(invokeStepHandler('setEdgeRoute', { channelId: 'news-1', route: 'standby' })).rejects.toMatchObject({
+      name: 'Flatline.InvalidInput',
+      message: expect.stringContaining('incidentId'),
+    });
+    const mutating = () => bed.sandbox.calls.filter((c) => c.mutating).length;
+    const before = mutating();
+    // No lock at all, then a lock held by another incident: Flatline.LockLost, and not one mutating call.
+    await expect(invokeStepHandler('setEdgeRoute', { channelId: 'news-1', incidentId: 'h-1', route: 'standby' })).rejects.toMatchObject({
+      name: 'Flatline.LockLost',
+      message: expect.stringContaining('nothing changed'),
+    });
+    await bed.ledger.acquire({ channelId: 'news-1', incidentId: 'h-other', action: 'failover', ttlMs: 60_000 });
+    for (const [step, input] of [
+      ['setEdgeRoute', { route: 'standby' }],
+      ['setSlate', { on: true }],
+      ['setOriginGroup', { first: 'standby' }],
+      ['ensureChannelRunning', { side: 'standby' }],
+      ['ensureChannelStopped', { side: 'standby' }],
+    ] as const) {
+      await expect(invokeStepHandler(step, { channelId: 'news-1', incidentId: 'h-1', ...input }), step).rejects.toMatchObject({
+        name: 'Flatline.LockLost',
+        message: expect.stringContaining('held by incident h-other'),
+      });
+    }
+    expect(mutating()).toBe(before);
+    // The incident holding the lock acts.
+    const report = (await invokeStepHandler('setSlate', { channelId: 'news-1', incidentId: 'h-other', on: true })) as { changes: Array<{ applied: boolean }> };
+    expect(report.changes[0]?.applied).toBe(true);
+    expect(mutating()).toBeGreaterThan(before);
+    await bed.ledger.complete({ channelId: 'news-1', incidentId: 'h-other', outcome: 'failed', onAir: 'primary' });
   });
 
   it('resolve the resources from the registry and default mode to live', async () => {
-    const report = (await invokeStepHandler('setOriginGroup', { channelId: 'kids-1', first: 'standby' })) as { changes: Array<{ applied: boolean }> };
+    await bed.ledger.acquire({ channelId: 'kids-1', incidentId: 'h-2', action: 'failover', ttlMs: 60_000 });
+    const report = (await invokeStepHandler('setOriginGroup', { channelId: 'kids-1', incidentId: 'h-2', first: 'standby' })) as { changes: Array<{ applied: boolean }> };
     expect(report.changes).toHaveLength(1);
     expect(report.changes[0]!.applied).toBe(true);
     const c = bed.channel('kids-1');
@@ -33,7 +67,8 @@ describe('step handlers', () => {
   });
 
   it('stop a warm standby only when asked without onlyIfCold', async () => {
-    const skipped = (await invokeStepHandler('ensureChannelStopped', { channelId: 'news-1', onlyIfCold: true })) as { observed: { skipped?: string } };
+    await bed.ledger.acquire({ channelId: 'news-1', incidentId: 'h-3', action: 'failback', ttlMs: 60_000 });
+    const skipped = (await invokeStepHandler('ensureChannelStopped', { channelId: 'news-1', incidentId: 'h-3', onlyIfCold: true })) as { observed: { skipped?: string } };
     expect(skipped.observed.skipped).toBe('standby mode is warm');
     expect(bed.sandbox.calls.filter((c) => c.operation === 'StopChannel')).toHaveLength(0);
   });

@@ -19,13 +19,27 @@ afterEach(async () => {
 const route = (id: string) => storedEdgeState(bed.kvs(id)[edgeKey(id)]).route;
 const messages = () => bed.sandbox.sns.messages.filter((m) => m.topicArn === TOPIC_ARN);
 
+/** Rewrites the lock fields of a channel's ledger item, as an expired or re-taken lock leaves them. */
+async function setLock(channelId: string, fields: Record<string, unknown>): Promise<void> {
+  const names = Object.keys(fields);
+  await awsClients('tool').dynamoDoc().send(
+    new UpdateCommand({
+      TableName: LEDGER_TABLE,
+      Key: { channelId },
+      UpdateExpression: `SET ${names.map((n) => `#${n} = :${n}`).join(', ')}`,
+      ExpressionAttributeNames: Object.fromEntries(names.map((n) => [`#${n}`, n])),
+      ExpressionAttributeValues: Object.fromEntries(names.map((n) => [`:${n}`, fields[n]])),
+    }),
+  );
+}
+
 /** Resolves once `check` holds (the execution runs concurrently; no time is asserted). */
 async function until(check: () => Promise<boolean>): Promise<void> {
   while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 describe('the lock outlives its execution; a step that finds it gone stops and reports', () => {
-  it('lock taken over mid-failover: nothing recorded as succeeded, the other incident keeps the ledger, a page, Flatline.LockLost', async () => {
+  it('lock taken over mid-failover: the next mutating step stops before it acts, nothing recorded as succeeded, the other incident keeps the ledger, a page, Flatline.LockLost', async () => {
     bed.freeze('news-1', 'primary');
     bed.freeze('news-1', 'standby'); // holds the execution in its standby-fresh loop
     const running = run(bed, 'failover', 'news-1');
@@ -44,19 +58,62 @@ describe('the lock outlives its execution; a step that finds it gone stops and r
 
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('Flatline.LockLost');
-    expect(result.tasks).toContain('FinishOnStandby');
+    // Fenced: the next mutating step (the standby check, or the route once the standby is fresh) found the lock
+    // gone and changed nothing; no rollback, no finish ran after it.
     expect(result.tasks.at(-1)).toBe('NotifyLockLost');
+    expect(['EnsureStandbyRunning', 'RouteEdgeToStandby']).toContain(result.tasks.at(-2));
+    expect(result.tasks).not.toContain('FinishOnStandby');
+    expect(route('news-1')).toBe('primary');
+    expect(bed.originOrder('news-1')).toEqual(bed.primaryFirst('news-1'));
+    expect(bed.calls('PutKey')).toHaveLength(0);
+    expect(bed.calls('UpdateDistribution')).toHaveLength(0);
     const item = await bed.ledger.get('news-1');
     expect(item).toMatchObject({ incidentId: 'other-incident', phase: 'failing-back' });
     expect(item.lastTransitionAt).toBeUndefined();
     expect(item.recent.map((e) => e.kind)).not.toContain('failover-succeeded');
     expect(item.recent.map((e) => e.kind)).not.toContain('incident-succeeded');
-    expect(item.recent.at(-1)).toMatchObject({ kind: 'failover-lock-lost', incidentId: result.incidentId });
     expect(messages()).toHaveLength(1);
     expect(messages()[0]!.attributes.severity).toBe('page');
     expect(messages()[0]!.subject).toContain('lock-lost');
     expect(messages()[0]!.message).toContain('other-incident');
-    expect(route('news-1')).toBe('standby');
+  });
+
+  it('lock expired mid-failover (nobody took it): the polling start of the cold standby stops, nothing routed, Flatline.LockLost', async () => {
+    const standby = bed.channel('sports-1').standby;
+    bed.sandbox.medialive.channel(standby.region, standby.channelId).startDelayMs = 60_000; // STARTING until the lock is gone
+    const running = run(bed, 'failover', 'sports-1');
+    await until(async () => bed.calls('StartChannel').length > 0);
+    await setLock('sports-1', { lockExpiresAt: Date.now() });
+    const result = await running;
+
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('Flatline.LockLost');
+    expect(result.tasks.slice(-2)).toEqual(['EnsureStandbyRunning', 'NotifyLockLost']);
+    expect(route('sports-1')).toBe('primary');
+    expect(bed.calls('StartChannel')).toHaveLength(1);
+    expect(bed.calls('UpdateDistribution')).toHaveLength(0);
+    expect(messages().at(-1)?.subject).toContain('lock-lost');
+  });
+
+  it('lock taken over mid-failback: the cold standby it was about to stop keeps running, nothing rolled back, Flatline.LockLost', async () => {
+    expect((await run(bed, 'failover', 'sports-1')).status).toBe('SUCCEEDED');
+    bed.freeze('sports-1', 'edge'); // holds the failback in its edge check, after it routed back
+    const running = run(bed, 'failback', 'sports-1', { timing: { edgeVerifyAttempts: 10_000 } });
+    await until(async () => route('sports-1') === 'primary');
+    await setLock('sports-1', { incidentId: 'other-incident', phase: 'failing-over', lockExpiresAt: Date.now() + 3_600_000 });
+    bed.freeze('sports-1', 'edge', false);
+    const result = await running;
+
+    expect(result.error).toBe('Flatline.LockLost');
+    // Whichever mutating step came next (SlateOff, or StopColdStandby after the edge check) stopped there.
+    expect(result.tasks.at(-1)).toBe('NotifyLockLost');
+    expect(['SlateOff', 'StopColdStandby']).toContain(result.tasks.at(-2));
+    expect(result.tasks).not.toContain('FinishOnPrimary');
+    expect(result.tasks).not.toContain('RollbackRoute');
+    expect(bed.calls('StopChannel')).toHaveLength(0);
+    const standby = bed.channel('sports-1').standby;
+    expect(bed.sandbox.medialive.channel(standby.region, standby.channelId).state).toBe('RUNNING');
+    expect(await bed.ledger.get('sports-1')).toMatchObject({ incidentId: 'other-incident' });
   });
 });
 

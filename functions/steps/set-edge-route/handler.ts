@@ -3,15 +3,15 @@
 import * as z from 'zod';
 import { InvalidInputError } from '../../domain/errors.js';
 import { restoreEdgeValue, setEdgeRoute } from '../../domain/reconcilers/edge-route.js';
-import { StepInputBase, stepHandler } from '../step.js';
+import { FencedInputBase, fencedStepHandler } from '../fenced-step.js';
 import { kvsClient } from '../../lib/kvs-client.js';
 
-const Input = StepInputBase.extend({
+const Input = FencedInputBase.extend({
   route: z.enum(['primary', 'standby']).optional(),
   value: z.string().nullable().optional(),
 });
 
-export const handler = stepHandler('setEdgeRoute', Input, (input, channel) => {
+export const handler = fencedStepHandler('setEdgeRoute', Input, (input, channel) => {
   if (input.value !== undefined) return restoreEdgeValue({ channel, value: input.value, mode: input.mode, kvs: kvsClient('step') });
   if (input.route) return setEdgeRoute({ channel, route: input.route, mode: input.mode, kvs: kvsClient('step') });
   throw new InvalidInputError('setEdgeRoute needs `route` or `value`', { channelId: channel.id });

@@ -3,17 +3,18 @@
 import * as z from 'zod';
 import { InvalidInputError } from '../../domain/errors.js';
 import { setOriginGroup, type OriginOrder } from '../../domain/reconcilers/origin-group.js';
-import { SideSchema, StepInputBase, stepHandler } from '../step.js';
+import { SideSchema } from '../step.js';
+import { FencedInputBase, fencedStepHandler } from '../fenced-step.js';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { CLOUDFRONT_REGION } from '../../lib/aws-clients.js';
 
-const Input = StepInputBase.extend({
+const Input = FencedInputBase.extend({
   first: SideSchema.optional(),
   /** null: the snapshot was taken without an origin group (a channel routed by the KVS alone). */
   order: z.tuple([z.string().min(1), z.string().min(1)]).nullable().optional(),
 });
 
-export const handler = stepHandler('setOriginGroup', Input, (input, channel, aws) => {
+export const handler = fencedStepHandler('setOriginGroup', Input, (input, channel, aws) => {
   let order: OriginOrder | null;
   if (input.order !== undefined) order = input.order;
   else if (input.first === 'primary') order = [channel.primary.originId, channel.standby.originId];

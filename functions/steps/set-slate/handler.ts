@@ -1,9 +1,9 @@
 // Task "SlateOn" / "SlateOff": reconcile the slate of KVS edge:<id> (the route stays).
 import * as z from 'zod';
 import { setSlate } from '../../domain/reconcilers/edge-route.js';
-import { StepInputBase, stepHandler } from '../step.js';
+import { FencedInputBase, fencedStepHandler } from '../fenced-step.js';
 import { kvsClient } from '../../lib/kvs-client.js';
 
-const Input = StepInputBase.extend({ on: z.boolean() });
+const Input = FencedInputBase.extend({ on: z.boolean() });
 
-export const handler = stepHandler('setSlate', Input, (input, channel) => setSlate({ channel, on: input.on, mode: input.mode, kvs: kvsClient('step') }));
+export const handler = fencedStepHandler('setSlate', Input, (input, channel) => setSlate({ channel, on: input.on, mode: input.mode, kvs: kvsClient('step') }));
