@@ -13,9 +13,9 @@ export const IncidentInput = StepInputBase.extend({
   action: ActionSchema,
   /**
    * slate = the standby was not ready by the deadline and the slate went on. degraded = viewers are on the
-   * standby (KVS route) but a later step (the origin group) failed and the primary was not fresh to roll
-   * back onto. lock-lost = another incident
-   * holds the channel (notify only: nothing is recorded as this execution's outcome).
+   * side the execution moved them to (KVS route) but a later step failed and the other side was not fresh
+   * to roll back onto. lock-lost = another incident holds the channel (notify only: nothing is recorded as
+   * this execution's outcome).
    */
   outcome: z.enum(['succeeded', 'degraded', 'slate', 'rolled-back', 'failed', 'lock-lost']),
   /** snapshot = what the routing snapshot says (after a rollback); unchanged = whatever the ledger says now. */
@@ -83,6 +83,15 @@ export function severityOf(input: IncidentInput): NotifySeverity {
   return 'page';
 }
 
+/** What a degraded incident left: viewers on the side it moved them to, the other side not fresh to go back to. */
+function degradedLines(input: IncidentInput): string[] {
+  const [to, from] = input.action === 'failover' ? ['standby', 'primary'] : ['primary', 'standby'];
+  return [
+    `viewers stay on the ${to} through the KVS route (the fast path); the ${from} was not fresh, so nothing was rolled back onto it`,
+    `failed after the repoint: ${input.error?.Error ?? 'a step'} (the origin group, the durable path, may still put the ${from} first: fix the cause, then reorder it${input.action === 'failover' ? ' or fail back' : ''})`,
+  ];
+}
+
 export function notification(input: IncidentInput): { subject: string; message: string; severity: NotifySeverity } {
   const severity = severityOf(input);
   const plan = input.mode === 'plan' ? ' (plan)' : '';
@@ -96,12 +105,7 @@ export function notification(input: IncidentInput): { subject: string; message: 
     ...(input.reason ? [`reason: ${input.reason}`] : []),
     ...(requested ? [requested] : []),
     ...(input.outcome === 'slate' ? ['the standby did not serve a fresh manifest by its deadline: the slate is on the air'] : []),
-    ...(input.outcome === 'degraded'
-      ? [
-          'viewers stay on the standby through the KVS route (the fast path); the primary was not fresh, so nothing was rolled back onto it',
-          `failed after the repoint: ${input.error?.Error ?? 'a step'} (the origin group, the durable path, may still put the primary first: fix the cause, then reorder it or fail back)`,
-        ]
-      : []),
+    ...(input.outcome === 'degraded' ? degradedLines(input) : []),
     ...(input.outcome === 'lock-lost' ? ['another incident holds this channel: check the ledger and the routing (KVS route, origin group)'] : []),
     ...(edge ? [`the edge is not fresh yet: ${edge}`] : []),
     ...(input.error?.Error ? [`error: ${input.error.Error}`, `cause: ${input.error.Cause ?? ''}`] : []),

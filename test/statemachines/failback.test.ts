@@ -79,4 +79,32 @@ describe('failback', () => {
     expect({ kvs: bed.kvs('news-1'), order: bed.originOrder('news-1') }).toEqual(before);
     expect(await bed.ledger.get('news-1')).toMatchObject({ onAir: 'standby', phase: 'on-standby' });
   });
+
+  it('a step fails after the route went back while the standby is stale: no rollback onto it, degraded on the primary, a page', async () => {
+    await failedOver('news-1');
+    bed.freeze('news-1', 'standby');
+    bed.sandbox.faults.add({ service: 'cloudfront', operation: 'UpdateDistribution', kind: 'error', errorCode: 'AccessDenied', status: 403 });
+    const result = await run(bed, 'failback', 'news-1');
+    expect(result.status).toBe('FAILED');
+    expect(result.tasks).toContain('CheckStandbyBeforeRollback');
+    expect(result.tasks).not.toContain('RollbackRoute');
+    expect(result.tasks.slice(-2)).toEqual(['FinishDegraded', 'NotifyDegraded']);
+    expect(storedEdgeState(bed.kvs('news-1')[edgeKey('news-1')]).route).toBe('primary');
+    expect(await bed.ledger.get('news-1')).toMatchObject({ onAir: 'primary', phase: 'steady' });
+    const page = bed.sandbox.sns.messages.at(-1)!;
+    expect(page.subject).toContain('PAGE');
+    expect(page.subject).toContain('failback degraded');
+    expect(page.message).toContain('viewers stay on the primary');
+    expect(page.message).toContain('AccessDenied');
+  });
+
+  it('the same failure with a fresh standby rolls back onto it', async () => {
+    await failedOver('news-1');
+    const before = { kvs: bed.kvs('news-1'), order: bed.originOrder('news-1') };
+    bed.sandbox.faults.add({ service: 'cloudfront', operation: 'UpdateDistribution', kind: 'error', errorCode: 'AccessDenied', status: 403 });
+    const result = await run(bed, 'failback', 'news-1');
+    expect(result.tasks).toEqual(expect.arrayContaining(['CheckStandbyBeforeRollback', 'RollbackRoute']));
+    expect({ kvs: bed.kvs('news-1'), order: bed.originOrder('news-1') }).toEqual(before);
+    expect(await bed.ledger.get('news-1')).toMatchObject({ onAir: 'standby', phase: 'on-standby' });
+  });
 });
