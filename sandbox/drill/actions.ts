@@ -174,8 +174,10 @@ export function applyAction(ctx: ActionContext, action: ScenarioAction): void {
       ctx.sandbox.expireLock(channel.id).catch((err: unknown) => ctx.mark('fault', `expire-lock failed: ${(err as Error).message}`));
       return;
     case 'request-failback':
-      ctx.sandbox.putEvents([{ source: OPS_SOURCE, detailType: 'Failback Requested', detail: { channelId: channel.id, reason: action.reason, requestedBy: 'flatline drill' } }]);
-      ctx.mark('event', `operator: Failback Requested${who}`);
+      ctx.sandbox.putEvents([
+        { source: OPS_SOURCE, detailType: 'Failback Requested', detail: { channelId: channel.id, reason: action.reason, requestedBy: 'flatline drill', ...(action.force ? { force: true } : {}) } },
+      ]);
+      ctx.mark('event', `operator: Failback Requested${action.force ? ' (force)' : ''}${who}`);
       return;
     case 'medialive-events':
       ctx.sandbox.setMediaLiveEvents({ delayS: action.delaySeconds, dropProbability: action.dropProbability, duplicateProbability: action.duplicateProbability });

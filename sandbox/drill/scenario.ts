@@ -65,7 +65,13 @@ export const ActionSchema = z.discriminatedUnion('action', [
    */
   z.strictObject({ ...when, action: z.literal('expire-lock') }),
   /** An operator asks for a failback (flatline.ops Failback Requested). */
-  z.strictObject({ ...when, action: z.literal('request-failback'), reason: z.string().default('drill: primary is back') }),
+  z.strictObject({
+    ...when,
+    action: z.literal('request-failback'),
+    reason: z.string().default('drill: primary is back'),
+    /** Fail back within the dwell of the last transition too (the request's `force: true`). */
+    force: z.boolean().default(false),
+  }),
   /** A whole region fails: its MediaLive output, its MediaPackage origin and its AWS APIs. */
   z.strictObject({ ...when, action: z.literal('region-down'), side }),
   z.strictObject({ ...when, action: z.literal('region-up'), side }),
