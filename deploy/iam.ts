@@ -75,7 +75,8 @@ export function functionStatements(ctx: DeployContext): Record<FunctionKey, Poli
   ];
   return {
     triage: [
-      ...statement('StartIncidentExecutions', ['states:StartExecution'], [ref(stateMachineLogicalId('failover')), ref(stateMachineLogicalId('failback'))]),
+      // ...and the re-check of an outage the dwell held back, when the dwell ends.
+      ...statement('StartIncidentExecutions', ['states:StartExecution'], [ref(stateMachineLogicalId('failover')), ref(stateMachineLogicalId('failback')), ref(stateMachineLogicalId('recheck'))]),
       // A lock whose execution is no longer RUNNING is taken over, not joined.
       ...statement('ReadIncidentExecutions', ['states:DescribeExecution'], [executionArns(ctx, stateMachineName(ctx, 'failover')), executionArns(ctx, stateMachineName(ctx, 'failback'))]),
       ...statement('Ledger', LEDGER_ACTIONS, ledger),

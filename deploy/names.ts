@@ -18,7 +18,7 @@ export const FUNCTION_KEYS = [
 ] as const;
 export type FunctionKey = (typeof FUNCTION_KEYS)[number];
 
-export const STATE_MACHINES = ['failover', 'failback'] as const;
+export const STATE_MACHINES = ['failover', 'failback', 'recheck'] as const;
 export type StateMachineKey = (typeof STATE_MACHINES)[number];
 
 /** Logical ids pinned in serverless.yml (stepFunctions.stateMachines.<key>.id and resources). */

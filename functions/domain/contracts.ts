@@ -134,3 +134,6 @@ export const PROBE_SOURCE = 'flatline.probe';
 export const OPS_SOURCE = 'flatline.ops';
 export const MANIFEST_STALE = 'Manifest Stale';
 export const MANIFEST_FRESH = 'Manifest Fresh';
+/** Triage's own event: an outage it recorded within the dwell, handed back to it once the dwell is over. */
+export const TRIAGE_SOURCE = 'flatline.triage';
+export const OUTAGE_RECHECK = 'Outage Recheck';

@@ -6,6 +6,7 @@ import { checkManifestFreshness } from '../domain/manifest/index.js';
 import { notify } from '../domain/reconcilers/notify.js';
 import { loadRegistry, registryPath } from '../domain/registry/index.js';
 import type { TriageDeps } from '../domain/triage/index.js';
+import { recheckScheduler } from '../domain/triage/recheck.js';
 import { InvalidInputError } from '../domain/errors.js';
 import { MediaLiveClient } from '@aws-sdk/client-medialive';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -30,15 +31,20 @@ export function maxEventAgeMs(env: NodeJS.ProcessEnv): number | undefined {
 }
 
 export function triageDepsFromEnv(env: NodeJS.ProcessEnv = process.env): TriageDeps {
+  const sfn = awsClient(SFNClient, 'triage', undefined, env);
+  const recheck = env.RECHECK_STATE_MACHINE_ARN;
   return {
     registry: loadRegistry(registryPath(env)),
     ledger: ledgerFromEnv(documentClient('triage', env), env),
-    sfn: awsClient(SFNClient, 'triage', undefined, env),
+    sfn,
     // The primary's region may be the one in trouble: one short attempt, then the manifest check decides alone.
     mediaLive: (region) => awsClient(MediaLiveClient, 'confirm', region, env),
     checkFreshness: checkManifestFreshness,
     stateMachines: { failover: env.FAILOVER_STATE_MACHINE_ARN ?? '', failback: env.FAILBACK_STATE_MACHINE_ARN ?? '' },
     mode: env.FLATLINE_MODE === 'plan' ? 'plan' : 'live',
+    ...(recheck
+      ? { scheduleRecheck: recheckScheduler({ sfn, stateMachineArn: recheck, account: env.FLATLINE_ACCOUNT_ID ?? '', region: env.AWS_REGION ?? '' }) }
+      : {}),
     ...(maxEventAgeMs(env) === undefined ? {} : { maxEventAgeMs: maxEventAgeMs(env) }),
     ...(env.FLATLINE_STAGE ? { stage: env.FLATLINE_STAGE } : {}),
     ...(env.FLATLINE_ACCOUNT_ID ? { account: env.FLATLINE_ACCOUNT_ID } : {}),

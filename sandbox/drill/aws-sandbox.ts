@@ -130,7 +130,8 @@ export async function startDrillSandbox(registry: Registry, opts: DrillSandboxOp
     rejected: () => sb.deadLetters.length,
     deadLetters: () => sb.deadLetters.map((d) => ({ eventId: d.event.id, reason: d.error.message })),
     notifications: () => sb.sns.messages.map((m) => ({ at: m.at, message: m.message, ...(m.subject ? { subject: m.subject } : {}) })),
-    executions: () => sb.sfn.executions().map(toExecution),
+    // Incidents only: a re-check (statemachines/recheck.asl.json) waits out a dwell and moves nothing itself.
+    executions: () => sb.sfn.executions().filter((x) => x.stateMachineKey !== 'recheck').map(toExecution),
     ledger: async (channelId) => {
       const item = await ledger.get(channelId);
       return item.version === 0 ? null : item;

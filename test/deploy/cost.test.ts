@@ -29,8 +29,9 @@ describe('cost at 1,000 channels', () => {
 
   it(`is at most $${GOAL_PER_CHANNEL_MONTH} per channel-month, counted from the generated stack`, () => {
     expect(input.shards).toBe(10);
-    // 6 ops alarms and a heartbeat per shard; 2 per critical channel at 10 s.
-    expect(input.alarms).toEqual({ standard: 6 + input.shards, highResolution: 2 * input.criticalChannels, insightsSeries: 2 * input.criticalChannels });
+    // 8 ops alarms (triage errors, dead letters, each state machine's failed and timed out) and a heartbeat
+    // per shard; 2 per critical channel at 10 s.
+    expect(input.alarms).toEqual({ standard: 8 + input.shards, highResolution: 2 * input.criticalChannels, insightsSeries: 2 * input.criticalChannels });
     expect(cost.perChannelMonth).toBeLessThanOrEqual(GOAL_PER_CHANNEL_MONTH);
     expect(cost.perChannelMonth).toBeGreaterThan(0.1);
     // The model is linear in what it counts: doubling the shards' memory adds the Lambda line again.

@@ -260,6 +260,24 @@ describe('state machines', () => {
   }
 });
 
+describe('the outage re-check machine', () => {
+  it('is STANDARD, named, logged, alarmed, and invokes triage by name only (a GetAtt would close a dependency cycle)', () => {
+    const sm = resource(template, 'RecheckStateMachine').Properties;
+    expect(sm.StateMachineName).toBe(`flatline-${STAGE}-recheck`);
+    expect(sm.StateMachineType).toBe('STANDARD');
+    expect(sm.LoggingConfiguration).toMatchObject({ Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: getAtt('RecheckStateMachineLogGroup') } }] });
+    expect(JSON.stringify(sm.DefinitionString)).not.toContain('TriageLambdaFunction');
+    expect(JSON.stringify(sm.DefinitionString)).toContain(`flatline-${STAGE}-triage`);
+    const invokable = grantsOf('RecheckStateMachineRole', 'lambda:InvokeFunction');
+    expect(invokable.length).toBeGreaterThan(0);
+    for (const r of invokable) expect(JSON.stringify(r)).toMatch(new RegExp(`function:flatline-${STAGE}-triage`));
+    const alarms = ofType(template, 'AWS::CloudWatch::Alarm')
+      .map(([, r]) => r.Properties)
+      .filter((p) => p.Namespace === 'AWS/States' && JSON.stringify(p.Dimensions).includes('RecheckStateMachine'));
+    expect(alarms.map((a) => a.MetricName).sort()).toEqual(['ExecutionsFailed', 'ExecutionsTimedOut']);
+  });
+});
+
 describe('IAM', () => {
   it('has no "*" resource on any mutating action (except log delivery, which has no resource-level permissions)', () => {
     const statements = identityStatements(template).filter((s) => s.statement.Effect === 'Allow');
@@ -273,7 +291,7 @@ describe('IAM', () => {
     expect(offending).toEqual([]);
     // The exception is confined to the state machines' roles.
     const starOwners = new Set(statements.filter((s) => s.resources.includes('*')).map((s) => s.owner));
-    expect([...starOwners].sort()).toEqual(['FailbackStateMachineRole', 'FailoverStateMachineRole']);
+    expect([...starOwners].sort()).toEqual(['FailbackStateMachineRole', 'FailoverStateMachineRole', 'RecheckStateMachineRole']);
   });
 
   it('scopes MediaLive to the registry channels: any side may start, only standbys may stop', () => {
@@ -298,7 +316,7 @@ describe('IAM', () => {
     expect(grantsOf('NotifyRole', 'sns:Publish')).toEqual([{ Ref: 'NotifyTopic' }]);
     for (const role of ['TriageRole', 'FinishIncidentRole', 'SnapshotRoutingRole'])
       expect(grantsOf(role, 'dynamodb:UpdateItem'), role).toEqual([getAtt('LedgerTable')]);
-    expect(grantsOf('TriageRole', 'states:StartExecution')).toEqual([{ Ref: 'FailoverStateMachine' }, { Ref: 'FailbackStateMachine' }]);
+    expect(grantsOf('TriageRole', 'states:StartExecution')).toEqual([{ Ref: 'FailoverStateMachine' }, { Ref: 'FailbackStateMachine' }, { Ref: 'RecheckStateMachine' }]);
     expect(grantsOf('TriageRole', 'sqs:SendMessage')).toEqual([DLQ_ARN]);
     expect(grantsOf('ProbeRole', 'events:PutEvents')).toEqual([`arn:aws:events:us-west-2:${ACCOUNT}:event-bus/flatline-${STAGE}`]);
     for (const role of ['NotifyRole', 'TriageRole']) expect(grantsOf(role, 'kms:GenerateDataKey'), role).toEqual([getAtt('NotifyTopicKey')]);
@@ -415,7 +433,7 @@ describe('detection resources', () => {
     }
     const executions = dashboard.widgets.find((w) => w.properties.metrics?.some((m) => m[0] === 'AWS/States'));
     const arns = new Set(executions?.properties.metrics.map((m) => m[3]));
-    expect([...arns].sort()).toEqual(['${FailbackStateMachine}', '${FailoverStateMachine}']);
+    expect([...arns].sort()).toEqual(['${FailbackStateMachine}', '${FailoverStateMachine}', '${RecheckStateMachine}']);
   });
 });
 

@@ -51,7 +51,7 @@ describe('deploy variables', () => {
     expect(values.mediaLiveRegions).toEqual(['eu-central-1', 'eu-west-1']);
     expect(values.account).toEqual(['123456789012']);
     const statements = functionStatements(ctx);
-    const stop = statements.ensureChannelStopped.flatMap((s) => s.Resource);
+    const stop = statements.ensureChannelStopped.filter((s) => s.Sid === 'StopStandbyChannels').flatMap((s) => s.Resource);
     expect(stop).toEqual(['arn:aws:medialive:eu-central-1:123456789012:channel:2222222']);
     expect(Object.values(manifestAgeAlarms(ctx)).map((a) => a.Properties?.AlarmName)).toEqual([
       'flatline-eu-eu-news-manifest-age-edge',

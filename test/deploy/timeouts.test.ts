@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadServerlessConfig, type ServerlessConfig } from '../../deploy/serverless-config.js';
 import { EXECUTION_TIMEOUT_SECONDS } from '../../functions/domain/ledger/rules.js';
+import { MAX_DWELL_SECONDS, PolicySchema } from '../../functions/domain/registry/schema.js';
 import { lockTtlMs } from '../../functions/domain/triage/index.js';
 import { BUDGETS, worstCaseMs, type BudgetName } from '../../functions/lib/aws-clients.js';
 import { functionKeyOfResource } from '../../sandbox/aws/state-machine-runner.js';
@@ -14,6 +15,7 @@ import { REPO } from './service-dir.js';
 interface TaskState {
   Type: 'Task';
   Resource: unknown;
+  Parameters?: { FunctionName?: unknown };
   TimeoutSeconds?: number;
   Retry?: Array<{ ErrorEquals: string[] }>;
 }
@@ -23,19 +25,24 @@ const BUDGET_OF: Record<string, BudgetName[]> = { triage: ['triage', 'confirm'],
 const budgetsOf = (functionKey: string): BudgetName[] => BUDGET_OF[functionKey] ?? ['step'];
 
 let config: ServerlessConfig;
+/** A lambda:invoke Task naming its function (flatline-<stage>-<key>, as serverless.yml names it): its key. */
+const invokedByName = (task: TaskState): string | undefined => {
+  const name = task.Resource === 'arn:aws:states:::lambda:invoke' ? task.Parameters?.FunctionName : undefined;
+  return typeof name === 'string' && name === `flatline-example-${name.split('-').at(-1)}` ? name.split('-').at(-1) : undefined;
+};
 let tasks: Array<{ machine: string; state: string; functionKey: string; task: TaskState }>;
 beforeAll(async () => {
   config = await loadServerlessConfig(join(REPO, 'serverless.yml'), { stage: 'example', region: 'us-west-2', accountId: '123456789012' });
   tasks = Object.values(config.stateMachines).flatMap((m) =>
     Object.entries(m.definition.States as Record<string, { Type: string }>)
       .filter((entry): entry is [string, TaskState] => entry[1].Type === 'Task')
-      .map(([state, task]) => ({ machine: m.key, state, functionKey: functionKeyOfResource(task.Resource) ?? '?', task })),
+      .map(([state, task]) => ({ machine: m.key, state, functionKey: functionKeyOfResource(task.Resource) ?? invokedByName(task) ?? '?', task })),
   );
 });
 
 describe('time budgets of the deployed stack', () => {
-  it('reads every Task of both state machines and maps it to a function of serverless.yml', () => {
-    expect(new Set(tasks.map((t) => t.machine))).toEqual(new Set(['failover', 'failback']));
+  it('reads every Task of the state machines and maps it to a function of serverless.yml', () => {
+    expect(new Set(tasks.map((t) => t.machine))).toEqual(new Set(['failover', 'failback', 'recheck']));
     for (const t of tasks) expect(config.functions[t.functionKey], `${t.machine}.${t.state}`).toBeDefined();
   });
 
@@ -63,9 +70,12 @@ describe('time budgets of the deployed stack', () => {
   });
 
   it('the incident lock outlives every execution: sized from the state machines\' TimeoutSeconds', () => {
-    for (const m of Object.values(config.stateMachines)) {
+    // The incidents (failover, failback) hold the lock; the re-check holds none and waits out a whole dwell.
+    for (const m of Object.values(config.stateMachines).filter((x) => x.key !== 'recheck')) {
       expect(m.definition.TimeoutSeconds, m.key).toBe(EXECUTION_TIMEOUT_SECONDS);
     }
+    expect(PolicySchema.shape.minDwellSeconds.safeParse(MAX_DWELL_SECONDS + 1).success).toBe(false);
+    expect(config.stateMachines.recheck?.definition.TimeoutSeconds).toBeGreaterThan(MAX_DWELL_SECONDS + config.functions.triage!.timeoutSeconds);
     // Triage takes the lock before StartExecution: the lock must also cover that (one triage invocation).
     expect(lockTtlMs()).toBeGreaterThanOrEqual((EXECUTION_TIMEOUT_SECONDS + config.functions.triage!.timeoutSeconds) * 1000);
   });

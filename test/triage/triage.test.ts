@@ -14,6 +14,7 @@ import { RECENT_CAP } from '../../functions/domain/ledger/rules.js';
 import { checkManifestFreshness } from '../../functions/domain/manifest/index.js';
 import { parseRegistry, type Registry } from '../../functions/domain/registry/index.js';
 import { incidentIdFor, toSignal, triage, type TriageDeps } from '../../functions/domain/triage/index.js';
+import { recheckScheduler } from '../../functions/domain/triage/recheck.js';
 import { startAwsSandbox, type AwsSandbox } from '../../sandbox/aws/index.js';
 import { LiveOrigin } from '../../sandbox/testkit/live-origin.js';
 import { registryFor } from '../../sandbox/testkit/state-machine-testbed.js';
@@ -21,6 +22,7 @@ import { DESCRIPTION_MAX_BYTES } from '../../functions/domain/triage/schemas.js'
 
 const FAILOVER = 'arn:aws:states:us-west-2:123456789012:stateMachine:flatline-test-failover';
 const FAILBACK = 'arn:aws:states:us-west-2:123456789012:stateMachine:flatline-test-failback';
+const RECHECK = 'arn:aws:states:us-west-2:123456789012:stateMachine:flatline-test-recheck';
 /** A state machine that runs until StopExecution: its execution stays open, as a failover in progress does. */
 const standIn = (key: string) => ({ key, name: `flatline-test-${key}`, definition: { StartAt: 'Hold', States: { Hold: { Type: 'Wait', Seconds: 86_400, End: true } } } });
 
@@ -85,7 +87,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   // A fresh sandbox per test: an empty ledger, no executions, channels as the registry says, no calls.
-  sandbox = await startAwsSandbox({ registry, serverlessPath: false, stateMachines: [standIn('failover'), standIn('failback')], medialive: { publishEvents: false } });
+  sandbox = await startAwsSandbox({ registry, serverlessPath: false, stateMachines: [standIn('failover'), standIn('failback'), standIn('recheck')], medialive: { publishEvents: false } });
   doc = DynamoDBDocumentClient.from(new DynamoDBClient(sandbox.clientConfig({ dynamodb: true })), { marshallOptions: { removeUndefinedValues: true } });
   doc.middlewareStack.add(
     (next) => async (args) => {
@@ -204,6 +206,44 @@ describe('triage: confirmation', () => {
     const after = await triage(at(301_000, true), deps({ now: () => t0 + 301_000 }));
     expect(after.decision).toBe('failover');
     expect(executions()).toHaveLength(1);
+  });
+
+  it('an outage within the dwell comes back to triage the moment the dwell ends: one re-check per dwell, confirmed afresh', async () => {
+    primaryStale('news-1');
+    await ledger.acquire({ channelId: 'news-1', incidentId: 'failback-1', action: 'failback', ttlMs: 60_000 });
+    const { lastTransitionAt } = await ledger.complete({ channelId: 'news-1', incidentId: 'failback-1', outcome: 'succeeded', onAir: 'primary' });
+    const dwellEnd = lastTransitionAt! + 300_000;
+    const scheduleRecheck = recheckScheduler({ sfn: new SFNClient(sandbox.clientConfig()), stateMachineArn: RECHECK, account: '123456789012', region: 'us-west-2' });
+    const t0 = Date.now();
+    expect((await triage(sample('probe-manifest-stale.json', new Date(t0)), deps({ scheduleRecheck }))).decision).toBe('record');
+    const reminder = sample('probe-manifest-stale.json', new Date(t0 + 60_000));
+    reminder.detail.reminder = true;
+    expect((await triage(reminder, deps({ scheduleRecheck, now: () => t0 + 60_000 }))).decision).toBe('record');
+
+    const rechecks = executions().filter((x) => x.stateMachineKey === 'recheck');
+    expect(rechecks).toHaveLength(1);
+    const input = JSON.parse(rechecks[0]!.input) as { at: string; event: Record<string, unknown> };
+    expect(Date.parse(input.at)).toBeGreaterThanOrEqual(dwellEnd);
+    expect(Date.parse(input.at)).toBeLessThan(dwellEnd + 1000);
+    expect(executions().filter((x) => x.stateMachineKey === 'failover')).toHaveLength(0);
+
+    // What the re-check hands triage when the dwell is over: the primary, still stale, fails over.
+    const atEnd = Date.parse(input.at);
+    const recheck = await triage(input.event, deps({ scheduleRecheck, now: () => atEnd }));
+    expect(recheck.decision).toBe('failover');
+    expect(recheck.reason).toMatch(/the dwell is over/);
+    expect(executions().filter((x) => x.stateMachineKey === 'failover')).toHaveLength(1);
+  });
+
+  it('the re-check at the end of the dwell starts nothing when the primary has recovered meanwhile', async () => {
+    await ledger.acquire({ channelId: 'news-1', incidentId: 'failback-1', action: 'failback', ttlMs: 60_000 });
+    const { lastTransitionAt } = await ledger.complete({ channelId: 'news-1', incidentId: 'failback-1', outcome: 'succeeded', onAir: 'primary' });
+    const at = lastTransitionAt! + 300_000;
+    const event = { ...sample('probe-manifest-stale.json'), source: 'flatline.triage', 'detail-type': 'Outage Recheck', time: new Date(at).toISOString(), detail: { channelId: 'news-1', lastTransitionAt, reason: 'r' } };
+    const decision = await triage(event, deps({ now: () => at }));
+    expect(decision.decision).toBe('ignore');
+    expect(decision.reason).toMatch(/recovered before failover/);
+    expect(executions()).toHaveLength(0);
   });
 
   it('a manual failback within the dwell is refused unless force: true', async () => {

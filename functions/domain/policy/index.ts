@@ -13,8 +13,9 @@
 // - Automatic failback only when policy.failback = automatic, once the primary has been fresh for minDwellSeconds.
 // - Operator failover requests and drills are forced: no confirmation, no dwell, but still subject to the lock.
 //   An operator failback respects the dwell unless its detail says force: true.
-// - An outage of the side on air within the dwell is recorded and paged at once (once per dwell); the probe
-//   re-announces a primary that stays stale, so it is evaluated again when the dwell is over.
+// - An outage of the side on air within the dwell is recorded and paged at once (once per dwell), and handed
+//   back to triage when the dwell ends (recheck: an Outage Recheck event, confirmed afresh like any outage);
+//   the probe's reminders of a primary that stays stale come on top.
 // - Late events: an event whose time is older than maxEventAgeMs (default 5 min) is evidence, not news. An
 //   outage candidate is confirmed afresh (as every automatic one is) before anything starts; an operator
 //   request is recorded and not acted on (send it again); a late "fresh" never starts the failback clock
@@ -63,6 +64,8 @@ export interface PolicyDecision {
   pageSubject?: string;
   /** Page at most once per key (an outage within one dwell pages once, however often it is re-announced). */
   pageOnce?: string;
+  /** An outage held back by the dwell: hand it back to triage when the dwell ends (epoch ms), once per transition. */
+  recheck?: { at: number; lastTransitionAt: number };
 }
 
 /** A text field of the signal's detail (an operator's reason, a MediaLive alert type), when it is one. */
@@ -165,13 +168,15 @@ function classify(input: PolicyInput): PolicyDecision {
   if (!onPrimary) return decide('record', `${outage.reason}; already on ${item.onAir}: nothing to fail over`);
   const dwell = dwellRemainingMs(item, channel, now);
   if (dwell > 0) {
-    // The dwell stops ping-pong, never a real outage: page now (once per dwell); the probe re-announces a
-    // primary that stays stale, so the outage is evaluated again once the dwell is over.
+    // The dwell stops ping-pong, never a real outage: page now (once per dwell), and have it evaluated again
+    // the moment the dwell ends (a scheduled re-check; the probe's reminders of a stale primary come on top).
+    const lastTransitionAt = item.lastTransitionAt ?? now;
     return decide('record', `${outage.reason}; within the dwell of the last transition (${Math.ceil(dwell / 1000)} s left): paging, failover once the dwell is over if it lasts`, {
       degraded: true,
       notify: true,
       pageSubject: `PAGE flatline ${channel.id}: outage within the dwell of the last transition, failover in ${Math.ceil(dwell / 1000)} s if it lasts`,
       pageOnce: `outage-in-dwell-${item.lastTransitionAt ?? 0}`,
+      recheck: { at: lastTransitionAt + channel.policy.minDwellSeconds * 1000, lastTransitionAt },
     });
   }
   // Always confirmed before anything starts; a late event says so.
@@ -193,6 +198,8 @@ function outageReason({ signal, channel, primaryAlerts }: PolicyInput): { outage
     }
     case 'alarm':
       return { outage: true, reason: `ManifestAge alarm on the ${String(signal.detail?.path)} path` };
+    case 'outage-recheck':
+      return { outage: true, reason: `the dwell is over: re-checking the outage recorded within it (${String(signal.detail?.reason)})` };
     case 'manifest-stale': {
       const path = String(signal.detail?.path);
       if (signal.severity === 'outage') return { outage: true, reason: `manifest stale on the ${path} path, edge and primary stale` };

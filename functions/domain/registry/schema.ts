@@ -48,6 +48,9 @@ export const EdgeSchema = z.strictObject({
   originSelection: z.enum(['default', 'media-quality-based']).default('default'),
 });
 
+/** A day: statemachines/recheck.asl.json waits out a whole dwell within its TimeoutSeconds. */
+export const MAX_DWELL_SECONDS = 86_400;
+
 export const PolicySchema = z.strictObject({
   staleAfterTargetDurations: z.number().positive().default(1.5),
   consecutive: z.number().int().positive().default(2),
@@ -56,7 +59,7 @@ export const PolicySchema = z.strictObject({
    * No failover or failback within this long of the last transition (stops ping-pong). At most a day: a
    * longer dwell is a failback that never happens, better said with `failback: manual`.
    */
-  minDwellSeconds: z.number().int().min(0).max(86_400).default(300),
+  minDwellSeconds: z.number().int().min(0).max(MAX_DWELL_SECONDS).default(300),
   /**
    * Deadline for the standby to run and serve a fresh manifest before the slate goes on. At least 30 s: a
    * warm standby needs a few segments and the state machine's 5 s polls to be seen fresh. At most 1,800 s:

@@ -3,7 +3,8 @@
 //   validate      toSignal(): schema + registry; malformed / unknown => throws (the Lambda's on-failure
 //                 destination, the DLQ, gets the event; nothing is acted on, no AWS call is made)
 //   bookkeeping   per-pipeline alert sets, primary freshness (ledger)
-//   policy        evaluate(): ignore | record | coalesced | failover | failback (pure)
+//   policy        evaluate(): ignore | record | coalesced | failover | failback (pure); an outage held back
+//                 by the dwell is scheduled to come back when the dwell ends (recheck.ts)
 //   confirm       failover only, not for operator requests/drills: DescribeChannel + fresh manifest fetch
 //   lock          ledger.acquire (one conditional write, expectVersion = the version the policy saw); a lock
 //                 held by another incident whose execution is not RUNNING (DescribeExecution) is taken over
@@ -28,6 +29,7 @@ import { evaluate, lateByMs, type PolicyDecision } from '../policy/index.js';
 import { requestedBy } from '../operator-request.js';
 import type { Channel, Registry } from '../registry/index.js';
 import { confirmOutage, type Confirmation, type FreshnessCheck } from './confirm.js';
+import type { ScheduleRecheck } from './recheck.js';
 import { executionName, incidentIdFor } from './incident-id.js';
 import { requireDrillTag } from './drill-tag.js';
 import { toSignal } from './signals.js';
@@ -73,6 +75,11 @@ export interface TriageDeps {
   now?: () => number;
   /** Events older than this are evidence, not news (FLATLINE_MAX_EVENT_AGE_SECONDS; default 5 min). */
   maxEventAgeMs?: number;
+  /**
+   * Hands an outage the dwell held back to triage again when the dwell is over (triage/recheck.ts). Without
+   * it, only the probe's reminders of a primary that stays stale bring the outage back.
+   */
+  scheduleRecheck?: ScheduleRecheck;
   /** Page someone (SNS) without starting anything, e.g. the standby fails while on air. */
   notify?: (page: { channelId: string; incidentId: string; subject: string; message: string }) => Promise<void>;
   observer?: TriageObserver;
@@ -225,6 +232,12 @@ async function record(
     return { ...base, decision: policy.action === 'coalesced' ? 'coalesced' : 'record', reason: `${policy.reason} (duplicate, already on the ledger)`, drill: policy.drill };
   }
   if (policy.degraded) deps.observer?.degraded?.(signal, policy.reason);
+  if (policy.recheck && deps.scheduleRecheck) {
+    // Idempotent per transition (the execution name); a failure leaves the probe's reminders, and is said.
+    await deps.scheduleRecheck({ channelId: channel.id, ...policy.recheck, reason: policy.reason }).catch((err: unknown) =>
+      deps.observer?.info?.('scheduling the re-check at the end of the dwell failed: the probe reminders remain', { channelId: channel.id, error: String(err) }),
+    );
+  }
   // pageOnce: a page that must not repeat for every re-announcement of the same situation.
   const pageDue = policy.notify && (!policy.pageOnce || (await deps.ledger.record(channel.id, { kind: 'paged', message: policy.pageSubject ?? policy.reason, incidentId: policy.pageOnce })));
   if (pageDue && deps.notify) {

@@ -8,7 +8,7 @@
 // (AWS adds fields).
 import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import * as z from 'zod';
-import { MANIFEST_FRESH, MANIFEST_STALE, OPS_SOURCE, PROBE_SOURCE } from '../contracts.js';
+import { MANIFEST_FRESH, MANIFEST_STALE, OPS_SOURCE, OUTAGE_RECHECK, PROBE_SOURCE, TRIAGE_SOURCE } from '../contracts.js';
 import { clipUtf8, utf8Bytes } from '../text.js';
 
 const event = <S extends string, D extends string, T extends z.ZodType>(source: S, detailType: D, detail: T) =>
@@ -170,6 +170,21 @@ export const DrillRequestedSchema = event(
   }),
 );
 
+/**
+ * An outage triage recorded within the dwell of the last transition, handed back to triage when the dwell
+ * is over (statemachines/recheck.asl.json invokes triage with it; no rule routes it from a bus).
+ */
+export const OutageRecheckSchema = event(
+  TRIAGE_SOURCE,
+  OUTAGE_RECHECK,
+  z.object({
+    channelId: channelIdField,
+    /** The transition whose dwell held the outage back (epoch ms): one re-check per dwell. */
+    lastTransitionAt: z.number().int().nonnegative(),
+    reason: clippedText(DESCRIPTION_MAX_BYTES),
+  }),
+);
+
 /** Every accepted event kind, keyed by `<source>|<detail-type>` (what the EventBridge rules in serverless.yml route here). */
 export const EVENT_SCHEMAS = {
   'aws.cloudwatch|CloudWatch Alarm State Change': AlarmStateChangeSchema,
@@ -181,6 +196,7 @@ export const EVENT_SCHEMAS = {
   [`${OPS_SOURCE}|Failover Requested`]: FailoverRequestedSchema,
   [`${OPS_SOURCE}|Failback Requested`]: FailbackRequestedSchema,
   [`${OPS_SOURCE}|Drill Requested`]: DrillRequestedSchema,
+  [`${TRIAGE_SOURCE}|${OUTAGE_RECHECK}`]: OutageRecheckSchema,
 } as const;
 
 export type AlarmStateChangeEvent = z.infer<typeof AlarmStateChangeSchema>;
@@ -191,3 +207,4 @@ export type ManifestTransitionEvent = z.infer<typeof ManifestStaleSchema> | z.in
 export type FailoverRequestedEvent = z.infer<typeof FailoverRequestedSchema>;
 export type FailbackRequestedEvent = z.infer<typeof FailbackRequestedSchema>;
 export type DrillRequestedEvent = z.infer<typeof DrillRequestedSchema>;
+export type OutageRecheckEvent = z.infer<typeof OutageRecheckSchema>;

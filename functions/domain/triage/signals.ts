@@ -17,6 +17,7 @@ import {
   type FailbackRequestedEvent,
   type FailoverRequestedEvent,
   type ManifestTransitionEvent,
+  type OutageRecheckEvent,
 } from './schemas.js';
 
 export interface SignalContext {
@@ -68,6 +69,8 @@ export function toSignal(raw: unknown, ctx: SignalContext): TranslatedSignal {
       return fromOps(data, 'failback-requested', ctx);
     case 'flatline.ops|Drill Requested':
       return fromOps(data, 'drill-requested', ctx);
+    case 'flatline.triage|Outage Recheck':
+      return fromRecheck(data, ctx);
   }
 }
 
@@ -289,6 +292,24 @@ function fromOps(
       ...(scenario ? { scenario } : {}),
       ...(kind === 'drill-requested' ? { drill: true } : {}),
     },
+  };
+  return { signal, channel };
+}
+
+// ---- triage's own re-check
+
+/** The dwell that held an outage back is over: look at the primary again (the policy confirms it afresh). */
+function fromRecheck(e: OutageRecheckEvent, ctx: SignalContext): TranslatedSignal {
+  const channel = getChannel(ctx.registry, e.detail.channelId);
+  const signal: Signal = {
+    channelId: channel.id,
+    kind: 'outage-recheck',
+    severity: 'outage',
+    at: e.time,
+    dedupeKey: `recheck:${channel.id}:${e.detail.lastTransitionAt}`,
+    source: e.source,
+    side: 'primary',
+    detail: { lastTransitionAt: e.detail.lastTransitionAt, reason: e.detail.reason },
   };
   return { signal, channel };
 }
