@@ -105,9 +105,10 @@ describe('the lock outlives its execution; a step that finds it gone stops and r
     const result = await running;
 
     expect(result.error).toBe('Flatline.LockLost');
-    // Whichever mutating step came next (SlateOff, or StopColdStandby after the edge check) stopped there.
+    // Whichever mutating step came after the route (the origin group, the slate, or the standby's stop after
+    // the edge check: the takeover races the execution) stopped there.
     expect(result.tasks.at(-1)).toBe('NotifyLockLost');
-    expect(['SlateOff', 'StopColdStandby']).toContain(result.tasks.at(-2));
+    expect(['ReorderOriginGroup', 'SlateOff', 'StopColdStandby']).toContain(result.tasks.at(-2));
     expect(result.tasks).not.toContain('FinishOnPrimary');
     expect(result.tasks).not.toContain('RollbackRoute');
     expect(bed.calls('StopChannel')).toHaveLength(0);
