@@ -175,9 +175,9 @@ export function applyAction(ctx: ActionContext, action: ScenarioAction): void {
       return;
     case 'request-failback':
       ctx.sandbox.putEvents([
-        { source: OPS_SOURCE, detailType: 'Failback Requested', detail: { channelId: channel.id, reason: action.reason, requestedBy: 'flatline drill', ...(action.force ? { force: true } : {}) } },
+        { source: OPS_SOURCE, detailType: 'Failback Requested', detail: { channelId: channel.id, reason: action.reason, requestedBy: 'flatline drill', ...(action.force === true ? { force: true } : {}) } },
       ]);
-      ctx.mark('event', `operator: Failback Requested${action.force ? ' (force)' : ''}${who}`);
+      ctx.mark('event', `operator: Failback Requested${action.force === true ? ' (force)' : ''}${who}`);
       return;
     case 'medialive-events':
       ctx.sandbox.setMediaLiveEvents({ delayS: action.delaySeconds, dropProbability: action.dropProbability, duplicateProbability: action.duplicateProbability });

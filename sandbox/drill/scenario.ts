@@ -70,7 +70,7 @@ export const ActionSchema = z.discriminatedUnion('action', [
     action: z.literal('request-failback'),
     reason: z.string().default('drill: primary is back'),
     /** Fail back within the dwell of the last transition too (the request's `force: true`). */
-    force: z.boolean().default(false),
+    force: z.boolean().optional(),
   }),
   /** A whole region fails: its MediaLive output, its MediaPackage origin and its AWS APIs. */
   z.strictObject({ ...when, action: z.literal('region-down'), side }),
