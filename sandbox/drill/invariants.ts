@@ -34,7 +34,11 @@ export interface ChannelSample {
   slate: boolean;
   originGroupFirst: Side;
   /** The ledger item (null: absent, or unreadable at that sample). */
-  ledger: { onAir: string; phase: string; lockHeld: boolean; executionName?: string } | null;
+  /**
+   * The ledger item (null: absent, or unreadable at that sample). lastOutcome: how its latest incident ended
+   * (`degraded`: viewers moved by the KVS route, the origin group refused, a page went out).
+   */
+  ledger: { onAir: string; phase: string; lockHeld: boolean; executionName?: string; lastOutcome?: string } | null;
   /** Names of the channel's executions RUNNING, read before and after the ledger (a changing one is not at rest). */
   running: string[];
   /** Nothing moved while the sample was taken (no execution, routing unchanged before and after the ledger read). */
@@ -155,7 +159,10 @@ function i3(ctx: Ctx): [boolean, string] {
       if (!c || !c.steady || c.running.length > 0 || c.ledger?.lockHeld) continue;
       atRest++;
       const onAir = c.ledger?.onAir ?? 'primary';
-      const agree = c.slate || (onAir === c.route && c.route === c.originGroupFirst);
+      // A degraded incident has paged that the durable path (the origin group) refused: until an operator
+      // resolves it, only the ledger and the route viewers follow must agree.
+      const groupAgrees = c.route === c.originGroupFirst || c.ledger?.lastOutcome === 'degraded';
+      const agree = c.slate || (onAir === c.route && groupAgrees);
       const what = `${id} at ${ctx.t(s.at)}: ledger ${onAir}, route ${c.route}, origin group ${c.originGroupFirst} first, slate ${c.slate ? 'on' : 'off'}`;
       if (!agree && lastBad === null) bad.push(what);
       lastBad = agree ? null : what;

@@ -162,6 +162,7 @@ export function sampleState(o: {
                 phase: item.phase,
                 lockHeld: (item.phase === 'failing-over' || item.phase === 'failing-back') && (item.lockExpiresAt === undefined || now < item.lockExpiresAt),
                 ...(item.executionArn ? { executionName: item.executionArn.slice(item.executionArn.lastIndexOf(':') + 1) } : {}),
+                ...lastOutcomeOf(item.recent),
               },
         running,
         steady: ok && running.length === 0 && was.routing === routing(c),
@@ -184,4 +185,10 @@ export function sampleState(o: {
       await loop;
     },
   };
+}
+
+/** How the latest incident on the ledger ended (its `incident-<outcome>` entry), if one did. */
+function lastOutcomeOf(recent: ReadonlyArray<{ kind: string }> | undefined): { lastOutcome?: string } {
+  const ended = [...(recent ?? [])].reverse().find((e) => e.kind.startsWith('incident-'));
+  return ended ? { lastOutcome: ended.kind.slice('incident-'.length) } : {};
 }

@@ -7,21 +7,6 @@ import { loadScenario } from '../../sandbox/drill/scenario.js';
 
 const TIMING = new Set(['failover', 'longest-stall', 'viewer-stall']);
 
-/**
- * Invariants these drills break today, each for a stated reason (and only in the way stated; anything else
- * still fails the test):
- * - execution-outlives-lock: expire-lock ends the lock under a RUNNING failover, so the operator's failback
- *   takes it and runs alongside until the failover's next fenced step stops it (I1). Triage could join an
- *   expired lock whose execution still runs instead of taking it.
- * - durable-path-fails: the degraded outcome the scenario asks for keeps viewers on the standby through the
- *   KVS route while the origin group, which refused the update, still puts the primary first (I3 does not
- *   know a degraded incident yet).
- */
-const KNOWN_INVARIANT_GAPS: Record<string, RegExp> = {
-  'execution-outlives-lock': /^I1: sports-1: 2 RUNNING at [\d.]+ s \([^)]*started while another ran\)$/,
-  'durable-path-fails': /^I3: disagree at rest: news-1 at [\d.]+ s: ledger standby, route standby, origin group primary first, slate off$/,
-};
-
 /** The scenarios that drill flatline's correctness under real failures (one per failure mode). */
 const CORRECTNESS_SCENARIOS = [
   'outage-during-dwell',
@@ -39,9 +24,8 @@ describe('correctness drills', () => {
     expect(report.error).toBeUndefined();
     // report.expectations[i] judges scenario.expectations[i]
     expect(report.expectations).toHaveLength(scenario.expectations.length);
-    const known = KNOWN_INVARIANT_GAPS[name];
     const failed = report.expectations.filter(
-      (e, i) => !e.pass && !TIMING.has(scenario.expectations[i]!.expect) && !(known && scenario.expectations[i]!.expect === 'invariants' && e.detail.split('; ').every((d) => known.test(d))),
+      (e, i) => !e.pass && !TIMING.has(scenario.expectations[i]!.expect),
     );
     expect(failed).toEqual([]);
   });

@@ -120,6 +120,17 @@ describe('drill invariants', () => {
     expect(r.detail).toMatch(/ledger primary, route standby, origin group primary first/);
   });
 
+  it('I3: after a degraded incident (the origin group refused, a page went out) only the ledger and the route must agree', () => {
+    const degraded = (lastOutcome: string) =>
+      timeline(10, (t, c) => {
+        if (t >= 4) Object.assign(c, { route: 'standby', intended: 'standby', ledger: { onAir: 'standby', phase: 'on-standby', lockHeld: false, lastOutcome } });
+      });
+    expect(verdict(facts({ samples: degraded('degraded') }), 'I3').pass).toBe(true);
+    const r = verdict(facts({ samples: degraded('succeeded') }), 'I3');
+    expect(r.pass).toBe(false);
+    expect(r.detail).toMatch(/ledger standby, route standby, origin group primary first/);
+  });
+
   it('I4: viewers left on a dead primary to the end, or an outage nobody paged, break it; a short blip does not count', () => {
     const dead = timeline(20, (t, c) => {
       if (t >= 5) c.fresh.primary = false;

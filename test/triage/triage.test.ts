@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { MediaLiveClient } from '@aws-sdk/client-medialive';
 import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ExecutionInput } from '../../functions/domain/contracts.js';
 import { DrillNotAllowedError, InvalidInputError, UnknownChannelError } from '../../functions/domain/errors.js';
@@ -363,6 +363,19 @@ describe('triage: duplicates and concurrency', () => {
     const item = await ledger.get('news-1');
     expect(item).toMatchObject({ incidentId: second.incidentId, executionArn: second.executionArn, phase: 'failing-over' });
     expect(item.recent.some((e) => e.kind === 'lock-acquired' && /taken over from incident/.test(e.message))).toBe(true);
+  });
+
+  it('an expired lock whose execution still runs is joined, not taken: one execution per channel', async () => {
+    primaryStale('news-1');
+    const first = await triage(sample('cloudwatch-alarm-manifest-age-primary.json'), deps());
+    expect(first.decision).toBe('failover');
+    // The lock ends under a failover that still runs (a step slower than the lock was sized for).
+    await doc.send(new UpdateCommand({ TableName: sandbox.dynamodb.tableName, Key: { channelId: 'news-1' }, UpdateExpression: 'SET lockExpiresAt = :past', ExpressionAttributeValues: { ':past': Date.now() - 1 } }));
+    const second = await triage(sample('probe-manifest-stale.json'), deps());
+    expect(second.decision).toBe('coalesced');
+    expect(second.reason).toContain(`coalesced into incident ${first.incidentId}: its lock expired but its execution ${first.executionArn} still runs`);
+    expect(executions()).toHaveLength(1);
+    expect(await ledger.get('news-1')).toMatchObject({ incidentId: first.incidentId, executionArn: first.executionArn, phase: 'failing-over' });
   });
 
   it('a redelivery after the execution closed => coalesced, and the lock it took is released', async () => {

@@ -75,9 +75,14 @@ export interface CompleteRequest {
 
 export const LOCKED_PHASES = { ':failingOver': 'failing-over', ':failingBack': 'failing-back' } as const;
 
+/** The phase is one an execution holds the lock in (whether or not the lock has expired since). */
+export function lockedPhase(item: Pick<LedgerItem, 'phase'>): boolean {
+  return item.phase === 'failing-over' || item.phase === 'failing-back';
+}
+
 /** The lock is held while the phase is transitional and it has not expired. Pure: used by triage/policy too. */
 export function lockHeld(item: Pick<LedgerItem, 'phase' | 'lockExpiresAt'>, now: number): boolean {
-  return (item.phase === 'failing-over' || item.phase === 'failing-back') && (item.lockExpiresAt ?? 0) > now;
+  return lockedPhase(item) && (item.lockExpiresAt ?? 0) > now;
 }
 
 export function defaultItem(channelId: string): LedgerItem {

@@ -24,7 +24,7 @@ import { DescribeExecutionCommand, StartExecutionCommand, type SFNClient } from 
 import type { MediaLiveClient } from '@aws-sdk/client-medialive';
 import type { ExecutionAction, ExecutionInput, LedgerItem, Mode, Signal } from '../contracts.js';
 import type { Ledger } from '../ledger/ledger.js';
-import { LOCK_TTL_MS, lockHeld, type AcquireRequest, type PipelineAlerts } from '../ledger/rules.js';
+import { LOCK_TTL_MS, lockedPhase, lockHeld, type AcquireRequest, type PipelineAlerts } from '../ledger/rules.js';
 import { evaluate, lateByMs, type PolicyDecision } from '../policy/index.js';
 import { requestedBy } from '../operator-request.js';
 import type { Channel, Registry } from '../registry/index.js';
@@ -153,6 +153,13 @@ export async function triage(event: unknown, deps: TriageDeps): Promise<TriageDe
     if (policy.action === 'coalesced' && item.executionArn && item.incidentId && (await executionEnded(item.executionArn, deps))) {
       takeOver = { incidentId: item.incidentId, executionArn: item.executionArn };
       policy = decide({ ...item, lockExpiresAt: now() });
+    }
+    // An expired lock whose execution still runs is joined, not taken: two executions would fight over the
+    // channel's routing (the lock is sized to outlive its execution; this covers a lock that ended anyway).
+    const acting = policy.action === 'failover' || policy.action === 'failback';
+    if (acting && item.executionArn && lockedPhase(item) && !lockHeld(item, now()) && !(await executionEnded(item.executionArn, deps))) {
+      const reason = `${policy.reason}; coalesced into incident ${item.incidentId ?? '?'}: its lock expired but its execution ${item.executionArn} still runs`;
+      policy = { ...decisionOf('coalesced'), reason };
     }
     if (policy.action === 'ignore') return { ...base, decision: 'ignore', reason: policy.reason, drill: policy.drill };
     if (policy.action === 'record' || policy.action === 'coalesced') return record(policy, base, channel, deps);
