@@ -83,6 +83,8 @@ export interface ExecutionInput {
   signal: Signal;
   /** A drill: the operator broke the channel on purpose. */
   drill?: boolean;
+  /** A failback because the standby on air is down: when the primary is not fresh either, the slate goes on. */
+  standbyDown?: boolean;
   /** Optional overrides of the state machines' waits (defaults in the ASL's ResolveTiming state), e.g. for drills. */
   timing?: ExecutionTiming;
 }

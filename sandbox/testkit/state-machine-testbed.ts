@@ -139,6 +139,8 @@ export interface RunOptions {
   requestedAt?: string;
   /** The triggering signal (default: the probe's manifest-stale outage), e.g. an operator's request. */
   signal?: Omit<Signal, 'channelId' | 'dedupeKey'>;
+  /** A failback because the standby on air is down (triage sets it). */
+  standbyDown?: boolean;
 }
 
 /** Runs one execution of the real ASL (waits and retry intervals shortened) and collects its event log. */
@@ -157,6 +159,7 @@ export async function run(bed: Testbed, action: ExecutionAction, channelId: stri
     requestedAt: opts.requestedAt ?? new Date().toISOString(),
     signal: { kind: 'manifest-stale', severity: 'outage', at: new Date().toISOString(), source: 'flatline.probe', ...opts.signal, channelId, dedupeKey: incidentId },
     timing: { pollSeconds: 1, edgeVerifyAttempts: 5, ...opts.timing },
+    ...(opts.standbyDown ? { standbyDown: true } : {}),
   };
   const local = bed.machines[action];
   const exec = local.machine.run(input as never, local.runOptions({ waitMs: 5, retryMs: 5 }));

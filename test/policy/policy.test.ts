@@ -77,8 +77,61 @@ describe('policy: the standby side never fails over', () => {
       expect(run({ signal: s })).toMatchObject({ action: 'record', notify: false });
     }
   });
-  it('pages (slate consideration) when the standby fails while it is on air', () => {
-    expect(run({ signal: stale('standby', 'degraded'), item: onStandby() })).toMatchObject({ action: 'record', notify: true, degraded: true });
+  it('pages when the standby has trouble short of an outage while it is on air', () => {
+    expect(run({ signal: alert('0', 'standby'), item: onStandby() })).toMatchObject({ action: 'record', notify: true, degraded: true });
+    // Stale at the standby origin while viewers still get fresh media through the edge: watching, paged.
+    const originOnly = sig({ kind: 'manifest-stale', severity: 'degraded', side: 'standby', detail: { path: 'standby', paths: { edge: { state: 'fresh' }, standby: { state: 'stale' } } } });
+    expect(run({ signal: originOnly, item: onStandby() })).toMatchObject({ action: 'record', notify: true });
+  });
+});
+
+describe('policy: an outage of the standby while it is on air', () => {
+  const paths = (edge: string, primary: string, standby: string) => ({ edge: { state: edge }, primary: { state: primary }, standby: { state: standby } });
+  // The probe's own severities: it compares the edge with the primary, whatever is on air.
+  const standbyStale = sig({ kind: 'manifest-stale', severity: 'degraded', side: 'standby', detail: { path: 'standby', paths: paths('stale', 'fresh', 'stale') } });
+  const edgeStale = (primary: string, standby: string) =>
+    sig({ kind: 'manifest-stale', severity: primary === 'fresh' ? 'degraded' : 'outage', detail: { path: 'edge', paths: paths('stale', primary, standby) } });
+  // Within the dwell of the failover, on a channel whose failback is manual: neither holds it back.
+  const justFailedOver = onStandby({ lastTransitionAt: NOW - 2_000, primaryFreshSince: NOW - 10_000 });
+
+  it('fails back at once with standbyDown, pages, and names the standby outage', () => {
+    for (const signal of [
+      standbyStale,
+      edgeStale('fresh', 'stale'),
+      sig({ kind: 'channel-state', severity: 'outage', side: 'standby', detail: { state: 'IDLE', pipelinesRunningCount: 0 } }),
+      sig({ side: 'standby', detail: { path: 'standby' } }),
+      sig({ detail: { path: 'edge' } }),
+    ]) {
+      const d = run({ signal, item: justFailedOver });
+      expect(d, signal.kind).toMatchObject({ action: 'failback', standbyDown: true, notify: true, confirm: false });
+      expect(d.reason).toMatch(/standby outage while it is on air/);
+      expect(d.pageSubject).toMatch(/PAGE .*standby on air is down/);
+    }
+  });
+
+  it('judges a stale edge against the standby origin, not the primary', () => {
+    const caching = run({ signal: edgeStale('stale', 'fresh'), item: onStandby() });
+    expect(caching).toMatchObject({ action: 'record', degraded: true });
+    expect(caching.reason).toMatch(/standby origin \(on air\) is fresh: CDN caching/);
+    // On the primary the same comparison is with the primary origin.
+    expect(run({ signal: edgeStale('fresh', 'stale') }).reason).toMatch(/primary origin is fresh: CDN caching/);
+  });
+
+  it('also fails back when the primary was not seen fresh: the failback puts the slate on then', () => {
+    const d = run({ signal: standbyStale, item: onStandby() });
+    expect(d).toMatchObject({ action: 'failback', standbyDown: true });
+    expect(d.reason).toMatch(/not seen fresh: the slate/);
+  });
+
+  it('is coalesced while another incident holds the lock; a late event is recorded, not acted on', () => {
+    const held = onStandby({ phase: 'failing-back', incidentId: 'other', lockExpiresAt: NOW + 60_000 });
+    expect(run({ signal: standbyStale, item: held }).action).toBe('coalesced');
+    const late = { ...standbyStale, at: new Date(NOW - 10 * 60_000).toISOString() };
+    expect(run({ signal: late, item: onStandby() })).toMatchObject({ action: 'record', degraded: true });
+  });
+
+  it('on the slate nothing is left to fail back from: recorded and paged', () => {
+    expect(run({ signal: standbyStale, item: onStandby({ onAir: 'slate' }) })).toMatchObject({ action: 'record', notify: true });
   });
 });
 
@@ -122,13 +175,14 @@ describe('policy: hysteresis', () => {
   });
 
   it('a reminder that changes nothing is ignored, not recorded again', () => {
-    const reminder = { ...stale('edge', 'outage'), detail: { path: 'edge', reminder: true } };
+    const reminder = { ...stale('edge', 'outage'), detail: { path: 'edge', reminder: true, paths: { standby: { state: 'fresh' } } } };
     expect(run({ signal: reminder, item: onStandby() }).action).toBe('ignore');
     expect(run({ signal: { ...stale('edge', 'degraded'), detail: { path: 'edge', reminder: true } } }).action).toBe('ignore');
   });
 
-  it('an outage signal while already on the standby does nothing', () => {
-    expect(run({ signal: stale('edge', 'outage'), item: onStandby() })).toMatchObject({ action: 'record' });
+  it('an outage signal about the primary while already on the standby does nothing', () => {
+    expect(run({ signal: stale('primary', 'outage'), item: onStandby() })).toMatchObject({ action: 'record' });
+    expect(run({ signal: sig({ side: 'primary', detail: { path: 'primary' } }), item: onStandby() })).toMatchObject({ action: 'record' });
   });
 });
 

@@ -69,6 +69,30 @@ describe('failback', () => {
     expect(await bed.ledger.get('news-1')).toMatchObject({ onAir: 'standby', phase: 'on-standby' });
   });
 
+  it('the standby on air is down and the primary is not fresh: slate on, ledger on the slate, paged', async () => {
+    await failedOver('news-1');
+    const order = bed.originOrder('news-1');
+    bed.freeze('news-1', 'primary');
+    const result = await run(bed, 'failback', 'news-1', { standbyDown: true });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('Flatline.NothingHealthy');
+    expect(result.cause).toContain('the primary is not fresh');
+    // Only the slate changes: the route and the origin group stay as they were (nothing healthy to point at).
+    expect(storedEdgeState(bed.kvs('news-1')[edgeKey('news-1')])).toEqual({ route: 'standby', slate: true });
+    expect(bed.originOrder('news-1')).toEqual(order);
+    expect(await bed.ledger.get('news-1')).toMatchObject({ onAir: 'slate' });
+    const last = bed.sandbox.sns.messages.filter((m) => m.topicArn === TOPIC_ARN).at(-1)!;
+    expect(last.subject).toMatch(/slate/i);
+  });
+
+  it('the standby on air is down and the primary is fresh: an ordinary failback', async () => {
+    await failedOver('news-1');
+    const result = await run(bed, 'failback', 'news-1', { standbyDown: true });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(storedEdgeState(bed.kvs('news-1')[edgeKey('news-1')])).toEqual({ route: 'primary', slate: false });
+    expect(await bed.ledger.get('news-1')).toMatchObject({ onAir: 'primary', phase: 'steady' });
+  });
+
   it('edge never fresh after the failback: rolls back to the standby routing', async () => {
     await failedOver('news-1');
     const before = { kvs: bed.kvs('news-1'), order: bed.originOrder('news-1') };

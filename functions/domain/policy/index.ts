@@ -2,7 +2,10 @@
 // applies the decision (ledger writes, confirmation, StartExecution) and the effects it asks for.
 //
 // Rules:
-// - Events about the STANDBY side never fail over: recorded; when the standby is on air, notify (slate consideration).
+// - Events about the STANDBY side never fail over. An outage of the standby while it is on air (channel down,
+//   ManifestAge alarm, manifest stale at the standby origin and the edge) fails back at once, with standbyDown:
+//   the failback puts the slate on when the primary is not fresh either; paged. Other standby trouble while
+//   it is on air is recorded and paged. The edge is judged against the origin of the side on air.
 // - One pipeline alerting on a STANDARD channel is `degraded` (MediaLive's second pipeline covers it):
 //   recorded and metered. SINGLE_PIPELINE pipeline down, both pipelines alerting, a stopped/RECOVERING
 //   channel with no running pipeline, stale edge AND stale primary, a ManifestAge alarm on primary/edge:
@@ -62,6 +65,8 @@ export interface PolicyDecision {
   primaryFresh?: 'set' | 'clear';
   /** The page's subject, when notify. */
   pageSubject?: string;
+  /** A failback because the standby on air is down: the slate goes on when the primary is not fresh either. */
+  standbyDown?: boolean;
   /** Page at most once per key (an outage within one dwell pages once, however often it is re-announced). */
   pageOnce?: string;
   /** An outage held back by the dwell: hand it back to triage when the dwell ends (epoch ms), once per transition. */
@@ -150,7 +155,13 @@ function classify(input: PolicyInput): PolicyDecision {
     return decide('failback', `operator requested failback${dwell > 0 ? ' (force: within the dwell)' : ''}: ${detailText(signal, 'reason') ?? ''}`.trimEnd());
   }
 
-  // The standby side never fails over; trouble with it while it carries the viewers deserves a page.
+  // An outage of the side viewers are on is acted on, whichever side that is.
+  if (item.onAir === 'standby') {
+    const down = standbyOutage(input);
+    if (down) return onStandbyOutage(input, down, late ? age : undefined);
+  }
+
+  // The standby side never fails over; other trouble with it while it carries the viewers deserves a page.
   if (signal.side === 'standby') {
     if (signal.severity === 'info') return decide('record', `standby: ${signal.kind}`);
     if (!onPrimary) {
@@ -183,7 +194,7 @@ function classify(input: PolicyInput): PolicyDecision {
   return decide('failover', late ? `${outage.reason} (event ${age}: confirmed afresh)` : outage.reason, { confirm: true });
 }
 
-function outageReason({ signal, channel, primaryAlerts }: PolicyInput): { outage: boolean; reason: string } {
+function outageReason({ signal, channel, item, primaryAlerts }: PolicyInput): { outage: boolean; reason: string } {
   switch (signal.kind) {
     case 'pipeline-alert': {
       const alert = `pipeline ${signal.pipeline ?? '?'} alert "${detailText(signal, 'alertType') ?? ''}"`;
@@ -202,6 +213,12 @@ function outageReason({ signal, channel, primaryAlerts }: PolicyInput): { outage
       return { outage: true, reason: `the dwell is over: re-checking the outage recorded within it (${String(signal.detail?.reason)})` };
     case 'manifest-stale': {
       const path = String(signal.detail?.path);
+      // The edge against the origin viewers are on (the probe's severity compares it with the primary).
+      if (path === 'edge' && item.onAir === 'standby') {
+        return pathState(signal, 'standby') === 'fresh'
+          ? { outage: false, reason: 'edge stale while the standby origin (on air) is fresh: CDN caching problem, not an origin outage' }
+          : { outage: true, reason: 'manifest stale at the edge and at the standby origin (on air)' };
+      }
       if (signal.severity === 'outage') return { outage: true, reason: `manifest stale on the ${path} path, edge and primary stale` };
       if (path === 'edge') return { outage: false, reason: 'edge stale while the primary origin is fresh: CDN caching problem, not an origin outage' };
       return { outage: false, reason: 'primary origin stale while the edge is still fresh: watching' };
@@ -209,6 +226,56 @@ function outageReason({ signal, channel, primaryAlerts }: PolicyInput): { outage
     default:
       return { outage: false, reason: `${signal.kind} (${signal.severity})` };
   }
+}
+
+/** The probe's view of one path carried by a manifest signal ('unknown' when the probe does not know it). */
+const pathState = (signal: Signal, path: 'edge' | 'primary' | 'standby'): string => {
+  const paths = signal.detail?.paths as Partial<Record<string, { state?: unknown }>> | undefined;
+  const state = paths?.[path]?.state;
+  return typeof state === 'string' ? state : 'unknown';
+};
+
+/**
+ * Why the standby, on air, is down (viewers freeze), or undefined. The edge is compared with the STANDBY
+ * origin here: a stale edge in front of a fresh standby is caching, in front of a stale standby an outage.
+ * A single standby pipeline alert is not enough (MediaLive's second pipeline covers it; the standby's alerts
+ * are not tracked per pipeline): the probe sees the manifest stop at the standby origin and the edge.
+ */
+function standbyOutage({ signal }: PolicyInput): string | undefined {
+  const path = signal.detail?.path;
+  if (signal.side === 'standby') {
+    if (signal.kind === 'channel-state' && signal.severity === 'outage') {
+      return `standby channel ${String(signal.detail?.state)} with ${String(signal.detail?.pipelinesRunningCount)} pipelines running`;
+    }
+    if (signal.kind === 'alarm') return 'ManifestAge alarm on the standby path';
+    if (signal.kind === 'manifest-stale' && pathState(signal, 'edge') !== 'fresh') return 'manifest stale at the standby origin and at the edge';
+    return undefined;
+  }
+  if (signal.side === undefined && path === 'edge') {
+    if (signal.kind === 'alarm') return 'ManifestAge alarm on the edge path while the standby is on air';
+    if (signal.kind === 'manifest-stale' && pathState(signal, 'standby') !== 'fresh') return 'manifest stale at the edge and at the standby origin';
+  }
+  return undefined;
+}
+
+/**
+ * The standby on air is down: fail back. The failback's own primary-freshness check guards it, and with
+ * standbyDown it puts the slate on instead of refusing when the primary is not fresh either (nothing
+ * healthy is left). Neither the dwell (it stops ping-pong, never a real outage) nor the failback policy
+ * (manual means "no automatic return to a healthy primary", not "stay on a dead standby") holds it back.
+ */
+function onStandbyOutage({ channel, item }: PolicyInput, down: string, lateAge: string | undefined): PolicyDecision {
+  if (lateAge !== undefined) {
+    // The standby may well be back: a late event is evidence; the probe re-announces a standby that stays stale.
+    return decide('record', `standby outage on air (${down}), but the event is ${lateAge}: recorded, not acted on`, { degraded: true });
+  }
+  const primary = item.primaryFreshSince === undefined ? 'the primary not seen fresh: the slate if it still is not' : 'the primary fresh';
+  return decide('failback', `standby outage while it is on air: ${down}; failing back (${primary})`, {
+    degraded: true,
+    notify: true,
+    standbyDown: true,
+    pageSubject: `PAGE flatline ${channel.id}: the standby on air is down, failing back to the primary (or the slate)`,
+  });
 }
 
 function considerFailback({ signal, channel, item, now, maxEventAgeMs }: PolicyInput): PolicyDecision {

@@ -95,19 +95,22 @@ function withRequester(line: string, signal: Signal): string {
 }
 
 /**
- * The same signal must yield the same execution input (idempotent StartExecution): no clock, no ledger state
- * in it. Each piece of free text travels once: an operator's reason is in signal.detail, not copied here.
+ * The same signal must yield the same execution input (idempotent StartExecution): no clock in it, and of
+ * the ledger only what makes the action (standbyDown: the signal is an outage of the standby on air).
+ * Each piece of free text travels once: an operator's reason is in signal.detail, not copied here.
  */
-function executionInput(signal: Signal, incidentId: string, action: ExecutionAction, mode: Mode, drill: boolean): ExecutionInput {
+function executionInput(signal: Signal, incidentId: string, action: ExecutionAction, mode: Mode, policy: PolicyDecision): ExecutionInput {
+  const what = `${signal.kind} (${signal.severity})`;
   return {
     incidentId,
     channelId: signal.channelId,
     action,
-    reason: `${signal.kind} (${signal.severity})`,
+    reason: policy.standbyDown ? `the standby on air is down: ${what}` : what,
     mode,
     requestedAt: signal.at,
     signal,
-    ...(drill ? { drill: true } : {}),
+    ...(policy.drill ? { drill: true } : {}),
+    ...(policy.standbyDown ? { standbyDown: true } : {}),
   };
 }
 
@@ -174,7 +177,7 @@ export async function triage(event: unknown, deps: TriageDeps): Promise<TriageDe
     }
     const action = policy.action;
     const got = await deps.ledger.acquire({ channelId: channel.id, incidentId, action, ttlMs: lockTtlMs(), expectVersion: item.version, ...(takeOver ? { takeOver } : {}) });
-    const input = executionInput(signal, incidentId, action, mode, policy.drill);
+    const input = executionInput(signal, incidentId, action, mode, policy);
     const withConfirmation = confirmation ? { confirmation } : {};
     if (got.acquired || (got.reason === 'held by this incident' && !got.item.executionArn)) {
       const started = await start(input, deps, channel, got.acquired);
@@ -182,6 +185,10 @@ export async function triage(event: unknown, deps: TriageDeps): Promise<TriageDe
         return record({ ...policy, action: 'coalesced', reason: `incident ${incidentId} already ran (execution closed)` }, base, channel, deps);
       }
       if (got.acquired) deps.observer?.started?.(action, channel.id, mode);
+      // An action the policy also pages for (the standby on air is down): the page goes out as it starts.
+      if (got.acquired && policy.notify && deps.notify) {
+        await deps.notify({ channelId: channel.id, incidentId, subject: policy.pageSubject ?? `PAGE flatline ${channel.id}: ${action} started`, message: `${policy.reason}\n\n${JSON.stringify(signal, null, 2)}` });
+      }
       // Who asked and why, on the channel's ledger next to the incident (the notification carries it too).
       const requested = requestedBy(signal);
       if (requested && got.acquired) await deps.ledger.record(channel.id, { kind: signal.kind, message: requested, incidentId });
