@@ -501,6 +501,31 @@ describe('triage: standby side and automatic failback', () => {
     expect(starts()).toHaveLength(1);
   });
 
+  it('the standby on air goes stale at its origin and the edge: failback with standbyDown at once (within the dwell), paged', async () => {
+    const first = await triage(sample('ops-failover-requested.json'), deps());
+    await ledger.complete({ channelId: 'news-1', incidentId: first.incidentId as string, outcome: 'succeeded', onAir: 'standby' });
+    const edge = sample('probe-manifest-stale-edge-only.json');
+    (edge.detail.paths as Record<string, { state: string }>).standby!.state = 'stale';
+    const d = await triage(edge, deps());
+    expect(d.decision).toBe('failback');
+    expect(d.reason).toMatch(/standby outage while it is on air/);
+    const input = JSON.parse(starts().at(-1)!.input) as ExecutionInput;
+    expect(starts().at(-1)!.stateMachineArn).toBe(FAILBACK);
+    expect(input).toMatchObject({ action: 'failback', standbyDown: true, reason: expect.stringMatching(/standby on air is down/) });
+    expect(pages).toEqual([expect.stringMatching(/^PAGE flatline news-1: the standby on air is down/)]);
+  });
+
+  it('on the standby, a stale edge in front of a fresh standby origin is a caching problem, judged against the standby', async () => {
+    const first = await triage(sample('ops-failover-requested.json'), deps());
+    await ledger.complete({ channelId: 'news-1', incidentId: first.incidentId as string, outcome: 'succeeded', onAir: 'standby' });
+    const edge = sample('probe-manifest-stale-edge-only.json');
+    (edge.detail.paths as Record<string, { state: string }>).primary!.state = 'stale'; // the probe then calls it an outage
+    const d = await triage(edge, deps());
+    expect(d.decision).toBe('record');
+    expect(d.reason).toMatch(/standby origin \(on air\) is fresh: CDN caching/);
+    expect(starts()).toHaveLength(1);
+  });
+
   it('a redelivered standby alert pages once, even after recent[] was trimmed in between', async () => {
     const first = await triage(sample('ops-failover-requested.json'), deps());
     await ledger.complete({ channelId: 'news-1', incidentId: first.incidentId as string, outcome: 'succeeded', onAir: 'standby' });
