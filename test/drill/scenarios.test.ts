@@ -1,4 +1,4 @@
-// Scenarios are data: every shipped file validates, all 17 are there, and a broken file is
+// Scenarios are data: every shipped file validates, all 19 are there, and a broken file is
 // rejected with a message naming the field.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,12 +10,13 @@ import { listScenarios, loadScenario } from '../../sandbox/drill/scenario.js';
 const registry = readRegistryFile('config/registry.example.yml');
 
 describe('drill scenarios', () => {
-  it('ships the 17 scenarios, each valid and about channels of the example registry', () => {
+  it('ships the 19 scenarios, each valid and about channels of the example registry', () => {
     const names = listScenarios();
     expect(names).toEqual(
       [
         'alarm-storm', 'api-throttling', 'cloudfront-conflict', 'cold-standby', 'failback', 'flapping',
         'malformed-events', 'pipeline-blip', 'primary-flatline', 'primary-region-down', 'standby-start-fails',
+        'standby-dies-on-air', 'standby-dies-no-primary',
         // correctness drills, run end to end by test/drill/correctness-drills.test.ts
         'outage-during-dwell', 'late-event', 'start-execution-fails', 'execution-outlives-lock', 'durable-path-fails', 'region-blackhole',
       ].sort(),
