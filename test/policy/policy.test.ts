@@ -103,7 +103,7 @@ describe('policy: an outage of the standby while it is on air', () => {
       sig({ detail: { path: 'edge' } }),
     ]) {
       const d = run({ signal, item: justFailedOver });
-      expect(d, signal.kind).toMatchObject({ action: 'failback', standbyDown: true, notify: true, confirm: false });
+      expect(d, signal.kind).toMatchObject({ action: 'failback', standbyDown: true, notify: true, confirm: true });
       expect(d.reason).toMatch(/standby outage while it is on air/);
       expect(d.pageSubject).toMatch(/PAGE .*standby on air is down/);
     }

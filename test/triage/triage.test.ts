@@ -506,7 +506,11 @@ describe('triage: standby side and automatic failback', () => {
     await ledger.complete({ channelId: 'news-1', incidentId: first.incidentId as string, outcome: 'succeeded', onAir: 'standby' });
     const edge = sample('probe-manifest-stale-edge-only.json');
     (edge.detail.paths as Record<string, { state: string }>).standby!.state = 'stale';
-    const d = await triage(edge, deps());
+    // Confirmed against the standby: while its origin is fresh (an alarm raised by the primary's outage, late), nothing starts.
+    expect(await triage(edge, deps())).toMatchObject({ decision: 'ignore', reason: expect.stringMatching(/^recovered before failback: standby RUNNING .* manifest fresh/) });
+    expect(starts()).toHaveLength(1);
+    origin.set('news-1/standby', { stallAt: Date.now() - 60_000 });
+    const d = await triage({ ...edge, id: 'the-same-a-tick-later' }, deps());
     expect(d.decision).toBe('failback');
     expect(d.reason).toMatch(/standby outage while it is on air/);
     const input = JSON.parse(starts().at(-1)!.input) as ExecutionInput;

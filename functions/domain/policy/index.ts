@@ -54,7 +54,7 @@ export function lateByMs(signal: Signal, now: number, maxEventAgeMs = DEFAULT_MA
 export interface PolicyDecision {
   action: PolicyAction;
   reason: string;
-  /** Confirm with DescribeChannel + a fresh manifest fetch before starting (best-effort events). */
+  /** Confirm with DescribeChannel + a fresh manifest fetch before starting (best-effort events); of the standby when standbyDown. */
   confirm: boolean;
   /** Meter as Degraded (one pipeline down, caching problem, standby trouble...). */
   degraded: boolean;
@@ -259,7 +259,8 @@ function standbyOutage({ signal }: PolicyInput): string | undefined {
 }
 
 /**
- * The standby on air is down: fail back. The failback's own primary-freshness check guards it, and with
+ * The standby on air is down: fail back, once triage has confirmed the standby is down now (an alarm raised by
+ * the primary's outage may arrive after the failover). The failback's own primary-freshness check guards it, and with
  * standbyDown it puts the slate on instead of refusing when the primary is not fresh either (nothing
  * healthy is left). Neither the dwell (it stops ping-pong, never a real outage) nor the failback policy
  * (manual means "no automatic return to a healthy primary", not "stay on a dead standby") holds it back.
@@ -271,6 +272,7 @@ function onStandbyOutage({ channel, item }: PolicyInput, down: string, lateAge: 
   }
   const primary = item.primaryFreshSince === undefined ? 'the primary not seen fresh: the slate if it still is not' : 'the primary fresh';
   return decide('failback', `standby outage while it is on air: ${down}; failing back (${primary})`, {
+    confirm: true,
     degraded: true,
     notify: true,
     standbyDown: true,

@@ -1,6 +1,8 @@
 // Confirmation before a failover: events are best effort (late, duplicated), so look at the primary now.
 // DescribeChannel in the primary's region and a fresh fetch of the primary manifest run side by side; when
-// the primary region's API is down (the very outage we protect against) the manifest alone decides.
+// the primary region's API is down (the very outage we protect against) the manifest alone decides. Before
+// a failback because the standby on air is down, the same look at the standby (a late alarm raised by the
+// primary's outage must not move viewers off a fresh standby).
 import { DescribeChannelCommand, type MediaLiveClient } from '@aws-sdk/client-medialive';
 import type { Channel } from '../registry/index.js';
 
@@ -22,16 +24,18 @@ export interface Confirmation {
 export async function confirmOutage(
   channel: Channel,
   deps: { mediaLive: (region: string) => Pick<MediaLiveClient, 'send'>; checkFreshness: FreshnessCheck },
+  side: 'primary' | 'standby' = 'primary',
 ): Promise<Confirmation> {
+  const source = channel[side];
   const describe = deps
-    .mediaLive(channel.primary.region)
-    .send(new DescribeChannelCommand({ ChannelId: channel.primary.channelId }))
+    .mediaLive(source.region)
+    .send(new DescribeChannelCommand({ ChannelId: source.channelId }))
     .then(
       (out) => ({ state: out.State ?? 'UNKNOWN', pipelinesRunningCount: out.PipelinesRunningCount ?? 0 }),
       (err: unknown) => ({ error: `${(err as Error).name}: ${(err as Error).message}` }),
     );
   const manifest = deps
-    .checkFreshness(channel.primary.manifestUrl, { staleAfterTargetDurations: channel.policy.staleAfterTargetDurations })
+    .checkFreshness(source.manifestUrl, { staleAfterTargetDurations: channel.policy.staleAfterTargetDurations })
     // The check reports fetch errors as not fresh; a throw is treated the same way rather than aborting triage.
     .catch((err: unknown): FreshnessResult => ({ fresh: false, ageMs: null, reason: `freshness check failed: ${(err as Error).message}` }));
   const [channelState, verdict] = await Promise.all([describe, manifest]);
@@ -39,12 +43,12 @@ export async function confirmOutage(
   if ('error' in channelState) {
     return {
       recovered: verdict.fresh,
-      reason: `DescribeChannel failed (${channelState.error}); primary manifest ${verdict.fresh ? 'fresh' : 'not fresh'} (${age}): ${verdict.reason}`,
+      reason: `DescribeChannel failed (${channelState.error}); ${side} manifest ${verdict.fresh ? 'fresh' : 'not fresh'} (${age}): ${verdict.reason}`,
       channelState,
       manifest: verdict,
     };
   }
   const running = channelState.state === 'RUNNING' && channelState.pipelinesRunningCount > 0;
-  const where = `primary ${channelState.state} with ${channelState.pipelinesRunningCount} pipelines, manifest ${verdict.fresh ? 'fresh' : 'not fresh'} (${age})`;
+  const where = `${side} ${channelState.state} with ${channelState.pipelinesRunningCount} pipelines, manifest ${verdict.fresh ? 'fresh' : 'not fresh'} (${age})`;
   return { recovered: running && verdict.fresh, reason: where, channelState, manifest: verdict };
 }

@@ -168,9 +168,9 @@ export async function triage(event: unknown, deps: TriageDeps): Promise<TriageDe
     if (policy.action === 'record' || policy.action === 'coalesced') return record(policy, base, channel, deps);
 
     if (policy.confirm && !confirmation) {
-      confirmation = await confirmOutage(channel, deps);
+      confirmation = await confirmOutage(channel, deps, policy.standbyDown ? 'standby' : 'primary');
       if (confirmation.recovered) {
-        const reason = `recovered before failover: ${confirmation.reason}`;
+        const reason = `recovered before ${policy.action}: ${confirmation.reason}`;
         await deps.ledger.record(channel.id, { kind: 'recovered-before-failover', message: `${policy.reason}; ${reason}`, incidentId });
         return { ...base, decision: 'ignore', reason, confirmation };
       }
