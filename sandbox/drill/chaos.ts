@@ -18,16 +18,20 @@ const TAIL_S = 30;
 const at = fc.integer({ min: 0, max: HORIZON_S });
 const duration = fc.integer({ min: 2, max: 8 });
 
-/**
- * One fault or request; some are a pair (a failure and its recovery). Faults hit the primary side only: a
- * standby that dies while viewers are on it is left on air by flatline today (paged, never moved: the policy
- * never acts on the standby side), which breaks I4 in every such case; add standby faults here once it does.
- */
+/** One fault or request; some are a pair (a failure and its recovery). */
 const fault: fc.Arbitrary<ScenarioAction[]> = fc.oneof(
   // The primary's output dies (both pipelines), and maybe comes back.
   fc.record({ at, recoverAfter: fc.option(duration, { nil: undefined }) }).map(({ at: t, recoverAfter }): ScenarioAction[] => [
     { at: t, action: 'fail-pipeline', side: 'primary', pipeline: 'both' },
     ...(recoverAfter === undefined ? [] : [{ at: t + recoverAfter, action: 'recover-pipeline' as const, side: 'primary' as const, pipeline: 'both' as const }]),
+  ]),
+  // The standby's output dies (both pipelines), maybe after the primary's, late enough to carry the viewers
+  // by then (a failover takes ~8 TD), and maybe comes back: flatline fails back to a fresh primary, or puts
+  // the slate on.
+  fc.record({ at, primaryFirst: fc.boolean(), later: fc.integer({ min: 0, max: 16 }), recoverAfter: fc.option(duration, { nil: undefined }) }).map(({ at: t, primaryFirst, later, recoverAfter }): ScenarioAction[] => [
+    ...(primaryFirst ? [{ at: t, action: 'fail-pipeline' as const, side: 'primary' as const, pipeline: 'both' as const }] : []),
+    { at: t + later, action: 'fail-pipeline', side: 'standby', pipeline: 'both' },
+    ...(recoverAfter === undefined ? [] : [{ at: t + later + recoverAfter, action: 'recover-pipeline' as const, side: 'standby' as const, pipeline: 'both' as const }]),
   ]),
   // One pipeline blips: the other keeps the manifest advancing.
   fc.record({ at, pipeline: fc.constantFrom(0 as const, 1 as const), recoverAfter: duration }).map(({ at: t, pipeline, recoverAfter }): ScenarioAction[] => [
