@@ -208,6 +208,18 @@ describe('triage: confirmation', () => {
     expect(executions()).toHaveLength(1);
   });
 
+  it('an outage event within the dwell while the primary is fine (late, duplicated) is recorded, not paged, and schedules no re-check', async () => {
+    await ledger.acquire({ channelId: 'news-1', incidentId: 'failback-1', action: 'failback', ttlMs: 60_000 });
+    await ledger.complete({ channelId: 'news-1', incidentId: 'failback-1', outcome: 'succeeded', onAir: 'primary' });
+    const scheduled: unknown[] = [];
+    const d = await triage(sample('probe-manifest-stale.json'), deps({ scheduleRecheck: async (r) => void scheduled.push(r) }));
+    expect(d.decision).toBe('record');
+    expect(d.reason).toMatch(/within the dwell .*; not confirmed, no page: primary RUNNING .* manifest fresh/);
+    expect(pages).toEqual([]);
+    expect(scheduled).toEqual([]);
+    expect(executions()).toHaveLength(0);
+  });
+
   it('an outage within the dwell comes back to triage the moment the dwell ends: one re-check per dwell, confirmed afresh', async () => {
     primaryStale('news-1');
     await ledger.acquire({ channelId: 'news-1', incidentId: 'failback-1', action: 'failback', ttlMs: 60_000 });

@@ -188,6 +188,8 @@ function classify(input: PolicyInput): PolicyDecision {
       pageSubject: `PAGE flatline ${channel.id}: outage within the dwell of the last transition, failover in ${Math.ceil(dwell / 1000)} s if it lasts`,
       pageOnce: `outage-in-dwell-${item.lastTransitionAt ?? 0}`,
       recheck: { at: lastTransitionAt + channel.policy.minDwellSeconds * 1000, lastTransitionAt },
+      // Confirmed before the page: a late or duplicated event must not wake someone for a primary that is fine.
+      confirm: true,
     });
   }
   // Always confirmed before anything starts; a late event says so.

@@ -165,6 +165,15 @@ export async function triage(event: unknown, deps: TriageDeps): Promise<TriageDe
       policy = { ...decisionOf('coalesced'), reason };
     }
     if (policy.action === 'ignore') return { ...base, decision: 'ignore', reason: policy.reason, drill: policy.drill };
+    if (policy.action === 'record' && policy.notify && policy.confirm && !confirmation) {
+      // A page that asks to be confirmed (an outage held back by the dwell) goes out, and schedules its
+      // re-check, only if the primary is down now.
+      confirmation = await confirmOutage(channel, deps, 'primary');
+      if (confirmation.recovered) {
+        const { recheck: _unconfirmed, ...rest } = policy;
+        return { ...(await record({ ...rest, notify: false, reason: `${policy.reason}; not confirmed, no page: ${confirmation.reason}` }, base, channel, deps)), confirmation };
+      }
+    }
     if (policy.action === 'record' || policy.action === 'coalesced') return record(policy, base, channel, deps);
 
     if (policy.confirm && !confirmation) {
