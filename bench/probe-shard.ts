@@ -27,6 +27,12 @@ export interface ShardTotals {
   cpuUs: number;
   seconds: number;
   longestTickMs: number;
+  /**
+   * How late the shard's fetches left after they were due (each path's latest per report, ms): the wait for a
+   * tick and for one of the fetcher's concurrency slots. Every detection is late by at least this much.
+   */
+  fetchLagP50Ms: number;
+  fetchLagP95Ms: number;
 }
 
 export type FromShard = { type: 'settled'; fresh: boolean } | { type: 'stale'; key: string; at: number } | ({ type: 'done' } & ShardTotals);
@@ -41,6 +47,7 @@ function runShard(start: ShardStart): void {
   let fetches = 0;
   let fetchErrors = 0;
   let longestTickMs = 0;
+  const fetchLags: number[] = [];
   let cpuFrom = process.cpuUsage();
   let countFrom = performance.now();
   // The handler's loop for this shard (handler.ts loopFor): registry, shard, deadline schedule, tick, fetcher options.
@@ -61,6 +68,7 @@ function runShard(start: ShardStart): void {
       if (!counting) return;
       fetches += r.fetches;
       fetchErrors += r.fetchErrors;
+      for (const c of r.channels) for (const p of Object.values(c.paths)) if (p.observed && p.fetchLagMs !== null) fetchLags.push(p.fetchLagMs);
     },
   });
   loop.start();
@@ -78,16 +86,22 @@ function runShard(start: ShardStart): void {
       cpuFrom = process.cpuUsage();
       countFrom = performance.now();
       longestTickMs = 0;
+      fetchLags.length = 0;
     } else if (m.type === 'stop') {
       const cpu = process.cpuUsage(cpuFrom);
       const seconds = (performance.now() - countFrom) / 1000;
       clearInterval(poll);
       void loop.close().then(() => {
-        send({ type: 'done', shard: shardKey, channels: loop.channelIds.length, fetches, fetchErrors, cpuUs: cpu.user + cpu.system, seconds, longestTickMs });
+        send({ type: 'done', shard: shardKey, channels: loop.channelIds.length, fetches, fetchErrors, cpuUs: cpu.user + cpu.system, seconds, longestTickMs, fetchLagP50Ms: percentile(fetchLags, 50), fetchLagP95Ms: percentile(fetchLags, 95) });
         process.disconnect();
       });
     }
   });
+}
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round(s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? Number.NaN);
 }
 
 process.once('message', (m: ToShard) => {

@@ -267,7 +267,7 @@ function sharded(base: string, count: number, onStale: OnStale): Detector {
     // A runner that dies before it reports must not hang the bench.
     void exited.then(() => {
       settled(false);
-      done({ shard: `${i}/${count}`, channels: 0, fetches: 0, fetchErrors: 0, cpuUs: 0, seconds: 0, longestTickMs: 0 });
+      done({ shard: `${i}/${count}`, channels: 0, fetches: 0, fetchErrors: 0, cpuUs: 0, seconds: 0, longestTickMs: 0, fetchLagP50Ms: Number.NaN, fetchLagP95Ms: Number.NaN });
     });
     const start: ToShard = { type: 'start', base, ids, shard: `${i}/${count}`, policy: { staleAfterTargetDurations: STALE_AFTER, consecutive: CONSECUTIVE }, warmUpMaxMs: WARM_UP_MAX_MS };
     child.send(start);
@@ -398,7 +398,7 @@ function shardRows(shards: readonly ShardTotals[]): BenchRow[] {
     name: `shard ${s.shard} (${s.channels} channels): CPU per manifest`,
     value: s.fetches > 0 ? Math.round(s.cpuUs / s.fetches) : Number.NaN,
     unit: 'us',
-    ratio: `${Math.round(s.fetches / s.seconds)} manifests/s, ${((s.cpuUs / 1e6 / s.seconds) * 100).toFixed(0)} % of a core, longest tick ${Math.round(s.longestTickMs)} ms${s.fetchErrors > 0 ? `, ${s.fetchErrors} fetch errors` : ''}`,
+    ratio: `${Math.round(s.fetches / s.seconds)} manifests/s, ${((s.cpuUs / 1e6 / s.seconds) * 100).toFixed(0)} % of a core, longest tick ${Math.round(s.longestTickMs)} ms, fetches left ${s.fetchLagP50Ms} ms (p50) / ${s.fetchLagP95Ms} ms (p95) after due${s.fetchErrors > 0 ? `, ${s.fetchErrors} fetch errors` : ''}`,
   }));
 }
 
@@ -424,6 +424,8 @@ async function detection(registry: ReturnType<typeof fleet>, base: string, child
     `"one process": the whole fleet in this process (longest tick ${Math.round(single.longestTickMs)} ms), which production never runs: it needs ${((CHANNELS * RENDITIONS * 3) / SEGMENT_S).toLocaleString('en-US')} manifests/s of one thread`,
     `"sharded": production's layout, each shard in a process of its own (bench/probe-shard.ts builds the loop as the handler does for {shard: "i/n"}) against the same origin process. ` +
       `Production gives each 100-channel shard (channelsPerProbeShard) its own Lambda and vCPU share; here the ${cores} cores (os.availableParallelism()) are the limit, so ${cores} shards of about ${Math.round(CHANNELS / cores)} channels run at once (the shard hash decides the exact split)`,
+    `where a detection's time goes: the deadline fetch leaves at newest media end + ${STALE_AFTER} x ${SEGMENT_S} s (+ 20 ms), then waits for one of the fetcher's slots (the shards' "fetches left ... after due"), ` +
+      `then ${CONSECUTIVE} confirming fetches go ahead of the queue (origins) or after the cache TTL (edge). Fetch demand above what the slots x the origin's response time serve (Little's law) shows as that wait, not as the shard's CPU`,
     `edge bound: ${edge.arithmetic} = ${edge.ms / 1000} s (the first stale look at the deadline, then each of consecutive = ${CONSECUTIVE} confirmations one cache lifetime after the previous look, so it observes the edge and not the same cached copy)`,
   );
   for (const [label, run] of [['one process', single], ['sharded', shardedRun]] as const)
