@@ -425,7 +425,9 @@ async function detection(registry: ReturnType<typeof fleet>, base: string, child
     `"sharded": production's layout, each shard in a process of its own (bench/probe-shard.ts builds the loop as the handler does for {shard: "i/n"}) against the same origin process. ` +
       `Production gives each 100-channel shard (channelsPerProbeShard) its own Lambda and vCPU share; here the ${cores} cores (os.availableParallelism()) are the limit, so ${cores} shards of about ${Math.round(CHANNELS / cores)} channels run at once (the shard hash decides the exact split)`,
     `where a detection's time goes: the deadline fetch leaves at newest media end + ${STALE_AFTER} x ${SEGMENT_S} s (+ 20 ms), then waits for one of the fetcher's slots (the shards' "fetches left ... after due"), ` +
-      `then ${CONSECUTIVE} confirming fetches go ahead of the queue (origins) or after the cache TTL (edge). Fetch demand above what the slots x the origin's response time serve (Little's law) shows as that wait, not as the shard's CPU`,
+      `then ${CONSECUTIVE} confirming fetches go ahead of the queue (origins) or after the cache TTL (edge). Fetch demand above what the slots x the origin's response time serve (Little's law) shows as that wait, not as the shard's CPU. ` +
+      `The origin's segments start on the same epoch boundaries for every stream, each as late on every stream (lateness(n)), and a fetch at or after a deadline puts the next deadline one TD later: ` +
+      `in the steady state every rendition is fetched once per TD, all at the same instant (newest end + ${STALE_AFTER} x ${SEGMENT_S} s + 20 ms). A shard's whole fleet is due in one burst, drained at the fetcher's rate, so the wait is set by the burst over the rate, not the average demand`,
     `edge bound: ${edge.arithmetic} = ${edge.ms / 1000} s (the first stale look at the deadline, then each of consecutive = ${CONSECUTIVE} confirmations one cache lifetime after the previous look, so it observes the edge and not the same cached copy)`,
   );
   for (const [label, run] of [['one process', single], ['sharded', shardedRun]] as const)
