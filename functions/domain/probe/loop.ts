@@ -191,13 +191,7 @@ export function createProbeLoop(options: ProbeLoopOptions): ProbeLoop {
 
   function report(at: number, started: number): TickReport {
     const channelReports = probes.map((p) => p.report());
-    let fetches = 0;
-    let fetchErrors = 0;
-    for (const c of channelReports)
-      for (const p of Object.values(c.paths)) {
-        fetches += p.fetches;
-        fetchErrors += p.fetchErrors;
-      }
+    const { fetches, fetchErrors } = fetchCounts(channelReports);
     const transitions = transitionsSince;
     const published = publishedSince;
     transitionsSince = [];
@@ -248,13 +242,7 @@ export function createProbeLoop(options: ProbeLoopOptions): ProbeLoop {
     const retry = retries(earlier, fresh);
     if (!(await publishOrKeep(retry))) published = false;
     const channelReports = results.map((r) => r.report);
-    let fetches = 0;
-    let fetchErrors = 0;
-    for (const c of channelReports)
-      for (const p of Object.values(c.paths)) {
-        fetches += p.fetches;
-        fetchErrors += p.fetchErrors;
-      }
+    const { fetches, fetchErrors } = fetchCounts(channelReports);
     const transitions = [...retry, ...fresh];
     lastReport = { tick: ++ticks, at, durationMs: performance.now() - started, channels: channelReports, transitions, published, fetches, fetchErrors };
     return lastReport;
@@ -344,6 +332,18 @@ export function createProbeLoop(options: ProbeLoopOptions): ProbeLoop {
     },
   };
   return loop;
+}
+
+/** The fetches (and failed ones) of every path of these channels since their last report. */
+function fetchCounts(channels: readonly ChannelReport[]): { fetches: number; fetchErrors: number } {
+  let fetches = 0;
+  let fetchErrors = 0;
+  for (const c of channels)
+    for (const p of Object.values(c.paths)) {
+      fetches += p.fetches;
+      fetchErrors += p.fetchErrors;
+    }
+  return { fetches, fetchErrors };
 }
 
 function sameKey(a: Transition, b: Transition): boolean {
