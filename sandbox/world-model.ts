@@ -27,8 +27,10 @@ export const WorldNumbersSchema = z.strictObject({
   productionStateMachineTimes: z.boolean(),
   /** Lambda: an invocation ends at its serverless.yml timeout (Sandbox.Timedout). */
   lambdaTimeouts: z.boolean(),
-  /** Lambda: the first invocation of each function pays its measured module import time. */
+  /** Lambda: the first invocation of each function (and the first after a timeout) pays its init, lambdaInitMs. */
   lambdaColdStart: z.boolean(),
+  /** Lambda: each function's init in ms, by serverless.yml function key; a function not listed pays the largest listed. */
+  lambdaInitMs: z.record(z.string(), z.number().nonnegative()),
   /** Lambda async invoke: seconds before each retry, before compression (a failed EventBridge-target invocation). */
   lambdaAsyncRetryS: z.array(z.number().nonnegative()),
   /**
@@ -63,7 +65,9 @@ export const WORLD_SOURCES: Record<keyof WorldNumbers, string> = {
   channelTransitionS: 'assumption: MediaLive channels take one to a few minutes in STARTING (https://docs.aws.amazon.com/medialive/latest/ug/starting-stopping-deleting-a-channel.html); 60-120 s',
   productionStateMachineTimes: 'the ASL in statemachines/ (Wait SecondsPath pollSeconds, Retry IntervalSeconds and BackoffRate)',
   lambdaTimeouts: 'https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html; the timeout of each function in serverless.yml',
-  lambdaColdStart: 'assumption: the init cost of a function is the measured import time of its handler module in this process',
+  lambdaColdStart: 'https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html (the Init phase runs before the first invocation of an execution environment)',
+  lambdaInitMs:
+    'measured by npm run bench (coldstart) on this machine, 2026-12-02: CPU time (user + system, less sensitive to load than wall clock) of require() of each bundled handler in a fresh node process, median of 5; the Lambda service\'s own environment setup before the Init phase is not included (assumption: not published)',
   lambdaAsyncRetryS:
     'Lambda waits one minute before the second attempt and two minutes before the third (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html)',
   cloudWatchAlarms:
@@ -84,6 +88,19 @@ export const WORLD_MODELS: Record<WorldModelName, WorldNumbers> = {
     productionStateMachineTimes: true,
     lambdaTimeouts: true,
     lambdaColdStart: true,
+    lambdaInitMs: {
+      triage: 325,
+      probe: 159,
+      snapshotRouting: 243,
+      ensureChannelRunning: 169,
+      ensureChannelStopped: 193,
+      checkManifestFresh: 75,
+      setEdgeRoute: 125,
+      setOriginGroup: 161,
+      setSlate: 134,
+      notify: 122,
+      finishIncident: 135,
+    },
     lambdaAsyncRetryS: [60, 120],
     cloudWatchAlarms: true,
     alarmEvaluationDelayS: [1, 5],
@@ -99,6 +116,7 @@ export const WORLD_MODELS: Record<WorldModelName, WorldNumbers> = {
     productionStateMachineTimes: false,
     lambdaTimeouts: false,
     lambdaColdStart: false,
+    lambdaInitMs: {},
     lambdaAsyncRetryS: [0, 0],
     cloudWatchAlarms: false,
     alarmEvaluationDelayS: [0, 0],
@@ -123,6 +141,16 @@ export function drawMs([min, max]: readonly [number, number], random: () => numb
   return (min + (max - min) * random()) * 1000;
 }
 
+/** A function's init in the model: its own, or the largest listed for a function not listed. */
+export function lambdaInitMs(w: Pick<WorldNumbers, 'lambdaInitMs'>, functionKey: string): number {
+  return w.lambdaInitMs[functionKey] ?? Math.max(0, ...Object.values(w.lambdaInitMs));
+}
+
+const initRange = (ms: Record<string, number>): string => {
+  const v = Object.values(ms);
+  return v.length ? `${Math.min(...v)}-${Math.max(...v)} ms` : '0 ms';
+};
+
 /** One line naming the model and its numbers (terminal and HTML reports). */
 export function describeWorld(w: WorldModel): string {
   if (w.name === 'ideal' && w.overridden.length === 0) return 'ideal (events, KVS and deploys at once; drill-scaled waits)';
@@ -134,7 +162,7 @@ export function describeWorld(w: WorldModel): string {
     `UpdateDistribution ${r(w.distributionDeployS)}`,
     `StartChannel/StopChannel ${r(w.channelTransitionS)}`,
     w.productionStateMachineTimes ? 'Step Functions waits and retries at ASL values' : 'Step Functions waits drill-scaled',
-    `Lambda ${w.lambdaTimeouts ? 'timeouts enforced' : 'timeouts not enforced'}${w.lambdaColdStart ? ', cold starts' : ''}, async retries after ${w.lambdaAsyncRetryS.join(', ')} s`,
+    `Lambda ${w.lambdaTimeouts ? 'timeouts enforced' : 'timeouts not enforced'}${w.lambdaColdStart ? `, cold starts (bundled init ${initRange(w.lambdaInitMs)})` : ''}, async retries after ${w.lambdaAsyncRetryS.join(', ')} s`,
     w.cloudWatchAlarms ? `CloudWatch alarms at their period ends + ${r(w.alarmEvaluationDelayS)}` : 'CloudWatch alarms not played',
     `durations over 30 s compressed ${w.compression}x`,
   ];

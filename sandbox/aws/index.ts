@@ -15,7 +15,7 @@ import { startDynalite, type LocalDynamo } from './dynamodb.js';
 import { EventBridgeService, type DeadLetter, type EventEnvelope, type SandboxEvent } from './events.js';
 import { BestEffortDelivery } from './best-effort.js';
 import { FaultInjector, seededRandom, type FaultSpec } from './faults.js';
-import { compressedMs, drawMs, worldModel, type WorldModel } from '../world-model.js';
+import { compressedMs, drawMs, lambdaInitMs, worldModel, type WorldModel } from '../world-model.js';
 import { KeyValueStoreService } from './kvs.js';
 import { InvocationAccess } from './lambda-env.js';
 import { LambdaRuntime } from './lambda-runtime.js';
@@ -175,7 +175,7 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
     serverless?.root ?? process.cwd(),
     serverless?.functions ?? {},
     { stage, region, service: serverless?.service ?? 'flatline' },
-    { enforceTimeouts: world.lambdaTimeouts, coldStart: world.lambdaColdStart, access, sandboxEnv: () => env },
+    { enforceTimeouts: world.lambdaTimeouts, ...(world.lambdaColdStart ? { coldStartMs: (key: string) => lambdaInitMs(world, key) } : {}), access, sandboxEnv: () => env },
   );
   // One generator per stream, so that a change in one (more events) does not reshuffle the others.
   const stream = (n: number): (() => number) => seededRandom(seed * 7919 + n);

@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { performance } from 'node:perf_hooks';
 import type { Context } from 'aws-lambda';
 import type { FunctionConfig } from '../../deploy/serverless-config.js';
 import { hostEnvironment, invocationEnvironment, runWithEnv, type InvocationAccess } from './lambda-env.js';
@@ -20,14 +19,19 @@ export interface Invocation {
   startedAt: number;
   endedAt: number;
   ok: boolean;
+  /** A cold start: the init (ms) this invocation waited before its handler ran. */
+  initMs?: number;
   error?: { name: string; message: string };
 }
 
 export interface LambdaRuntimeOptions {
   /** End an invocation at its configured timeout with Sandbox.Timedout, as Lambda does. */
   enforceTimeouts?: boolean;
-  /** The first invocation of each function waits its handler module's measured import time (its init). */
-  coldStart?: boolean;
+  /**
+   * The init (ms) the first invocation of each function waits, e.g. the world model's bundled require() time.
+   * Not the in-process import time: tsx compiling TypeScript under load is far slower than a bundle's init.
+   */
+  coldStartMs?: (functionKey: string) => number;
   /** Issues each invocation's credentials and revokes them at its timeout (the sandbox's endpoints check them). */
   access?: InvocationAccess;
   /** What the sandbox gives the functions: endpoints, region, and its values of the names the deploy fills in. */
@@ -43,7 +47,7 @@ export class LambdaTimeoutError extends Error {
 }
 
 export class LambdaRuntime {
-  private readonly modules = new Map<string, Promise<{ handler: LambdaHandler; importMs: number }>>();
+  private readonly modules = new Map<string, Promise<LambdaHandler>>();
   private readonly warm = new Set<string>();
   /** Variables serverless.yml declares for some function: the others never see them. */
   private readonly declared: ReadonlySet<string>;
@@ -89,19 +93,21 @@ export class LambdaRuntime {
   async invoke(functionKey: string, event: unknown): Promise<unknown> {
     const fn = this.functions[functionKey];
     if (!fn) throw new Error(`sandbox: no function "${functionKey}" in serverless.yml`);
-    const { handler, importMs } = await this.load(fn);
+    const handler = await this.load(fn);
     const requestId = randomUUID();
     const startedAt = Date.now();
     const context = fakeContext(fn, requestId, startedAt, this.ctx);
     const credentials = this.opts.access?.issue();
     const env = this.environment(functionKey, credentials ? { ...credentials } : {});
     let timer: NodeJS.Timeout | undefined;
+    let initMs: number | undefined;
     try {
       // The init (cold start) counts against the timeout, as it does for the first invocation in Lambda.
       const run = runWithEnv(env, async () => {
-        if (this.opts.coldStart && !this.warm.has(functionKey)) {
+        if (this.opts.coldStartMs && !this.warm.has(functionKey)) {
           this.warm.add(functionKey);
-          await new Promise((r) => setTimeout(r, importMs));
+          initMs = this.opts.coldStartMs(functionKey);
+          await new Promise((r) => setTimeout(r, initMs));
         }
         return handler(event, context);
       });
@@ -121,11 +127,11 @@ export class LambdaRuntime {
             }),
           ])
         : await run;
-      this.invocations.push({ functionKey, requestId, startedAt, endedAt: Date.now(), ok: true });
+      this.invocations.push({ functionKey, requestId, startedAt, endedAt: Date.now(), ok: true, ...(initMs !== undefined ? { initMs } : {}) });
       return result;
     } catch (err) {
       const e = err as Error;
-      this.invocations.push({ functionKey, requestId, startedAt, endedAt: Date.now(), ok: false, error: { name: e?.name ?? 'Error', message: e?.message ?? String(err) } });
+      this.invocations.push({ functionKey, requestId, startedAt, endedAt: Date.now(), ok: false, ...(initMs !== undefined ? { initMs } : {}), error: { name: e?.name ?? 'Error', message: e?.message ?? String(err) } });
       throw err;
     } finally {
       clearTimeout(timer);
@@ -137,13 +143,12 @@ export class LambdaRuntime {
     await Promise.all(keys.map((k) => this.load(this.functions[k]!)));
   }
 
-  private load(fn: FunctionConfig): Promise<{ handler: LambdaHandler; importMs: number }> {
+  private load(fn: FunctionConfig): Promise<LambdaHandler> {
     let loading = this.modules.get(fn.key);
     if (!loading) {
-      const t = performance.now();
       // The init runs in the function's environment (a module may read a variable at import). A module shared
       // by several functions is imported once per process, in the environment of the first that loads it.
-      loading = runWithEnv(this.environment(fn.key), () => importHandler(this.root, fn.handler)).then((handler) => ({ handler, importMs: performance.now() - t }));
+      loading = runWithEnv(this.environment(fn.key), () => importHandler(this.root, fn.handler));
       this.modules.set(fn.key, loading);
       loading.catch(() => this.modules.delete(fn.key));
     }

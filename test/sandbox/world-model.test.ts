@@ -11,7 +11,7 @@ import { KvsReplica } from '../../sandbox/media/edge-locations.js';
 import { LambdaRuntime } from '../../sandbox/aws/lambda-runtime.js';
 import { parseScenario } from '../../sandbox/drill/scenario.js';
 import { readRegistryFile } from '../../functions/domain/registry/file.js';
-import { WORLD_MODELS, WORLD_SOURCES, compressedMs, worldModel } from '../../sandbox/world-model.js';
+import { WORLD_MODELS, WORLD_SOURCES, compressedMs, lambdaInitMs, worldModel } from '../../sandbox/world-model.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -131,6 +131,19 @@ describe('Lambda timeouts', () => {
       [false, 'Sandbox.Timedout'],
       [true, undefined],
     ]);
+  });
+
+  it('a cold start charges the init the world model gives the function (not the in-process import), once until a timeout', async () => {
+    const w = worldModel('realistic', { lambdaInitMs: { slow: 7 } });
+    const rt = new LambdaRuntime(process.cwd(), { slow }, ctx, { enforceTimeouts: true, coldStartMs: (key) => lambdaInitMs(w, key) });
+    await rt.invoke('slow', { ms: 1 });
+    await rt.invoke('slow', { ms: 1 });
+    await expect(rt.invoke('slow', { ms: 1000 })).rejects.toMatchObject({ name: 'Sandbox.Timedout' });
+    await rt.invoke('slow', { ms: 1 }); // a timed-out environment is reset: the init again
+    expect(rt.invocations.map((i) => i.initMs)).toEqual([7, undefined, undefined, 7]);
+    // Every deployed function has its measured init; one not listed pays the largest.
+    expect(lambdaInitMs(WORLD_MODELS.realistic, 'checkManifestFresh')).toBe(75);
+    expect(lambdaInitMs(WORLD_MODELS.realistic, 'unlisted')).toBe(Math.max(...Object.values(WORLD_MODELS.realistic.lambdaInitMs)));
   });
 
   it('without enforcement (ideal world) the invocation runs to its end', async () => {
