@@ -15,6 +15,7 @@ const CORRECTNESS_SCENARIOS = [
   'execution-outlives-lock',
   'durable-path-fails',
   'region-blackhole',
+  'slate-then-primary-returns',
 ] as const;
 
 describe('correctness drills', () => {

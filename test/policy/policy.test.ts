@@ -215,6 +215,26 @@ describe('policy: failback', () => {
     expect(d.reason).toMatch(/manual/);
   });
 
+  it('on the slate, a fresh primary fails back at once when automatic: the slate is not a source, no dwell holds it', () => {
+    // The slate went on within the dwell of nothing (a failover with no standby ready): first fresh signal.
+    const d = kidsInput(onStandby({ onAir: 'slate', lastTransitionAt: NOW - 1_000 }));
+    expect(d).toMatchObject({ action: 'failback', notify: true, primaryFresh: 'set' });
+    expect(d.pageSubject).toMatch(/primary fresh again; on the slate; failback automatic/);
+    // The failback's own CheckPrimaryFresh confirms it: standbyDown is not set, so a primary not fresh there changes nothing.
+    expect(d.standbyDown).toBeUndefined();
+  });
+
+  it('on the slate, a fresh primary of a manual-failback channel is paged once per incident, not failed back to', () => {
+    const d = run({ signal: fresh(), item: onStandby({ onAir: 'slate', incidentId: 'inc-slate' }) });
+    expect(d).toMatchObject({ action: 'record', notify: true, pageOnce: 'primary-fresh-on-slate-inc-slate' });
+    expect(d.pageSubject).toMatch(/primary fresh again; on the slate; failback needs an operator/);
+  });
+
+  it('on the slate, a late "primary fresh" is evidence: no failback, no page', () => {
+    const late = { ...fresh(), at: new Date(NOW - 3_600_000).toISOString() };
+    expect(kidsInput(onStandby({ onAir: 'slate' }), late)).toMatchObject({ action: 'record', notify: false });
+  });
+
   it('no automatic failback while another transition runs', () => {
     const item = onStandby({ phase: 'failing-back', incidentId: 'other', lockExpiresAt: NOW + 1_000, primaryFreshSince: NOW - 600_000 });
     expect(kidsInput(item).action).toBe('record'); // not on-standby: nothing automatic while a transition runs

@@ -14,6 +14,8 @@
 // - Hysteresis: no automatic failover/failback while another incident holds the lock (coalesced) or within
 //   minDwellSeconds of lastTransitionAt (which also forbids ping-pong: no failback right after a failover).
 // - Automatic failback only when policy.failback = automatic, once the primary has been fresh for minDwellSeconds.
+//   On the slate (nothing healthy was left) a fresh primary is paged, and failed back to at once when automatic:
+//   the slate is not a source, so no dwell holds it there.
 // - Operator failover requests and drills are forced: no confirmation, no dwell, but still subject to the lock.
 //   An operator failback respects the dwell unless its detail says force: true.
 // - An outage of the side on air within the dwell is recorded and paged at once (once per dwell), and handed
@@ -282,9 +284,11 @@ function onStandbyOutage({ channel, item }: PolicyInput, down: string, lateAge: 
   });
 }
 
-function considerFailback({ signal, channel, item, now, maxEventAgeMs }: PolicyInput): PolicyDecision {
+function considerFailback(input: PolicyInput): PolicyDecision {
+  const { signal, channel, item, now, maxEventAgeMs } = input;
   const what = `primary fresh (${signal.kind})`;
   if (item.onAir === 'primary') return decide('record', what);
+  if (item.onAir === 'slate' && item.phase === 'on-standby' && lateByMs(signal, now, maxEventAgeMs) === 0) return leaveSlate(input, what);
   if (channel.policy.failback !== 'automatic') return decide('record', `${what}; failback is manual for this channel`);
   if (item.phase !== 'on-standby') return decide('record', `${what}; phase ${item.phase}: no automatic failback`);
   const dwellMs = channel.policy.minDwellSeconds * 1000;
@@ -296,4 +300,25 @@ function considerFailback({ signal, channel, item, now, maxEventAgeMs }: PolicyI
   const dwell = dwellRemainingMs(item, channel, now);
   if (dwell > 0) return decide('record', `${what}; within the dwell of the last failover (${Math.ceil(dwell / 1000)} s left): no ping-pong`);
   return decide('failback', `primary fresh for ${Math.floor(freshFor / 1000)} s: automatic failback`);
+}
+
+/**
+ * Viewers are on the slate (nothing healthy was left) and the primary is fresh again. The slate is not a source:
+ * there is nothing to ping-pong with, so neither freshness for minDwellSeconds nor the dwell holds an automatic
+ * failback back; the failback confirms the primary is fresh before it routes to it (CheckPrimaryFresh) and
+ * switches the slate off. Paged either way, once per incident when an operator has to act.
+ */
+function leaveSlate({ channel, item }: PolicyInput, what: string): PolicyDecision {
+  const page = `PAGE flatline ${channel.id}: primary fresh again; on the slate;`;
+  if (channel.policy.failback !== 'automatic') {
+    return decide('record', `${what}; on the slate, failback is manual for this channel: paging`, {
+      notify: true,
+      pageSubject: `${page} failback needs an operator`,
+      pageOnce: `primary-fresh-on-slate-${item.incidentId ?? item.lastTransitionAt ?? 0}`,
+    });
+  }
+  return decide('failback', `${what}; on the slate: automatic failback (no dwell to leave the slate)`, {
+    notify: true,
+    pageSubject: `${page} failback automatic`,
+  });
 }
