@@ -556,6 +556,27 @@ describe('triage: standby side and automatic failback', () => {
     expect(pages).toHaveLength(1);
   });
 
+  it('on the slate, kids-1 (automatic) fails back at the first fresh primary, no dwell, and pages', async () => {
+    const d0 = await triage(sample('ops-drill-requested.json'), deps());
+    await ledger.complete({ channelId: 'kids-1', incidentId: d0.incidentId as string, outcome: 'slate', onAir: 'slate' });
+    const d = await triage(sample('probe-manifest-fresh.json'), deps());
+    expect(d.decision).toBe('failback');
+    expect(starts().at(-1)?.stateMachineArn).toBe(FAILBACK);
+    expect(JSON.parse(starts().at(-1)?.input ?? '{}')).toMatchObject({ action: 'failback', channelId: 'kids-1' });
+    expect(pages).toEqual([expect.stringMatching(/^PAGE flatline kids-1: primary fresh again; on the slate; failback automatic/)]);
+  });
+
+  it('on the slate, news-1 (manual) is paged once that the primary is fresh again, and nothing starts', async () => {
+    const first = await triage(sample('ops-failover-requested.json'), deps());
+    await ledger.complete({ channelId: 'news-1', incidentId: first.incidentId as string, outcome: 'slate', onAir: 'slate' });
+    const fresh = sample('probe-manifest-fresh.json');
+    fresh.detail.channelId = 'news-1';
+    expect((await triage(fresh, deps())).decision).toBe('record');
+    expect((await triage({ ...fresh, id: 'the-alarm-ok-a-tick-later' }, deps())).decision).toBe('record');
+    expect(starts()).toHaveLength(1);
+    expect(pages).toEqual([expect.stringMatching(/^PAGE flatline news-1: primary fresh again; on the slate; failback needs an operator/)]);
+  });
+
   it('kids-1 fails back automatically once the primary has been fresh for minDwellSeconds', async () => {
     const t0 = Date.now();
     let now = t0;
