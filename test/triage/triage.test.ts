@@ -558,7 +558,8 @@ describe('triage: standby side and automatic failback', () => {
 
   it('on the slate, kids-1 (automatic) fails back at the first fresh primary, no dwell, and pages', async () => {
     const d0 = await triage(sample('ops-drill-requested.json'), deps());
-    await ledger.complete({ channelId: 'kids-1', incidentId: d0.incidentId as string, outcome: 'slate', onAir: 'slate' });
+    // The finish step records a slate as a failed incident with the slate on the air.
+    await ledger.complete({ channelId: 'kids-1', incidentId: d0.incidentId as string, outcome: 'failed', onAir: 'slate' });
     const d = await triage(sample('probe-manifest-fresh.json'), deps());
     expect(d.decision).toBe('failback');
     expect(starts().at(-1)?.stateMachineArn).toBe(FAILBACK);
@@ -568,7 +569,7 @@ describe('triage: standby side and automatic failback', () => {
 
   it('on the slate, news-1 (manual) is paged once that the primary is fresh again, and nothing starts', async () => {
     const first = await triage(sample('ops-failover-requested.json'), deps());
-    await ledger.complete({ channelId: 'news-1', incidentId: first.incidentId as string, outcome: 'slate', onAir: 'slate' });
+    await ledger.complete({ channelId: 'news-1', incidentId: first.incidentId as string, outcome: 'failed', onAir: 'slate' });
     const fresh = sample('probe-manifest-fresh.json');
     fresh.detail.channelId = 'news-1';
     expect((await triage(fresh, deps())).decision).toBe('record');
