@@ -235,6 +235,10 @@ describe('policy: failback', () => {
     expect(kidsInput(onStandby({ onAir: 'slate' }), late)).toMatchObject({ action: 'record', notify: false });
   });
 
+  it('on the slate, a fresh edge (it may be serving the slate) is not a returning primary: no failback, no page', () => {
+    expect(kidsInput(onStandby({ onAir: 'slate', lastTransitionAt: NOW - 1_000 }), fresh('edge'))).toMatchObject({ action: 'record', notify: false });
+  });
+
   it('no automatic failback while another transition runs', () => {
     const item = onStandby({ phase: 'failing-back', incidentId: 'other', lockExpiresAt: NOW + 1_000, primaryFreshSince: NOW - 600_000 });
     expect(kidsInput(item).action).toBe('record'); // not on-standby: nothing automatic while a transition runs

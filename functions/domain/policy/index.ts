@@ -288,7 +288,9 @@ function considerFailback(input: PolicyInput): PolicyDecision {
   const { signal, channel, item, now, maxEventAgeMs } = input;
   const what = `primary fresh (${signal.kind})`;
   if (item.onAir === 'primary') return decide('record', what);
-  if (item.onAir === 'slate' && item.phase === 'on-standby' && lateByMs(signal, now, maxEventAgeMs) === 0) return leaveSlate(input, what);
+  // Only news about the primary itself: the edge may well serve the slate fresh.
+  const primaryBack = primaryFreshness(signal) === 'set' && lateByMs(signal, now, maxEventAgeMs) === 0;
+  if (item.onAir === 'slate' && item.phase === 'on-standby' && primaryBack) return leaveSlate(input, what);
   if (channel.policy.failback !== 'automatic') return decide('record', `${what}; failback is manual for this channel`);
   if (item.phase !== 'on-standby') return decide('record', `${what}; phase ${item.phase}: no automatic failback`);
   const dwellMs = channel.policy.minDwellSeconds * 1000;
