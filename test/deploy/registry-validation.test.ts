@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { makeServiceDir, REPO, runServerless, type ServiceDir } from './service-dir.js';
+import { channelsWithOwnOriginGroups, makeServiceDir, REPO, runServerless, type ServiceDir } from './service-dir.js';
 
 const example = readFileSync(join(REPO, 'config', 'registry.example.yml'), 'utf8');
 let service: ServiceDir | undefined;
@@ -60,13 +60,7 @@ describe('serverless package with an invalid registry', () => {
   it("fails when a distribution's channels need more origin groups than CloudFront's quota, naming the first one over", async () => {
     const doc = parse(example) as { channels: Array<Record<string, Record<string, unknown>>> };
     const news = doc.channels[0]!;
-    doc.channels = Array.from({ length: 11 }, (_, i) => ({
-      ...news,
-      id: `ch-${i}` as unknown as Record<string, unknown>,
-      primary: { ...news.primary, channelId: String(3_000_000 + i) },
-      standby: { ...news.standby, channelId: String(4_000_000 + i) },
-      edge: { ...news.edge, originGroupId: `og-ch-${i}` },
-    }));
+    doc.channels = channelsWithOwnOriginGroups(news, 11);
     service = makeServiceDir('groups', stringify(doc));
     const run = await runServerless(service.dir, ['package', '--stage', 'groups', '--package', service.out]);
     expect(run.code).not.toBe(0);

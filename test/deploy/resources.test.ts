@@ -13,7 +13,7 @@ import { functionStatements } from '../../deploy/iam.js';
 import { manifestAgeAlarms } from '../../deploy/alarms.js';
 import { probeSchedules } from '../../deploy/probe.js';
 import { resolveLocalVariable, variableValues } from '../../deploy/variables.js';
-import { REPO } from './service-dir.js';
+import { channelsWithOwnOriginGroups, REPO } from './service-dir.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -99,13 +99,7 @@ describe('deploy variables', () => {
   it("check the registry against CloudFront's quotas: AWS's defaults unless the stage declares raised ones", () => {
     const doc = exampleDoc();
     const news = doc.channels[0]!;
-    doc.channels = Array.from({ length: 11 }, (_, i) => ({
-      ...news,
-      id: `ch-${i}` as unknown as Record<string, unknown>,
-      primary: { ...news.primary, channelId: String(3_000_000 + i) },
-      standby: { ...news.standby, channelId: String(4_000_000 + i) },
-      edge: { ...news.edge, originGroupId: `og-ch-${i}` },
-    }));
+    doc.channels = channelsWithOwnOriginGroups(news, 11);
     const serviceDir = serviceDirWith('quotas', doc);
     expect(() => deployContext({ stage: 'quotas', serviceDir })).toThrow(/channel "ch-10": edge\.originGroupId: .* over its quota of 10 origin groups per distribution/);
     const ctx = deployContext({ stage: 'quotas', serviceDir, cloudFrontQuotas: { originGroupsPerDistribution: 20 } });

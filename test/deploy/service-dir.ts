@@ -59,3 +59,17 @@ export function runServerless(dir: string, args: string[]): Promise<RunResult> {
     child.on('close', (code) => resolvePromise({ code, output }));
   });
 }
+
+/**
+ * n copies of a registry channel, each with MediaLive channels and an origin group of its own: 11 of them
+ * need more origin groups than CloudFront's default quota of 10 per distribution.
+ */
+export function channelsWithOwnOriginGroups<C extends Record<string, Record<string, unknown>>>(template: C, n: number): C[] {
+  return Array.from({ length: n }, (_, i) => ({
+    ...template,
+    id: `ch-${i}` as unknown as Record<string, unknown>,
+    primary: { ...template.primary, channelId: String(3_000_000 + i) },
+    standby: { ...template.standby, channelId: String(4_000_000 + i) },
+    edge: { ...template.edge, originGroupId: `og-ch-${i}` },
+  }));
+}

@@ -5,7 +5,7 @@
 // The check reads the ledger right before the action; the window left between the read and the write is
 // the step's own latency, far shorter than any lock.
 import type { LockView } from '../ledger/lock-reader.js';
-import { lockHeld } from '../ledger/rules.js';
+import { lockedPhase, lockHeld } from '../ledger/rules.js';
 import { LockLostError } from './errors.js';
 
 export async function requireLock(o: {
@@ -20,7 +20,7 @@ export async function requireLock(o: {
   if (item.incidentId === o.incidentId && lockHeld(item, now)) return;
   const why =
     item.incidentId === o.incidentId
-      ? `its lock ${item.phase === 'failing-over' || item.phase === 'failing-back' ? `expired at ${new Date(item.lockExpiresAt ?? 0).toISOString()}` : `was released (phase ${item.phase})`}`
+      ? `its lock ${lockedPhase(item) ? `expired at ${new Date(item.lockExpiresAt ?? 0).toISOString()}` : `was released (phase ${item.phase})`}`
       : `the lock is held by incident ${item.incidentId ?? '(none)'} (${item.phase}, on air ${item.onAir})`;
   throw new LockLostError(`${o.step}: incident ${o.incidentId} no longer holds the lock of ${o.channelId}: ${why}; nothing changed`, {
     channelId: o.channelId,
