@@ -1,7 +1,6 @@
 // Watches the control plane during a drill: every event the bus takes, every KVS change and every origin
 // group reorder becomes a marker; the counts the report and the expectations need are kept here.
 import { OPS_SOURCE } from '../../functions/domain/contracts.js';
-import { lockHeld } from '../../functions/domain/ledger/rules.js';
 import type { Channel, Registry } from '../../functions/domain/registry/index.js';
 import { EDGE_KEY_PREFIX, edgeKey, storedEdgeState, type EdgeState } from '../../functions/domain/routing-keys.js';
 import type { MediaWorld } from '../media/media-world.js';
@@ -161,7 +160,7 @@ export function sampleState(o: {
             : {
                 onAir: item.onAir,
                 phase: item.phase,
-                lockHeld: lockHeld(item, now),
+                lockHeld: (item.phase === 'failing-over' || item.phase === 'failing-back') && (item.lockExpiresAt === undefined || now < item.lockExpiresAt),
                 ...(item.executionArn ? { executionName: item.executionArn.slice(item.executionArn.lastIndexOf(':') + 1) } : {}),
                 ...lastOutcomeOf(item.recent),
               },
