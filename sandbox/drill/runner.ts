@@ -22,6 +22,7 @@ import { buildReport } from './report-builder.js';
 import type { DrillReport } from './report.js';
 import type { Scenario } from './scenario.js';
 import type { DrillSandbox } from './seams.js';
+import { playTimeline } from './timeline.js';
 import { sampleState, watchControlPlane } from './watchers.js';
 import type { KvsVisible } from '../media/edge-locations.js';
 import { worldModel } from '../world-model.js';
@@ -185,20 +186,23 @@ export async function runDrill(scenario: Scenario, opts: DrillOptions = {}): Pro
     };
     primaryFeed.channel.on('output', watchFreeze);
     cleanups.push(() => primaryFeed.channel.off('output', watchFreeze));
-    const timers = scenario.timeline.map((action) =>
-      setTimeout(() => {
+    const timeline = playTimeline({
+      actions: scenario.timeline,
+      t0: rec.t0,
+      executions: () => sb.executions().filter((x) => x.channelId === channel.id),
+      apply: (action) => {
         try {
           applyAction(ctx, action);
         } catch (err) {
-          error ??= `action ${action.action} at ${action.at}s: ${(err as Error).message}`;
+          const at = action.after ? `${action.at}s after ${action.after}` : `${action.at}s`;
+          error ??= `action ${action.action} at ${at}: ${(err as Error).message}`;
         }
         watchFreeze();
-      }, action.at * 1000),
-    );
-    cleanups.push(() => timers.forEach(clearTimeout));
-    const lastActionS = Math.max(0, ...scenario.timeline.map((a) => a.at));
+      },
+    });
+    cleanups.push(() => timeline.stop());
     // Keep watching a while after the last action, so the report shows the recovery and what follows.
-    const minS = Math.max(scenario.minSeconds, lastActionS + SETTLE_TAIL_TD * td);
+    const minS = (): number => Math.max(scenario.minSeconds, rec.tOf(timeline.lastAppliedAt()) + SETTLE_TAIL_TD * td);
     const facts = () => gatherFacts({ sb, registry, channelId: channel.id, targetDurationS: td, thresholdS, watch, viewers, freezeT, t0: rec.t0, rec, probeTickS: probeTickMs / 1000 });
 
     // Run until every expectation holds (and nothing is still running), or the scenario's time is up.
@@ -206,11 +210,12 @@ export async function runDrill(scenario: Scenario, opts: DrillOptions = {}): Pro
       await sleep(SAMPLE_EVERY_MS);
       const t = rec.tOf(Date.now());
       if (error || t >= scenario.maxSeconds) break;
-      if (t < minS) continue;
+      if (timeline.pending() > 0 || t < minS()) continue;
       if (sb.executions().some((x) => x.status === 'RUNNING')) continue;
       const f = await facts();
       if (scenario.expectations.every((e) => evaluate(e, f).pass)) break;
     }
+    for (const a of timeline.waitingForMilestone()) rec.mark('fault', `${a.action} not applied: ${String(a.after)} never happened`);
     phase = 'settling';
     await probe.stop();
     await viewers.stop();

@@ -14,12 +14,18 @@ export const SCENARIO_DIR = fileURLToPath(new URL('./scenarios/', import.meta.ur
 const side = z.enum(['primary', 'standby']);
 const pipeline = z.union([z.literal(0), z.literal(1), z.literal('both')]);
 const seconds = z.number().nonnegative();
-/** Every action happens `at` seconds into the timeline, to the scenario's channel unless it names another. */
-const when = { at: seconds, channel: z.string().optional() };
+/** What the control plane did for the scenario's channel: its first failover or failback started, succeeded or ended. */
+export const MilestoneSchema = z.enum(['failover-started', 'failover-succeeded', 'failover-ended', 'failback-started', 'failback-succeeded', 'failback-ended']);
+export type Milestone = z.infer<typeof MilestoneSchema>;
+/**
+ * Every action happens `at` seconds into the timeline, or `at` seconds after a milestone (`after`), to the
+ * scenario's channel unless it names another.
+ */
+const when = { at: seconds, after: MilestoneSchema.optional(), channel: z.string().optional() };
 /** Every expectation is about the scenario's channel unless it names another. */
 const about = { channel: z.string().optional() };
 
-/** One fault or operator action, applied `at` seconds after the warm-up. */
+/** One fault or operator action, applied `at` seconds after the warm-up (or after its milestone). */
 export const ActionSchema = z.discriminatedUnion('action', [
   z.strictObject({ ...when, action: z.literal('fail-pipeline'), side, pipeline }),
   z.strictObject({ ...when, action: z.literal('recover-pipeline'), side, pipeline }),
