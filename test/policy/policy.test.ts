@@ -71,6 +71,60 @@ describe('policy: what is an outage', () => {
   });
 });
 
+describe('policy: a stale primary origin behind an edge that still looks fresh', () => {
+  // The probe's view: the primary origin confirmed stale, the edge not (yet), each path's live edge by its
+  // playlist's wall clock (epoch ms; null without one).
+  const FROZEN = NOW - 4_000;
+  const originStale = (edgeAt: number | null | undefined, primaryAt: number | null | undefined) =>
+    sig({
+      kind: 'manifest-stale',
+      severity: 'degraded',
+      side: 'primary',
+      detail: {
+        path: 'primary',
+        paths: {
+          edge: { state: 'fresh', ageMs: 2_500, ...(edgeAt === undefined ? {} : { liveEdgeAt: edgeAt }) },
+          primary: { state: 'stale', ageMs: 4_000, ...(primaryAt === undefined ? {} : { liveEdgeAt: primaryAt }) },
+        },
+      },
+    });
+
+  it('is an outage when the edge has nothing newer than the frozen origin: confirmed before the failover', () => {
+    for (const edgeAt of [FROZEN, FROZEN - 2_000]) {
+      const d = run({ signal: originStale(edgeAt, FROZEN) });
+      expect(d, String(edgeAt)).toMatchObject({ action: 'failover', confirm: true, primaryFresh: 'clear' });
+      expect(d.reason).toContain('the edge has nothing newer than the frozen primary origin');
+      expect(d.reason).toContain(new Date(edgeAt).toISOString());
+      expect(d.reason).toContain(new Date(FROZEN).toISOString());
+    }
+  });
+
+  it('keeps watching when the edge has media newer than the origin (it is fed from elsewhere, or the probe misreads the origin)', () => {
+    const d = run({ signal: originStale(FROZEN + 1, FROZEN) });
+    expect(d).toMatchObject({ action: 'record', confirm: false, notify: false });
+    expect(d.reason).toMatch(/watching/);
+    expect(d.reason).toMatch(/newer media than the primary origin/);
+  });
+
+  it('keeps watching when either end is unknown (no wall clock, or an event from an older probe)', () => {
+    for (const [edgeAt, primaryAt] of [
+      [null, FROZEN],
+      [FROZEN, null],
+      [undefined, FROZEN],
+      [FROZEN, undefined],
+    ] as const) {
+      const d = run({ signal: originStale(edgeAt, primaryAt) });
+      expect(d, `${String(edgeAt)} ${String(primaryAt)}`).toMatchObject({ action: 'record', confirm: false });
+      expect(d.reason).toMatch(/watching: .*not known/);
+    }
+  });
+
+  it('is held by the dwell and the lock like any other outage', () => {
+    expect(run({ signal: originStale(FROZEN, FROZEN), item: steady({ lastTransitionAt: NOW - 10_000 }) })).toMatchObject({ action: 'record', notify: true, confirm: true });
+    expect(run({ signal: originStale(FROZEN, FROZEN), item: steady({ phase: 'failing-over', incidentId: 'other', lockExpiresAt: NOW + 60_000 }) }).action).toBe('coalesced');
+  });
+});
+
 describe('policy: the standby side never fails over', () => {
   it('records standby trouble while the primary is on air', () => {
     for (const s of [alert('0', 'standby'), stale('standby', 'degraded'), sig({ side: 'standby', detail: { path: 'standby' } })]) {

@@ -8,8 +8,9 @@
 //   it is on air is recorded and paged. The edge is judged against the origin of the side on air.
 // - One pipeline alerting on a STANDARD channel is `degraded` (MediaLive's second pipeline covers it):
 //   recorded and metered. SINGLE_PIPELINE pipeline down, both pipelines alerting, a stopped/RECOVERING
-//   channel with no running pipeline, stale edge AND stale primary, a ManifestAge alarm on primary/edge:
-//   outage candidates => failover after confirmation.
+//   channel with no running pipeline, stale edge AND stale primary, a stale primary behind an edge that still
+//   looks fresh but has no media newer than the frozen origin (it serves the origin's last playlist from its
+//   cache), a ManifestAge alarm on primary/edge: outage candidates => failover after confirmation.
 // - A stale edge in front of a fresh primary is a caching problem: recorded, no failover.
 // - Hysteresis: no automatic failover/failback while another incident holds the lock (coalesced) or within
 //   minDwellSeconds of lastTransitionAt (which also forbids ping-pong: no failback right after a failover).
@@ -225,12 +226,49 @@ function outageReason({ signal, channel, item, primaryAlerts }: PolicyInput): { 
       }
       if (signal.severity === 'outage') return { outage: true, reason: `manifest stale on the ${path} path, edge and primary stale` };
       if (path === 'edge') return { outage: false, reason: 'edge stale while the primary origin is fresh: CDN caching problem, not an origin outage' };
+      if (path === 'primary' && item.onAir === 'primary') return frozenBehindEdge(signal);
       return { outage: false, reason: 'primary origin stale while the edge is still fresh: watching' };
     }
     default:
       return { outage: false, reason: `${signal.kind} (${signal.severity})` };
   }
 }
+
+/**
+ * Edge ends newer than the primary origin's by at most this much still count as "nothing newer". 0: the edge's
+ * copy is the origin's own playlist text, so the same media carries the same wall clock (PDT / DASH timeline)
+ * on both paths; anything newer at the edge did not come from the frozen origin.
+ */
+export const EDGE_NEWER_TOLERANCE_MS = 0;
+
+/**
+ * The primary origin is confirmed stale and the edge still looks fresh. The edge may be fine (fed from
+ * elsewhere, or the probe reads the origin wrongly), or it may just serve the primary's last playlist from
+ * its cache until its TTL runs out. It is the latter when it has no media newer than the frozen origin's
+ * newest: an outage, confirmed (DescribeChannel + a fresh fetch of the primary) before anything starts, rather
+ * than a target duration spent waiting for the edge's own stale transition.
+ */
+function frozenBehindEdge(signal: Signal): { outage: boolean; reason: string } {
+  const edgeAt = pathLiveEdgeAt(signal, 'edge');
+  const originAt = pathLiveEdgeAt(signal, 'primary');
+  const watching = 'primary origin stale while the edge is still fresh: watching';
+  if (edgeAt === undefined || originAt === undefined) {
+    const unknown = [edgeAt === undefined ? 'the edge' : '', originAt === undefined ? 'the primary origin' : ''].filter(Boolean).join(' and ');
+    return { outage: false, reason: `${watching}: the newest media end of ${unknown} is not known (no wall clock in the playlist), so the edge cannot be compared with the origin` };
+  }
+  const times = `edge newest media ends ${new Date(edgeAt).toISOString()}, origin ${new Date(originAt).toISOString()}`;
+  if (edgeAt > originAt + EDGE_NEWER_TOLERANCE_MS) {
+    return { outage: false, reason: `${watching}: the edge has newer media than the primary origin (${times}), so it is not just serving the frozen origin's last playlist` };
+  }
+  return { outage: true, reason: `primary origin stale and the edge has nothing newer than the frozen primary origin (${times}): it freezes within its cache TTL` };
+}
+
+/** A path's live edge (epoch ms) as the probe saw it, when the probe knew it. */
+const pathLiveEdgeAt = (signal: Signal, path: 'edge' | 'primary'): number | undefined => {
+  const paths = signal.detail?.paths as Partial<Record<string, { liveEdgeAt?: unknown }>> | undefined;
+  const at = paths?.[path]?.liveEdgeAt;
+  return typeof at === 'number' && Number.isFinite(at) ? at : undefined;
+};
 
 /** The probe's view of one path carried by a manifest signal ('unknown' when the probe does not know it). */
 const pathState = (signal: Signal, path: 'edge' | 'primary' | 'standby'): string => {
