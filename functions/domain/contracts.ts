@@ -114,6 +114,19 @@ export interface StepReport<O = Record<string, unknown>> {
 }
 
 /** detail of the `Manifest Stale` / `Manifest Fresh` events (source flatline.probe). */
+export interface ProbePathView {
+  state: 'stale' | 'fresh' | 'unknown';
+  ageMs: number | null;
+  /**
+   * Epoch ms of the path's live edge by the playlist's own wall clock (EXT-X-PROGRAM-DATE-TIME, the DASH
+   * timeline): the newest media of its OLDEST rendition, LL-HLS parts included; ageMs was measured from it.
+   * null when a rendition has no wall clock (an age from watching the playlist advance is not comparable
+   * across paths); absent in events from older probes. Lets a consumer tell an edge still serving a frozen
+   * origin's last playlist from its cache (nothing newer than the origin) from an edge fed from elsewhere.
+   */
+  liveEdgeAt?: number | null;
+}
+
 export interface ManifestTransitionDetail {
   channelId: string;
   path: ProbePath;
@@ -124,7 +137,7 @@ export interface ManifestTransitionDetail {
   consecutive: number;
   observedAt: string;
   /** Current view of every path, so a consumer can tell a caching problem from an origin outage. */
-  paths: Partial<Record<ProbePath, { state: 'stale' | 'fresh' | 'unknown'; ageMs: number | null }>>;
+  paths: Partial<Record<ProbePath, ProbePathView>>;
   /** e.g. "edge stale while primary origin fresh: CDN caching, not an origin outage" */
   diagnosis: string;
   renditions: Array<{ name: string; url: string; ageMs: number | null; mediaSequence: number | null; status: string; problems: string[] }>;

@@ -33,6 +33,7 @@ const expected: Record<string, { channelId: string; kind: string; severity: stri
   'ops-failover-requested.json': { channelId: 'news-1', kind: 'failover-requested', severity: 'outage' },
   'probe-manifest-fresh.json': { channelId: 'kids-1', kind: 'manifest-fresh', severity: 'info', side: 'primary' },
   'probe-manifest-stale-edge-only.json': { channelId: 'news-1', kind: 'manifest-stale', severity: 'degraded' },
+  'probe-manifest-stale-primary-edge-frozen.json': { channelId: 'news-1', kind: 'manifest-stale', severity: 'degraded', side: 'primary' },
   'probe-manifest-stale.json': { channelId: 'news-1', kind: 'manifest-stale', severity: 'outage' },
 };
 
@@ -106,6 +107,21 @@ describe('signal mapping details', () => {
   it('an operator plan request carries mode plan; a drill is tagged', () => {
     expect(toSignal(read('events/ops-failover-requested-plan.json'), ctx).signal.detail).toMatchObject({ mode: 'plan' });
     expect(toSignal(read('events/ops-drill-requested.json'), ctx).signal.detail).toMatchObject({ drill: true, scenario: 'primary-flatline' });
+  });
+
+  it("carries each path's live edge to the policy; an event from a probe that sends none parses without it", () => {
+    const frozen = toSignal(read('events/probe-manifest-stale-primary-edge-frozen.json'), ctx).signal;
+    // The transition's own path too (its entry is rebuilt from the top-level state and age).
+    expect(frozen.detail?.paths).toMatchObject({ edge: { liveEdgeAt: 1748779202500 }, primary: { state: 'stale', liveEdgeAt: 1748779202500 } });
+    const old = toSignal(read('events/probe-manifest-stale.json'), ctx).signal;
+    expect(old.detail?.paths).toMatchObject({ edge: { state: 'stale', ageMs: 13800 }, primary: { state: 'stale', ageMs: 14100 } });
+    expect(Object.values(old.detail?.paths as object).some((p) => 'liveEdgeAt' in (p as object))).toBe(false);
+    // null (no wall clock on that path) is valid; anything but a number is not.
+    const e = read('events/probe-manifest-stale-primary-edge-frozen.json') as { detail: { paths: { edge: { liveEdgeAt: unknown } } } };
+    e.detail.paths.edge.liveEdgeAt = null;
+    expect(toSignal(e, ctx).signal.detail?.paths).toMatchObject({ edge: { liveEdgeAt: null } });
+    e.detail.paths.edge.liveEdgeAt = '2025-06-01T12:00:02.500Z';
+    expect(() => toSignal(e, ctx)).toThrow(/liveEdgeAt/);
   });
 
   it('rejections say why', () => {

@@ -270,6 +270,36 @@ describe('triage: confirmation', () => {
     expect((await triage(forced, deps())).decision).toBe('failback');
   });
 
+  it('a stale primary origin behind an edge with nothing newer: confirmed, then failover; recovered meanwhile => nothing starts', async () => {
+    const recovered = await triage(sample('probe-manifest-stale-primary-edge-frozen.json'), deps());
+    expect(recovered.decision).toBe('ignore');
+    expect(recovered.reason).toMatch(/^recovered before failover: primary RUNNING with 2 pipelines, manifest fresh/);
+    expect(starts()).toHaveLength(0);
+    primaryStale('news-1');
+    const primary = sandbox.medialive.side('news-1', 'primary');
+    primary.setPipelineHealthy('0', false);
+    primary.setPipelineHealthy('1', false);
+    const d = await triage(sample('probe-manifest-stale-primary-edge-frozen.json', new Date(Date.now() + 1000)), deps());
+    expect(d.decision).toBe('failover');
+    expect(d.reason).toMatch(/the edge has nothing newer than the frozen primary origin \(edge newest media ends 2025-06-01T12:00:02.500Z, origin 2025-06-01T12:00:02.500Z\)/);
+    expect(awsCalls()).toContain('medialive:DescribeChannel');
+    expect(starts()).toHaveLength(1);
+  });
+
+  it('a stale primary origin behind an edge with newer media (or no live edge to compare): watching, nothing checked or started', async () => {
+    primaryStale('news-1');
+    const newer = sample('probe-manifest-stale-primary-edge-frozen.json');
+    (newer.detail.paths as { edge: { liveEdgeAt: number } }).edge.liveEdgeAt += 2000;
+    const d = await triage(newer, deps());
+    expect(d.decision).toBe('record');
+    expect(d.reason).toMatch(/watching: the edge has newer media than the primary origin/);
+    const unknown = sample('probe-manifest-stale-primary-edge-frozen.json', new Date(Date.now() + 1000));
+    delete (unknown.detail.paths as { edge: { liveEdgeAt?: number } }).edge.liveEdgeAt;
+    expect((await triage(unknown, deps())).reason).toMatch(/watching: the newest media end of the edge is not known/);
+    expect(awsCalls()).toEqual([]);
+    expect(starts()).toHaveLength(0);
+  });
+
   it('a stale edge in front of a fresh primary is a caching problem: recorded, nothing checked or started', async () => {
     const d = await triage(sample('probe-manifest-stale-edge-only.json'), deps());
     expect(d.decision).toBe('record');

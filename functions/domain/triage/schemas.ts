@@ -109,7 +109,8 @@ export const ChannelInputChangeSchema = event(
 );
 
 // ---- flatline.probe (detail = ManifestTransitionDetail)
-const pathState = z.object({ state: z.enum(['stale', 'fresh', 'unknown']), ageMs: z.number().nullable() });
+// liveEdgeAt: optional, events from probes that predate it still parse.
+const pathState = z.object({ state: z.enum(['stale', 'fresh', 'unknown']), ageMs: z.number().nullable(), liveEdgeAt: z.number().nullable().optional() });
 const ManifestTransitionSchema = z.object({
   channelId: z.string().min(1),
   path: z.enum(['edge', 'primary', 'standby']),

@@ -242,7 +242,7 @@ function fromInputChange(e: ChannelInputChangeEvent, ctx: SignalContext): Transl
 function fromManifest(e: ManifestTransitionEvent, ctx: SignalContext): TranslatedSignal {
   const d = e.detail;
   const channel = getChannel(ctx.registry, d.channelId);
-  const paths = { ...d.paths, [d.path]: { state: d.state, ageMs: d.ageMs } };
+  const paths = { ...d.paths, [d.path]: { ...d.paths[d.path], state: d.state, ageMs: d.ageMs } };
   const stale = d.state === 'stale';
   let severity: Signal['severity'] = 'info';
   if (stale) {
