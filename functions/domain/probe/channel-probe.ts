@@ -275,7 +275,7 @@ export class ChannelProbe {
       consecutive: this.channel.policy.consecutive,
       observedAt,
       paths: Object.fromEntries(
-        Object.entries(report.paths).map(([name, r]) => [name, { state: r.state, ageMs: r.ageMs }]),
+        Object.entries(report.paths).map(([name, r]) => [name, { state: r.state, ageMs: r.ageMs, liveEdgeAt: r.liveEdgeAt }]),
       ),
       diagnosis: report.diagnosis.message,
       ...(reminder ? { reminder: true } : {}),

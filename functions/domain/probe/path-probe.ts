@@ -23,6 +23,8 @@ export interface RenditionObservation {
   url: string;
   status: RenditionStatus;
   ageMs: number | null;
+  /** Epoch ms of the live edge by the playlist's own wall clock (ageMs = receipt - this); null when ageMs is not from one. */
+  liveEdgeAt: number | null;
   thresholdMs: number | null;
   mediaSequence: number | null;
   targetDuration: number | null;
@@ -41,6 +43,12 @@ export interface PathObservation {
   verdict: Verdict;
   /** Age of the oldest rendition whose age is known; null when none is. */
   ageMs: number | null;
+  /**
+   * Epoch ms of the oldest rendition's live edge by the playlists' own wall clock: comparable across paths (the
+   * edge and the origin it caches carry the same PDT for the same media). null unless every rendition has one
+   * (an age from the tracker, a failed fetch: the path's oldest media is not known).
+   */
+  liveEdgeAt: number | null;
   /** The largest rendition threshold (staleAfterTargetDurations x target duration). */
   thresholdMs: number | null;
   targetDuration: number | null;
@@ -388,6 +396,7 @@ export class PathProbe {
       mediaSequence: null,
       targetDuration: null,
       ageMs: null,
+      liveEdgeAt: null,
       thresholdMs: null,
     };
     if (!result.ok || result.body === null) return { observation: { ...base, status: 'error', problems: [fetchProblem(result)] } };
@@ -420,6 +429,8 @@ export class PathProbe {
     problems.push(...tracked.problems);
     // The playlist's own wall clock wins; the tracker (time since it last advanced) covers playlists without PDT.
     const ageMs = analysis.ageMs ?? tracked.ageMs;
+    // Only an age read from the wall clock has a live edge (a clock running ahead of now has no age either).
+    const liveEdgeAt = analysis.ageMs !== null && analysis.liveEdge !== null ? Date.parse(analysis.liveEdge) : null;
     const targetDuration = analysis.targetDuration;
     const thresholdMs = this.#o.staleAfterTargetDurations * (targetDuration ?? this.#o.fallbackTargetDurationS) * 1000;
     const status: RenditionStatus = ageMs === null ? 'unknown' : ageMs > thresholdMs ? 'stale' : 'fresh';
@@ -428,6 +439,7 @@ export class PathProbe {
         ...base,
         status,
         ageMs: ageMs === null ? null : Math.round(ageMs),
+        liveEdgeAt,
         thresholdMs,
         targetDuration,
         mediaSequence: analysis.lastMsn ?? analysis.mediaSequence,
@@ -481,6 +493,7 @@ function emptyObservation(url: string, at: number, format: ManifestAnalysis['for
     at,
     verdict: 'unknown',
     ageMs: null,
+    liveEdgeAt: null,
     thresholdMs: null,
     targetDuration: null,
     format,
@@ -504,6 +517,7 @@ function summarize(
   fetchErrors: number,
 ): PathObservation {
   const ages = renditions.map((r) => r.ageMs).filter((a): a is number => a !== null);
+  const liveEdges = renditions.map((r) => r.liveEdgeAt);
   const thresholds = renditions.map((r) => r.thresholdMs).filter((t): t is number => t !== null);
   const targets = renditions.map((r) => r.targetDuration).filter((t): t is number => t !== null);
   let verdict: Verdict;
@@ -516,6 +530,7 @@ function summarize(
     at,
     verdict,
     ageMs: ages.length ? Math.max(...ages) : null,
+    liveEdgeAt: liveEdges.length > 0 && liveEdges.every((e) => e !== null) ? Math.min(...(liveEdges as number[])) : null,
     thresholdMs: thresholds.length ? Math.max(...thresholds) : null,
     targetDuration: targets.length ? Math.max(...targets) : null,
     format,
