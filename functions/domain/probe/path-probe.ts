@@ -517,7 +517,7 @@ function summarize(
   fetchErrors: number,
 ): PathObservation {
   const ages = renditions.map((r) => r.ageMs).filter((a): a is number => a !== null);
-  const liveEdges = renditions.map((r) => r.liveEdgeAt);
+  const liveEdges = renditions.map((r) => r.liveEdgeAt).filter((e): e is number => e !== null);
   const thresholds = renditions.map((r) => r.thresholdMs).filter((t): t is number => t !== null);
   const targets = renditions.map((r) => r.targetDuration).filter((t): t is number => t !== null);
   let verdict: Verdict;
@@ -530,7 +530,7 @@ function summarize(
     at,
     verdict,
     ageMs: ages.length ? Math.max(...ages) : null,
-    liveEdgeAt: liveEdges.length > 0 && liveEdges.every((e) => e !== null) ? Math.min(...(liveEdges as number[])) : null,
+    liveEdgeAt: liveEdges.length > 0 && liveEdges.length === renditions.length ? Math.min(...liveEdges) : null,
     thresholdMs: thresholds.length ? Math.max(...thresholds) : null,
     targetDuration: targets.length ? Math.max(...targets) : null,
     format,
