@@ -108,7 +108,13 @@ describe('probe loop', () => {
     expect(events(published)).toEqual([`${MANIFEST_STALE} ${news}/edge`, `${MANIFEST_STALE} ${news}/primary`]);
     const stale = r.transitions[1]?.detail;
     expect(stale).toMatchObject({ channelId: news, path: 'primary', state: 'stale', ageMs: 3400, thresholdMs: 1500, consecutive: 2 });
-    expect(stale?.paths).toEqual({ edge: { state: 'stale', ageMs: 3400 }, primary: { state: 'stale', ageMs: 3400 }, standby: { state: 'fresh', ageMs: 400 } });
+    // Each path's live edge: when its ageMs was measured (this tick) minus that age.
+    const at = Date.parse(stale?.observedAt ?? '');
+    expect(stale?.paths).toEqual({
+      edge: { state: 'stale', ageMs: 3400, liveEdgeAt: at - 3400 },
+      primary: { state: 'stale', ageMs: 3400, liveEdgeAt: at - 3400 },
+      standby: { state: 'fresh', ageMs: 400, liveEdgeAt: at - 400 },
+    });
     expect(stale?.diagnosis).toMatch(/origin outage/);
     expect(stale?.renditions).toHaveLength(6);
     expect(stale?.renditions.every((x) => x.status === 'stale' && x.ageMs === 3400)).toBe(true);
