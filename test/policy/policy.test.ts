@@ -73,17 +73,18 @@ describe('policy: what is an outage', () => {
 
 describe('policy: a stale primary origin behind an edge that still looks fresh', () => {
   // The probe's view: the primary origin confirmed stale, the edge not (yet), each path's live edge by its
-  // playlist's wall clock (epoch ms; null without one).
+  // playlist's wall clock (epoch ms; null without one) and the age of its latest reading (threshold 3 s).
   const FROZEN = NOW - 4_000;
-  const originStale = (edgeAt: number | null | undefined, primaryAt: number | null | undefined) =>
+  const originStale = (edgeAt: number | null | undefined, primaryAt: number | null | undefined, edgeAgeMs = 3_100) =>
     sig({
       kind: 'manifest-stale',
       severity: 'degraded',
       side: 'primary',
       detail: {
         path: 'primary',
+        thresholdMs: 3_000,
         paths: {
-          edge: { state: 'fresh', ageMs: 2_500, ...(edgeAt === undefined ? {} : { liveEdgeAt: edgeAt }) },
+          edge: { state: 'fresh', ageMs: edgeAgeMs, ...(edgeAt === undefined ? {} : { liveEdgeAt: edgeAt }) },
           primary: { state: 'stale', ageMs: 4_000, ...(primaryAt === undefined ? {} : { liveEdgeAt: primaryAt }) },
         },
       },
@@ -104,6 +105,14 @@ describe('policy: a stale primary origin behind an edge that still looks fresh',
     expect(d).toMatchObject({ action: 'record', confirm: false, notify: false });
     expect(d.reason).toMatch(/watching/);
     expect(d.reason).toMatch(/newer media than the primary origin/);
+  });
+
+  it("keeps watching while the edge's latest reading is within the threshold: read before the origin froze, it may be fed from elsewhere", () => {
+    for (const edgeAgeMs of [3_000, 1_500]) {
+      const d = run({ signal: originStale(FROZEN - 1_000, FROZEN, edgeAgeMs) });
+      expect(d, String(edgeAgeMs)).toMatchObject({ action: 'record', confirm: false });
+      expect(d.reason).toMatch(/watching: the edge's latest reading .* is not past the 3000 ms threshold/);
+    }
   });
 
   it('keeps watching when either end is unknown (no wall clock, or an event from an older probe)', () => {

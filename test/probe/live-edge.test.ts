@@ -44,8 +44,11 @@ describe('the live edge of every path on a transition', () => {
     await runFor(loop, 10_000, 100, () => published.length > 0);
 
     expect(published.map((p) => `${p.detailType} ${p.detail.path}`)).toEqual([`${MANIFEST_STALE} primary`]);
-    const { paths, observedAt } = (published[0] as Transition).detail;
+    const { paths, observedAt, thresholdMs } = (published[0] as Transition).detail;
     expect(paths.edge?.state).toBe('fresh');
+    // The edge was due with the origin (the same media): its latest reading is already past the threshold, and
+    // it confirms that only once its cached copy expired (max-age=1).
+    expect(paths.edge?.ageMs).toBeGreaterThan(thresholdMs);
     expect(paths.primary?.liveEdgeAt).toBe(newestEndAt(stallAt));
     expect(paths.edge?.liveEdgeAt).toBe(newestEndAt(stallAt));
     // The standby carries on: its live edge is newer.

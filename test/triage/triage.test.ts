@@ -281,12 +281,12 @@ describe('triage: confirmation', () => {
     primary.setPipelineHealthy('1', false);
     const d = await triage(sample('probe-manifest-stale-primary-edge-frozen.json', new Date(Date.now() + 1000)), deps());
     expect(d.decision).toBe('failover');
-    expect(d.reason).toMatch(/the edge has nothing newer than the frozen primary origin \(edge newest media ends 2025-06-01T12:00:02.500Z, origin 2025-06-01T12:00:02.500Z\)/);
+    expect(d.reason).toMatch(/the edge has nothing newer than the frozen primary origin \(edge newest media ends 2025-06-01T12:00:02.500Z, origin 2025-06-01T12:00:02.500Z; its latest reading 9300 ms old, past the 9000 ms threshold\)/);
     expect(awsCalls()).toContain('medialive:DescribeChannel');
     expect(starts()).toHaveLength(1);
   });
 
-  it('a stale primary origin behind an edge with newer media (or no live edge to compare): watching, nothing checked or started', async () => {
+  it('a stale primary origin behind an edge with newer media, read within the threshold, or with no live edge to compare: watching, nothing checked or started', async () => {
     primaryStale('news-1');
     const newer = sample('probe-manifest-stale-primary-edge-frozen.json');
     (newer.detail.paths as { edge: { liveEdgeAt: number } }).edge.liveEdgeAt += 2000;
@@ -296,6 +296,9 @@ describe('triage: confirmation', () => {
     const unknown = sample('probe-manifest-stale-primary-edge-frozen.json', new Date(Date.now() + 1000));
     delete (unknown.detail.paths as { edge: { liveEdgeAt?: number } }).edge.liveEdgeAt;
     expect((await triage(unknown, deps())).reason).toMatch(/watching: the newest media end of the edge is not known/);
+    const early = sample('probe-manifest-stale-primary-edge-frozen.json', new Date(Date.now() + 2000));
+    (early.detail.paths as { edge: { ageMs: number } }).edge.ageMs = 8000;
+    expect((await triage(early, deps())).reason).toMatch(/watching: the edge's latest reading \(8000 ms old/);
     expect(awsCalls()).toEqual([]);
     expect(starts()).toHaveLength(0);
   });

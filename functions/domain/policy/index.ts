@@ -244,30 +244,45 @@ export const EDGE_NEWER_TOLERANCE_MS = 0;
 /**
  * The primary origin is confirmed stale and the edge still looks fresh. The edge may be fine (fed from
  * elsewhere, or the probe reads the origin wrongly), or it may just serve the primary's last playlist from
- * its cache until its TTL runs out. It is the latter when it has no media newer than the frozen origin's
- * newest: an outage, confirmed (DescribeChannel + a fresh fetch of the primary) before anything starts, rather
- * than a target duration spent waiting for the edge's own stale transition.
+ * its cache until its TTL runs out and it confirms its own stale reading. It is the latter when its latest
+ * reading is already past the threshold and has no media newer than the frozen origin's newest: an outage,
+ * confirmed (DescribeChannel + a fresh fetch of the primary) before anything starts, rather than a cache TTL
+ * and more spent waiting for the edge's own stale transition.
+ * The edge's reading must itself be past the threshold: an edge that is fine is, by definition, read within
+ * it, and one read a little before the origin froze (it is fetched about once a target duration) may well
+ * show nothing newer than the origin's last media while being fed from elsewhere.
  */
 function frozenBehindEdge(signal: Signal): { outage: boolean; reason: string } {
-  const edgeAt = pathLiveEdgeAt(signal, 'edge');
-  const originAt = pathLiveEdgeAt(signal, 'primary');
+  const edge = pathView(signal, 'edge');
+  const origin = pathView(signal, 'primary');
   const watching = 'primary origin stale while the edge is still fresh: watching';
-  if (edgeAt === undefined || originAt === undefined) {
-    const unknown = [edgeAt === undefined ? 'the edge' : '', originAt === undefined ? 'the primary origin' : ''].filter(Boolean).join(' and ');
+  if (edge.liveEdgeAt === undefined || origin.liveEdgeAt === undefined) {
+    const unknown = [edge.liveEdgeAt === undefined ? 'the edge' : '', origin.liveEdgeAt === undefined ? 'the primary origin' : ''].filter(Boolean).join(' and ');
     return { outage: false, reason: `${watching}: the newest media end of ${unknown} is not known (no wall clock in the playlist), so the edge cannot be compared with the origin` };
   }
-  const times = `edge newest media ends ${new Date(edgeAt).toISOString()}, origin ${new Date(originAt).toISOString()}`;
-  if (edgeAt > originAt + EDGE_NEWER_TOLERANCE_MS) {
+  const times = `edge newest media ends ${new Date(edge.liveEdgeAt).toISOString()}, origin ${new Date(origin.liveEdgeAt).toISOString()}`;
+  if (edge.liveEdgeAt > origin.liveEdgeAt + EDGE_NEWER_TOLERANCE_MS) {
     return { outage: false, reason: `${watching}: the edge has newer media than the primary origin (${times}), so it is not just serving the frozen origin's last playlist` };
   }
-  return { outage: true, reason: `primary origin stale and the edge has nothing newer than the frozen primary origin (${times}): it freezes within its cache TTL` };
+  const thresholdMs = signal.detail?.thresholdMs;
+  if (edge.ageMs === undefined || typeof thresholdMs !== 'number' || edge.ageMs <= thresholdMs) {
+    const age = edge.ageMs === undefined ? 'of unknown age' : `${edge.ageMs} ms old`;
+    return { outage: false, reason: `${watching}: the edge's latest reading (${age}, ${times}) is not past the ${String(thresholdMs)} ms threshold: too early to tell a cache of the frozen origin from an edge fed elsewhere` };
+  }
+  return {
+    outage: true,
+    reason: `primary origin stale and the edge has nothing newer than the frozen primary origin (${times}; its latest reading ${edge.ageMs} ms old, past the ${thresholdMs} ms threshold): it freezes within its cache TTL`,
+  };
 }
 
-/** A path's live edge (epoch ms) as the probe saw it, when the probe knew it. */
-const pathLiveEdgeAt = (signal: Signal, path: 'edge' | 'primary'): number | undefined => {
-  const paths = signal.detail?.paths as Partial<Record<string, { liveEdgeAt?: unknown }>> | undefined;
-  const at = paths?.[path]?.liveEdgeAt;
-  return typeof at === 'number' && Number.isFinite(at) ? at : undefined;
+/** A path's live edge (epoch ms) and age as the probe saw them, when the probe knew them. */
+const pathView = (signal: Signal, path: 'edge' | 'primary'): { liveEdgeAt?: number; ageMs?: number } => {
+  const paths = signal.detail?.paths as Partial<Record<string, { liveEdgeAt?: unknown; ageMs?: unknown }>> | undefined;
+  const view = paths?.[path];
+  const num = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
+  const liveEdgeAt = num(view?.liveEdgeAt);
+  const ageMs = num(view?.ageMs);
+  return { ...(liveEdgeAt === undefined ? {} : { liveEdgeAt }), ...(ageMs === undefined ? {} : { ageMs }) };
 };
 
 /** The probe's view of one path carried by a manifest signal ('unknown' when the probe does not know it). */
