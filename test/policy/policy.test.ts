@@ -128,6 +128,14 @@ describe('policy: a stale primary origin behind an edge that still looks fresh',
     }
   });
 
+  it('applies only while the primary is on air: on the standby the edge serves the standby, and a stale primary is no news for viewers', () => {
+    for (const item of [onStandby(), onStandby({ onAir: 'slate' })]) {
+      const d = run({ signal: originStale(FROZEN, FROZEN), item });
+      expect(d, item.onAir).toMatchObject({ action: 'record', confirm: false, notify: false });
+      expect(d.reason).toBe('primary origin stale while the edge is still fresh: watching');
+    }
+  });
+
   it('is held by the dwell and the lock like any other outage', () => {
     expect(run({ signal: originStale(FROZEN, FROZEN), item: steady({ lastTransitionAt: NOW - 10_000 }) })).toMatchObject({ action: 'record', notify: true, confirm: true });
     expect(run({ signal: originStale(FROZEN, FROZEN), item: steady({ phase: 'failing-over', incidentId: 'other', lockExpiresAt: NOW + 60_000 }) }).action).toBe('coalesced');
