@@ -113,7 +113,7 @@ export interface StepReport<O = Record<string, unknown>> {
   changes: Change[];
 }
 
-/** detail of the `Manifest Stale` / `Manifest Fresh` events (source flatline.probe). */
+/** One path as the probe saw it, on a `Manifest Stale` / `Manifest Fresh` event. */
 export interface ProbePathView {
   state: 'stale' | 'fresh' | 'unknown';
   ageMs: number | null;
@@ -127,6 +127,7 @@ export interface ProbePathView {
   liveEdgeAt?: number | null;
 }
 
+/** detail of the `Manifest Stale` / `Manifest Fresh` events (source flatline.probe). */
 export interface ManifestTransitionDetail {
   channelId: string;
   path: ProbePath;

@@ -8,9 +8,10 @@
 //   it is on air is recorded and paged. The edge is judged against the origin of the side on air.
 // - One pipeline alerting on a STANDARD channel is `degraded` (MediaLive's second pipeline covers it):
 //   recorded and metered. SINGLE_PIPELINE pipeline down, both pipelines alerting, a stopped/RECOVERING
-//   channel with no running pipeline, stale edge AND stale primary, a stale primary behind an edge that still
-//   looks fresh but has no media newer than the frozen origin (it serves the origin's last playlist from its
-//   cache), a ManifestAge alarm on primary/edge: outage candidates => failover after confirmation.
+//   channel with no running pipeline, stale edge AND stale primary, a stale primary (on air) behind an edge
+//   that still counts as fresh but whose latest reading is past the threshold with no media newer than the
+//   frozen origin (it serves the origin's last playlist from its cache), a ManifestAge alarm on primary/edge:
+//   outage candidates => failover after confirmation.
 // - A stale edge in front of a fresh primary is a caching problem: recorded, no failover.
 // - Hysteresis: no automatic failover/failback while another incident holds the lock (coalesced) or within
 //   minDwellSeconds of lastTransitionAt (which also forbids ping-pong: no failback right after a failover).
