@@ -259,7 +259,7 @@ function frozenBehindEdge(signal: Signal): { outage: boolean; reason: string } {
   const watching = 'primary origin stale while the edge is still fresh: watching';
   if (edge.liveEdgeAt === undefined || origin.liveEdgeAt === undefined) {
     const unknown = [edge.liveEdgeAt === undefined ? 'the edge' : '', origin.liveEdgeAt === undefined ? 'the primary origin' : ''].filter(Boolean).join(' and ');
-    return { outage: false, reason: `${watching}: the newest media end of ${unknown} is not known (no wall clock in the playlist), so the edge cannot be compared with the origin` };
+    return { outage: false, reason: `${watching}: the newest media end of ${unknown} is not known (no wall clock in a playlist, a failed fetch, or a probe that does not send it), so the edge cannot be compared with the origin` };
   }
   const times = `edge newest media ends ${new Date(edge.liveEdgeAt).toISOString()}, origin ${new Date(origin.liveEdgeAt).toISOString()}`;
   if (edge.liveEdgeAt > origin.liveEdgeAt + EDGE_NEWER_TOLERANCE_MS) {
