@@ -32,7 +32,7 @@ export function diagnose(view: PathView): Diagnosis {
       message: `edge and primary origin stale: origin outage${standby === 'fresh' ? ', standby origin fresh' : ''}`,
     };
   if (primary === 'stale' && edge === 'fresh')
-    return { code: 'primary-stale-edge-fresh', message: 'primary origin stale while edge fresh: viewers are served by the standby or a cache' };
+    return { code: 'primary-stale-edge-fresh', message: 'primary origin stale while the edge still looks fresh: viewers are on the standby, or the edge serves the frozen playlist from its cache until it is read again' };
   if (edge === 'stale') return { code: 'edge-stale', message: 'edge stale, primary origin state unknown' };
   if (standby === 'stale') return { code: 'standby-stale', message: 'standby origin stale while the primary is fresh: standby not ready' };
   if (edge === 'fresh' && primary === 'fresh') return { code: 'healthy', message: 'edge and primary origin fresh' };
