@@ -2,7 +2,9 @@
 // It repoints a channel in seconds by reading the one KeyValueStore value the control plane writes per channel,
 // edge:<id> (functions/domain/routing-keys.ts, the contract both sides import):
 //   o (origin id)    -> that origin (cf.selectRequestOriginById): the standby route
-//   no o / no key    -> untouched: the behaviour's default, the origin group with the primary first
+//   g (two ids)      -> the request's origin group, g[0] first (cf.createRequestOriginGroup): the primary route of a
+//                       channel with an origin group, independent of the order the distribution has deployed
+//   neither / no key -> untouched: the behaviour's default (its origin group as deployed, or its primary origin)
 //   l (slate path)   -> manifest requests (.m3u8, .mpd) are rewritten to it; segments are left alone so players drain
 //   p, q (per-origin) -> /live/<id>/<rest> becomes <p or q>/<rest> (q when o was selected)
 // One KVS read per request and no channel table: the function's size does not depend on the registry.
@@ -10,7 +12,15 @@
 // Written for runtime 2.0: no timers, no network, sequential awaits (Promise combinators cost memory), no
 // destructuring/for-of/optional chaining; edge/build.ts bundles it and checks the limits.
 import cf from 'cloudfront';
-import { CHANNEL_ID_PATTERN, LIVE_PREFIX, MAX_CHANNEL_ID_LENGTH, decodeEdgeValue, edgeKey, type EdgeValue } from '../functions/domain/routing-keys.js';
+import {
+  CHANNEL_ID_PATTERN,
+  LIVE_PREFIX,
+  MAX_CHANNEL_ID_LENGTH,
+  ORIGIN_GROUP_FAILOVER_STATUS_CODES,
+  decodeEdgeValue,
+  edgeKey,
+  type EdgeValue,
+} from '../functions/domain/routing-keys.js';
 import type { CfKvsHandle, CfRequest, CfViewerRequestEvent } from './runtime-types.js';
 
 /** A missing key (get rejects), a store error and an unreadable value all read as "absent": the default route. */
@@ -71,6 +81,18 @@ export async function handler(event: CfViewerRequestEvent): Promise<CfRequest> {
       selected = true;
     } catch {
       // an origin id the distribution lacks: stay on the default rather than fail the request
+    }
+  }
+  if (value.g !== undefined) {
+    try {
+      cf.createRequestOriginGroup({
+        originIds: [{ originId: value.g[0] }, { originId: value.g[1] }],
+        // Required, and they replace the group's own codes: the same codes the stack's groups use.
+        failoverCriteria: { statusCodes: ORIGIN_GROUP_FAILOVER_STATUS_CODES.slice() },
+        selectionCriteria: value.m === 1 ? 'media-quality-score' : 'default',
+      });
+    } catch {
+      // an origin id the distribution lacks: the behaviour's own group still serves the request
     }
   }
   if (value.l !== undefined && isManifest(uri)) request.uri = value.l;

@@ -5,8 +5,11 @@
 //
 // One key per channel, `edge:<channelId>`, holding everything the function needs for that channel, so a
 // request costs one KVS read and the function carries no channel table (its size does not depend on the
-// registry, and a new channel needs no function publish). An absent key is the default route: the behaviour's
-// origin group, primary first, no slate, no rewrite (fail open).
+// registry, and a new channel needs no function publish). The primary route of a channel with an origin group
+// is written, not left to an absent key: the value names the group's members primary first, and the function
+// builds the request's origin group from it, so a failback does not wait for an UpdateDistribution (minutes,
+// InProgress) that puts the primary first again in the distribution. An absent or unreadable key is the default
+// route: whatever the behaviour targets, in the distribution's deployed order, no slate, no rewrite (fail open).
 export const ROUTE_PRIMARY = 'primary';
 export const ROUTE_STANDBY = 'standby';
 export type Route = typeof ROUTE_PRIMARY | typeof ROUTE_STANDBY;
@@ -23,6 +26,15 @@ export const KVS_MAX_VALUE_BYTES = 1024;
 /** "5 MB" per store, counted as 5,000,000 bytes to stay on the safe side of either reading. */
 export const KVS_MAX_STORE_BYTES = 5_000_000;
 
+/**
+ * The statuses a channel's origin group fails over on: the request origin group the function creates
+ * (cf.createRequestOriginGroup requires its own failoverCriteria, which overwrite the group's) and the
+ * origin groups the sandbox seeds. 404: MediaPackage can answer 404 on a stale manifest; 500/502/503/504:
+ * the origin fails, 503 also on a connection failure and 504 on a timeout. All are among the codes origin
+ * failover accepts (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/high_availability_origin_failover.html).
+ */
+export const ORIGIN_GROUP_FAILOVER_STATUS_CODES: readonly number[] = [404, 500, 502, 503, 504];
+
 /** Registry channel ids: what the function accepts before it spends a KVS read. ASCII, so characters = bytes. */
 export const CHANNEL_ID_PATTERN = /^[a-z0-9-]+$/;
 export const MAX_CHANNEL_ID_LENGTH = KVS_MAX_KEY_BYTES - EDGE_KEY_PREFIX.length;
@@ -32,8 +44,15 @@ export const MAX_CHANNEL_ID_LENGTH = KVS_MAX_KEY_BYTES - EDGE_KEY_PREFIX.length;
  * Every field is optional; a value with none is never written (the key is deleted instead).
  */
 export interface EdgeValue {
-  /** Standby route: the CloudFront origin id to select (cf.selectRequestOriginById). Absent: primary (the origin group). */
+  /** Standby route: the CloudFront origin id to select (cf.selectRequestOriginById). Absent: primary. */
   o?: string;
+  /**
+   * Primary route of a channel with an origin group: its members, primary first, for the request's origin group
+   * (cf.createRequestOriginGroup, failing over on ORIGIN_GROUP_FAILOVER_STATUS_CODES). Never with `o`.
+   */
+  g?: [string, string];
+  /** With `g`: 1 = the group selects by media quality (edge.originSelection media-quality-based). */
+  m?: 1;
   /** Slate on: the path manifest requests (.m3u8, .mpd) are rewritten to. Absent: no slate. */
   l?: string;
   /** edge.paths per-origin: the channel's path on the primary origin (no trailing slash), used on the default route. */
@@ -47,6 +66,8 @@ export interface EdgeState {
   route: Route;
   slate: boolean;
 }
+
+const isOriginId = (id: unknown): id is string => typeof id === 'string' && id !== '';
 
 /** Parses a stored value; null when it is not a value of this contract (the edge then keeps the default route). */
 export function decodeEdgeValue(raw: string): EdgeValue | null {
@@ -62,6 +83,15 @@ export function decodeEdgeValue(raw: string): EdgeValue | null {
   if (v.o !== undefined) {
     if (typeof v.o !== 'string' || v.o === '') return null;
     value.o = v.o;
+  }
+  if (v.g !== undefined) {
+    const g = v.g;
+    if (value.o !== undefined || !Array.isArray(g) || g.length !== 2 || !isOriginId(g[0]) || !isOriginId(g[1]) || g[0] === g[1]) return null;
+    value.g = [g[0], g[1]];
+  }
+  if (v.m !== undefined) {
+    if (v.m !== 1 || value.g === undefined) return null;
+    value.m = 1;
   }
   if (v.l !== undefined) {
     if (typeof v.l !== 'string' || v.l.charAt(0) !== '/') return null;
@@ -85,9 +115,14 @@ export const storedEdgeState = (raw: string | null | undefined): EdgeState =>
 
 /** What the writer needs of a registry channel (a registry Channel is one; no import, so no cycle with the schema). */
 export interface EdgeChannelData {
-  primary: { originPath?: string | undefined };
+  primary: { originId: string; originPath?: string | undefined };
   standby: { originId: string; originPath?: string | undefined };
-  edge: { slatePath: string; paths: 'identical' | 'per-origin' };
+  edge: {
+    slatePath: string;
+    paths: 'identical' | 'per-origin';
+    originGroupId?: string | undefined;
+    originSelection: 'default' | 'media-quality-based';
+  };
 }
 
 const trimSlash = (path: string): string => path.replace(/\/+$/, '');
@@ -96,13 +131,18 @@ const trimSlash = (path: string): string => path.replace(/\/+$/, '');
 export function edgeValueFor(channel: EdgeChannelData, state: EdgeState): EdgeValue | null {
   const value: EdgeValue = {};
   if (state.route === ROUTE_STANDBY) value.o = channel.standby.originId;
+  else if (channel.edge.originGroupId !== undefined) {
+    // Pinned: the request's own group, so the route does not depend on the distribution's deployed order.
+    value.g = [channel.primary.originId, channel.standby.originId];
+    if (channel.edge.originSelection === 'media-quality-based') value.m = 1;
+  }
   if (state.slate) value.l = channel.edge.slatePath;
   if (channel.edge.paths === 'per-origin') {
     // The registry schema requires both originPaths when paths is per-origin.
     value.p = trimSlash(channel.primary.originPath ?? '');
     value.q = trimSlash(channel.standby.originPath ?? '');
   }
-  return value.o === undefined && value.l === undefined && value.p === undefined ? null : value;
+  return value.o === undefined && value.g === undefined && value.l === undefined && value.p === undefined ? null : value;
 }
 
 /** The stored form: fields in a fixed order, so equal values are equal strings (the reconcilers compare strings). */
@@ -110,6 +150,8 @@ export function encodeEdgeValue(value: EdgeValue | null): string | null {
   if (value === null) return null;
   const ordered: EdgeValue = {};
   if (value.o !== undefined) ordered.o = value.o;
+  if (value.g !== undefined) ordered.g = value.g;
+  if (value.g !== undefined && value.m !== undefined) ordered.m = value.m;
   if (value.l !== undefined) ordered.l = value.l;
   if (value.p !== undefined && value.q !== undefined) {
     ordered.p = value.p;
@@ -121,6 +163,24 @@ export function encodeEdgeValue(value: EdgeValue | null): string | null {
 /** The stored value for `channel` in `state` (null = the key is absent). */
 export const edgeValueString = (channel: EdgeChannelData, state: EdgeState): string | null =>
   encodeEdgeValue(edgeValueFor(channel, state));
+
+/**
+ * A primary-route value as a channel with an origin group needs it now: with its group pinned (`g`, `m`). A value
+ * written before the pin (an absent key, or one without `g`: the deployed order decided) gets it; a standby
+ * value, a value that has it, and any value of a channel without a group are returned as they are.
+ */
+export function pinnedEdgeValue(channel: EdgeChannelData, value: EdgeValue | null): EdgeValue | null {
+  if (channel.edge.originGroupId === undefined || (value !== null && (value.o !== undefined || value.g !== undefined))) return value;
+  const pin = edgeValueFor(channel, { route: ROUTE_PRIMARY, slate: false })!;
+  return { ...value, g: pin.g!, ...(pin.m === undefined ? {} : { m: pin.m }) };
+}
+
+/** The largest value the control plane can write for `channel` (slate on, either route): what must fit the KVS limits. */
+export function largestEdgeValueString(channel: EdgeChannelData): string {
+  const standby = edgeValueString(channel, { route: ROUTE_STANDBY, slate: true }) ?? '';
+  const primary = edgeValueString(channel, { route: ROUTE_PRIMARY, slate: true }) ?? '';
+  return primary.length > standby.length ? primary : standby;
+}
 
 /** For reports and notifications: "standby (mp-usw2-news-1), slate /slate/index.m3u8". */
 export function describeEdgeValue(value: EdgeValue | null): string {

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import type { Registry } from '../../functions/domain/registry/index.js';
+import { ORIGIN_GROUP_FAILOVER_STATUS_CODES } from '../../functions/domain/routing-keys.js';
 import {
   ACCOUNT_ID,
   AwsServiceError,
@@ -312,7 +313,7 @@ function seedConfig(distributionId: string, channels: Registry['channels']): Xml
       });
     }
     if (c.edge.originGroupId === undefined) continue;
-    const codes = ['404', '500', '502', '503', '504'];
+    const codes = ORIGIN_GROUP_FAILOVER_STATUS_CODES.map(String);
     groups.push({
       Id: c.edge.originGroupId,
       FailoverCriteria: { StatusCodes: { Quantity: String(codes.length), Items: { StatusCode: codes } } },

@@ -78,6 +78,7 @@ function invariantFacts(x: FactsInput, notes: ReturnType<DrillSandbox['notificat
     end: Date.now(),
     thresholdS: x.thresholdS,
     probeTickS: x.probeTickS,
+    kvsPropagationS: sb.world.kvsPropagationS[1],
     stepTimeoutS: stepTimeoutS(sb.world),
     samples: x.rec.samples,
     executions: sb.executions(),

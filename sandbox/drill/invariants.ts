@@ -57,6 +57,8 @@ export interface InvariantFacts {
   end: number;
   thresholdS: number;
   probeTickS: number;
+  /** The longest time a KVS write takes to reach an edge location (the world's kvsPropagationS maximum). */
+  kvsPropagationS: number;
   /** The longest Task TimeoutSeconds of the state machines, in drill time (the world's compression applied). */
   stepTimeoutS: number;
   samples: readonly StateSample[];
@@ -76,7 +78,7 @@ export const INVARIANT_WORDING: Record<InvariantId, string> = {
   I2: 'no lock held without a RUNNING execution for longer than one step timeout',
   I3: "at rest, the ledger's onAir, the KVS route and the origin group's order agree (or the slate is on)",
   I4: 'every outage of the side viewers are on that lasts longer than staleAfter + 2 ticks ends, within the drill, with viewers on a fresh side or on the slate, and at least one page',
-  I5: 'viewers are never routed to a side whose manifest is stale while the other side is fresh',
+  I5: 'after a routing change, viewers are not served a side whose manifest is stale while the other side is fresh for longer than the KVS propagation and one sample',
   I6: 'no failover without an outage, unless an authorized operator asked for it',
   I7: 'every rejected event reaches the dead-letter queue with its reason',
 };
@@ -222,34 +224,71 @@ function i4(ctx: Ctx): [boolean, string] {
 }
 
 /**
- * I5: a routing change by flatline (its KVS value or origin group order now names another side) towards a side
- * that is stale while the other is fresh at that moment; measured as the seconds viewers at each location then
- * spent on it while it stayed so. A route written to a fresh side that dies afterwards is an outage (I4), not this.
+ * I5: what viewers were served after a routing change by flatline (its KVS route, slate or origin group order
+ * moved). A side stale while the other is fresh at the change is the wrong side for as long as that holds; a
+ * location serving it (served: its KVS replica, the origin group the request gets, group failover) for longer
+ * than the KVS propagation plus one sample breaks it, whatever flatline intended (a route still waiting for a
+ * distribution deploy serves what the edge has deployed). Later changes in the same episode do not restart the
+ * count. A side that goes stale after the change is an outage (I4), not this.
  */
 function i5(ctx: Ctx): [boolean, string] {
   const bad: string[] = [];
-  let seconds = 0;
+  let worstS = 0;
+  const routingOf = (c: ChannelSample): string => `${c.route}|${c.slate}|${c.originGroupFirst}`;
+  interface Episode5 {
+    side: Side;
+    /** The latest routing change in the episode: the one a run that starts now follows. */
+    changeAt: number;
+    /** Per location: seconds on the wrong side without a break, and the change that run followed. */
+    run: number[];
+    runAfter: number[];
+    worst: { s: number; loc: number; after: number; boundS: number };
+    sampleS: number;
+  }
   for (const id of ctx.channels) {
-    let prev: Served | null = null;
-    let wrong: { side: Side; at: number } | null = null;
+    let prev: string | null = null;
+    let episode: Episode5 | null = null;
+    const close = (): void => {
+      if (!episode) return;
+      const w = episode.worst;
+      worstS = Math.max(worstS, w.s);
+      if (w.s > w.boundS)
+        bad.push(`${id}: after the routing change at ${ctx.t(w.after)}, location ${w.loc + 1} served the stale ${episode.side} while the ${other(episode.side)} was fresh for ${w.s.toFixed(1)} s (bound ${w.boundS.toFixed(1)} s)`);
+      episode = null;
+    };
     ctx.samples.forEach((s, i) => {
       const c = s.channels[id];
       if (!c) return;
-      if (prev !== null && c.intended !== prev) {
-        wrong = c.intended !== 'slate' && !c.fresh[c.intended] && c.fresh[other(c.intended)] ? { side: c.intended, at: s.at } : null;
-        if (wrong) bad.push(`${id}: routed to the ${wrong.side} at ${ctx.t(s.at)} while it was stale and the ${other(wrong.side)} fresh`);
+      const wrong = (side: Side): boolean => !c.fresh[side] && c.fresh[other(side)];
+      if (episode && !wrong(episode.side)) close();
+      const routing = routingOf(c);
+      if (prev !== null && routing !== prev) {
+        if (episode) episode.changeAt = s.at;
+        else {
+          const side = (['primary', 'standby'] as const).find(wrong);
+          if (side) episode = { side, changeAt: s.at, run: c.served.map(() => 0), runAfter: c.served.map(() => s.at), worst: { s: 0, loc: 0, after: s.at, boundS: 0 }, sampleS: 0 };
+        }
       }
-      prev = c.intended;
-      if (wrong && c.intended === wrong.side) {
-        const w = wrong;
-        const onIt = c.served.filter((sv) => sv === w.side && !c.fresh[w.side] && c.fresh[other(w.side)]).length;
-        // The worst location's time: any location on it counts this sample once.
-        if (onIt > 0) seconds += span(ctx, i);
-      }
+      prev = routing;
+      if (!episode) return;
+      const e = episode;
+      const dt = span(ctx, i);
+      c.served.forEach((sv, loc) => {
+        if (sv !== e.side) {
+          e.run[loc] = 0;
+          return;
+        }
+        if (!e.run[loc]) e.runAfter[loc] = e.changeAt;
+        e.run[loc] = (e.run[loc] ?? 0) + dt;
+        e.sampleS = Math.max(e.sampleS, dt);
+        const boundS = ctx.f.kvsPropagationS + e.sampleS;
+        if (e.run[loc]! - boundS > e.worst.s - e.worst.boundS || e.worst.s === 0) e.worst = { s: e.run[loc]!, loc, after: e.runAfter[loc]!, boundS };
+      });
     });
+    close();
   }
-  if (bad.length) return [false, `${bad.slice(0, 3).join('; ')}; viewers there ${seconds.toFixed(1)} s`];
-  return [true, '0 routing changes to a stale side, 0 s routed to a stale side'];
+  if (bad.length) return [false, bad.slice(0, 3).join('; ')];
+  return [true, `after every routing change, viewers left a stale side within the KVS propagation (${ctx.f.kvsPropagationS.toFixed(1)} s) and one sample; longest ${worstS.toFixed(1)} s`];
 }
 
 /** I6: each failover execution had, in the detection window before it, an outage of the primary or an operator's request. */

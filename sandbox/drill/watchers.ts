@@ -2,7 +2,7 @@
 // group reorder becomes a marker; the counts the report and the expectations need are kept here.
 import { OPS_SOURCE } from '../../functions/domain/contracts.js';
 import type { Channel, Registry } from '../../functions/domain/registry/index.js';
-import { EDGE_KEY_PREFIX, edgeKey, storedEdgeState, type EdgeState } from '../../functions/domain/routing-keys.js';
+import { decodeEdgeValue, EDGE_KEY_PREFIX, edgeKey, edgeStateOf, storedEdgeState, type EdgeState } from '../../functions/domain/routing-keys.js';
 import type { MediaWorld } from '../media/media-world.js';
 import type { ChannelSample, Served, Side } from './invariants.js';
 import type { Recorder } from './recorder.js';
@@ -124,11 +124,13 @@ export function sampleState(o: {
   };
   const producing = (c: Channel, side: Side): boolean => world.feed(c.id, side).producing && world.origin(c[side].region).answering;
   const served = (c: Channel, raw: string | undefined, order: readonly [string, string], now: number): Served => {
-    const state = storedEdgeState(raw);
+    const value = raw === undefined ? null : decodeEdgeValue(raw);
+    const state = edgeStateOf(value);
     if (state.slate) return 'slate';
     if (state.route === 'standby') return 'standby';
-    // The default route is the origin group: its first member, or the second when the first does not answer.
-    const first = sideOf(c, order[0]);
+    // The primary route is an origin group: the one the value pins for the request, else the behaviour's in
+    // `order`; its first member, or the second when the first does not answer.
+    const first = sideOf(c, value?.g ? value.g[0] : order[0]);
     return answers(c, first, now) ? first : first === 'primary' ? 'standby' : 'primary';
   };
   const routing = (c: Channel): string => `${sb.kvsGet(c.edge.kvsArn, edgeKey(c.id)) ?? ''}|${sb.originOrder(c.edge.distributionId, c.edge.originGroupId).join(',')}`;

@@ -1,7 +1,7 @@
 // A CloudFront edge on loopback. For every viewer request it runs the edge router (the real CloudFront
-// Function through its node:vm harness in the sandbox), picks the origin (the router's choice, else the
-// distribution's origin group in its current order, failing over to the second member on the statuses
-// origin groups fail over on), caches by Cache-Control max-age with request collapsing (concurrent misses
+// Function through its node:vm harness in the sandbox), picks the origin (the origin the router selected, else
+// the origin group the router created for the request, else the distribution's origin group in its deployed
+// order; a group fails over to its second member on its failover statuses), caches by Cache-Control max-age with request collapsing (concurrent misses
 // for one cache key make one origin fetch) and serves the slate.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +15,8 @@ export interface EdgeDecision {
   uri: string;
   /** null = the default origin (the channel's origin group). */
   originId: string | null;
+  /** The request's own origin group (cf.createRequestOriginGroup): its order and codes replace the behaviour's group. */
+  originGroup?: { originIds: Array<{ originId: string }>; failoverCriteria: { statusCodes: number[] } } | undefined;
   /** The function answered the viewer itself. */
   response?: { statusCode: number; headers?: Record<string, string | { value: string }> } | undefined;
 }
@@ -26,7 +28,7 @@ export interface EdgeRouter {
 /** Current member order of an origin group (the one UpdateDistribution changes). */
 export type OriginGroupOrder = (distributionId: string, originGroupId: string) => readonly [string, string];
 
-/** Origin groups fail over only on these statuses (and on connection errors), for GET/HEAD/OPTIONS. */
+/** The statuses an origin group may fail over on (and connection errors), for GET/HEAD/OPTIONS. */
 export const ORIGIN_GROUP_FAILOVER_STATUSES: ReadonlySet<number> = new Set([400, 403, 404, 416, 429, 500, 502, 503, 504]);
 
 /** Leaves every request on the default origin: the edge without a function associated. */
@@ -197,6 +199,11 @@ export class Edge {
     const { uri } = decision;
     if (this.slateDirs.some((dir) => uri.startsWith(dir))) return this.slate(uri);
     if (decision.originId !== null) return this.fetchOrigin(decision.originId, uri);
+    const group = decision.originGroup;
+    if (group) {
+      const codes = new Set(group.failoverCriteria.statusCodes.filter((code) => ORIGIN_GROUP_FAILOVER_STATUSES.has(code)));
+      return this.fetchGroup(group.originIds[0]!.originId, group.originIds[1]!.originId, uri, codes);
+    }
     const channel = this.channelOf(uri);
     if (!channel) {
       const now = this.now();
@@ -205,8 +212,13 @@ export class Edge {
     // A channel without an origin group sits on the behaviour's default target: its primary origin, no failover.
     if (channel.edge.originGroupId === undefined) return this.fetchOrigin(channel.primary.originId, uri);
     const [first, second] = this.opts.originGroupOrder(channel.edge.distributionId, channel.edge.originGroupId);
+    return this.fetchGroup(first, second, uri, ORIGIN_GROUP_FAILOVER_STATUSES);
+  }
+
+  /** An origin group: its first member, or the second when the first answers one of `codes`. */
+  private async fetchGroup(first: string, second: string, uri: string, codes: ReadonlySet<number>): Promise<CachedResponse> {
     const primary = await this.fetchOrigin(first, uri);
-    if (!ORIGIN_GROUP_FAILOVER_STATUSES.has(primary.status)) return primary;
+    if (!codes.has(primary.status)) return primary;
     this.stats.groupFailovers++;
     return this.fetchOrigin(second, uri);
   }

@@ -52,6 +52,7 @@ function facts(over: Partial<InvariantFacts>): InvariantFacts {
     end: samples.at(-1)!.at,
     thresholdS: 3,
     probeTickS: 1,
+    kvsPropagationS: 3,
     stepTimeoutS: 6,
     samples,
     executions: [],
@@ -87,7 +88,8 @@ describe('drill invariants', () => {
     const results = judgeInvariants(goodFailover());
     expect(results.map((r) => r.id)).toEqual(['I1', 'I2', 'I3', 'I4', 'I5', 'I6', 'I7']);
     expect(results.filter((r) => !r.pass)).toEqual([]);
-    expect(results.find((r) => r.id === 'I5')!.detail).toMatch(/0 s routed to a stale side/);
+    // The failover at 8 s moved every location off the stale primary by 11 s: the KVS propagation (3 s).
+    expect(results.find((r) => r.id === 'I5')!.detail).toMatch(/viewers left a stale side within the KVS propagation \(3\.0 s\) and one sample; longest 3\.0 s$/);
   });
 
   it('I1: two executions of one channel RUNNING at once break it; one after the other does not', () => {
@@ -161,7 +163,7 @@ describe('drill invariants', () => {
     });
     const r = verdict({ ...good, samples: rolledBack }, 'I5');
     expect(r.pass).toBe(false);
-    expect(r.detail).toMatch(/routed to the primary at 12\.0 s while it was stale and the standby fresh; viewers there 6\.0 s/);
+    expect(r.detail).toMatch(/news-1: after the routing change at 12\.0 s, location 1 served the stale primary while the standby was fresh for 6\.0 s \(bound 3\.3 s\)/);
     // Routed to a fresh primary that dies afterwards: an outage (I4), not a misroute.
     const diesLater = timeline(20, (t, c) => {
       if (t >= 4) Object.assign(c, { intended: 'standby', route: 'standby' });
@@ -169,6 +171,29 @@ describe('drill invariants', () => {
       if (t >= 9) c.fresh.primary = false;
     });
     expect(verdict(facts({ samples: diesLater }), 'I5').pass).toBe(true);
+  });
+
+  it('I5: judges what viewers were served, not what flatline intended: a failback whose viewers stay on the dead standby breaks it', () => {
+    // On the standby since 2 s; the standby dies at 6 s while the primary is fresh again; the failback routes
+    // back at 8 s and reorders the group at 9 s. Intended is the primary from 8 s on either way.
+    const failback = (servedPrimaryFromS: number) =>
+      timeline(30, (t, c) => {
+        if (t >= 2) Object.assign(c, { intended: 'standby', route: 'standby', originGroupFirst: 'standby', served: ['standby', 'standby', 'standby'] });
+        if (t >= 6) c.fresh.standby = false;
+        if (t >= 8) Object.assign(c, { intended: 'primary', route: 'primary' });
+        if (t >= 9) c.originGroupFirst = 'primary';
+        // The locations the KVS write reached (1.5 s; the third 0.5 s later), or the deployed origin group's new order.
+        if (t >= servedPrimaryFromS) c.served = ['primary', 'primary', 'standby'];
+        if (t >= servedPrimaryFromS + 0.5) c.served = ['primary', 'primary', 'primary'];
+      });
+    // Kept: a pinned primary route reaches every location within the KVS propagation.
+    const kept = verdict(facts({ samples: failback(9.5) }), 'I5');
+    expect(kept.pass).toBe(true);
+    expect(kept.detail).toMatch(/longest 2\.0 s$/);
+    // Broken: the edge serves the group as deployed (standby first) until the distribution deploy ends at 33 s.
+    const broken = verdict(facts({ samples: failback(25) }), 'I5');
+    expect(broken.pass).toBe(false);
+    expect(broken.detail).toMatch(/after the routing change at 8\.0 s, location 3 served the stale standby while the primary was fresh for 17\.5 s/);
   });
 
   it("I6: a failover while the primary is fresh breaks it, unless an operator asked for it", () => {

@@ -9,6 +9,8 @@ import {
   edgeKey,
   edgeStateOf,
   edgeValueString,
+  encodeEdgeValue,
+  pinnedEdgeValue,
   type EdgeState,
   type EdgeValue,
   type Route,
@@ -100,14 +102,19 @@ export interface RestoreEdgeInput {
 }
 
 /**
- * The rollback: puts back exactly the value the snapshot read (route and slate together), even one written
- * under an older registry, rather than re-deriving it. Whatever is stored now is replaced, readable or not.
+ * The rollback: puts back the value the snapshot read (route and slate together), even one written under an
+ * older registry, rather than re-deriving it. Whatever is stored now is replaced, readable or not. One
+ * exception: a primary route read before the route was pinned (an absent key, or a value without `g`, on a
+ * channel with an origin group) goes back pinned, so the rollback does not hand viewers to whatever order
+ * the distribution has deployed (routing-keys.ts).
  */
 export async function restoreEdgeValue(input: RestoreEdgeInput): Promise<StepReport<EdgeObserved>> {
   const key = edgeKey(input.channel.id);
   const context = { key, kvsArn: input.channel.edge.kvsArn, channelId: input.channel.id };
-  parseEdgeValue(input.value, { ...context, source: 'snapshot' });
+  const snapshot = parseEdgeValue(input.value, { ...context, source: 'snapshot' });
+  const pinned = pinnedEdgeValue(input.channel, snapshot);
+  const desired = pinned === snapshot ? input.value : encodeEdgeValue(pinned);
   const value = await readKey(input.kvs, input.channel.edge.kvsArn, key);
   const current = value === null ? null : decodeEdgeValue(value);
-  return reconcile(input.kvs, 'restoreEdgeValue', input.channel, { key, value, ...edgeStateOf(current) }, input.value, input.mode);
+  return reconcile(input.kvs, 'restoreEdgeValue', input.channel, { key, value, ...edgeStateOf(current) }, desired, input.mode);
 }

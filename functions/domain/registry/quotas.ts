@@ -1,7 +1,7 @@
 // CloudFront's per-distribution quotas that the registry's channels consume. The distribution is the user's, so
 // nothing here can read it: the registry's own declarations are counted against the account's quotas, which the
 // stage config may raise (a quota raised through Service Quotas is not visible offline).
-import { edgeKey, edgeValueString, KVS_MAX_STORE_BYTES } from '../routing-keys.js';
+import { edgeKey, KVS_MAX_STORE_BYTES, largestEdgeValueString } from '../routing-keys.js';
 import type { Channel, Registry } from './schema.js';
 
 /** The adjustable per-distribution quotas the registry's channels count against. */
@@ -116,7 +116,7 @@ function storeIssues(registry: Registry): QuotaIssue[] {
   registry.channels.forEach((channel, index) => {
     const arn = channel.edge.kvsArn;
     const before = used.get(arn) ?? 0;
-    const largest = edgeValueString(channel, { route: 'standby', slate: true }) ?? '';
+    const largest = largestEdgeValueString(channel);
     const after = before + encoder.encode(edgeKey(channel.id)).length + encoder.encode(largest).length;
     used.set(arn, after);
     if (before <= KVS_MAX_STORE_BYTES && after > KVS_MAX_STORE_BYTES) {

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { CHANNEL_ID_PATTERN, edgeKey, edgeValueString, KVS_MAX_VALUE_BYTES, MAX_CHANNEL_ID_LENGTH } from '../routing-keys.js';
+import { CHANNEL_ID_PATTERN, edgeKey, KVS_MAX_VALUE_BYTES, largestEdgeValueString, MAX_CHANNEL_ID_LENGTH } from '../routing-keys.js';
 import { manifestUrlProblem } from './addresses.js';
 
 const region = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS region such as us-east-1');
@@ -111,14 +111,14 @@ export const ChannelSchema = z
         }
       }
     }
-    // The largest value the control plane writes for this channel (standby route, slate on) must fit the KVS.
-    const largest = edgeValueString(c, { route: 'standby', slate: true }) ?? '';
+    // The largest value the control plane writes for this channel (either route, slate on) must fit the KVS.
+    const largest = largestEdgeValueString(c);
     const bytes = new TextEncoder().encode(largest).length;
     if (bytes > KVS_MAX_VALUE_BYTES) {
       ctx.addIssue({
         code: 'custom',
         path: ['edge'],
-        message: `the KVS value ${edgeKey(c.id)} would be ${bytes} bytes (standby.originId, edge.slatePath and the originPaths), over the ${KVS_MAX_VALUE_BYTES}-byte limit`,
+        message: `the KVS value ${edgeKey(c.id)} would be ${bytes} bytes (the origin ids, edge.slatePath and the originPaths), over the ${KVS_MAX_VALUE_BYTES}-byte limit`,
       });
     }
   });
