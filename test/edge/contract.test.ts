@@ -8,7 +8,7 @@ import { loadEdgeRouter, type EdgeRouter } from '../../edge/harness.js';
 import { restoreEdgeValue, setEdgeRoute, setSlate } from '../../functions/domain/reconcilers/edge-route.js';
 import { syncEdgeValues } from '../../functions/domain/reconcilers/edge-sync.js';
 import type { Channel } from '../../functions/domain/registry/index.js';
-import { edgeKey, legacyRouteKey, legacySlateKey, type EdgeState } from '../../functions/domain/routing-keys.js';
+import { decodeEdgeValue, edgeKey, edgeValueString, legacyRouteKey, legacySlateKey, type EdgeState } from '../../functions/domain/routing-keys.js';
 import { kvsClient } from '../../functions/lib/kvs-client.js';
 import { startAwsSandbox, type AwsSandbox } from '../../sandbox/aws/index.js';
 import { registryWithPerOriginChannel } from './registries.js';
@@ -59,20 +59,30 @@ const STATES: EdgeState[] = [
 ];
 
 /** What viewers of `channel` must get in `state`, from the registry alone. */
-function expected(channel: Channel, state: EdgeState): { manifest: { uri: string; originId: string | null }; segment: { uri: string; originId: string | null } } {
+interface Seen {
+  uri: string;
+  originId: string | null;
+  /** The request's origin group, members in order (null: the behaviour's own group, as deployed). */
+  group: string[] | null;
+}
+
+function expected(channel: Channel, state: EdgeState): { manifest: Seen; segment: Seen } {
   const originId = state.route === 'standby' ? channel.standby.originId : null;
+  // The primary route of a channel with an origin group is pinned: primary first, whatever the distribution deployed.
+  const group = state.route === 'primary' && channel.edge.originGroupId !== undefined ? [channel.primary.originId, channel.standby.originId] : null;
   const side = state.route === 'standby' ? channel.standby : channel.primary;
   const path = (uri: string): string => (channel.edge.paths === 'per-origin' ? side.originPath!.replace(/\/+$/, '') + uri.slice(`/live/${channel.id}`.length) : uri);
   return {
-    manifest: { uri: state.slate ? channel.edge.slatePath : path(manifest(channel)), originId },
-    segment: { uri: path(segment(channel)), originId },
+    manifest: { uri: state.slate ? channel.edge.slatePath : path(manifest(channel)), originId, group },
+    segment: { uri: path(segment(channel)), originId, group },
   };
 }
 
 async function seen(channel: Channel): Promise<ReturnType<typeof expected>> {
   const m = await edge.handle({ uri: manifest(channel) });
   const s = await edge.handle({ uri: segment(channel) });
-  return { manifest: { uri: m.uri, originId: m.originId }, segment: { uri: s.uri, originId: s.originId } };
+  const group = (d: typeof m): string[] | null => d.originGroup?.originIds.map((o) => o.originId) ?? null;
+  return { manifest: { uri: m.uri, originId: m.originId, group: group(m) }, segment: { uri: s.uri, originId: s.originId, group: group(s) } };
 }
 
 async function reach(channel: Channel, state: EdgeState): Promise<void> {
@@ -100,10 +110,20 @@ describe.each(registry.channels.map((c) => [c.id, c] as const))('channel %s', (_
     expect(await seen(channel)).toEqual(expected(channel, { route: 'standby', slate: false }));
   });
 
-  it('back on the primary with no slate, a channel with identical paths has no key at all (the default)', async () => {
+  it('back on the primary with no slate, the value pins the origin group: the route never waits for the distribution', async () => {
     await reach(channel, { route: 'standby', slate: true });
     await reach(channel, { route: 'primary', slate: false });
-    expect(store.has(edgeKey(channel.id))).toBe(channel.edge.paths === 'per-origin');
+    expect(decodeEdgeValue(store.get(edgeKey(channel.id))!)?.g).toEqual([channel.primary.originId, channel.standby.originId]);
+  });
+
+  it('a key written before the pin (absent: primary) gets the pinned value from the route step, once', async () => {
+    const first = await setEdgeRoute({ channel, route: 'primary', mode: 'live', kvs: kvsClient('tool') });
+    expect(first.changes).toHaveLength(1);
+    expect(store.get(edgeKey(channel.id))).toBe(edgeValueString(channel, { route: 'primary', slate: false }));
+    expect(await seen(channel)).toEqual(expected(channel, { route: 'primary', slate: false }));
+    const puts = calls('PutKey').length;
+    expect((await setEdgeRoute({ channel, route: 'primary', mode: 'live', kvs: kvsClient('tool') })).changes).toEqual([]);
+    expect(calls('PutKey')).toHaveLength(puts);
   });
 
   it('a second run writes nothing; plan mode writes nothing, so the edge does not move', async () => {
@@ -117,16 +137,28 @@ describe.each(registry.channels.map((c) => [c.id, c] as const))('channel %s', (_
     expect(await seen(channel)).toEqual(expected(channel, { route: 'standby', slate: false }));
   });
 
-  it('the rollback puts back exactly the value the snapshot read, absent included', async () => {
-    for (const before of [null, ...STATES]) {
+  it('the rollback puts back the value the snapshot read; a primary route read before the pin goes back pinned', async () => {
+    for (const before of STATES) {
       store.clear();
-      if (before) await reach(channel, before);
-      const snapshot = (store.get(edgeKey(channel.id)) ?? null);
+      await reach(channel, before);
+      const snapshot = store.get(edgeKey(channel.id)) ?? null;
       const viewersBefore = await seen(channel);
       await reach(channel, { route: 'standby', slate: true });
       await restoreEdgeValue({ channel, value: snapshot, mode: 'live', kvs: kvsClient('tool') });
-      expect((store.get(edgeKey(channel.id)) ?? null)).toBe(snapshot);
+      expect(store.get(edgeKey(channel.id)) ?? null).toBe(snapshot);
       expect(await seen(channel)).toEqual(viewersBefore);
+    }
+    // Snapshots of an older writer: the key absent (never the case for a per-origin channel: edge sync seeds it),
+    // or a slate without the group.
+    const paths = channel.edge.paths === 'per-origin' ? { p: channel.primary.originPath!.replace(/\/+$/, ''), q: channel.standby.originPath!.replace(/\/+$/, '') } : {};
+    const unpinnedSlate = JSON.stringify({ l: channel.edge.slatePath, ...paths });
+    const older: Array<[string | null, EdgeState]> = [[unpinnedSlate, { route: 'primary', slate: true }]];
+    if (channel.edge.paths === 'identical') older.push([null, { route: 'primary', slate: false }]);
+    for (const [snapshot, state] of older) {
+      await reach(channel, { route: 'standby', slate: false });
+      await restoreEdgeValue({ channel, value: snapshot, mode: 'live', kvs: kvsClient('tool') });
+      expect(store.get(edgeKey(channel.id))).toBe(edgeValueString(channel, state));
+      expect(await seen(channel)).toEqual(expected(channel, state));
     }
   });
 
@@ -142,10 +174,11 @@ describe.each(registry.channels.map((c) => [c.id, c] as const))('channel %s', (_
 describe('edge sync', () => {
   const perOrigin = registry.channels.find((c) => c.edge.paths === 'per-origin')!;
 
-  it('seeds what only the registry knows: a per-origin channel that never failed over gets its paths', async () => {
+  it('seeds what only the registry knows: a per-origin channel gets its paths, a channel with an origin group its pinned route', async () => {
     expect((await edge.handle({ uri: segment(perOrigin) })).uri).toBe(segment(perOrigin));
     const report = await syncEdgeValues({ channels: registry.channels, mode: 'live', kvs: kvsClient('tool') });
-    expect(report.changes.map((c) => c.resource)).toEqual([`kvs:${edgeKey(perOrigin.id)}`]);
+    // Every channel of this registry has an origin group.
+    expect(report.changes.map((c) => c.resource)).toEqual(registry.channels.map((c) => `kvs:${edgeKey(c.id)}`));
     for (const c of registry.channels) expect(await seen(c)).toEqual(expected(c, { route: 'primary', slate: false }));
     expect((await syncEdgeValues({ channels: registry.channels, mode: 'live', kvs: kvsClient('tool') })).changes).toEqual([]);
   });
@@ -166,7 +199,8 @@ describe('edge sync', () => {
     store.set(legacyRouteKey(perOrigin.id), 'standby');
     store.set(legacySlateKey(perOrigin.id), 'on');
     const plan = await syncEdgeValues({ channels: registry.channels, mode: 'plan', fromLegacy: true, kvs: kvsClient('tool') });
-    expect(plan.changes).toHaveLength(3);
+    // kids-1 too: its primary route is now pinned.
+    expect(plan.changes).toHaveLength(4);
     expect(calls('UpdateKeys')).toHaveLength(0);
     await syncEdgeValues({ channels: registry.channels, mode: 'live', fromLegacy: true, kvs: kvsClient('tool') });
     expect(await seen(news!)).toEqual(expected(news!, { route: 'standby', slate: false }));

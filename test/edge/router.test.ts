@@ -5,7 +5,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildEdgeRouter } from '../../edge/build.js';
 import { loadEdgeRouter, type EdgeRouter } from '../../edge/harness.js';
 import { getChannel, type Registry } from '../../functions/domain/registry/index.js';
-import { edgeKey, edgeValueString, type EdgeState } from '../../functions/domain/routing-keys.js';
+import { edgeKey, edgeValueString, ORIGIN_GROUP_FAILOVER_STATUS_CODES, type EdgeState } from '../../functions/domain/routing-keys.js';
 import { registryWithPerOriginChannel } from './registries.js';
 
 let registry: Registry;
@@ -33,11 +33,37 @@ function put(channelId: string, state: EdgeState): void {
 const NEWS_MANIFEST = '/live/news-1/index.m3u8';
 
 describe('routing', () => {
-  it('leaves a channel on the default origin group when it has no value (never failed over, or back on primary)', async () => {
+  it('creates the request origin group from a pinned primary route: primary first, the stack\'s failover codes', async () => {
     put('news-1', PRIMARY);
-    expect(kvs.size).toBe(0);
+    expect(kvs.get(edgeKey('news-1'))).toBe('{"g":["mp-use1-news-1","mp-usw2-news-1"]}');
     const d = await edge.handle({ uri: NEWS_MANIFEST });
     expect(d).toMatchObject({ originId: null, uri: NEWS_MANIFEST, rewritten: false, kvsReads: [edgeKey('news-1')] });
+    expect(d.originGroup).toEqual({
+      originIds: [{ originId: 'mp-use1-news-1' }, { originId: 'mp-usw2-news-1' }],
+      failoverCriteria: { statusCodes: [...ORIGIN_GROUP_FAILOVER_STATUS_CODES] },
+      selectionCriteria: 'default',
+    });
+    // Segments too: the request no longer depends on the order the distribution has deployed.
+    expect((await edge.handle({ uri: '/live/news-1/hls/seg_1.ts' })).originGroup?.originIds).toEqual([{ originId: 'mp-use1-news-1' }, { originId: 'mp-usw2-news-1' }]);
+  });
+
+  it('asks the request origin group to select by media quality when the registry says so (MQAR)', async () => {
+    put('kids-1', PRIMARY);
+    expect(getChannel(registry, 'kids-1').edge.originSelection).toBe('media-quality-based');
+    expect((await edge.handle({ uri: '/live/kids-1/index.m3u8' })).originGroup).toMatchObject({ selectionCriteria: 'media-quality-score' });
+  });
+
+  it('leaves a channel on the default origin group when it has no value (a channel without a group, or an older writer)', async () => {
+    const d = await edge.handle({ uri: NEWS_MANIFEST });
+    expect(d).toMatchObject({ originId: null, uri: NEWS_MANIFEST, rewritten: false, kvsReads: [edgeKey('news-1')] });
+    expect(d.originGroup).toBeUndefined();
+  });
+
+  it('stays on the behaviour\'s own group when the distribution lacks an origin the value names', async () => {
+    put('news-1', { route: 'primary', slate: true });
+    const d = await loadEdgeRouter(code, { kvs, originIds: ['mp-use1-news-1'] }).handle({ uri: NEWS_MANIFEST });
+    expect(d).toMatchObject({ uri: '/slate/index.m3u8', originId: null });
+    expect(d.originGroup).toBeUndefined();
   });
 
   it('selects the standby origin the value names, for manifests and segments', async () => {
@@ -52,9 +78,15 @@ describe('routing', () => {
   });
 
   it('keeps the default for a value it cannot read: the keys before edge:<id>, other JSON, broken fields', async () => {
-    for (const raw of ['standby', 'STANDBY', 'on', '', 'null', '[]', '42', '{"o":1}', '{"o":""}', '{"l":"no-slash"}', '{"p":"/a"}', '{"o":"x"']) {
+    const unreadable = ['standby', 'STANDBY', 'on', '', 'null', '[]', '42', '{"o":1}', '{"o":""}', '{"l":"no-slash"}', '{"p":"/a"}', '{"o":"x"'];
+    // Broken groups: not two distinct ids, or next to a standby route; a selection flag without a group.
+    unreadable.push('{"g":"mp-a"}', '{"g":["mp-a"]}', '{"g":["mp-a","mp-b","mp-c"]}', '{"g":["mp-a",""]}', '{"g":["mp-a","mp-a"]}', '{"g":["mp-a",2]}');
+    unreadable.push('{"o":"mp-b","g":["mp-a","mp-b"]}', '{"m":1}', '{"g":["mp-a","mp-b"],"m":true}');
+    for (const raw of unreadable) {
       kvs.set(edgeKey('news-1'), raw);
-      expect(await edge.handle({ uri: NEWS_MANIFEST })).toMatchObject({ originId: null, uri: NEWS_MANIFEST, rewritten: false });
+      const d = await edge.handle({ uri: NEWS_MANIFEST });
+      expect(d, raw).toMatchObject({ originId: null, uri: NEWS_MANIFEST, rewritten: false });
+      expect(d.originGroup, raw).toBeUndefined();
     }
   });
 
@@ -245,6 +277,9 @@ describe('contract with the control plane', () => {
         const standby = state.route === 'standby';
         expect(manifest.originId).toBe(standby ? channel.standby.originId : null);
         expect(segment.originId).toBe(standby ? channel.standby.originId : null);
+        const group = standby ? undefined : [{ originId: channel.primary.originId }, { originId: channel.standby.originId }];
+        expect(manifest.originGroup?.originIds).toEqual(group);
+        expect(segment.originGroup?.originIds).toEqual(group);
         if (state.slate) expect(manifest.uri).toBe(channel.edge.slatePath);
         else expect(manifest.uri).not.toBe(channel.edge.slatePath);
         const base = channel.edge.paths === 'per-origin' ? (standby ? channel.standby.originPath : channel.primary.originPath)!.replace(/\/+$/, '') : `/live/${channel.id}`;

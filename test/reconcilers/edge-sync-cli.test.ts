@@ -26,12 +26,14 @@ describe('flatline edge sync', () => {
 
     expect(await run(['sync', '--from-legacy', '--plan'])).toBe(0);
     expect(out).toContain('would change kvs:edge:news-1: absent -> standby (mp-usw2-news-1)');
-    expect(out.at(-1)).toMatch(/^3 channels in arn:aws:cloudfront::123456789012:key-value-store\/\S+: 2 would change, 1 already right$/);
+    // sports-1 too: on its primary, with an origin group, it gets the pinned value.
+    expect(out).toContain('would change kvs:edge:sports-1: absent -> primary');
+    expect(out.at(-1)).toMatch(/^3 channels in arn:aws:cloudfront::123456789012:key-value-store\/\S+: 3 would change, 0 already right$/);
     expect(bed.sandbox.calls.filter((c) => c.mutating)).toEqual([]);
 
     expect(await run(['sync', '--from-legacy'])).toBe(0);
     expect(await run(['sync', '--delete-legacy'])).toBe(0);
-    expect(Object.keys(bed.sandbox.kvs.snapshot(kvsArn)).sort()).toEqual([edgeKey('kids-1'), edgeKey('news-1')]);
+    expect(Object.keys(bed.sandbox.kvs.snapshot(kvsArn)).sort()).toEqual([edgeKey('kids-1'), edgeKey('news-1'), edgeKey('sports-1')]);
     out.length = 0;
     expect(await run(['sync'])).toBe(0);
     expect(out).toEqual([expect.stringMatching(/: 0 changed, 3 already right$/)]);

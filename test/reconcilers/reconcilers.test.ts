@@ -54,13 +54,39 @@ describe('setEdgeRoute', () => {
     expect(calls('PutKey')).toHaveLength(1);
   });
 
-  it('back to primary deletes the value (absent is the default route); plan mode writes nothing', async () => {
+  it('back to primary writes the pinned origin group (primary first), once; plan mode writes nothing', async () => {
     bed.sandbox.kvs.set(kvsArn(), key, standbyValue()!);
     const plan = await setEdgeRoute({ channel: news(), route: 'primary', mode: 'plan', kvs: kvs() });
-    expect(plan.changes).toEqual([{ resource: `kvs:${key}`, from: 'standby (mp-usw2-news-1)', to: null, applied: false }]);
+    expect(plan.changes).toEqual([{ resource: `kvs:${key}`, from: 'standby (mp-usw2-news-1)', to: 'primary', applied: false }]);
     expect(bed.sandbox.calls.filter((c) => c.mutating)).toEqual([]);
     await setEdgeRoute({ channel: news(), route: 'primary', mode: 'live', kvs: kvs() });
+    expect(bed.sandbox.kvs.get(kvsArn(), key)).toBe('{"g":["mp-use1-news-1","mp-usw2-news-1"]}');
+    const again = await setEdgeRoute({ channel: news(), route: 'primary', mode: 'live', kvs: kvs() });
+    expect(again.changes).toEqual([]);
+    expect(again.observed).toMatchObject({ route: 'primary', slate: false });
+    expect(calls('PutKey')).toHaveLength(1);
+  });
+
+  it('pins a key an older version left absent (primary, not yet pinned) when it sets the primary route', async () => {
+    const first = await setEdgeRoute({ channel: news(), route: 'primary', mode: 'live', kvs: kvs() });
+    expect(first.observed).toMatchObject({ route: 'primary', value: null });
+    expect(first.changes).toEqual([{ resource: `kvs:${key}`, from: null, to: 'primary', applied: true }]);
+    expect(bed.sandbox.kvs.get(kvsArn(), key)).toBe('{"g":["mp-use1-news-1","mp-usw2-news-1"]}');
+    // The slate step writes it pinned as well (it keeps the route, primary).
+    const kids = bed.channel('kids-1');
+    await setSlate({ channel: kids, on: true, mode: 'live', kvs: kvs() });
+    expect(bed.sandbox.kvs.get(kvsArn(), edgeKey('kids-1'))).toBe(`{"g":["mp-use1-kids-1","mp-usw2-kids-1"],"m":1,"l":"${kids.edge.slatePath}"}`);
+  });
+
+  it('a channel without an origin group keeps the absent key on its primary route (its behaviour targets the primary)', async () => {
+    const plain = { ...news(), edge: { ...news().edge, originGroupId: undefined } };
+    await setEdgeRoute({ channel: plain, route: 'standby', mode: 'live', kvs: kvs() });
+    expect(bed.sandbox.kvs.get(kvsArn(), key)).toBe(standbyValue());
+    const back = await setEdgeRoute({ channel: plain, route: 'primary', mode: 'live', kvs: kvs() });
+    expect(back.changes).toEqual([{ resource: `kvs:${key}`, from: 'standby (mp-usw2-news-1)', to: null, applied: true }]);
     expect(bed.sandbox.kvs.get(kvsArn(), key)).toBeUndefined();
+    expect(calls('DeleteKey').filter((c) => c.status === 200)).toHaveLength(1);
+    expect((await setEdgeRoute({ channel: plain, route: 'primary', mode: 'live', kvs: kvs() })).changes).toEqual([]);
   });
 
   it('absorbs ETag conflicts by re-reading, and gives up as Flatline.Retryable when they never stop', async () => {
@@ -68,7 +94,7 @@ describe('setEdgeRoute', () => {
     await setEdgeRoute({ channel: news(), route: 'standby', mode: 'live', kvs: kvs() });
     expect(calls('PutKey').map((c) => c.status)).toEqual([409, 409, 200]);
     expect(calls('DescribeKeyValueStore')).toHaveLength(3);
-    bed.sandbox.faults.add({ service: 'cloudfront-keyvaluestore', operation: 'DeleteKey', kind: '412' });
+    bed.sandbox.faults.add({ service: 'cloudfront-keyvaluestore', operation: 'PutKey', kind: '412' });
     await expect(setEdgeRoute({ channel: news(), route: 'primary', mode: 'live', kvs: kvs() })).rejects.toMatchObject({ name: RETRYABLE });
   });
 
@@ -99,10 +125,15 @@ describe('restoreEdgeValue', () => {
     await restoreEdgeValue({ channel: news(), value: written, mode: 'live', kvs: kvs() });
     expect(bed.sandbox.kvs.get(kvsArn(), edgeKey('news-1'))).toBe(written);
     bed.sandbox.kvs.set(kvsArn(), edgeKey('news-1'), 'garbage');
+    // A snapshot taken before the primary route was pinned (absent) goes back pinned: never the deployed order.
     const back = await restoreEdgeValue({ channel: news(), value: null, mode: 'live', kvs: kvs() });
-    expect(back.changes).toEqual([{ resource: `kvs:${edgeKey('news-1')}`, from: 'unreadable "garbage"', to: null, applied: true }]);
-    expect(bed.sandbox.kvs.get(kvsArn(), edgeKey('news-1'))).toBeUndefined();
+    expect(back.changes).toEqual([{ resource: `kvs:${edgeKey('news-1')}`, from: 'unreadable "garbage"', to: 'primary', applied: true }]);
+    expect(bed.sandbox.kvs.get(kvsArn(), edgeKey('news-1'))).toBe('{"g":["mp-use1-news-1","mp-usw2-news-1"]}');
     expect((await restoreEdgeValue({ channel: news(), value: null, mode: 'live', kvs: kvs() })).changes).toEqual([]);
+    // A channel without an origin group: absent is its primary route, and goes back absent.
+    const plain = { ...news(), edge: { ...news().edge, originGroupId: undefined } };
+    await restoreEdgeValue({ channel: plain, value: null, mode: 'live', kvs: kvs() });
+    expect(bed.sandbox.kvs.get(kvsArn(), edgeKey('news-1'))).toBeUndefined();
     await expect(restoreEdgeValue({ channel: news(), value: 'standby', mode: 'live', kvs: kvs() })).rejects.toMatchObject({ name: 'Flatline.RoutingConfigError' });
   });
 });
@@ -112,14 +143,21 @@ describe('syncEdgeValues', () => {
     bed.sandbox.kvs.set(kvsArn(), legacyRouteKey('news-1'), 'standby');
     const channels = ['news-1', 'sports-1', 'kids-1'].map((id) => bed.channel(id));
     const migrate = await syncEdgeValues({ channels, mode: 'live', fromLegacy: true, kvs: kvs() });
-    expect(migrate.changes).toEqual([{ resource: `kvs:${edgeKey('news-1')}`, from: null, to: 'standby (mp-usw2-news-1)', applied: true }]);
-    expect(bed.sandbox.kvs.snapshot(kvsArn())).toEqual({ [legacyRouteKey('news-1')]: 'standby', [edgeKey('news-1')]: '{"o":"mp-usw2-news-1"}' });
+    // news-1 onto its standby; the others on their primary, now pinned.
+    const pinned = (id: string) => edgeValueString(bed.channel(id), { route: 'primary', slate: false })!;
+    expect(migrate.changes).toEqual([
+      { resource: `kvs:${edgeKey('news-1')}`, from: null, to: 'standby (mp-usw2-news-1)', applied: true },
+      { resource: `kvs:${edgeKey('sports-1')}`, from: null, to: 'primary', applied: true },
+      { resource: `kvs:${edgeKey('kids-1')}`, from: null, to: 'primary', applied: true },
+    ]);
+    const migrated = { [edgeKey('news-1')]: '{"o":"mp-usw2-news-1"}', [edgeKey('sports-1')]: pinned('sports-1'), [edgeKey('kids-1')]: pinned('kids-1') };
+    expect(bed.sandbox.kvs.snapshot(kvsArn())).toEqual({ [legacyRouteKey('news-1')]: 'standby', ...migrated });
     await syncEdgeValues({ channels, mode: 'live', deleteLegacy: true, kvs: kvs() });
-    expect(bed.sandbox.kvs.snapshot(kvsArn())).toEqual({ [edgeKey('news-1')]: '{"o":"mp-usw2-news-1"}' });
+    expect(bed.sandbox.kvs.snapshot(kvsArn())).toEqual(migrated);
     expect(calls('UpdateKeys').map((c) => c.status)).toEqual([200, 200]);
     expect(calls('ListKeys').length).toBeGreaterThan(0);
     const plan = await syncEdgeValues({ channels, mode: 'plan', fromLegacy: true, kvs: kvs() });
-    expect(plan.changes).toEqual([{ resource: `kvs:${edgeKey('news-1')}`, from: 'standby (mp-usw2-news-1)', to: null, applied: false }]);
+    expect(plan.changes).toEqual([{ resource: `kvs:${edgeKey('news-1')}`, from: 'standby (mp-usw2-news-1)', to: 'primary', applied: false }]);
     expect(calls('UpdateKeys')).toHaveLength(2);
   });
 });
