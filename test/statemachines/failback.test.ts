@@ -27,8 +27,9 @@ describe('failback', () => {
     const result = await run(bed, 'failback', 'sports-1');
     expect(result.status).toBe('SUCCEEDED');
     expect(storedEdgeState(bed.kvs('sports-1')[edgeKey('sports-1')])).toEqual({ route: 'primary', slate: false });
-    // Primary without slate on a channel with identical paths is the default: no key at all.
-    expect(bed.kvs('sports-1')[edgeKey('sports-1')]).toBeUndefined();
+    // The primary route is pinned in the value (the request's origin group, primary first): viewers leave the
+    // standby within the KVS propagation, not when the reorder below has deployed.
+    expect(bed.kvs('sports-1')[edgeKey('sports-1')]).toBe(`{"g":["${sports.primary.originId}","${sports.standby.originId}"]}`);
     expect(bed.originOrder('sports-1')).toEqual(bed.primaryFirst('sports-1'));
     expect(bed.calls('StopChannel')).toHaveLength(1);
     expect(['STOPPING', 'IDLE']).toContain(bed.sandbox.medialive.side('sports-1', 'standby').state);

@@ -139,7 +139,7 @@ describe('failover', () => {
   it('a permanent error after the edge was rerouted rolls back to the snapshot exactly', async () => {
     const { kvsArn } = bed.channel('news-1').edge;
     // A value from an earlier incident, written under an older slate path: the rollback must put back exactly it.
-    bed.sandbox.kvs.set(kvsArn, edgeKey('news-1'), '{"l":"/slate/earlier.m3u8"}');
+    bed.sandbox.kvs.set(kvsArn, edgeKey('news-1'), '{"g":["mp-use1-news-1","mp-usw2-news-1"],"l":"/slate/earlier.m3u8"}');
     const before = { kvs: bed.kvs('news-1'), order: bed.originOrder('news-1') };
     bed.sandbox.faults.add({ service: 'cloudfront', operation: 'UpdateDistribution', kind: 'error', errorCode: 'AccessDenied', status: 403 });
     const result = await run(bed, 'failover', 'news-1');
@@ -156,12 +156,13 @@ describe('failover', () => {
     expect(messages()[0]!.attributes.severity).toBe('page');
   });
 
-  it('rollback restores an absent edge value as absent', async () => {
+  it('rollback restores an absent edge value (an older writer\'s primary route) as the pinned primary route', async () => {
     bed.sandbox.faults.add({ service: 'cloudfront', operation: 'UpdateDistribution', kind: 'error', errorCode: 'AccessDenied', status: 403 });
     const result = await run(bed, 'failover', 'kids-1');
     expect(result.status).toBe('FAILED');
-    expect(bed.kvs('kids-1')[edgeKey('kids-1')]).toBeUndefined();
-    expect(bed.calls('DeleteKey').filter((c) => c.status === 200)).toHaveLength(1);
+    expect(bed.kvs('kids-1')[edgeKey('kids-1')]).toBe(edgeValueString(bed.channel('kids-1'), { route: 'primary', slate: false }));
+    expect(bed.kvs('kids-1')[edgeKey('kids-1')]).toBe('{"g":["mp-use1-kids-1","mp-usw2-kids-1"],"m":1}');
+    expect(bed.calls('PutKey').filter((c) => c.status === 200)).toHaveLength(2); // standby, then the pinned primary
   });
 
   it('plan mode: the same path, every change reported, zero mutating calls', async () => {
