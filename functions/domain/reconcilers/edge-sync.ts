@@ -1,8 +1,9 @@
 // Reconciles edge:<id> for every channel of the registry in one pass: what a deploy runs (`flatline edge sync`)
-// so that the edge knows what only the registry says. A channel that never failed over has no value and the
-// edge gives it the default route (fail open); that is right unless its origins serve different paths
-// (edge.paths per-origin: the value carries them) or the registry changed what a stored value repeats
-// (standby origin id, slate path, origin paths). The route and the slate already stored are kept.
+// so that the edge knows what only the registry says. A channel that never failed over may have no value and the
+// edge gives it the default route (fail open); that is right unless the channel has an origin group (its primary
+// route pins the group: routing-keys.ts), its origins serve different paths (edge.paths per-origin: the value
+// carries them) or the registry changed what a stored value repeats (origin ids, selection, slate path, origin
+// paths). The route and the slate already stored are kept.
 // With `fromLegacy` the route and slate come from the keys before edge:<id> (route:<id>, slate:<id>) instead:
 // the migration; `deleteLegacy` removes those keys once the new function is deployed.
 import type { CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
