@@ -278,11 +278,14 @@ function i5(ctx: Ctx): [boolean, string] {
           e.run[loc] = 0;
           return;
         }
-        if (!e.run[loc]) e.runAfter[loc] = e.changeAt;
-        e.run[loc] = (e.run[loc] ?? 0) + dt;
+        const before = e.run[loc] ?? 0;
+        if (before === 0) e.runAfter[loc] = e.changeAt;
+        const run = before + dt;
+        e.run[loc] = run;
         e.sampleS = Math.max(e.sampleS, dt);
         const boundS = ctx.f.kvsPropagationS + e.sampleS;
-        if (e.run[loc]! - boundS > e.worst.s - e.worst.boundS || e.worst.s === 0) e.worst = { s: e.run[loc]!, loc, after: e.runAfter[loc]!, boundS };
+        // The worst run is the one furthest over its bound.
+        if (e.worst.s === 0 || run - boundS > e.worst.s - e.worst.boundS) e.worst = { s: run, loc, after: e.runAfter[loc] ?? e.changeAt, boundS };
       });
     });
     close();
