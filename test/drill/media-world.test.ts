@@ -177,6 +177,13 @@ describe('CloudFront edge', () => {
       const channel = registry.channels.find((c) => c.id === id);
       if (!channel) return { uri, originId: null };
       if (routes.get(`slate:${id}`) === 'on' && uri.endsWith('.m3u8')) return { uri: channel.edge.slatePath, originId: null };
+      // group:<id> = "<first>,<second>|<codes>": the request's own origin group (cf.createRequestOriginGroup).
+      const group = routes.get(`group:${id}`);
+      if (group) {
+        const [ids, codes] = group.split('|');
+        const originGroup = { originIds: ids!.split(',').map((originId) => ({ originId })), failoverCriteria: { statusCodes: codes!.split(',').map(Number) } };
+        return { uri, originId: null, originGroup };
+      }
       return { uri, originId: routes.get(`route:${id}`) === 'standby' ? channel.standby.originId : null };
     },
   };
@@ -260,6 +267,33 @@ describe('CloudFront edge', () => {
     order = [news.standby.originId, news.primary.originId];
     world.edge.invalidate();
     expect((await get(`${world.edge.url}/live/news-1/1080p.m3u8`)).headers['x-flatline-origin']).toBe(news.standby.originId);
+  });
+
+  it('honours the origin group the edge function creates for the request: its order and its failover codes, not the deployed ones', async () => {
+    // The distribution still lists the standby first (a reorder InProgress); the function pins the primary first.
+    order = [news.standby.originId, news.primary.originId];
+    routes.set('group:news-1', `${news.primary.originId},${news.standby.originId}|404,503`);
+    expect((await get(`${world.edge.url}/live/news-1/720p.m3u8`)).headers['x-flatline-origin']).toBe(news.primary.originId);
+
+    // A stale primary answers 404: the request's group fails over on it, one without 404 in its codes does not.
+    const primaryFeed = world.feed('news-1', 'primary');
+    primaryFeed.staleNotFoundAfterMs = 2000;
+    channels.get(`us-east-1/${news.primary.channelId}`)!.applyPause(['0', '1']);
+    try {
+      clock.t += 4000;
+      world.edge.invalidate();
+      const failovers = world.edge.stats.groupFailovers;
+      expect((await get(`${world.edge.url}/live/news-1/720p.m3u8`)).headers['x-flatline-origin']).toBe(news.standby.originId);
+      expect(world.edge.stats.groupFailovers - failovers).toBe(1);
+      routes.set('group:news-1', `${news.primary.originId},${news.standby.originId}|503`);
+      world.edge.invalidate();
+      const res = await get(`${world.edge.url}/live/news-1/720p.m3u8`);
+      expect(res.status).toBe(404);
+      expect(res.headers['x-flatline-origin']).toBe(news.primary.originId);
+    } finally {
+      channels.get(`us-east-1/${news.primary.channelId}`)!.applyPause([]);
+      primaryFeed.staleNotFoundAfterMs = null;
+    }
   });
 
   it('sends the request to the origin the edge function selects', async () => {
