@@ -87,7 +87,7 @@ export async function handler(event: CfViewerRequestEvent): Promise<CfRequest> {
     try {
       cf.createRequestOriginGroup({
         originIds: [{ originId: value.g[0] }, { originId: value.g[1] }],
-        // Required, and they replace the group's own codes: the same codes the stack's groups use.
+        // Required, and they replace the group's own codes: the codes its origin groups are set up with (edge/README.md).
         failoverCriteria: { statusCodes: ORIGIN_GROUP_FAILOVER_STATUS_CODES.slice() },
         selectionCriteria: value.m === 1 ? 'media-quality-score' : 'default',
       });
