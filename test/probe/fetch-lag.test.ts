@@ -1,8 +1,9 @@
 // FetchLag: how late the probe's fetches leave after they are due, the shard's saturation signal on the deadline
 // schedule (a tick there never includes a fetch, so its duration says nothing about a backlog). A loopback origin
-// on a fake clock, every response held DELAY_MS (real time): with one request in flight at a time, the
-// renditions due together queue behind each other and the last one leaves at least (due - 1) x DELAY_MS late,
-// which the path reports and the shard's EMF document carries as FetchLag. With slots to spare nothing waits.
+// on a fake clock, every response held DELAY_MS (real time): with one request in flight at a time, renditions due
+// together (all frozen: due at the same deadline) queue behind each other and the last one leaves at least
+// (due - 1) x DELAY_MS late, which the path reports and the shard's EMF document carries as FetchLag. With slots
+// to spare nothing waits.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createFetcher, createProbeLoop, type ProbeLoop, type TickReport } from '../../functions/domain/probe/index.js';
 import { emitTickMetrics, flushShardMetrics } from '../../functions/probe/metrics.js';
@@ -58,12 +59,14 @@ const latestLag = (reports: readonly TickReport[]): number =>
 describe('FetchLag (due -> start of a fetch)', () => {
   it('shows a backlog: renditions due together behind one slot leave late, and the shard document says by how much', async () => {
     const ids = rig.names('news', 'sports');
-    for (const id of ids) for (const path of PATHS) rig.origin.set(`${id}/${path}`, { delayMs: DELAY_MS });
+    // Every rendition frozen: each learning fetch sees nothing new, so all of them are due at the same deadline.
+    for (const id of ids) for (const path of PATHS) rig.origin.set(`${id}/${path}`, { delayMs: DELAY_MS, stallAt: rig.t });
     const fetcher = createFetcher({ concurrency: 1, timeoutMs: 5000 });
     const loop = createProbeLoop({ registry: fleet(rig.origin.base, ids), now: rig.clock, fetcher, publish: async () => {} });
     const shard = `backlog-${rig.run}`;
     try {
-      // The first fetches have no due time; a target duration later every rendition is due at the same step.
+      // The first fetches have no due time; 1.5 target durations after the newest media end every rendition is due
+      // at its deadline, all in the same step.
       const reports = await runFor(loop, shard, 2 * SEGMENT_S * 1000 + 2 * STEP_MS);
       const dueTogether = ids.length * PATHS.length * RENDITIONS;
       const bound = (dueTogether - 1) * DELAY_MS;

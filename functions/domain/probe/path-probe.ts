@@ -4,17 +4,24 @@
 // one frozen rendition while the others advance is a stale stream.
 //
 // Two schedules. 'sweep': every rendition on every observe(). 'deadline' (what the probe loop runs, through
-// dispatch()): a rendition is fetched when it is due, i.e. when it would first count as stale if no new segment
-// had appeared (newest media end + staleAfter x target duration), and at least once per target duration (that
-// background cadence learns new segments and covers playlists without a wall clock). Every fetch is in flight on
-// its own and reported as soon as it is back: a slow rendition never holds up another one's deadline. A stale (or
-// recovered) rendition is fetched again to confirm (confirm()): on an origin at once, on the edge only once the
-// cached copy has expired (Cache-Control max-age minus Age), so the confirmation observes the edge rather than the
-// same cached response.
+// dispatch()): a rendition's deadline is when it would first count as stale if no new segment appeared (newest
+// media end + staleAfter x target duration). Between two deadlines it gets one learning fetch: after its next
+// segment should have appeared (newest media end + one target duration), plus an offset of its own (a stable
+// hash of its URL) spread over the window before the deadline. A learning fetch that sees the new segment moves
+// the deadline on, so the deadline fetch never happens; only a frozen or late rendition is fetched at its
+// deadline. Segments start on the same instants on every channel (epoch-aligned), so without the offset a whole
+// fleet would fall due in the same few milliseconds. A fetch at (or past) the deadline goes ahead of the learning
+// fetches queued for a slot, as do confirmations: a frozen rendition never waits behind the fleet's learning.
+// A playlist without a wall clock (tracker ages) is fetched once per target duration, or at its deadline if
+// sooner. Every fetch is in flight on its own and reported as soon as it is back: a slow rendition never holds
+// up another one's deadline. A stale (or recovered) rendition is fetched again to confirm (confirm()): on an
+// origin at once, on the edge only once the cached copy has expired (Cache-Control max-age minus Age), so the
+// confirmation observes the edge rather than the same cached response.
 import type { ManifestAnalysis, Problem } from '../manifest/types.js';
 import { analyzeManifest, cacheTtlMs, checkCacheControl, checkLadderAlignment, ManifestReader, ManifestTracker, PROBLEM } from '../manifest/index.js';
 import type { Verdict } from './debounce.js';
 import type { Fetcher, FetchResult } from './fetcher.js';
+import { stableHash } from './shard.js';
 
 export type RenditionStatus = 'fresh' | 'stale' | 'error' | 'unknown';
 
@@ -120,6 +127,8 @@ interface RenditionMemory {
   ttlMs: number;
   /** Epoch ms (the probe's clock) when it is next fetched. */
   dueAt: number;
+  /** A fresh rendition with a wall clock: when it counts as stale if nothing new appears (newest end + threshold). */
+  staleAt: number | null;
   /** The next fetch confirms a verdict: it goes ahead of the fetches queued for a slot. */
   confirming?: boolean;
 }
@@ -253,7 +262,7 @@ export class PathProbe {
     const lateBy = lateness(this.#memory.get(entry.url)?.dueAt, this.#o.now());
     let result: FetchResult;
     try {
-      result = await this.#o.fetcher.get(entry.url, { urgent: this.#memory.get(entry.url)?.confirming === true });
+      result = await this.#o.fetcher.get(entry.url, { urgent: this.#urgent(this.#memory.get(entry.url), this.#o.now()) });
     } finally {
       this.#inFlight.delete(entry.url);
     }
@@ -352,13 +361,29 @@ export class PathProbe {
     return obs;
   }
 
-  /** When the rendition is fetched next: its deadline, or one target duration on, whichever is sooner. */
-  #schedule(m: RenditionMemory): void {
+  /**
+   * When the rendition is fetched next. Fresh with a wall clock: its learning fetch (see learningOffsetMs), or
+   * its deadline once the learning time has passed without a new segment. Without a wall clock: one target
+   * duration on, or its deadline if sooner. Stale, in error or unknown: one target duration on (a verdict to
+   * confirm brings it forward through confirm()).
+   */
+  #schedule(m: RenditionMemory, newestEndAt: number | null): void {
     const o = m.observation;
     const tdMs = (o.targetDuration ?? this.#o.fallbackTargetDurationS) * 1000;
     let next = m.receivedAt + tdMs;
-    if (o.status === 'fresh' && o.ageMs !== null && o.thresholdMs !== null) next = Math.min(next, m.receivedAt + o.thresholdMs - o.ageMs + DUE_MARGIN_MS);
+    if (m.staleAt !== null) {
+      const deadline = m.staleAt + DUE_MARGIN_MS;
+      const learnAt = newestEndAt === null ? null : newestEndAt + tdMs + learningOffsetMs(o.url, tdMs, this.#o.staleAfterTargetDurations);
+      if (learnAt === null) next = Math.min(next, deadline);
+      // This fetch came at or after the learning time and saw nothing new: only the deadline is left.
+      else next = learnAt > m.receivedAt ? Math.min(learnAt, deadline) : deadline;
+    }
     m.dueAt = Math.max(next, m.receivedAt + DUE_MARGIN_MS);
+  }
+
+  /** A confirmation, or a fetch at (or past) the rendition's deadline: ahead of the learning fetches queued for a slot. */
+  #urgent(m: RenditionMemory | undefined, now: number): boolean {
+    return m !== undefined && (m.confirming === true || (m.staleAt !== null && now >= m.staleAt));
   }
 
   #setLadder(ladder: LadderEntry[]): void {
@@ -380,8 +405,11 @@ export class PathProbe {
       receivedAt,
       ttlMs: cacheTtlMs(result.headers) ?? 0,
       dueAt: 0,
+      staleAt: staleAt(r.observation, receivedAt),
     };
-    this.#schedule(m);
+    // The newest media end by the playlist's own clock (null when the age is the tracker's).
+    const newestEndAt = r.observation.status === 'fresh' && r.analysis?.ageMs != null ? receivedAt - r.analysis.ageMs : null;
+    this.#schedule(m, newestEndAt);
     this.#memory.set(entry.url, m);
     return r;
   }
@@ -451,6 +479,25 @@ export class PathProbe {
       full: read === 'full',
     };
   }
+}
+
+/** A fresh rendition: when it counts as stale if nothing new appears (its age reaches the threshold); else null. */
+function staleAt(o: RenditionObservation, receivedAt: number): number | null {
+  return o.status === 'fresh' && o.ageMs !== null && o.thresholdMs !== null ? receivedAt + o.thresholdMs - o.ageMs : null;
+}
+
+/**
+ * How long after its next segment should have appeared (newest media end + one target duration) a rendition's
+ * learning fetch goes: a stable hash of its URL spread over 20-80 % of the window before its deadline
+ * ((staleAfter - 1) x target duration; at staleAfter 1.5, 0.1-0.4 TD). Not earlier: a segment published on time
+ * needs a moment to appear (the packager writes the playlist once the segment is complete), and a fetch right at
+ * the boundary would miss more segments, each miss costing a deadline fetch. Not later: the fleet's deadline
+ * fetches stay a burst of their own, and a learning fetch that waits a while for a slot is still back before the
+ * deadline. Stable per URL, so a rendition keeps its place in the window from one segment to the next.
+ */
+export function learningOffsetMs(url: string, targetDurationMs: number, staleAfterTargetDurations: number): number {
+  const windowMs = Math.max(0, staleAfterTargetDurations - 1) * targetDurationMs;
+  return windowMs * (0.2 + (0.6 * stableHash(url)) / 2 ** 32);
 }
 
 function ladderOf(analysis: ManifestAnalysis, base: string): LadderEntry[] {
