@@ -1,11 +1,11 @@
 // One probe shard in a process of its own (child_process.fork from probe.bench.ts), as production runs each
 // shard in its own Lambda invocation: the loop built as functions/probe/handler.ts builds it for {shard: "i/n"}
 // (createProbeLoop over the shard's channels, the deadline schedule, the handler's fetcher defaults, EMF emitted
-// after every tick), with a publisher that hands the shard's transitions to the parent instead of EventBridge.
+// after every tick; the fetcher counts the requests that take the urgent lane), with a publisher that hands the shard's transitions to the parent instead of EventBridge.
 // Messages in: {type:'start', base, ids, shard, policy} / {type:'count'} (start counting fetches and CPU) / {type:'stop'}.
 // Messages out: {type:'settled', fresh} (every channel of the shard fresh on 3 paths, or the warm-up is over),
 // {type:'stale', key: "<channel>/<path>", at} per Manifest Stale, {type:'done', ...ShardTotals}.
-import { createProbeLoop, parseShard, type TickReport } from '../functions/domain/probe/index.js';
+import { createFetcher, createProbeLoop, parseShard, type Fetcher, type TickReport } from '../functions/domain/probe/index.js';
 import { emitTickMetrics } from '../functions/probe/metrics.js';
 import { fleet } from '../sandbox/testkit/fleet.js';
 
@@ -33,6 +33,8 @@ export interface ShardTotals {
    */
   fetchLagP50Ms: number;
   fetchLagP95Ms: number;
+  /** Requests that took the limiter's urgent lane (a deadline fetch or a confirmation) while counting. */
+  urgentFetches: number;
 }
 
 export type FromShard = { type: 'settled'; fresh: boolean } | { type: 'stale'; key: string; at: number } | ({ type: 'done' } & ShardTotals);
@@ -48,6 +50,17 @@ function runShard(start: ShardStart): void {
   let fetchErrors = 0;
   let longestTickMs = 0;
   const fetchLags: number[] = [];
+  let urgentFetches = 0;
+  // The handler's fetcher options; the requests that jump the slot queue are counted on the way.
+  const own = createFetcher({ timeoutMs: 1500, concurrency: 256 });
+  const fetcher: Fetcher = {
+    limit: own.limit,
+    close: () => own.close(),
+    get(url, options) {
+      if (counting && options?.urgent) urgentFetches++;
+      return own.get(url, options);
+    },
+  };
   let cpuFrom = process.cpuUsage();
   let countFrom = performance.now();
   // The handler's loop for this shard (handler.ts loopFor): registry, shard, deadline schedule, tick, fetcher options.
@@ -61,7 +74,7 @@ function runShard(start: ShardStart): void {
       for (const t of transitions) if (t.detail.state === 'stale') send({ type: 'stale', key: `${t.detail.channelId}/${t.detail.path}`, at });
     },
     announceInitialFresh: false,
-    fetcherOptions: { timeoutMs: 1500, concurrency: 256 },
+    fetcher,
     onTick: (r: TickReport) => {
       emitTickMetrics(r, shardKey); // what the handler does after every tick
       longestTickMs = Math.max(longestTickMs, r.durationMs);
@@ -87,12 +100,26 @@ function runShard(start: ShardStart): void {
       countFrom = performance.now();
       longestTickMs = 0;
       fetchLags.length = 0;
+      urgentFetches = 0;
     } else if (m.type === 'stop') {
       const cpu = process.cpuUsage(cpuFrom);
       const seconds = (performance.now() - countFrom) / 1000;
       clearInterval(poll);
-      void loop.close().then(() => {
-        send({ type: 'done', shard: shardKey, channels: loop.channelIds.length, fetches, fetchErrors, cpuUs: cpu.user + cpu.system, seconds, longestTickMs, fetchLagP50Ms: percentile(fetchLags, 50), fetchLagP95Ms: percentile(fetchLags, 95) });
+      void loop.close().then(async () => {
+        await fetcher.close();
+        send({
+          type: 'done',
+          shard: shardKey,
+          channels: loop.channelIds.length,
+          fetches,
+          fetchErrors,
+          cpuUs: cpu.user + cpu.system,
+          seconds,
+          longestTickMs,
+          fetchLagP50Ms: percentile(fetchLags, 50),
+          fetchLagP95Ms: percentile(fetchLags, 95),
+          urgentFetches,
+        });
         process.disconnect();
       });
     }

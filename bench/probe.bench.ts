@@ -267,7 +267,7 @@ function sharded(base: string, count: number, onStale: OnStale): Detector {
     // A runner that dies before it reports must not hang the bench.
     void exited.then(() => {
       settled(false);
-      done({ shard: `${i}/${count}`, channels: 0, fetches: 0, fetchErrors: 0, cpuUs: 0, seconds: 0, longestTickMs: 0, fetchLagP50Ms: Number.NaN, fetchLagP95Ms: Number.NaN });
+      done({ shard: `${i}/${count}`, channels: 0, fetches: 0, fetchErrors: 0, cpuUs: 0, seconds: 0, longestTickMs: 0, fetchLagP50Ms: Number.NaN, fetchLagP95Ms: Number.NaN, urgentFetches: 0 });
     });
     const start: ToShard = { type: 'start', base, ids, shard: `${i}/${count}`, policy: { staleAfterTargetDurations: STALE_AFTER, consecutive: CONSECUTIVE }, warmUpMaxMs: WARM_UP_MAX_MS };
     child.send(start);
@@ -398,7 +398,7 @@ function shardRows(shards: readonly ShardTotals[]): BenchRow[] {
     name: `shard ${s.shard} (${s.channels} channels): CPU per manifest`,
     value: s.fetches > 0 ? Math.round(s.cpuUs / s.fetches) : Number.NaN,
     unit: 'us',
-    ratio: `${Math.round(s.fetches / s.seconds)} manifests/s, ${((s.cpuUs / 1e6 / s.seconds) * 100).toFixed(0)} % of a core, longest tick ${Math.round(s.longestTickMs)} ms, fetches left ${s.fetchLagP50Ms} ms (p50) / ${s.fetchLagP95Ms} ms (p95) after due${s.fetchErrors > 0 ? `, ${s.fetchErrors} fetch errors` : ''}`,
+    ratio: `${Math.round(s.fetches / s.seconds)} manifests/s, ${((s.cpuUs / 1e6 / s.seconds) * 100).toFixed(0)} % of a core, longest tick ${Math.round(s.longestTickMs)} ms, fetches left ${s.fetchLagP50Ms} ms (p50) / ${s.fetchLagP95Ms} ms (p95) after due, ${s.fetches > 0 ? Math.round((s.urgentFetches / s.fetches) * 100) : 0} % at a deadline or confirming${s.fetchErrors > 0 ? `, ${s.fetchErrors} fetch errors` : ''}`,
   }));
 }
 
@@ -424,10 +424,13 @@ async function detection(registry: ReturnType<typeof fleet>, base: string, child
     `"one process": the whole fleet in this process (longest tick ${Math.round(single.longestTickMs)} ms), which production never runs: it needs ${((CHANNELS * RENDITIONS * 3) / SEGMENT_S).toLocaleString('en-US')} manifests/s of one thread`,
     `"sharded": production's layout, each shard in a process of its own (bench/probe-shard.ts builds the loop as the handler does for {shard: "i/n"}) against the same origin process. ` +
       `Production gives each 100-channel shard (channelsPerProbeShard) its own Lambda and vCPU share; here the ${cores} cores (os.availableParallelism()) are the limit, so ${cores} shards of about ${Math.round(CHANNELS / cores)} channels run at once (the shard hash decides the exact split)`,
-    `where a detection's time goes: the deadline fetch leaves at newest media end + ${STALE_AFTER} x ${SEGMENT_S} s (+ 20 ms), then waits for one of the fetcher's slots (the shards' "fetches left ... after due"), ` +
-      `then ${CONSECUTIVE} confirming fetches go ahead of the queue (origins) or after the cache TTL (edge). Fetch demand above what the slots x the origin's response time serve (Little's law) shows as that wait, not as the shard's CPU. ` +
-      `The origin's segments start on the same epoch boundaries for every stream, each as late on every stream (lateness(n)), and a fetch at or after a deadline puts the next deadline one TD later: ` +
-      `in the steady state every rendition is fetched once per TD, all at the same instant (newest end + ${STALE_AFTER} x ${SEGMENT_S} s + 20 ms). A shard's whole fleet is due in one burst, drained at the fetcher's rate, so the wait is set by the burst over the rate, not the average demand`,
+    `where a detection's time goes: a frozen rendition's learning fetch (newest media end + ${SEGMENT_S} s + its own offset, 0.1-0.4 TD) sees nothing new, ` +
+      `its deadline fetch leaves at newest media end + ${STALE_AFTER} x ${SEGMENT_S} s (+ 20 ms) and waits for one of the fetcher's slots (the shards' "fetches left ... after due") ` +
+      `ahead of the learning fetches queued there, behind the other deadline fetches; then ${CONSECUTIVE} confirming fetches go ahead of the queue too (origins) or after the cache TTL (edge). ` +
+      `Fetch demand above what the slots x the origin's response time serve (Little's law) shows as that wait, not as the shard's CPU. ` +
+      `The origin's segments start on the same epoch boundaries for every stream, each as late on every stream (lateness(n), up to ${JITTER} TD): ` +
+      `a rendition whose learning fetch came before its late segment is fetched again at its deadline, so the deadline burst is the fleet's renditions whose offset was below that segment's lateness (half of them on average), ` +
+      `and every rendition costs one fetch per TD plus one per late segment it missed`,
     `edge bound: ${edge.arithmetic} = ${edge.ms / 1000} s (the first stale look at the deadline, then each of consecutive = ${CONSECUTIVE} confirmations one cache lifetime after the previous look, so it observes the edge and not the same cached copy)`,
   );
   for (const [label, run] of [['one process', single], ['sharded', shardedRun]] as const)

@@ -51,7 +51,7 @@ export interface FetchResult {
 }
 
 export interface Fetcher {
-  /** urgent: ahead of every request queued for a slot (a confirming re-fetch). */
+  /** urgent: ahead of every request queued for a slot (a fetch at a rendition's deadline, a confirming re-fetch). */
   get(url: string, options?: { urgent?: boolean }): Promise<FetchResult>;
   readonly limit: ConcurrencyLimit;
   close(): Promise<void>;

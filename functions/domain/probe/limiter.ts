@@ -1,7 +1,8 @@
 // A FIFO concurrency limit shared by every request of a sweep, with one lane ahead of it for urgent tasks.
 // Hand-written (a dozen lines) rather than a dependency: FIFO order is what keeps a sweep fair, and nothing
-// installed offers exactly that. The urgent lane is for the probe's confirming re-fetches: a stale verdict
-// waiting for its confirmation should not queue behind a whole fleet's deadlines falling due together.
+// installed offers exactly that. The urgent lane is for the probe's fetches at a rendition's deadline and its
+// confirming re-fetches: a frozen rendition (or a stale verdict waiting for its confirmation) should not queue
+// behind a whole fleet's learning fetches.
 export class ConcurrencyLimit {
   #active = 0;
   readonly #waiting = new Queue<() => void>();
