@@ -5,7 +5,7 @@
 // Messages in: {type:'start', base, ids, shard, policy} / {type:'count'} (start counting fetches and CPU) / {type:'stop'}.
 // Messages out: {type:'settled', fresh} (every channel of the shard fresh on 3 paths, or the warm-up is over),
 // {type:'stale', key: "<channel>/<path>", at} per Manifest Stale, {type:'done', ...ShardTotals}.
-import { createFetcher, createProbeLoop, parseShard, type Fetcher, type TickReport } from '../functions/domain/probe/index.js';
+import { createFetcher, createProbeLoop, parseShard, URGENCY, type Fetcher, type TickReport } from '../functions/domain/probe/index.js';
 import { emitTickMetrics } from '../functions/probe/metrics.js';
 import { fleet } from '../sandbox/testkit/fleet.js';
 
@@ -33,7 +33,7 @@ export interface ShardTotals {
    */
   fetchLagP50Ms: number;
   fetchLagP95Ms: number;
-  /** Requests that took the limiter's urgent lane (a deadline fetch or a confirmation) while counting. */
+  /** Requests that took one of the limiter's urgent lanes (a deadline fetch or a confirmation) while counting. */
   urgentFetches: number;
 }
 
@@ -57,7 +57,7 @@ function runShard(start: ShardStart): void {
     limit: own.limit,
     close: () => own.close(),
     get(url, options) {
-      if (counting && options?.urgent) urgentFetches++;
+      if (counting && (options?.urgency ?? URGENCY.normal) > URGENCY.normal) urgentFetches++;
       return own.get(url, options);
     },
   };

@@ -2,7 +2,7 @@
 // loopback origin: debounced transitions (N stale ticks, then N fresh ones, one event each), the diagnosis across edge / primary / standby, a broken channel not delaying
 // the others, sharding, and publish failures retried.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ConcurrencyLimit, createProbeLoop, diagnose, inShard, LadderDebouncer, parseShard, PathDebouncer, shardOf, type Transition } from '../../functions/domain/probe/index.js';
+import { ConcurrencyLimit, createProbeLoop, diagnose, inShard, LadderDebouncer, parseShard, PathDebouncer, shardOf, URGENCY, type Transition } from '../../functions/domain/probe/index.js';
 import { MANIFEST_FRESH, MANIFEST_STALE } from '../../functions/domain/contracts.js';
 import { fleet } from '../../sandbox/testkit/fleet.js';
 import { liveRig } from './live-rig.js';
@@ -278,15 +278,22 @@ describe('ConcurrencyLimit', () => {
     expect([limit.active, limit.queued]).toEqual([0, 0]);
   });
 
-  it('serves an urgent task (a confirming re-fetch) before the tasks already queued', async () => {
+  it('serves a confirmation, then the deadline fetches, before the tasks already queued, each lane in arrival order', async () => {
     const limit = new ConcurrencyLimit(1);
     const order: string[] = [];
     const task = (name: string) => async () => {
       order.push(name);
       await new Promise((r) => setTimeout(r, 1));
     };
-    await Promise.all([limit.run(task('a')), limit.run(task('b')), limit.run(task('c')), limit.run(task('confirm'), true)]);
-    expect(order).toEqual(['a', 'confirm', 'b', 'c']);
+    await Promise.all([
+      limit.run(task('a')),
+      limit.run(task('b')),
+      limit.run(task('deadline 1'), URGENCY.deadline),
+      limit.run(task('c')),
+      limit.run(task('deadline 2'), URGENCY.deadline),
+      limit.run(task('confirm'), URGENCY.confirm),
+    ]);
+    expect(order).toEqual(['a', 'confirm', 'deadline 1', 'deadline 2', 'b', 'c']);
     expect(limit.queued).toBe(0);
   });
 });

@@ -11,6 +11,7 @@ import {
   createProbeLoop,
   learningOffsetMs,
   PathProbe,
+  URGENCY,
   type Fetcher,
   type PathObservation,
   type RenditionObservation,
@@ -32,7 +33,7 @@ interface Call {
   url: string;
   /** The probe's (fake) clock when the fetch was asked for. */
   at: number;
-  urgent: boolean;
+  urgency: number;
   /** performance.now() when it got its slot (set once back). */
   startedAt?: number;
 }
@@ -44,7 +45,7 @@ function recording(inner: Fetcher): { fetcher: Fetcher; calls: Call[] } {
     limit: inner.limit,
     close: () => inner.close(),
     async get(url, options) {
-      const call: Call = { url, at: clock(), urgent: options?.urgent === true };
+      const call: Call = { url, at: clock(), urgency: options?.urgency ?? URGENCY.normal };
       calls.push(call);
       const result = await inner.get(url, options);
       call.startedAt = result.startedAt;
@@ -88,7 +89,7 @@ describe('learning fetches before the deadline', () => {
         // deadline of a rendition that learned its new segment has moved on, so it is never fetched there.
         expect(phase(c.at), url).toBeGreaterThan(0);
         expect(phase(c.at), url).toBeLessThan((STALE_AFTER - 1) * TD_MS);
-        expect(c.urgent).toBe(false);
+        expect(c.urgency).toBe(URGENCY.normal);
       }
       // The same place in every period (a stable offset per URL), the place learningOffsetMs gives it.
       expect(new Set(later.map((c) => phase(c.at))).size, url).toBe(1);
@@ -157,9 +158,9 @@ describe('at the deadline', () => {
 
     expect(published.map((p) => `${p.detailType} ${p.detail.channelId}/${p.detail.path}`)).toEqual([`${MANIFEST_STALE} ${news}/primary`]);
     // From when its next segment was due: its learning fetch (nothing new), then at the deadline the first stale
-    // look and its two confirmations.
+    // look (ahead of the learning fetches queued for a slot) and its two confirmations (ahead of both).
     const after = renditionCalls(calls, frozen, newestEnd + TD_MS);
-    expect(after.map((c) => c.urgent)).toEqual([false, true, true, true]);
+    expect(after.map((c) => c.urgency)).toEqual([URGENCY.normal, URGENCY.deadline, URGENCY.confirm, URGENCY.confirm]);
     const [learning, atDeadline] = after as [Call, Call];
     expect(learning.at).toBeLessThan(deadline);
     expect(atDeadline.at).toBeGreaterThanOrEqual(deadline);
@@ -183,7 +184,7 @@ describe('at the deadline', () => {
       expect(others.length).toBeGreaterThan(0);
       origin.set(stream, { stallAt: rig.t }, frozen.split('/').pop()?.replace('.m3u8', ''));
       await runTo(probe, E0 + TD_MS + offset(frozen) + STEP_MS);
-      expect(renditionCalls(calls, frozen, E0 + TD_MS).map((c) => c.urgent)).toEqual([false]);
+      expect(renditionCalls(calls, frozen, E0 + TD_MS).map((c) => c.urgency)).toEqual([URGENCY.normal]);
 
       // The only slot is taken (a request left hanging) while the others' learning fetches fall due and queue, then
       // the frozen rendition's deadline passes.
@@ -198,9 +199,9 @@ describe('at the deadline', () => {
       const queuedAfterBlock = calls.filter((c) => c.at > E0 + TD_MS + offset(frozen) + STEP_MS);
       const atDeadline = queuedAfterBlock.find((c) => c.url === frozen);
       const learningAhead = queuedAfterBlock.filter((c) => others.includes(c.url) && c.at < (atDeadline?.at ?? 0));
-      expect(atDeadline?.urgent).toBe(true);
+      expect(atDeadline?.urgency).toBe(URGENCY.deadline);
       expect(learningAhead.length).toBeGreaterThan(0);
-      expect(learningAhead.every((c) => !c.urgent)).toBe(true);
+      expect(learningAhead.every((c) => c.urgency === URGENCY.normal)).toBe(true);
       // Asked for later, started first.
       for (const c of learningAhead) expect(atDeadline?.startedAt as number).toBeLessThan(c.startedAt as number);
     } finally {

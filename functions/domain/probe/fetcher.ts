@@ -3,7 +3,7 @@
 // never a throw: to the probe an error is evidence (a stale tick), not an exception.
 import type { Dispatcher } from 'undici';
 import { Agent, request } from './undici.js';
-import { ConcurrencyLimit } from './limiter.js';
+import { ConcurrencyLimit, URGENCY, type Urgency } from './limiter.js';
 
 export interface FetcherOptions {
   /** Requests in flight across all origins. */
@@ -51,8 +51,8 @@ export interface FetchResult {
 }
 
 export interface Fetcher {
-  /** urgent: ahead of every request queued for a slot (a fetch at a rendition's deadline, a confirming re-fetch). */
-  get(url: string, options?: { urgent?: boolean }): Promise<FetchResult>;
+  /** urgency: the lane it waits in for a slot (a fetch at a rendition's deadline, a confirming re-fetch: see limiter.ts). */
+  get(url: string, options?: { urgency?: Urgency }): Promise<FetchResult>;
   readonly limit: ConcurrencyLimit;
   close(): Promise<void>;
 }
@@ -135,7 +135,7 @@ export function createFetcher(options: FetcherOptions = {}): Fetcher {
     limit,
     get(url, options) {
       const queuedSince = performance.now();
-      return limit.run(() => attempt(url, queuedSince), options?.urgent ?? false);
+      return limit.run(() => attempt(url, queuedSince), options?.urgency ?? URGENCY.normal);
     },
     async close() {
       if (owned) await dispatcher.close();

@@ -1,12 +1,17 @@
-// A FIFO concurrency limit shared by every request of a sweep, with one lane ahead of it for urgent tasks.
+// A FIFO concurrency limit shared by every request of a sweep, with lanes ahead of it for urgent tasks.
 // Hand-written (a dozen lines) rather than a dependency: FIFO order is what keeps a sweep fair, and nothing
-// installed offers exactly that. The urgent lane is for the probe's fetches at a rendition's deadline and its
-// confirming re-fetches: a frozen rendition (or a stale verdict waiting for its confirmation) should not queue
-// behind a whole fleet's learning fetches.
+// installed offers exactly that. The lanes are for the probe: a fetch at a rendition's deadline goes ahead of the
+// learning fetches queued for a slot (a frozen rendition must not wait behind a whole fleet's learning), and a
+// confirming re-fetch (a rendition already seen stale or fresh again) ahead of the deadline fetches too.
+
+/** Which lane a task waits in for a slot: every queued task of a higher urgency first, FIFO within a lane. */
+export const URGENCY = { normal: 0, deadline: 1, confirm: 2 } as const;
+export type Urgency = (typeof URGENCY)[keyof typeof URGENCY];
+
 export class ConcurrencyLimit {
   #active = 0;
-  readonly #waiting = new Queue<() => void>();
-  readonly #urgent = new Queue<() => void>();
+  /** Indexed by urgency. */
+  readonly #lanes = [new Queue<() => void>(), new Queue<() => void>(), new Queue<() => void>()] as const;
 
   constructor(readonly max: number) {
     if (!Number.isInteger(max) || max < 1) throw new RangeError(`concurrency limit must be a positive integer, got ${max}`);
@@ -17,17 +22,18 @@ export class ConcurrencyLimit {
   }
 
   get queued(): number {
-    return this.#waiting.length + this.#urgent.length;
+    return this.#lanes.reduce((n, lane) => n + lane.length, 0);
   }
 
-  /** Runs `task` when a slot is free; slots are handed out in arrival order, urgent tasks first. */
-  async run<T>(task: () => Promise<T>, urgent = false): Promise<T> {
-    if (this.#active >= this.max) await new Promise<void>((resolve) => (urgent ? this.#urgent : this.#waiting).push(resolve));
+  /** Runs `task` when a slot is free; slots are handed out in arrival order, the most urgent lane first. */
+  async run<T>(task: () => Promise<T>, urgency: Urgency = URGENCY.normal): Promise<T> {
+    if (this.#active >= this.max) await new Promise<void>((resolve) => this.#lanes[urgency].push(resolve));
     else this.#active++;
     try {
       return await task();
     } finally {
-      const next = this.#urgent.take() ?? this.#waiting.take();
+      const [normal, deadline, confirm] = this.#lanes;
+      const next = confirm.take() ?? deadline.take() ?? normal.take();
       // The slot passes straight to the next waiter, so #active stays the same.
       if (next) next();
       else this.#active--;

@@ -11,7 +11,7 @@
 // the deadline on, so the deadline fetch never happens; only a frozen or late rendition is fetched at its
 // deadline. Segments start on the same instants on every channel (epoch-aligned), so without the offset a whole
 // fleet would fall due in the same few milliseconds. A fetch at (or past) the deadline goes ahead of the learning
-// fetches queued for a slot, as do confirmations: a frozen rendition never waits behind the fleet's learning.
+// fetches queued for a slot, a confirmation ahead of both: a frozen rendition never waits behind the fleet's learning.
 // A playlist without a wall clock (tracker ages) is fetched once per target duration, or at its deadline if
 // sooner. Every fetch is in flight on its own and reported as soon as it is back: a slow rendition never holds
 // up another one's deadline. A stale (or recovered) rendition is fetched again to confirm (confirm()): on an
@@ -21,6 +21,7 @@ import type { ManifestAnalysis, Problem } from '../manifest/types.js';
 import { analyzeManifest, cacheTtlMs, checkCacheControl, checkLadderAlignment, ManifestReader, ManifestTracker, PROBLEM } from '../manifest/index.js';
 import type { Verdict } from './debounce.js';
 import type { Fetcher, FetchResult } from './fetcher.js';
+import { URGENCY, type Urgency } from './limiter.js';
 import { stableHash } from './shard.js';
 
 export type RenditionStatus = 'fresh' | 'stale' | 'error' | 'unknown';
@@ -262,7 +263,7 @@ export class PathProbe {
     const lateBy = lateness(this.#memory.get(entry.url)?.dueAt, this.#o.now());
     let result: FetchResult;
     try {
-      result = await this.#o.fetcher.get(entry.url, { urgent: this.#urgent(this.#memory.get(entry.url), this.#o.now()) });
+      result = await this.#o.fetcher.get(entry.url, { urgency: this.#urgency(this.#memory.get(entry.url), this.#o.now()) });
     } finally {
       this.#inFlight.delete(entry.url);
     }
@@ -381,9 +382,13 @@ export class PathProbe {
     m.dueAt = Math.max(next, m.receivedAt + DUE_MARGIN_MS);
   }
 
-  /** A confirmation, or a fetch at (or past) the rendition's deadline: ahead of the learning fetches queued for a slot. */
-  #urgent(m: RenditionMemory | undefined, now: number): boolean {
-    return m !== undefined && (m.confirming === true || (m.staleAt !== null && now >= m.staleAt));
+  /**
+   * A fetch at (or past) the rendition's deadline goes ahead of the learning fetches queued for a slot; a
+   * confirmation (the rendition was just seen stale, or fresh again) ahead of those too.
+   */
+  #urgency(m: RenditionMemory | undefined, now: number): Urgency {
+    if (m?.confirming) return URGENCY.confirm;
+    return m?.staleAt != null && now >= m.staleAt ? URGENCY.deadline : URGENCY.normal;
   }
 
   #setLadder(ladder: LadderEntry[]): void {
