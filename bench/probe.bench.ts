@@ -14,9 +14,9 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { analyzeManifest, cacheTtlMs } from '../functions/domain/manifest/index.js';
-import { createFetcher, createProbeLoop, DEFAULT_FETCHER_OPTIONS, type TickReport, type Transition } from '../functions/domain/probe/index.js';
-import { emitTickMetrics } from '../functions/probe/metrics.js';
+import { createFetcher, createProbeLoop, DEFAULT_FETCHER_OPTIONS } from '../functions/domain/probe/index.js';
 import { fleet } from '../sandbox/testkit/fleet.js';
+import { benchLoop } from './probe-loop.js';
 import type { FromShard, ShardTotals, ToShard } from './probe-shard.js';
 import type { BenchRow, BenchSection } from './types.js';
 
@@ -207,41 +207,18 @@ type OnStale = (key: string, at: number) => void;
 
 /** The production loop in this process over the whole fleet (one process, one event loop). */
 function singleProcess(registry: ReturnType<typeof fleet>, onStale: OnStale): Detector {
-  const fetcher = createFetcher(); // the Lambda's defaults (concurrency 256)
-  let fetches = 0;
-  let fetchErrors = 0;
-  let counting = false;
-  let longestTickMs = 0;
-  const loop = createProbeLoop({
-    registry,
-    fetcher,
-    publish: async (ts: Transition[]) => {
-      const at = Date.now();
-      for (const t of ts) if (t.detail.state === 'stale') onStale(`${t.detail.channelId}/${t.detail.path}`, at);
-    },
-    onTick: (r: TickReport) => {
-      emitTickMetrics(r); // what the Lambda does after every tick
-      longestTickMs = Math.max(longestTickMs, r.durationMs);
-      if (!counting) return;
-      fetches += r.fetches;
-      fetchErrors += r.fetchErrors;
-    },
-  });
-  loop.start();
-  const allFresh = () => loop.lastReport?.channels.every((c) => Object.values(c.paths).length === 3 && Object.values(c.paths).every((p) => p.state === 'fresh')) === true;
+  const bench = benchLoop({ registry, onStale });
+  bench.loop.start();
   return {
     async settled() {
       const settledBy = Date.now() + WARM_UP_MAX_MS;
-      while (!allFresh() && Date.now() < settledBy) await new Promise((r) => setTimeout(r, 250));
-      return allFresh();
+      while (!bench.allFresh() && Date.now() < settledBy) await new Promise((r) => setTimeout(r, 250));
+      return bench.allFresh();
     },
-    startCounting() {
-      counting = true;
-      longestTickMs = 0;
-    },
+    startCounting: () => bench.startCounting(),
     async stop() {
-      await loop.stop();
-      await fetcher.close();
+      await bench.close();
+      const { fetches, fetchErrors, longestTickMs } = bench.counts;
       return { fetches, fetchErrors, longestTickMs, shards: [] };
     },
   };
