@@ -401,13 +401,13 @@ async function detection(registry: ReturnType<typeof fleet>, base: string, child
     `"one process": the whole fleet in this process (longest tick ${Math.round(single.longestTickMs)} ms), which production never runs: it needs ${((CHANNELS * RENDITIONS * 3) / SEGMENT_S).toLocaleString('en-US')} manifests/s of one thread`,
     `"sharded": production's layout, each shard in a process of its own (bench/probe-shard.ts builds the loop as the handler does for {shard: "i/n"}) against the same origin process. ` +
       `Production gives each 100-channel shard (channelsPerProbeShard) its own Lambda and vCPU share; here the ${cores} cores (os.availableParallelism()) are the limit, so ${cores} shards of about ${Math.round(CHANNELS / cores)} channels run at once (the shard hash decides the exact split)`,
-    `where a detection's time goes: a frozen rendition's learning fetch (newest media end + ${SEGMENT_S} s + its own offset, 0.1-0.4 TD) sees nothing new, ` +
-      `its deadline fetch leaves at newest media end + ${STALE_AFTER} x ${SEGMENT_S} s (+ 20 ms) and waits for one of the fetcher's slots (the shards' "fetches left ... after due") ` +
-      `ahead of the learning fetches queued there, behind the other deadline fetches; then ${CONSECUTIVE} confirming fetches go ahead of the queue too (origins) or after the cache TTL (edge). ` +
+    `where a detection's time goes: each path's learning fetch (its scout, the first fresh rendition, at newest media end + ${SEGMENT_S} s + the path's own offset, 0.1-0.4 TD; its siblings right after once it saw the new segment) ` +
+      `leaves a frozen rendition with nothing new; its deadline fetch leaves at newest media end + ${STALE_AFTER} x ${SEGMENT_S} s (+ 20 ms) and waits for one of the fetcher's slots (the shards' "fetches left ... after due") ` +
+      `ahead of the learning fetches queued there, behind the other deadline fetches; then ${CONSECUTIVE} confirming fetches go ahead of both (origins) or after the cache TTL (edge). ` +
       `Fetch demand above what the slots x the origin's response time serve (Little's law) shows as that wait, not as the shard's CPU. ` +
       `The origin's segments start on the same epoch boundaries for every stream, each as late on every stream (lateness(n), up to ${JITTER} TD): ` +
-      `a rendition whose learning fetch came before its late segment is fetched again at its deadline, so the deadline burst is the fleet's renditions whose offset was below that segment's lateness (half of them on average), ` +
-      `and every rendition costs one fetch per TD plus one per late segment it missed`,
+      `a path whose scout came before its late segment is fetched again at its deadline, so the deadline burst is the fleet's paths whose offset was below that segment's lateness (half of them on average), ` +
+      `and a path costs one fetch per rendition per TD plus one per late segment its scout missed`,
     `edge bound: ${edge.arithmetic} = ${edge.ms / 1000} s (the first stale look at the deadline, then each of consecutive = ${CONSECUTIVE} confirmations one cache lifetime after the previous look, so it observes the edge and not the same cached copy)`,
   );
   for (const [label, run] of [['one process', single], ['sharded', shardedRun]] as const)

@@ -1,9 +1,10 @@
 // The deadline schedule's learning fetches, on a loopback origin and a fake clock stepped 10 ms at a time. Segments
 // start on the same instants for every stream (epoch-aligned), so a schedule keyed on the deadline alone would
-// fetch every rendition of a fleet in the same step. Here: a fresh rendition is fetched once per segment, after
-// its next segment should have appeared and before its deadline, at an offset of its own; a late segment costs a
-// deadline fetch, and never a stale verdict; a frozen rendition is fetched at its deadline and confirmed there;
-// with slots scarce, a deadline fetch starts before the learning fetches queued ahead of it.
+// fetch every rendition of a fleet in the same step. Here: a path's renditions are fetched once per segment, after
+// the next segment should have appeared and before the deadline, the path's scout at an offset of the path's own
+// and its siblings once it saw the new segment; a late segment costs deadline fetches, never a stale verdict; a
+// frozen rendition is fetched at its deadline and confirmed there; with slots scarce, a deadline fetch starts
+// before the learning fetches queued ahead of it.
 import { describe, expect, it } from 'vitest';
 import { MANIFEST_STALE } from '../../functions/domain/contracts.js';
 import {
@@ -57,14 +58,15 @@ function recording(inner: Fetcher): { fetcher: Fetcher; calls: Call[] } {
 
 const probeOf = (url: string, fetcher: Fetcher) => new PathProbe(url, { fetcher, now: clock, staleAfterTargetDurations: STALE_AFTER, schedule: 'deadline' });
 
-/** Steps the probe's clock to `until`, starting what is due at each step and waiting for it (follow-ups included). */
-async function runTo(probe: PathProbe, until: number, report: (o: PathObservation) => void = () => {}): Promise<void> {
+/** Steps the probes' clock to `until`, starting what is due at each step and waiting for it (follow-ups included). */
+async function runTo(probes: PathProbe | PathProbe[], until: number, report: (o: PathObservation) => void = () => {}): Promise<void> {
   for (; rig.t <= until; rig.t += STEP_MS)
-    for (;;) {
-      const work = probe.dispatch(report, rig.t);
-      await Promise.all(work);
-      if (work.length === 0 || probe.dueIn(rig.t) > 0) break;
-    }
+    for (const probe of [probes].flat())
+      for (;;) {
+        const work = probe.dispatch(report, rig.t);
+        await Promise.all(work);
+        if (work.length === 0 || probe.dueIn(rig.t) > 0) break;
+      }
 }
 
 /** Where in its segment period (ms after a segment boundary) a time falls. */
@@ -72,72 +74,73 @@ const phase = (at: number): number => (((at - E0) % TD_MS) + TD_MS) % TD_MS;
 const renditionCalls = (calls: readonly Call[], url: string, from = Number.NEGATIVE_INFINITY) => calls.filter((c) => c.url === url && c.at >= from);
 
 describe('learning fetches before the deadline', () => {
-  it('fetches a fresh rendition once per segment, after it should have appeared and before the deadline, each rendition at an offset of its own', async () => {
+  it('fetches every rendition once per segment, after it should have appeared and before the deadline: the scout at the path\'s offset, its siblings right after', async () => {
     const { fetcher, calls } = recording(rig.fetcher);
-    const probe = probeOf(origin.url(`s${rig.run}/primary`), fetcher);
-    await runTo(probe, E0 + 10 * TD_MS);
-    const ladder = (probe.ladder ?? []).map((e) => e.url);
-    expect(ladder).toHaveLength(6);
+    const probes = ['a', 'b', 'c', 'd'].map((p) => probeOf(origin.url(`s${rig.run}-${p}/primary`), fetcher));
+    await runTo(probes, E0 + 10 * TD_MS);
     const offsets = new Set<number>();
-    for (const url of ladder) {
-      // After the cold start: segment periods 1 to 9 (the deadline of the segment ending at E0 + k TD is E0 + (k + 1.5) TD).
-      const later = renditionCalls(calls, url, E0 + TD_MS);
-      const periods = later.map((c) => Math.floor((c.at - E0) / TD_MS));
-      expect(periods, url).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
-      for (const c of later) {
-        // After the new segment appeared (on time here), before the old deadline (0.5 TD into the period): the
-        // deadline of a rendition that learned its new segment has moved on, so it is never fetched there.
-        expect(phase(c.at), url).toBeGreaterThan(0);
-        expect(phase(c.at), url).toBeLessThan((STALE_AFTER - 1) * TD_MS);
-        expect(c.urgency).toBe(URGENCY.normal);
+    for (const probe of probes) {
+      const ladder = (probe.ladder ?? []).map((e) => e.url);
+      expect(ladder).toHaveLength(6);
+      const offset = learningOffsetMs(probe.url, TD_MS, STALE_AFTER);
+      for (const url of ladder) {
+        // After the cold start: segment periods 1 to 9 (the deadline of the segment ending at E0 + k TD is E0 + (k + 1.5) TD).
+        const later = renditionCalls(calls, url, E0 + TD_MS);
+        expect(later.map((c) => Math.floor((c.at - E0) / TD_MS)), url).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        for (const c of later) {
+          // In the step of the path's learning offset (the scout, then its siblings at once), so after the new
+          // segment appeared (on time here) and before the old deadline (0.5 TD into the period): the deadline of
+          // a rendition that learned its new segment has moved on, so it is never fetched there.
+          expect(phase(c.at) - offset, url).toBeGreaterThanOrEqual(0);
+          expect(phase(c.at) - offset, url).toBeLessThan(STEP_MS);
+          expect(phase(c.at), url).toBeLessThan((STALE_AFTER - 1) * TD_MS);
+          expect(c.urgency).toBe(URGENCY.normal);
+        }
       }
-      // The same place in every period (a stable offset per URL), the place learningOffsetMs gives it.
-      expect(new Set(later.map((c) => phase(c.at))).size, url).toBe(1);
-      const offset = phase((later[0] as Call).at);
-      expect(offset - learningOffsetMs(url, TD_MS, STALE_AFTER)).toBeGreaterThanOrEqual(0);
-      expect(offset - learningOffsetMs(url, TD_MS, STALE_AFTER)).toBeLessThan(STEP_MS);
-      offsets.add(offset);
+      // One learning fetch per path: the first rendition of the ladder asks first in each period.
+      const firstInPeriod = calls.filter((c) => ladder.includes(c.url) && c.at >= E0 + TD_MS && c.at < E0 + 2 * TD_MS)[0];
+      expect(firstInPeriod?.url).toBe(ladder[0]);
+      offsets.add(phase(firstInPeriod?.at ?? 0));
     }
-    // Spread: the renditions of one path are not all due in the same step.
+    // Spread: the paths of a fleet are not all due in the same step.
     expect(offsets.size).toBeGreaterThan(1);
   });
 
-  it('with segments up to half a target duration late, fetches at the deadline only a rendition whose learning fetch saw nothing new, and never calls it stale', async () => {
+  it('with segments up to half a target duration late, fetches a path at its deadline only when its scout saw nothing new, and never calls it stale', async () => {
     const stream = `s${rig.run}/primary`;
     origin.set(stream, { jitter: 0.5 });
-    const { fetcher, calls } = recording(rig.fetcher);
     const seen: Array<RenditionObservation & { at: number }> = [];
-    const probe = probeOf(origin.url(stream), fetcher);
+    const probe = probeOf(origin.url(stream), recording(rig.fetcher).fetcher);
     await runTo(probe, E0 + 30 * TD_MS, (o) => seen.push(...o.fetched.map((r) => ({ ...r, at: rig.t }))));
     expect(seen.filter((r) => r.status !== 'fresh')).toEqual([]);
-    let deadlineFetches = 0;
+    const ladder = (probe.ladder ?? []).map((e) => e.url);
+    const window = (STALE_AFTER - 1) * TD_MS;
+    let missed = 0;
     let learned = 0;
-    for (const url of (probe.ladder ?? []).map((e) => e.url)) {
-      const mine = seen.filter((r) => r.url === url && r.at >= E0 + TD_MS);
-      for (let i = 0; i < mine.length; i++) {
-        const r = mine[i] as (typeof mine)[number];
-        const previous = mine[i - 1];
-        if (phase(r.at) < (STALE_AFTER - 1) * TD_MS) {
-          learned++;
-          continue;
-        }
-        // At the deadline (+ the 20 ms margin, within a step): right after a learning fetch of the same period
-        // that still saw the previous segment.
-        deadlineFetches++;
-        expect(phase(r.at) - (STALE_AFTER - 1) * TD_MS, url).toBeLessThanOrEqual(20 + STEP_MS);
-        expect(previous && Math.floor((previous.at - E0) / TD_MS) === Math.floor((r.at - E0) / TD_MS), url).toBe(true);
-        expect(previous?.mediaSequence, url).toBe(r.mediaSequence === null ? null : r.mediaSequence - 1);
+    for (let k = 1; k < 30; k++) {
+      const inPeriod = seen.filter((r) => r.at >= E0 + k * TD_MS && r.at < E0 + (k + 1) * TD_MS);
+      const scout = inPeriod.find((r) => r.url === ladder[0] && phase(r.at) < window);
+      const atDeadline = inPeriod.filter((r) => phase(r.at) >= window);
+      // The segment that ended at the start of the period: the scout saw it, or the whole ladder is fetched at the
+      // deadline (+ the 20 ms margin, within a step) and sees it there.
+      const newest = (scout?.mediaSequence ?? 0) + (atDeadline.length > 0 ? 1 : 0);
+      if (atDeadline.length === 0) learned++;
+      else {
+        missed++;
+        expect(atDeadline.map((r) => r.url).sort(), `period ${k}`).toEqual([...ladder].sort());
+        for (const r of atDeadline) expect(phase(r.at) - window, `period ${k}`).toBeLessThanOrEqual(20 + STEP_MS);
       }
+      for (const url of ladder) expect(inPeriod.filter((r) => r.url === url).at(-1)?.mediaSequence, `period ${k} ${url}`).toBe(newest);
     }
     // Both happen: late segments reach the deadline, the others are learned before it.
-    expect(deadlineFetches).toBeGreaterThan(0);
-    expect(learned).toBeGreaterThan(deadlineFetches);
-    expect(renditionCalls(calls, origin.url(stream, '720p.m3u8')).length).toBeGreaterThan(0);
+    expect(missed).toBeGreaterThan(0);
+    expect(learned).toBeGreaterThan(0);
   });
 });
 
 describe('at the deadline', () => {
-  it('fetches a frozen rendition at its deadline, ahead of the queue, and confirms it there', async () => {
+  // 540p: a sibling, fetched once the scout saw the new segment; 1080p: the scout itself (the first of the ladder).
+  it.each(['540p', '1080p'])('fetches a frozen rendition (%s) at its deadline, ahead of the queue, and confirms it there', async (rendition) => {
     const [news] = rig.names('news') as [string];
     const { fetcher, calls } = recording(rig.fetcher);
     const published: Transition[] = [];
@@ -151,8 +154,8 @@ describe('at the deadline', () => {
     for (; rig.t < E0 + 4 * TD_MS; rig.t += STEP_MS) await step(loop);
     // Frozen from here: its newest segment ends at E0 + 4 TD, its deadline is 1.5 TD later.
     const newestEnd = E0 + 4 * TD_MS;
-    origin.set(`${news}/primary`, { stallAt: rig.t }, '540p');
-    const frozen = origin.url(`${news}/primary`, '540p.m3u8');
+    origin.set(`${news}/primary`, { stallAt: rig.t }, rendition);
+    const frozen = origin.url(`${news}/primary`, `${rendition}.m3u8`);
     const deadline = newestEnd + STALE_AFTER * TD_MS;
     for (; rig.t < deadline + 10 * STEP_MS && published.length === 0; rig.t += STEP_MS) await step(loop);
 
@@ -170,35 +173,39 @@ describe('at the deadline', () => {
   });
 
   it('with one slot held, starts a deadline fetch before the learning fetches queued ahead of it', async () => {
-    const stream = `s${rig.run}/primary`;
     const one = createFetcher({ concurrency: 1, timeoutMs: 300 });
     const { fetcher, calls } = recording(one);
-    const probe = probeOf(origin.url(stream), fetcher);
+    const offset = (stream: string) => learningOffsetMs(origin.url(stream), TD_MS, STALE_AFTER);
+    // Two paths (their offsets hash from the URL, port included): B with a frozen rendition, A learning later in the
+    // period than B (its offset at least two steps on).
+    const names = Array.from({ length: 40 }, (_, i) => `s${rig.run}-${i}/primary`).sort((x, y) => offset(x) - offset(y));
+    const b = names[0] as string;
+    const a = names.find((s) => offset(s) > offset(b) + 2 * STEP_MS);
+    if (a === undefined) throw new Error('no stream name gives path A a later learning offset than B');
+    const [pathA, pathB] = [probeOf(origin.url(a), fetcher), probeOf(origin.url(b), fetcher)];
     try {
-      await runTo(probe, rig.t); // cold start: the ladder and every rendition, fresh
-      const ladder = (probe.ladder ?? []).map((e) => e.url);
-      // Freeze the rendition whose learning fetch comes first, so the others' are still to come when it is done.
-      const offset = (url: string) => learningOffsetMs(url, TD_MS, STALE_AFTER);
-      const frozen = [...ladder].sort((a, b) => offset(a) - offset(b))[0] as string;
-      const others = ladder.filter((u) => u !== frozen && offset(u) > offset(frozen) + STEP_MS);
-      expect(others.length).toBeGreaterThan(0);
-      origin.set(stream, { stallAt: rig.t }, frozen.split('/').pop()?.replace('.m3u8', ''));
-      await runTo(probe, E0 + TD_MS + offset(frozen) + STEP_MS);
+      await runTo([pathA, pathB], rig.t); // cold start: the ladders and every rendition, fresh
+      origin.set(b, { stallAt: rig.t }, '540p');
+      const frozen = origin.url(b, '540p.m3u8');
+      // B's learning: its scout sees the new segment, its siblings are fetched at once, the frozen one sees nothing new.
+      const learnedB = E0 + TD_MS + offset(b) + STEP_MS;
+      await runTo([pathA, pathB], learnedB);
       expect(renditionCalls(calls, frozen, E0 + TD_MS).map((c) => c.urgency)).toEqual([URGENCY.normal]);
+      expect(renditionCalls(calls, origin.url(a, '1080p.m3u8'), E0 + TD_MS)).toEqual([]);
 
-      // The only slot is taken (a request left hanging) while the others' learning fetches fall due and queue, then
-      // the frozen rendition's deadline passes.
+      // The only slot is taken (a request left hanging) while A's learning fetch falls due and queues, then the
+      // frozen rendition's deadline passes.
       origin.set(`blocker-${rig.run}`, { hang: true });
       const blocker = one.get(origin.url(`blocker-${rig.run}`, '720p.m3u8'));
       const work: Array<Promise<void>> = [];
       const deadline = E0 + STALE_AFTER * TD_MS;
-      for (; rig.t <= deadline + 20 + STEP_MS; rig.t += STEP_MS) work.push(...probe.dispatch(() => {}, rig.t));
+      for (; rig.t <= deadline + 20 + STEP_MS; rig.t += STEP_MS) for (const p of [pathA, pathB]) work.push(...p.dispatch(() => {}, rig.t));
       await blocker;
       await Promise.all(work);
 
-      const queuedAfterBlock = calls.filter((c) => c.at > E0 + TD_MS + offset(frozen) + STEP_MS);
-      const atDeadline = queuedAfterBlock.find((c) => c.url === frozen);
-      const learningAhead = queuedAfterBlock.filter((c) => others.includes(c.url) && c.at < (atDeadline?.at ?? 0));
+      const queued = calls.filter((c) => c.at > learnedB);
+      const atDeadline = queued.find((c) => c.url === frozen);
+      const learningAhead = queued.filter((c) => c.url.includes(`/${a}/`) && c.at < (atDeadline?.at ?? 0));
       expect(atDeadline?.urgency).toBe(URGENCY.deadline);
       expect(learningAhead.length).toBeGreaterThan(0);
       expect(learningAhead.every((c) => c.urgency === URGENCY.normal)).toBe(true);

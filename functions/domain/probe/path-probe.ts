@@ -5,18 +5,20 @@
 //
 // Two schedules. 'sweep': every rendition on every observe(). 'deadline' (what the probe loop runs, through
 // dispatch()): a rendition's deadline is when it would first count as stale if no new segment appeared (newest
-// media end + staleAfter x target duration). Between two deadlines it gets one learning fetch: after its next
-// segment should have appeared (newest media end + one target duration), plus an offset of its own (a stable
-// hash of its URL) spread over the window before the deadline. A learning fetch that sees the new segment moves
-// the deadline on, so the deadline fetch never happens; only a frozen or late rendition is fetched at its
-// deadline. Segments start on the same instants on every channel (epoch-aligned), so without the offset a whole
-// fleet would fall due in the same few milliseconds. A fetch at (or past) the deadline goes ahead of the learning
-// fetches queued for a slot, a confirmation ahead of both: a frozen rendition never waits behind the fleet's learning.
-// A playlist without a wall clock (tracker ages) is fetched once per target duration, or at its deadline if
-// sooner. Every fetch is in flight on its own and reported as soon as it is back: a slow rendition never holds
-// up another one's deadline. A stale (or recovered) rendition is fetched again to confirm (confirm()): on an
-// origin at once, on the edge only once the cached copy has expired (Cache-Control max-age minus Age), so the
-// confirmation observes the edge rather than the same cached response.
+// media end + staleAfter x target duration). Between two deadlines the path gets one learning fetch, of its scout
+// (the first rendition of the ladder fresh by its own wall clock): after the next segment should have appeared
+// (newest media end + one target duration), plus an offset of the path's own (a stable hash of its URL) spread
+// over the window before the deadline. When the scout sees the new segment, its siblings are fetched at once
+// (a ladder is packaged together); a rendition that sees its new segment moves its deadline on, so its deadline
+// fetch never happens: only a frozen or late rendition is fetched at its deadline. Segments start on the same
+// instants on every channel (epoch-aligned), so without the offset a whole fleet would fall due in the same few
+// milliseconds. A fetch at (or past) the deadline goes ahead of the learning fetches queued for a slot, a
+// confirmation ahead of both: a frozen rendition never waits behind the fleet's learning. A playlist without a
+// wall clock (tracker ages) is fetched once per target duration, or at its deadline if sooner. Every fetch is in
+// flight on its own and reported as soon as it is back: a slow rendition never holds up another one's deadline.
+// A stale (or recovered) rendition is fetched again to confirm (confirm()): on an origin at once, on the edge only
+// once the cached copy has expired (Cache-Control max-age minus Age), so the confirmation observes the edge rather
+// than the same cached response.
 import type { ManifestAnalysis, Problem } from '../manifest/types.js';
 import { analyzeManifest, cacheTtlMs, checkCacheControl, checkLadderAlignment, ManifestReader, ManifestTracker, PROBLEM } from '../manifest/index.js';
 import type { Verdict } from './debounce.js';
@@ -130,6 +132,8 @@ interface RenditionMemory {
   dueAt: number;
   /** A fresh rendition with a wall clock: when it counts as stale if nothing new appears (newest end + threshold). */
   staleAt: number | null;
+  /** A fresh rendition with a wall clock: when its newest media ends (the playlist's clock); else null. */
+  newestEndAt: number | null;
   /** The next fetch confirms a verdict: it goes ahead of the fetches queued for a slot. */
   confirming?: boolean;
 }
@@ -363,23 +367,52 @@ export class PathProbe {
   }
 
   /**
-   * When the rendition is fetched next. Fresh with a wall clock: its learning fetch (see learningOffsetMs), or
-   * its deadline once the learning time has passed without a new segment. Without a wall clock: one target
-   * duration on, or its deadline if sooner. Stale, in error or unknown: one target duration on (a verdict to
-   * confirm brings it forward through confirm()).
+   * When the rendition is fetched next. Fresh with a wall clock: the path's scout (see #scout) at its learning
+   * time (see learningOffsetMs), or at its deadline once the learning time has passed without a new segment;
+   * the other renditions at their deadline, unless news of a newer segment on the path fetches them first
+   * (#learnFromScout). Without a wall clock: one target duration on, or its deadline if sooner. Stale, in error or
+   * unknown: one target duration on (a verdict to confirm brings it forward through confirm()).
    */
-  #schedule(m: RenditionMemory, newestEndAt: number | null): void {
+  #schedule(url: string, m: RenditionMemory): void {
     const o = m.observation;
     const tdMs = (o.targetDuration ?? this.#o.fallbackTargetDurationS) * 1000;
     let next = m.receivedAt + tdMs;
     if (m.staleAt !== null) {
       const deadline = m.staleAt + DUE_MARGIN_MS;
-      const learnAt = newestEndAt === null ? null : newestEndAt + tdMs + learningOffsetMs(o.url, tdMs, this.#o.staleAfterTargetDurations);
-      if (learnAt === null) next = Math.min(next, deadline);
-      // This fetch came at or after the learning time and saw nothing new: only the deadline is left.
-      else next = learnAt > m.receivedAt ? Math.min(learnAt, deadline) : deadline;
+      if (m.newestEndAt === null) next = Math.min(next, deadline);
+      else if (url !== this.#scout()) next = deadline;
+      else {
+        const learnAt = m.newestEndAt + tdMs + learningOffsetMs(this.url, tdMs, this.#o.staleAfterTargetDurations);
+        // This fetch came at or after the learning time and saw nothing new: only the deadline is left.
+        next = learnAt > m.receivedAt ? Math.min(learnAt, deadline) : deadline;
+      }
     }
     m.dueAt = Math.max(next, m.receivedAt + DUE_MARGIN_MS);
+  }
+
+  /**
+   * The rendition whose learning fetch stands for the path's: the first of the ladder that is fresh by its own
+   * wall clock (the renditions of a ladder are packaged together: when one has its new segment, the others have
+   * theirs). One learning fetch per path, then its siblings once it saw the new segment, rather than one per
+   * rendition: a learning fetch that misses a late segment costs a deadline fetch, and this way it costs one per
+   * path, not one per rendition.
+   */
+  #scout(): string | undefined {
+    return this.#ladder?.find((e) => this.#memory.get(e.url)?.newestEndAt != null)?.url;
+  }
+
+  /**
+   * The scout just saw a segment ending at `newestEndAt`: its fresh siblings that have not seen that segment yet
+   * (their newest ends half a target duration or more before it: renditions' boundaries may differ by a few
+   * frames) are due now. Only the scout's news: a sibling's would fetch a frozen sibling again and again.
+   */
+  #learnFromScout(from: string, newestEndAt: number | null, now: number): void {
+    if (this.#o.schedule !== 'deadline' || newestEndAt === null || from !== this.#scout()) return;
+    for (const [url, m] of this.#memory) {
+      if (url === from || m.newestEndAt === null || this.#inFlight.has(url)) continue;
+      const tdMs = (m.observation.targetDuration ?? this.#o.fallbackTargetDurationS) * 1000;
+      if (m.newestEndAt + tdMs / 2 <= newestEndAt) m.dueAt = Math.min(m.dueAt, now);
+    }
   }
 
   /**
@@ -411,11 +444,12 @@ export class PathProbe {
       ttlMs: cacheTtlMs(result.headers) ?? 0,
       dueAt: 0,
       staleAt: staleAt(r.observation, receivedAt),
+      // By the playlist's own clock (null when the age is the tracker's).
+      newestEndAt: r.observation.status === 'fresh' && r.analysis?.ageMs != null ? receivedAt - r.analysis.ageMs : null,
     };
-    // The newest media end by the playlist's own clock (null when the age is the tracker's).
-    const newestEndAt = r.observation.status === 'fresh' && r.analysis?.ageMs != null ? receivedAt - r.analysis.ageMs : null;
-    this.#schedule(m, newestEndAt);
     this.#memory.set(entry.url, m);
+    this.#schedule(entry.url, m);
+    this.#learnFromScout(entry.url, m.newestEndAt, receivedAt);
     return r;
   }
 
@@ -492,13 +526,13 @@ function staleAt(o: RenditionObservation, receivedAt: number): number | null {
 }
 
 /**
- * How long after its next segment should have appeared (newest media end + one target duration) a rendition's
- * learning fetch goes: a stable hash of its URL spread over 20-80 % of the window before its deadline
- * ((staleAfter - 1) x target duration; at staleAfter 1.5, 0.1-0.4 TD). Not earlier: a segment published on time
- * needs a moment to appear (the packager writes the playlist once the segment is complete), and a fetch right at
- * the boundary would miss more segments, each miss costing a deadline fetch. Not later: the fleet's deadline
- * fetches stay a burst of their own, and a learning fetch that waits a while for a slot is still back before the
- * deadline. Stable per URL, so a rendition keeps its place in the window from one segment to the next.
+ * How long after its next segment should have appeared (newest media end + one target duration) a path's learning
+ * fetch goes: a stable hash of its URL spread over 20-80 % of the window before the deadline ((staleAfter - 1) x
+ * target duration; at staleAfter 1.5, 0.1-0.4 TD). Not earlier: a segment published on time needs a moment to
+ * appear (the packager writes the playlist once the segment is complete), and a fetch right at the boundary would
+ * miss more segments, each miss costing deadline fetches. Not later: the fleet's deadline fetches stay a burst of
+ * their own, and a learning fetch that waits a while for a slot (and its siblings after it) is still back before
+ * the deadline. Stable per URL, so a path keeps its place in the window from one segment to the next.
  */
 export function learningOffsetMs(url: string, targetDurationMs: number, staleAfterTargetDurations: number): number {
   const windowMs = Math.max(0, staleAfterTargetDurations - 1) * targetDurationMs;
