@@ -288,13 +288,40 @@ describe('ConcurrencyLimit', () => {
     await Promise.all([
       limit.run(task('a')),
       limit.run(task('b')),
-      limit.run(task('deadline 1'), URGENCY.deadline),
+      limit.run(task('deadline 1'), { urgency: URGENCY.deadline }),
       limit.run(task('c')),
-      limit.run(task('deadline 2'), URGENCY.deadline),
-      limit.run(task('confirm'), URGENCY.confirm),
+      limit.run(task('deadline 2'), { urgency: URGENCY.deadline }),
+      limit.run(task('confirm'), { urgency: URGENCY.confirm }),
     ]);
     expect(order).toEqual(['a', 'confirm', 'deadline 1', 'deadline 2', 'b', 'c']);
     expect(limit.queued).toBe(0);
+  });
+
+  it('lets a normal task whose deadline passed while it queued take its turn among the deadline tasks, in arrival order', async () => {
+    const limit = new ConcurrencyLimit(1);
+    const order: string[] = [];
+    const task = (name: string) => async () => {
+      order.push(name);
+      await new Promise((r) => setTimeout(r, 1));
+    };
+    await Promise.all([
+      limit.run(task('a')),
+      limit.run(task('learning, deadline in an hour'), { deadlineInMs: 3_600_000 }),
+      limit.run(task('learning, deadline passed'), { deadlineInMs: 0 }),
+      limit.run(task('deadline'), { urgency: URGENCY.deadline }),
+    ]);
+    // The first learning task blocks the lane's head until the deadline lane is empty; then both go in order.
+    expect(order).toEqual(['a', 'deadline', 'learning, deadline in an hour', 'learning, deadline passed']);
+
+    order.length = 0;
+    await Promise.all([
+      limit.run(task('a')),
+      limit.run(task('learning, deadline passed'), { deadlineInMs: 0 }),
+      limit.run(task('deadline'), { urgency: URGENCY.deadline }),
+      limit.run(task('learning, deadline in an hour'), { deadlineInMs: 3_600_000 }),
+    ]);
+    // Past its deadline, the learning task arrived before the deadline task: it goes first; the other one waits.
+    expect(order).toEqual(['a', 'learning, deadline passed', 'deadline', 'learning, deadline in an hour']);
   });
 });
 

@@ -173,14 +173,15 @@ describe('at the deadline', () => {
   });
 
   it('with one slot held, starts a deadline fetch before the learning fetches queued ahead of it', async () => {
-    const one = createFetcher({ concurrency: 1, timeoutMs: 300 });
+    const one = createFetcher({ concurrency: 1, timeoutMs: 1000 });
     const { fetcher, calls } = recording(one);
     const offset = (stream: string) => learningOffsetMs(origin.url(stream), TD_MS, STALE_AFTER);
     // Two paths (their offsets hash from the URL, port included): B with a frozen rendition, A learning later in the
-    // period than B (its offset at least two steps on).
+    // period than B (its offset at least two steps on) and well over the blocker's 100 ms before its own deadline
+    // (fake and real ms alike: a learning fetch still queued at its deadline would count as a deadline fetch).
     const names = Array.from({ length: 40 }, (_, i) => `s${rig.run}-${i}/primary`).sort((x, y) => offset(x) - offset(y));
     const b = names[0] as string;
-    const a = names.find((s) => offset(s) > offset(b) + 2 * STEP_MS);
+    const a = names.find((s) => offset(s) > offset(b) + 2 * STEP_MS && offset(s) < (STALE_AFTER - 1) * TD_MS - 500);
     if (a === undefined) throw new Error('no stream name gives path A a later learning offset than B');
     const [pathA, pathB] = [probeOf(origin.url(a), fetcher), probeOf(origin.url(b), fetcher)];
     try {
@@ -193,9 +194,9 @@ describe('at the deadline', () => {
       expect(renditionCalls(calls, frozen, E0 + TD_MS).map((c) => c.urgency)).toEqual([URGENCY.normal]);
       expect(renditionCalls(calls, origin.url(a, '1080p.m3u8'), E0 + TD_MS)).toEqual([]);
 
-      // The only slot is taken (a request left hanging) while A's learning fetch falls due and queues, then the
-      // frozen rendition's deadline passes.
-      origin.set(`blocker-${rig.run}`, { hang: true });
+      // The only slot is taken (a request answered 100 ms later, real time) while A's learning fetch falls due and
+      // queues, then the frozen rendition's deadline passes (the fake clock steps on meanwhile).
+      origin.set(`blocker-${rig.run}`, { delayMs: 100 });
       const blocker = one.get(origin.url(`blocker-${rig.run}`, '720p.m3u8'));
       const work: Array<Promise<void>> = [];
       const deadline = E0 + STALE_AFTER * TD_MS;

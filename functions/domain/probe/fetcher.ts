@@ -3,7 +3,7 @@
 // never a throw: to the probe an error is evidence (a stale tick), not an exception.
 import type { Dispatcher } from 'undici';
 import { Agent, request } from './undici.js';
-import { ConcurrencyLimit, URGENCY, type Urgency } from './limiter.js';
+import { ConcurrencyLimit, type RunOptions } from './limiter.js';
 
 export interface FetcherOptions {
   /** Requests in flight across all origins. */
@@ -51,8 +51,8 @@ export interface FetchResult {
 }
 
 export interface Fetcher {
-  /** urgency: the lane it waits in for a slot (a fetch at a rendition's deadline, a confirming re-fetch: see limiter.ts). */
-  get(url: string, options?: { urgency?: Urgency }): Promise<FetchResult>;
+  /** The lane it waits in for a slot (a fetch at a rendition's deadline, a confirming re-fetch: see limiter.ts). */
+  get(url: string, options?: RunOptions): Promise<FetchResult>;
   readonly limit: ConcurrencyLimit;
   close(): Promise<void>;
 }
@@ -135,7 +135,7 @@ export function createFetcher(options: FetcherOptions = {}): Fetcher {
     limit,
     get(url, options) {
       const queuedSince = performance.now();
-      return limit.run(() => attempt(url, queuedSince), options?.urgency ?? URGENCY.normal);
+      return limit.run(() => attempt(url, queuedSince), options);
     },
     async close() {
       if (owned) await dispatcher.close();

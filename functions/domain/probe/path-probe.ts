@@ -23,7 +23,7 @@ import type { ManifestAnalysis, Problem } from '../manifest/types.js';
 import { analyzeManifest, cacheTtlMs, checkCacheControl, checkLadderAlignment, ManifestReader, ManifestTracker, PROBLEM } from '../manifest/index.js';
 import type { Verdict } from './debounce.js';
 import type { Fetcher, FetchResult } from './fetcher.js';
-import { URGENCY, type Urgency } from './limiter.js';
+import { URGENCY, type RunOptions } from './limiter.js';
 import { stableHash } from './shard.js';
 
 export type RenditionStatus = 'fresh' | 'stale' | 'error' | 'unknown';
@@ -267,7 +267,7 @@ export class PathProbe {
     const lateBy = lateness(this.#memory.get(entry.url)?.dueAt, this.#o.now());
     let result: FetchResult;
     try {
-      result = await this.#o.fetcher.get(entry.url, { urgency: this.#urgency(this.#memory.get(entry.url), this.#o.now()) });
+      result = await this.#o.fetcher.get(entry.url, this.#slotOptions(this.#memory.get(entry.url), this.#o.now()));
     } finally {
       this.#inFlight.delete(entry.url);
     }
@@ -417,11 +417,13 @@ export class PathProbe {
 
   /**
    * A fetch at (or past) the rendition's deadline goes ahead of the learning fetches queued for a slot; a
-   * confirmation (the rendition was just seen stale, or fresh again) ahead of those too.
+   * confirmation (the rendition was just seen stale, or fresh again) ahead of those too. A learning fetch joins the
+   * deadline fetches if it is still queued when the deadline passes.
    */
-  #urgency(m: RenditionMemory | undefined, now: number): Urgency {
-    if (m?.confirming) return URGENCY.confirm;
-    return m?.staleAt != null && now >= m.staleAt ? URGENCY.deadline : URGENCY.normal;
+  #slotOptions(m: RenditionMemory | undefined, now: number): RunOptions {
+    if (m?.confirming) return { urgency: URGENCY.confirm };
+    if (m?.staleAt == null) return {};
+    return now >= m.staleAt ? { urgency: URGENCY.deadline } : { deadlineInMs: m.staleAt - now };
   }
 
   #setLadder(ladder: LadderEntry[]): void {
