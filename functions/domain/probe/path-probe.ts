@@ -229,7 +229,8 @@ export class PathProbe {
     const lateBy = lateness(this.#ladderDueAt, this.#o.now());
     let result: FetchResult;
     try {
-      result = await this.#o.fetcher.get(this.url);
+      // Queued for a target duration, it takes its turn among the deadline fetches (see #slotOptions).
+      result = await this.#o.fetcher.get(this.url, { deadlineInMs: this.#fallbackTdMs() });
     } finally {
       this.#ladderInFlight = false;
     }
@@ -418,11 +419,12 @@ export class PathProbe {
   /**
    * A fetch at (or past) the rendition's deadline goes ahead of the learning fetches queued for a slot; a
    * confirmation (the rendition was just seen stale, or fresh again) ahead of those too. A learning fetch joins the
-   * deadline fetches if it is still queued when the deadline passes.
+   * deadline fetches if it is still queued when the deadline passes; a fetch without a deadline (a stale rendition,
+   * no wall clock) once it has waited a target duration, so that none waits at the head of its lane for ever.
    */
   #slotOptions(m: RenditionMemory | undefined, now: number): RunOptions {
     if (m?.confirming) return { urgency: URGENCY.confirm };
-    if (m?.staleAt == null) return {};
+    if (m?.staleAt == null) return { deadlineInMs: (m?.observation.targetDuration ?? this.#o.fallbackTargetDurationS) * 1000 };
     return now >= m.staleAt ? { urgency: URGENCY.deadline } : { deadlineInMs: m.staleAt - now };
   }
 
