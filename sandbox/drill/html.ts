@@ -197,7 +197,7 @@ export function renderHtml(r: DrillReport): string {
     .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`)
     .join('\n');
   const goals = r.summary.goals
-    .map((g) => `<tr class="${g.pass ? 'pass' : 'fail'}"><td>${g.pass ? 'PASS' : 'MISS'}</td><td>${esc(g.name)}</td><td>${esc(g.value)}</td><td>${esc(g.goal)}</td></tr>`)
+    .map((g) => `<tr class="${g.pass ? 'pass' : 'fail'}"><td>${g.pass ? 'PASS' : 'MISS'}</td><td>${esc(g.name)}</td><td>${esc(g.value)}</td><td>${esc(g.goal)}${g.note ? `; ${esc(g.note)}` : ''}</td></tr>`)
     .join('\n');
   const expectations = r.expectations
     .map((e) => `<tr class="${e.pass ? 'pass' : 'fail'}"><td>${e.pass ? 'PASS' : 'FAIL'}</td><td>${esc(e.expectation)}</td><td>${esc(e.detail)}</td></tr>`)

@@ -7,8 +7,10 @@ import { evaluate, type DrillFacts } from './expectations.js';
 import { judgeInvariants } from './invariants.js';
 import type { Recorder } from './recorder.js';
 import type { KvsVisible } from '../media/edge-locations.js';
+import { DEFAULT_MANIFEST_MAX_AGE_S } from '../media/origin.js';
 import { describeWorld } from '../world-model.js';
-import type { DrillReport, FreezeTimings, Goal } from './report.js';
+import { recoveryFloor } from './recovery-floor.js';
+import type { DrillReport, FreezeTimings, Goal, RecoveryFloorSummary } from './report.js';
 import type { Scenario } from './scenario.js';
 import type { DrillSandbox } from './seams.js';
 import type { ControlPlaneWatch } from './watchers.js';
@@ -62,7 +64,20 @@ export const GOAL_RECOVER_TD = 4;
 export const GOAL_STALL_TD = 2;
 export const GOAL_DRILL_WALL_S = 60;
 
-function goalsOf(x: ReportInput, timeToDetectS: number | null): Goal[] {
+/**
+ * The recover goal's yardstick, when the goal applies (a warm standby, the route on it, the last viewer back):
+ * the floor under the drill's world (its feeds serve playlists with the default max-age) and the measured
+ * time above it.
+ */
+function floorOf(x: ReportInput): RecoveryFloorSummary | null {
+  const { facts, channel, targetDurationS: td } = x;
+  if (facts.timeToRecoverS === null || channel.standby.mode !== 'warm' || facts.channels[channel.id]!.route !== 'standby') return null;
+  const f = recoveryFloor(x.sb.world, td, { staleAfterTargetDurations: channel.policy.staleAfterTargetDurations, manifestMaxAgeS: DEFAULT_MANIFEST_MAX_AGE_S });
+  const share = facts.timeToRecoverS - f.p50S;
+  return { ...f, flatlineShareS: share, flatlineShareTD: share / td };
+}
+
+function goalsOf(x: ReportInput, timeToDetectS: number | null, floor: RecoveryFloorSummary | null): Goal[] {
   const { facts, channel, targetDurationS: td } = x;
   const goals: Goal[] = [];
   if (timeToDetectS !== null) {
@@ -70,9 +85,10 @@ function goalsOf(x: ReportInput, timeToDetectS: number | null): Goal[] {
     goals.push({ key: 'detect', name: 'detection within staleAfter + consecutive x tick', value: `${timeToDetectS.toFixed(2)} s`, goal: `<= ${bound.toFixed(2)} s`, pass: timeToDetectS <= bound });
   }
   const warm = channel.standby.mode === 'warm';
-  if (facts.timeToRecoverS !== null && warm && facts.channels[channel.id]!.route === 'standby') {
+  if (facts.timeToRecoverS !== null && floor) {
     const tds = facts.timeToRecoverS / td;
-    goals.push({ key: 'recover', name: 'warm standby: every viewer back on fresh manifests', value: `${tds.toFixed(1)} TD`, goal: `<= ${GOAL_RECOVER_TD} TD`, pass: tds <= GOAL_RECOVER_TD });
+    const note = `floor under this world ${floor.p50TD.toFixed(1)} TD (p95 ${floor.p95TD.toFixed(1)} TD): flatline's own share ${floor.flatlineShareTD.toFixed(1)} TD`;
+    goals.push({ key: 'recover', name: 'warm standby: every viewer back on fresh manifests', value: `${tds.toFixed(1)} TD`, goal: `<= ${GOAL_RECOVER_TD} TD`, pass: tds <= GOAL_RECOVER_TD, note });
   }
   // A cold standby stalls its viewers for as long as StartChannel takes (minutes): the goal is the warm one's.
   if (warm) {
@@ -125,6 +141,7 @@ export function buildReport(x: ReportInput): DrillReport {
   const firstFailover = main.executions.filter((e) => e.action === 'failover').map((e) => rec.tOf(e.startedAt))[0];
   const detectT = [...x.staleTransitions.filter((t) => freezeT !== null && t >= freezeT), ...(firstFailover === undefined ? [] : [firstFailover])].sort((a, b) => a - b)[0];
   const timeToDetectS = freezeT !== null && detectT !== undefined ? detectT - freezeT : null;
+  const floor = floorOf(x);
 
   return {
     scenario: { name: scenario.name, title: scenario.title, description: scenario.description.trim() },
@@ -145,6 +162,7 @@ export function buildReport(x: ReportInput): DrillReport {
       timeToRecoverS: facts.timeToRecoverS,
       timeToRecoverTD: facts.timeToRecoverS === null ? null : facts.timeToRecoverS / td,
       viewerRecovery: facts.viewerRecovery,
+      recoveryFloor: floor,
       longestStallS: summary.longestStallMs / 1000,
       longestStallTD: summary.longestStallMs / 1000 / td,
       rebufferRatio: summary.rebufferRatio,
@@ -160,7 +178,7 @@ export function buildReport(x: ReportInput): DrillReport {
       routeFlips: main.routeFlips,
       final: { route: main.route, slate: main.slate, originGroupFirst: main.originGroupFirst, onAir: main.onAir, standbyState: main.standbyState },
       wallSeconds: x.wallSeconds,
-      goals: goalsOf(x, timeToDetectS),
+      goals: goalsOf(x, timeToDetectS, floor),
     },
     expectations,
     ...(scenario.expectations.some((e) => e.expect === 'invariants') ? { invariants: judgeInvariants(facts.invariants) } : {}),

@@ -2,6 +2,7 @@
 // Times are seconds since the start of the scenario's timeline (t = 0 is the first fault), and every
 // duration is also given in target durations.
 import type { InvariantResult } from './invariants.js';
+import type { RecoveryFloorTerms } from './recovery-floor.js';
 
 export interface SeriesPoint {
   /** Seconds since the start of the timeline (negative during the warm-up). */
@@ -82,6 +83,23 @@ export interface Goal {
   value: string;
   goal: string;
   pass: boolean;
+  /** What the goal is measured against, printed after it (the recover goal: the floor under the world). */
+  note?: string;
+}
+
+/**
+ * The floor under the world model for the last viewer back (sandbox/drill/recovery-floor.ts): triage, the
+ * execution and the KVS write taking no time. flatline's own share is the measured time above the p50 floor.
+ */
+export interface RecoveryFloorSummary {
+  p50S: number;
+  p95S: number;
+  p50TD: number;
+  p95TD: number;
+  terms: RecoveryFloorTerms;
+  /** timeToRecoverS - p50S: what flatline itself cost in this run (negative: a lucky KVS draw). */
+  flatlineShareS: number;
+  flatlineShareTD: number;
 }
 
 export interface DrillSummary {
@@ -96,6 +114,8 @@ export interface DrillSummary {
    * against real AWS, which has no simulated viewers: its recovery is the probe's edge sample.
    */
   viewerRecovery?: ViewerRecovery | null;
+  /** With the warm-standby recover goal: the floor under this world and flatline's share above it. */
+  recoveryFloor?: RecoveryFloorSummary | null;
   longestStallS: number;
   longestStallTD: number;
   rebufferRatio: number;
@@ -151,6 +171,16 @@ function recoverText(s: DrillSummary): string {
   return `${fmt(s.timeToRecoverS)} s (${fmt(s.timeToRecoverTD)} target durations) until the last viewer played fresh media; p50 ${fmt(vr.p50S)} s, p95 ${fmt(vr.p95S)} s (${over})`;
 }
 
+function floorText(f: RecoveryFloorSummary, td: number): string {
+  const t = f.terms;
+  return `${fmt(f.p50S)} s (${fmt(f.p50TD)} TD) p50 / ${fmt(f.p95S)} s (${fmt(f.p95TD)} TD) p95: ${fmt(t.detectS / td)} TD until stale + ${fmt(t.propagateP50S)} / ${fmt(t.propagateP95S)} s of KVS propagation to the last edge location + ${fmt(t.cacheS)} s playlist max-age + ${fmt(t.reloadS / td)} TD player reload; flatline's own share ${fmt(f.flatlineShareS)} s (${fmt(f.flatlineShareTD)} TD)`;
+}
+
+/** One goal line: PASS / MISS, the measured value, the goal and what it is measured against. */
+export function goalLine(g: Goal): string {
+  return `${g.pass ? 'PASS' : 'MISS'}  ${g.name}: ${g.value} (goal ${g.goal}${g.note ? `; ${g.note}` : ''})`;
+}
+
 /** The rows of the summary table (shared by the CLI text and the HTML). */
 export function summaryRows(r: DrillReport): Array<[string, string]> {
   const s = r.summary;
@@ -174,6 +204,7 @@ export function summaryRows(r: DrillReport): Array<[string, string]> {
     ['channel', `${r.channelId} (target duration ${r.targetDurationS} s, stale after ${fmt(r.thresholdS)} s, probe tick ${r.probeTickS} s)`],
     ['time to detect', s.timeToDetectS === null ? '-' : `${fmt(s.timeToDetectS)} s (${fmt(s.timeToDetectTD)} target durations)`],
     ['time to recover', recoverText(s)],
+    ...(s.recoveryFloor ? ([['floor under this world', floorText(s.recoveryFloor, r.targetDurationS)]] as Array<[string, string]>) : []),
     ['longest stall a viewer saw', `${fmt(s.longestStallS)} s (${fmt(s.longestStallTD)} target durations)`],
     ['rebuffer ratio', `${(s.rebufferRatio * 100).toFixed(2)} % (${s.viewersStalled} of ${s.viewers} viewers stalled at least once)`],
     ['executions started', `failover ${s.executions.failover}, failback ${s.executions.failback}${s.executionOutcomes.length ? ` (${s.executionOutcomes.map((e) => `${e.action} ${e.status}`).join(', ')})` : ''}`],
@@ -192,7 +223,7 @@ export function formatSummary(r: DrillReport): string {
   for (const [k, v] of rows) lines.push(`  ${k.padEnd(width)}  ${v}`);
   if (r.summary.goals.length) {
     lines.push('  goals:');
-    for (const g of r.summary.goals) lines.push(`    ${g.pass ? 'PASS' : 'MISS'}  ${g.name}: ${g.value} (goal ${g.goal})`);
+    for (const g of r.summary.goals) lines.push(`    ${goalLine(g)}`);
   }
   lines.push('  expectations:');
   for (const e of r.expectations) lines.push(`    ${e.pass ? 'PASS' : 'FAIL'}  ${e.expectation}: ${e.detail}`);

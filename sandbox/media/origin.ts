@@ -32,6 +32,8 @@ export interface FeedOptions {
 }
 
 export const SEGMENT_CACHE_CONTROL = 'max-age=14400';
+/** Playlists' max-age when the feed names none (the drills' feeds). */
+export const DEFAULT_MANIFEST_MAX_AGE_S = 1;
 
 export class LiveFeed {
   readonly segmentMs: number;
@@ -52,7 +54,7 @@ export class LiveFeed {
     this.segmentMs = opts.segmentMs ?? 1000;
     this.window = opts.windowSegments ?? 8;
     this.staleNotFoundAfterMs = opts.staleNotFoundAfterMs ?? null;
-    this.manifestCacheControl = `max-age=${opts.manifestMaxAgeS ?? 1}`;
+    this.manifestCacheControl = `max-age=${opts.manifestMaxAgeS ?? DEFAULT_MANIFEST_MAX_AGE_S}`;
     this.now = opts.now ?? Date.now;
     // A channel that is already on the air has a full window of history.
     if (this.producing) this.ranges.push({ from: Math.floor(this.now() / this.segmentMs) - this.window, to: null });

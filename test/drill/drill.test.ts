@@ -10,6 +10,8 @@ import { edgeKey, storedEdgeState } from '../../functions/domain/routing-keys.js
 import { awsDrillPlan, DrillRefusedError, runAwsDrill } from '../../cli/gameday/aws-drill.js';
 import { startDrillSandbox } from '../../sandbox/drill/aws-sandbox.js';
 import { viewerRecoveryOf } from '../../sandbox/drill/facts.js';
+import { renderHtml } from '../../sandbox/drill/html.js';
+import { formatSummary } from '../../sandbox/drill/report.js';
 import { runDrill } from '../../sandbox/drill/runner.js';
 import { loadScenario } from '../../sandbox/drill/scenario.js';
 import type { DrillSandbox } from '../../sandbox/drill/seams.js';
@@ -48,6 +50,18 @@ describe('drills in the embedded sandbox', () => {
     expect(ft.viewersFreshP95!).toBeLessThanOrEqual(ft.viewersFresh!);
     expect(ft.viewersFreshP50!).toBeGreaterThan(Math.min(...ft.kvsVisible.map((v) => v!)));
     expect(report.markers.filter((m) => m.kind === 'edge').length).toBeGreaterThanOrEqual(3);
+    // The recover goal names the floor under this world (1.5 TD stale + the last of 3 locations at 2-5 s + 1 s
+    // max-age + 1 TD: 10.38 s p50, 10.95 s p95) and flatline's share above it, in every form of the report.
+    const floor = JSON.parse(JSON.stringify(report)).summary.recoveryFloor as NonNullable<typeof s.recoveryFloor>;
+    expect(floor.p50S).toBeCloseTo(10.381, 3);
+    expect(floor.p95S).toBeCloseTo(10.949, 3);
+    expect(floor.terms).toMatchObject({ detectS: 3, cacheS: 1, reloadS: 2 });
+    expect(floor.flatlineShareS).toBeCloseTo(s.timeToRecoverS! - floor.p50S, 9);
+    expect(floor.flatlineShareTD).toBeCloseTo(floor.flatlineShareS / 2, 9);
+    const line = `warm standby: every viewer back on fresh manifests: ${s.timeToRecoverTD!.toFixed(1)} TD (goal <= 4 TD; floor under this world 5.2 TD (p95 5.5 TD): flatline's own share ${floor.flatlineShareTD.toFixed(1)} TD)`;
+    expect(formatSummary(report)).toContain(`${s.timeToRecoverTD! <= 4 ? 'PASS' : 'MISS'}  ${line}`);
+    expect(formatSummary(report)).toMatch(/floor under this world +10\.4 s \(5\.2 TD\) p50 \/ 10\.9 s \(5\.5 TD\) p95: 1\.5 TD until stale \+ 4\.4 \/ 4\.9 s of KVS propagation/);
+    expect(renderHtml(report)).toContain(`floor under this world 5.2 TD (p95 5.5 TD): flatline&#39;s own share ${floor.flatlineShareTD.toFixed(1)} TD`);
   });
 
   it('primary-flatline, ideal world: the warm standby takes over, one execution, routing flipped', async () => {
