@@ -10,7 +10,7 @@ import type { KvsVisible } from '../media/edge-locations.js';
 import { DEFAULT_MANIFEST_MAX_AGE_S } from '../media/origin.js';
 import { describeWorld } from '../world-model.js';
 import { recoveryFloor } from './recovery-floor.js';
-import type { DrillReport, FreezeTimings, Goal, RecoveryFloorSummary } from './report.js';
+import type { DrillReport, FreezeTimings, Goal, RecoveryFloorSummary, WallPhases } from './report.js';
 import type { Scenario } from './scenario.js';
 import type { DrillSandbox } from './seams.js';
 import type { ControlPlaneWatch } from './watchers.js';
@@ -34,6 +34,7 @@ export interface ReportInput {
   edgeLocations: number;
   seed: number;
   wallSeconds: number;
+  wallPhases?: WallPhases;
   error: string | undefined;
 }
 
@@ -178,6 +179,7 @@ export function buildReport(x: ReportInput): DrillReport {
       routeFlips: main.routeFlips,
       final: { route: main.route, slate: main.slate, originGroupFirst: main.originGroupFirst, onAir: main.onAir, standbyState: main.standbyState },
       wallSeconds: x.wallSeconds,
+      ...(x.wallPhases ? { wallPhases: x.wallPhases } : {}),
       goals: goalsOf(x, timeToDetectS, floor),
     },
     expectations,

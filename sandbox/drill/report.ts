@@ -102,6 +102,14 @@ export interface RecoveryFloorSummary {
   flatlineShareTD: number;
 }
 
+/** Where a drill's wall time went, seconds: the rig's start (sandbox, media world), the warm-up, the run to its end condition, the settle. */
+export interface WallPhases {
+  startS: number;
+  warmupS: number;
+  runS: number;
+  settleS: number;
+}
+
 export interface DrillSummary {
   /** From the primary's newest media end (the freeze) to the first stale verdict reaching the control plane. */
   timeToDetectS: number | null;
@@ -132,6 +140,8 @@ export interface DrillSummary {
   routeFlips: number;
   final: { route: string; slate: boolean; originGroupFirst: string; onAir: string | null; standbyState: string };
   wallSeconds: number;
+  /** The phases of wallSeconds (the report's own building is the rest). */
+  wallPhases?: WallPhases;
   goals: Goal[];
 }
 
@@ -211,7 +221,7 @@ export function summaryRows(r: DrillReport): Array<[string, string]> {
     ['AWS calls', `${calls || 'none'} (${s.mutatingCalls} mutating)`],
     ['events', `${s.eventsPut} on the bus, ${s.rejectedEvents} rejected by triage, ${s.notifications} notifications`],
     ['routing at the end', `route ${s.final.route}, slate ${s.final.slate ? 'on' : 'off'}, origin group ${s.final.originGroupFirst} first, on air ${s.final.onAir ?? '-'}, standby ${s.final.standbyState}`],
-    ['wall time', `${fmt(s.wallSeconds)} s`],
+    ['wall time', `${fmt(s.wallSeconds)} s${s.wallPhases ? ` (start ${fmt(s.wallPhases.startS)} s, warm-up ${fmt(s.wallPhases.warmupS)} s, run ${fmt(s.wallPhases.runS)} s, settle ${fmt(s.wallPhases.settleS)} s)` : ''}`],
   ];
 }
 

@@ -19,7 +19,7 @@ import { evaluate } from './expectations.js';
 import { gatherFacts } from './facts.js';
 import { createRecorder, type Recorder } from './recorder.js';
 import { buildReport } from './report-builder.js';
-import type { DrillReport } from './report.js';
+import type { DrillReport, WallPhases } from './report.js';
 import type { Scenario } from './scenario.js';
 import type { DrillSandbox } from './seams.js';
 import { playTimeline } from './timeline.js';
@@ -57,6 +57,8 @@ const SETTLE_TAIL_TD = 6;
 const SETTLE_LIMIT_MS = 10_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** A bound raced against the work it bounds: once the work won, its timer must not hold the process open. */
+const atMost = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
 
 function withPolicy(registry: Registry, policy: Scenario['policy']): Registry {
   if (!policy) return registry;
@@ -122,6 +124,14 @@ async function warmUp(rec: Recorder, viewers: ViewerFleet, warmupSeconds: number
 
 export async function runDrill(scenario: Scenario, opts: DrillOptions = {}): Promise<DrillReport> {
   const wallStart = performance.now();
+  // Where the wall time goes: each phase's seconds, from the end of the previous one.
+  const wallPhases: WallPhases = { startS: 0, warmupS: 0, runS: 0, settleS: 0 };
+  let lapAt = wallStart;
+  const lap = (phase: keyof WallPhases): void => {
+    const now = performance.now();
+    wallPhases[phase] = (now - lapAt) / 1000;
+    lapAt = now;
+  };
   const registry = withPolicy(readRegistryFile(opts.registryPath ?? `${REPO_ROOT}config/registry.example.yml`), scenario.policy);
   const channel = registry.channels.find((c) => c.id === scenario.channel);
   if (!channel) throw new Error(`scenario ${scenario.name}: channel ${scenario.channel} is not in the registry`);
@@ -151,6 +161,7 @@ export async function runDrill(scenario: Scenario, opts: DrillOptions = {}): Pro
       feed: { segmentMs, windowSegments: 8, staleNotFoundAfterMs: scenario.staleManifest404 ? 3 * segmentMs : null },
       sandbox: { world, seed },
     });
+    lap('startS');
     const rig = env;
     const sb = env.sandbox;
     const w = env.world;
@@ -173,6 +184,7 @@ export async function runDrill(scenario: Scenario, opts: DrillOptions = {}): Pro
     probe.start();
     viewers.start();
     await warmUp(rec, viewers, scenario.warmupSeconds);
+    lap('warmupS');
     phase = 'drill';
 
     // The timeline; the freeze is the primary's newest media end when its feed stops producing.
@@ -216,13 +228,17 @@ export async function runDrill(scenario: Scenario, opts: DrillOptions = {}): Pro
       if (scenario.expectations.every((e) => evaluate(e, f).pass)) break;
     }
     for (const a of timeline.waitingForMilestone()) rec.mark('fault', `${a.action} not applied: ${String(a.after)} never happened`);
+    lap('runS');
     phase = 'settling';
     await probe.stop();
     await viewers.stop();
-    // Let deliveries and executions in flight finish, but never wait for ever (an event storm can leave a queue).
-    await Promise.race([sb.idle(), sleep(SETTLE_LIMIT_MS)]);
+    // Let flatline's deliveries and executions in flight finish, but never wait for ever (an event storm can
+    // leave a queue). World events still on their way (a MediaLive alert in its 2-30 s delay) are not waited
+    // for: they come after the drill's end, as they would after any moment it could have ended.
+    await Promise.race([sb.controlPlaneIdle(), atMost(SETTLE_LIMIT_MS)]);
     // The last sample sees the world at rest (or not): the invariants judge up to here.
     await sampler.stop();
+    lap('settleS');
 
     return buildReport({
       scenario,
@@ -241,6 +257,7 @@ export async function runDrill(scenario: Scenario, opts: DrillOptions = {}): Pro
       edgeLocations: rig.edgeUrls.length,
       seed,
       wallSeconds: (performance.now() - wallStart) / 1000,
+      wallPhases,
       error,
     });
   } catch (err) {

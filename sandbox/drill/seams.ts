@@ -86,6 +86,12 @@ export interface DrillSandbox {
   putEvents(events: Array<{ source: string; detailType: string; detail: Record<string, unknown>; resources?: string[]; region?: string; time?: Date }>): void;
   /** Resolves when every event put so far has been delivered. */
   idle(): Promise<void>;
+  /**
+   * Resolves when flatline's own work in flight has finished: the bus's deliveries (a triage invocation and its
+   * retries) and the executions they started. Service events still in their best-effort delay (a MediaLive
+   * alert 2-30 s late) are the world's, not in flight: not waited for.
+   */
+  controlPlaneIdle(): Promise<void>;
   addFault(spec: DrillFaultSpec): void;
   clearFaults(): void;
   calls(): DrillCall[];
