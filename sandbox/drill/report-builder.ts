@@ -2,7 +2,7 @@
 // and notifications, the detection and recovery times, the goals and the summary.
 import type { Registry } from '../../functions/domain/registry/index.js';
 import { edgeKey } from '../../functions/domain/routing-keys.js';
-import type { ViewerFleet } from '../media/viewers.js';
+import { DEFAULT_WHEEL_SLOTS, type ViewerFleet } from '../media/viewers.js';
 import { evaluate, type DrillFacts } from './expectations.js';
 import { judgeInvariants } from './invariants.js';
 import type { Recorder } from './recorder.js';
@@ -67,13 +67,13 @@ export const GOAL_DRILL_WALL_S = 60;
 
 /**
  * The recover goal's yardstick, when the goal applies (a warm standby, the route on it, the last viewer back):
- * the floor under the drill's world (its feeds serve playlists with the default max-age) and the measured
- * time above it.
+ * the floor under the drill's world (its feeds and viewers run with their defaults) and the measured time
+ * above it.
  */
 function floorOf(x: ReportInput): RecoveryFloorSummary | null {
   const { facts, channel, targetDurationS: td } = x;
   if (facts.timeToRecoverS === null || channel.standby.mode !== 'warm' || facts.channels[channel.id]!.route !== 'standby') return null;
-  const f = recoveryFloor(x.sb.world, td, { staleAfterTargetDurations: channel.policy.staleAfterTargetDurations, manifestMaxAgeS: DEFAULT_MANIFEST_MAX_AGE_S });
+  const f = recoveryFloor(x.sb.world, td, { staleAfterTargetDurations: channel.policy.staleAfterTargetDurations, manifestMaxAgeS: DEFAULT_MANIFEST_MAX_AGE_S, reloadSlots: DEFAULT_WHEEL_SLOTS });
   const share = facts.timeToRecoverS - f.p50S;
   return { ...f, flatlineShareS: share, flatlineShareTD: share / td };
 }

@@ -97,7 +97,7 @@ export interface RecoveryFloorSummary {
   p50TD: number;
   p95TD: number;
   terms: RecoveryFloorTerms;
-  /** timeToRecoverS - p50S: what flatline itself cost in this run (negative: a lucky KVS draw). */
+  /** timeToRecoverS - p50S: what flatline itself cost in this run, with the edge cache's luck (negative: a lucky KVS draw). */
   flatlineShareS: number;
   flatlineShareTD: number;
 }
@@ -183,7 +183,7 @@ function recoverText(s: DrillSummary): string {
 
 function floorText(f: RecoveryFloorSummary, td: number): string {
   const t = f.terms;
-  return `${fmt(f.p50S)} s (${fmt(f.p50TD)} TD) p50 / ${fmt(f.p95S)} s (${fmt(f.p95TD)} TD) p95: ${fmt(t.detectS / td)} TD until stale + ${fmt(t.propagateP50S)} / ${fmt(t.propagateP95S)} s of KVS propagation to the last edge location + ${fmt(t.cacheS)} s playlist max-age + ${fmt(t.reloadS / td)} TD player reload; flatline's own share ${fmt(f.flatlineShareS)} s (${fmt(f.flatlineShareTD)} TD)`;
+  return `${fmt(f.p50S)} s (${fmt(f.p50TD)} TD) p50 / ${fmt(f.p95S)} s (${fmt(f.p95TD)} TD) p95: ${fmt(t.detectS / td)} TD until stale + ${fmt(t.propagateP50S)} / ${fmt(t.propagateP95S)} s of KVS propagation to the last edge location + ${fmt(t.reloadS / td)} TD until the last viewer reloads (a cached playlist may add up to ${fmt(t.cacheUpToS)} s); flatline's own share ${fmt(f.flatlineShareS)} s (${fmt(f.flatlineShareTD)} TD)`;
 }
 
 /** One goal line: PASS / MISS, the measured value, the goal and what it is measured against. */

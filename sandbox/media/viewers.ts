@@ -9,6 +9,9 @@ import HLS from 'hls-parser';
 import { Agent, request } from 'undici';
 import { LADDER } from './hls.js';
 
+/** Slots per target duration in the timer wheel when the fleet names none (the drills' fleets). */
+export const DEFAULT_WHEEL_SLOTS = 10;
+
 export interface ViewerFleetOptions {
   /** Base URL of the edge. */
   edgeUrl: string;
@@ -101,7 +104,7 @@ export class ViewerFleet {
   constructor(private readonly opts: ViewerFleetOptions) {
     this.edgeUrls = opts.edgeUrls?.length ? opts.edgeUrls : [opts.edgeUrl];
     this.now = opts.now ?? Date.now;
-    this.slots = opts.slots ?? 10;
+    this.slots = opts.slots ?? DEFAULT_WHEEL_SLOTS;
     this.bufferMs = (opts.bufferTargetDurations ?? 3) * opts.targetDurationMs;
     const renditions = opts.renditions ?? LADDER.map((r) => r.name);
     const count = opts.count ?? 1000;
