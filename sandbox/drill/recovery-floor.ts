@@ -16,8 +16,15 @@ export interface RecoveryFloorOptions {
 /** Seconds, term by term. */
 export interface RecoveryFloorTerms {
   /** The newest media end until the manifest is stale: staleAfter x TD. */
-  detectS: number;
-  /** The KVS write until the last edge location sees it: p50 / p95 of the max over the locations' draws. */
+  staleS: number;
+  /** The earliest both pipelines' MediaLive alerts can reach triage after the fault (their fastest draws and delivery). */
+  earliestAlertsS: number;
+  /** The chance that both alerts reach triage before the manifest is stale (each may be dropped). */
+  alertsFirstProbability: number;
+  /** Detection in the p50 / p95 floor: staleS, or earliestAlertsS where the alerts come first that often. */
+  detectP50S: number;
+  detectP95S: number;
+  /** The KVS write until the last edge location sees it, in the p50 / p95 floor. */
   propagateP50S: number;
   propagateP95S: number;
   /** The edge location's fresh playlist until the last viewer reloads it, at the least: (1 - 1 / slots) x TD. */
@@ -43,13 +50,25 @@ export function quantileOfMaxUniform([a, b]: readonly [number, number], n: numbe
   return a + (b - a) * p ** (1 / n);
 }
 
+/** P(both pipelines' alerts reach triage within `s` seconds of the fault): each delivered, after its own draw and the bus. */
+function bothAlertsWithin(world: Pick<WorldNumbers, 'mediaLiveEvents' | 'eventBridgeDelayS'>, s: number): number {
+  const [a, b] = world.mediaLiveEvents.delayS;
+  const t = s - world.eventBridgeDelayS[0];
+  const one = t < a ? 0 : b === a ? 1 : Math.min(1, (t - a) / (b - a));
+  return (one * (1 - world.mediaLiveEvents.dropProbability)) ** 2;
+}
+
 /**
  * The floor of the last viewer back, from the primary's newest media end, under `world` for a stream of
  * target duration `td` seconds. Each term and what it rests on:
- * - detection, staleAfter x TD: the manifest's age is now minus its newest media end, so nothing can call the
- *   primary stale earlier. (MediaLive alerts on both pipelines would also do, after confirmation, but each
- *   comes 2-30 s late in the realistic model: both within the first staleAfter in well under 1 % of runs.)
- * - propagation, the p-quantile of the max over edgeLocations of kvsPropagationS: each location draws its own
+ * - detection: the manifest's age is now minus its newest media end, so the probe cannot call the primary
+ *   stale before staleAfter x TD. Alerts on both MediaLive pipelines are the other way to a failover (triage
+ *   confirms them with DescribeChannel: no pipeline running); they come no earlier than the fault, itself no
+ *   earlier than the newest media end. Where they beat staleness with probability pA (realistic: 2-30 s late,
+ *   both under 3 s in 0.07 % of runs), the p-quantile of the floor is at least the (p - pA)-quantile of the
+ *   floor with detection at staleAfter (union bound); where they beat it more often than that (ideal: at once),
+ *   detection is taken at its earliest.
+ * - propagation, the quantile of the max over edgeLocations of kvsPropagationS: each location draws its own
  *   delay (sandbox/media/edge-locations.ts), and the viewers are spread over every location.
  * - reload: a player reloads the playlist once per target duration (RFC 8216 section 6.3.4,
  *   https://www.rfc-editor.org/rfc/rfc8216#section-6.3.4). The sandbox's viewers reload in `reloadSlots` slots
@@ -60,15 +79,31 @@ export function quantileOfMaxUniform([a, b]: readonly [number, number], n: numbe
  *   route changes. A resumed viewer plays at once: the standby's playlist by then holds more than the one TD a
  *   stalled viewer needs to resume (viewers.ts).
  */
-export function recoveryFloor(world: Pick<WorldNumbers, 'kvsPropagationS' | 'edgeLocations'>, td: number, o: RecoveryFloorOptions): RecoveryFloor {
+export function recoveryFloor(
+  world: Pick<WorldNumbers, 'kvsPropagationS' | 'edgeLocations' | 'mediaLiveEvents' | 'eventBridgeDelayS'>,
+  td: number,
+  o: RecoveryFloorOptions,
+): RecoveryFloor {
+  const staleS = o.staleAfterTargetDurations * td;
+  const earliestAlertsS = world.mediaLiveEvents.delayS[0] + world.eventBridgeDelayS[0];
+  const alertsFirst = bothAlertsWithin(world, staleS);
+  const at = (p: number): { detect: number; propagate: number } =>
+    p - alertsFirst > 0
+      ? { detect: staleS, propagate: quantileOfMaxUniform(world.kvsPropagationS, world.edgeLocations, p - alertsFirst) }
+      : { detect: Math.min(staleS, earliestAlertsS), propagate: quantileOfMaxUniform(world.kvsPropagationS, world.edgeLocations, p) };
+  const [p50, p95] = [at(0.5), at(0.95)];
   const terms: RecoveryFloorTerms = {
-    detectS: o.staleAfterTargetDurations * td,
-    propagateP50S: quantileOfMaxUniform(world.kvsPropagationS, world.edgeLocations, 0.5),
-    propagateP95S: quantileOfMaxUniform(world.kvsPropagationS, world.edgeLocations, 0.95),
+    staleS,
+    earliestAlertsS,
+    alertsFirstProbability: alertsFirst,
+    detectP50S: p50.detect,
+    detectP95S: p95.detect,
+    propagateP50S: p50.propagate,
+    propagateP95S: p95.propagate,
     reloadS: (1 - 1 / o.reloadSlots) * td,
     cacheUpToS: o.manifestMaxAgeS,
   };
-  const p50S = terms.detectS + terms.propagateP50S + terms.reloadS;
-  const p95S = terms.detectS + terms.propagateP95S + terms.reloadS;
+  const p50S = p50.detect + p50.propagate + terms.reloadS;
+  const p95S = p95.detect + p95.propagate + terms.reloadS;
   return { terms, p50S, p95S, p50TD: p50S / td, p95TD: p95S / td };
 }

@@ -14,23 +14,37 @@ const opts = { staleAfterTargetDurations: 1.5, manifestMaxAgeS: DEFAULT_MANIFEST
 describe('recoveryFloor', () => {
   it('realistic: 1.5 TD until stale + the last of 3 locations at 2-5 s + 0.9 TD until the last of 10 reload slots', () => {
     const f = recoveryFloor(worldModel('realistic'), TD, opts);
-    // p50 of the max of 3 U(2, 5): 2 + 3 x 0.5^(1/3) = 4.3811; p95: 2 + 3 x 0.95^(1/3) = 4.9491; reload 0.9 x 2 s
-    expect(f.terms).toEqual({ detectS: 3, propagateP50S: expect.closeTo(4.3811, 4), propagateP95S: expect.closeTo(4.9491, 4), reloadS: 1.8, cacheUpToS: 1 });
-    expect(f.p50S).toBeCloseTo(9.1811, 4);
-    expect(f.p95S).toBeCloseTo(9.7491, 4);
-    expect(f.p50TD).toBeCloseTo(4.5906, 4);
-    expect(f.p95TD).toBeCloseTo(4.8746, 4);
+    // Both MediaLive alerts (2-30 s, 5 % dropped, + 0.2 s of bus) before 3 s: (0.8 / 28 x 0.95)^2 = 0.000737.
+    // p50 of the max of 3 U(2, 5) at 0.5 - 0.000737: 2 + 3 x 0.499263^(1/3) = 4.3799; p95: 2 + 3 x 0.949263^(1/3) = 4.9484
+    expect(f.terms).toEqual({
+      staleS: 3, earliestAlertsS: 2.2, alertsFirstProbability: expect.closeTo(0.000737, 6), detectP50S: 3, detectP95S: 3,
+      propagateP50S: expect.closeTo(4.3799, 4), propagateP95S: expect.closeTo(4.9484, 4), reloadS: 1.8, cacheUpToS: 1,
+    });
+    expect(f.p50S).toBeCloseTo(9.1799, 4);
+    expect(f.p95S).toBeCloseTo(9.7484, 4);
+    expect(f.p50TD).toBeCloseTo(4.59, 4);
+    expect(f.p95TD).toBeCloseTo(4.8742, 4);
   });
 
-  it('ideal: KVS at once at its one location, so only staleness and the last reload remain', () => {
+  it('ideal: the MediaLive alerts arrive at once and the KVS at its one location, so only the last reload remains', () => {
     const f = recoveryFloor(worldModel('ideal'), TD, opts);
-    expect(f.terms).toEqual({ detectS: 3, propagateP50S: 0, propagateP95S: 0, reloadS: 1.8, cacheUpToS: 1 });
-    expect([f.p50S, f.p95S, f.p50TD, f.p95TD]).toEqual([4.8, 4.8, 2.4, 2.4]);
+    expect(f.terms).toMatchObject({ staleS: 3, earliestAlertsS: 0, alertsFirstProbability: 1, detectP50S: 0, propagateP50S: 0, reloadS: 1.8 });
+    expect([f.p50S, f.p95S, f.p50TD, f.p95TD]).toEqual([1.8, 1.8, 0.9, 0.9]);
+  });
+
+  it('takes detection at the alerts where they beat staleness more often than the quantile', () => {
+    const w = worldModel('realistic', { mediaLiveEvents: { delayS: [1, 1], dropProbability: 0, duplicateProbability: 0 }, eventBridgeDelayS: [0, 0] });
+    const f = recoveryFloor(w, TD, opts);
+    expect(f.terms).toMatchObject({ alertsFirstProbability: 1, detectP50S: 1, detectP95S: 1, propagateP50S: expect.closeTo(4.3811, 4) });
+    expect(f.p50S).toBeCloseTo(1 + 4.3811 + 1.8, 4);
   });
 
   it('follows the stream, the policy and the viewers it is given', () => {
-    // 2 locations at 1-3 s: p50 1 + 2 x sqrt(0.5) = 2.4142, p95 1 + 2 x sqrt(0.95) = 2.9494; TD 1 s, stale after 3 TD, 4 slots
-    const f = recoveryFloor(worldModel('realistic', { kvsPropagationS: [1, 3], edgeLocations: 2 }), 1, { staleAfterTargetDurations: 3, manifestMaxAgeS: 0.5, reloadSlots: 4 });
+    // Alerts no earlier than 5 s: staleness (3 s) always first. 2 locations at 1-3 s: p50 1 + 2 x sqrt(0.5) = 2.4142,
+    // p95 1 + 2 x sqrt(0.95) = 2.9494; TD 1 s, stale after 3 TD, 4 slots
+    const w = worldModel('realistic', { kvsPropagationS: [1, 3], edgeLocations: 2, mediaLiveEvents: { delayS: [5, 30], dropProbability: 0.05, duplicateProbability: 0 } });
+    const f = recoveryFloor(w, 1, { staleAfterTargetDurations: 3, manifestMaxAgeS: 0.5, reloadSlots: 4 });
+    expect(f.terms.alertsFirstProbability).toBe(0);
     expect(f.p50S).toBeCloseTo(3 + 2.4142 + 0.75, 4);
     expect(f.p95S).toBeCloseTo(3 + 2.9494 + 0.75, 4);
     expect(f.p95TD).toBeCloseTo(f.p95S, 10);
@@ -39,9 +53,9 @@ describe('recoveryFloor', () => {
   it('takes the world a scenario declares, with its overrides, as the drill does', () => {
     const base = { name: 'x', title: 't', description: 'd', timeline: [], expectations: [{ expect: 'no-failover' }] };
     const s = parseScenario({ ...base, world: 'ideal', worldOverrides: { kvsPropagationS: [5, 10], edgeLocations: 2 } }, 'x.yml');
-    // 2 locations at 5-10 s: p50 5 + 5 x sqrt(0.5) = 8.5355; on top of the ideal 4.8 s
+    // 2 locations at 5-10 s: p50 5 + 5 x sqrt(0.5) = 8.5355; on top of the ideal 1.8 s
     const f = recoveryFloor(worldModel(s.world, s.worldOverrides), TD, opts);
-    expect(f.p50S).toBeCloseTo(4.8 + 8.5355, 4);
+    expect(f.p50S).toBeCloseTo(1.8 + 8.5355, 4);
   });
 
   it('the closed form matches the max of the per-location draws the edge locations make', () => {
