@@ -142,6 +142,77 @@ describe('policy: a stale primary origin behind an edge that still looks fresh',
   });
 });
 
+describe('policy: an unreachable primary origin (its readings fail) while it is on air', () => {
+  // The probe's transition for the primary path: the renditions it read (status 'error' with the fetch's problem
+  // code when no playlist came back) and the multivariant playlist when its own fetch failed.
+  type Reading = { name: string; status: string; problems: string[] };
+  const media = (status: string, problems: string[] = []): Reading => ({ name: '720p', status, problems });
+  const multivariant = (problems: string[]): Reading => ({ name: 'multivariant', status: 'error', problems });
+  const primaryStale = (renditions: Reading[], edge: Record<string, unknown> = { state: 'fresh', ageMs: 500 }, side: 'primary' | 'standby' = 'primary') =>
+    sig({
+      kind: 'manifest-stale',
+      severity: 'degraded',
+      side,
+      detail: {
+        path: side,
+        thresholdMs: 3_000,
+        paths: { edge, [side]: { state: 'stale', ageMs: null } },
+        renditions: renditions.map((r) => ({ url: `https://origin.example/${r.name}.m3u8`, ageMs: null, mediaSequence: null, ...r })),
+      },
+    });
+
+  it('is an outage without waiting for the edge, confirmed first, when every media playlist fetch failed', () => {
+    for (const code of ['timeout', 'fetch-failed', 'http-error']) {
+      const d = run({ signal: primaryStale([media('error', [code]), { ...media('error', [code]), name: '1080p' }]) });
+      expect(d, code).toMatchObject({ action: 'failover', confirm: true, primaryFresh: 'clear' });
+      expect(d.reason, code).toMatch(/primary origin unreachable/);
+      expect(d.reason, code).toContain(`720p: ${code}`);
+      expect(d.reason, code).toContain(`1080p: ${code}`);
+    }
+  });
+
+  it('is an outage when the multivariant playlist fetch failed, whatever the older media readings said', () => {
+    const d = run({ signal: primaryStale([media('stale'), multivariant(['timeout'])]) });
+    expect(d).toMatchObject({ action: 'failover', confirm: true });
+    expect(d.reason).toMatch(/primary origin unreachable.*multivariant: timeout/);
+  });
+
+  it('keeps the stale-origin rules while the primary answers: a stale media playlist among failed ones, or a playlist it cannot read', () => {
+    for (const renditions of [
+      [media('stale'), { ...media('error', ['timeout']), name: '1080p' }],
+      [media('error', ['unreadable-rendition'])],
+      [media('stale')],
+      [],
+    ]) {
+      const d = run({ signal: primaryStale(renditions) });
+      expect(d, JSON.stringify(renditions)).toMatchObject({ action: 'record', confirm: false });
+      expect(d.reason).toMatch(/primary origin stale while the edge is still fresh: watching/);
+    }
+  });
+
+  it('is held by the dwell and the lock like any other outage', () => {
+    const unreachable = primaryStale([media('error', ['timeout'])]);
+    expect(run({ signal: unreachable, item: steady({ lastTransitionAt: NOW - 10_000 }) })).toMatchObject({ action: 'record', notify: true, confirm: true });
+    expect(run({ signal: unreachable, item: steady({ phase: 'failing-over', incidentId: 'other', lockExpiresAt: NOW + 60_000 }) }).action).toBe('coalesced');
+  });
+
+  it('leaves the standby and the slate branches as they were', () => {
+    // Viewers on the standby or the slate: an unreachable primary is no news for them.
+    for (const item of [onStandby(), onStandby({ onAir: 'slate' })]) {
+      const d = run({ signal: primaryStale([media('error', ['timeout'])]), item });
+      expect(d, item.onAir).toMatchObject({ action: 'record', confirm: false, notify: false });
+      expect(d.reason).not.toMatch(/unreachable/);
+    }
+    // An unreachable standby while the primary is on air never fails over.
+    expect(run({ signal: primaryStale([media('error', ['timeout'])], { state: 'fresh' }, 'standby') })).toMatchObject({ action: 'record', notify: false });
+    // An unreachable standby on air behind a stale edge fails back (standbyDown), as before.
+    expect(run({ signal: primaryStale([media('error', ['timeout'])], { state: 'stale' }, 'standby'), item: onStandby() })).toMatchObject({
+      action: 'failback',
+      standbyDown: true,
+    });
+  });
+});
+
 describe('policy: the standby side never fails over', () => {
   it('records standby trouble while the primary is on air', () => {
     for (const s of [alert('0', 'standby'), stale('standby', 'degraded'), sig({ side: 'standby', detail: { path: 'standby' } })]) {

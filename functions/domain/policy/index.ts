@@ -10,7 +10,8 @@
 //   recorded and metered. SINGLE_PIPELINE pipeline down, both pipelines alerting, a stopped/RECOVERING
 //   channel with no running pipeline, stale edge AND stale primary, a stale primary (on air) behind an edge
 //   that still counts as fresh but whose latest reading is past the threshold with no media newer than the
-//   frozen origin (it serves the origin's last playlist from its cache), a ManifestAge alarm on primary/edge:
+//   frozen origin (it serves the origin's last playlist from its cache), a stale primary (on air) that does not
+//   answer at all (unreachable: the edge pays its origin timeout on every miss), a ManifestAge alarm on primary/edge:
 //   outage candidates => failover after confirmation.
 // - A stale edge in front of a fresh primary is a caching problem: recorded, no failover.
 // - Hysteresis: no automatic failover/failback while another incident holds the lock (coalesced) or within
@@ -30,6 +31,7 @@
 import type { LedgerItem, Signal } from '../contracts.js';
 import { lockHeld } from '../ledger/rules.js';
 import type { Channel } from '../registry/index.js';
+import { unreachableReadings } from './unreachable.js';
 
 export type PolicyAction = 'ignore' | 'record' | 'failover' | 'failback' | 'coalesced';
 
@@ -227,12 +229,33 @@ function outageReason({ signal, channel, item, primaryAlerts }: PolicyInput): { 
       }
       if (signal.severity === 'outage') return { outage: true, reason: `manifest stale on the ${path} path, edge and primary stale` };
       if (path === 'edge') return { outage: false, reason: 'edge stale while the primary origin is fresh: CDN caching problem, not an origin outage' };
-      if (path === 'primary' && item.onAir === 'primary') return frozenBehindEdge(signal);
+      if (path === 'primary' && item.onAir === 'primary') return primaryUnreachable(signal) ?? frozenBehindEdge(signal);
       return { outage: false, reason: 'primary origin stale while the edge is still fresh: watching' };
     }
     default:
       return { outage: false, reason: `${signal.kind} (${signal.severity})` };
   }
+}
+
+/**
+ * The primary origin (on air) is stale because it does not answer: no playlist came back (timeout, connection
+ * failure, HTTP error). An outage at once, without waiting for the edge to look stale: an edge in front of an
+ * unreachable origin waits for it until its origin timeout on every cache miss (playlists and segments) before
+ * its origin group falls back, and CloudFront sends every request to the primary first, even after a previous
+ * one failed over (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/high_availability_origin_failover.html),
+ * so viewers stall while the edge still looks fresh to the probe.
+ * A false positive would be the probe's own network to the origin broken while CloudFront's is fine: the
+ * failover is confirmed first (confirm: DescribeChannel and triage's own fresh fetch of the primary manifest),
+ * and triage's fetch, from another place than the probe, is the second observer: a primary it reads fresh
+ * (with the channel running) cancels the failover.
+ */
+function primaryUnreachable(signal: Signal): { outage: boolean; reason: string } | undefined {
+  const failed = unreachableReadings(signal);
+  if (failed === undefined) return undefined;
+  return {
+    outage: true,
+    reason: `primary origin unreachable: no playlist came back (${failed}); an edge in front of it waits for it until its origin timeout on every cache miss, so no waiting for the edge`,
+  };
 }
 
 /**
