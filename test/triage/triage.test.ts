@@ -186,6 +186,19 @@ describe('triage: confirmation', () => {
     expect(starts()).toHaveLength(1);
   });
 
+  it('the primary region blackholed (DescribeChannel accepted, never answered): a stale manifest decides without waiting for it', async () => {
+    // The client has no request timeout here: a confirmation that waited for DescribeChannel would never end.
+    sandbox.faults.add({ service: 'medialive', operation: 'DescribeChannel', region: 'us-east-1', kind: 'blackhole' });
+    primaryStale('news-1');
+    const d = await triage(sample('cloudwatch-alarm-manifest-age-primary.json'), deps());
+    expect(d.decision).toBe('failover');
+    expect(d.confirmation).toMatchObject({ recovered: false, manifest: { fresh: false } });
+    expect(d.confirmation?.channelState).toBeUndefined();
+    expect(d.confirmation?.reason).toMatch(/^DescribeChannel not awaited .*; primary manifest not fresh/);
+    expect(sandbox.calls.map((c) => `${c.service}:${c.operation}:${String(c.fault)}`)).toContain('medialive:DescribeChannel:blackhole');
+    expect(starts()).toHaveLength(1);
+  });
+
   it('an outage within the dwell after a failback: recorded and paged at once, once; the re-announced outage fails over when the dwell is over', async () => {
     primaryStale('news-1');
     await ledger.acquire({ channelId: 'news-1', incidentId: 'failback-1', action: 'failback', ttlMs: 60_000 });
