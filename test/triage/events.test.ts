@@ -2,8 +2,11 @@
 // real third-party/AWS samples in test/fixtures/events (sources: test/fixtures/SOURCES.md) pass the schemas.
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { LedgerItem } from '../../functions/domain/contracts.js';
 import { InvalidInputError, UnknownChannelError } from '../../functions/domain/errors.js';
+import { evaluate } from '../../functions/domain/policy/index.js';
 import { readRegistryFile } from '../../functions/domain/registry/file.js';
+import { getChannel } from '../../functions/domain/registry/index.js';
 import { EVENT_SCHEMAS } from '../../functions/domain/triage/schemas.js';
 import { alarmTarget, normalizeTime, toSignal } from '../../functions/domain/triage/signals.js';
 
@@ -122,6 +125,27 @@ describe('signal mapping details', () => {
     expect(toSignal(e, ctx).signal.detail?.paths).toMatchObject({ edge: { liveEdgeAt: null } });
     e.detail.paths.edge.liveEdgeAt = '2025-06-01T12:00:02.500Z';
     expect(() => toSignal(e, ctx)).toThrow(/liveEdgeAt/);
+  });
+
+  it("carries the transition's readings (name, status, problem codes) to the policy, which tells an unreachable primary from a stale one", () => {
+    const e = read('events/probe-manifest-stale-primary-edge-frozen.json') as { detail: { renditions: Array<Record<string, unknown>> } };
+    e.detail.renditions = [
+      { name: '1080p', url: 'https://origin.example/1080p.m3u8', ageMs: null, mediaSequence: null, status: 'error', problems: ['timeout'] },
+      { name: 'multivariant', url: 'https://origin.example/index.m3u8', ageMs: null, mediaSequence: null, status: 'error', problems: ['fetch-failed'] },
+    ];
+    const signal = toSignal(e, ctx).signal;
+    expect(signal.detail?.renditions).toEqual([
+      { name: '1080p', status: 'error', problems: ['timeout'] },
+      { name: 'multivariant', status: 'error', problems: ['fetch-failed'] },
+    ]);
+    const item: LedgerItem = { channelId: 'news-1', onAir: 'primary', phase: 'steady', version: 1, recent: [] };
+    const at = Date.parse(signal.at);
+    const unreachable = evaluate({ signal, channel: getChannel(registry, 'news-1'), item, now: at, incidentId: 'i' });
+    expect(unreachable).toMatchObject({ action: 'failover', confirm: true });
+    expect(unreachable.reason).toMatch(/primary origin unreachable: no playlist came back \(multivariant: fetch-failed\)/);
+    // The sample as it is: its readings answered, so the stale-origin rules apply.
+    const answering = evaluate({ signal: toSignal(read('events/probe-manifest-stale-primary-edge-frozen.json'), ctx).signal, channel: getChannel(registry, 'news-1'), item, now: at, incidentId: 'i' });
+    expect(answering.reason).not.toMatch(/unreachable/);
   });
 
   it('rejections say why', () => {

@@ -261,7 +261,17 @@ function fromManifest(e: ManifestTransitionEvent, ctx: SignalContext): Translate
     dedupeKey: `probe:${channel.id}:${d.path}:${d.state}:${d.observedAt}`,
     source: e.source,
     ...(d.path === 'edge' ? {} : { side: d.path }),
-    detail: { path: d.path, ageMs: d.ageMs, thresholdMs: d.thresholdMs, paths, diagnosis: d.diagnosis, ...(d.reminder ? { reminder: true } : {}) },
+    detail: {
+      path: d.path,
+      ageMs: d.ageMs,
+      thresholdMs: d.thresholdMs,
+      paths,
+      diagnosis: d.diagnosis,
+      // What each reading of the path came back with: the policy tells an origin that does not answer from one
+      // that answers with old media. Names and codes only (the URLs and ages stay in the event).
+      renditions: d.renditions.map(({ name, status, problems }) => ({ name, status, problems })),
+      ...(d.reminder ? { reminder: true } : {}),
+    },
   };
   return { signal, channel };
 }
