@@ -278,13 +278,16 @@ describe('ConcurrencyLimit', () => {
     expect([limit.active, limit.queued]).toEqual([0, 0]);
   });
 
+  /** A task that records its name when it starts and holds its slot for a moment. */
+  const recordingTask = (order: string[]) => (name: string) => async () => {
+    order.push(name);
+    await new Promise((r) => setTimeout(r, 1));
+  };
+
   it('serves a confirmation, then the deadline fetches, before the tasks already queued, each lane in arrival order', async () => {
     const limit = new ConcurrencyLimit(1);
     const order: string[] = [];
-    const task = (name: string) => async () => {
-      order.push(name);
-      await new Promise((r) => setTimeout(r, 1));
-    };
+    const task = recordingTask(order);
     await Promise.all([
       limit.run(task('a')),
       limit.run(task('b')),
@@ -300,10 +303,7 @@ describe('ConcurrencyLimit', () => {
   it('lets a normal task whose deadline passed while it queued take its turn among the deadline tasks, in arrival order', async () => {
     const limit = new ConcurrencyLimit(1);
     const order: string[] = [];
-    const task = (name: string) => async () => {
-      order.push(name);
-      await new Promise((r) => setTimeout(r, 1));
-    };
+    const task = recordingTask(order);
     await Promise.all([
       limit.run(task('a')),
       limit.run(task('learning, deadline in an hour'), { deadlineInMs: 3_600_000 }),
