@@ -448,8 +448,7 @@ export class PathProbe {
       ttlMs: cacheTtlMs(result.headers) ?? 0,
       dueAt: 0,
       staleAt: staleAt(r.observation, receivedAt),
-      // By the playlist's own clock (null when the age is the tracker's).
-      newestEndAt: r.observation.status === 'fresh' && r.analysis?.ageMs != null ? receivedAt - r.analysis.ageMs : null,
+      newestEndAt: r.observation.status === 'fresh' ? r.observation.liveEdgeAt : null,
     };
     this.#memory.set(entry.url, m);
     this.#schedule(entry.url, m);
