@@ -12,6 +12,7 @@ import {
   createProbeLoop,
   learningOffsetMs,
   PathProbe,
+  SCOUT_RETRY_TD,
   URGENCY,
   type Fetcher,
   type PathObservation,
@@ -106,7 +107,7 @@ describe('learning fetches before the deadline', () => {
     expect(offsets.size).toBeGreaterThan(1);
   });
 
-  it('with segments up to half a target duration late, fetches a path at its deadline only when its scout saw nothing new, and never calls it stale', async () => {
+  it('with segments up to half a target duration late, learns them from the scout\'s retries, fetches the ladder at its deadline only when the scout never saw the segment, and never calls it stale', async () => {
     const stream = `s${rig.run}/primary`;
     origin.set(stream, { jitter: 0.5 });
     const seen: Array<RenditionObservation & { at: number }> = [];
@@ -117,24 +118,33 @@ describe('learning fetches before the deadline', () => {
     const window = (STALE_AFTER - 1) * TD_MS;
     let missed = 0;
     let learned = 0;
+    let retried = 0;
     for (let k = 1; k < 30; k++) {
       const inPeriod = seen.filter((r) => r.at >= E0 + k * TD_MS && r.at < E0 + (k + 1) * TD_MS);
-      const scout = inPeriod.find((r) => r.url === ladder[0] && phase(r.at) < window);
+      const scoutLooks = inPeriod.filter((r) => r.url === ladder[0] && phase(r.at) < window);
+      const scout = scoutLooks.at(-1);
       const atDeadline = inPeriod.filter((r) => phase(r.at) >= window);
+      // A scout that saw nothing new looks again SCOUT_RETRY_TD later (and at its deadline at the latest).
+      for (const [i, r] of scoutLooks.entries())
+        if (i > 0) expect(r.at - (scoutLooks[i - 1] as RenditionObservation & { at: number }).at, `period ${k}`).toBe(SCOUT_RETRY_TD * TD_MS);
+      if (scoutLooks.length > 1) retried++;
       // The segment that ended at the start of the period: the scout saw it, or the whole ladder is fetched at the
       // deadline (+ the 20 ms margin, within a step) and sees it there.
       const newest = (scout?.mediaSequence ?? 0) + (atDeadline.length > 0 ? 1 : 0);
       if (atDeadline.length === 0) learned++;
       else {
         missed++;
+        // The scout kept looking until less than one retry before the deadline.
+        expect(window - phase((scout as RenditionObservation & { at: number }).at), `period ${k}`).toBeLessThanOrEqual(SCOUT_RETRY_TD * TD_MS);
         expect(atDeadline.map((r) => r.url).sort(), `period ${k}`).toEqual([...ladder].sort());
         for (const r of atDeadline) expect(phase(r.at) - window, `period ${k}`).toBeLessThanOrEqual(20 + STEP_MS);
       }
       for (const url of ladder) expect(inPeriod.filter((r) => r.url === url).at(-1)?.mediaSequence, `period ${k} ${url}`).toBe(newest);
     }
-    // Both happen: late segments reach the deadline, the others are learned before it.
+    // All three happen: segments learned at once, learned from a retry, and (the latest) at the deadline.
     expect(missed).toBeGreaterThan(0);
     expect(learned).toBeGreaterThan(0);
+    expect(retried).toBeGreaterThan(0);
   });
 });
 
@@ -160,15 +170,19 @@ describe('at the deadline', () => {
     for (; rig.t < deadline + 10 * STEP_MS && published.length === 0; rig.t += STEP_MS) await step(loop);
 
     expect(published.map((p) => `${p.detailType} ${p.detail.channelId}/${p.detail.path}`)).toEqual([`${MANIFEST_STALE} ${news}/primary`]);
-    // From when its next segment was due: its learning fetch (nothing new), then at the deadline the first stale
-    // look (ahead of the learning fetches queued for a slot) and its two confirmations (ahead of both).
+    // From when its next segment was due: its learning fetch (nothing new; the scout looks again every
+    // SCOUT_RETRY_TD, a sibling waits), then at the deadline the first stale look (ahead of the learning fetches
+    // queued for a slot) and its two confirmations (ahead of both).
     const after = renditionCalls(calls, frozen, newestEnd + TD_MS);
-    expect(after.map((c) => c.urgency)).toEqual([URGENCY.normal, URGENCY.deadline, URGENCY.confirm, URGENCY.confirm]);
-    const [learning, atDeadline] = after as [Call, Call];
-    expect(learning.at).toBeLessThan(deadline);
+    const learning = after.filter((c) => c.at < deadline);
+    const retries = rendition === '1080p' ? Math.ceil((deadline - (learning[0]?.at ?? deadline)) / (SCOUT_RETRY_TD * TD_MS)) : 1;
+    expect(learning).toHaveLength(retries);
+    expect(after.map((c) => c.urgency)).toEqual([...learning.map(() => URGENCY.normal), URGENCY.deadline, URGENCY.confirm, URGENCY.confirm]);
+    for (const [i, c] of learning.entries()) if (i > 0) expect(c.at - (learning[i - 1] as Call).at).toBe(SCOUT_RETRY_TD * TD_MS);
+    const atDeadline = after[learning.length] as Call;
     expect(atDeadline.at).toBeGreaterThanOrEqual(deadline);
     expect(atDeadline.at).toBeLessThanOrEqual(deadline + 20 + STEP_MS);
-    expect(after.every((c) => c === learning || c.at === atDeadline.at)).toBe(true);
+    expect(after.slice(learning.length).every((c) => c.at === atDeadline.at)).toBe(true);
     expect(Date.parse((published[0] as Transition).detail.observedAt)).toBe(atDeadline.at);
   });
 

@@ -10,7 +10,8 @@
 // (newest media end + one target duration), plus an offset of the path's own (a stable hash of its URL) spread
 // over the window before the deadline. When the scout sees the new segment, its siblings are fetched at once
 // (a ladder is packaged together); a rendition that sees its new segment moves its deadline on, so its deadline
-// fetch never happens: only a frozen or late rendition is fetched at its deadline. Segments start on the same
+// fetch never happens. A scout that saw nothing new (a late segment) looks again every SCOUT_RETRY_TD until the
+// deadline: only a frozen rendition, or one later than all of that, is fetched at its deadline. Segments start on the same
 // instants on every channel (epoch-aligned), so without the offset a whole fleet would fall due in the same few
 // milliseconds. A fetch at (or past) the deadline goes ahead of the learning fetches queued for a slot, a
 // confirmation ahead of both: a frozen rendition never waits behind the fleet's learning. A playlist without a
@@ -101,6 +102,9 @@ export interface PathProbeOptions {
 
 /** Margin after a deadline before the due fetch: the rendition then counts as stale if nothing new appeared. */
 const DUE_MARGIN_MS = 20;
+
+/** A scout that saw nothing new at its learning time looks again this many target durations later, until its deadline. */
+export const SCOUT_RETRY_TD = 0.1;
 
 /** Assumed when a playlist states no target duration (and for a path that could not be read at all). */
 export const DEFAULT_TARGET_DURATION_S = 6;
@@ -369,7 +373,7 @@ export class PathProbe {
 
   /**
    * When the rendition is fetched next. Fresh with a wall clock: the path's scout (see #scout) at its learning
-   * time (see learningOffsetMs), or at its deadline once the learning time has passed without a new segment;
+   * time (see learningOffsetMs), then every SCOUT_RETRY_TD while it sees nothing new, up to its deadline;
    * the other renditions at their deadline, unless news of a newer segment on the path fetches them first
    * (#learnFromScout). Without a wall clock: one target duration on, or its deadline if sooner. Stale, in error or
    * unknown: one target duration on (a verdict to confirm brings it forward through confirm()).
@@ -384,8 +388,12 @@ export class PathProbe {
       else if (url !== this.#scout()) next = deadline;
       else {
         const learnAt = m.newestEndAt + tdMs + learningOffsetMs(this.url, tdMs, this.#o.staleAfterTargetDurations);
-        // This fetch came at or after the learning time and saw nothing new: only the deadline is left.
-        next = learnAt > m.receivedAt ? Math.min(learnAt, deadline) : deadline;
+        // This fetch came at or after the learning time and saw nothing new: the segment is late. The scout alone
+        // looks again a little later, so that the path is learned before its deadline rather than fetched whole
+        // at it: segments are late by the same amount on every channel of a fleet, and a deadline fetch of every
+        // path whose scout came too early would be one burst, in the deadline lane, ahead of the frozen renditions.
+        const lookAt = learnAt > m.receivedAt ? learnAt : m.receivedAt + SCOUT_RETRY_TD * tdMs;
+        next = lookAt < m.staleAt ? lookAt : deadline;
       }
     }
     m.dueAt = Math.max(next, m.receivedAt + DUE_MARGIN_MS);
