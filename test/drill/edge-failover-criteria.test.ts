@@ -3,6 +3,8 @@
 // InProgress), the function's failoverCriteria for a request group. Real loopback HTTP: origins fed by
 // SimChannels, the edge, the sandbox's CloudFront distribution and the real edge function.
 // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/high_availability_origin_failover.html
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildEdgeRouter } from '../../edge/build.js';
@@ -11,6 +13,7 @@ import { readRegistryFile } from '../../functions/domain/registry/file.js';
 import type { Registry } from '../../functions/domain/registry/index.js';
 import { edgeKey, encodeEdgeValue } from '../../functions/domain/routing-keys.js';
 import { CloudFrontService, type XmlNode } from '../../sandbox/aws/cloudfront.js';
+import { Edge } from '../../sandbox/media/edge.js';
 import { startMediaWorld, type MediaWorld } from '../../sandbox/media/media-world.js';
 import { SimChannel } from '../../sandbox/media/medialive-channel.js';
 
@@ -70,7 +73,7 @@ describe('sandbox edge: origin group failover criteria', () => {
         }
         return c;
       },
-      originGroupOrder: (d, g) => cloudfront.deployedOriginOrder(d, g),
+      originGroup: (d, g) => cloudfront.deployedOriginGroup(d, g),
       router: loadEdgeRouter(buildEdgeRouter().code, { kvs: (key) => kvs.get(key), originIds: registry.channels.flatMap((c) => [c.primary.originId, c.standby.originId]) }),
       feed: { segmentMs: 1000, windowSegments: 6 },
       now: clock.now,
@@ -148,6 +151,64 @@ describe('sandbox edge: origin group failover criteria', () => {
       expect(await viewerGets()).toEqual({ status: 200, origin: news.standby.originId });
     } finally {
       world.edge.router = router;
+    }
+  });
+});
+
+describe('sandbox edge: an origin that does not answer', () => {
+  const servers: Server[] = [];
+  const listen = async (handler: Parameters<typeof createServer>[1]): Promise<string> => {
+    const server = createServer(handler);
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+  afterAll(async () => {
+    for (const s of servers) {
+      s.closeAllConnections();
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+    }
+  });
+
+  /** The standby answers 200; the group lists `codes`. */
+  async function edgeWith(primaryUrl: string, codes: number[]): Promise<Edge> {
+    const standbyUrl = await listen((_req, res) => res.end('#EXTM3U\n'));
+    return Edge.start({
+      registry,
+      origins: { [news.primary.originId]: primaryUrl, [news.standby.originId]: standbyUrl },
+      originGroup: () => ({ members: [news.primary.originId, news.standby.originId], failoverStatusCodes: codes }),
+      originTimeoutMs: 100,
+    });
+  }
+
+  it('fails over on a refused connection only when the codes list 503', async () => {
+    const closed = await listen(() => undefined);
+    await new Promise<void>((resolve) => servers.pop()!.close(() => resolve())); // nothing listens there now
+    for (const [codes, origin] of [
+      [[504], news.primary.originId],
+      [[503], news.standby.originId],
+    ] as const) {
+      const edge = await edgeWith(closed, [...codes]);
+      try {
+        expect((await edge.get('/live/news-1/720p.m3u8')).headers['x-flatline-origin']).toBe(origin);
+      } finally {
+        await edge.close();
+      }
+    }
+  });
+
+  it('fails over on a timeout only when the codes list 504', async () => {
+    const silent = await listen(() => undefined); // accepts, never answers
+    for (const [codes, origin] of [
+      [[503], news.primary.originId],
+      [[504], news.standby.originId],
+    ] as const) {
+      const edge = await edgeWith(silent, [...codes]);
+      try {
+        expect((await edge.get('/live/news-1/720p.m3u8')).headers['x-flatline-origin']).toBe(origin);
+      } finally {
+        await edge.close();
+      }
     }
   });
 });
