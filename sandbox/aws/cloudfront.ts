@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import type { Registry } from '../../functions/domain/registry/index.js';
 import { ORIGIN_GROUP_FAILOVER_STATUS_CODES } from '../../functions/domain/routing-keys.js';
+import { ORIGIN_GROUP_FAILOVER_STATUSES } from '../media/edge.js';
 import {
   ACCOUNT_ID,
   AwsServiceError,
@@ -42,6 +43,12 @@ export interface DistributionState {
   config: XmlNode;
   /** The config the edge locations serve with: the previous one while an update is InProgress. */
   deployedConfig: XmlNode;
+}
+
+export interface DeployedOriginGroup {
+  members: [string, string];
+  /** FailoverCriteria.StatusCodes: the first member's answers that send the request to the second. */
+  failoverStatusCodes: number[];
 }
 
 export interface OriginGroupChange {
@@ -110,10 +117,15 @@ export class CloudFrontService implements SandboxService {
 
   /** The order the edge locations use: the last Deployed config's (an update InProgress has not reached them). */
   deployedOriginOrder(distributionId: string, originGroupId: string | undefined): [string, string] {
+    return this.deployedOriginGroup(distributionId, originGroupId).members;
+  }
+
+  /** The group as the edge locations use it (the last Deployed config's): its members in order and its failover codes. */
+  deployedOriginGroup(distributionId: string, originGroupId: string | undefined): DeployedOriginGroup {
     const group = originGroupId === undefined ? undefined : findOriginGroup(this.distribution(distributionId).deployedConfig, originGroupId);
     if (!group) throw new Error(`sandbox: no origin group ${originGroupId} in ${distributionId}`);
     const members = memberIds(group);
-    return [members[0] ?? '', members[1] ?? ''];
+    return { members: [members[0] ?? '', members[1] ?? ''], failoverStatusCodes: failoverCodes(group) };
   }
 
   /** Called after every successful change of a distribution config. */
@@ -264,7 +276,16 @@ function memberIds(group: XmlNode): string[] {
   return items(group.Members, 'OriginGroupMember').map((m) => text(m.OriginId, 'OriginGroupMember.OriginId'));
 }
 
-/** The checks CloudFront makes that matter to a repoint: consistent quantities, two members naming real origins. */
+function failoverCodes(group: XmlNode): number[] {
+  const codes = (group.FailoverCriteria as XmlNode | undefined)?.StatusCodes as XmlNode | undefined;
+  const list = (codes?.Items as XmlNode | undefined)?.StatusCode;
+  return (Array.isArray(list) ? list : []).map((code) => Number(text(code, 'StatusCodes.Items.StatusCode')));
+}
+
+/**
+ * The checks CloudFront makes that matter to a repoint: consistent quantities, two members naming real origins,
+ * failover codes among the ones origin failover accepts.
+ */
 function validate(config: XmlNode): void {
   const origins = new Set(items(config.Origins, 'Origin').map((o) => text(o.Id, 'Origin.Id')));
   for (const group of items(config.OriginGroups, 'OriginGroup')) {
@@ -276,6 +297,13 @@ function validate(config: XmlNode): void {
     for (const m of members) {
       if (!origins.has(m)) throw new AwsServiceError(400, 'NoSuchOrigin', `Origin group ${id} names unknown origin ${m}`);
     }
+    const codes = failoverCodes(group);
+    const statusCodes = (group.FailoverCriteria as XmlNode | undefined)?.StatusCodes as XmlNode | undefined;
+    if (Number(statusCodes?.Quantity) !== codes.length || codes.length === 0) {
+      throw new AwsServiceError(400, 'InconsistentQuantities', `Origin group ${id}: FailoverCriteria.StatusCodes Quantity does not match Items (at least one)`);
+    }
+    const refused = codes.filter((code) => !ORIGIN_GROUP_FAILOVER_STATUSES.has(code));
+    if (refused.length > 0) throw new AwsServiceError(400, 'InvalidArgument', `Origin group ${id}: FailoverCriteria status codes ${refused.join(', ')} are not allowed`);
     // SelectionCriteria is optional; its valid values (API_OriginGroup): default | media-quality-based.
     const selection = group.SelectionCriteria === undefined ? undefined : text(group.SelectionCriteria, 'OriginGroup.SelectionCriteria');
     if (selection !== undefined && selection !== 'default' && selection !== 'media-quality-based') {

@@ -86,6 +86,7 @@ export async function startDrillSandbox(registry: Registry, opts: DrillSandboxOp
     channel: (region, id) => sb.medialive.channel(region, id),
     originOrder: (d, g) => sb.cloudfront.originOrder(d, g),
     deployedOriginOrder: (d, g) => sb.cloudfront.deployedOriginOrder(d, g),
+    deployedOriginGroup: (d, g) => sb.cloudfront.deployedOriginGroup(d, g),
     kvsGet: (arn, key) => sb.kvs.get(arn, key),
     kvsSnapshot: (arn) => sb.kvs.snapshot(arn),
     setMediaLiveEvents: (config) => {

@@ -38,7 +38,7 @@ export async function startDrillRig(
       registry,
       channel: (region, id) => sandbox.channel(region, id),
       // Edge locations serve with the last Deployed config: an UpdateDistribution InProgress has not reached them.
-      originGroupOrder: (d, g) => sandbox.deployedOriginOrder(d, g),
+      originGroup: (d, g) => sandbox.deployedOriginGroup(d, g),
       edgeLocations: sandbox.world.edgeLocations,
       ...(opts.feed ? { feed: opts.feed } : {}),
     });

@@ -66,6 +66,8 @@ export interface DrillSandbox {
   originOrder(distributionId: string, originGroupId: string | undefined): readonly [string, string];
   /** The order the edge locations use: the last Deployed config's. */
   deployedOriginOrder(distributionId: string, originGroupId: string | undefined): readonly [string, string];
+  /** The group the edge locations use (the last Deployed config's): its order and its failover codes. */
+  deployedOriginGroup(distributionId: string, originGroupId: string | undefined): { members: readonly [string, string]; failoverStatusCodes: readonly number[] };
   kvsGet(arn: string, key: string): string | undefined;
   kvsSnapshot(arn: string): Record<string, string>;
   /** Changes how MediaLive's events reach the bus from now on (best effort: delay, loss, duplicates). */

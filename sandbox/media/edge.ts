@@ -1,11 +1,11 @@
 // A CloudFront edge on loopback. For every viewer request it runs the edge router (the real CloudFront
 // Function through its node:vm harness in the sandbox), picks the origin (the origin the router selected, else
-// the origin group the router created for the request, else the distribution's origin group in its deployed
-// order; a group fails over to its second member on its failover statuses), caches by Cache-Control max-age with request collapsing (concurrent misses
+// the origin group the router created for the request, else the distribution's origin group as deployed: its
+// order and its FailoverCriteria; a group fails over to its second member on its failover statuses), caches by Cache-Control max-age with request collapsing (concurrent misses
 // for one cache key make one origin fetch) and serves the slate.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Agent, request } from 'undici';
+import { Agent, errors, request } from 'undici';
 import type { Registry } from '../../functions/domain/registry/index.js';
 import { LIVE_PREFIX } from '../../functions/domain/routing-keys.js';
 import { segmentBytes, slatePlaylist } from './hls.js';
@@ -25,10 +25,16 @@ export interface EdgeRouter {
   handle(req: { uri: string; method?: string }): Promise<EdgeDecision> | EdgeDecision;
 }
 
-/** Current member order of an origin group (the one UpdateDistribution changes). */
-export type OriginGroupOrder = (distributionId: string, originGroupId: string) => readonly [string, string];
+/** An origin group as the edge locations serve with it: members in failover order, the statuses it fails over on. */
+export interface OriginGroupView {
+  members: readonly [string, string];
+  failoverStatusCodes: readonly number[];
+}
 
-/** The statuses an origin group may fail over on (and connection errors), for GET/HEAD/OPTIONS. */
+/** The distribution's origin group (the one UpdateDistribution changes), as deployed to the edge locations. */
+export type OriginGroupLookup = (distributionId: string, originGroupId: string) => OriginGroupView;
+
+/** The statuses an origin group's FailoverCriteria may list, for GET/HEAD/OPTIONS. */
 export const ORIGIN_GROUP_FAILOVER_STATUSES: ReadonlySet<number> = new Set([400, 403, 404, 416, 429, 500, 502, 503, 504]);
 
 /** Leaves every request on the default origin: the edge without a function associated. */
@@ -38,7 +44,7 @@ export interface EdgeOptions {
   registry: Registry;
   /** CloudFront origin id -> base URL of that origin (a loopback OriginServer). */
   origins: Record<string, string>;
-  originGroupOrder: OriginGroupOrder;
+  originGroup: OriginGroupLookup;
   router?: EdgeRouter;
   /** Segment duration of the slate loop. */
   slateSegmentMs?: number;
@@ -53,6 +59,8 @@ interface CachedResponse {
   storedAt: number;
   expiresAt: number;
   originId: string;
+  /** The status an origin group's FailoverCriteria match when the origin did not answer (503 or 504), else `status`. */
+  failoverStatus?: number;
 }
 
 export interface EdgeStats {
@@ -200,10 +208,8 @@ export class Edge {
     if (this.slateDirs.some((dir) => uri.startsWith(dir))) return this.slate(uri);
     if (decision.originId !== null) return this.fetchOrigin(decision.originId, uri);
     const group = decision.originGroup;
-    if (group) {
-      const codes = new Set(group.failoverCriteria.statusCodes.filter((code) => ORIGIN_GROUP_FAILOVER_STATUSES.has(code)));
-      return this.fetchGroup(group.originIds[0]!.originId, group.originIds[1]!.originId, uri, codes);
-    }
+    // The function's failoverCriteria replace the group's (cf.createRequestOriginGroup).
+    if (group) return this.fetchGroup(group.originIds[0]!.originId, group.originIds[1]!.originId, uri, group.failoverCriteria.statusCodes);
     const channel = this.channelOf(uri);
     if (!channel) {
       const now = this.now();
@@ -211,14 +217,15 @@ export class Edge {
     }
     // A channel without an origin group sits on the behaviour's default target: its primary origin, no failover.
     if (channel.edge.originGroupId === undefined) return this.fetchOrigin(channel.primary.originId, uri);
-    const [first, second] = this.opts.originGroupOrder(channel.edge.distributionId, channel.edge.originGroupId);
-    return this.fetchGroup(first, second, uri, ORIGIN_GROUP_FAILOVER_STATUSES);
+    const { members, failoverStatusCodes } = this.opts.originGroup(channel.edge.distributionId, channel.edge.originGroupId);
+    return this.fetchGroup(members[0], members[1], uri, failoverStatusCodes);
   }
 
-  /** An origin group: its first member, or the second when the first answers one of `codes`. */
-  private async fetchGroup(first: string, second: string, uri: string, codes: ReadonlySet<number>): Promise<CachedResponse> {
+  /** An origin group: its first member, or the second when the first answers one of `codes` (an allowed one). */
+  private async fetchGroup(first: string, second: string, uri: string, codes: readonly number[]): Promise<CachedResponse> {
     const primary = await this.fetchOrigin(first, uri);
-    if (!codes.has(primary.status)) return primary;
+    const status = primary.failoverStatus ?? primary.status;
+    if (!ORIGIN_GROUP_FAILOVER_STATUSES.has(status) || !codes.includes(status)) return primary;
     this.stats.groupFailovers++;
     return this.fetchOrigin(second, uri);
   }
@@ -249,8 +256,11 @@ export class Edge {
       const ttl = cacheTtlMs(headers['cache-control']) ?? 0;
       return { status: res.statusCode, headers, body, storedAt, expiresAt: storedAt + ttl, originId };
     } catch (err) {
-      // Connection refused / timeout: CloudFront answers 502/504 and an origin group fails over.
-      return { status: 504, headers: { 'content-type': 'text/plain' }, body: Buffer.from(`origin ${originId}: ${(err as Error).message}\n`), storedAt, expiresAt: storedAt, originId };
+      // Connection refused / timeout: CloudFront answers 502/504; an origin group fails over on a connection
+      // failure when its codes list 503, on a timeout when they list 504 (high_availability_origin_failover.html).
+      const timedOut = err instanceof errors.HeadersTimeoutError || err instanceof errors.BodyTimeoutError;
+      const body = Buffer.from(`origin ${originId}: ${(err as Error).message}\n`);
+      return { status: 504, failoverStatus: timedOut ? 504 : 503, headers: { 'content-type': 'text/plain' }, body, storedAt, expiresAt: storedAt, originId };
     }
   }
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { writeCompiledRegistry } from '../../functions/domain/registry/file.js';
 import { parseRegistry, type Channel, type Registry, type Side } from '../../functions/domain/registry/index.js';
 import type { SimChannel } from './medialive-channel.js';
-import { Edge, type EdgeRouter, type OriginGroupOrder } from './edge.js';
+import { Edge, type EdgeRouter, type OriginGroupLookup } from './edge.js';
 import { LiveFeed, OriginServer, type FeedOptions } from './origin.js';
 
 export interface MediaWorldOptions {
@@ -15,8 +15,8 @@ export interface MediaWorldOptions {
   registry: Registry;
   /** The SimChannel of a MediaLive channel (the AWS sandbox's channel model). */
   channel: (region: string, channelId: string) => SimChannel;
-  /** The distribution's origin group order (the AWS sandbox's CloudFront config). */
-  originGroupOrder: OriginGroupOrder;
+  /** The distribution's origin group as deployed: order and failover codes (the AWS sandbox's CloudFront config). */
+  originGroup: OriginGroupLookup;
   /** The edge function; can also be attached later with `world.edge.router = ...`. */
   router?: EdgeRouter;
   feed?: Omit<FeedOptions, 'now'>;
@@ -66,7 +66,7 @@ export async function startMediaWorld(opts: MediaWorldOptions): Promise<MediaWor
       await Edge.start({
         registry: opts.registry, // the edge needs ids, slate paths and origin groups, not URLs
         origins: originUrls,
-        originGroupOrder: opts.originGroupOrder,
+        originGroup: opts.originGroup,
         ...(opts.router ? { router: opts.router } : {}),
         slateSegmentMs: opts.feed?.segmentMs ?? 1000,
         now,

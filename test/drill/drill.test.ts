@@ -129,7 +129,7 @@ describe('flatline drill --aws against the sandbox', () => {
     world = await startMediaWorld({
       registry,
       channel: (r, id) => sandbox.channel(r, id),
-      originGroupOrder: (d, g) => sandbox.originOrder(d, g),
+      originGroup: (d, g) => sandbox.deployedOriginGroup(d, g),
       feed: { segmentMs: 2000 },
     });
     process.env.FLATLINE_REGISTRY = world.registryPath;

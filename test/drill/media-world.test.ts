@@ -6,6 +6,7 @@ import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readRegistryFile } from '../../functions/domain/registry/file.js';
 import { readCompiledRegistry, type Registry } from '../../functions/domain/registry/index.js';
+import { ORIGIN_GROUP_FAILOVER_STATUS_CODES } from '../../functions/domain/routing-keys.js';
 import { cacheTtlMs, type EdgeRouter } from '../../sandbox/media/edge.js';
 import { LiveFeed, OriginServer } from '../../sandbox/media/origin.js';
 import { ViewerFleet } from '../../sandbox/media/viewers.js';
@@ -197,7 +198,7 @@ describe('CloudFront edge', () => {
         if (!c) channels.set(`${region}/${id}`, (c = running(region, id)));
         return c;
       },
-      originGroupOrder: () => order,
+      originGroup: () => ({ members: order, failoverStatusCodes: ORIGIN_GROUP_FAILOVER_STATUS_CODES }),
       router,
       feed: { segmentMs: 1000, windowSegments: 6 },
       now: clock.now,
@@ -330,7 +331,7 @@ describe('viewers', () => {
     world = await startMediaWorld({
       registry: one,
       channel: (region, id) => (region === 'us-east-1' ? primary : running(region, id)),
-      originGroupOrder: () => order,
+      originGroup: () => ({ members: order, failoverStatusCodes: ORIGIN_GROUP_FAILOVER_STATUS_CODES }),
       feed: { segmentMs: 200, windowSegments: 8, manifestMaxAgeS: 0 }, // 200 ms segments: a 1 s manifest TTL would starve them
     });
     fleet = new ViewerFleet({ edgeUrl: world.edge.url, channelId: 'news-1', count: 60, targetDurationMs: 200, slots: 5, renditions: ['720p', '360p'] });

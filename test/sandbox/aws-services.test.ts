@@ -169,6 +169,17 @@ describe('CloudFront (REST-XML, ETag / If-Match)', () => {
       name: 'NoSuchOrigin',
     });
   });
+
+  it('rejects failover status codes that origin failover does not accept, and a Quantity that does not match them', async () => {
+    const client = awsClients('tool').cloudFront();
+    const got = await client.send(new GetDistributionConfigCommand({ Id: DIST }));
+    const config = got.DistributionConfig!;
+    const send = (): Promise<unknown> => client.send(new UpdateDistributionCommand({ Id: DIST, IfMatch: got.ETag, DistributionConfig: config }));
+    config.OriginGroups!.Items![0]!.FailoverCriteria = { StatusCodes: { Quantity: 2, Items: [503, 501] } };
+    await expect(send()).rejects.toMatchObject({ name: 'InvalidArgument', message: expect.stringMatching(/og-news-1.*501/) as unknown });
+    config.OriginGroups!.Items![0]!.FailoverCriteria = { StatusCodes: { Quantity: 3, Items: [503] } };
+    await expect(send()).rejects.toMatchObject({ name: 'InconsistentQuantities' });
+  });
 });
 
 describe('CloudFront KeyValueStore (REST-JSON, SigV4A, store-wide ETag)', () => {
