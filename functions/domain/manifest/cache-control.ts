@@ -9,6 +9,9 @@ export const MANIFEST_MAX_AGE_S = 2;
 
 export function headerValue(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
   const want = name.toLowerCase();
+  // Header names are usually lower-cased already (undici, the sandbox): a lookup instead of a scan.
+  const direct = headers[want];
+  if (direct !== undefined) return Array.isArray(direct) ? direct.join(', ') : direct;
   for (const [k, v] of Object.entries(headers)) {
     if (k.toLowerCase() === want && v !== undefined) return Array.isArray(v) ? v.join(', ') : v;
   }
@@ -37,7 +40,20 @@ export function cacheTtlMs(headers: Record<string, string | string[] | undefined
   return Math.max(0, d.maxAge - (Number.isFinite(age) ? age : 0)) * 1000;
 }
 
-function parseCacheControl(value: string): Directives {
+/** Parsed Cache-Control values: an origin sends the same few on every response, and the probe reads thousands a second. */
+const parsed = new Map<string, Readonly<Directives>>();
+
+function parseCacheControl(value: string): Readonly<Directives> {
+  let d = parsed.get(value);
+  if (!d) {
+    d = parseDirectives(value);
+    if (parsed.size >= 256) parsed.clear();
+    parsed.set(value, d);
+  }
+  return d;
+}
+
+function parseDirectives(value: string): Directives {
   const d: Directives = { noStore: false, noCache: false, private: false, maxAge: undefined };
   let sMaxAge: number | undefined;
   for (const part of value.split(',')) {

@@ -2,7 +2,7 @@
 // one global FIFO concurrency limit and a per-request deadline. A failed or timed-out request is a result,
 // never a throw: to the probe an error is evidence (a stale tick), not an exception.
 import type { Dispatcher } from 'undici';
-import { Agent, request } from './undici.js';
+import { Agent } from './undici.js';
 import { ConcurrencyLimit, type RunOptions } from './limiter.js';
 
 export interface FetcherOptions {
@@ -79,56 +79,89 @@ export function createFetcher(options: FetcherOptions = {}): Fetcher {
   const limit = new ConcurrencyLimit(o.concurrency);
   const headers = { 'user-agent': o.userAgent ?? 'flatline-probe', accept: '*/*' };
 
-  async function attempt(url: string, queuedSince: number): Promise<FetchResult> {
+  /** Origin and path of each URL the probe fetches (the same few thousand, over and over): parsed once. */
+  const targets = new Map<string, { origin: string; path: string } | null>();
+  function target(url: string): { origin: string; path: string } | null {
+    let t = targets.get(url);
+    if (t === undefined) {
+      try {
+        const parsed = new URL(url);
+        t = { origin: parsed.origin, path: parsed.pathname + parsed.search };
+      } catch {
+        t = null;
+      }
+      if (targets.size >= MAX_TARGETS) targets.clear();
+      targets.set(url, t);
+    }
+    return t;
+  }
+
+  function attempt(url: string, queuedSince: number): Promise<FetchResult> {
     const startedAt = performance.now();
     const base = { url, headers: {}, body: null, startedAt, queuedMs: startedAt - queuedSince };
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      return { ...base, ok: false, status: 0, durationMs: 0, error: { code: 'invalid-url', message: `not a URL: ${url}` } };
-    }
-    try {
-      const res = await request(dispatcher, {
-        origin: parsed.origin,
-        path: parsed.pathname + parsed.search,
-        method: 'GET',
-        headers,
-        headersTimeout: o.timeoutMs,
-        bodyTimeout: o.timeoutMs,
-      });
-      const responseHeaders = flattenHeaders(res.headers);
-      const declared = Number(responseHeaders['content-length'] ?? 0);
-      if (declared > o.maxBodyBytes) {
-        res.body.destroy();
-        return tooLarge(base, res.statusCode, responseHeaders, o.maxBodyBytes);
-      }
-      const body = await readCapped(res.body, o.maxBodyBytes);
-      if (body === null) return tooLarge(base, res.statusCode, responseHeaders, o.maxBodyBytes);
-      const durationMs = performance.now() - startedAt;
-      const ok = res.statusCode >= 200 && res.statusCode < 300;
-      return {
-        ...base,
-        ok,
-        status: res.statusCode,
-        headers: responseHeaders,
-        body,
-        durationMs,
-        ...(ok ? {} : { error: { code: 'http-status' as const, message: `HTTP ${res.statusCode}` } }),
-      };
-    } catch (err) {
-      const durationMs = performance.now() - startedAt;
-      const timedOut = TIMEOUT_CODES.has((err as { code?: string }).code ?? '');
-      return {
-        ...base,
-        ok: false,
-        status: 0,
-        durationMs,
-        error: timedOut
-          ? { code: 'timeout', message: `${describeNetworkError(err)} (${o.timeoutMs} ms)` }
-          : { code: 'network', message: describeNetworkError(err) },
-      };
-    }
+    const t = target(url);
+    if (!t) return Promise.resolve({ ...base, ok: false, status: 0, durationMs: 0, error: { code: 'invalid-url', message: `not a URL: ${url}` } });
+    return new Promise<FetchResult>((resolve) => {
+      let status = 0;
+      let responseHeaders: Record<string, string> = {};
+      const chunks: Buffer[] = [];
+      let bytes = 0;
+      let cut = false;
+      // undici's dispatch() with a handler of our own rather than its request(): request() wraps every response in
+      // a Readable stream read through an async iterator, which at thousands of manifests per second is a good part
+      // of the probe's CPU and garbage. The handler gets the status, the headers and the chunks as they come.
+      dispatcher.dispatch(
+        { origin: t.origin, path: t.path, method: 'GET', headers, headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs },
+        {
+          // undici tells a handler of this API from an older one by this method.
+          onRequestStart() {},
+          onResponseStart(controller, statusCode, raw) {
+            status = statusCode;
+            responseHeaders = flattenHeaders(raw);
+            // A Content-Length over the limit is refused at once; an absent or lying one is caught as bytes arrive.
+            if (Number(responseHeaders['content-length'] ?? 0) > o.maxBodyBytes) {
+              cut = true;
+              controller.abort(new Error('body too large'));
+            }
+          },
+          onResponseData(controller, chunk) {
+            bytes += chunk.length;
+            if (bytes > o.maxBodyBytes) {
+              cut = true;
+              controller.abort(new Error('body too large'));
+              return;
+            }
+            chunks.push(chunk);
+          },
+          onResponseEnd() {
+            const body = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, bytes).toString('utf8');
+            const ok = status >= 200 && status < 300;
+            resolve({
+              ...base,
+              ok,
+              status,
+              headers: responseHeaders,
+              body,
+              durationMs: performance.now() - startedAt,
+              ...(ok ? {} : { error: { code: 'http-status' as const, message: `HTTP ${status}` } }),
+            });
+          },
+          onResponseError(_controller, err) {
+            if (cut) return resolve(tooLarge(base, status, responseHeaders, o.maxBodyBytes));
+            const timedOut = TIMEOUT_CODES.has((err as { code?: string }).code ?? '');
+            resolve({
+              ...base,
+              ok: false,
+              status: 0,
+              durationMs: performance.now() - startedAt,
+              error: timedOut
+                ? { code: 'timeout', message: `${describeNetworkError(err)} (${o.timeoutMs} ms)` }
+                : { code: 'network', message: describeNetworkError(err) },
+            });
+          },
+        },
+      );
+    });
   }
 
   return {
@@ -143,25 +176,10 @@ export function createFetcher(options: FetcherOptions = {}): Fetcher {
   };
 }
 
-/**
- * The body as UTF-8, or null as soon as more than `max` bytes have arrived: the rest is never read (the
- * connection is dropped). A Content-Length can be absent (chunked) or lie, so the bytes are counted as they come.
- */
-async function readCapped(body: Dispatcher.ResponseData['body'], max: number): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    bytes += chunk.length;
-    if (bytes > max) {
-      body.destroy();
-      return null;
-    }
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, bytes).toString('utf8');
-}
-
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** Parsed URLs kept (a shard fetches a few thousand); past this the cache starts over. */
+const MAX_TARGETS = 50_000;
 
 function tooLarge(
   base: Omit<FetchResult, 'ok' | 'status' | 'durationMs'>,
@@ -180,7 +198,11 @@ function tooLarge(
   };
 }
 
+/** undici's parsed headers (names lower-cased) with repeated ones joined by ", "; as they are when none repeats. */
 function flattenHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
+  let repeated = false;
+  for (const name in raw) if (typeof raw[name] !== 'string') repeated = true;
+  if (!repeated) return raw as Record<string, string>;
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw)) {
     if (value === undefined) continue;

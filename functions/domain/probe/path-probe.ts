@@ -362,10 +362,11 @@ export class PathProbe {
 
   /** The path from the newest observation of every rendition; `fetchedNow` are the ones just fetched. */
   #summary(at: number, ladder: readonly LadderEntry[], fetchedNow: RenditionObservation[], problems: Problem[], fetches: number): PathObservation {
-    const observations = ladder.flatMap((e) => {
+    const observations: RenditionObservation[] = [];
+    for (const e of ladder) {
       const m = this.#memory.get(e.url);
-      return m ? [m.observation] : [];
-    });
+      if (m) observations.push(m.observation);
+    }
     const obs = summarize(this.url, at, this.#format, observations, problems, fetches, fetchedNow.filter((r) => r.status === 'error').length);
     obs.fetched = fetchedNow;
     return obs;
@@ -513,16 +514,20 @@ export class PathProbe {
     const thresholdMs = this.#o.staleAfterTargetDurations * (targetDuration ?? this.#o.fallbackTargetDurationS) * 1000;
     const status: RenditionStatus = ageMs === null ? 'unknown' : ageMs > thresholdMs ? 'stale' : 'fresh';
     return {
+      // Written out rather than spread from `base`: this is built for every manifest fetched.
       observation: {
-        ...base,
+        name: entry.name,
+        url: entry.url,
         status,
         ageMs: ageMs === null ? null : Math.round(ageMs),
         liveEdgeAt,
         thresholdMs,
-        targetDuration,
         mediaSequence: analysis.lastMsn ?? analysis.mediaSequence,
+        targetDuration,
+        httpStatus: result.status,
         advanced: tracked.advanced,
         problems,
+        fetchMs: base.fetchMs,
       },
       analysis,
       text: result.body,
@@ -613,23 +618,34 @@ function summarize(
   fetches: number,
   fetchErrors: number,
 ): PathObservation {
-  const ages = renditions.map((r) => r.ageMs).filter((a): a is number => a !== null);
-  const liveEdges = renditions.map((r) => r.liveEdgeAt).filter((e): e is number => e !== null);
-  const thresholds = renditions.map((r) => r.thresholdMs).filter((t): t is number => t !== null);
-  const targets = renditions.map((r) => r.targetDuration).filter((t): t is number => t !== null);
-  let verdict: Verdict;
-  if (renditions.length === 0) verdict = 'stale';
-  else if (renditions.some((r) => r.status === 'error' || r.status === 'stale')) verdict = 'stale';
-  else if (renditions.every((r) => r.status === 'fresh')) verdict = 'fresh';
-  else verdict = 'unknown';
+  // One pass: this runs for every manifest fetched (thousands per second on a shard).
+  let ageMs: number | null = null;
+  let liveEdgeAt: number | null = null;
+  let liveEdges = 0;
+  let thresholdMs: number | null = null;
+  let targetDuration: number | null = null;
+  let staleOrError = false;
+  let allFresh = true;
+  for (const r of renditions) {
+    if (r.ageMs !== null && (ageMs === null || r.ageMs > ageMs)) ageMs = r.ageMs;
+    if (r.liveEdgeAt !== null) {
+      liveEdges++;
+      if (liveEdgeAt === null || r.liveEdgeAt < liveEdgeAt) liveEdgeAt = r.liveEdgeAt;
+    }
+    if (r.thresholdMs !== null && (thresholdMs === null || r.thresholdMs > thresholdMs)) thresholdMs = r.thresholdMs;
+    if (r.targetDuration !== null && (targetDuration === null || r.targetDuration > targetDuration)) targetDuration = r.targetDuration;
+    if (r.status === 'error' || r.status === 'stale') staleOrError = true;
+    if (r.status !== 'fresh') allFresh = false;
+  }
+  const verdict: Verdict = renditions.length === 0 || staleOrError ? 'stale' : allFresh ? 'fresh' : 'unknown';
   return {
     url,
     at,
     verdict,
-    ageMs: ages.length ? Math.max(...ages) : null,
-    liveEdgeAt: liveEdges.length > 0 && liveEdges.length === renditions.length ? Math.min(...liveEdges) : null,
-    thresholdMs: thresholds.length ? Math.max(...thresholds) : null,
-    targetDuration: targets.length ? Math.max(...targets) : null,
+    ageMs,
+    liveEdgeAt: liveEdges > 0 && liveEdges === renditions.length ? liveEdgeAt : null,
+    thresholdMs,
+    targetDuration,
     format,
     renditions,
     problems,
