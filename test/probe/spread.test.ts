@@ -108,7 +108,11 @@ describe('learning fetches before the deadline', () => {
   });
 
   it('with segments up to half a target duration late, learns them from the scout\'s retries, fetches the ladder at its deadline only when the scout never saw the segment, and never calls it stale', async () => {
-    const stream = `s${rig.run}/primary`;
+    // A path whose scout looks early in the window (0.10-0.13 TD): with its retries at 0.1 TD steps, some late
+    // segments are seen on time, some on a retry, and some (later than 0.4 TD) only at the deadline.
+    const early = (name: string) => learningOffsetMs(origin.url(name), TD_MS, STALE_AFTER) / TD_MS;
+    const stream = Array.from({ length: 400 }, (_, i) => `s${rig.run}-late-${i}/primary`).find((n) => early(n) >= 0.1 && early(n) < 0.13);
+    if (stream === undefined) throw new Error('no stream name gives a learning offset of 0.10-0.13 TD');
     origin.set(stream, { jitter: 0.5 });
     const seen: Array<RenditionObservation & { at: number }> = [];
     const probe = probeOf(origin.url(stream), recording(rig.fetcher).fetcher);

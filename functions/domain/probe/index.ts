@@ -8,4 +8,5 @@ export * from './fetcher.js';
 export * from './limiter.js';
 export * from './loop.js';
 export * from './path-probe.js';
+export * from './schedule.js';
 export * from './shard.js';

@@ -4,18 +4,8 @@
 // one frozen rendition while the others advance is a stale stream.
 //
 // Two schedules. 'sweep': every rendition on every observe(). 'deadline' (what the probe loop runs, through
-// dispatch()): a rendition's deadline is when it would first count as stale if no new segment appeared (newest
-// media end + staleAfter x target duration). Between two deadlines the path gets one learning fetch, of its scout
-// (the first rendition of the ladder fresh by its own wall clock): after the next segment should have appeared
-// (newest media end + one target duration), plus an offset of the path's own (a stable hash of its URL) spread
-// over the window before the deadline. When the scout sees the new segment, its siblings are fetched at once
-// (a ladder is packaged together); a rendition that sees its new segment moves its deadline on, so its deadline
-// fetch never happens. A scout that saw nothing new (a late segment) looks again every SCOUT_RETRY_TD until the
-// deadline: only a frozen rendition, or one later than all of that, is fetched at its deadline. Segments start on the same
-// instants on every channel (epoch-aligned), so without the offset a whole fleet would fall due in the same few
-// milliseconds. A fetch at (or past) the deadline goes ahead of the learning fetches queued for a slot, a
-// confirmation ahead of both: a frozen rendition never waits behind the fleet's learning. A playlist without a
-// wall clock (tracker ages) is fetched once per target duration, or at its deadline if sooner. Every fetch is in
+// dispatch()): each rendition when schedule.ts says it is due, and the scout's news of a new segment fetches its
+// siblings at once. Every fetch is in
 // flight on its own and reported as soon as it is back: a slow rendition never holds up another one's deadline.
 // A stale (or recovered) rendition is fetched again to confirm (confirm()): on an origin at once, on the edge only
 // once the cached copy has expired (Cache-Control max-age minus Age), so the confirmation observes the edge rather
@@ -24,8 +14,8 @@ import type { ManifestAnalysis, Problem } from '../manifest/types.js';
 import { analyzeManifest, cacheTtlMs, checkCacheControl, checkLadderAlignment, ManifestReader, ManifestTracker, PROBLEM } from '../manifest/index.js';
 import type { Verdict } from './debounce.js';
 import type { Fetcher, FetchResult } from './fetcher.js';
-import { URGENCY, type RunOptions } from './limiter.js';
-import { stableHash } from './shard.js';
+import type { RunOptions } from './limiter.js';
+import { nextDueAt, slotOptions, staleAt, type RenditionTimes } from './schedule.js';
 
 export type RenditionStatus = 'fresh' | 'stale' | 'error' | 'unknown';
 
@@ -100,12 +90,6 @@ export interface PathProbeOptions {
   confirmAfterCacheTtl?: boolean;
 }
 
-/** Margin after a deadline before the due fetch: the rendition then counts as stale if nothing new appeared. */
-const DUE_MARGIN_MS = 20;
-
-/** A scout that saw nothing new at its learning time looks again this many target durations later, until its deadline. */
-export const SCOUT_RETRY_TD = 0.1;
-
 /** Assumed when a playlist states no target duration (and for a path that could not be read at all). */
 export const DEFAULT_TARGET_DURATION_S = 6;
 
@@ -126,20 +110,13 @@ interface RenditionRead {
 }
 
 /** What the path remembers of a rendition between its fetches (deadline schedule). */
-interface RenditionMemory {
+interface RenditionMemory extends RenditionTimes {
   observation: RenditionObservation;
   analysis?: ManifestAnalysis;
-  receivedAt: number;
   /** How long the response may be served from a cache (edge confirmations wait for it). */
   ttlMs: number;
   /** Epoch ms (the probe's clock) when it is next fetched. */
   dueAt: number;
-  /** A fresh rendition with a wall clock: when it counts as stale if nothing new appears (newest end + threshold). */
-  staleAt: number | null;
-  /** A fresh rendition with a wall clock: when its newest media ends (the playlist's clock); else null. */
-  newestEndAt: number | null;
-  /** The next fetch confirms a verdict: it goes ahead of the fetches queued for a slot. */
-  confirming?: boolean;
 }
 
 export class PathProbe {
@@ -233,7 +210,7 @@ export class PathProbe {
     const lateBy = lateness(this.#ladderDueAt, this.#o.now());
     let result: FetchResult;
     try {
-      // Queued for a target duration, it takes its turn among the deadline fetches (see #slotOptions).
+      // Queued for a target duration, it takes its turn among the deadline fetches (see slotOptions in schedule.ts).
       result = await this.#o.fetcher.get(this.url, { deadlineInMs: this.#fallbackTdMs() });
     } finally {
       this.#ladderInFlight = false;
@@ -272,7 +249,7 @@ export class PathProbe {
     const lateBy = lateness(this.#memory.get(entry.url)?.dueAt, this.#o.now());
     let result: FetchResult;
     try {
-      result = await this.#o.fetcher.get(entry.url, this.#slotOptions(this.#memory.get(entry.url), this.#o.now()));
+      result = await this.#o.fetcher.get(entry.url, this.#slotOptions(entry.url));
     } finally {
       this.#inFlight.delete(entry.url);
     }
@@ -372,32 +349,10 @@ export class PathProbe {
     return obs;
   }
 
-  /**
-   * When the rendition is fetched next. Fresh with a wall clock: the path's scout (see #scout) at its learning
-   * time (see learningOffsetMs), then every SCOUT_RETRY_TD while it sees nothing new, up to its deadline;
-   * the other renditions at their deadline, unless news of a newer segment on the path fetches them first
-   * (#learnFromScout). Without a wall clock: one target duration on, or its deadline if sooner. Stale, in error or
-   * unknown: one target duration on (a verdict to confirm brings it forward through confirm()).
-   */
+  /** When the rendition is fetched next (schedule.ts). */
   #schedule(url: string, m: RenditionMemory): void {
-    const o = m.observation;
-    const tdMs = (o.targetDuration ?? this.#o.fallbackTargetDurationS) * 1000;
-    let next = m.receivedAt + tdMs;
-    if (m.staleAt !== null) {
-      const deadline = m.staleAt + DUE_MARGIN_MS;
-      if (m.newestEndAt === null) next = Math.min(next, deadline);
-      else if (url !== this.#scout()) next = deadline;
-      else {
-        const learnAt = m.newestEndAt + tdMs + learningOffsetMs(this.url, tdMs, this.#o.staleAfterTargetDurations);
-        // This fetch came at or after the learning time and saw nothing new: the segment is late. The scout alone
-        // looks again a little later, so that the path is learned before its deadline rather than fetched whole
-        // at it: segments are late by the same amount on every channel of a fleet, and a deadline fetch of every
-        // path whose scout came too early would be one burst, in the deadline lane, ahead of the frozen renditions.
-        const lookAt = learnAt > m.receivedAt ? learnAt : m.receivedAt + SCOUT_RETRY_TD * tdMs;
-        next = lookAt < m.staleAt ? lookAt : deadline;
-      }
-    }
-    m.dueAt = Math.max(next, m.receivedAt + DUE_MARGIN_MS);
+    const tdMs = (m.observation.targetDuration ?? this.#o.fallbackTargetDurationS) * 1000;
+    m.dueAt = nextDueAt(m, { pathUrl: this.url, scout: url === this.#scout(), targetDurationMs: tdMs, staleAfterTargetDurations: this.#o.staleAfterTargetDurations });
   }
 
   /**
@@ -425,16 +380,9 @@ export class PathProbe {
     }
   }
 
-  /**
-   * A fetch at (or past) the rendition's deadline goes ahead of the learning fetches queued for a slot; a
-   * confirmation (the rendition was just seen stale, or fresh again) ahead of those too. A learning fetch joins the
-   * deadline fetches if it is still queued when the deadline passes; a fetch without a deadline (a stale rendition,
-   * no wall clock) once it has waited a target duration, so that none waits at the head of its lane for ever.
-   */
-  #slotOptions(m: RenditionMemory | undefined, now: number): RunOptions {
-    if (m?.confirming) return { urgency: URGENCY.confirm };
-    if (m?.staleAt == null) return { deadlineInMs: (m?.observation.targetDuration ?? this.#o.fallbackTargetDurationS) * 1000 };
-    return now >= m.staleAt ? { urgency: URGENCY.deadline } : { deadlineInMs: m.staleAt - now };
+  #slotOptions(url: string): RunOptions {
+    const m = this.#memory.get(url);
+    return slotOptions(m, this.#o.now(), (m?.observation.targetDuration ?? this.#o.fallbackTargetDurationS) * 1000);
   }
 
   #setLadder(ladder: LadderEntry[]): void {
@@ -534,25 +482,6 @@ export class PathProbe {
       full: read === 'full',
     };
   }
-}
-
-/** A fresh rendition: when it counts as stale if nothing new appears (its age reaches the threshold); else null. */
-function staleAt(o: RenditionObservation, receivedAt: number): number | null {
-  return o.status === 'fresh' && o.ageMs !== null && o.thresholdMs !== null ? receivedAt + o.thresholdMs - o.ageMs : null;
-}
-
-/**
- * How long after its next segment should have appeared (newest media end + one target duration) a path's learning
- * fetch goes: a stable hash of its URL spread over 20-80 % of the window before the deadline ((staleAfter - 1) x
- * target duration; at staleAfter 1.5, 0.1-0.4 TD). Not earlier: a segment published on time needs a moment to
- * appear (the packager writes the playlist once the segment is complete), and a fetch right at the boundary would
- * miss more segments, each miss costing deadline fetches. Not later: the fleet's deadline fetches stay a burst of
- * their own, and a learning fetch that waits a while for a slot (and its siblings after it) is still back before
- * the deadline. Stable per URL, so a path keeps its place in the window from one segment to the next.
- */
-export function learningOffsetMs(url: string, targetDurationMs: number, staleAfterTargetDurations: number): number {
-  const windowMs = Math.max(0, staleAfterTargetDurations - 1) * targetDurationMs;
-  return windowMs * (0.2 + (0.6 * stableHash(url)) / 2 ** 32);
 }
 
 function ladderOf(analysis: ManifestAnalysis, base: string): LadderEntry[] {
