@@ -139,7 +139,7 @@ function tableRow(name: string, world: WorldModelName, out: Outcome): BenchTable
   const vr = s.viewerRecovery;
   const failed = r.expectations.filter((e) => !e.pass).length;
   const stall = goalOf(r, 'stall');
-  const misses = [failed || r.error ? `expectations ${failed ? `FAIL ${failed}` : 'error'}` : '', stall?.pass === false ? `stall over ${stall.goal}` : '', goalOf(r, 'wall')?.pass === false ? `wall >= ${GOAL_DRILL_WALL_S} s` : ''].filter(Boolean);
+  const misses = [failed || r.error ? `expectations ${failed ? `FAIL ${failed}` : 'error'}` : '', stall?.pass === false ? `stall ${stall.value} (goal ${stall.goal})` : '', goalOf(r, 'wall')?.pass === false ? `wall >= ${GOAL_DRILL_WALL_S} s` : ''].filter(Boolean);
   return {
     cells: [
       name,
@@ -215,7 +215,7 @@ export function seededSummary(outcomes: readonly Outcome[]): { rows: BenchRow[];
     const [p50, p95] = [percentile(recover, 50), percentile(recover, 95)];
     const share = (v: number, f: number): string => (Number.isFinite(v) ? `${((v - f) / td).toFixed(2)} TD` : 'n/a (not every run recovered)');
     notes.push(
-      `floor under the realistic world (triage, execution and KVS write taking no time): ${(floor.p50S / td).toFixed(2)} TD p50 / ${(floor.p95S / td).toFixed(2)} TD p95 = ${(t.detectP50S / td).toFixed(1)} / ${(t.detectP95S / td).toFixed(1)} TD until detectable (stale after ${(t.staleS / td).toFixed(1)} TD; both MediaLive alerts first in ${(t.alertsFirstProbability * 100).toFixed(2)} % of runs) + ${t.propagateP50S.toFixed(2)} / ${t.propagateP95S.toFixed(2)} s of KVS propagation to the last edge location + ${(t.reloadS / td).toFixed(1)} TD until the last viewer reloads (an edge's cached playlist may add up to ${t.cacheUpToS} s); a viewer back at the floor has stalled at least ${(t.stallP50S / td).toFixed(1)} / ${(t.stallP95S / td).toFixed(1)} TD (its ${(t.bufferS / td).toFixed(0)} TD buffer run dry); ${floor.p95TD > FIRST_RECOVER_TARGET_TD ? `the ${FIRST_RECOVER_TARGET_TD} TD target first set lies below this world's floor, so the goal is flatline's own share, at most ${GOAL_SHARE_TD} TD above the p95 floor` : `the goal is flatline's own share, at most ${GOAL_SHARE_TD} TD above the p95 floor`}: ${recoverGoal(floor).text}; flatline's own share (measured above the floor) ${share(p50, floor.p50S)} p50, ${share(p95, floor.p95S)} p95`,
+      `floor under the realistic world (triage, execution and KVS write taking no time): ${(floor.p50S / td).toFixed(2)} TD p50 / ${(floor.p95S / td).toFixed(2)} TD p95 = ${(t.detectP50S / td).toFixed(1)} / ${(t.detectP95S / td).toFixed(1)} TD until detectable (stale after ${(t.staleS / td).toFixed(1)} TD; both MediaLive alerts first in ${(t.alertsFirstProbability * 100).toFixed(2)} % of runs) + ${t.propagateP50S.toFixed(2)} / ${t.propagateP95S.toFixed(2)} s of KVS propagation to the last edge location + ${(t.reloadS / td).toFixed(1)} TD until the last viewer reloads (an edge's cached playlist may add up to ${t.cacheUpToS} s); a viewer back at the floor has stalled at least ${(t.stallP50S / td).toFixed(1)} / ${(t.stallP95S / td).toFixed(1)} TD (after its ${(t.bufferS / td).toFixed(0)} TD buffer ran dry); ${floor.p95TD > FIRST_RECOVER_TARGET_TD ? `the ${FIRST_RECOVER_TARGET_TD} TD target first set lies below this world's floor, so the goal is flatline's own share, at most ${GOAL_SHARE_TD} TD above the p95 floor` : `the goal is flatline's own share, at most ${GOAL_SHARE_TD} TD above the p95 floor`}: ${recoverGoal(floor).text}; flatline's own share (measured above the floor) ${share(p50, floor.p50S)} p50, ${share(p95, floor.p95S)} p95`,
     );
   }
   const split = reports.flatMap((r) => {
@@ -330,7 +330,7 @@ export async function benchDrills(o: DrillBenchOptions = {}): Promise<BenchSecti
   const wall = reports.map((r) => r.summary.wallSeconds);
   notes.push(
     `times from the primary's newest media end; recover = the last viewer that watched the frozen media playing fresh media again, measured by the simulated viewers; TD = target duration; each drill ran in a process of its own and is reproduced by \`flatline drill --scenario <name> --world <model> [--seed N]\``,
-    `${jobs} drill${jobs === 1 ? '' : 's'} at once (FLATLINE_BENCH_DRILL_JOBS; 1 runs them one after the other) on ${cpus().length} cores: a drill's CPU time (its process, user + system) p50 ${percentile(cpu, 50).toFixed(1)} s of a p50 wall time of ${percentile(wall, 50).toFixed(1)} s; load average ${loadBefore.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)}, mean ${during.mean.toFixed(1)} / max ${during.max.toFixed(1)} while the drills ran (wall times and control-plane steps include that contention)`,
+    `${jobs} drill${jobs === 1 ? '' : 's'} at once (FLATLINE_BENCH_DRILL_JOBS; 1 runs them one after the other) on ${cpus().length} cores: a drill's CPU time (its process over the drill, user + system) p50 ${percentile(cpu, 50).toFixed(1)} s of a p50 wall time of ${percentile(wall, 50).toFixed(1)} s; load average ${loadBefore.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)}, mean ${during.mean.toFixed(1)} / max ${during.max.toFixed(1)} while the drills ran (wall times and control-plane steps include that contention)`,
   );
   return { title: 'Game-day drills in the embedded sandbox: every scenario under both world models, and primary-flatline over seeded runs', table, rows, notes };
 }
