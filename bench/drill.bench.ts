@@ -299,7 +299,7 @@ export async function benchDrills(o: DrillBenchOptions = {}): Promise<BenchSecti
         name: `whole suite, ${world} (${scenarios.length} drills, ${Math.min(jobs, scenarios.length)} at once), elapsed`,
         value: Number(elapsedS.toFixed(1)),
         unit: 's',
-        ratio: broke ? `${broke} broke` : `${(sum / elapsedS).toFixed(1)}x the sum of the drills' wall times`,
+        ratio: broke ? `${broke} broke` : `the drills' wall times add up to ${(sum / elapsedS).toFixed(1)}x this`,
         goal: `< ${GOAL_SUITE_S} s`,
         // A drill that broke may have ended early: the suite is not judged fast on it.
         pass: broke === 0 && elapsedS < GOAL_SUITE_S,
