@@ -11,6 +11,8 @@ export interface RecoveryFloorOptions {
   manifestMaxAgeS: number;
   /** The viewers' reload slots per target duration (sandbox/media/viewers.ts). */
   reloadSlots: number;
+  /** How far behind the live edge a viewer plays, in target durations (sandbox/media/viewers.ts). */
+  bufferTargetDurations: number;
 }
 
 /** Seconds, term by term. */
@@ -31,6 +33,11 @@ export interface RecoveryFloorTerms {
   reloadS: number;
   /** Not in the floor: an edge location may serve the frozen playlist it cached for up to this long, or not at all. */
   cacheUpToS: number;
+  /** The viewers' live-edge buffer: how long a viewer plays on after the newest media it has, at the least. */
+  bufferS: number;
+  /** The longest stall some viewer must see when the last viewer is back exactly at the p50 / p95 floor (whole TDs). */
+  stallP50S: number;
+  stallP95S: number;
 }
 
 export interface RecoveryFloor {
@@ -48,6 +55,22 @@ export interface RecoveryFloor {
  */
 export function quantileOfMaxUniform([a, b]: readonly [number, number], n: number, p: number): number {
   return a + (b - a) * p ** (1 / n);
+}
+
+/**
+ * The stall the last viewer back at `backS` (from the primary's newest media end) has seen, at the least.
+ * A viewer plays `bufferS` behind the newest media end of the first playlist it loaded, and that media was
+ * then less than one TD old (one segment per TD) plus what an edge's cache added: its buffer runs dry less
+ * than bufferS + TD + cache after the freeze. Its reloads come once per TD from that first load, and the
+ * media it had then ended a whole number of TDs before the frozen end, so it runs dry bufferS after one of
+ * its reloads and resumes on a later one: a stall lasts n x TD - (bufferS mod TD) for a whole n (with the
+ * 3 TD buffer, whole TDs). Here it is more than backS - bufferS - TD - cache: the smallest such length above it.
+ */
+function stallFloorS(backS: number, td: number, bufferS: number, cacheS: number): number {
+  const over = backS - bufferS - td - cacheS;
+  if (over < 0) return 0;
+  const offGrid = bufferS % td;
+  return (Math.floor((over + offGrid) / td) + 1) * td - offGrid;
 }
 
 /** P(both pipelines' alerts reach triage within `s` seconds of the fault): each delivered, after its own draw and the bus. */
@@ -78,6 +101,8 @@ function bothAlertsWithin(world: Pick<WorldNumbers, 'mediaLiveEvents' | 'eventBr
  *   may go on serving the frozen playlist it cached for up to its max-age; at best the entry expires as the
  *   route changes. A resumed viewer plays at once: the standby's playlist by then holds more than the one TD a
  *   stalled viewer needs to resume (viewers.ts).
+ * - the stall under the floor (stallP50S / stallP95S, not added): what the last viewer, back exactly at the
+ *   floor, must have stalled with its live-edge buffer (stallFloorS).
  */
 export function recoveryFloor(
   world: Pick<WorldNumbers, 'kvsPropagationS' | 'edgeLocations' | 'mediaLiveEvents' | 'eventBridgeDelayS'>,
@@ -92,6 +117,10 @@ export function recoveryFloor(
       ? { detect: staleS, propagate: quantileOfMaxUniform(world.kvsPropagationS, world.edgeLocations, p - alertsFirst) }
       : { detect: Math.min(staleS, earliestAlertsS), propagate: quantileOfMaxUniform(world.kvsPropagationS, world.edgeLocations, p) };
   const [p50, p95] = [at(0.5), at(0.95)];
+  const reloadS = (1 - 1 / o.reloadSlots) * td;
+  const bufferS = o.bufferTargetDurations * td;
+  const p50S = p50.detect + p50.propagate + reloadS;
+  const p95S = p95.detect + p95.propagate + reloadS;
   const terms: RecoveryFloorTerms = {
     staleS,
     earliestAlertsS,
@@ -100,10 +129,11 @@ export function recoveryFloor(
     detectP95S: p95.detect,
     propagateP50S: p50.propagate,
     propagateP95S: p95.propagate,
-    reloadS: (1 - 1 / o.reloadSlots) * td,
+    reloadS,
     cacheUpToS: o.manifestMaxAgeS,
+    bufferS,
+    stallP50S: stallFloorS(p50S, td, bufferS, o.manifestMaxAgeS),
+    stallP95S: stallFloorS(p95S, td, bufferS, o.manifestMaxAgeS),
   };
-  const p50S = p50.detect + p50.propagate + terms.reloadS;
-  const p95S = p95.detect + p95.propagate + terms.reloadS;
   return { terms, p50S, p95S, p50TD: p50S / td, p95TD: p95S / td };
 }

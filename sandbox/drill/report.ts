@@ -142,6 +142,8 @@ export interface DrillSummary {
   wallSeconds: number;
   /** The phases of wallSeconds (the report's own building is the rest). */
   wallPhases?: WallPhases;
+  /** User + system CPU seconds of the drill's process over wallSeconds (absent against real AWS). */
+  cpuSeconds?: number;
   goals: Goal[];
 }
 
@@ -183,7 +185,7 @@ function recoverText(s: DrillSummary): string {
 
 function floorText(f: RecoveryFloorSummary, td: number): string {
   const t = f.terms;
-  return `${fmt(f.p50S)} s (${fmt(f.p50TD)} TD) p50 / ${fmt(f.p95S)} s (${fmt(f.p95TD)} TD) p95: ${fmt(t.detectP50S / td)} / ${fmt(t.detectP95S / td)} TD until detectable (stale after ${fmt(t.staleS / td)} TD; both MediaLive alerts first in ${fmt(t.alertsFirstProbability * 100, 2)} % of runs) + ${fmt(t.propagateP50S)} / ${fmt(t.propagateP95S)} s of KVS propagation to the last edge location + ${fmt(t.reloadS / td)} TD until the last viewer reloads (a cached playlist may add up to ${fmt(t.cacheUpToS)} s); flatline's own share ${fmt(f.flatlineShareS)} s (${fmt(f.flatlineShareTD)} TD)`;
+  return `${fmt(f.p50S)} s (${fmt(f.p50TD)} TD) p50 / ${fmt(f.p95S)} s (${fmt(f.p95TD)} TD) p95: ${fmt(t.detectP50S / td)} / ${fmt(t.detectP95S / td)} TD until detectable (stale after ${fmt(t.staleS / td)} TD; both MediaLive alerts first in ${fmt(t.alertsFirstProbability * 100, 2)} % of runs) + ${fmt(t.propagateP50S)} / ${fmt(t.propagateP95S)} s of KVS propagation to the last edge location + ${fmt(t.reloadS / td)} TD until the last viewer reloads (a cached playlist may add up to ${fmt(t.cacheUpToS)} s); a viewer back at the floor stalled at least ${fmt(t.stallP50S / td)} / ${fmt(t.stallP95S / td)} TD (after its ${fmt(t.bufferS / td)} TD buffer ran dry); flatline's own share ${fmt(f.flatlineShareS)} s (${fmt(f.flatlineShareTD)} TD)`;
 }
 
 /** One goal line: PASS / MISS, the measured value, the goal and what it is measured against. */
@@ -221,7 +223,7 @@ export function summaryRows(r: DrillReport): Array<[string, string]> {
     ['AWS calls', `${calls || 'none'} (${s.mutatingCalls} mutating)`],
     ['events', `${s.eventsPut} on the bus, ${s.rejectedEvents} rejected by triage, ${s.notifications} notifications`],
     ['routing at the end', `route ${s.final.route}, slate ${s.final.slate ? 'on' : 'off'}, origin group ${s.final.originGroupFirst} first, on air ${s.final.onAir ?? '-'}, standby ${s.final.standbyState}`],
-    ['wall time', `${fmt(s.wallSeconds)} s${s.wallPhases ? ` (start ${fmt(s.wallPhases.startS)} s, warm-up ${fmt(s.wallPhases.warmupS)} s, run ${fmt(s.wallPhases.runS)} s, settle ${fmt(s.wallPhases.settleS)} s)` : ''}`],
+    ['wall time', `${fmt(s.wallSeconds)} s${s.wallPhases ? ` (start ${fmt(s.wallPhases.startS)} s, warm-up ${fmt(s.wallPhases.warmupS)} s, run ${fmt(s.wallPhases.runS)} s, settle ${fmt(s.wallPhases.settleS)} s)` : ''}${s.cpuSeconds === undefined ? '' : `, ${fmt(s.cpuSeconds)} s of CPU`}`],
   ];
 }
 

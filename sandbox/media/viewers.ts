@@ -11,6 +11,8 @@ import { LADDER } from './hls.js';
 
 /** Slots per target duration in the timer wheel when the fleet names none (the drills' fleets). */
 export const DEFAULT_WHEEL_SLOTS = 10;
+/** How far behind the live edge a viewer plays when the fleet names no buffer (the drills' fleets), in target durations. */
+export const DEFAULT_BUFFER_TARGET_DURATIONS = 3;
 
 export interface ViewerFleetOptions {
   /** Base URL of the edge. */
@@ -105,7 +107,7 @@ export class ViewerFleet {
     this.edgeUrls = opts.edgeUrls?.length ? opts.edgeUrls : [opts.edgeUrl];
     this.now = opts.now ?? Date.now;
     this.slots = opts.slots ?? DEFAULT_WHEEL_SLOTS;
-    this.bufferMs = (opts.bufferTargetDurations ?? 3) * opts.targetDurationMs;
+    this.bufferMs = (opts.bufferTargetDurations ?? DEFAULT_BUFFER_TARGET_DURATIONS) * opts.targetDurationMs;
     const renditions = opts.renditions ?? LADDER.map((r) => r.name);
     const count = opts.count ?? 1000;
     const t = this.now();

@@ -5,20 +5,22 @@ import { seededRandom } from '../../sandbox/aws/faults.js';
 import { quantileOfMaxUniform, recoveryFloor } from '../../sandbox/drill/recovery-floor.js';
 import { parseScenario } from '../../sandbox/drill/scenario.js';
 import { DEFAULT_MANIFEST_MAX_AGE_S } from '../../sandbox/media/origin.js';
-import { DEFAULT_WHEEL_SLOTS } from '../../sandbox/media/viewers.js';
+import { DEFAULT_BUFFER_TARGET_DURATIONS, DEFAULT_WHEEL_SLOTS } from '../../sandbox/media/viewers.js';
 import { drawMs, worldModel } from '../../sandbox/world-model.js';
 
 const TD = 2;
-const opts = { staleAfterTargetDurations: 1.5, manifestMaxAgeS: DEFAULT_MANIFEST_MAX_AGE_S, reloadSlots: DEFAULT_WHEEL_SLOTS };
+const opts = { staleAfterTargetDurations: 1.5, manifestMaxAgeS: DEFAULT_MANIFEST_MAX_AGE_S, reloadSlots: DEFAULT_WHEEL_SLOTS, bufferTargetDurations: DEFAULT_BUFFER_TARGET_DURATIONS };
 
 describe('recoveryFloor', () => {
   it('realistic: 1.5 TD until stale + the last of 3 locations at 2-5 s + 0.9 TD until the last of 10 reload slots', () => {
     const f = recoveryFloor(worldModel('realistic'), TD, opts);
     // Both MediaLive alerts (2-30 s, 5 % dropped, + 0.2 s of bus) before 3 s: (0.8 / 28 x 0.95)^2 = 0.000737.
-    // p50 of the max of 3 U(2, 5) at 0.5 - 0.000737: 2 + 3 x 0.499263^(1/3) = 4.3799; p95: 2 + 3 x 0.949263^(1/3) = 4.9484
+    // p50 of the max of 3 U(2, 5) at 0.5 - 0.000737: 2 + 3 x 0.499263^(1/3) = 4.3799; p95: 2 + 3 x 0.949263^(1/3) = 4.9484.
+    // The stall: the last viewer back at 9.18 / 9.75 s ran dry before 6 + 2 + 1 = 9 s, so it stalled one whole TD.
     expect(f.terms).toEqual({
       staleS: 3, earliestAlertsS: 2.2, alertsFirstProbability: expect.closeTo(0.000737, 6), detectP50S: 3, detectP95S: 3,
       propagateP50S: expect.closeTo(4.3799, 4), propagateP95S: expect.closeTo(4.9484, 4), reloadS: 1.8, cacheUpToS: 1,
+      bufferS: 6, stallP50S: 2, stallP95S: 2,
     });
     expect(f.p50S).toBeCloseTo(9.1799, 4);
     expect(f.p95S).toBeCloseTo(9.7484, 4);
@@ -28,7 +30,7 @@ describe('recoveryFloor', () => {
 
   it('ideal: the MediaLive alerts arrive at once and the KVS at its one location, so only the last reload remains', () => {
     const f = recoveryFloor(worldModel('ideal'), TD, opts);
-    expect(f.terms).toMatchObject({ staleS: 3, earliestAlertsS: 0, alertsFirstProbability: 1, detectP50S: 0, propagateP50S: 0, reloadS: 1.8 });
+    expect(f.terms).toMatchObject({ staleS: 3, earliestAlertsS: 0, alertsFirstProbability: 1, detectP50S: 0, propagateP50S: 0, reloadS: 1.8, stallP50S: 0, stallP95S: 0 });
     expect([f.p50S, f.p95S, f.p50TD, f.p95TD]).toEqual([1.8, 1.8, 0.9, 0.9]);
   });
 
@@ -43,11 +45,26 @@ describe('recoveryFloor', () => {
     // Alerts no earlier than 5 s: staleness (3 s) always first. 2 locations at 1-3 s: p50 1 + 2 x sqrt(0.5) = 2.4142,
     // p95 1 + 2 x sqrt(0.95) = 2.9494; TD 1 s, stale after 3 TD, 4 slots
     const w = worldModel('realistic', { kvsPropagationS: [1, 3], edgeLocations: 2, mediaLiveEvents: { delayS: [5, 30], dropProbability: 0.05, duplicateProbability: 0 } });
-    const f = recoveryFloor(w, 1, { staleAfterTargetDurations: 3, manifestMaxAgeS: 0.5, reloadSlots: 4 });
+    const f = recoveryFloor(w, 1, { staleAfterTargetDurations: 3, manifestMaxAgeS: 0.5, reloadSlots: 4, bufferTargetDurations: 3 });
     expect(f.terms.alertsFirstProbability).toBe(0);
     expect(f.p50S).toBeCloseTo(3 + 2.4142 + 0.75, 4);
     expect(f.p95S).toBeCloseTo(3 + 2.9494 + 0.75, 4);
     expect(f.p95TD).toBeCloseTo(f.p95S, 10);
+  });
+
+  it('the stall under the floor: the whole TDs (less the buffer off the reload grid) the last viewer waits past its buffer', () => {
+    // One location at exactly `kvs` s, alerts never first: the floor is 3 + kvs + 1.8 s. A viewer's buffer (6 s)
+    // runs dry before 6 + 2 (its first playlist's age) + 1 (cache) = 9 s after the freeze, on one of its reloads.
+    const floorWith = (kvs: number, bufferTargetDurations = 3) =>
+      recoveryFloor(worldModel('realistic', { kvsPropagationS: [kvs, kvs], edgeLocations: 1, mediaLiveEvents: { delayS: [50, 60], dropProbability: 0, duplicateProbability: 0 } }), TD, { ...opts, bufferTargetDurations });
+    // back at 8.8 s: it may never have stalled
+    expect(floorWith(4)).toMatchObject({ p95S: expect.closeTo(8.8, 10), terms: { stallP50S: 0, stallP95S: 0 } });
+    // back at 9.8 s: more than 0.8 s stalled, in whole TDs: 1 TD
+    expect(floorWith(5).terms.stallP95S).toBe(2);
+    // back at 12.3 s: more than 3.3 s: 2 TD
+    expect(floorWith(7.5).terms.stallP95S).toBe(4);
+    // a 2.5 TD buffer (5 s) runs dry 1 s off the reload grid: stalls of 1, 3, 5 s; back at 9.8 s, more than 1.8 s: 3 s
+    expect(floorWith(5, 2.5).terms).toMatchObject({ bufferS: 5, stallP95S: 3 });
   });
 
   it('takes the world a scenario declares, with its overrides, as the drill does', () => {

@@ -35,7 +35,7 @@ describe('drill scenarios', () => {
     }
   });
 
-  it('the default drill fails over a warm standby, bounded at 8 target durations (the 4 TD goal is reported, not expected)', () => {
+  it('the default drill fails over a warm standby, bounded at 8 target durations (the recover goal is reported, not expected)', () => {
     const s = loadScenario('primary-flatline');
     const channel = registry.channels.find((c) => c.id === s.channel)!;
     expect(channel.standby.mode).toBe('warm');
