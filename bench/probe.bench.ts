@@ -14,7 +14,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { analyzeManifest, cacheTtlMs } from '../functions/domain/manifest/index.js';
-import { createFetcher, createProbeLoop, DEFAULT_FETCHER_OPTIONS } from '../functions/domain/probe/index.js';
+import { createFetcher, createProbeLoop, DEFAULT_FETCHER_OPTIONS, SCOUT_RETRY_TD } from '../functions/domain/probe/index.js';
 import { fleet } from '../sandbox/testkit/fleet.js';
 import { benchLoop } from './probe-loop.js';
 import type { FromShard, ShardTotals, ToShard } from './probe-shard.js';
@@ -406,8 +406,8 @@ async function detection(registry: ReturnType<typeof fleet>, base: string, child
       `ahead of the learning fetches queued there, behind the other deadline fetches; then ${CONSECUTIVE} confirming fetches go ahead of both (origins) or after the cache TTL (edge). ` +
       `Fetch demand above what the slots x the origin's response time serve (Little's law) shows as that wait, not as the shard's CPU. ` +
       `The origin's segments start on the same epoch boundaries for every stream, each as late on every stream (lateness(n), up to ${JITTER} TD): ` +
-      `a path whose scout came before its late segment is fetched again at its deadline, so the deadline burst is the fleet's paths whose offset was below that segment's lateness (half of them on average), ` +
-      `and a path costs one fetch per rendition per TD plus one per late segment its scout missed`,
+      `a scout that came before its late segment looks again every ${SCOUT_RETRY_TD} TD until its deadline (its siblings once it saw the segment), so only the paths whose segment was later than the scout's last look before the deadline are fetched whole at it, ` +
+      `and a path costs one fetch per rendition per TD plus its scout's looks at a late segment`,
     `edge bound: ${edge.arithmetic} = ${edge.ms / 1000} s (the first stale look at the deadline, then each of consecutive = ${CONSECUTIVE} confirmations one cache lifetime after the previous look, so it observes the edge and not the same cached copy)`,
   );
   for (const [label, run] of [['one process', single], ['sharded', shardedRun]] as const)
