@@ -171,6 +171,14 @@ describe('policy: an unreachable primary origin (its readings fail) while it is 
     }
   });
 
+  it('is no outage when the origin refuses the probe (401/403: an origin that admits only its CDN): the stale-origin rules apply', () => {
+    for (const renditions of [[media('error', ['access-denied']), { ...media('error', ['access-denied']), name: '1080p' }], [multivariant(['access-denied'])]]) {
+      const d = run({ signal: primaryStale(renditions) });
+      expect(d, JSON.stringify(renditions)).toMatchObject({ action: 'record', confirm: false });
+      expect(d.reason).toMatch(/primary origin stale while the edge is still fresh: watching/);
+    }
+  });
+
   it('is an outage when the multivariant playlist fetch failed, whatever the older media readings said', () => {
     const d = run({ signal: primaryStale([media('stale'), multivariant(['timeout'])]) });
     expect(d).toMatchObject({ action: 'failover', confirm: true });

@@ -70,6 +70,17 @@ describe('PathProbe', () => {
     expect(obs.fetchErrors).toBe(1);
   });
 
+  it('names a 401/403 as the origin refusing the probe (access-denied), not as an HTTP error', async () => {
+    for (const status of [401, 403]) {
+      origin.set(stream(), { status }, '360p');
+      const obs = await probeOf().observe();
+      const refused = obs.renditions.find((r) => r.url.endsWith('/360p.m3u8'));
+      expect(refused, String(status)).toMatchObject({ status: 'error', httpStatus: status });
+      expect(refused?.problems.map((p) => p.code)).toEqual(['access-denied']);
+      expect(refused?.problems[0]?.message).toMatch(/refuses the probe/);
+    }
+  });
+
   it('reports a multivariant playlist that cannot be fetched as a stale path with the reason', async () => {
     origin.set(stream(), { status: 500 });
     const obs = await probeOf().observe();

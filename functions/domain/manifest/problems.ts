@@ -37,6 +37,8 @@ export const PROBLEM = {
   segmentMaxAgeTooShort: 'segment-max-age-too-short',
   // fetching
   httpError: 'http-error',
+  /** HTTP 401 or 403: the origin refuses the probe's request, which says nothing of what it serves the CDN. */
+  accessDenied: 'access-denied',
   timeout: 'timeout',
   fetchFailed: 'fetch-failed',
   // DASH

@@ -9,6 +9,8 @@ import type { Signal } from '../contracts.js';
  * connection failed, or it answered with an HTTP error (404 from MediaPackage on a stale manifest, 5xx on an
  * origin failure: the statuses a CloudFront origin group fails over on,
  * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/high_availability_origin_failover.html).
+ * Not 'access-denied' (401/403): an origin that admits only its CDN refuses the probe while serving viewers, so
+ * a refusal is the probe's access to fix, never an outage by itself.
  */
 export const FAILED_FETCH_PROBLEMS: ReadonlySet<string> = new Set(['timeout', 'fetch-failed', 'http-error']);
 

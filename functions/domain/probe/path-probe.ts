@@ -504,7 +504,11 @@ function ladderOf(analysis: ManifestAnalysis, base: string): LadderEntry[] {
 function fetchProblem(result: FetchResult): Problem {
   const code = result.error?.code;
   if (code === 'timeout') return { code: 'timeout', message: `${result.url}: ${result.error?.message ?? 'timed out'}` };
-  if (code === 'http-status') return { code: 'http-error', message: `${result.url}: HTTP ${result.status}` };
+  // An origin that admits only its CDN (a MediaPackage endpoint policy for CloudFront's origin access control, CDN
+  // authorization) refuses the probe and still serves viewers: a 401/403 is the probe's access, not an outage.
+  if (code === 'http-status' && (result.status === 401 || result.status === 403))
+    return { code: PROBLEM.accessDenied, message: `${result.url}: HTTP ${result.status}: the origin refuses the probe (an endpoint policy or CDN authorization that admits only the CDN?)` };
+  if (code === 'http-status') return { code: PROBLEM.httpError, message: `${result.url}: HTTP ${result.status}` };
   return { code: 'fetch-failed', message: `${result.url}: ${result.error?.message ?? 'no body'}` };
 }
 
