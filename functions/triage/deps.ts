@@ -5,13 +5,13 @@ import { ledgerFromEnv } from '../domain/ledger/ledger.js';
 import { checkManifestFreshness } from '../domain/manifest/index.js';
 import { notify } from '../domain/reconcilers/notify.js';
 import { loadRegistry, registryPath } from '../domain/registry/index.js';
-import type { TriageDeps } from '../domain/triage/index.js';
+import type { FreshnessCheck, TriageDeps } from '../domain/triage/index.js';
 import { recheckScheduler } from '../domain/triage/recheck.js';
 import { InvalidInputError } from '../domain/errors.js';
 import { MediaLiveClient } from '@aws-sdk/client-medialive';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { awsClient } from '../lib/aws-clients.js';
+import { awsClient, BUDGETS } from '../lib/aws-clients.js';
 import { documentClient } from '../lib/dynamodb-client.js';
 import { logger, metrics } from '../lib/lambda.js';
 
@@ -30,6 +30,13 @@ export function maxEventAgeMs(env: NodeJS.ProcessEnv): number | undefined {
   return seconds * 1000;
 }
 
+/**
+ * The confirmation's manifest fetch, on DescribeChannel's clock (the confirm budget's request timeout): when the
+ * primary's origin accepts connections and never answers, this timeout is what the confirmation costs before
+ * the failover starts. Each request of the check gets it (a multivariant playlist, then its renditions).
+ */
+export const confirmFreshness: FreshnessCheck = (url, opts) => checkManifestFreshness(url, { ...opts, timeoutMs: BUDGETS.confirm.requestTimeoutMs });
+
 export function triageDepsFromEnv(env: NodeJS.ProcessEnv = process.env): TriageDeps {
   const sfn = awsClient(SFNClient, 'triage', undefined, env);
   const recheck = env.RECHECK_STATE_MACHINE_ARN;
@@ -39,7 +46,7 @@ export function triageDepsFromEnv(env: NodeJS.ProcessEnv = process.env): TriageD
     sfn,
     // The primary's region may be the one in trouble: one short attempt, then the manifest check decides alone.
     mediaLive: (region) => awsClient(MediaLiveClient, 'confirm', region, env),
-    checkFreshness: checkManifestFreshness,
+    checkFreshness: confirmFreshness,
     stateMachines: { failover: env.FAILOVER_STATE_MACHINE_ARN ?? '', failback: env.FAILBACK_STATE_MACHINE_ARN ?? '' },
     mode: env.FLATLINE_MODE === 'plan' ? 'plan' : 'live',
     ...(recheck
