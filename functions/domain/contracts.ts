@@ -94,7 +94,7 @@ export interface ExecutionTiming {
   pollSeconds?: number;
   /** How many times the edge is checked after a repoint before giving up (default 12). */
   edgeVerifyAttempts?: number;
-  /** Overrides policy.standbyReadySeconds: the standby must be fresh by requestedAt + this. */
+  /** Overrides policy.standbyReadySeconds: the standby must be fresh by the execution's start + this. */
   standbyReadySeconds?: number;
 }
 

@@ -43,6 +43,17 @@ export function functionKeyOfResource(resource: unknown): string | undefined {
   return logicalId.charAt(0).toLowerCase() + logicalId.slice(1);
 }
 
+/** Every state of a definition by name, those of Parallel branches and Map processors included (names are unique machine-wide). */
+export function everyState(definition: Definition): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [name, state] of Object.entries((definition.States ?? {}) as Record<string, Record<string, unknown>>)) {
+    out[name] = state;
+    for (const branch of (state.Branches as Definition[] | undefined) ?? []) Object.assign(out, everyState(branch));
+    for (const field of ['Iterator', 'ItemProcessor'] as const) if (state[field]) Object.assign(out, everyState(state[field] as Definition));
+  }
+  return out;
+}
+
 export interface LocalDefinition {
   /** The definition with every GetAtt resource replaced by a fake Lambda ARN. */
   definition: Definition;

@@ -17,6 +17,7 @@ import type { DrillDecision, DrillExecution, DrillSandbox } from '../drill/seams
 import { startDrillRig, type DrillRig } from '../drill/drill-rig.js';
 import { targetDurationS } from '../media/hls.js';
 import { ACCOUNT_ID } from '../aws/wire.js';
+import { everyState, type Definition } from '../aws/state-machine-runner.js';
 
 export interface ReplayOptions {
   /** Dry run: triage and the state machine run in plan mode and change nothing. */
@@ -132,8 +133,8 @@ async function routing(sandbox: DrillSandbox, channel: Channel): Promise<Routing
 function taskResultPaths(): Map<string, string> {
   const paths = new Map<string, string>();
   for (const file of ['failover.asl.json', 'failback.asl.json']) {
-    const def = JSON.parse(readFileSync(join(REPO_ROOT, 'statemachines', file), 'utf8')) as { States: Record<string, { Type: string; ResultPath?: string }> };
-    for (const [name, state] of Object.entries(def.States)) if (state.Type === 'Task' && state.ResultPath) paths.set(name, state.ResultPath);
+    const def = JSON.parse(readFileSync(join(REPO_ROOT, 'statemachines', file), 'utf8')) as Definition;
+    for (const [name, state] of Object.entries(everyState(def))) if (state.Type === 'Task' && typeof state.ResultPath === 'string') paths.set(name, state.ResultPath);
   }
   return paths;
 }

@@ -9,7 +9,7 @@ import { EXECUTION_TIMEOUT_SECONDS } from '../../functions/domain/ledger/rules.j
 import { MAX_DWELL_SECONDS, PolicySchema } from '../../functions/domain/registry/schema.js';
 import { lockTtlMs } from '../../functions/domain/triage/index.js';
 import { BUDGETS, worstCaseMs, type BudgetName } from '../../functions/lib/aws-clients.js';
-import { functionKeyOfResource } from '../../sandbox/aws/state-machine-runner.js';
+import { everyState, functionKeyOfResource } from '../../sandbox/aws/state-machine-runner.js';
 import { REPO } from './service-dir.js';
 
 interface TaskState {
@@ -34,7 +34,7 @@ let tasks: Array<{ machine: string; state: string; functionKey: string; task: Ta
 beforeAll(async () => {
   config = await loadServerlessConfig(join(REPO, 'serverless.yml'), { stage: 'example', region: 'us-west-2', accountId: '123456789012' });
   tasks = Object.values(config.stateMachines).flatMap((m) =>
-    Object.entries(m.definition.States as Record<string, { Type: string }>)
+    Object.entries(everyState(m.definition) as Record<string, { Type: string }>)
       .filter((entry): entry is [string, TaskState] => entry[1].Type === 'Task')
       .map(([state, task]) => ({ machine: m.key, state, functionKey: functionKeyOfResource(task.Resource) ?? invokedByName(task) ?? '?', task })),
   );

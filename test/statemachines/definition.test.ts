@@ -3,7 +3,7 @@
 // function keys, every state reachable, and buildable by aws-local-stepfunctions.
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { buildLocalStateMachine, DEFINITION_FILES, functionKeyOfResource, loadDefinition, localDefinition, stepHandlerPath } from '../../sandbox/aws/state-machine-runner.js';
+import { buildLocalStateMachine, DEFINITION_FILES, everyState, functionKeyOfResource, loadDefinition, localDefinition, stepHandlerPath, type Definition } from '../../sandbox/aws/state-machine-runner.js';
 import { existsSync } from 'node:fs';
 
 const require = createRequire(import.meta.url);
@@ -30,6 +30,11 @@ function transitions(state: State): string[] {
 describe.each(Object.keys(DEFINITION_FILES))('%s.asl.json', (key) => {
   const definition = loadDefinition(key);
   const states = definition.States as Record<string, State>;
+  /** Top-level states and those of the Parallel branches. */
+  const allStates = everyState(definition) as Record<string, State>;
+  /** A Task in a Parallel branch is caught by its Parallel state (a branch cannot jump outside itself). */
+  const parallelOf = (name: string): State | undefined =>
+    Object.values(states).find((s) => (s.Branches as Definition[] | undefined)?.some((b) => name in everyState(b)));
 
   it.each(validators)('is valid for %s', (_name, validate) => {
     const result = validate(definition);
@@ -37,8 +42,15 @@ describe.each(Object.keys(DEFINITION_FILES))('%s.asl.json', (key) => {
     expect(result.isValid).toBe(true);
   });
 
+  it('names every state once, across the Parallel branches too', () => {
+    const names = (machine: Record<string, unknown>): string[] =>
+      Object.entries(machine.States as Record<string, State>).flatMap(([name, s]) => [name, ...((s.Branches as Array<Record<string, unknown>> | undefined) ?? []).flatMap(names)]);
+    const all = names(definition);
+    expect(all.length).toBe(new Set(all).size);
+  });
+
   it('bounds and retries every Task, with jittered backoff on transient errors only', () => {
-    const tasks = Object.entries(states).filter(([, s]) => s.Type === 'Task');
+    const tasks = Object.entries(allStates).filter(([, s]) => s.Type === 'Task');
     expect(tasks.length).toBeGreaterThan(5);
     for (const [name, task] of tasks) {
       expect(task.TimeoutSeconds, name).toBeGreaterThan(0);
@@ -52,7 +64,7 @@ describe.each(Object.keys(DEFINITION_FILES))('%s.asl.json', (key) => {
   });
 
   it('points every Task at a fixed function key whose handler module exists', () => {
-    for (const [name, state] of Object.entries(states)) {
+    for (const [name, state] of Object.entries(allStates)) {
       if (state.Type !== 'Task') continue;
       const fnKey = functionKeyOfResource(state.Resource);
       expect(FUNCTION_KEYS, name).toContain(fnKey);
@@ -60,19 +72,24 @@ describe.each(Object.keys(DEFINITION_FILES))('%s.asl.json', (key) => {
     }
   });
 
-  it('reaches every state from StartAt, and every Task after the snapshot has a Catch', () => {
-    const seen = new Set<string>();
-    const queue = [definition.StartAt as string];
-    while (queue.length) {
-      const name = queue.shift()!;
-      if (seen.has(name)) continue;
-      seen.add(name);
-      expect(states[name], `transition to missing state ${name}`).toBeDefined();
-      queue.push(...transitions(states[name]!));
-    }
-    expect([...seen].sort()).toEqual(Object.keys(states).sort());
-    for (const [name, state] of Object.entries(states)) {
-      if (state.Type === 'Task') expect(state.Catch, name).toBeDefined();
+  it('reaches every state from StartAt (in each branch from its own), and every Task has a Catch or sits in a Parallel that has one', () => {
+    const reach = (machine: Record<string, unknown>): void => {
+      const own = machine.States as Record<string, State>;
+      const seen = new Set<string>();
+      const queue = [machine.StartAt as string];
+      while (queue.length) {
+        const name = queue.shift()!;
+        if (seen.has(name)) continue;
+        seen.add(name);
+        expect(own[name], `transition to missing state ${name}`).toBeDefined();
+        queue.push(...transitions(own[name]!));
+        for (const branch of (own[name]!.Branches as Array<Record<string, unknown>> | undefined) ?? []) reach(branch);
+      }
+      expect([...seen].sort()).toEqual(Object.keys(own).sort());
+    };
+    reach(definition);
+    for (const [name, state] of Object.entries(allStates)) {
+      if (state.Type === 'Task') expect(state.Catch ?? parallelOf(name)?.Catch, name).toBeDefined();
     }
   });
 

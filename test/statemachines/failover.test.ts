@@ -34,9 +34,53 @@ describe('failover', () => {
     expect(messages()[0]!.attributes.severity).toBe('info');
     // The probe's signal: nobody asked.
     expect(messages()[0]!.message).not.toContain('requested by');
-    expect(result.tasks).toEqual([
-      'Snapshot', 'EnsureStandbyRunning', 'CheckStandbyFresh', 'RouteEdgeToStandby', 'ReorderOriginGroup', 'CheckEdgeFresh', 'FinishOnStandby', 'NotifySucceeded',
-    ]);
+    // The snapshot and the first look at the standby run side by side; a standby seen RUNNING and fresh has
+    // nothing to start or wait for.
+    expect(result.tasks.slice(0, 2).sort()).toEqual(['CheckStandbyFreshFirst', 'Snapshot']);
+    expect(result.tasks.slice(2)).toEqual(['RouteEdgeToStandby', 'ReorderOriginGroup', 'CheckEdgeFresh', 'FinishOnStandby', 'NotifySucceeded']);
+    expect(stepsOf(result)).toMatchObject({ snapshot: { observed: { standbyState: 'RUNNING' } }, standbyFresh: { observed: { fresh: true } } });
+  });
+
+  it('the standby deadline counts from the execution\'s start, read outside the Parallel (a branch may have a start of its own)', async () => {
+    const before = Date.now();
+    const result = await run(bed, 'failover', 'news-1', { timing: { standbyReadySeconds: 45 } });
+    expect(result.status).toBe('SUCCEEDED');
+    const { run: runState, steps } = result.output as { run: { startedAt: string }; steps: { snapshot: { deadline: string } } };
+    expect(Date.parse(runState.startedAt)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(steps.snapshot.deadline)).toBe(Date.parse(runState.startedAt) + 45_000);
+  });
+
+  it('a warm standby RUNNING but not fresh at the first look: waits for it through EnsureStandbyRunning and the freshness loop', async () => {
+    bed.freeze('news-1', 'primary');
+    bed.freeze('news-1', 'standby');
+    const running = run(bed, 'failover', 'news-1', { timing: { standbyReadySeconds: 60 } });
+    // Fresh again once EnsureStandbyRunning has read the standby (after the snapshot's DescribeChannel): the first look is over.
+    while (bed.calls('DescribeChannel').length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    bed.freeze('news-1', 'standby', false);
+    const result = await running;
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.tasks).toContain('EnsureStandbyRunning');
+    expect(result.tasks.indexOf('CheckStandbyFresh')).toBeGreaterThan(result.tasks.indexOf('EnsureStandbyRunning'));
+    expect(result.tasks.indexOf('RouteEdgeToStandby')).toBeGreaterThan(result.tasks.lastIndexOf('CheckStandbyFresh'));
+    expect(stepsOf(result).standbyFresh).toMatchObject({ observed: { fresh: true } });
+    expect(edgeState('news-1').route).toBe('standby');
+  });
+
+  it('the snapshot fails: nothing is changed, not even a cold standby started (the first look only reads)', async () => {
+    const standby = bed.channel('sports-1').standby;
+    const before = { kvs: bed.kvs('sports-1'), order: bed.originOrder('sports-1') };
+    bed.freeze('sports-1', 'primary');
+    bed.sandbox.faults.add({ service: 'cloudfront-keyvaluestore', operation: 'GetKey', kind: 'error', errorCode: 'AccessDeniedException', status: 403 });
+    const result = await run(bed, 'failover', 'sports-1');
+    expect(result.status).toBe('FAILED');
+    expect(result.cause).toContain('AccessDenied');
+    expect(result.tasks).not.toContain('EnsureStandbyRunning');
+    expect(result.tasks.slice(-2)).toEqual(['FinishFailed', 'NotifyFailed']);
+    expect(bed.sandbox.mutatingCalls().filter((c) => c.service !== 'sns')).toEqual([]);
+    expect(bed.sandbox.medialive.channel(standby.region, standby.channelId).state).toBe('IDLE');
+    expect(bed.kvs('sports-1')).toEqual(before.kvs);
+    expect(bed.originOrder('sports-1')).toEqual(before.order);
+    expect(await bed.ledger.get('sports-1')).toMatchObject({ onAir: 'primary' });
   });
 
   describe("an operator's request: every notification names who asked and why (the signal triage started it with)", () => {
@@ -76,6 +120,12 @@ describe('failover', () => {
     expect(result.status).toBe('SUCCEEDED');
     expect(bed.calls('StartChannel')).toHaveLength(1);
     expect(result.tasks.filter((t) => t === 'EnsureStandbyRunning').length).toBeGreaterThan(1);
+    // The snapshot was taken (and saw the standby IDLE, so a rollback stops it) before anything was started.
+    const exited = result.events.findIndex((e) => e.type === 'StateExited' && (e as { state: { name: string } }).state.name === 'Snapshot');
+    const ensured = result.events.findIndex((e) => e.type === 'StateEntered' && (e as { state: { name: string } }).state.name === 'EnsureStandbyRunning');
+    expect(exited).toBeGreaterThanOrEqual(0);
+    expect(ensured).toBeGreaterThan(exited);
+    expect(stepsOf(result).snapshot).toMatchObject({ observed: { standbyState: 'IDLE' } });
     expect(sim.state).toBe('RUNNING');
     expect(edgeState('sports-1').route).toBe('standby');
     expect(bed.originOrder('sports-1')).toEqual(bed.standbyFirst('sports-1'));
