@@ -12,7 +12,6 @@ import {
   createProbeLoop,
   learningOffsetMs,
   PathProbe,
-  SCOUT_RETRY_TD,
   URGENCY,
   type Fetcher,
   type PathObservation,
@@ -38,18 +37,22 @@ interface Call {
   urgency: number;
   /** performance.now() when it got its slot (set once back). */
   startedAt?: number;
+  /** How many of the recorder's requests had come back when this one was asked for. */
+  backBefore: number;
 }
 
 /** A fetcher that records every request it is asked for, in that order. */
 function recording(inner: Fetcher): { fetcher: Fetcher; calls: Call[] } {
   const calls: Call[] = [];
+  let back = 0;
   const fetcher: Fetcher = {
     limit: inner.limit,
     close: () => inner.close(),
     async get(url, options) {
-      const call: Call = { url, at: clock(), urgency: options?.urgency ?? URGENCY.normal };
+      const call: Call = { url, at: clock(), urgency: options?.urgency ?? URGENCY.normal, backBefore: back };
       calls.push(call);
       const result = await inner.get(url, options);
+      back++;
       call.startedAt = result.startedAt;
       return result;
     },
@@ -107,48 +110,47 @@ describe('learning fetches before the deadline', () => {
     expect(offsets.size).toBeGreaterThan(1);
   });
 
-  it('with segments up to half a target duration late, learns them from the scout\'s retries, fetches the ladder at its deadline only when the scout never saw the segment, and never calls it stale', async () => {
-    // A path whose scout looks early in the window (0.10-0.13 TD): with its retries at 0.1 TD steps, some late
-    // segments are seen on time, some on a retry, and some (later than 0.4 TD) only at the deadline.
+  it('with segments up to half a target duration late, looks again at the deadline with the scout alone, its siblings after its answer, and never calls it stale', async () => {
+    // A path whose scout looks early in the window (0.10-0.13 TD): some late segments are seen at its learning
+    // fetch, the others only at its deadline.
     const early = (name: string) => learningOffsetMs(origin.url(name), TD_MS, STALE_AFTER) / TD_MS;
     const stream = Array.from({ length: 400 }, (_, i) => `s${rig.run}-late-${i}/primary`).find((n) => early(n) >= 0.1 && early(n) < 0.13);
     if (stream === undefined) throw new Error('no stream name gives a learning offset of 0.10-0.13 TD');
     origin.set(stream, { jitter: 0.5 });
     const seen: Array<RenditionObservation & { at: number }> = [];
-    const probe = probeOf(origin.url(stream), recording(rig.fetcher).fetcher);
+    const { fetcher, calls } = recording(rig.fetcher);
+    const probe = probeOf(origin.url(stream), fetcher);
     await runTo(probe, E0 + 30 * TD_MS, (o) => seen.push(...o.fetched.map((r) => ({ ...r, at: rig.t }))));
     expect(seen.filter((r) => r.status !== 'fresh')).toEqual([]);
     const ladder = (probe.ladder ?? []).map((e) => e.url);
     const window = (STALE_AFTER - 1) * TD_MS;
     let missed = 0;
     let learned = 0;
-    let retried = 0;
     for (let k = 1; k < 30; k++) {
       const inPeriod = seen.filter((r) => r.at >= E0 + k * TD_MS && r.at < E0 + (k + 1) * TD_MS);
-      const scoutLooks = inPeriod.filter((r) => r.url === ladder[0] && phase(r.at) < window);
-      const scout = scoutLooks.at(-1);
+      const scout = inPeriod.find((r) => r.url === ladder[0] && phase(r.at) < window);
       const atDeadline = inPeriod.filter((r) => phase(r.at) >= window);
-      // A scout that saw nothing new looks again SCOUT_RETRY_TD later (and at its deadline at the latest).
-      for (const [i, r] of scoutLooks.entries())
-        if (i > 0) expect(r.at - (scoutLooks[i - 1] as RenditionObservation & { at: number }).at, `period ${k}`).toBe(SCOUT_RETRY_TD * TD_MS);
-      if (scoutLooks.length > 1) retried++;
       // The segment that ended at the start of the period: the scout saw it, or the whole ladder is fetched at the
       // deadline (+ the 20 ms margin, within a step) and sees it there.
       const newest = (scout?.mediaSequence ?? 0) + (atDeadline.length > 0 ? 1 : 0);
       if (atDeadline.length === 0) learned++;
       else {
         missed++;
-        // The scout kept looking until less than one retry before the deadline.
-        expect(window - phase((scout as RenditionObservation & { at: number }).at), `period ${k}`).toBeLessThanOrEqual(SCOUT_RETRY_TD * TD_MS);
         expect(atDeadline.map((r) => r.url).sort(), `period ${k}`).toEqual([...ladder].sort());
         for (const r of atDeadline) expect(phase(r.at) - window, `period ${k}`).toBeLessThanOrEqual(20 + STEP_MS);
+        // The scout alone at the deadline, in the deadline lane; its siblings only once its answer was back.
+        const asked = calls.filter((c) => c.at >= E0 + k * TD_MS + window && c.at < E0 + (k + 1) * TD_MS);
+        const [first, ...siblings] = asked;
+        expect(first?.url, `period ${k}`).toBe(ladder[0]);
+        expect(first?.urgency, `period ${k}`).toBe(URGENCY.deadline);
+        expect(siblings.map((c) => c.url).sort(), `period ${k}`).toEqual(ladder.slice(1).sort());
+        for (const c of siblings) expect(c.backBefore, `period ${k} ${c.url}`).toBeGreaterThan(first?.backBefore ?? Number.POSITIVE_INFINITY);
       }
       for (const url of ladder) expect(inPeriod.filter((r) => r.url === url).at(-1)?.mediaSequence, `period ${k} ${url}`).toBe(newest);
     }
-    // All three happen: segments learned at once, learned from a retry, and (the latest) at the deadline.
+    // Both happen: late segments reach the deadline, the others are learned before it.
     expect(missed).toBeGreaterThan(0);
     expect(learned).toBeGreaterThan(0);
-    expect(retried).toBeGreaterThan(0);
   });
 });
 
@@ -174,19 +176,15 @@ describe('at the deadline', () => {
     for (; rig.t < deadline + 10 * STEP_MS && published.length === 0; rig.t += STEP_MS) await step(loop);
 
     expect(published.map((p) => `${p.detailType} ${p.detail.channelId}/${p.detail.path}`)).toEqual([`${MANIFEST_STALE} ${news}/primary`]);
-    // From when its next segment was due: its learning fetch (nothing new; the scout looks again every
-    // SCOUT_RETRY_TD, a sibling waits), then at the deadline the first stale look (ahead of the learning fetches
-    // queued for a slot) and its two confirmations (ahead of both).
+    // From when its next segment was due: its learning fetch (nothing new), then at the deadline the first stale
+    // look (ahead of the learning fetches queued for a slot) and its two confirmations (ahead of both).
     const after = renditionCalls(calls, frozen, newestEnd + TD_MS);
-    const learning = after.filter((c) => c.at < deadline);
-    const retries = rendition === '1080p' ? Math.ceil((deadline - (learning[0]?.at ?? deadline)) / (SCOUT_RETRY_TD * TD_MS)) : 1;
-    expect(learning).toHaveLength(retries);
-    expect(after.map((c) => c.urgency)).toEqual([...learning.map(() => URGENCY.normal), URGENCY.deadline, URGENCY.confirm, URGENCY.confirm]);
-    for (const [i, c] of learning.entries()) if (i > 0) expect(c.at - (learning[i - 1] as Call).at).toBe(SCOUT_RETRY_TD * TD_MS);
-    const atDeadline = after[learning.length] as Call;
+    expect(after.map((c) => c.urgency)).toEqual([URGENCY.normal, URGENCY.deadline, URGENCY.confirm, URGENCY.confirm]);
+    const [learning, atDeadline] = after as [Call, Call];
+    expect(learning.at).toBeLessThan(deadline);
     expect(atDeadline.at).toBeGreaterThanOrEqual(deadline);
     expect(atDeadline.at).toBeLessThanOrEqual(deadline + 20 + STEP_MS);
-    expect(after.slice(learning.length).every((c) => c.at === atDeadline.at)).toBe(true);
+    expect(after.every((c) => c === learning || c.at === atDeadline.at)).toBe(true);
     expect(Date.parse((published[0] as Transition).detail.observedAt)).toBe(atDeadline.at);
   });
 

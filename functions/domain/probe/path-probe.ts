@@ -352,7 +352,9 @@ export class PathProbe {
   /** When the rendition is fetched next (schedule.ts). */
   #schedule(url: string, m: RenditionMemory): void {
     const tdMs = (m.observation.targetDuration ?? this.#o.fallbackTargetDurationS) * 1000;
-    m.dueAt = nextDueAt(m, { pathUrl: this.url, scout: url === this.#scout(), targetDurationMs: tdMs, staleAfterTargetDurations: this.#o.staleAfterTargetDurations });
+    const scout = this.#scout();
+    const scoutNewestEndAt = scout === undefined || scout === url ? null : (this.#memory.get(scout)?.newestEndAt ?? null);
+    m.dueAt = nextDueAt(m, { pathUrl: this.url, scout: url === scout, scoutNewestEndAt, targetDurationMs: tdMs, staleAfterTargetDurations: this.#o.staleAfterTargetDurations });
   }
 
   /**
@@ -367,16 +369,18 @@ export class PathProbe {
   }
 
   /**
-   * The scout just saw a segment ending at `newestEndAt`: its fresh siblings that have not seen that segment yet
-   * (their newest ends half a target duration or more before it: renditions' boundaries may differ by a few
-   * frames) are due now. Only the scout's news: a sibling's would fetch a frozen sibling again and again.
+   * The scout's look stands for its siblings. It saw a segment ending at `newestEndAt`: its fresh siblings that have
+   * not seen that segment yet (their newest ends half a target duration or more before it: renditions' boundaries
+   * may differ by a few frames) are due now. It found nothing fresh (stale, an error): every fresh sibling is due
+   * now, as the path's readings (and its next scout) come from them. Only the scout's look: a sibling's news would
+   * fetch a frozen sibling again and again.
    */
-  #learnFromScout(from: string, newestEndAt: number | null, now: number): void {
-    if (this.#o.schedule !== 'deadline' || newestEndAt === null || from !== this.#scout()) return;
+  #followScout(from: string, newestEndAt: number | null, now: number): void {
+    if (this.#o.schedule !== 'deadline') return;
     for (const [url, m] of this.#memory) {
       if (url === from || m.newestEndAt === null || this.#inFlight.has(url)) continue;
       const tdMs = (m.observation.targetDuration ?? this.#o.fallbackTargetDurationS) * 1000;
-      if (m.newestEndAt + tdMs / 2 <= newestEndAt) m.dueAt = Math.min(m.dueAt, now);
+      if (newestEndAt === null || m.newestEndAt + tdMs / 2 <= newestEndAt) m.dueAt = Math.min(m.dueAt, now);
     }
   }
 
@@ -398,6 +402,7 @@ export class PathProbe {
   #observeRendition(entry: LadderEntry, result: FetchResult, receivedAt: number): RenditionRead {
     const r = this.#readRendition(entry, result, receivedAt);
     const prev = this.#memory.get(entry.url);
+    const wasScout = entry.url === this.#scout();
     const m: RenditionMemory = {
       observation: r.observation,
       analysis: r.analysis ?? prev?.analysis,
@@ -409,7 +414,7 @@ export class PathProbe {
     };
     this.#memory.set(entry.url, m);
     this.#schedule(entry.url, m);
-    this.#learnFromScout(entry.url, m.newestEndAt, receivedAt);
+    if (wasScout) this.#followScout(entry.url, m.newestEndAt, receivedAt);
     return r;
   }
 
