@@ -171,6 +171,7 @@ function percentile(xs: number[], p: number): number {
 
 /** Fetches per channel per second of `schedule` over FETCH_WINDOW_MS of a healthy fleet (after a warm-up). */
 async function fetchRate(registry: ReturnType<typeof fleet>, schedule: 'deadline' | 'sweep'): Promise<number> {
+  const channels = registry.channels.length;
   const fetcher = createFetcher();
   let fetches = 0;
   let counting = false;
@@ -183,7 +184,7 @@ async function fetchRate(registry: ReturnType<typeof fleet>, schedule: 'deadline
   await loop.stop();
   const seconds = (performance.now() - started) / 1000;
   await fetcher.close();
-  return fetches / CHANNELS / seconds;
+  return fetches / channels / seconds;
 }
 
 /**
@@ -398,7 +399,7 @@ function shardRows(shards: readonly ShardTotals[]): BenchRow[] {
 }
 
 async function detection(registry: ReturnType<typeof fleet>, base: string, child: ChildProcess, next: () => Promise<FromOrigin>, notes: string[]): Promise<BenchRow[]> {
-  const sweepRate = await fetchRate(registry, 'sweep');
+
   const edgeManifest = (registry.channels[0] as (typeof registry.channels)[number]).edge.manifestUrl;
   const edge = edgeBound(
     await (async () => {
@@ -413,6 +414,10 @@ async function detection(registry: ReturnType<typeof fleet>, base: string, child
   const cores = Math.min(availableParallelism(), PRODUCTION_SHARDS);
   // The channels of the shards measured (shard i of n owns the ids that hash to i).
   const measured = ids.filter((id) => shardOf(id, PRODUCTION_SHARDS) < cores);
+  // The sweep at the Lambda's tick over the same channels, in one process (it keeps up at this size): the fetch
+  // rate the deadline schedule is compared with. Over the whole fleet a sweep falls behind its tick on this
+  // machine, and its rate would be what the machine serves, not what the schedule asks for.
+  const sweepRate = await fetchRate(fleet(base, measured, { staleAfterTargetDurations: STALE_AFTER, consecutive: CONSECUTIVE }), 'sweep');
   const shardedRun = await freezeAndWatch((onStale) => sharded(base, cores, onStale), measured, child, next, 11, notes);
   const single = await freezeAndWatch((onStale) => singleProcess(registry, onStale), ids, child, next, 29, notes);
   notes.push(
