@@ -10,57 +10,13 @@
 //       registry names.
 // Either way a function reads ONE store, so every channel must name the same edge.kvsArn.
 import type { Registry } from '../functions/domain/registry/index.js';
-import { ROUTE_HEADER } from '../functions/domain/routing-keys.js';
 import { buildEdgeRouter, type EdgeBuild } from './build.js';
+import { edgeCachePolicyConfig } from './cache-policy.js';
 import { EdgeBuildError } from './errors.js';
 
 export const EDGE_FUNCTION_LOGICAL_ID = 'EdgeRouterFunction';
 export const EDGE_STORE_LOGICAL_ID = 'EdgeRouterKeyValueStore';
 export const EDGE_CACHE_POLICY_LOGICAL_ID = 'EdgeLiveCachePolicy';
-
-/** The managed cache policy "Elemental-MediaPackage" (using-managed-cache-policies.html#managed-cache-policy-mediapackage). */
-export const MANAGED_MEDIAPACKAGE_CACHE_POLICY_ID = '08627262-05a9-4f76-9ded-b50ca2e3a84f';
-
-/** AWS::CloudFront::CachePolicy CachePolicyConfig (CloudFormation's shape). */
-export interface CachePolicyConfig {
-  Name: string;
-  Comment: string;
-  MinTTL: number;
-  DefaultTTL: number;
-  MaxTTL: number;
-  ParametersInCacheKeyAndForwardedToOrigin: {
-    EnableAcceptEncodingGzip: boolean;
-    EnableAcceptEncodingBrotli: boolean;
-    HeadersConfig: { HeaderBehavior: 'none' | 'whitelist'; Headers?: string[] };
-    CookiesConfig: { CookieBehavior: 'none' };
-    QueryStringsConfig: { QueryStringBehavior: 'none' | 'whitelist'; QueryStrings?: string[] };
-  };
-}
-
-/**
- * The cache policy of the /live/* behaviours: the managed "Elemental-MediaPackage" policy's settings (TTL 0 / 1 day /
- * 1 year so MediaPackage's max-age rules, gzip, the Origin header and its query strings aws.manifestfilter, start,
- * end and m in the key: https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html)
- * plus x-flatline-route, the route the edge router took. CloudFront computes the cache key after the viewer-request
- * function ran, and a listed header is in the key (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CachePolicyHeadersConfig.html),
- * so a route flip misses the cache instead of serving the frozen route's playlist until its max-age.
- */
-export function edgeCachePolicyConfig(stage: string): CachePolicyConfig {
-  return {
-    Name: `flatline-${stage}-live`,
-    Comment: `flatline ${stage} /live/*: Elemental-MediaPackage settings + x-flatline-route in the key`,
-    MinTTL: 0,
-    DefaultTTL: 86_400,
-    MaxTTL: 31_536_000,
-    ParametersInCacheKeyAndForwardedToOrigin: {
-      EnableAcceptEncodingGzip: true,
-      EnableAcceptEncodingBrotli: false,
-      HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['origin', ROUTE_HEADER] },
-      CookiesConfig: { CookieBehavior: 'none' },
-      QueryStringsConfig: { QueryStringBehavior: 'whitelist', QueryStrings: ['aws.manifestfilter', 'start', 'end', 'm'] },
-    },
-  };
-}
 
 /** AWS::CloudFront::Function KeyValueStoreAssociation.KeyValueStoreARN pattern (CloudFormation reference). */
 const KVS_ARN = /^arn:aws:cloudfront::[0-9]{12}:key-value-store\/[0-9a-fA-F-]{36}$/;
