@@ -8,10 +8,12 @@
 //   l (slate path)   -> manifest requests (.m3u8, .mpd) are rewritten to it; segments are left alone so players drain
 //   p, q (per-origin) -> /live/<id>/<rest> becomes <p or q>/<rest> (q when o was selected)
 // The route taken from o or g goes in the x-flatline-route request header ('o:<id>', 'g:<first id>'). CloudFront
-// runs the function before it looks the request up in its cache (function-code-choose-purpose.html) and a header the
-// behaviour's cache policy lists is part of the cache key and forwarded to the origin (API_CachePolicyHeadersConfig.html),
-// so with edge/resources.ts's cache policy a route flip misses the cache instead of serving the old route's playlist
-// until its max-age. A viewer's own x-flatline-route is dropped: only the function names routes in the cache key.
+// runs the function before it looks the request up in its cache
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/function-code-choose-purpose.html) and a header
+// the behaviour's cache policy lists is part of the cache key and forwarded to the origin
+// (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CachePolicyHeadersConfig.html), so with the stack's
+// cache policy (edge/cache-policy.ts) a route flip misses the cache instead of serving the old route's playlist until
+// its max-age. A viewer's own x-flatline-route is dropped: only the function names routes in the cache key.
 // One KVS read per request and no channel table: the function's size does not depend on the registry.
 // Fail open: a KVS error, a missing key or a value it cannot read never breaks the stream.
 // Written for runtime 2.0: no timers, no network, sequential awaits (Promise combinators cost memory), no
