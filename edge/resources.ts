@@ -1,5 +1,6 @@
 // CloudFormation resources of the edge router, for serverless.yml `resources:` (deploy/resources.ts wires them in):
-// the KeyValueStore the control plane writes and the CloudFront Function that reads it.
+// the KeyValueStore the control plane writes, the CloudFront Function that reads it, and the cache policy the
+// /live/* behaviours use with it (the route in the cache key).
 //
 // Store ownership (documented in edge/README.md):
 //   store: 'create' (default) — the stack creates the store and associates the function with it. After the first
@@ -10,10 +11,12 @@
 // Either way a function reads ONE store, so every channel must name the same edge.kvsArn.
 import type { Registry } from '../functions/domain/registry/index.js';
 import { buildEdgeRouter, type EdgeBuild } from './build.js';
+import { edgeCachePolicyConfig } from './cache-policy.js';
 import { EdgeBuildError } from './errors.js';
 
 export const EDGE_FUNCTION_LOGICAL_ID = 'EdgeRouterFunction';
 export const EDGE_STORE_LOGICAL_ID = 'EdgeRouterKeyValueStore';
+export const EDGE_CACHE_POLICY_LOGICAL_ID = 'EdgeLiveCachePolicy';
 
 /** AWS::CloudFront::Function KeyValueStoreAssociation.KeyValueStoreARN pattern (CloudFormation reference). */
 const KVS_ARN = /^arn:aws:cloudfront::[0-9]{12}:key-value-store\/[0-9a-fA-F-]{36}$/;
@@ -48,7 +51,8 @@ export function edgeResources(registry: Registry, options: EdgeResourceOptions):
   const store = options.store ?? 'create';
   const functionName = `flatline-${stage}-edge-router`;
   const storeName = `flatline-${stage}-routes`;
-  for (const name of [functionName, storeName])
+  const cachePolicy = edgeCachePolicyConfig(stage);
+  for (const name of [functionName, storeName, cachePolicy.Name])
     if (!RESOURCE_NAME.test(name)) throw new EdgeBuildError(`"${name}" is not a valid CloudFront resource name (stage "${stage}")`, [{ limit: 'name', message: name }]);
   const registryArn = registryStoreArn(registry);
   if (store === 'registry' && !KVS_ARN.test(registryArn))
@@ -78,6 +82,7 @@ export function edgeResources(registry: Registry, options: EdgeResourceOptions):
       },
     },
   };
+  Resources[EDGE_CACHE_POLICY_LOGICAL_ID] = { Type: 'AWS::CloudFront::CachePolicy', Properties: { CachePolicyConfig: cachePolicy } };
   const Outputs: EdgeResources['Outputs'] = {
     EdgeRouterFunctionArn: {
       Description: 'Associate with the viewer-request event of the /live/* cache behaviours of your distribution',
@@ -86,6 +91,10 @@ export function edgeResources(registry: Registry, options: EdgeResourceOptions):
     EdgeKeyValueStoreArn: {
       Description: "The store the edge router reads: every channel's edge.kvsArn in the registry must be this ARN",
       Value: storeArn,
+    },
+    EdgeCachePolicyId: {
+      Description: 'Use as the cache policy of the /live/* behaviours, with the edge router: it keys cached objects by route, so a route change reaches viewers without waiting for the cached playlist to expire',
+      Value: { Ref: EDGE_CACHE_POLICY_LOGICAL_ID },
     },
   };
   return { Resources, Outputs };

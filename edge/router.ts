@@ -7,6 +7,13 @@
 //   neither / no key -> untouched: the behaviour's default (its origin group as deployed, or its primary origin)
 //   l (slate path)   -> manifest requests (.m3u8, .mpd) are rewritten to it; segments are left alone so players drain
 //   p, q (per-origin) -> /live/<id>/<rest> becomes <p or q>/<rest> (q when o was selected)
+// The route taken from o or g goes in the x-flatline-route request header ('o:<id>', 'g:<first id>'). CloudFront
+// runs the function before it looks the request up in its cache
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/function-code-choose-purpose.html) and a header
+// the behaviour's cache policy lists is part of the cache key and forwarded to the origin
+// (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CachePolicyHeadersConfig.html), so with the stack's
+// cache policy (edge/cache-policy.ts) a route flip misses the cache instead of serving the old route's playlist until
+// its max-age. A viewer's own x-flatline-route is dropped: only the function names routes in the cache key.
 // One KVS read per request and no channel table: the function's size does not depend on the registry.
 // Fail open: a KVS error, a missing key or a value it cannot read never breaks the stream.
 // Written for runtime 2.0: no timers, no network, sequential awaits (Promise combinators cost memory), no
@@ -17,6 +24,7 @@ import {
   LIVE_PREFIX,
   MAX_CHANNEL_ID_LENGTH,
   ORIGIN_GROUP_FAILOVER_STATUS_CODES,
+  ROUTE_HEADER,
   decodeEdgeValue,
   edgeKey,
   type EdgeValue,
@@ -58,6 +66,7 @@ function isManifest(uri: string): boolean {
 export async function handler(event: CfViewerRequestEvent): Promise<CfRequest> {
   const request = event.request;
   const uri = request.uri;
+  delete request.headers[ROUTE_HEADER];
   if (uri.indexOf(LIVE_PREFIX) !== 0 || !isPlainPath(uri)) return request;
   const end = uri.indexOf('/', LIVE_PREFIX.length);
   if (end < 0) return request;
@@ -75,10 +84,12 @@ export async function handler(event: CfViewerRequestEvent): Promise<CfRequest> {
   if (!value) return request;
 
   let selected = false;
+  let route = '';
   if (value.o !== undefined) {
     try {
       cf.selectRequestOriginById(value.o);
       selected = true;
+      route = 'o:' + value.o;
     } catch {
       // an origin id the distribution lacks: stay on the default rather than fail the request
     }
@@ -91,10 +102,12 @@ export async function handler(event: CfViewerRequestEvent): Promise<CfRequest> {
         failoverCriteria: { statusCodes: ORIGIN_GROUP_FAILOVER_STATUS_CODES.slice() },
         selectionCriteria: value.m === 1 ? 'media-quality-score' : 'default',
       });
+      route = 'g:' + value.g[0];
     } catch {
       // an origin id the distribution lacks: the behaviour's own group still serves the request
     }
   }
+  if (route !== '') request.headers[ROUTE_HEADER] = { value: route };
   if (value.l !== undefined && isManifest(uri)) request.uri = value.l;
   else if (value.p !== undefined && value.q !== undefined) request.uri = (selected ? value.q : value.p) + uri.substring(end);
   return request;

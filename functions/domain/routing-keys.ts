@@ -17,6 +17,12 @@ export type Route = typeof ROUTE_PRIMARY | typeof ROUTE_STANDBY;
 /** Every edge request for a channel lives under this prefix: /live/<channelId>/... */
 export const LIVE_PREFIX = '/live/';
 
+/**
+ * The request header the edge router sets to the route it took from edge:<id> ('o:<origin id>', 'g:<first member>'),
+ * so that a cache policy listing it keys cached objects by route: after a flip the next request misses instead of
+ * getting the old route's playlist (edge/README.md). Lowercase: CloudFront Functions see header names lowercased.
+ */
+export const ROUTE_HEADER = 'x-flatline-route';
 export const EDGE_KEY_PREFIX = 'edge:';
 export const edgeKey = (channelId: string): string => EDGE_KEY_PREFIX + channelId;
 

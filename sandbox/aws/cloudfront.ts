@@ -2,8 +2,11 @@
 // ETag / If-Match protocol (missing If-Match => 400 InvalidIfMatchVersion, stale => 412 PreconditionFailed,
 // a new ETag per update). The DistributionConfig is kept as the parsed XML object (lists are arrays under
 // `Items`) so whatever the SDK sends back round-trips unchanged.
-import { randomBytes } from 'node:crypto';
+// Cache policies: CreateCachePolicy and GetCachePolicy, the managed CachingOptimized and Elemental-MediaPackage
+// ones known from the start. The edge keys its cache by the headers the deployed behaviour's policy lists.
+import { randomBytes, randomUUID } from 'node:crypto';
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
+import { MANAGED_MEDIAPACKAGE_CACHE_POLICY_ID, edgeCachePolicyConfig, type CachePolicyConfig } from '../../edge/cache-policy.js';
 import type { Registry } from '../../functions/domain/registry/index.js';
 import { ORIGIN_GROUP_FAILOVER_STATUS_CODES } from '../../functions/domain/routing-keys.js';
 import { ORIGIN_GROUP_FAILOVER_STATUSES } from '../media/edge.js';
@@ -57,9 +60,20 @@ export interface OriginGroupChange {
   config: XmlNode;
 }
 
+export interface CachePolicyState {
+  id: string;
+  etag: string;
+  lastModified: Date;
+  /** The CachePolicyConfig as the API carries it (lists under `Items`). */
+  config: XmlNode;
+}
+
 export class CloudFrontService implements SandboxService {
   readonly name = 'cloudfront' as const;
   private readonly distributions = new Map<string, DistributionState>();
+  private readonly cachePolicies = new Map<string, CachePolicyState>(
+    Object.entries(MANAGED_CACHE_POLICIES).map(([id, c]) => [id, { id, etag: newEtag(), lastModified: new Date(0), config: cachePolicyXml(c) }]),
+  );
   private readonly listeners = new Set<(c: OriginGroupChange) => void>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly deployListeners = new Set<(distributionId: string) => void>();
@@ -67,11 +81,46 @@ export class CloudFrontService implements SandboxService {
   /** deployMs: how long an update stays InProgress (GetDistribution Status), fixed or drawn per update. */
   constructor(private readonly deployMs: number | (() => number) = 0) {}
 
-  /** One distribution per registry edge.distributionId, an origin per side, an origin group per channel. */
-  seedFromRegistry(registry: Registry): void {
+  /**
+   * One distribution per registry edge.distributionId, an origin per side, an origin group per channel, and a /live/*
+   * behaviour with the stack's cache policy (edge/cache-policy.ts, created here), as the runbook sets it up.
+   */
+  seedFromRegistry(registry: Registry, liveCachePolicy: CachePolicyConfig = edgeCachePolicyConfig('sandbox')): void {
+    const live = this.createCachePolicy(cachePolicyXml(liveCachePolicy));
     const byDist = new Map<string, Registry['channels']>();
     for (const c of registry.channels) byDist.set(c.edge.distributionId, [...(byDist.get(c.edge.distributionId) ?? []), c]);
-    for (const [id, channels] of byDist) this.addDistribution(id, seedConfig(id, channels));
+    for (const [id, channels] of byDist) this.addDistribution(id, seedConfig(id, channels, live.id));
+  }
+
+  /** Creates a cache policy (CreateCachePolicy): names are unique per account. */
+  createCachePolicy(config: XmlNode): CachePolicyState {
+    const name = text(config.Name, 'CachePolicyConfig.Name');
+    if ([...this.cachePolicies.values()].some((p) => p.config.Name === name))
+      throw new AwsServiceError(409, 'CachePolicyAlreadyExists', `A cache policy with the name ${name} already exists.`);
+    const headers = config.ParametersInCacheKeyAndForwardedToOrigin as XmlNode | undefined;
+    const behavior = (headers?.HeadersConfig as XmlNode | undefined)?.HeaderBehavior;
+    if (behavior !== 'none' && behavior !== 'whitelist') throw new AwsServiceError(400, 'InvalidArgument', 'HeadersConfig.HeaderBehavior must be none or whitelist');
+    const state: CachePolicyState = { id: randomUUID(), etag: newEtag(), lastModified: new Date(), config };
+    this.cachePolicies.set(state.id, state);
+    return state;
+  }
+
+  /** The header names (lowercase) a cache policy puts in the cache key; undefined: no such policy. */
+  cachePolicyHeaders(cachePolicyId: string): string[] | undefined {
+    const policy = this.cachePolicies.get(cachePolicyId);
+    if (!policy) return undefined;
+    const headersConfig = (policy.config.ParametersInCacheKeyAndForwardedToOrigin as XmlNode | undefined)?.HeadersConfig as XmlNode | undefined;
+    if (headersConfig?.HeaderBehavior !== 'whitelist') return [];
+    return items(headersConfig.Headers, 'Name').map((n) => text(n, 'HeadersConfig.Headers.Items.Name').toLowerCase());
+  }
+
+  /**
+   * The headers in the cache key of a viewer request for `path`, as the edge locations serve it: the cache policy of
+   * the behaviour the path matches in the last Deployed config (an update InProgress has not reached them).
+   */
+  deployedCacheKeyHeaders(distributionId: string, path: string): string[] {
+    const policyId = behaviourFor(this.distribution(distributionId).deployedConfig, path)?.CachePolicyId;
+    return typeof policyId === 'string' && policyId !== '' ? (this.cachePolicyHeaders(policyId) ?? []) : [];
   }
 
   addDistribution(id: string, config: XmlNode): DistributionState {
@@ -156,6 +205,12 @@ export class CloudFrontService implements SandboxService {
   }
 
   resolve(req: WireRequest): ResolvedOperation {
+    if (req.path === '/2020-05-31/cache-policy' && req.method === 'POST') return { operation: 'CreateCachePolicy', mutating: true, run: () => this.createCachePolicyCall(req) };
+    const policy = req.path.match(/^\/2020-05-31\/cache-policy\/([^/]+)$/);
+    if (policy?.[1] && req.method === 'GET') {
+      const id = decodeURIComponent(policy[1]);
+      return { operation: 'GetCachePolicy', mutating: false, run: () => this.getCachePolicy(id) };
+    }
     const m = req.path.match(/^\/2020-05-31\/distribution\/([^/]+)(\/config)?$/);
     if (m?.[1]) {
       const id = decodeURIComponent(m[1]);
@@ -170,6 +225,20 @@ export class CloudFrontService implements SandboxService {
         throw new AwsServiceError(400, 'InvalidArgument', `sandbox CloudFront does not implement ${req.method} ${req.path}`);
       },
     };
+  }
+
+  private createCachePolicyCall(req: WireRequest): WireResponse {
+    const config = parseXml(req.body).CachePolicyConfig;
+    if (!config || typeof config !== 'object' || Array.isArray(config)) throw new AwsServiceError(400, 'MalformedInput', 'CachePolicyConfig is required');
+    const policy = this.createCachePolicy(config);
+    const response = xml(201, { CachePolicy: { '@_xmlns': CLOUDFRONT_XMLNS, ...cachePolicyBody(policy) } }, policy.etag);
+    return { ...response, headers: { ...response.headers, location: `https://cloudfront.amazonaws.com/2020-05-31/cache-policy/${policy.id}` } };
+  }
+
+  private getCachePolicy(id: string): WireResponse {
+    const policy = this.cachePolicies.get(id);
+    if (!policy) throw new AwsServiceError(404, 'NoSuchCachePolicy', 'The cache policy does not exist.');
+    return xml(200, { CachePolicy: { '@_xmlns': CLOUDFRONT_XMLNS, ...cachePolicyBody(policy) } }, policy.etag);
   }
 
   private find(id: string): DistributionState {
@@ -195,15 +264,13 @@ export class CloudFrontService implements SandboxService {
     if (ifMatch !== d.etag) {
       throw new AwsServiceError(412, 'PreconditionFailed', 'The precondition given in one or more of the request-header fields evaluated to false.');
     }
-    let parsed: { DistributionConfig?: XmlNode };
-    try {
-      parsed = parser.parse(req.body) as { DistributionConfig?: XmlNode };
-    } catch {
-      throw new AwsServiceError(400, 'MalformedXML', 'The XML document you provided was not well-formed.');
-    }
-    const config = parsed.DistributionConfig;
-    if (!config || typeof config !== 'object') throw new AwsServiceError(400, 'MalformedInput', 'DistributionConfig is required');
+    const config = parseXml(req.body).DistributionConfig;
+    if (!config || typeof config !== 'object' || Array.isArray(config)) throw new AwsServiceError(400, 'MalformedInput', 'DistributionConfig is required');
     validate(config);
+    for (const b of behaviours(config)) {
+      const id = b.CachePolicyId;
+      if (typeof id === 'string' && id !== '' && !this.cachePolicies.has(id)) throw new AwsServiceError(404, 'NoSuchCachePolicy', `The cache policy ${id} does not exist.`);
+    }
     d.config = config;
     this.commit(d);
     return xml(200, { Distribution: { '@_xmlns': CLOUDFRONT_XMLNS, ...distributionBody(d) } }, d.etag);
@@ -233,6 +300,91 @@ export class CloudFrontService implements SandboxService {
 }
 
 const newEtag = (): string => `E${randomBytes(6).toString('hex').toUpperCase()}`;
+
+function parseXml(body: string): XmlNode {
+  try {
+    return parser.parse(body) as XmlNode;
+  } catch {
+    throw new AwsServiceError(400, 'MalformedXML', 'The XML document you provided was not well-formed.');
+  }
+}
+
+/** Managed cache policies (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html). */
+const MANAGED_CACHE_POLICIES: Record<string, CachePolicyConfig> = {
+  '658327ea-f89d-4fab-a63d-7e88639e58f6': {
+    Name: 'Managed-CachingOptimized',
+    Comment: 'Policy with caching enabled. Supports Gzip and Brotli compression.',
+    MinTTL: 1,
+    DefaultTTL: 86_400,
+    MaxTTL: 31_536_000,
+    ParametersInCacheKeyAndForwardedToOrigin: {
+      EnableAcceptEncodingGzip: true,
+      EnableAcceptEncodingBrotli: true,
+      HeadersConfig: { HeaderBehavior: 'none' },
+      CookiesConfig: { CookieBehavior: 'none' },
+      QueryStringsConfig: { QueryStringBehavior: 'none' },
+    },
+  },
+  [MANAGED_MEDIAPACKAGE_CACHE_POLICY_ID]: {
+    Name: 'Managed-Elemental-MediaPackage',
+    Comment: 'Policy for Elemental MediaPackage Origin',
+    MinTTL: 0,
+    DefaultTTL: 86_400,
+    MaxTTL: 31_536_000,
+    ParametersInCacheKeyAndForwardedToOrigin: {
+      EnableAcceptEncodingGzip: true,
+      EnableAcceptEncodingBrotli: false,
+      HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['origin'] },
+      CookiesConfig: { CookieBehavior: 'none' },
+      QueryStringsConfig: { QueryStringBehavior: 'whitelist', QueryStrings: ['aws.manifestfilter', 'start', 'end', 'm'] },
+    },
+  },
+};
+
+/** CloudFormation's CachePolicyConfig in the API's XML shape (lists as Quantity + Items). */
+function cachePolicyXml(c: CachePolicyConfig): XmlNode {
+  const list = (names: string[] | undefined): XmlNode | undefined => (names ? { Quantity: String(names.length), Items: { Name: names } } : undefined);
+  const p = c.ParametersInCacheKeyAndForwardedToOrigin;
+  const headers = list(p.HeadersConfig.Headers);
+  const queryStrings = list(p.QueryStringsConfig.QueryStrings);
+  return {
+    Comment: c.Comment,
+    Name: c.Name,
+    DefaultTTL: String(c.DefaultTTL),
+    MaxTTL: String(c.MaxTTL),
+    MinTTL: String(c.MinTTL),
+    ParametersInCacheKeyAndForwardedToOrigin: {
+      EnableAcceptEncodingGzip: String(p.EnableAcceptEncodingGzip),
+      EnableAcceptEncodingBrotli: String(p.EnableAcceptEncodingBrotli),
+      HeadersConfig: { HeaderBehavior: p.HeadersConfig.HeaderBehavior, ...(headers ? { Headers: headers } : {}) },
+      CookiesConfig: { CookieBehavior: p.CookiesConfig.CookieBehavior },
+      QueryStringsConfig: { QueryStringBehavior: p.QueryStringsConfig.QueryStringBehavior, ...(queryStrings ? { QueryStrings: queryStrings } : {}) },
+    },
+  };
+}
+
+function cachePolicyBody(p: CachePolicyState): XmlNode {
+  return { Id: p.id, LastModifiedTime: p.lastModified.toISOString(), CachePolicyConfig: p.config };
+}
+
+/** The ordered cache behaviours, then the default one (no PathPattern). */
+function behaviours(config: XmlNode): XmlNode[] {
+  const d = config.DefaultCacheBehavior;
+  return [...items(config.CacheBehaviors, 'CacheBehavior'), ...(d && typeof d === 'object' && !Array.isArray(d) ? [d] : [])];
+}
+
+/**
+ * The behaviour that serves `path`: the first whose PathPattern matches (* any characters, ? one, case-sensitive),
+ * else the default (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesCacheBehavior.html#DownloadDistValuesPathPattern).
+ */
+function behaviourFor(config: XmlNode, path: string): XmlNode | undefined {
+  return behaviours(config).find((b) => {
+    if (typeof b.PathPattern !== 'string') return true;
+    const pattern = b.PathPattern.startsWith('/') ? b.PathPattern : `/${b.PathPattern}`;
+    const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    return new RegExp(`^${re}$`).test(path);
+  });
+}
 
 function xml(status: number, doc: XmlNode, etag: string): WireResponse {
   return {
@@ -312,7 +464,7 @@ function validate(config: XmlNode): void {
   }
 }
 
-function seedConfig(distributionId: string, channels: Registry['channels']): XmlNode {
+function seedConfig(distributionId: string, channels: Registry['channels'], liveCachePolicyId: string): XmlNode {
   const origins: XmlNode[] = [];
   const groups: XmlNode[] = [];
   const seen = new Set<string>();
@@ -350,29 +502,32 @@ function seedConfig(distributionId: string, channels: Registry['channels']): Xml
     });
   }
   const first = channels[0]!;
+  const behaviour: XmlNode = {
+    TargetOriginId: first.edge.originGroupId ?? first.primary.originId,
+    TrustedSigners: { Enabled: 'false', Quantity: '0' },
+    TrustedKeyGroups: { Enabled: 'false', Quantity: '0' },
+    ViewerProtocolPolicy: 'redirect-to-https',
+    AllowedMethods: {
+      Quantity: '3',
+      Items: { Method: ['GET', 'HEAD', 'OPTIONS'] },
+      CachedMethods: { Quantity: '2', Items: { Method: ['GET', 'HEAD'] } },
+    },
+    SmoothStreaming: 'false',
+    Compress: 'true',
+    FunctionAssociations: { Quantity: '0' },
+    FieldLevelEncryptionId: '',
+    CachePolicyId: '658327ea-f89d-4fab-a63d-7e88639e58f6',
+  };
+  // The edge router's behaviour, with the cache policy that keys by the route the function took (the runbook's setup).
+  const live: XmlNode = { PathPattern: '/live/*', ...behaviour, CachePolicyId: liveCachePolicyId };
   return {
     CallerReference: `flatline-sandbox-${distributionId}`,
     Aliases: { Quantity: '0' },
     DefaultRootObject: '',
     Origins: { Quantity: String(origins.length), Items: { Origin: origins } },
     OriginGroups: { Quantity: String(groups.length), Items: { OriginGroup: groups } },
-    DefaultCacheBehavior: {
-      TargetOriginId: first.edge.originGroupId ?? first.primary.originId,
-      TrustedSigners: { Enabled: 'false', Quantity: '0' },
-      TrustedKeyGroups: { Enabled: 'false', Quantity: '0' },
-      ViewerProtocolPolicy: 'redirect-to-https',
-      AllowedMethods: {
-        Quantity: '3',
-        Items: { Method: ['GET', 'HEAD', 'OPTIONS'] },
-        CachedMethods: { Quantity: '2', Items: { Method: ['GET', 'HEAD'] } },
-      },
-      SmoothStreaming: 'false',
-      Compress: 'true',
-      FunctionAssociations: { Quantity: '0' },
-      FieldLevelEncryptionId: '',
-      CachePolicyId: '658327ea-f89d-4fab-a63d-7e88639e58f6',
-    },
-    CacheBehaviors: { Quantity: '0' },
+    DefaultCacheBehavior: behaviour,
+    CacheBehaviors: { Quantity: '1', Items: { CacheBehavior: [live] } },
     CustomErrorResponses: { Quantity: '0' },
     Comment: 'flatline sandbox distribution',
     Logging: { Enabled: 'false', IncludeCookies: 'false', Bucket: '', Prefix: '' },

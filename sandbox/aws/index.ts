@@ -4,6 +4,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { edgeCachePolicyConfig } from '../../edge/cache-policy.js';
 import { ledgerTableInput } from '../../functions/domain/ledger/ledger.js';
 import { readRegistryFile, registrySourcePath, writeCompiledRegistry } from '../../functions/domain/registry/file.js';
 import type { Registry } from '../../functions/domain/registry/index.js';
@@ -234,7 +235,8 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
     });
     kvs.addStore(c.edge.kvsArn, opts.kvs?.[c.edge.kvsArn]);
   }
-  cloudfront.seedFromRegistry(registry);
+  // The /live/* behaviours get the stack's cache policy, named for this stage as the deploy names it.
+  cloudfront.seedFromRegistry(registry, edgeCachePolicyConfig(stage));
 
   let server: SandboxServer | undefined;
   let dynamo: LocalDynamo | undefined;

@@ -87,6 +87,7 @@ export async function startDrillSandbox(registry: Registry, opts: DrillSandboxOp
     originOrder: (d, g) => sb.cloudfront.originOrder(d, g),
     deployedOriginOrder: (d, g) => sb.cloudfront.deployedOriginOrder(d, g),
     deployedOriginGroup: (d, g) => sb.cloudfront.deployedOriginGroup(d, g),
+    deployedCacheKeyHeaders: (d, path) => sb.cloudfront.deployedCacheKeyHeaders(d, path),
     kvsGet: (arn, key) => sb.kvs.get(arn, key),
     kvsSnapshot: (arn) => sb.kvs.snapshot(arn),
     setMediaLiveEvents: (config) => {

@@ -39,6 +39,8 @@ export async function startDrillRig(
       channel: (region, id) => sandbox.channel(region, id),
       // Edge locations serve with the last Deployed config: an UpdateDistribution InProgress has not reached them.
       originGroup: (d, g) => sandbox.deployedOriginGroup(d, g),
+      // The cache key's headers too: the /live/* behaviour's cache policy, as deployed.
+      cacheKeyHeaders: (d, path) => sandbox.deployedCacheKeyHeaders(d, path),
       edgeLocations: sandbox.world.edgeLocations,
       ...(opts.feed ? { feed: opts.feed } : {}),
     });

@@ -31,7 +31,10 @@ export interface RecoveryFloorTerms {
   propagateP95S: number;
   /** The edge location's fresh playlist until the last viewer reloads it, at the least: (1 - 1 / slots) x TD. */
   reloadS: number;
-  /** Not in the floor: an edge location may serve the frozen playlist it cached for up to this long, or not at all. */
+  /**
+   * Not in the floor: how old a cached playlist may be when a viewer loads it (max-age). The route is in the cache
+   * key, so after the flip it no longer holds viewers on the frozen playlist; the stall floor counts it before the freeze.
+   */
   cacheUpToS: number;
   /** The viewers' live-edge buffer: how long a viewer plays on after the newest media it has, at the least. */
   bufferS: number;
@@ -97,10 +100,12 @@ function bothAlertsWithin(world: Pick<WorldNumbers, 'mediaLiveEvents' | 'eventBr
  *   https://www.rfc-editor.org/rfc/rfc8216#section-6.3.4). The sandbox's viewers reload in `reloadSlots` slots
  *   per target duration, every slot at every location (sandbox/media/viewers.ts): the slot that fired just
  *   before a location served the standby's playlist fires again a TD later, at least (1 - 1/slots) x TD after.
- * - cache, not added: the edge's cache key is the URI, not the origin (sandbox/media/edge.ts), so a location
- *   may go on serving the frozen playlist it cached for up to its max-age; at best the entry expires as the
- *   route changes. A resumed viewer plays at once: the standby's playlist by then holds more than the one TD a
- *   stalled viewer needs to resume (viewers.ts).
+ * - cache, not added: the route the function took is in the edge's cache key (x-flatline-route, listed by the
+ *   /live/* behaviour's cache policy: edge/cache-policy.ts, sandbox/media/edge.ts), so once a location sees the
+ *   KVS write its next playlist request misses and gets the standby's: its cache no longer holds viewers on the
+ *   frozen playlist after the flip. A playlist a viewer loaded before the freeze may still have been up to
+ *   max-age old (the stall floor counts that). A resumed viewer plays at once: the standby's playlist by then
+ *   holds more than the one TD a stalled viewer needs to resume (viewers.ts).
  * - the stall under the floor (stallP50S / stallP95S, not added): what the last viewer, back exactly at the
  *   floor, must have stalled with its live-edge buffer (stallFloorS).
  */

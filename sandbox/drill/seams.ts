@@ -68,6 +68,8 @@ export interface DrillSandbox {
   deployedOriginOrder(distributionId: string, originGroupId: string | undefined): readonly [string, string];
   /** The group the edge locations use (the last Deployed config's): its order and its failover codes. */
   deployedOriginGroup(distributionId: string, originGroupId: string | undefined): { members: readonly [string, string]; failoverStatusCodes: readonly number[] };
+  /** The headers in the cache key of a viewer request for `path`: the deployed behaviour's cache policy's. */
+  deployedCacheKeyHeaders(distributionId: string, path: string): readonly string[];
   kvsGet(arn: string, key: string): string | undefined;
   kvsSnapshot(arn: string): Record<string, string>;
   /** Changes how MediaLive's events reach the bus from now on (best effort: delay, loss, duplicates). */

@@ -2,7 +2,9 @@
 // Function through its node:vm harness in the sandbox), picks the origin (the origin the router selected, else
 // the origin group the router created for the request, else the distribution's origin group as deployed: its
 // order and its FailoverCriteria; a group fails over to its second member on its failover statuses), caches by Cache-Control max-age with request collapsing (concurrent misses
-// for one cache key make one origin fetch) and serves the slate.
+// for one cache key make one origin fetch) and serves the slate. The cache key is the URI after the function ran
+// plus the values of the request headers the behaviour's cache policy lists (as deployed); those headers also go
+// to the origin (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CachePolicyHeadersConfig.html).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, errors, request } from 'undici';
@@ -19,6 +21,8 @@ export interface EdgeDecision {
   originGroup?: { originIds: Array<{ originId: string }>; failoverCriteria: { statusCodes: number[] } } | undefined;
   /** The function answered the viewer itself. */
   response?: { statusCode: number; headers?: Record<string, string | { value: string }> } | undefined;
+  /** The request as the function returned it: the headers it added (x-flatline-route) count for the cache key. */
+  request?: { headers?: Record<string, { value: string }> } | undefined;
 }
 
 export interface EdgeRouter {
@@ -34,6 +38,12 @@ export interface OriginGroupView {
 /** The distribution's origin group (the one UpdateDistribution changes), as deployed to the edge locations. */
 export type OriginGroupLookup = (distributionId: string, originGroupId: string) => OriginGroupView;
 
+/**
+ * The header names (lowercase) in the cache key of a viewer request for `path` of a distribution: those the cache
+ * policy of the behaviour serving the path lists, as deployed to the edge locations.
+ */
+export type CacheKeyHeadersLookup = (distributionId: string, path: string) => readonly string[];
+
 /** The statuses an origin group's FailoverCriteria may list, for GET/HEAD/OPTIONS. */
 export const ORIGIN_GROUP_FAILOVER_STATUSES: ReadonlySet<number> = new Set([400, 403, 404, 416, 429, 500, 502, 503, 504]);
 
@@ -45,6 +55,8 @@ export interface EdgeOptions {
   /** CloudFront origin id -> base URL of that origin (a loopback OriginServer). */
   origins: Record<string, string>;
   originGroup: OriginGroupLookup;
+  /** Default: no headers in any cache key (the URI alone, as with a policy that lists none). */
+  cacheKeyHeaders?: CacheKeyHeadersLookup;
   router?: EdgeRouter;
   /** Segment duration of the slate loop. */
   slateSegmentMs?: number;
@@ -160,9 +172,10 @@ export class Edge {
       for (const [k, v] of Object.entries(decision.response.headers ?? {})) headers[k] = typeof v === 'string' ? v : v.value;
       return { status: decision.response.statusCode, headers: { ...headers, 'x-cache': 'FunctionGeneratedResponse from cloudfront' }, body: Buffer.alloc(0) };
     }
-    // The cache key is the URI after the function ran; the origin is not part of it (which is why both
-    // origins must serve compatible paths).
-    const key = decision.uri;
+    // The cache key is the URI after the function ran plus the listed headers' values; the origin is not part of
+    // it (which is why both origins must serve compatible paths, and why the function names its route in a header).
+    const forward = this.keyHeaders(uri, decision);
+    const key = [decision.uri, ...Object.entries(forward).map(([name, value]) => `${name}:${value}`)].join('\n');
     const now = this.now();
     const hit = this.cache.get(key);
     if (hit && hit.expiresAt > now) {
@@ -174,12 +187,27 @@ export class Edge {
       this.stats.collapsed++;
     } else {
       this.stats.misses++;
-      pending = this.fetchFromOrigin(decision).finally(() => this.inflight.delete(key));
+      pending = this.fetchFromOrigin(decision, forward).finally(() => this.inflight.delete(key));
       this.inflight.set(key, pending);
     }
     const fetched = await pending;
     if (fetched.expiresAt > fetched.storedAt) this.cache.set(key, fetched);
     return this.respond(fetched, 'Miss', this.now());
+  }
+
+  /**
+   * The request headers of the cache key, by name, as the function left them: the behaviour is the one the viewer's
+   * path matches (before the function ran), so a slate rewrite keeps the /live/* behaviour's policy.
+   */
+  private keyHeaders(viewerUri: string, decision: EdgeDecision): Record<string, string> {
+    const channel = this.channelOf(viewerUri);
+    const names = channel && this.opts.cacheKeyHeaders ? this.opts.cacheKeyHeaders(channel.edge.distributionId, viewerUri) : [];
+    const out: Record<string, string> = {};
+    for (const name of names) {
+      const value = decision.request?.headers?.[name]?.value;
+      if (value !== undefined) out[name] = value;
+    }
+    return out;
   }
 
   private respond(entry: CachedResponse, kind: 'Hit' | 'Miss', now: number): { status: number; headers: Record<string, string>; body: Buffer } {
@@ -203,31 +231,31 @@ export class Edge {
     res.end(method === 'HEAD' ? undefined : r.body);
   }
 
-  private async fetchFromOrigin(decision: EdgeDecision): Promise<CachedResponse> {
+  private async fetchFromOrigin(decision: EdgeDecision, forward: Record<string, string>): Promise<CachedResponse> {
     const { uri } = decision;
     if (this.slateDirs.some((dir) => uri.startsWith(dir))) return this.slate(uri);
-    if (decision.originId !== null) return this.fetchOrigin(decision.originId, uri);
+    if (decision.originId !== null) return this.fetchOrigin(decision.originId, uri, forward);
     const group = decision.originGroup;
     // The function's failoverCriteria replace the group's (cf.createRequestOriginGroup).
-    if (group) return this.fetchGroup(group.originIds[0]!.originId, group.originIds[1]!.originId, uri, group.failoverCriteria.statusCodes);
+    if (group) return this.fetchGroup(group.originIds[0]!.originId, group.originIds[1]!.originId, uri, group.failoverCriteria.statusCodes, forward);
     const channel = this.channelOf(uri);
     if (!channel) {
       const now = this.now();
       return { status: 404, headers: { 'content-type': 'text/plain' }, body: Buffer.from('no behaviour matches\n'), storedAt: now, expiresAt: now, originId: 'none' };
     }
     // A channel without an origin group sits on the behaviour's default target: its primary origin, no failover.
-    if (channel.edge.originGroupId === undefined) return this.fetchOrigin(channel.primary.originId, uri);
+    if (channel.edge.originGroupId === undefined) return this.fetchOrigin(channel.primary.originId, uri, forward);
     const { members, failoverStatusCodes } = this.opts.originGroup(channel.edge.distributionId, channel.edge.originGroupId);
-    return this.fetchGroup(members[0], members[1], uri, failoverStatusCodes);
+    return this.fetchGroup(members[0], members[1], uri, failoverStatusCodes, forward);
   }
 
   /** An origin group: its first member, or the second when the first answers one of `codes` (an allowed one). */
-  private async fetchGroup(first: string, second: string, uri: string, codes: readonly number[]): Promise<CachedResponse> {
-    const primary = await this.fetchOrigin(first, uri);
+  private async fetchGroup(first: string, second: string, uri: string, codes: readonly number[], forward: Record<string, string>): Promise<CachedResponse> {
+    const primary = await this.fetchOrigin(first, uri, forward);
     const status = primary.failoverStatus ?? primary.status;
     if (!ORIGIN_GROUP_FAILOVER_STATUSES.has(status) || !codes.includes(status)) return primary;
     this.stats.groupFailovers++;
-    return this.fetchOrigin(second, uri);
+    return this.fetchOrigin(second, uri, forward);
   }
 
   private channelOf(uri: string): Registry['channels'][number] | undefined {
@@ -236,7 +264,7 @@ export class Edge {
     return this.opts.registry.channels.find((c) => c.id === id);
   }
 
-  private async fetchOrigin(originId: string, uri: string): Promise<CachedResponse> {
+  private async fetchOrigin(originId: string, uri: string, forward: Record<string, string>): Promise<CachedResponse> {
     this.stats.originFetches++;
     this.stats.byOrigin[originId] = (this.stats.byOrigin[originId] ?? 0) + 1;
     const base = this.opts.origins[originId];
@@ -246,7 +274,7 @@ export class Edge {
     }
     try {
       const timeout = this.opts.originTimeoutMs ?? 2000;
-      const res = await request(`${base}${uri}`, { dispatcher: this.agent, headersTimeout: timeout, bodyTimeout: timeout });
+      const res = await request(`${base}${uri}`, { dispatcher: this.agent, headers: forward, headersTimeout: timeout, bodyTimeout: timeout });
       const body = Buffer.from(await res.body.arrayBuffer());
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(res.headers)) {

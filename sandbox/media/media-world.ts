@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { writeCompiledRegistry } from '../../functions/domain/registry/file.js';
 import { parseRegistry, type Channel, type Registry, type Side } from '../../functions/domain/registry/index.js';
 import type { SimChannel } from './medialive-channel.js';
-import { Edge, type EdgeRouter, type OriginGroupLookup } from './edge.js';
+import { Edge, type CacheKeyHeadersLookup, type EdgeRouter, type OriginGroupLookup } from './edge.js';
 import { LiveFeed, OriginServer, type FeedOptions } from './origin.js';
 
 export interface MediaWorldOptions {
@@ -17,6 +17,8 @@ export interface MediaWorldOptions {
   channel: (region: string, channelId: string) => SimChannel;
   /** The distribution's origin group as deployed: order and failover codes (the AWS sandbox's CloudFront config). */
   originGroup: OriginGroupLookup;
+  /** The headers the deployed behaviour's cache policy puts in the cache key (default: none). */
+  cacheKeyHeaders?: CacheKeyHeadersLookup;
   /** The edge function; can also be attached later with `world.edge.router = ...`. */
   router?: EdgeRouter;
   feed?: Omit<FeedOptions, 'now'>;
@@ -67,6 +69,7 @@ export async function startMediaWorld(opts: MediaWorldOptions): Promise<MediaWor
         registry: opts.registry, // the edge needs ids, slate paths and origin groups, not URLs
         origins: originUrls,
         originGroup: opts.originGroup,
+        ...(opts.cacheKeyHeaders ? { cacheKeyHeaders: opts.cacheKeyHeaders } : {}),
         ...(opts.router ? { router: opts.router } : {}),
         slateSegmentMs: opts.feed?.segmentMs ?? 1000,
         now,

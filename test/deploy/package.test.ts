@@ -513,6 +513,16 @@ describe('stateful and edge resources', () => {
     expect(fn.FunctionCode).toBe(buildEdgeRouter().code);
     for (const channel of registry.channels) expect(fn.FunctionCode).not.toContain(channel.standby.originId);
   });
+
+  it('has the /live/* cache policy with the route header in the key, and its id as an output for the operators', () => {
+    const policy = resource(template, 'EdgeLiveCachePolicy');
+    expect(policy.Type).toBe('AWS::CloudFront::CachePolicy');
+    expect(policy.Properties.CachePolicyConfig).toMatchObject({
+      Name: `flatline-${STAGE}-live`,
+      ParametersInCacheKeyAndForwardedToOrigin: { HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['origin', 'x-flatline-route'] } },
+    });
+    expect(template.Outputs?.EdgeCachePolicyId).toEqual({ Description: expect.stringContaining('/live/*'), Value: { Ref: 'EdgeLiveCachePolicy' } });
+  });
 });
 
 describe("checked against AWS's specifications (test/deploy/cfn-spec.ts names the packages and their sources)", () => {

@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { buildEdgeRouter } from '../../edge/build.js';
 import { EdgeBuildError } from '../../edge/errors.js';
 import { loadEdgeRouter } from '../../edge/harness.js';
-import { EDGE_FUNCTION_LOGICAL_ID, EDGE_STORE_LOGICAL_ID, edgeResources } from '../../edge/resources.js';
+import { EDGE_CACHE_POLICY_LOGICAL_ID, EDGE_FUNCTION_LOGICAL_ID, EDGE_STORE_LOGICAL_ID, edgeResources } from '../../edge/resources.js';
 import { getChannel, parseRegistry, type Registry } from '../../functions/domain/registry/index.js';
-import { edgeKey, edgeValueString } from '../../functions/domain/routing-keys.js';
+import { edgeKey, edgeValueString, ROUTE_HEADER } from '../../functions/domain/routing-keys.js';
 import { exampleRegistry } from './registries.js';
 
 const OWN_STORE = 'arn:aws:cloudfront::123456789012:key-value-store/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
@@ -34,6 +34,38 @@ describe('edgeResources', () => {
     expect(Outputs.EdgeKeyValueStoreArn?.Value).toEqual({ 'Fn::GetAtt': [EDGE_STORE_LOGICAL_ID, 'Arn'] });
     // Every comment fits the 128-character FunctionConfig limit.
     expect(String((fn?.Properties.FunctionConfig as { Comment: string }).Comment).length).toBeLessThanOrEqual(128);
+  });
+
+  it("creates the /live/* cache policy: the managed Elemental-MediaPackage settings plus the function's route header", () => {
+    const registry = exampleRegistry();
+    const { Resources, Outputs } = edgeResources(registry, { stage: 'example' });
+    expect(Resources[EDGE_CACHE_POLICY_LOGICAL_ID]).toEqual({
+      Type: 'AWS::CloudFront::CachePolicy',
+      Properties: {
+        CachePolicyConfig: {
+          Name: 'flatline-example-live',
+          Comment: expect.any(String),
+          MinTTL: 0,
+          DefaultTTL: 86_400,
+          MaxTTL: 31_536_000,
+          ParametersInCacheKeyAndForwardedToOrigin: {
+            EnableAcceptEncodingGzip: true,
+            EnableAcceptEncodingBrotli: false,
+            HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['origin', ROUTE_HEADER] },
+            CookiesConfig: { CookieBehavior: 'none' },
+            QueryStringsConfig: { QueryStringBehavior: 'whitelist', QueryStrings: ['aws.manifestfilter', 'start', 'end', 'm'] },
+          },
+        },
+      },
+    });
+    const comment = (Resources[EDGE_CACHE_POLICY_LOGICAL_ID]?.Properties.CachePolicyConfig as { Comment: string }).Comment;
+    // CachePolicyConfig.Comment: at most 128 characters, with the longest stage the resource names allow.
+    expect(comment.length).toBeLessThanOrEqual(128);
+    expect(Outputs.EdgeCachePolicyId?.Value).toEqual({ Ref: EDGE_CACHE_POLICY_LOGICAL_ID });
+    expect(Outputs.EdgeCachePolicyId?.Description).toMatch(/\/live\/\*/);
+    const longest = 'x'.repeat(64 - 'flatline--edge-router'.length);
+    const long = edgeResources(registry, { stage: longest }).Resources[EDGE_CACHE_POLICY_LOGICAL_ID]?.Properties.CachePolicyConfig as { Comment: string };
+    expect(long.Comment.length).toBeLessThanOrEqual(128);
   });
 
   it('deploys code that routes: the FunctionCode runs in the harness', async () => {

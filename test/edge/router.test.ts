@@ -5,7 +5,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildEdgeRouter } from '../../edge/build.js';
 import { loadEdgeRouter, type EdgeRouter } from '../../edge/harness.js';
 import { getChannel, type Registry } from '../../functions/domain/registry/index.js';
-import { edgeKey, edgeValueString, ORIGIN_GROUP_FAILOVER_STATUS_CODES, type EdgeState } from '../../functions/domain/routing-keys.js';
+import { edgeKey, edgeValueString, ORIGIN_GROUP_FAILOVER_STATUS_CODES, ROUTE_HEADER, type EdgeState } from '../../functions/domain/routing-keys.js';
 import { registryWithPerOriginChannel } from './registries.js';
 
 let registry: Registry;
@@ -125,7 +125,47 @@ describe('routing', () => {
     const d = await edge.handle({ uri: '/live/news-1/ll/720p.m3u8', method: 'HEAD', querystring: '_HLS_msn=120&_HLS_part=3', headers: { 'User-Agent': 'player' } });
     expect(d.request?.method).toBe('HEAD');
     expect(d.request?.querystring).toEqual({ _HLS_msn: { value: '120' }, _HLS_part: { value: '3' } });
-    expect(d.request?.headers).toEqual({ 'user-agent': { value: 'player' } });
+    expect(d.request?.headers).toEqual({ 'user-agent': { value: 'player' }, [ROUTE_HEADER]: { value: 'o:mp-usw2-news-1' } });
+  });
+});
+
+describe('the route in the cache key (x-flatline-route)', () => {
+  const routeOf = async (uri: string, headers?: Record<string, string>): Promise<string | undefined> =>
+    (await edge.handle({ uri, ...(headers ? { headers } : {}) })).request?.headers[ROUTE_HEADER]?.value;
+
+  it('names the route the value gave: the standby origin, or the pinned group by its first member', async () => {
+    put('news-1', STANDBY);
+    expect(await routeOf(NEWS_MANIFEST)).toBe('o:mp-usw2-news-1');
+    expect(await routeOf('/live/news-1/hls/seg_1.ts')).toBe('o:mp-usw2-news-1');
+    put('news-1', PRIMARY);
+    expect(await routeOf(NEWS_MANIFEST)).toBe('g:mp-use1-news-1');
+  });
+
+  it('differs per route for every channel and state the control plane can write, so a flip changes the cache key', async () => {
+    for (const channel of registry.channels) {
+      const keys = new Set<string>();
+      for (const state of [PRIMARY, STANDBY]) {
+        put(channel.id, state);
+        const d = await edge.handle({ uri: `/live/${channel.id}/index.m3u8` });
+        keys.add(`${d.uri}|${d.request?.headers[ROUTE_HEADER]?.value ?? ''}`);
+      }
+      expect(keys.size, channel.id).toBe(2);
+    }
+  });
+
+  it('sets nothing without a value (the default route) and for a route it could not take', async () => {
+    expect(await routeOf(NEWS_MANIFEST)).toBeUndefined();
+    put('news-1', STANDBY);
+    const d = await loadEdgeRouter(code, { kvs, originIds: ['mp-use1-news-1'] }).handle({ uri: NEWS_MANIFEST });
+    expect(d.originId).toBeNull();
+    expect(d.request?.headers[ROUTE_HEADER]).toBeUndefined();
+  });
+
+  it("drops a viewer's own x-flatline-route, routed or not: only the function puts routes in the cache key", async () => {
+    expect(await routeOf(NEWS_MANIFEST, { 'X-Flatline-Route': 'o:forged' })).toBeUndefined();
+    expect(await routeOf('/static/app.js', { 'x-flatline-route': 'o:forged' })).toBeUndefined();
+    put('news-1', STANDBY);
+    expect(await routeOf(NEWS_MANIFEST, { 'x-flatline-route': 'o:forged' })).toBe('o:mp-usw2-news-1');
   });
 });
 

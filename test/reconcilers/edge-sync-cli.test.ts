@@ -2,7 +2,9 @@
 // environment names (FLATLINE_REGISTRY).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { run } from '../../cli/commands/edge.js';
+import { MANAGED_MEDIAPACKAGE_CACHE_POLICY_ID } from '../../edge/cache-policy.js';
 import { edgeKey, legacyRouteKey, legacySlateKey } from '../../functions/domain/routing-keys.js';
+import { items } from '../../sandbox/aws/cloudfront.js';
 import { startTestbed, type Testbed } from '../../sandbox/testkit/state-machine-testbed.js';
 
 let bed: Testbed;
@@ -37,6 +39,18 @@ describe('flatline edge sync', () => {
     out.length = 0;
     expect(await run(['sync'])).toBe(0);
     expect(out).toEqual([expect.stringMatching(/: 0 changed, 3 already right$/)]);
+  });
+
+  it("warns, without failing, when a /live/* behaviour's cache policy leaves the route out of the cache key", async () => {
+    const { distributionId } = bed.channel('news-1').edge;
+    bed.sandbox.cloudfront.updateConfig(distributionId, (config) => {
+      for (const b of items(config.CacheBehaviors, 'CacheBehavior')) b.CachePolicyId = MANAGED_MEDIAPACKAGE_CACHE_POLICY_ID;
+    });
+    expect(await run(['sync', '--plan'])).toBe(0);
+    expect(out).toContain(
+      `warning: distribution ${distributionId}: behaviour /live/*: cache policy ${MANAGED_MEDIAPACKAGE_CACHE_POLICY_ID} does not include x-flatline-route: a route change waits for the cached playlist to expire (use the stack's EdgeCachePolicyId)`,
+    );
+    expect(bed.sandbox.calls.filter((c) => c.mutating)).toEqual([]);
   });
 
   it('refuses both migration steps at once, and a bad command line, with exit code 2', async () => {

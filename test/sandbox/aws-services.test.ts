@@ -1,6 +1,6 @@
 // The sandbox's wire protocols, driven by the real SDK v3 clients from functions/lib/aws-clients.ts.
 import { BatchUpdateScheduleCommand, DescribeChannelCommand, ListTagsForResourceCommand, StartChannelCommand, StopChannelCommand, type PipelinePauseStateSettings } from '@aws-sdk/client-medialive';
-import { GetDistributionCommand, GetDistributionConfigCommand, UpdateDistributionCommand } from '@aws-sdk/client-cloudfront';
+import { CreateCachePolicyCommand, GetCachePolicyCommand, GetDistributionCommand, GetDistributionConfigCommand, UpdateDistributionCommand } from '@aws-sdk/client-cloudfront';
 import { DescribeKeyValueStoreCommand, GetKeyCommand, ListKeysCommand, PutKeyCommand, UpdateKeysCommand } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -179,6 +179,40 @@ describe('CloudFront (REST-XML, ETag / If-Match)', () => {
     await expect(send()).rejects.toMatchObject({ name: 'InvalidArgument', message: expect.stringMatching(/og-news-1.*501/) as unknown });
     config.OriginGroups!.Items![0]!.FailoverCriteria = { StatusCodes: { Quantity: 3, Items: [503] } };
     await expect(send()).rejects.toMatchObject({ name: 'InconsistentQuantities' });
+  });
+
+  it("serves /live/* with the stack's cache policy, creates and reads cache policies, refuses a behaviour naming an unknown one", async () => {
+    const client = awsClients('tool').cloudFront();
+    const got = await client.send(new GetDistributionConfigCommand({ Id: DIST }));
+    const live = got.DistributionConfig!.CacheBehaviors!.Items!.find((b) => b.PathPattern === '/live/*')!;
+    const policy = await client.send(new GetCachePolicyCommand({ Id: live.CachePolicyId }));
+    expect(policy.ETag).toBeDefined();
+    expect(policy.CachePolicy?.CachePolicyConfig).toMatchObject({
+      Name: 'flatline-sandbox-live',
+      MinTTL: 0,
+      ParametersInCacheKeyAndForwardedToOrigin: { HeadersConfig: { HeaderBehavior: 'whitelist', Headers: { Quantity: 2, Items: ['origin', 'x-flatline-route'] } } },
+    });
+
+    const config = {
+      Name: 'test-policy',
+      MinTTL: 0,
+      ParametersInCacheKeyAndForwardedToOrigin: {
+        EnableAcceptEncodingGzip: true,
+        HeadersConfig: { HeaderBehavior: 'whitelist' as const, Headers: { Quantity: 1, Items: ['X-Custom'] } },
+        CookiesConfig: { CookieBehavior: 'none' as const },
+        QueryStringsConfig: { QueryStringBehavior: 'none' as const },
+      },
+    };
+    const created = await client.send(new CreateCachePolicyCommand({ CachePolicyConfig: config }));
+    expect(created.CachePolicy?.Id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(sandbox.cloudfront.cachePolicyHeaders(created.CachePolicy!.Id!)).toEqual(['x-custom']);
+    await expect(client.send(new CreateCachePolicyCommand({ CachePolicyConfig: config }))).rejects.toMatchObject({ name: 'CachePolicyAlreadyExists' });
+    await expect(client.send(new GetCachePolicyCommand({ Id: 'nope' }))).rejects.toMatchObject({ name: 'NoSuchCachePolicy' });
+
+    live.CachePolicyId = 'nope';
+    await expect(client.send(new UpdateDistributionCommand({ Id: DIST, IfMatch: got.ETag, DistributionConfig: got.DistributionConfig }))).rejects.toMatchObject({
+      name: 'NoSuchCachePolicy',
+    });
   });
 });
 
