@@ -144,7 +144,11 @@ describe('learning fetches before the deadline', () => {
         expect(first?.url, `period ${k}`).toBe(ladder[0]);
         expect(first?.urgency, `period ${k}`).toBe(URGENCY.deadline);
         expect(siblings.map((c) => c.url).sort(), `period ${k}`).toEqual(ladder.slice(1).sort());
-        for (const c of siblings) expect(c.backBefore, `period ${k} ${c.url}`).toBeGreaterThan(first?.backBefore ?? Number.POSITIVE_INFINITY);
+        for (const c of siblings) {
+          expect(c.backBefore, `period ${k} ${c.url}`).toBeGreaterThan(first?.backBefore ?? Number.POSITIVE_INFINITY);
+          // Learning on the scout's word, not in the deadline lane, although their own deadline has passed.
+          expect(c.urgency, `period ${k} ${c.url}`).toBe(URGENCY.normal);
+        }
       }
       for (const url of ladder) expect(inPeriod.filter((r) => r.url === url).at(-1)?.mediaSequence, `period ${k} ${url}`).toBe(newest);
     }

@@ -380,7 +380,10 @@ export class PathProbe {
     for (const [url, m] of this.#memory) {
       if (url === from || m.newestEndAt === null || this.#inFlight.has(url)) continue;
       const tdMs = (m.observation.targetDuration ?? this.#o.fallbackTargetDurationS) * 1000;
-      if (newestEndAt === null || m.newestEndAt + tdMs / 2 <= newestEndAt) m.dueAt = Math.min(m.dueAt, now);
+      if (newestEndAt === null || m.newestEndAt + tdMs / 2 <= newestEndAt) {
+        m.dueAt = Math.min(m.dueAt, now);
+        m.following = true;
+      }
     }
   }
 

@@ -35,6 +35,8 @@ export interface RenditionTimes {
   newestEndAt: number | null;
   /** The next fetch confirms a verdict: it goes ahead of the fetches queued for a slot. */
   confirming?: boolean;
+  /** The next fetch follows the scout's look (its news, or its stale verdict): learning, whatever its deadline. */
+  following?: boolean;
 }
 
 export interface RenditionPlace {
@@ -77,14 +79,19 @@ export function nextDueAt(m: RenditionTimes, place: RenditionPlace): number {
 /**
  * The lane a fetch waits in for a slot. A fetch at (or past) the rendition's deadline goes ahead of the learning
  * fetches queued for a slot; a confirmation (the rendition was just seen stale, or fresh again) ahead of those too.
- * A learning fetch joins the deadline fetches if it is still queued when the deadline passes; a fetch without a
+ * A sibling following its scout's look waits as a learning fetch. A learning fetch joins the deadline fetches if it
+ * is still queued when the deadline passes; a fetch without a
  * deadline (a stale rendition, no wall clock) once it has waited a target duration, so that none waits at the head
  * of its lane for ever.
  */
 export function slotOptions(m: RenditionTimes | undefined, now: number, targetDurationMs: number): RunOptions {
   if (m?.confirming) return { urgency: URGENCY.confirm };
   if (m?.staleAt == null) return { deadlineInMs: targetDurationMs };
-  return now >= m.staleAt ? { urgency: URGENCY.deadline } : { deadlineInMs: m.staleAt - now };
+  if (now < m.staleAt) return { deadlineInMs: m.staleAt - now };
+  // Past its deadline on its scout's word (the scout saw the late segment at its own deadline, or found nothing
+  // fresh): learning still, as the path is alive or already stale on the scout's reading. The deadline lane stays
+  // for the renditions late or frozen on their own.
+  return m.following ? { deadlineInMs: SIBLING_WAIT_TD * targetDurationMs } : { urgency: URGENCY.deadline };
 }
 
 /** A fresh rendition: when it counts as stale if nothing new appears (its age reaches the threshold); else null. */
