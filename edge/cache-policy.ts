@@ -23,28 +23,43 @@ export interface CachePolicyConfig {
 }
 
 /**
- * The cache policy of the /live/* behaviours: the managed "Elemental-MediaPackage" policy's settings (TTL 0 / 1 day /
- * 1 year so MediaPackage's max-age rules, gzip, the Origin header and its query strings aws.manifestfilter, start,
- * end and m in the key: https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html)
- * plus x-flatline-route, the route the edge router took. CloudFront runs a viewer-request function before it looks
+ * The managed cache policy "Elemental-MediaPackage" as AWS publishes it: TTL 0 / 1 day / 1 year so MediaPackage's
+ * max-age rules, gzip, the Origin header and the query strings aws.manifestfilter, start, end and m in the key
+ * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html).
+ */
+export const MANAGED_MEDIAPACKAGE_CACHE_POLICY: CachePolicyConfig = {
+  Name: 'Managed-Elemental-MediaPackage',
+  Comment: 'Policy for Elemental MediaPackage Origin',
+  MinTTL: 0,
+  DefaultTTL: 86_400,
+  MaxTTL: 31_536_000,
+  ParametersInCacheKeyAndForwardedToOrigin: {
+    EnableAcceptEncodingGzip: true,
+    EnableAcceptEncodingBrotli: false,
+    HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['origin'] },
+    CookiesConfig: { CookieBehavior: 'none' },
+    QueryStringsConfig: { QueryStringBehavior: 'whitelist', QueryStrings: ['aws.manifestfilter', 'start', 'end', 'm'] },
+  },
+};
+
+/**
+ * The cache policy of the /live/* behaviours: the managed "Elemental-MediaPackage" policy's settings plus
+ * x-flatline-route, the route the edge router took. CloudFront runs a viewer-request function before it looks
  * in its cache (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/function-code-choose-purpose.html)
  * and a header the policy lists is in the cache key and forwarded to the origin
  * (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CachePolicyHeadersConfig.html), so a route flip
  * misses the cache instead of serving the frozen route's playlist until its max-age.
  */
 export function edgeCachePolicyConfig(stage: string): CachePolicyConfig {
+  const managed = MANAGED_MEDIAPACKAGE_CACHE_POLICY;
+  const parameters = managed.ParametersInCacheKeyAndForwardedToOrigin;
   return {
+    ...managed,
     Name: `flatline-${stage}-live`,
     Comment: `flatline ${stage} /live/*: Elemental-MediaPackage settings + x-flatline-route in the key`,
-    MinTTL: 0,
-    DefaultTTL: 86_400,
-    MaxTTL: 31_536_000,
     ParametersInCacheKeyAndForwardedToOrigin: {
-      EnableAcceptEncodingGzip: true,
-      EnableAcceptEncodingBrotli: false,
-      HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['origin', ROUTE_HEADER] },
-      CookiesConfig: { CookieBehavior: 'none' },
-      QueryStringsConfig: { QueryStringBehavior: 'whitelist', QueryStrings: ['aws.manifestfilter', 'start', 'end', 'm'] },
+      ...parameters,
+      HeadersConfig: { HeaderBehavior: 'whitelist', Headers: [...(parameters.HeadersConfig.Headers ?? []), ROUTE_HEADER] },
     },
   };
 }

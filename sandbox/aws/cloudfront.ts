@@ -6,7 +6,7 @@
 // ones known from the start. The edge keys its cache by the headers the deployed behaviour's policy lists.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
-import { MANAGED_MEDIAPACKAGE_CACHE_POLICY_ID, edgeCachePolicyConfig, type CachePolicyConfig } from '../../edge/cache-policy.js';
+import { MANAGED_MEDIAPACKAGE_CACHE_POLICY, MANAGED_MEDIAPACKAGE_CACHE_POLICY_ID, edgeCachePolicyConfig, type CachePolicyConfig } from '../../edge/cache-policy.js';
 import type { Registry } from '../../functions/domain/registry/index.js';
 import { ORIGIN_GROUP_FAILOVER_STATUS_CODES } from '../../functions/domain/routing-keys.js';
 import { ORIGIN_GROUP_FAILOVER_STATUSES } from '../media/edge.js';
@@ -325,20 +325,7 @@ const MANAGED_CACHE_POLICIES: Record<string, CachePolicyConfig> = {
       QueryStringsConfig: { QueryStringBehavior: 'none' },
     },
   },
-  [MANAGED_MEDIAPACKAGE_CACHE_POLICY_ID]: {
-    Name: 'Managed-Elemental-MediaPackage',
-    Comment: 'Policy for Elemental MediaPackage Origin',
-    MinTTL: 0,
-    DefaultTTL: 86_400,
-    MaxTTL: 31_536_000,
-    ParametersInCacheKeyAndForwardedToOrigin: {
-      EnableAcceptEncodingGzip: true,
-      EnableAcceptEncodingBrotli: false,
-      HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['origin'] },
-      CookiesConfig: { CookieBehavior: 'none' },
-      QueryStringsConfig: { QueryStringBehavior: 'whitelist', QueryStrings: ['aws.manifestfilter', 'start', 'end', 'm'] },
-    },
-  },
+  [MANAGED_MEDIAPACKAGE_CACHE_POLICY_ID]: MANAGED_MEDIAPACKAGE_CACHE_POLICY,
 };
 
 /** CloudFormation's CachePolicyConfig in the API's XML shape (lists as Quantity + Items). */
