@@ -6,26 +6,20 @@
 // edge function. https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CachePolicyHeadersConfig.html
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildEdgeRouter } from '../../edge/build.js';
 import { MANAGED_MEDIAPACKAGE_CACHE_POLICY_ID } from '../../edge/cache-policy.js';
-import { loadEdgeRouter } from '../../edge/harness.js';
 import { readRegistryFile } from '../../functions/domain/registry/file.js';
 import { getChannel, type Registry } from '../../functions/domain/registry/index.js';
 import { edgeKey, edgeValueString, ROUTE_HEADER, type EdgeState } from '../../functions/domain/routing-keys.js';
 import { CloudFrontService, items, type XmlNode } from '../../sandbox/aws/cloudfront.js';
-import { startMediaWorld, type MediaWorld } from '../../sandbox/media/media-world.js';
-import { SimChannel } from '../../sandbox/media/medialive-channel.js';
+import type { MediaWorld } from '../../sandbox/media/media-world.js';
+import type { SimChannel } from '../../sandbox/media/medialive-channel.js';
+import { Clock, startEdgeWorld } from './edge-world.js';
 
 const registry: Registry = readRegistryFile('config/registry.example.yml');
 const news = getChannel(registry, 'news-1');
 const distributionId = news.edge.distributionId;
 const PRIMARY: EdgeState = { route: 'primary', slate: false };
 const STANDBY: EdgeState = { route: 'standby', slate: false };
-
-class Clock {
-  t = 1_750_000_000_000;
-  now = (): number => this.t;
-}
 
 /** The /live/* behaviour of the seeded distribution. */
 const liveBehaviour = (config: XmlNode): XmlNode => items(config.CacheBehaviors, 'CacheBehavior').find((b) => b.PathPattern === '/live/*')!;
@@ -59,23 +53,7 @@ describe('sandbox edge: the cache key holds the headers of the deployed cache po
     cloudfront = new CloudFrontService(() => deployMs);
     cloudfront.seedFromRegistry(registry);
     livePolicyId = liveBehaviour(cloudfront.config(distributionId)).CachePolicyId as string;
-    world = await startMediaWorld({
-      registry,
-      channel: (region, id) => {
-        let c = channels.get(`${region}/${id}`);
-        if (!c) {
-          c = new SimChannel({ region, channelId: id });
-          c.forceState('RUNNING');
-          channels.set(`${region}/${id}`, c);
-        }
-        return c;
-      },
-      originGroup: (d, g) => cloudfront.deployedOriginGroup(d, g),
-      cacheKeyHeaders: (d, path) => cloudfront.deployedCacheKeyHeaders(d, path),
-      router: loadEdgeRouter(buildEdgeRouter().code, { kvs: (key) => kvs.get(key), originIds: registry.channels.flatMap((c) => [c.primary.originId, c.standby.originId]) }),
-      feed: { segmentMs: 1000, windowSegments: 6 },
-      now: clock.now,
-    });
+    world = await startEdgeWorld({ registry, cloudfront, kvs, channels, now: clock.now, cacheKeys: true });
   });
   afterAll(async () => {
     cloudfront.dispose();

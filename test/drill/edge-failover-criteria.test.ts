@@ -7,24 +7,18 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildEdgeRouter } from '../../edge/build.js';
-import { loadEdgeRouter } from '../../edge/harness.js';
 import { readRegistryFile } from '../../functions/domain/registry/file.js';
 import type { Registry } from '../../functions/domain/registry/index.js';
 import { edgeKey, encodeEdgeValue } from '../../functions/domain/routing-keys.js';
 import { CloudFrontService, type XmlNode } from '../../sandbox/aws/cloudfront.js';
 import { Edge } from '../../sandbox/media/edge.js';
-import { startMediaWorld, type MediaWorld } from '../../sandbox/media/media-world.js';
-import { SimChannel } from '../../sandbox/media/medialive-channel.js';
+import type { MediaWorld } from '../../sandbox/media/media-world.js';
+import type { SimChannel } from '../../sandbox/media/medialive-channel.js';
+import { Clock, startEdgeWorld } from './edge-world.js';
 
 const registry: Registry = readRegistryFile('config/registry.example.yml');
 const news = registry.channels.find((c) => c.id === 'news-1')!;
 const distributionId = news.edge.distributionId;
-
-class Clock {
-  t = 1_750_000_000_000;
-  now = (): number => this.t;
-}
 
 /** Sets the failover codes of news-1's origin group in a DistributionConfig. */
 const setCodes =
@@ -62,22 +56,7 @@ describe('sandbox edge: origin group failover criteria', () => {
   beforeAll(async () => {
     cloudfront = new CloudFrontService(() => deployMs);
     cloudfront.seedFromRegistry(registry);
-    world = await startMediaWorld({
-      registry,
-      channel: (region, id) => {
-        let c = channels.get(`${region}/${id}`);
-        if (!c) {
-          c = new SimChannel({ region, channelId: id });
-          c.forceState('RUNNING');
-          channels.set(`${region}/${id}`, c);
-        }
-        return c;
-      },
-      originGroup: (d, g) => cloudfront.deployedOriginGroup(d, g),
-      router: loadEdgeRouter(buildEdgeRouter().code, { kvs: (key) => kvs.get(key), originIds: registry.channels.flatMap((c) => [c.primary.originId, c.standby.originId]) }),
-      feed: { segmentMs: 1000, windowSegments: 6 },
-      now: clock.now,
-    });
+    world = await startEdgeWorld({ registry, cloudfront, kvs, channels, now: clock.now });
   });
   afterAll(async () => {
     cloudfront.dispose();
