@@ -64,10 +64,16 @@ const DRILL_KILL_MS = 5 * 60_000;
 /** How much of a broken drill's stderr is kept for its error (its last lines say why). */
 const STDERR_TAIL_CHARS = 16 * 1024;
 
-/** Drills at once: FLATLINE_BENCH_DRILL_JOBS, else os.availableParallelism() (at least 1). */
+/**
+ * Drills at once: FLATLINE_BENCH_DRILL_JOBS, else one more than os.availableParallelism(). A drill spends most of its
+ * wall time waiting for the world's clocks (CPU p50 ~8 s of ~30 s), so cores + 1 keep the machine busy without
+ * starving one: on 2 cores the realistic suite took 271 s at 3 at once and 401 s at 2, with recoveries within a
+ * run's own spread of each other (most within 0.5 s, at most 2 s apart). The CPU-bound scenarios run alone
+ * (SOLO_SCENARIOS).
+ */
 export function drillJobs(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.FLATLINE_BENCH_DRILL_JOBS?.trim();
-  if (!raw) return Math.max(1, availableParallelism());
+  if (!raw) return Math.max(1, availableParallelism()) + 1;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`FLATLINE_BENCH_DRILL_JOBS must be a whole number of at least 1, got "${raw}"`);
   return n;

@@ -137,8 +137,8 @@ describe('the drill pool', () => {
     expect(outcomes).toEqual([{ error: 'a ran' }, { error: 'spawn EAGAIN' }, { error: 'c ran' }]);
   });
 
-  it('takes its size from FLATLINE_BENCH_DRILL_JOBS, else the available parallelism, and names a bad value', () => {
-    expect(drillJobs({})).toBe(Math.max(1, availableParallelism()));
+  it('takes its size from FLATLINE_BENCH_DRILL_JOBS, else one more than the available parallelism, and names a bad value', () => {
+    expect(drillJobs({})).toBe(Math.max(1, availableParallelism()) + 1);
     expect(drillJobs({ FLATLINE_BENCH_DRILL_JOBS: '3' })).toBe(3);
     expect(() => drillJobs({ FLATLINE_BENCH_DRILL_JOBS: '0' })).toThrow(/FLATLINE_BENCH_DRILL_JOBS must be a whole number of at least 1, got "0"/);
     expect(() => drillJobs({ FLATLINE_BENCH_DRILL_JOBS: 'two' })).toThrow(/got "two"/);
