@@ -4,9 +4,9 @@
 // one frozen rendition while the others advance is a stale stream.
 //
 // Two schedules. 'sweep': every rendition on every observe(). 'deadline' (what the probe loop runs, through
-// dispatch()): each rendition when schedule.ts says it is due, and the scout's news of a new segment fetches its
-// siblings at once. Every fetch is in
-// flight on its own and reported as soon as it is back: a slow rendition never holds up another one's deadline.
+// dispatch()): each rendition when schedule.ts says it is due, and the scout's look fetches its siblings at once.
+// Every fetch is in flight on its own and reported as soon as it is back: a slow rendition never holds up another
+// one's deadline.
 // A stale (or recovered) rendition is fetched again to confirm (confirm()): on an origin at once, on the edge only
 // once the cached copy has expired (Cache-Control max-age minus Age), so the confirmation observes the edge rather
 // than the same cached response.
