@@ -89,9 +89,8 @@ export function runPool<J>(jobs: readonly J[], limit: ConcurrencyLimit, run: (jo
 
 /**
  * One drill, in a process of its own: `flatline drill --scenario <name> --world <model> [--seed N]`, which
- * reproduces the row. A fresh process per drill keeps the runs independent: the sandbox's Lambda model charges
- * each function's first invocation the import time of its handler module as measured in this process, and
- * Node caches modules, so a drill after the first in one process would run without cold starts.
+ * reproduces the row. A fresh process per drill keeps the runs independent: no module, connection or warm
+ * Lambda carries over from one drill to the next, so each pays its own cold starts.
  */
 export function drill(job: DrillJob, o: Pick<DrillBenchOptions, 'viewers'>, dir: string, killAfterMs = DRILL_KILL_MS): Promise<Outcome> {
   const { name, world, seed } = job;

@@ -365,12 +365,20 @@ function behaviours(config: XmlNode): XmlNode[] {
  * else the default (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesCacheBehavior.html#DownloadDistValuesPathPattern).
  */
 function behaviourFor(config: XmlNode, path: string): XmlNode | undefined {
-  return behaviours(config).find((b) => {
-    if (typeof b.PathPattern !== 'string') return true;
-    const pattern = b.PathPattern.startsWith('/') ? b.PathPattern : `/${b.PathPattern}`;
-    const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-    return new RegExp(`^${re}$`).test(path);
-  });
+  return behaviours(config).find((b) => typeof b.PathPattern !== 'string' || pathPatternRegExp(b.PathPattern).test(path));
+}
+
+/** Compiled PathPatterns: the edge asks for every viewer request, and a distribution has a few patterns. */
+const pathPatterns = new Map<string, RegExp>();
+
+function pathPatternRegExp(pathPattern: string): RegExp {
+  let re = pathPatterns.get(pathPattern);
+  if (!re) {
+    const pattern = pathPattern.startsWith('/') ? pathPattern : `/${pathPattern}`;
+    re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    pathPatterns.set(pathPattern, re);
+  }
+  return re;
 }
 
 function xml(status: number, doc: XmlNode, etag: string): WireResponse {
