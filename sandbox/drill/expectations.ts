@@ -24,6 +24,8 @@ export interface DrillFacts {
   /** The same over the viewers that watched the frozen media (null: never frozen). */
   viewerRecovery: ViewerRecovery | null;
   freezeT: number | null;
+  /** t when the primary stopped producing (its pipelines failed), at or after freezeT; null: never frozen. */
+  faultT: number | null;
   longestStallS: number;
   /** Share of viewers that stalled at least once, 0..1. */
   shareStalled: number;

@@ -27,6 +27,8 @@ export interface FactsInput {
   viewers: ViewerFleet;
   /** t of the primary's newest media end when it froze. */
   freezeT: number | null;
+  /** t when the primary stopped producing (its fault). */
+  faultT: number | null;
   /** Epoch ms of t = 0: calls before it (the warm-up) are not the drill's. */
   t0: number;
   /** The samples the invariants judge. */
@@ -59,6 +61,7 @@ export async function gatherFacts(x: FactsInput): Promise<DrillFacts> {
     timeToRecoverS: viewerRecovery?.lastS ?? null,
     viewerRecovery,
     freezeT: x.freezeT,
+    faultT: x.faultT,
     longestStallS: x.viewers.summary().longestStallMs / 1000,
     shareStalled: x.viewers.summary().viewers ? x.viewers.summary().viewersStalled / x.viewers.summary().viewers : 0,
     mutatingActionCalls: sb.calls().filter((c) => c.mutating && ACTION_SERVICES.has(c.service) && c.at >= x.t0).length,

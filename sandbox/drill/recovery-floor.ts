@@ -13,13 +13,18 @@ export interface RecoveryFloorOptions {
   reloadSlots: number;
   /** How far behind the live edge a viewer plays, in target durations (sandbox/media/viewers.ts). */
   bufferTargetDurations: number;
+  /**
+   * When the pipelines failed, seconds after the primary's newest media end (0 if not given): a fault comes
+   * during the next segment, up to a TD after that end, and MediaLive alerts on it no earlier.
+   */
+  faultAfterMediaEndS?: number;
 }
 
 /** Seconds, term by term. */
 export interface RecoveryFloorTerms {
   /** The newest media end until the manifest is stale: staleAfter x TD. */
   staleS: number;
-  /** The earliest both pipelines' MediaLive alerts can reach triage after the fault (their fastest draws and delivery). */
+  /** The earliest both pipelines' MediaLive alerts can reach triage after the newest media end (the fault, then their fastest draws and delivery). */
   earliestAlertsS: number;
   /** The chance that both alerts reach triage before the manifest is stale (each may be dropped). */
   alertsFirstProbability: number;
@@ -29,7 +34,7 @@ export interface RecoveryFloorTerms {
   /** The KVS write until the last edge location sees it, in the p50 / p95 floor. */
   propagateP50S: number;
   propagateP95S: number;
-  /** The edge location's fresh playlist until the last viewer reloads it, at the least: (1 - 1 / slots) x TD. */
+  /** The edge location's fresh playlist until the last viewer reloads it, at the least: half a TD less one slot. */
   reloadS: number;
   /**
    * Not in the floor: how old a cached playlist may be when a viewer loads it (max-age). The route is in the cache
@@ -38,7 +43,7 @@ export interface RecoveryFloorTerms {
   cacheUpToS: number;
   /** The viewers' live-edge buffer: how long a viewer plays on after the newest media it has, at the least. */
   bufferS: number;
-  /** The longest stall some viewer must see when the last viewer is back exactly at the p50 / p95 floor (whole TDs). */
+  /** The longest stall some viewer must see when the last viewer is back exactly at the p50 / p95 floor (whole half TDs). */
   stallP50S: number;
   stallP95S: number;
 }
@@ -64,16 +69,17 @@ export function quantileOfMaxUniform([a, b]: readonly [number, number], n: numbe
  * The stall the last viewer back at `backS` (from the primary's newest media end) has seen, at the least.
  * A viewer plays `bufferS` behind the newest media end of the first playlist it loaded, and that media was
  * then less than one TD old (one segment per TD) plus what an edge's cache added: its buffer runs dry less
- * than bufferS + TD + cache after the freeze. Its reloads come once per TD from that first load, and the
- * media it had then ended a whole number of TDs before the frozen end, so it runs dry bufferS after one of
- * its reloads and resumes on a later one: a stall lasts n x TD - (bufferS mod TD) for a whole n (with the
- * 3 TD buffer, whole TDs). Here it is more than backS - bufferS - TD - cache: the smallest such length above it.
+ * than bufferS + TD + cache after the freeze. Its reloads come once per TD from that first load while the
+ * playlist changes, then every `retryS` (half a TD) once it finds it unchanged, and the media it had then
+ * ended a whole number of TDs before the frozen end: it runs dry bufferS after one of its reloads and resumes
+ * on a later one, so a stall lasts n x retryS - (bufferS mod retryS) for a whole n (with the 3 TD buffer,
+ * whole half TDs). Here it is more than backS - bufferS - TD - cache: the smallest such length above it.
  */
-function stallFloorS(backS: number, td: number, bufferS: number, cacheS: number): number {
+function stallFloorS(backS: number, td: number, retryS: number, bufferS: number, cacheS: number): number {
   const over = backS - bufferS - td - cacheS;
   if (over < 0) return 0;
-  const offGrid = bufferS % td;
-  return (Math.floor((over + offGrid) / td) + 1) * td - offGrid;
+  const offGrid = bufferS % retryS;
+  return (Math.floor((over + offGrid) / retryS) + 1) * retryS - offGrid;
 }
 
 /** P(both pipelines' alerts reach triage within `s` seconds of the fault): each delivered, after its own draw and the bus. */
@@ -90,16 +96,17 @@ function bothAlertsWithin(world: Pick<WorldNumbers, 'mediaLiveEvents' | 'eventBr
  * - detection: the manifest's age is now minus its newest media end, so the probe cannot call the primary
  *   stale before staleAfter x TD. Alerts on both MediaLive pipelines are the other way to a failover (triage
  *   confirms them with DescribeChannel: no pipeline running); they come no earlier than the fault, itself no
- *   earlier than the newest media end. Where they beat staleness with probability pA (realistic: 2-30 s late,
+ *   earlier than the newest media end (faultAfterMediaEndS: the drill gives when its pipelines failed). Where they beat staleness with probability pA (realistic: 2-30 s late,
  *   both under 3 s in 0.07 % of runs), the p-quantile of the floor is at least the (p - pA)-quantile of the
  *   floor with detection at staleAfter (union bound); where they beat it more often than that (ideal: at once),
  *   detection is taken at its earliest.
  * - propagation, the quantile of the max over edgeLocations of kvsPropagationS: each location draws its own
  *   delay (sandbox/media/edge-locations.ts), and the viewers are spread over every location.
- * - reload: a player reloads the playlist once per target duration (RFC 8216 section 6.3.4,
- *   https://www.rfc-editor.org/rfc/rfc8216#section-6.3.4). The sandbox's viewers reload in `reloadSlots` slots
- *   per target duration, every slot at every location (sandbox/media/viewers.ts): the slot that fired just
- *   before a location served the standby's playlist fires again a TD later, at least (1 - 1/slots) x TD after.
+ * - reload: a player that finds the playlist unchanged reloads it half a target duration later (RFC 8216
+ *   section 6.3.4, https://www.rfc-editor.org/rfc/rfc8216#section-6.3.4; hls.js does so), as every viewer does
+ *   while the primary is frozen. The sandbox's viewers reload in `reloadSlots` slots per target duration, half a
+ *   TD being ceil(slots / 2) slots, every slot at every location (sandbox/media/viewers.ts): the slot that fired
+ *   just before a location served the standby's playlist fires again half a TD later, one slot less after.
  * - cache, not added: the route the function took is in the edge's cache key (x-flatline-route, listed by the
  *   /live/* behaviour's cache policy: edge/cache-policy.ts, sandbox/media/edge.ts), so once a location sees the
  *   KVS write its next playlist request misses and gets the standby's: its cache no longer holds viewers on the
@@ -115,14 +122,16 @@ export function recoveryFloor(
   o: RecoveryFloorOptions,
 ): RecoveryFloor {
   const staleS = o.staleAfterTargetDurations * td;
-  const earliestAlertsS = world.mediaLiveEvents.delayS[0] + world.eventBridgeDelayS[0];
-  const alertsFirst = bothAlertsWithin(world, staleS);
+  const faultS = o.faultAfterMediaEndS ?? 0;
+  const earliestAlertsS = faultS + world.mediaLiveEvents.delayS[0] + world.eventBridgeDelayS[0];
+  const alertsFirst = bothAlertsWithin(world, staleS - faultS);
   const at = (p: number): { detect: number; propagate: number } =>
     p - alertsFirst > 0
       ? { detect: staleS, propagate: quantileOfMaxUniform(world.kvsPropagationS, world.edgeLocations, p - alertsFirst) }
       : { detect: Math.min(staleS, earliestAlertsS), propagate: quantileOfMaxUniform(world.kvsPropagationS, world.edgeLocations, p) };
   const [p50, p95] = [at(0.5), at(0.95)];
-  const reloadS = (1 - 1 / o.reloadSlots) * td;
+  const retryS = (Math.ceil(o.reloadSlots / 2) / o.reloadSlots) * td;
+  const reloadS = retryS - td / o.reloadSlots;
   const bufferS = o.bufferTargetDurations * td;
   const p50S = p50.detect + p50.propagate + reloadS;
   const p95S = p95.detect + p95.propagate + reloadS;
@@ -137,8 +146,15 @@ export function recoveryFloor(
     reloadS,
     cacheUpToS: o.manifestMaxAgeS,
     bufferS,
-    stallP50S: stallFloorS(p50S, td, bufferS, o.manifestMaxAgeS),
-    stallP95S: stallFloorS(p95S, td, bufferS, o.manifestMaxAgeS),
+    stallP50S: stallFloorS(p50S, td, retryS, bufferS, o.manifestMaxAgeS),
+    stallP95S: stallFloorS(p95S, td, retryS, bufferS, o.manifestMaxAgeS),
   };
   return { terms, p50S, p95S, p50TD: p50S / td, p95TD: p95S / td };
+}
+
+/** The stall under the floor, in words, as the drill report and the bench print it. */
+export function stallUnderFloorText(t: Pick<RecoveryFloorTerms, 'stallP50S' | 'stallP95S' | 'bufferS'>, td: number): string {
+  const buffer = `${+(t.bufferS / td).toFixed(2)} TD buffer`;
+  if (t.stallP95S === 0) return `a viewer back at the floor need not have stalled (its ${buffer} lasts)`;
+  return `a viewer back at the floor has stalled at least ${(t.stallP50S / td).toFixed(1)} / ${(t.stallP95S / td).toFixed(1)} TD (after its ${buffer} ran dry)`;
 }

@@ -161,6 +161,7 @@ export async function runDrill(scenario: Scenario, opts: DrillOptions = {}): Pro
   let probe: ReturnType<typeof createProbeLoop> | undefined;
   let error: string | undefined;
   let freezeT: number | null = null;
+  let faultT: number | null = null;
   const staleTransitions: number[] = [];
   let phase: Phase = 'warm-up';
   try {
@@ -200,7 +201,8 @@ export async function runDrill(scenario: Scenario, opts: DrillOptions = {}): Pro
     const watchFreeze = (): void => {
       if (freezeT === null && !primaryFeed.producing) {
         const updated = primaryFeed.lastUpdatedMs();
-        freezeT = updated === null ? rec.tOf(Date.now()) : rec.tOf(updated);
+        faultT = rec.tOf(Date.now());
+        freezeT = updated === null ? faultT : rec.tOf(updated);
       }
     };
     primaryFeed.channel.on('output', watchFreeze);
@@ -222,7 +224,7 @@ export async function runDrill(scenario: Scenario, opts: DrillOptions = {}): Pro
     cleanups.push(() => timeline.stop());
     // Keep watching a while after the last action, so the report shows the recovery and what follows.
     const minS = (): number => Math.max(scenario.minSeconds, rec.tOf(timeline.lastAppliedAt()) + SETTLE_TAIL_TD * td);
-    const facts = () => gatherFacts({ sb, registry, channelId: channel.id, targetDurationS: td, thresholdS, watch, viewers, freezeT, t0: rec.t0, rec, probeTickS: probeTickMs / 1000 });
+    const facts = () => gatherFacts({ sb, registry, channelId: channel.id, targetDurationS: td, thresholdS, watch, viewers, freezeT, faultT, t0: rec.t0, rec, probeTickS: probeTickMs / 1000 });
 
     // Run until every expectation holds (and nothing is still running), or the scenario's time is up.
     for (;;) {

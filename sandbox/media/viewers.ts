@@ -1,6 +1,8 @@
 // Simulated players watching one channel through the edge. Each viewer reloads its rendition's playlist
-// every target duration (RFC 8216 §6.3.4), takes the newest segment, plays from 3 target durations behind
-// the live edge (§6.3.3) and records its stalls. Cheap enough for 1,000 viewers on a small machine:
+// as RFC 8216 §6.3.4 says and hls.js does (computeReloadInterval): one target duration after it began loading
+// a playlist that had changed, one half after one that had not; it takes the newest segment, plays from 3
+// target durations behind the live edge (§6.3.3) and records its stalls. Cheap enough for 1,000 viewers on a
+// small machine:
 // - one shared timer wheel: viewers are spread over slots of the target duration, one timer for all;
 // - viewers of the same slot watching the same rendition share one request for the playlist and one for
 //   the newest segment (at a real edge they would be collapsed into one origin fetch anyway);
@@ -25,7 +27,7 @@ export interface ViewerFleetOptions {
   targetDurationMs: number;
   /** Playhead distance behind the live edge at start (and after a resync), in target durations. */
   bufferTargetDurations?: number;
-  /** Slots per target duration in the timer wheel. */
+  /** Slots per target duration in the timer wheel (even, so that half a target duration is whole slots). */
   slots?: number;
   renditions?: readonly string[];
   now?: () => number;
@@ -77,6 +79,8 @@ interface Viewer {
   onSlate: boolean;
   startedAt: number;
   openStall: Stall | null;
+  /** The newest segment of the last playlist it loaded: a reload that finds the same one found it unchanged. */
+  newestUri: string | null;
   /** Each time it was playing with newer media than before: when, and the end of that media (wall clock). */
   played: Array<{ at: number; mediaEnd: number }>;
 }
@@ -97,7 +101,8 @@ export class ViewerFleet {
   private readonly bufferMs: number;
   private timer: NodeJS.Timeout | undefined;
   private tickIndex = 0;
-  private readonly busy = new Set<number>();
+  /** Tick index -> the viewers that reload then. A viewer is in no slot while its load is in flight. */
+  private readonly due = new Map<number, Viewer[]>();
   private readonly counters = { manifestRequests: 0, segmentRequests: 0, failedRequests: 0 };
   private stoppedAt: number | null = null;
   private readonly pending = new Set<Promise<void>>();
@@ -112,7 +117,9 @@ export class ViewerFleet {
     const count = opts.count ?? 1000;
     const t = this.now();
     for (let id = 0; id < count; id++) {
-      this.viewers.push({ id, location: id % this.edgeUrls.length, rendition: renditions[id % renditions.length]!, started: false, position: 0, at: t, mediaEnd: 0, stalledSince: null, onSlate: false, startedAt: t, openStall: null, played: [] });
+      const v: Viewer = { id, location: id % this.edgeUrls.length, rendition: renditions[id % renditions.length]!, started: false, position: 0, at: t, mediaEnd: 0, stalledSince: null, onSlate: false, startedAt: t, openStall: null, newestUri: null, played: [] };
+      this.viewers.push(v);
+      this.schedule(v, id % this.slots);
     }
   }
 
@@ -120,12 +127,12 @@ export class ViewerFleet {
     return this.viewers.length;
   }
 
-  /** Starts the timer wheel: every slot period, the viewers of one slot reload their playlists. */
+  /** Starts the timer wheel: every slot period, the viewers due in that slot reload their playlists. */
   start(): void {
     if (this.timer) return;
     const period = Math.max(10, Math.round(this.opts.targetDurationMs / this.slots));
-    // Not awaited: a round that is still loading when the next period comes is skipped (tick()). tick() does
-    // not reject: a failed load is counted in failedRequests and shows as a stall.
+    // Not awaited: a viewer still loading when the next period comes is in no slot until its load ends (tick()).
+    // tick() does not reject: a failed load is counted in failedRequests and shows as a stall.
     this.timer = setInterval(() => void this.tick(), period);
     this.timer.unref?.();
   }
@@ -142,15 +149,21 @@ export class ViewerFleet {
 
   /** Runs one wheel slot now (tests drive the wheel by hand). */
   async tick(): Promise<void> {
-    const slot = this.tickIndex++ % this.slots;
-    if (this.busy.has(slot)) return; // the previous round of this slot is still loading: like a player, don't pile up
-    this.busy.add(slot);
-    const job = this.pollSlot(slot).finally(() => {
-      this.busy.delete(slot);
-      this.pending.delete(job);
-    });
+    const tick = this.tickIndex++;
+    const viewers = this.due.get(tick);
+    if (!viewers) return;
+    this.due.delete(tick);
+    const job = this.pollSlot(tick, viewers).finally(() => this.pending.delete(job));
     this.pending.add(job);
     await job;
+  }
+
+  /** Due at `tick`, or at the next tick to run if that one has passed (its load took longer than the interval). */
+  private schedule(v: Viewer, tick: number): void {
+    const at = Math.max(tick, this.tickIndex);
+    const slot = this.due.get(at);
+    if (slot) slot.push(v);
+    else this.due.set(at, [v]);
   }
 
   snapshot(now = this.now()): FleetSnapshot {
@@ -213,27 +226,30 @@ export class ViewerFleet {
     };
   }
 
-  private async pollSlot(slot: number): Promise<void> {
+  private async pollSlot(tick: number, due: readonly Viewer[]): Promise<void> {
     const groups = new Map<string, Viewer[]>();
-    for (let i = slot; i < this.viewers.length; i += this.slots) {
-      const v = this.viewers[i]!;
+    for (const v of due) {
       const key = `${v.location}|${v.rendition}`;
       const group = groups.get(key);
       if (group) group.push(v);
       else groups.set(key, [v]);
     }
-    await Promise.all([...groups.values()].map((viewers) => this.pollRendition(viewers[0]!.location, viewers[0]!.rendition, viewers)));
+    await Promise.all([...groups.values()].map((viewers) => this.pollRendition(tick, viewers[0]!.location, viewers[0]!.rendition, viewers)));
   }
 
-  private async pollRendition(location: number, rendition: string, viewers: Viewer[]): Promise<void> {
+  private async pollRendition(tick: number, location: number, rendition: string, viewers: Viewer[]): Promise<void> {
     const url = `${this.edgeUrls[location]}/live/${this.opts.channelId}/${rendition}.m3u8`;
     const view = await this.loadPlaylist(url);
     // The player needs the newest segment before that media counts as buffered.
     const segmentOk = view ? await this.loadSegment(new URL(view.newestUri, url).href) : false;
     const now = this.now();
+    const halfTD = Math.ceil(this.slots / 2);
     for (const v of viewers) {
       this.advance(v, now);
+      // A failed load found nothing new, but is not the "unchanged" playlist of §6.3.4: the next try a TD later.
+      const unchanged = view !== null && segmentOk && view.newestUri === v.newestUri;
       if (view && segmentOk) this.receive(v, view, now);
+      this.schedule(v, tick + (unchanged ? halfTD : this.slots));
     }
   }
 
@@ -295,6 +311,7 @@ export class ViewerFleet {
   }
 
   private receive(v: Viewer, view: PlaylistView, now: number): void {
+    v.newestUri = view.newestUri;
     if (!v.started) {
       v.started = true;
       v.startedAt = now;

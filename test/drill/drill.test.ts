@@ -52,20 +52,21 @@ describe('drills in the embedded sandbox', () => {
     expect(ft.viewersFreshP95!).toBeLessThanOrEqual(ft.viewersFresh!);
     expect(ft.viewersFreshP50!).toBeGreaterThan(Math.min(...ft.kvsVisible.map((v) => v!)));
     expect(report.markers.filter((m) => m.kind === 'edge').length).toBeGreaterThanOrEqual(3);
-    // The recover goal names the floor under this world (1.5 TD stale + the last of 3 locations at 2-5 s + 0.9 TD
-    // until the last reload slot: 9.18 s p50, 9.75 s p95) and flatline's share above it, in every form of the report;
-    // the goal is that floor's p95 + 1 TD. Back at the floor, the last viewer's 3 TD buffer has run dry: 1 TD of stall.
+    // The recover goal names the floor under this world (1.5 TD stale + the last of 3 locations at 2-5 s + 0.4 TD
+    // until the last viewer retries its unchanged playlist: 8.18 s p50, 8.75 s p95, within 0.002 s as the alerts'
+    // tiny chance of coming first depends on when in its segment the fault came) and flatline's share above it, in
+    // every form of the report; the goal is that floor's p95 + 1 TD. Back at the floor, no viewer need have stalled.
     const floor = JSON.parse(JSON.stringify(report)).summary.recoveryFloor as NonNullable<typeof s.recoveryFloor>;
-    expect(floor.p50S).toBeCloseTo(9.18, 3);
-    expect(floor.p95S).toBeCloseTo(9.748, 3);
-    expect(floor.terms).toMatchObject({ staleS: 3, detectP50S: 3, detectP95S: 3, reloadS: 1.8, cacheUpToS: 1, bufferS: 6, stallP50S: 2, stallP95S: 2 });
+    expect(floor.p50S).toBeCloseTo(8.18, 2);
+    expect(floor.p95S).toBeCloseTo(8.75, 2);
+    expect(floor.terms).toMatchObject({ staleS: 3, detectP50S: 3, detectP95S: 3, reloadS: 0.8, cacheUpToS: 1, bufferS: 6, stallP50S: 0, stallP95S: 0 });
     expect(floor.flatlineShareS).toBeCloseTo(s.timeToRecoverS! - floor.p50S, 9);
     expect(floor.flatlineShareTD).toBeCloseTo(floor.flatlineShareS / 2, 9);
-    const line = `warm standby: every viewer back on fresh manifests: ${s.timeToRecoverTD!.toFixed(2)} TD (goal <= 5.9 TD (floor p95 4.9 TD + 1 TD); floor under this world 4.6 TD (p95 4.9 TD): flatline's own share ${floor.flatlineShareTD.toFixed(1)} TD)`;
-    expect(formatSummary(report)).toContain(`${s.timeToRecoverTD! <= 5.9 ? 'PASS' : 'MISS'}  ${line}`);
-    expect(formatSummary(report)).toContain(`${s.longestStallTD <= 2 ? 'PASS' : 'MISS'}  longest stall a viewer saw: ${s.longestStallTD.toFixed(2)} TD (goal <= 2 TD (stall floor 1 TD))`);
-    expect(formatSummary(report)).toMatch(/floor under this world +9\.2 s \(4\.6 TD\) p50 \/ 9\.7 s \(4\.9 TD\) p95: 1\.5 \/ 1\.5 TD until detectable \(stale after 1\.5 TD; both MediaLive alerts first in 0\.07 % of runs\) \+ 4\.4 \/ 4\.9 s of KVS propagation to the last edge location \+ 0\.9 TD until the last viewer reloads .*; a viewer back at the floor stalled at least 1\.0 \/ 1\.0 TD \(after its 3\.0 TD buffer ran dry\)/);
-    expect(renderHtml(report)).toContain(`floor under this world 4.6 TD (p95 4.9 TD): flatline&#39;s own share ${floor.flatlineShareTD.toFixed(1)} TD`);
+    const line = `warm standby: every viewer back on fresh manifests: ${s.timeToRecoverTD!.toFixed(2)} TD (goal <= 5.4 TD (floor p95 4.4 TD + 1 TD); floor under this world 4.1 TD (p95 4.4 TD): flatline's own share ${floor.flatlineShareTD.toFixed(1)} TD)`;
+    expect(formatSummary(report)).toContain(`${s.timeToRecoverTD! <= 5.4 ? 'PASS' : 'MISS'}  ${line}`);
+    expect(formatSummary(report)).toContain(`${s.longestStallTD <= 2 ? 'PASS' : 'MISS'}  longest stall a viewer saw: ${s.longestStallTD.toFixed(2)} TD (goal <= 2 TD (stall floor 0 TD))`);
+    expect(formatSummary(report)).toMatch(/floor under this world +8\.2 s \(4\.1 TD\) p50 \/ 8\.7 s \(4\.4 TD\) p95: 1\.5 \/ 1\.5 TD until detectable \(stale after 1\.5 TD; both MediaLive alerts first in 0\.0\d % of runs\) \+ 4\.4 \/ 4\.9 s of KVS propagation to the last edge location \+ 0\.4 TD until the last viewer reloads .*; a viewer back at the floor need not have stalled \(its 3 TD buffer lasts\)/);
+    expect(renderHtml(report)).toContain(`floor under this world 4.1 TD (p95 4.4 TD): flatline&#39;s own share ${floor.flatlineShareTD.toFixed(1)} TD`);
   });
 
   it('primary-flatline, ideal world: the warm standby takes over, one execution, routing flipped', async () => {
@@ -80,9 +81,14 @@ describe('drills in the embedded sandbox', () => {
     expect(s.timeToRecoverTD).not.toBeNull();
     expect(s.timeToDetectS).not.toBeNull();
     expect(s.awsCalls['cloudfront-keyvaluestore']).toBeGreaterThan(0);
-    // The floor is a floor: both MediaLive alerts at once (no earlier than the freeze), the KVS at once, the last
-    // of 10 reload slots 1.8 s later; the viewers cannot be back before it, however fast the control plane ran.
-    expect(s.recoveryFloor).toMatchObject({ p50S: 1.8, p95S: 1.8 });
+    // The floor is a floor: both MediaLive alerts at the fault (during the segment after the newest media end, so
+    // up to a TD after it), the KVS at once, the last viewer's retry of its unchanged playlist up to 0.8 s later;
+    // the viewers cannot be back before it, however fast the control plane ran.
+    const floor = s.recoveryFloor!;
+    expect(floor.p50S).toBe(floor.p95S);
+    expect(floor.terms.detectP50S).toBeGreaterThanOrEqual(0);
+    expect(floor.terms.detectP50S).toBeLessThan(2);
+    expect(floor.p50S).toBeCloseTo(floor.terms.detectP50S + 0.8, 9);
     expect(s.timeToRecoverS!).toBeGreaterThanOrEqual(s.recoveryFloor!.p50S);
     // the report shows every path over time and the control plane's steps
     expect(report.series.length).toBeGreaterThan(5);

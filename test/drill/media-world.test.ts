@@ -1,6 +1,8 @@
 // The media world over real loopback HTTP: origins fed by SimChannels, the edge (cache, collapsing,
 // origin group failover, router decisions, slate) and the viewers. Clocks are injected where the test
 // needs to move time; the viewer test runs in real time with 200 ms segments.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import HLS from 'hls-parser';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -381,5 +383,46 @@ describe('viewers', () => {
     // 6 viewers of one slot and rendition share one playlist and one segment request
     const viewerPolls = summary.watchMs / 200;
     expect(world.edge.stats.requests).toBeLessThan(viewerPolls / 2);
+  });
+});
+
+describe('viewer reloads (RFC 8216 §6.3.4, as hls.js does)', () => {
+  // One viewer against a playlist the test controls; the wheel driven by hand: 10 slots per TD.
+  let newest = 100;
+  const loads: number[] = [];
+  let tick = 0;
+  const playlist = (): string => {
+    const lines = ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-TARGETDURATION:2', `#EXT-X-MEDIA-SEQUENCE:${newest - 2}`];
+    for (let n = newest - 2; n <= newest; n++) lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(1_750_000_000_000 + n * 2000).toISOString()}`, '#EXTINF:2.0,', `seg-${n}.ts`);
+    return lines.join('\n') + '\n';
+  };
+  const server = createServer((req, res) => {
+    if (req.url?.endsWith('.m3u8')) loads.push(tick);
+    res.writeHead(200, { 'content-type': req.url?.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : 'video/mp2t' });
+    res.end(req.url?.endsWith('.m3u8') ? playlist() : 'x');
+  });
+  let fleet: ViewerFleet;
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    fleet = new ViewerFleet({ edgeUrl: `http://127.0.0.1:${port}`, channelId: 'c', count: 1, targetDurationMs: 2000, slots: 10, renditions: ['720p'] });
+  });
+  afterAll(async () => {
+    await fleet.stop();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('reloads a TD after a changed playlist and half a TD after an unchanged one', async () => {
+    const run = async (ticks: number, changeAt: Set<number> = new Set()) => {
+      for (let i = 0; i < ticks; i++, tick++) {
+        if (changeAt.has(tick)) newest++;
+        await fleet.tick();
+      }
+    };
+    // tick 0: the first load (new to the viewer); 10: unchanged, so 15 and 20; the segment appears before 25,
+    // which finds it changed: the next at 35, unchanged again, then 40
+    await run(41, new Set([23]));
+    expect(loads).toEqual([0, 10, 15, 20, 25, 35, 40]);
   });
 });

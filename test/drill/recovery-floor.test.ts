@@ -12,67 +12,80 @@ const TD = 2;
 const opts = { staleAfterTargetDurations: 1.5, manifestMaxAgeS: DEFAULT_MANIFEST_MAX_AGE_S, reloadSlots: DEFAULT_WHEEL_SLOTS, bufferTargetDurations: DEFAULT_BUFFER_TARGET_DURATIONS };
 
 describe('recoveryFloor', () => {
-  it('realistic: 1.5 TD until stale + the last of 3 locations at 2-5 s + 0.9 TD until the last of 10 reload slots', () => {
+  it('realistic: 1.5 TD until stale + the last of 3 locations at 2-5 s + 0.4 TD until the last viewer retries its unchanged playlist', () => {
     const f = recoveryFloor(worldModel('realistic'), TD, opts);
     // Both MediaLive alerts (2-30 s, 5 % dropped, + 0.2 s of bus) before 3 s: (0.8 / 28 x 0.95)^2 = 0.000737.
     // p50 of the max of 3 U(2, 5) at 0.5 - 0.000737: 2 + 3 x 0.499263^(1/3) = 4.3799; p95: 2 + 3 x 0.949263^(1/3) = 4.9484.
-    // The stall: the last viewer back at 9.18 / 9.75 s ran dry before 6 + 2 + 1 = 9 s, so it stalled one whole TD.
+    // Half a TD (5 of 10 slots) between reloads of an unchanged playlist, less one slot: 0.8 s.
+    // The stall: the last viewer back at 8.18 / 8.75 s may not have run dry yet (before 6 + 2 + 1 = 9 s): none.
     expect(f.terms).toEqual({
       staleS: 3, earliestAlertsS: 2.2, alertsFirstProbability: expect.closeTo(0.000737, 6), detectP50S: 3, detectP95S: 3,
-      propagateP50S: expect.closeTo(4.3799, 4), propagateP95S: expect.closeTo(4.9484, 4), reloadS: 1.8, cacheUpToS: 1,
-      bufferS: 6, stallP50S: 2, stallP95S: 2,
+      propagateP50S: expect.closeTo(4.3799, 4), propagateP95S: expect.closeTo(4.9484, 4), reloadS: 0.8, cacheUpToS: 1,
+      bufferS: 6, stallP50S: 0, stallP95S: 0,
     });
-    expect(f.p50S).toBeCloseTo(9.1799, 4);
-    expect(f.p95S).toBeCloseTo(9.7484, 4);
-    expect(f.p50TD).toBeCloseTo(4.59, 4);
-    expect(f.p95TD).toBeCloseTo(4.8742, 4);
+    expect(f.p50S).toBeCloseTo(8.1799, 4);
+    expect(f.p95S).toBeCloseTo(8.7484, 4);
+    expect(f.p50TD).toBeCloseTo(4.09, 4);
+    expect(f.p95TD).toBeCloseTo(4.3742, 4);
   });
 
   it('ideal: the MediaLive alerts arrive at once and the KVS at its one location, so only the last reload remains', () => {
     const f = recoveryFloor(worldModel('ideal'), TD, opts);
-    expect(f.terms).toMatchObject({ staleS: 3, earliestAlertsS: 0, alertsFirstProbability: 1, detectP50S: 0, propagateP50S: 0, reloadS: 1.8, stallP50S: 0, stallP95S: 0 });
-    expect([f.p50S, f.p95S, f.p50TD, f.p95TD]).toEqual([1.8, 1.8, 0.9, 0.9]);
+    expect(f.terms).toMatchObject({ staleS: 3, earliestAlertsS: 0, alertsFirstProbability: 1, detectP50S: 0, propagateP50S: 0, reloadS: 0.8, stallP50S: 0, stallP95S: 0 });
+    expect([f.p50S, f.p95S, f.p50TD, f.p95TD]).toEqual([0.8, 0.8, 0.4, 0.4]);
+  });
+
+  it('counts the alerts from the fault, which comes up to a segment after the newest media end', () => {
+    // ideal: the alerts at the fault itself, 1.5 s after the newest media end
+    const ideal = recoveryFloor(worldModel('ideal'), TD, { ...opts, faultAfterMediaEndS: 1.5 });
+    expect(ideal.terms).toMatchObject({ earliestAlertsS: 1.5, alertsFirstProbability: 1, detectP50S: 1.5, detectP95S: 1.5 });
+    expect(ideal.p50S).toBeCloseTo(1.5 + 0.8, 10);
+    // realistic: both alerts before stale need both under 3 - 1.5 - 0.2 = 1.3 s, below their 2 s minimum: never
+    const realistic = recoveryFloor(worldModel('realistic'), TD, { ...opts, faultAfterMediaEndS: 1.5 });
+    expect(realistic.terms).toMatchObject({ earliestAlertsS: 3.7, alertsFirstProbability: 0, detectP95S: 3 });
   });
 
   it('takes detection at the alerts where they beat staleness more often than the quantile', () => {
     const w = worldModel('realistic', { mediaLiveEvents: { delayS: [1, 1], dropProbability: 0, duplicateProbability: 0 }, eventBridgeDelayS: [0, 0] });
     const f = recoveryFloor(w, TD, opts);
     expect(f.terms).toMatchObject({ alertsFirstProbability: 1, detectP50S: 1, detectP95S: 1, propagateP50S: expect.closeTo(4.3811, 4) });
-    expect(f.p50S).toBeCloseTo(1 + 4.3811 + 1.8, 4);
+    expect(f.p50S).toBeCloseTo(1 + 4.3811 + 0.8, 4);
   });
 
   it('follows the stream, the policy and the viewers it is given', () => {
     // Alerts no earlier than 5 s: staleness (3 s) always first. 2 locations at 1-3 s: p50 1 + 2 x sqrt(0.5) = 2.4142,
-    // p95 1 + 2 x sqrt(0.95) = 2.9494; TD 1 s, stale after 3 TD, 4 slots
+    // p95 1 + 2 x sqrt(0.95) = 2.9494; TD 1 s, stale after 3 TD, 4 slots: an unchanged playlist retried 2 slots
+    // (0.5 s) later, 0.25 s after the last slot that fired before the location flipped
     const w = worldModel('realistic', { kvsPropagationS: [1, 3], edgeLocations: 2, mediaLiveEvents: { delayS: [5, 30], dropProbability: 0.05, duplicateProbability: 0 } });
     const f = recoveryFloor(w, 1, { staleAfterTargetDurations: 3, manifestMaxAgeS: 0.5, reloadSlots: 4, bufferTargetDurations: 3 });
     expect(f.terms.alertsFirstProbability).toBe(0);
-    expect(f.p50S).toBeCloseTo(3 + 2.4142 + 0.75, 4);
-    expect(f.p95S).toBeCloseTo(3 + 2.9494 + 0.75, 4);
+    expect(f.p50S).toBeCloseTo(3 + 2.4142 + 0.25, 4);
+    expect(f.p95S).toBeCloseTo(3 + 2.9494 + 0.25, 4);
     expect(f.p95TD).toBeCloseTo(f.p95S, 10);
   });
 
-  it('the stall under the floor: the whole TDs (less the buffer off the reload grid) the last viewer waits past its buffer', () => {
-    // One location at exactly `kvs` s, alerts never first: the floor is 3 + kvs + 1.8 s. A viewer's buffer (6 s)
-    // runs dry before 6 + 2 (its first playlist's age) + 1 (cache) = 9 s after the freeze, on one of its reloads.
+  it('the stall under the floor: the whole half TDs (less the buffer off the retry grid) the last viewer waits past its buffer', () => {
+    // One location at exactly `kvs` s, alerts never first: the floor is 3 + kvs + 0.8 s. A viewer's buffer (6 s)
+    // runs dry before 6 + 2 (its first playlist's age) + 1 (cache) = 9 s after the freeze, on one of its reloads,
+    // and retries its unchanged playlist every half TD (1 s).
     const floorWith = (kvs: number, bufferTargetDurations = 3) =>
       recoveryFloor(worldModel('realistic', { kvsPropagationS: [kvs, kvs], edgeLocations: 1, mediaLiveEvents: { delayS: [50, 60], dropProbability: 0, duplicateProbability: 0 } }), TD, { ...opts, bufferTargetDurations });
     // back at 8.8 s: it may never have stalled
-    expect(floorWith(4)).toMatchObject({ p95S: expect.closeTo(8.8, 10), terms: { stallP50S: 0, stallP95S: 0 } });
-    // back at 9.8 s: more than 0.8 s stalled, in whole TDs: 1 TD
-    expect(floorWith(5).terms.stallP95S).toBe(2);
-    // back at 12.3 s: more than 3.3 s: 2 TD
-    expect(floorWith(7.5).terms.stallP95S).toBe(4);
-    // a 2.5 TD buffer (5 s) runs dry 1 s off the reload grid: stalls of 1, 3, 5 s; back at 9.8 s, more than 1.8 s: 3 s
-    expect(floorWith(5, 2.5).terms).toMatchObject({ bufferS: 5, stallP95S: 3 });
+    expect(floorWith(5)).toMatchObject({ p95S: expect.closeTo(8.8, 10), terms: { stallP50S: 0, stallP95S: 0 } });
+    // back at 9.8 s: more than 0.8 s stalled, in whole half TDs: 1 s
+    expect(floorWith(6).terms.stallP95S).toBe(1);
+    // back at 11.3 s: more than 2.3 s: 3 s
+    expect(floorWith(7.5).terms.stallP95S).toBe(3);
+    // a 2.25 TD buffer (4.5 s) runs dry 0.5 s off the retry grid: stalls of 0.5, 1.5, 2.5 s; back at 9.8 s, more than 2.3 s: 2.5 s
+    expect(floorWith(6, 2.25).terms).toMatchObject({ bufferS: 4.5, stallP95S: 2.5 });
   });
 
   it('takes the world a scenario declares, with its overrides, as the drill does', () => {
     const base = { name: 'x', title: 't', description: 'd', timeline: [], expectations: [{ expect: 'no-failover' }] };
     const s = parseScenario({ ...base, world: 'ideal', worldOverrides: { kvsPropagationS: [5, 10], edgeLocations: 2 } }, 'x.yml');
-    // 2 locations at 5-10 s: p50 5 + 5 x sqrt(0.5) = 8.5355; on top of the ideal 1.8 s
+    // 2 locations at 5-10 s: p50 5 + 5 x sqrt(0.5) = 8.5355; on top of the ideal 0.8 s
     const f = recoveryFloor(worldModel(s.world, s.worldOverrides), TD, opts);
-    expect(f.p50S).toBeCloseTo(1.8 + 8.5355, 4);
+    expect(f.p50S).toBeCloseTo(0.8 + 8.5355, 4);
   });
 
   it('the closed form matches the max of the per-location draws the edge locations make', () => {
