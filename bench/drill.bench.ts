@@ -21,7 +21,7 @@ import { ConcurrencyLimit } from '../functions/domain/probe/limiter.js';
 import type { DrillReport, FreezeTimings } from '../sandbox/drill/report.js';
 import { GOAL_DRILL_WALL_S, GOAL_SHARE_TD, recoverGoal, stallGoal } from '../sandbox/drill/report-builder.js';
 import { percentile } from '../sandbox/drill/percentile.js';
-import { stallUnderFloorText } from '../sandbox/drill/recovery-floor.js';
+import { nextSegmentText, stallUnderFloorText } from '../sandbox/drill/recovery-floor.js';
 import { listScenarios } from '../sandbox/drill/scenario.js';
 import type { WorldModelName } from '../sandbox/world-model.js';
 import type { BenchRow, BenchSection, BenchTable } from './types.js';
@@ -227,7 +227,7 @@ export function seededSummary(outcomes: readonly Outcome[]): { rows: BenchRow[];
     const [p50, p95] = [percentile(recover, 50), percentile(recover, 95)];
     const share = (v: number, f: number): string => (Number.isFinite(v) ? `${((v - f) / td).toFixed(2)} TD` : 'n/a (not every run recovered)');
     notes.push(
-      `floor under the realistic world (triage, execution and KVS write taking no time): ${(floor.p50S / td).toFixed(2)} TD p50 / ${(floor.p95S / td).toFixed(2)} TD p95 = ${(t.detectP50S / td).toFixed(1)} / ${(t.detectP95S / td).toFixed(1)} TD until detectable (stale after ${(t.staleS / td).toFixed(1)} TD; both MediaLive alerts first in ${(t.alertsFirstProbability * 100).toFixed(2)} % of runs) + ${t.propagateP50S.toFixed(2)} / ${t.propagateP95S.toFixed(2)} s of KVS propagation to the last edge location + ${(t.reloadS / td).toFixed(1)} TD until the last viewer reloads (the route is in the cache key: no playlist cached up to ${t.cacheUpToS} s holds it after the flip); ${stallUnderFloorText(t, td)}; ${floor.p95TD > FIRST_RECOVER_TARGET_TD ? `the ${FIRST_RECOVER_TARGET_TD} TD target first set lies below this world's floor, so the goal is flatline's own share, at most ${GOAL_SHARE_TD} TD above the p95 floor` : `the goal is flatline's own share, at most ${GOAL_SHARE_TD} TD above the p95 floor`}: ${recoverGoal(floor).text}; flatline's own share (measured above the floor) ${share(p50, floor.p50S)} p50, ${share(p95, floor.p95S)} p95`,
+      `floor under the realistic world (triage, execution and KVS write taking no time): ${(floor.p50S / td).toFixed(2)} TD p50 / ${(floor.p95S / td).toFixed(2)} TD p95 = ${(t.detectP50S / td).toFixed(1)} / ${(t.detectP95S / td).toFixed(1)} TD until detectable (stale after ${(t.staleS / td).toFixed(1)} TD; both MediaLive alerts first in ${(t.alertsFirstProbability * 100).toFixed(2)} % of runs) + ${t.propagateP50S.toFixed(2)} / ${t.propagateP95S.toFixed(2)} s of KVS propagation to the last edge location + ${(t.reloadS / td).toFixed(1)} TD until the last viewer reloads${nextSegmentText(floor, td)} (the route is in the cache key: no playlist cached up to ${t.cacheUpToS} s holds it after the flip); ${stallUnderFloorText(t, td)}; ${floor.p95TD > FIRST_RECOVER_TARGET_TD ? `the ${FIRST_RECOVER_TARGET_TD} TD target first set lies below this world's floor, so the goal is flatline's own share, at most ${GOAL_SHARE_TD} TD above the p95 floor` : `the goal is flatline's own share, at most ${GOAL_SHARE_TD} TD above the p95 floor`}: ${recoverGoal(floor).text}; flatline's own share (measured above the floor) ${share(p50, floor.p50S)} p50, ${share(p95, floor.p95S)} p95`,
     );
   }
   const split = reports.flatMap((r) => {

@@ -37,6 +37,12 @@ export interface RecoveryFloorTerms {
   /** The edge location's fresh playlist until the last viewer reloads it, at the least: half a TD less one slot. */
   reloadS: number;
   /**
+   * The standby's first media newer than the frozen end is complete one TD after that end (epoch-aligned
+   * outputs): until then a location on the standby serves no newer media. Binds where detection and
+   * propagation take less (the ideal world).
+   */
+  nextSegmentS: number;
+  /**
    * Not in the floor: how old a cached playlist may be when a viewer loads it (max-age). The route is in the cache
    * key, so after the flip it no longer holds viewers on the frozen playlist; the stall floor counts it before the freeze.
    */
@@ -107,6 +113,8 @@ function bothAlertsWithin(world: Pick<WorldNumbers, 'mediaLiveEvents' | 'eventBr
  *   while the primary is frozen. The sandbox's viewers reload in `reloadSlots` slots per target duration, half a
  *   TD being ceil(slots / 2) slots, every slot at every location (sandbox/media/viewers.ts): the slot that fired
  *   just before a location served the standby's playlist fires again half a TD later, one slot less after.
+ * - the standby's next segment: viewers need media newer than the frozen end, and the standby's (epoch-aligned
+ *   with the primary's) is complete one TD after that end: the flip reaches them no earlier than that.
  * - cache, not added: the route the function took is in the edge's cache key (x-flatline-route, listed by the
  *   /live/* behaviour's cache policy: edge/cache-policy.ts, sandbox/media/edge.ts), so once a location sees the
  *   KVS write its next playlist request misses and gets the standby's: its cache no longer holds viewers on the
@@ -133,8 +141,8 @@ export function recoveryFloor(
   const retryS = (Math.ceil(o.reloadSlots / 2) / o.reloadSlots) * td;
   const reloadS = retryS - td / o.reloadSlots;
   const bufferS = o.bufferTargetDurations * td;
-  const p50S = p50.detect + p50.propagate + reloadS;
-  const p95S = p95.detect + p95.propagate + reloadS;
+  const p50S = Math.max(p50.detect + p50.propagate, td) + reloadS;
+  const p95S = Math.max(p95.detect + p95.propagate, td) + reloadS;
   const terms: RecoveryFloorTerms = {
     staleS,
     earliestAlertsS,
@@ -144,6 +152,7 @@ export function recoveryFloor(
     propagateP50S: p50.propagate,
     propagateP95S: p95.propagate,
     reloadS,
+    nextSegmentS: td,
     cacheUpToS: o.manifestMaxAgeS,
     bufferS,
     stallP50S: stallFloorS(p50S, td, retryS, bufferS, o.manifestMaxAgeS),
@@ -157,4 +166,10 @@ export function stallUnderFloorText(t: Pick<RecoveryFloorTerms, 'stallP50S' | 's
   const buffer = `${+(t.bufferS / td).toFixed(2)} TD buffer`;
   if (t.stallP95S === 0) return `a viewer back at the floor need not have stalled (its ${buffer} lasts)`;
   return `a viewer back at the floor has stalled at least ${(t.stallP50S / td).toFixed(1)} / ${(t.stallP95S / td).toFixed(1)} TD (after its ${buffer} ran dry)`;
+}
+
+/** Where the standby's next segment, not detection and propagation, sets the floor: says so (empty otherwise). */
+export function nextSegmentText(f: Pick<RecoveryFloor, 'terms' | 'p50S'>, td: number): string {
+  const t = f.terms;
+  return t.detectP50S + t.propagateP50S < t.nextSegmentS ? ` (no viewer before the standby's next segment, ${+(t.nextSegmentS / td).toFixed(2)} TD after the frozen end)` : '';
 }

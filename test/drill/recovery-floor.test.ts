@@ -20,7 +20,7 @@ describe('recoveryFloor', () => {
     // The stall: the last viewer back at 8.18 / 8.75 s may not have run dry yet (before 6 + 2 + 1 = 9 s): none.
     expect(f.terms).toEqual({
       staleS: 3, earliestAlertsS: 2.2, alertsFirstProbability: expect.closeTo(0.000737, 6), detectP50S: 3, detectP95S: 3,
-      propagateP50S: expect.closeTo(4.3799, 4), propagateP95S: expect.closeTo(4.9484, 4), reloadS: 0.8, cacheUpToS: 1,
+      propagateP50S: expect.closeTo(4.3799, 4), propagateP95S: expect.closeTo(4.9484, 4), reloadS: 0.8, nextSegmentS: 2, cacheUpToS: 1,
       bufferS: 6, stallP50S: 0, stallP95S: 0,
     });
     expect(f.p50S).toBeCloseTo(8.1799, 4);
@@ -29,17 +29,18 @@ describe('recoveryFloor', () => {
     expect(f.p95TD).toBeCloseTo(4.3742, 4);
   });
 
-  it('ideal: the MediaLive alerts arrive at once and the KVS at its one location, so only the last reload remains', () => {
+  it("ideal: the MediaLive alerts arrive at once and the KVS at its one location: the standby's next segment, then the last reload", () => {
     const f = recoveryFloor(worldModel('ideal'), TD, opts);
-    expect(f.terms).toMatchObject({ staleS: 3, earliestAlertsS: 0, alertsFirstProbability: 1, detectP50S: 0, propagateP50S: 0, reloadS: 0.8, stallP50S: 0, stallP95S: 0 });
-    expect([f.p50S, f.p95S, f.p50TD, f.p95TD]).toEqual([0.8, 0.8, 0.4, 0.4]);
+    expect(f.terms).toMatchObject({ staleS: 3, earliestAlertsS: 0, alertsFirstProbability: 1, detectP50S: 0, propagateP50S: 0, reloadS: 0.8, nextSegmentS: 2, stallP50S: 0, stallP95S: 0 });
+    // no viewer has media newer than the frozen end before the standby's segment after it is complete, 1 TD later
+    expect([f.p50S, f.p95S, f.p50TD, f.p95TD]).toEqual([2.8, 2.8, 1.4, 1.4]);
   });
 
   it('counts the alerts from the fault, which comes up to a segment after the newest media end', () => {
     // ideal: the alerts at the fault itself, 1.5 s after the newest media end
     const ideal = recoveryFloor(worldModel('ideal'), TD, { ...opts, faultAfterMediaEndS: 1.5 });
     expect(ideal.terms).toMatchObject({ earliestAlertsS: 1.5, alertsFirstProbability: 1, detectP50S: 1.5, detectP95S: 1.5 });
-    expect(ideal.p50S).toBeCloseTo(1.5 + 0.8, 10);
+    expect(ideal.p50S).toBeCloseTo(2 + 0.8, 10); // the standby's next segment (2 s) still comes later
     // realistic: both alerts before stale need both under 3 - 1.5 - 0.2 = 1.3 s, below their 2 s minimum: never
     const realistic = recoveryFloor(worldModel('realistic'), TD, { ...opts, faultAfterMediaEndS: 1.5 });
     expect(realistic.terms).toMatchObject({ earliestAlertsS: 3.7, alertsFirstProbability: 0, detectP95S: 3 });
@@ -83,9 +84,9 @@ describe('recoveryFloor', () => {
   it('takes the world a scenario declares, with its overrides, as the drill does', () => {
     const base = { name: 'x', title: 't', description: 'd', timeline: [], expectations: [{ expect: 'no-failover' }] };
     const s = parseScenario({ ...base, world: 'ideal', worldOverrides: { kvsPropagationS: [5, 10], edgeLocations: 2 } }, 'x.yml');
-    // 2 locations at 5-10 s: p50 5 + 5 x sqrt(0.5) = 8.5355; on top of the ideal 0.8 s
+    // 2 locations at 5-10 s: p50 5 + 5 x sqrt(0.5) = 8.5355 after the alerts at once; then the 0.8 s reload
     const f = recoveryFloor(worldModel(s.world, s.worldOverrides), TD, opts);
-    expect(f.p50S).toBeCloseTo(0.8 + 8.5355, 4);
+    expect(f.p50S).toBeCloseTo(8.5355 + 0.8, 4);
   });
 
   it('the closed form matches the max of the per-location draws the edge locations make', () => {

@@ -363,6 +363,17 @@ describe('checkManifestFresh', () => {
     expect(down.observed.fresh).toBe(false);
     expect(down.observed.reason).toMatch(/503/);
   });
+
+  it('with producedSince, a side that died a moment ago still looks young: it gets until its media would be stale, then is called stale; a live side shows new media', async () => {
+    const since = Date.now();
+    bed.origin.set('news-1/primary', { stallAt: since });
+    const withSince = (path: 'primary' | 'standby') =>
+      checkManifestFresh({ target: path, url: news()[path].manifestUrl, staleAfterTargetDurations: 1.5, producedSince: since, check: checkManifestFreshness });
+    const [dead, live] = await Promise.all([withSince('primary'), withSince('standby')]);
+    expect(dead.observed.fresh).toBe(false);
+    expect(dead.observed.ageMs).toBeGreaterThan(dead.observed.thresholdMs!);
+    expect(live.observed).toMatchObject({ fresh: true, reason: expect.stringMatching(/^fresh/) });
+  });
 });
 
 describe('notify', () => {

@@ -66,6 +66,8 @@ interface RenditionState {
   analysis: ManifestAnalysis | null;
   text: string | null;
   ageMs: number | null;
+  /** Epoch ms: the end of its newest media (the fetch's time less the age). */
+  mediaEndMs: number | null;
   problems: Problem[];
   /** Why this rendition cannot count as fresh, regardless of age. */
   broken?: string;
@@ -74,7 +76,7 @@ interface RenditionState {
 function evaluate(name: string, f: FetchedManifest): RenditionState {
   if (f.error || f.text === null) {
     const err = f.error ?? problem(PROBLEM.fetchFailed, `no body from ${f.url}`);
-    return { name, url: f.url, status: f.status, analysis: null, text: null, ageMs: null, problems: [err], broken: err.message };
+    return { name, url: f.url, status: f.status, analysis: null, text: null, ageMs: null, mediaEndMs: null, problems: [err], broken: err.message };
   }
   const a = analyzeManifest(f.text, { now: f.receivedAt, url: f.url, headers: f.headers });
   const problems = [...a.problems, ...checkCacheControl('manifest', f.headers)];
@@ -84,7 +86,7 @@ function evaluate(name: string, f: FetchedManifest): RenditionState {
   if (a.format === 'unknown') broken = `not a manifest: ${a.problems[0]?.message ?? 'unrecognized'}`;
   else if (!a.live) broken = a.format === 'dash' ? 'the MPD is static (not live)' : 'the playlist has ended (EXT-X-ENDLIST / VOD)';
   else if (ageMs === null) broken = 'no wall clock in the manifest (no EXT-X-PROGRAM-DATE-TIME / timeline): its age cannot be read from one fetch';
-  return { name, url: f.url, status: f.status, analysis: a, text: f.text, ageMs, problems, broken };
+  return { name, url: f.url, status: f.status, analysis: a, text: f.text, ageMs, mediaEndMs: ageMs === null ? null : f.receivedAt - ageMs, problems, broken };
 }
 
 function dedupe(problems: Problem[]): Problem[] {
@@ -131,6 +133,8 @@ export async function checkManifestFreshness(url: string, opts: FreshnessOptions
     reason = 'no target duration: the staleness threshold cannot be computed';
   } else if (ageMs > thresholdMs) {
     reason = `${states.length > 1 ? `rendition ${oldest.name} is` : 'the manifest is'} ${secs(ageMs)} old (threshold ${secs(thresholdMs)} = ${opts.staleAfterTargetDurations} x ${targetDuration} s)`;
+  } else if (opts.producedSince !== undefined && oldest.mediaEndMs !== null && oldest.mediaEndMs <= opts.producedSince) {
+    reason = `no new media since ${new Date(opts.producedSince).toISOString()}: ${states.length > 1 ? `rendition ${oldest.name}'s` : 'the'} newest media ended ${secs(opts.producedSince - oldest.mediaEndMs)} before it`;
   } else {
     fresh = true;
     reason = `fresh: ${states.length > 1 ? `oldest rendition ${oldest.name} is` : 'the manifest is'} ${secs(ageMs)} old (threshold ${secs(thresholdMs)})`;
@@ -141,6 +145,7 @@ export async function checkManifestFreshness(url: string, opts: FreshnessOptions
     fresh,
     ageMs,
     thresholdMs,
+    mediaEndMs: oldest?.mediaEndMs ?? null,
     targetDuration,
     renditions: states.map((s) => ({ name: s.name, url: s.url, ageMs: s.ageMs, status: s.status, problems: s.problems })),
     reason,

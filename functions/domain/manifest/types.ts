@@ -73,6 +73,8 @@ export interface FreshnessVerdict {
   /** The age of the stream = the age of its OLDEST rendition (null when no rendition carries a wall clock). */
   ageMs: number | null;
   thresholdMs: number | null;
+  /** Epoch ms: the end of the oldest rendition's newest media (null when no rendition carries a wall clock). */
+  mediaEndMs: number | null;
   targetDuration: number | null;
   renditions: Array<{ name: string; url: string; ageMs: number | null; status: number | null; problems: Problem[] }>;
   /** One line a human can act on, e.g. "rendition 1280x720@3000k is 9.2 s old (threshold 6 s)". */
@@ -86,4 +88,9 @@ export interface FreshnessOptions {
   now?: () => number;
   /** Per request (default 3000 ms). */
   timeoutMs?: number;
+  /**
+   * Epoch ms: fresh only if every rendition has media ending after it. A young manifest is no proof that a side
+   * that has just died still lives (its last segment stays young for up to staleAfter); new media is.
+   */
+  producedSince?: number;
 }

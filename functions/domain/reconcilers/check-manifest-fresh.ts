@@ -1,5 +1,6 @@
 // Is a manifest fresh right now? Delegates to the manifest domain (checkManifestFreshness), which turns
 // fetch errors into a not-fresh verdict instead of throwing: a dead origin is an answer, not a failure.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { nowIso, type StepReport } from './report.js';
 
 /** The part of functions/domain/manifest's FreshnessVerdict the step reports. */
@@ -7,10 +8,12 @@ export interface FreshnessVerdictLike {
   fresh: boolean;
   ageMs: number | null;
   thresholdMs: number | null;
+  /** Epoch ms: the end of the oldest rendition's newest media (null when no rendition carries a wall clock). */
+  mediaEndMs?: number | null;
   reason: string;
 }
 
-export type FreshnessCheck = (url: string, opts: { staleAfterTargetDurations: number; timeoutMs?: number }) => Promise<FreshnessVerdictLike>;
+export type FreshnessCheck = (url: string, opts: { staleAfterTargetDurations: number; timeoutMs?: number; producedSince?: number }) => Promise<FreshnessVerdictLike>;
 
 export interface FreshnessObserved extends FreshnessVerdictLike {
   target: string;
@@ -24,15 +27,28 @@ export interface CheckManifestFreshInput {
   url: string;
   staleAfterTargetDurations: number;
   timeoutMs?: number;
+  /**
+   * Epoch ms: fresh only with media ending after it (a side that has just died still looks young). A side with
+   * none yet is given until that media would be stale to show some, then looked at again: a live one will have.
+   */
+  producedSince?: number;
   check: FreshnessCheck;
   now?: () => number;
 }
 
 export async function checkManifestFresh(input: CheckManifestFreshInput): Promise<StepReport<FreshnessObserved>> {
-  const verdict = await input.check(input.url, {
-    staleAfterTargetDurations: input.staleAfterTargetDurations,
-    ...(input.timeoutMs !== undefined ? { timeoutMs: input.timeoutMs } : {}),
-  });
+  const look = () =>
+    input.check(input.url, {
+      staleAfterTargetDurations: input.staleAfterTargetDurations,
+      ...(input.timeoutMs !== undefined ? { timeoutMs: input.timeoutMs } : {}),
+      ...(input.producedSince !== undefined ? { producedSince: input.producedSince } : {}),
+    });
+  let verdict = await look();
+  const dueAt = newMediaDueAt(verdict, input.producedSince);
+  if (dueAt !== null) {
+    await sleep(Math.max(0, dueAt - (input.now ?? Date.now)()));
+    verdict = await look();
+  }
   return {
     step: 'checkManifestFresh',
     observed: {
@@ -46,4 +62,10 @@ export async function checkManifestFresh(input: CheckManifestFreshInput): Promis
     },
     changes: [],
   };
+}
+
+/** When a side that is young but has no media since `producedSince` must have shown new media (else it is stale); null: no wait. */
+function newMediaDueAt(v: FreshnessVerdictLike, producedSince: number | undefined): number | null {
+  if (producedSince === undefined || v.fresh || v.mediaEndMs == null || v.ageMs === null || v.thresholdMs === null) return null;
+  return v.mediaEndMs <= producedSince && v.ageMs <= v.thresholdMs ? v.mediaEndMs + v.thresholdMs : null;
 }

@@ -7,6 +7,8 @@ import { stepHandler } from '../step.js';
 const Input = z.object({
   channelId: z.string().min(1),
   target: z.enum(['primary', 'standby', 'edge']),
+  /** Fresh only with media ending after this instant (the rollback's check: the execution's start). */
+  producedSince: z.iso.datetime({ offset: true }).optional(),
 });
 
 /** Per-fetch timeout; the Task's TimeoutSeconds bounds the whole check (every rendition). */
@@ -18,6 +20,7 @@ export const handler = stepHandler('checkManifestFresh', Input, (input, channel)
     url: channel[input.target].manifestUrl,
     staleAfterTargetDurations: channel.policy.staleAfterTargetDurations,
     timeoutMs,
+    ...(input.producedSince !== undefined ? { producedSince: Date.parse(input.producedSince) } : {}),
     check: checkManifestFreshness,
   }),
 );
