@@ -16,6 +16,7 @@ const CORRECTNESS_SCENARIOS = [
   'durable-path-fails',
   'region-blackhole',
   'slate-then-primary-returns',
+  'slate-then-standby-returns',
 ] as const;
 
 describe('correctness drills', () => {

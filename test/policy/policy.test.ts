@@ -389,6 +389,22 @@ describe('policy: failback', () => {
     expect(kidsInput(onStandby({ onAir: 'slate', lastTransitionAt: NOW - 1_000 }), fresh('edge'))).toMatchObject({ action: 'record', notify: false });
   });
 
+  it('on the slate, a fresh standby is failed over to at once, whatever the failback policy and the dwell: paged', () => {
+    const standbyFresh = sig({ kind: 'manifest-fresh', severity: 'info', side: 'standby', detail: { path: 'standby' } });
+    const standbyOk = sig({ kind: 'alarm-ok', severity: 'info', side: 'standby', detail: { path: 'standby' } });
+    for (const signal of [standbyFresh, standbyOk]) {
+      const d = run({ signal, item: onStandby({ onAir: 'slate', lastTransitionAt: NOW - 1_000 }) });
+      expect(d).toMatchObject({ action: 'failover', notify: true, confirm: false });
+      expect(d.pageSubject).toMatch(/standby fresh again; on the slate; failing over to it/);
+    }
+    // a late one is evidence; on the standby already, it is no news; another incident's lock coalesces it
+    expect(run({ signal: { ...standbyFresh, at: new Date(NOW - 3_600_000).toISOString() }, item: onStandby({ onAir: 'slate' }) }).action).toBe('record');
+    expect(run({ signal: standbyFresh, item: onStandby() }).action).toBe('record');
+    expect(run({ signal: standbyFresh, item: onStandby({ onAir: 'slate', phase: 'failing-back', incidentId: 'other', lockExpiresAt: NOW + 60_000 }) }).action).not.toBe('failover');
+    // an operator may send viewers from the slate to the standby too
+    expect(run({ signal: sig({ kind: 'failover-requested', severity: 'info', source: 'operator' }), item: onStandby({ onAir: 'slate' }) }).action).toBe('failover');
+  });
+
   it('no automatic failback while another transition runs', () => {
     const item = onStandby({ phase: 'failing-back', incidentId: 'other', lockExpiresAt: NOW + 1_000, primaryFreshSince: NOW - 600_000 });
     expect(kidsInput(item).action).toBe('record'); // not on-standby: nothing automatic while a transition runs

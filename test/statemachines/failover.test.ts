@@ -131,6 +131,17 @@ describe('failover', () => {
     expect(bed.originOrder('sports-1')).toEqual(bed.standbyFirst('sports-1'));
   });
 
+  it('from the slate (nothing was healthy, now the standby is): routes to the standby and switches the slate off in one write', async () => {
+    bed.freeze('news-1', 'primary');
+    const news = bed.channel('news-1');
+    bed.sandbox.kvs.set(news.edge.kvsArn, edgeKey('news-1'), edgeValueString(news, { route: 'standby', slate: true })!);
+    const result = await run(bed, 'failover', 'news-1');
+    expect(result.status).toBe('SUCCEEDED');
+    expect(edgeState('news-1')).toEqual({ route: 'standby', slate: false });
+    expect(bed.calls('PutKey')).toHaveLength(1);
+    expect(await bed.ledger.get('news-1')).toMatchObject({ onAir: 'standby', phase: 'on-standby' });
+  });
+
   it('standby never fresh by its deadline: slate on, page, execution failed with Flatline.StandbyNotReady', async () => {
     bed.freeze('news-1', 'primary');
     bed.freeze('news-1', 'standby');

@@ -18,8 +18,9 @@
 //   minDwellSeconds of lastTransitionAt (which also forbids ping-pong: no failback right after a failover).
 // - Automatic failback only when policy.failback = automatic, once the primary has been fresh for minDwellSeconds.
 //   On the slate (nothing healthy was left) a fresh primary is paged, and failed back to at once when automatic:
-//   the slate is not a source, so no dwell holds it there.
-// - Operator failover requests and drills are forced: no confirmation, no dwell, but still subject to the lock.
+//   the slate is not a source, so no dwell holds it there. A fresh standby is failed over to at once, paged.
+// - Operator failover requests and drills are forced: no confirmation, no dwell, but still subject to the lock;
+//   ignored while the standby is on air.
 //   An operator failback respects the dwell unless its detail says force: true.
 // - An outage of the side on air within the dwell is recorded and paged at once (once per dwell), and handed
 //   back to triage when the dwell ends (recheck: an Outage Recheck event, confirmed afresh like any outage);
@@ -149,7 +150,8 @@ function classify(input: PolicyInput): PolicyDecision {
   // Operator and drill requests: forced (no confirmation, no dwell), still subject to the lock.
   if (signal.kind === 'failover-requested' || signal.kind === 'drill-requested') {
     const drill = signal.kind === 'drill-requested';
-    if (!onPrimary) return decide('ignore', `${signal.kind}: already on ${item.onAir}`, { drill });
+    // The slate is not a source: an operator may send viewers from it to the standby (the failover checks it first).
+    if (item.onAir === 'standby') return decide('ignore', `${signal.kind}: already on ${item.onAir}`, { drill });
     return decide('failover', `${drill ? 'drill' : 'operator'} requested: ${detailText(signal, 'reason') ?? signal.kind}`, { drill });
   }
   if (signal.kind === 'failback-requested') {
@@ -166,6 +168,9 @@ function classify(input: PolicyInput): PolicyDecision {
     const down = standbyOutage(input);
     if (down) return onStandbyOutage(input, down, late ? age : undefined);
   }
+
+  // On the slate, a standby fresh again is a source to leave the slate for.
+  if (item.onAir === 'slate' && item.phase === 'on-standby' && signal.side === 'standby' && freshNews(input)) return leaveSlateForStandby(input);
 
   // The standby side never fails over; other trouble with it while it carries the viewers deserves a page.
   if (signal.side === 'standby') {
@@ -379,6 +384,23 @@ function considerFailback(input: PolicyInput): PolicyDecision {
   const dwell = dwellRemainingMs(item, channel, now);
   if (dwell > 0) return decide('record', `${what}; within the dwell of the last failover (${Math.ceil(dwell / 1000)} s left): no ping-pong`);
   return decide('failback', `primary fresh for ${Math.floor(freshFor / 1000)} s: automatic failback`);
+}
+
+/** News that the signal's side is fresh now: a fresh manifest or an alarm back to OK, not a late event. */
+function freshNews({ signal, now, maxEventAgeMs }: PolicyInput): boolean {
+  return (signal.kind === 'manifest-fresh' || signal.kind === 'alarm-ok') && lateByMs(signal, now, maxEventAgeMs) === 0;
+}
+
+/**
+ * Viewers are on the slate (nothing healthy was left) and the standby is fresh again. The slate is not a source:
+ * no dwell and no failback policy holds viewers on it. The failover checks the standby is fresh before it routes
+ * to it (its first look), and switches the slate off with the route; paged.
+ */
+function leaveSlateForStandby({ channel, signal }: PolicyInput): PolicyDecision {
+  return decide('failover', `standby fresh again (${signal.kind}); on the slate: failing over to the standby (no dwell to leave the slate)`, {
+    notify: true,
+    pageSubject: `PAGE flatline ${channel.id}: standby fresh again; on the slate; failing over to it`,
+  });
 }
 
 /**

@@ -70,14 +70,17 @@ async function reconcile(
 export interface SetEdgeRouteInput {
   channel: EdgeChannel;
   route: Route;
+  /** Also set the slate, in the same write (a failover leaving the slate for the standby); absent: it stays as it is. */
+  slate?: boolean;
   mode: Mode;
   kvs: CloudFrontKeyValueStoreClient;
 }
 
-/** Reconciles the route of edge:<id> (the slate stays as it is). */
+/** Reconciles the route of edge:<id>, and the slate when given (else the slate stays as it is). */
 export async function setEdgeRoute(input: SetEdgeRouteInput): Promise<StepReport<EdgeObserved>> {
   const observed = await observe(input.kvs, input.channel);
-  return reconcile(input.kvs, 'setEdgeRoute', input.channel, observed, edgeValueString(input.channel, { route: input.route, slate: observed.slate }), input.mode);
+  const desired = edgeValueString(input.channel, { route: input.route, slate: input.slate ?? observed.slate });
+  return reconcile(input.kvs, 'setEdgeRoute', input.channel, observed, desired, input.mode);
 }
 
 export interface SetSlateInput {

@@ -1,5 +1,6 @@
-// Task "RouteEdgeTo*" / "RollbackRoute": reconcile KVS edge:<id>. `route` sets the route (the slate stays);
-// a rollback passes the snapshot's exact `value` instead (null = the key was absent), route and slate together.
+// Task "RouteEdgeTo*" / "RollbackRoute": reconcile KVS edge:<id>. `route` sets the route (the slate stays, unless
+// `slate` says otherwise); a rollback passes the snapshot's exact `value` instead (null = the key was absent),
+// route and slate together.
 import * as z from 'zod';
 import { InvalidInputError } from '../../domain/errors.js';
 import { restoreEdgeValue, setEdgeRoute } from '../../domain/reconcilers/edge-route.js';
@@ -8,11 +9,12 @@ import { kvsClient } from '../../lib/kvs-client.js';
 
 const Input = FencedInputBase.extend({
   route: z.enum(['primary', 'standby']).optional(),
+  slate: z.boolean().optional(),
   value: z.string().nullable().optional(),
 });
 
 export const handler = fencedStepHandler('setEdgeRoute', Input, (input, channel) => {
   if (input.value !== undefined) return restoreEdgeValue({ channel, value: input.value, mode: input.mode, kvs: kvsClient('step') });
-  if (input.route) return setEdgeRoute({ channel, route: input.route, mode: input.mode, kvs: kvsClient('step') });
+  if (input.route) return setEdgeRoute({ channel, route: input.route, ...(input.slate !== undefined ? { slate: input.slate } : {}), mode: input.mode, kvs: kvsClient('step') });
   throw new InvalidInputError('setEdgeRoute needs `route` or `value`', { channelId: channel.id });
 });
