@@ -36,6 +36,25 @@ describe('failback', () => {
     expect(await bed.ledger.get('sports-1')).toMatchObject({ onAir: 'primary', phase: 'steady' });
     const last = bed.sandbox.sns.messages.filter((m) => m.topicArn === TOPIC_ARN).at(-1)!;
     expect(last.subject).toContain('failback succeeded');
+    // The snapshot and the look at the primary run side by side, then the route.
+    expect(result.tasks.slice(0, 2).sort()).toEqual(['CheckPrimaryFresh', 'Snapshot']);
+    expect(result.tasks[2]).toBe('RouteEdgeToPrimary');
+  });
+
+  it('the snapshot fails: nothing is changed (the look at the primary beside it only reads), finished failed', async () => {
+    await failedOver('news-1');
+    const before = { kvs: bed.kvs('news-1'), order: bed.originOrder('news-1') };
+    const mutatingBefore = bed.sandbox.mutatingCalls().length;
+    bed.sandbox.faults.add({ service: 'cloudfront-keyvaluestore', operation: 'GetKey', kind: 'error', errorCode: 'AccessDeniedException', status: 403 });
+    const result = await run(bed, 'failback', 'news-1');
+    expect(result.status).toBe('FAILED');
+    expect(result.cause).toContain('AccessDenied');
+    expect(result.tasks).not.toContain('RouteEdgeToPrimary');
+    expect(result.tasks.slice(-2)).toEqual(['FinishFailed', 'NotifyFailed']);
+    expect(bed.sandbox.mutatingCalls().slice(mutatingBefore).filter((c) => c.service !== 'sns')).toEqual([]);
+    expect(bed.kvs('news-1')).toEqual(before.kvs);
+    expect(bed.originOrder('news-1')).toEqual(before.order);
+    expect(await bed.ledger.get('news-1')).toMatchObject({ onAir: 'standby', phase: 'on-standby' });
   });
 
   it("an operator's request: the notification names who asked and why", async () => {
