@@ -119,11 +119,13 @@ export async function startDrillSandbox(registry: Registry, opts: DrillSandboxOp
     calls: () => sb.calls,
     decisions: () =>
       sb.events.service.deliveries.map((d) => {
-        const r = (d.result ?? {}) as { decision?: string; reason?: string; signal?: { channelId?: string } };
+        const r = (d.result ?? {}) as { decision?: string; reason?: string; signal?: { channelId?: string }; decidedAt?: string };
+        // A decision to act is timed when it was final, not when triage returned (after StartExecution).
+        const decidedAt = r.decidedAt === undefined ? Number.NaN : Date.parse(r.decidedAt);
         return {
           eventId: d.eventId,
           ok: d.ok,
-          at: d.at,
+          at: Number.isNaN(decidedAt) ? d.at : decidedAt,
           ...(r.decision ? { decision: r.decision } : {}),
           ...(r.reason ? { reason: r.reason } : {}),
           ...(r.signal?.channelId ? { channelId: r.signal.channelId } : {}),

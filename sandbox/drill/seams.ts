@@ -28,7 +28,7 @@ export interface DrillExecution {
 export interface DrillDecision {
   eventId: string;
   ok: boolean;
-  /** Epoch ms triage returned. */
+  /** Epoch ms triage decided: for a failover or failback, when the decision was final (before StartExecution); else when triage returned. */
   at: number;
   decision?: string;
   reason?: string;

@@ -375,8 +375,10 @@ describe('triage: duplicates and concurrency', () => {
     const event = sample('ops-failover-requested.json');
     const incidentId = incidentIdFor(toSignal(event, { registry }).signal);
     await ledger.acquire({ channelId: 'news-1', incidentId, action: 'failover', ttlMs: 60_000 }); // the crashed first attempt
-    const d = await triage(event, deps());
-    expect(d).toMatchObject({ decision: 'failover', incidentId });
+    const decidedAt = Date.parse('2026-01-01T00:00:00.000Z');
+    const d = await triage(event, deps({ now: () => decidedAt }));
+    // The decision is timed when it was final, before the lock and StartExecution (the drill report's "triage").
+    expect(d).toMatchObject({ decision: 'failover', incidentId, decidedAt: new Date(decidedAt).toISOString() });
     expect((await ledger.get('news-1')).executionArn).toBe(d.executionArn);
     const again = await triage(event, deps()); // a redelivery now finds the execution attached
     expect(again).toMatchObject({ decision: 'coalesced', executionArn: d.executionArn });

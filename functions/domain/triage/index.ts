@@ -49,6 +49,8 @@ export interface TriageDecision {
   mode: Mode;
   drill?: boolean;
   confirmation?: Confirmation;
+  /** ISO time the decision to act was final (after any confirmation), before the lock and StartExecution. */
+  decidedAt?: string;
 }
 
 /** Where triage reports what it saw (metrics and logs live in the Lambda adapter, not here). */
@@ -185,6 +187,7 @@ export async function triage(event: unknown, deps: TriageDeps): Promise<TriageDe
       }
     }
     const action = policy.action;
+    const decidedAt = new Date(now()).toISOString();
     const got = await deps.ledger.acquire({ channelId: channel.id, incidentId, action, ttlMs: lockTtlMs(), expectVersion: item.version, ...(takeOver ? { takeOver } : {}) });
     const input = executionInput(signal, incidentId, action, mode, policy);
     const withConfirmation = confirmation ? { confirmation } : {};
@@ -203,7 +206,7 @@ export async function triage(event: unknown, deps: TriageDeps): Promise<TriageDe
       if (requested && got.acquired) await deps.ledger.record(channel.id, { kind: signal.kind, message: requested, incidentId });
       deps.observer?.info?.(`${action} started`, { channelId: channel.id, incidentId, executionArn: started, mode });
       const reason = confirmation ? `${policy.reason}; confirmed: ${confirmation.reason}` : policy.reason;
-      return { ...base, decision: action, reason, executionArn: started, drill: policy.drill, ...withConfirmation };
+      return { ...base, decision: action, reason, executionArn: started, drill: policy.drill, ...withConfirmation, decidedAt };
     }
     if (got.reason === 'held by this incident' || lockHeld(got.item, now())) {
       const duplicate = got.reason === 'held by this incident';
