@@ -1,5 +1,4 @@
-// esbuild plugins of the Lambda bundles (serverless.yml custom.esbuild.plugins, via esbuild-plugins.cjs;
-// bench/coldstart.bench.ts uses the same file).
+// esbuild plugin of the Lambda bundles (serverless.yml custom.esbuild.plugins, via esbuild-plugins.cjs).
 import { dirname, join } from 'node:path';
 import type { Plugin } from 'esbuild';
 
@@ -22,5 +21,3 @@ export const zodEnglishOnly: Plugin = {
     }));
   },
 };
-
-export const esbuildPlugins: Plugin[] = [zodEnglishOnly];

@@ -1,4 +1,4 @@
-// Schemas of every event triage accepts: Powertools' EventBridgeSchema (the envelope) extended with a
+// Schemas of every event triage accepts: the EventBridge envelope extended with a
 // literal source/detail-type and a typed detail. Shapes follow the AWS samples and the EventBridge reference
 // (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-medialive.html,
 // https://docs.aws.amazon.com/medialive/latest/ug/monitoring-cloudwatch-json-alert.html,
@@ -6,13 +6,30 @@
 // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html) and the
 // third-party captures in test/fixtures/events (test/fixtures/SOURCES.md). Unknown extra fields are allowed
 // (AWS adds fields).
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import * as z from 'zod';
 import { MANIFEST_FRESH, MANIFEST_STALE, OPS_SOURCE, OUTAGE_RECHECK, PROBE_SOURCE, TRIAGE_SOURCE } from '../contracts.js';
 import { clipUtf8, utf8Bytes } from '../text.js';
 
+/**
+ * The EventBridge envelope: Powertools parser's EventBridgeSchema field for field. Not imported from
+ * Powertools: its module takes zod's `z` namespace object, which keeps all of zod in the bundle (~100 KB
+ * minified, compiled on every cold start of triage).
+ */
+export const EventBridgeEnvelope = z.object({
+  version: z.string(),
+  id: z.string(),
+  source: z.string(),
+  account: z.string(),
+  time: z.iso.datetime(),
+  region: z.string(),
+  resources: z.array(z.string()),
+  'detail-type': z.string(),
+  detail: z.unknown(),
+  'replay-name': z.string().optional(),
+});
+
 const event = <S extends string, D extends string, T extends z.ZodType>(source: S, detailType: D, detail: T) =>
-  EventBridgeSchema.extend({ source: z.literal(source), 'detail-type': z.literal(detailType), detail });
+  EventBridgeEnvelope.extend({ source: z.literal(source), 'detail-type': z.literal(detailType), detail });
 
 // ---- sizes. Everything triage keeps of an event travels in the Step Functions execution input (256 KiB),
 // the ledger item (DynamoDB, 400 KB) and pages (SNS): free text is bounded here, where it enters.
