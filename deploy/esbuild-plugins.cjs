@@ -3,4 +3,4 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- serverless-esbuild requires this file; CommonJS on purpose */
 const { require: tsxRequire } = require('tsx/cjs/api');
 
-module.exports = [tsxRequire('./zod-english-only.ts', __filename).zodEnglishOnly, tsxRequire('./sdk-schema-keys.ts', __filename).sdkSchemaLiteralKeys];
+module.exports = [tsxRequire('./sdk-schema-keys.ts', __filename).sdkSchemaLiteralKeys];

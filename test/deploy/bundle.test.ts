@@ -1,5 +1,5 @@
-// A handler bundled exactly as `serverless package` bundles it (serverless.yml's custom.esbuild options,
-// including the zod English-only plugin) still validates input with readable English messages and loads
+// A handler bundled exactly as `serverless package` bundles it (serverless.yml's custom.esbuild options and
+// plugins) still validates input with readable English messages and loads
 // the compiled registry from FLATLINE_REGISTRY: the bundle options do not break the code they ship. And every
 // function's bundle stays within the size budget (bench/coldstart.bench.ts measures what it costs to load).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -44,7 +44,7 @@ afterAll(() => {
 describe('a bundled step handler', () => {
   it('carries zod with English messages only', () => {
     expect(bundleText).toContain('Invalid option');
-    // A phrase of zod's German locale, which the plugin leaves out.
+    // A phrase of zod's German locale: zod/mini brings only the English one (functions/domain/zod.ts).
     expect(bundleText).not.toContain('Ungültige Eingabe');
   });
 

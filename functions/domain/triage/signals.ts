@@ -1,7 +1,7 @@
 // Event -> Signal: validation (Powertools parser + the schemas), channel lookup in the registry, and the
 // translation of each event kind into the one shape the policy reads. Nothing here does I/O.
 import { parse } from '@aws-lambda-powertools/parser';
-import type { z } from 'zod';
+import type * as z from '../zod.js';
 import type { ProbePath, Signal } from '../contracts.js';
 import { InvalidInputError, UnknownChannelError } from '../errors.js';
 import { channelByMediaLive, getChannel, mediaLiveChannelArn, type Channel, type Registry } from '../registry/index.js';
@@ -48,7 +48,7 @@ export function toSignal(raw: unknown, ctx: SignalContext): TranslatedSignal {
     });
   }
   const schemaKey = key as SchemaKey;
-  const parsed = parse(raw, undefined, EVENT_SCHEMAS[schemaKey] as z.ZodType, true);
+  const parsed = parse(raw, undefined, EVENT_SCHEMAS[schemaKey] as z.ZodMiniType, true);
   if (!parsed.success) throw invalid(`malformed "${envelope.data['detail-type']}" event`, parsed.error, raw);
   const data = parsed.data as never; // never: accepted by each branch below; the schema map guarantees the pairing
   switch (schemaKey) {

@@ -1,14 +1,14 @@
 // Task "RouteEdgeTo*" / "RollbackRoute": reconcile KVS edge:<id>. `route` sets the route (the slate stays);
 // a rollback passes the snapshot's exact `value` instead (null = the key was absent), route and slate together.
-import * as z from 'zod';
+import * as z from '../../domain/zod.js';
 import { InvalidInputError } from '../../domain/errors.js';
 import { restoreEdgeValue, setEdgeRoute } from '../../domain/reconcilers/edge-route.js';
 import { FencedInputBase, fencedStepHandler } from '../fenced-step.js';
 import { kvsClient } from '../../lib/kvs-client.js';
 
-const Input = FencedInputBase.extend({
-  route: z.enum(['primary', 'standby']).optional(),
-  value: z.string().nullable().optional(),
+const Input = z.extend(FencedInputBase, {
+  route: z.optional(z.enum(['primary', 'standby'])),
+  value: z.optional(z.nullable(z.string())),
 });
 
 export const handler = fencedStepHandler('setEdgeRoute', Input, (input, channel) => {
