@@ -2,7 +2,7 @@
 // group) act for an incident: before acting, that incident must still hold the channel's lock
 // (functions/domain/reconcilers/fence.ts). Kept apart from step.ts so that the read-only steps' bundles
 // carry no ledger client.
-import * as z from 'zod';
+import * as z from '../domain/zod.js';
 import { lockReader } from '../domain/ledger/lock-reader.js';
 import { requireLock } from '../domain/reconcilers/fence.js';
 import type { Channel } from '../domain/registry/index.js';
@@ -11,13 +11,13 @@ import { documentClient } from '../lib/dynamodb-client.js';
 import { StepInputBase, stepHandler } from './step.js';
 
 /** A fenced step's input names its incident besides the channel. */
-export const FencedInputBase = StepInputBase.extend({ incidentId: z.string().min(1) });
+export const FencedInputBase = z.extend(StepInputBase, { incidentId: z.string().check(z.minLength(1)) });
 
 /**
  * Before it acts, its incident must still hold the channel's lock
  * (functions/domain/reconcilers/fence.ts); otherwise it throws Flatline.LockLost and changes nothing.
  */
-export function fencedStepHandler<S extends z.ZodType<{ channelId: string; incidentId: string }>, O>(
+export function fencedStepHandler<S extends z.ZodMiniType<{ channelId: string; incidentId: string }>, O>(
   step: string,
   schema: S,
   fn: (input: z.infer<S>, channel: Channel, aws: Clients) => Promise<O>,

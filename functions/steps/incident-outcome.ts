@@ -1,6 +1,6 @@
 // The input shared by the closing steps (finishIncident, notify): what happened to the incident, and
 // the reports of every step so far ($.steps in the state machines), from which the changes are read.
-import * as z from 'zod';
+import * as z from '../domain/zod.js';
 import type { Change, OnAir } from '../domain/contracts.js';
 import type { Outcome } from '../domain/reconcilers/finish.js';
 import type { NotifySeverity } from '../domain/reconcilers/notify.js';
@@ -8,8 +8,8 @@ import { summarize } from '../domain/reconcilers/finish.js';
 import { requestedBy } from '../domain/operator-request.js';
 import { ActionSchema, StatesErrorSchema, StepInputBase } from './step.js';
 
-export const IncidentInput = StepInputBase.extend({
-  incidentId: z.string().min(1),
+export const IncidentInput = z.extend(StepInputBase, {
+  incidentId: z.string().check(z.minLength(1)),
   action: ActionSchema,
   /**
    * slate = the standby was not ready by the deadline and the slate went on. degraded = viewers are on the
@@ -20,17 +20,17 @@ export const IncidentInput = StepInputBase.extend({
   outcome: z.enum(['succeeded', 'degraded', 'slate', 'rolled-back', 'failed', 'lock-lost']),
   /** snapshot = what the routing snapshot says (after a rollback); unchanged = whatever the ledger says now. */
   onAir: z.enum(['primary', 'standby', 'slate', 'snapshot', 'unchanged']),
-  steps: z.record(z.string(), z.unknown()).default({}),
-  error: StatesErrorSchema.optional(),
+  steps: z._default(z.record(z.string(), z.unknown()), {}),
+  error: z.optional(StatesErrorSchema),
   /** Why the execution started (triage's reason: the signal's kind and severity). */
-  reason: z.string().optional(),
+  reason: z.optional(z.string()),
   /** The triggering signal (the notifications name an operator's requestedBy and reason from its detail). */
-  signal: z.object({ source: z.string(), kind: z.string(), detail: z.record(z.string(), z.unknown()).optional() }).loose().optional(),
+  signal: z.optional(z.looseObject({ source: z.string(), kind: z.string(), detail: z.optional(z.record(z.string(), z.unknown())) })),
 });
 export type IncidentInput = z.infer<typeof IncidentInput>;
 
 const ChangeSchema = z.object({ resource: z.string(), from: z.unknown(), to: z.unknown(), applied: z.boolean() });
-const ReportSchema = z.object({ changes: z.array(ChangeSchema) }).loose();
+const ReportSchema = z.looseObject({ changes: z.array(ChangeSchema) });
 
 /** Every change in the step reports, in the order the steps ran (a caught error has no changes). */
 export function changesOf(steps: Record<string, unknown>): Change[] {
@@ -43,7 +43,7 @@ export function changesOf(steps: Record<string, unknown>): Change[] {
 /** The ledger's outcomes: a slate is a failed failover with the slate on the air; a lost lock records none (failed, at most). */
 export const ledgerOutcome = (outcome: IncidentInput['outcome']): Outcome => (outcome === 'slate' || outcome === 'lock-lost' ? 'failed' : outcome);
 
-const SnapshotReport = z.object({ observed: z.object({ route: z.string().nullable(), slate: z.boolean() }).loose() }).loose();
+const SnapshotReport = z.looseObject({ observed: z.looseObject({ route: z.nullable(z.string()), slate: z.boolean() }) });
 
 /** What viewers get according to the routing snapshot: the slate wins, then the KVS route (absent = primary). */
 export function onAirFromSnapshot(steps: Record<string, unknown>): OnAir | null {
@@ -68,7 +68,7 @@ export function caughtErrors(steps: Record<string, unknown>): string[] {
   });
 }
 
-const EdgeCheck = z.object({ observed: z.object({ fresh: z.boolean(), reason: z.string().optional() }).loose() }).loose();
+const EdgeCheck = z.looseObject({ observed: z.looseObject({ fresh: z.boolean(), reason: z.optional(z.string()) }) });
 
 /** The edge was checked and never seen fresh (the routing is done, viewers may still be stuck). */
 export function edgeStillStale(steps: Record<string, unknown>): string | null {

@@ -2,21 +2,21 @@
 // execution input stays small: only channelId travels), time the step (StepDuration by Channel + Step),
 // and name failures so the state machine's Retry/Catch can match them.
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import * as z from 'zod';
+import * as z from '../domain/zod.js';
 import { FlatlineError, InvalidInputError } from '../domain/errors.js';
 import { getChannel, loadRegistry, type Channel } from '../domain/registry/index.js';
 import { isTransient, RetryableError } from '../domain/reconcilers/errors.js';
 import { clientsFor, type Clients } from '../lib/aws-clients.js';
 import { lambda, logger, metrics } from '../lib/lambda.js';
 
-export const ModeSchema = z.enum(['live', 'plan']).default('live');
+export const ModeSchema = z._default(z.enum(['live', 'plan']), 'live');
 export const ActionSchema = z.enum(['failover', 'failback']);
 export const SideSchema = z.enum(['primary', 'standby']);
 /** The error object a Catch puts at its ResultPath. */
-export const StatesErrorSchema = z.object({ Error: z.string().optional(), Cause: z.string().optional() }).loose();
+export const StatesErrorSchema = z.looseObject({ Error: z.optional(z.string()), Cause: z.optional(z.string()) });
 
 /** Every step input names the channel; the rest is per step. */
-export const StepInputBase = z.object({ channelId: z.string().min(1), mode: ModeSchema });
+export const StepInputBase = z.object({ channelId: z.string().check(z.minLength(1)), mode: ModeSchema });
 
 /** Emits one metric with the dimensions Channel (+ Step), flushed on its own so dimensions never mix. */
 type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
@@ -44,7 +44,7 @@ export function nameForStates(err: unknown): unknown {
 /** The step budget: the state machine's Retry is the outer layer. */
 const stepClients = clientsFor('step');
 
-export function stepHandler<S extends z.ZodType<{ channelId: string }>, O>(
+export function stepHandler<S extends z.ZodMiniType<{ channelId: string }>, O>(
   step: string,
   schema: S,
   /** `aws`: this process's clients under the step budget (the state machine's Retry is the outer layer). */

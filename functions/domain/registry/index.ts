@@ -3,7 +3,7 @@
 // the YAML parser (~110 KB minified) stays out of every bundle; the YAML source is read by ./file.ts, which
 // only the tools import (deploy, the CLI, the sandbox, the edge build).
 import { readFileSync } from 'node:fs';
-import type { z } from 'zod';
+import type * as z from '../zod.js';
 import { RegistryError, UnknownChannelError } from '../errors.js';
 import { cloudFrontQuotaIssues, type CloudFrontQuotas } from './quotas.js';
 import { RegistrySchema, type Channel, type OriginConfig, type Registry } from './schema.js';

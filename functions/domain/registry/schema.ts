@@ -1,65 +1,65 @@
-import * as z from 'zod';
+import * as z from '../zod.js';
 import { CHANNEL_ID_PATTERN, edgeKey, KVS_MAX_VALUE_BYTES, largestEdgeValueString, MAX_CHANNEL_ID_LENGTH } from '../routing-keys.js';
 import { manifestUrlProblem } from './addresses.js';
 
-const region = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS region such as us-east-1');
+const region = z.string().check(z.regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS region such as us-east-1'));
 /** The syntax only: whether http or a loopback host is allowed depends on the registry's `local` (see RegistrySchema). */
 const httpUrl = z.url({ protocol: /^https?$/ });
 
 export const OriginSchema = z.strictObject({
   region,
   /** MediaLive channel id (the numeric id in the channel ARN). */
-  channelId: z.string().regex(/^\d+$/, 'the numeric MediaLive channel id'),
+  channelId: z.string().check(z.regex(/^\d+$/, 'the numeric MediaLive channel id')),
   /** CloudFront origin id of this side's MediaPackage endpoint in the distribution. */
-  originId: z.string().min(1),
+  originId: z.string().check(z.minLength(1)),
   /** Multivariant (or media) playlist URL on the MediaPackage origin, probed directly. */
   manifestUrl: httpUrl,
   /** MediaPackage v2 endpoints can answer 404 on a stale manifest so the origin group fails over. */
-  mediaPackage: z.enum(['v1', 'v2']).default('v2'),
+  mediaPackage: z._default(z.enum(['v1', 'v2']), 'v2'),
   /** Path of the channel on this origin when the two origins serve different paths (edge.paths = per-origin). */
-  originPath: z.string().startsWith('/').optional(),
+  originPath: z.optional(z.string().check(z.startsWith('/'))),
   /** STANDARD runs two pipelines: one pipeline failing is covered by the other (never a failover). */
-  channelClass: z.enum(['STANDARD', 'SINGLE_PIPELINE']).default('STANDARD'),
+  channelClass: z._default(z.enum(['STANDARD', 'SINGLE_PIPELINE']), 'STANDARD'),
 });
 
-export const StandbySchema = OriginSchema.extend({
+export const StandbySchema = z.extend(OriginSchema, {
   /** warm = kept running; cold = started by the failover and stopped after failback. */
   mode: z.enum(['warm', 'cold']),
 });
 
 export const EdgeSchema = z.strictObject({
-  distributionId: z.string().regex(/^[A-Z0-9]+$/, 'a CloudFront distribution id'),
+  distributionId: z.string().check(z.regex(/^[A-Z0-9]+$/, 'a CloudFront distribution id')),
   /**
    * The channel's own origin group (the durable path: flatline reorders its members). Optional: a distribution
    * holds few origin groups (a quota, ./quotas.ts), so at fleet scale most channels have none and are routed by
    * the KeyValueStore value alone, on the behaviours' default target.
    */
-  originGroupId: z.string().min(1).optional(),
-  kvsArn: z.string().regex(/^arn:aws:cloudfront::\d{12}:key-value-store\/[\w-]+$/, 'a CloudFront KeyValueStore ARN'),
+  originGroupId: z.optional(z.string().check(z.minLength(1))),
+  kvsArn: z.string().check(z.regex(/^arn:aws:cloudfront::\d{12}:key-value-store\/[\w-]+$/, 'a CloudFront KeyValueStore ARN')),
   manifestUrl: httpUrl,
-  slatePath: z.string().startsWith('/'),
+  slatePath: z.string().check(z.startsWith('/')),
   /** identical: epoch-locked outputs with the same paths on both origins; per-origin: the route rewrites the path. */
-  paths: z.enum(['identical', 'per-origin']).default('identical'),
+  paths: z._default(z.enum(['identical', 'per-origin']), 'identical'),
   /**
    * The origin group's SelectionCriteria: media-quality-based (MQAR) lets CloudFront pick, per request, the member
    * with the better media quality score; only between two MediaPackage v2 origins (primary.mediaPackage and
    * standby.mediaPackage v2). flatline never changes it; it reports an origin group that says otherwise.
    */
-  originSelection: z.enum(['default', 'media-quality-based']).default('default'),
+  originSelection: z._default(z.enum(['default', 'media-quality-based']), 'default'),
 });
 
 /** A day: statemachines/recheck.asl.json waits out a whole dwell within its TimeoutSeconds. */
 export const MAX_DWELL_SECONDS = 86_400;
 
 export const PolicySchema = z.strictObject({
-  staleAfterTargetDurations: z.number().positive().default(1.5),
-  consecutive: z.number().int().positive().default(2),
-  failback: z.enum(['manual', 'automatic']).default('manual'),
+  staleAfterTargetDurations: z._default(z.number().check(z.positive()), 1.5),
+  consecutive: z._default(z.int().check(z.positive()), 2),
+  failback: z._default(z.enum(['manual', 'automatic']), 'manual'),
   /**
    * No failover or failback within this long of the last transition (stops ping-pong). At most a day: a
    * longer dwell is a failback that never happens, better said with `failback: manual`.
    */
-  minDwellSeconds: z.number().int().min(0).max(MAX_DWELL_SECONDS).default(300),
+  minDwellSeconds: z._default(z.int().check(z.minimum(0), z.maximum(MAX_DWELL_SECONDS)), 300),
   /**
    * Deadline for the standby to run and serve a fresh manifest before the slate goes on. At least 30 s: a
    * warm standby needs a few segments and the state machine's 5 s polls to be seen fresh. At most 1,800 s:
@@ -68,60 +68,62 @@ export const PolicySchema = z.strictObject({
    * three times the slowest normal cold start, while viewers wait on a frozen stream; and the deadline plus
    * the repoint must fit well inside the state machines' 3,600 s execution timeout.
    */
-  standbyReadySeconds: z.number().int().min(30).max(1800).default(600),
+  standbyReadySeconds: z._default(z.int().check(z.minimum(30), z.maximum(1800)), 600),
 });
 
 export const ChannelSchema = z
   .strictObject({
     /** Also the KVS key edge:<id> (at most 512 bytes) and the /live/<id>/ path the edge function routes. */
-    id: z.string().regex(CHANNEL_ID_PATTERN, 'lowercase letters, digits and dashes').max(MAX_CHANNEL_ID_LENGTH),
+    id: z.string().check(z.regex(CHANNEL_ID_PATTERN, 'lowercase letters, digits and dashes'), z.maxLength(MAX_CHANNEL_ID_LENGTH)),
     primary: OriginSchema,
     standby: StandbySchema,
     edge: EdgeSchema,
-    policy: PolicySchema.default(PolicySchema.parse({})),
+    policy: z._default(PolicySchema, PolicySchema.parse({})),
     /**
      * true: the channel also gets its own ManifestAge alarms (edge, primary; high resolution, routed to
      * triage) and its age on the dashboard. Every channel is detected by the probe's transition events.
      */
-    critical: z.boolean().default(false),
+    critical: z._default(z.boolean(), false),
   })
-  .superRefine((c, ctx) => {
-    if (c.primary.region === c.standby.region) {
-      ctx.addIssue({ code: 'custom', path: ['standby', 'region'], message: 'must differ from primary.region (the standby protects against a regional outage)' });
-    }
-    if (c.primary.originId === c.standby.originId) {
-      ctx.addIssue({ code: 'custom', path: ['standby', 'originId'], message: 'must differ from primary.originId' });
-    }
-    if (c.edge.paths === 'per-origin') {
-      for (const side of ['primary', 'standby'] as const) {
-        if (!c[side].originPath) ctx.addIssue({ code: 'custom', path: [side, 'originPath'], message: 'is required when edge.paths is per-origin' });
+  .check(
+    z.superRefine((c, ctx) => {
+      if (c.primary.region === c.standby.region) {
+        ctx.addIssue({ code: 'custom', path: ['standby', 'region'], message: 'must differ from primary.region (the standby protects against a regional outage)' });
       }
-    }
-    if (c.edge.originSelection === 'media-quality-based') {
-      if (c.edge.originGroupId === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['edge', 'originGroupId'], message: 'is required when edge.originSelection is media-quality-based (the selection is a setting of an origin group)' });
+      if (c.primary.originId === c.standby.originId) {
+        ctx.addIssue({ code: 'custom', path: ['standby', 'originId'], message: 'must differ from primary.originId' });
       }
-      for (const side of ['primary', 'standby'] as const) {
-        if (c[side].mediaPackage !== 'v2') {
-          ctx.addIssue({
-            code: 'custom',
-            path: [side, 'mediaPackage'],
-            message: 'must be v2 when edge.originSelection is media-quality-based (CloudFront scores media quality only on MediaPackage v2 origins)',
-          });
+      if (c.edge.paths === 'per-origin') {
+        for (const side of ['primary', 'standby'] as const) {
+          if (!c[side].originPath) ctx.addIssue({ code: 'custom', path: [side, 'originPath'], message: 'is required when edge.paths is per-origin' });
         }
       }
-    }
-    // The largest value the control plane writes for this channel (either route, slate on) must fit the KVS.
-    const largest = largestEdgeValueString(c);
-    const bytes = new TextEncoder().encode(largest).length;
-    if (bytes > KVS_MAX_VALUE_BYTES) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['edge'],
-        message: `the KVS value ${edgeKey(c.id)} would be ${bytes} bytes (the origin ids, edge.slatePath and the originPaths), over the ${KVS_MAX_VALUE_BYTES}-byte limit`,
-      });
-    }
-  });
+      if (c.edge.originSelection === 'media-quality-based') {
+        if (c.edge.originGroupId === undefined) {
+          ctx.addIssue({ code: 'custom', path: ['edge', 'originGroupId'], message: 'is required when edge.originSelection is media-quality-based (the selection is a setting of an origin group)' });
+        }
+        for (const side of ['primary', 'standby'] as const) {
+          if (c[side].mediaPackage !== 'v2') {
+            ctx.addIssue({
+              code: 'custom',
+              path: [side, 'mediaPackage'],
+              message: 'must be v2 when edge.originSelection is media-quality-based (CloudFront scores media quality only on MediaPackage v2 origins)',
+            });
+          }
+        }
+      }
+      // The largest value the control plane writes for this channel (either route, slate on) must fit the KVS.
+      const largest = largestEdgeValueString(c);
+      const bytes = new TextEncoder().encode(largest).length;
+      if (bytes > KVS_MAX_VALUE_BYTES) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['edge'],
+          message: `the KVS value ${edgeKey(c.id)} would be ${bytes} bytes (the origin ids, edge.slatePath and the originPaths), over the ${KVS_MAX_VALUE_BYTES}-byte limit`,
+        });
+      }
+    }),
+  );
 
 export const RegistrySchema = z
   .strictObject({
@@ -130,19 +132,21 @@ export const RegistrySchema = z
      * servers on loopback, so manifest URLs may be http and point at loopback. Never deployable: the deploy
      * context (deploy/context.ts) refuses it, so `serverless package/deploy` fails on it.
      */
-    local: z.boolean().optional(),
-    channels: z.array(ChannelSchema).min(1),
+    local: z.optional(z.boolean()),
+    channels: z.array(ChannelSchema).check(z.minLength(1)),
   })
-  .superRefine((r, ctx) => {
-    const local = r.local === true;
-    r.channels.forEach((c, i) => {
-      for (const path of ['primary', 'standby', 'edge'] as const) {
-        const problem = manifestUrlProblem(c[path].manifestUrl, { local });
-        if (problem) ctx.addIssue({ code: 'custom', path: ['channels', i, path, 'manifestUrl'], message: problem });
-      }
-    });
-    for (const issue of sharedResources(r.channels)) ctx.addIssue({ code: 'custom', ...issue });
-  });
+  .check(
+    z.superRefine((r, ctx) => {
+      const local = r.local === true;
+      r.channels.forEach((c, i) => {
+        for (const path of ['primary', 'standby', 'edge'] as const) {
+          const problem = manifestUrlProblem(c[path].manifestUrl, { local });
+          if (problem) ctx.addIssue({ code: 'custom', path: ['channels', i, path, 'manifestUrl'], message: problem });
+        }
+      });
+      for (const issue of sharedResources(r.channels)) ctx.addIssue({ code: 'custom', ...issue });
+    }),
+  );
 
 /**
  * What two channels may not share: their id, one MediaLive channel (region + id), or one origin group of a

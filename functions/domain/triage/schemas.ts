@@ -1,4 +1,4 @@
-// Schemas of every event triage accepts: Powertools' EventBridgeSchema (the envelope) extended with a
+// Schemas of every event triage accepts: the EventBridge envelope extended with a
 // literal source/detail-type and a typed detail. Shapes follow the AWS samples and the EventBridge reference
 // (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-medialive.html,
 // https://docs.aws.amazon.com/medialive/latest/ug/monitoring-cloudwatch-json-alert.html,
@@ -6,13 +6,30 @@
 // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html) and the
 // third-party captures in test/fixtures/events (test/fixtures/SOURCES.md). Unknown extra fields are allowed
 // (AWS adds fields).
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
-import * as z from 'zod';
+import * as z from '../zod.js';
 import { MANIFEST_FRESH, MANIFEST_STALE, OPS_SOURCE, OUTAGE_RECHECK, PROBE_SOURCE, TRIAGE_SOURCE } from '../contracts.js';
 import { clipUtf8, utf8Bytes } from '../text.js';
 
-const event = <S extends string, D extends string, T extends z.ZodType>(source: S, detailType: D, detail: T) =>
-  EventBridgeSchema.extend({ source: z.literal(source), 'detail-type': z.literal(detailType), detail });
+/**
+ * The EventBridge envelope: Powertools parser's EventBridgeSchema field for field. Not imported from
+ * Powertools: its module takes zod's `z` namespace object, which keeps all of zod in the bundle (~100 KB
+ * minified, compiled on every cold start of triage).
+ */
+export const EventBridgeEnvelope = z.object({
+  version: z.string(),
+  id: z.string(),
+  source: z.string(),
+  account: z.string(),
+  time: z.iso.datetime(),
+  region: z.string(),
+  resources: z.array(z.string()),
+  'detail-type': z.string(),
+  detail: z.unknown(),
+  'replay-name': z.optional(z.string()),
+});
+
+const event = <S extends string, D extends string, T extends z.ZodMiniType>(source: S, detailType: D, detail: T) =>
+  z.extend(EventBridgeEnvelope, { source: z.literal(source), 'detail-type': z.literal(detailType), detail });
 
 // ---- sizes. Everything triage keeps of an event travels in the Step Functions execution input (256 KiB),
 // the ledger item (DynamoDB, 400 KB) and pages (SNS): free text is bounded here, where it enters.
@@ -28,47 +45,49 @@ export const DESCRIPTION_MAX_BYTES = 1024;
 
 /** Operator input: rejected past `max` bytes, with an error naming the field (the event goes to the DLQ). */
 const boundedText = (max: number) =>
-  z.string().check((ctx) => {
-    const bytes = utf8Bytes(ctx.value);
-    if (bytes > max) ctx.issues.push({ code: 'custom', input: ctx.value, message: `at most ${max} bytes (UTF-8), got ${bytes}` });
-  });
+  z.string().check(
+    z.check((ctx) => {
+      const bytes = utf8Bytes(ctx.value);
+      if (bytes > max) ctx.issues.push({ code: 'custom', input: ctx.value, message: `at most ${max} bytes (UTF-8), got ${bytes}` });
+    }),
+  );
 /** Text describing an AWS or probe event: cut to `max` bytes, never a reason to drop an outage signal. */
-const clippedText = (max: number) => z.string().transform((text) => clipUtf8(text, max));
+const clippedText = (max: number) => z.pipe(z.string(), z.transform((text: string) => clipUtf8(text, max)));
 
 const pipeline = z.enum(['0', '1']);
 /** arn:aws:medialive:<region>:<account>:channel:<numeric id> (the account of AWS docs samples may be a placeholder). */
 export const MEDIALIVE_CHANNEL_ARN = /^arn:aws[\w-]*:medialive:([a-z0-9-]+):[^:]+:channel:(\d+)$/;
-const channelArn = z.string().regex(MEDIALIVE_CHANNEL_ARN, 'a MediaLive channel ARN');
+const channelArn = z.string().check(z.regex(MEDIALIVE_CHANNEL_ARN, 'a MediaLive channel ARN'));
 
 // ---- aws.cloudwatch
 const AlarmStateSchema = z.object({
   value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),
   reason: clippedText(DESCRIPTION_MAX_BYTES),
   /** JSON encoded as a string (not always present: see the metric math sample's previousState). */
-  reasonData: z.string().optional(),
+  reasonData: z.optional(z.string()),
   /** e.g. 2019-10-02T17:04:40.989+0000 (not ISO 8601 strictly: +0000 without a colon). */
   timestamp: z.string(),
 });
 const AlarmMetricSchema = z.object({
   id: z.string(),
-  expression: z.string().optional(),
-  metricStat: z
-    .object({
-      metric: z.object({ namespace: z.string(), name: z.string(), dimensions: z.record(z.string(), z.string()).default({}) }),
+  expression: z.optional(z.string()),
+  metricStat: z.optional(
+    z.object({
+      metric: z.object({ namespace: z.string(), name: z.string(), dimensions: z._default(z.record(z.string(), z.string()), {}) }),
       period: z.number(),
       stat: z.string(),
-    })
-    .optional(),
-  returnData: z.boolean().optional(),
+    }),
+  ),
+  returnData: z.optional(z.boolean()),
 });
 export const AlarmStateChangeSchema = event(
   'aws.cloudwatch',
   'CloudWatch Alarm State Change',
   z.object({
-    alarmName: z.string().min(1),
-    configuration: z.object({ description: z.string().optional(), metrics: z.array(AlarmMetricSchema).default([]) }).optional(),
+    alarmName: z.string().check(z.minLength(1)),
+    configuration: z.optional(z.object({ description: z.optional(z.string()), metrics: z._default(z.array(AlarmMetricSchema), []) })),
     state: AlarmStateSchema,
-    previousState: AlarmStateSchema.optional(),
+    previousState: z.optional(AlarmStateSchema),
   }),
 );
 
@@ -78,11 +97,11 @@ export const ChannelAlertSchema = event(
   'MediaLive Channel Alert',
   z.object({
     alarm_state: z.enum(['SET', 'CLEARED']),
-    alarm_id: z.string().min(1),
+    alarm_id: z.string().check(z.minLength(1)),
     alert_type: z.string(),
     pipeline,
     channel_arn: channelArn,
-    message: clippedText(DESCRIPTION_MAX_BYTES).default(''),
+    message: z._default(clippedText(DESCRIPTION_MAX_BYTES), ''),
   }),
 );
 export const ChannelStateChangeSchema = event(
@@ -90,10 +109,10 @@ export const ChannelStateChangeSchema = event(
   'MediaLive Channel State Change',
   z.object({
     channel_arn: channelArn,
-    state: z.string().min(1),
-    message: clippedText(DESCRIPTION_MAX_BYTES).default(''),
-    pipelines_running_count: z.number().int().min(0).max(2),
-    pipeline: pipeline.optional(),
+    state: z.string().check(z.minLength(1)),
+    message: z._default(clippedText(DESCRIPTION_MAX_BYTES), ''),
+    pipelines_running_count: z.int().check(z.minimum(0), z.maximum(2)),
+    pipeline: z.optional(pipeline),
   }),
 );
 export const ChannelInputChangeSchema = event(
@@ -101,62 +120,63 @@ export const ChannelInputChangeSchema = event(
   'MediaLive Channel Input Change',
   z.object({
     channel_arn: channelArn,
-    pipeline: pipeline.optional(),
-    message: clippedText(DESCRIPTION_MAX_BYTES).default(''),
+    pipeline: z.optional(pipeline),
+    message: z._default(clippedText(DESCRIPTION_MAX_BYTES), ''),
     active_input_attachment_name: z.string(),
-    active_input_switch_action_name: z.string().optional(),
+    active_input_switch_action_name: z.optional(z.string()),
   }),
 );
 
 // ---- flatline.probe (detail = ManifestTransitionDetail)
 // liveEdgeAt: optional, events from probes that predate it still parse.
-const pathState = z.object({ state: z.enum(['stale', 'fresh', 'unknown']), ageMs: z.number().nullable(), liveEdgeAt: z.number().nullable().optional() });
+const pathState = z.object({ state: z.enum(['stale', 'fresh', 'unknown']), ageMs: z.nullable(z.number()), liveEdgeAt: z.optional(z.nullable(z.number())) });
 const ManifestTransitionSchema = z.object({
-  channelId: z.string().min(1),
+  channelId: z.string().check(z.minLength(1)),
   path: z.enum(['edge', 'primary', 'standby']),
   state: z.enum(['stale', 'fresh']),
-  ageMs: z.number().nullable(),
+  ageMs: z.nullable(z.number()),
   thresholdMs: z.number(),
-  consecutive: z.number().int().min(0),
+  consecutive: z.int().check(z.minimum(0)),
   observedAt: z.iso.datetime({ offset: true }),
-  paths: z.object({ edge: pathState.optional(), primary: pathState.optional(), standby: pathState.optional() }),
-  diagnosis: clippedText(DESCRIPTION_MAX_BYTES).default(''),
-  renditions: z
-    .array(
+  paths: z.object({ edge: z.optional(pathState), primary: z.optional(pathState), standby: z.optional(pathState) }),
+  diagnosis: z._default(clippedText(DESCRIPTION_MAX_BYTES), ''),
+  renditions: z._default(
+    z.array(
       z.object({
         name: z.string(),
         url: z.string(),
-        ageMs: z.number().nullable(),
-        mediaSequence: z.number().nullable(),
+        ageMs: z.nullable(z.number()),
+        mediaSequence: z.nullable(z.number()),
         status: z.string(),
         problems: z.array(z.string()),
       }),
-    )
-    .default([]),
-  reminder: z.boolean().optional(),
+    ),
+    [],
+  ),
+  reminder: z.optional(z.boolean()),
 });
-export const ManifestStaleSchema = event(PROBE_SOURCE, MANIFEST_STALE, ManifestTransitionSchema.extend({ state: z.literal('stale') }));
-export const ManifestFreshSchema = event(PROBE_SOURCE, MANIFEST_FRESH, ManifestTransitionSchema.extend({ state: z.literal('fresh') }));
+export const ManifestStaleSchema = event(PROBE_SOURCE, MANIFEST_STALE, z.extend(ManifestTransitionSchema, { state: z.literal('stale') }));
+export const ManifestFreshSchema = event(PROBE_SOURCE, MANIFEST_FRESH, z.extend(ManifestTransitionSchema, { state: z.literal('fresh') }));
 
 // ---- flatline.ops (operator / drill)
-const channelIdField = z.string().regex(/^[a-z0-9-]+$/, 'a registry channel id');
+const channelIdField = z.string().check(z.regex(/^[a-z0-9-]+$/, 'a registry channel id'));
 const reason = boundedText(OPERATOR_REASON_MAX_BYTES);
 const requestedBy = boundedText(REQUESTED_BY_MAX_BYTES);
 export const FailoverRequestedSchema = event(
   OPS_SOURCE,
   'Failover Requested',
-  z.object({ channelId: channelIdField, reason: reason.min(1), mode: z.enum(['live', 'plan']).optional(), requestedBy: requestedBy.optional() }),
+  z.object({ channelId: channelIdField, reason: reason.check(z.minLength(1)), mode: z.optional(z.enum(['live', 'plan'])), requestedBy: z.optional(requestedBy) }),
 );
 export const FailbackRequestedSchema = event(
   OPS_SOURCE,
   'Failback Requested',
   z.object({
     channelId: channelIdField,
-    reason: reason.min(1),
-    mode: z.enum(['live', 'plan']).optional(),
-    requestedBy: requestedBy.optional(),
+    reason: reason.check(z.minLength(1)),
+    mode: z.optional(z.enum(['live', 'plan'])),
+    requestedBy: z.optional(requestedBy),
     /** Fail back within the dwell of the last transition too. */
-    force: z.boolean().optional(),
+    force: z.optional(z.boolean()),
   }),
 );
 export const DrillRequestedSchema = event(
@@ -164,10 +184,10 @@ export const DrillRequestedSchema = event(
   'Drill Requested',
   z.object({
     channelId: channelIdField,
-    scenario: boundedText(SCENARIO_MAX_BYTES).optional(),
-    reason: reason.optional(),
-    mode: z.enum(['live', 'plan']).optional(),
-    requestedBy: requestedBy.optional(),
+    scenario: z.optional(boundedText(SCENARIO_MAX_BYTES)),
+    reason: z.optional(reason),
+    mode: z.optional(z.enum(['live', 'plan'])),
+    requestedBy: z.optional(requestedBy),
   }),
 );
 
@@ -181,7 +201,7 @@ export const OutageRecheckSchema = event(
   z.object({
     channelId: channelIdField,
     /** The transition whose dwell held the outage back (epoch ms): one re-check per dwell. */
-    lastTransitionAt: z.number().int().nonnegative(),
+    lastTransitionAt: z.int().check(z.nonnegative()),
     reason: clippedText(DESCRIPTION_MAX_BYTES),
   }),
 );

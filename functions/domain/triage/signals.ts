@@ -1,13 +1,13 @@
 // Event -> Signal: validation (Powertools parser + the schemas), channel lookup in the registry, and the
 // translation of each event kind into the one shape the policy reads. Nothing here does I/O.
 import { parse } from '@aws-lambda-powertools/parser';
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
-import type { z } from 'zod';
+import type * as z from '../zod.js';
 import type { ProbePath, Signal } from '../contracts.js';
 import { InvalidInputError, UnknownChannelError } from '../errors.js';
 import { channelByMediaLive, getChannel, mediaLiveChannelArn, type Channel, type Registry } from '../registry/index.js';
 import {
   EVENT_SCHEMAS,
+  EventBridgeEnvelope,
   MEDIALIVE_CHANNEL_ARN,
   type AlarmStateChangeEvent,
   type ChannelAlertEvent,
@@ -37,7 +37,7 @@ type SchemaKey = keyof typeof EVENT_SCHEMAS;
 
 /** Validates an EventBridge event and turns it into a Signal; throws InvalidInputError / UnknownChannelError. */
 export function toSignal(raw: unknown, ctx: SignalContext): TranslatedSignal {
-  const envelope = parse(raw, undefined, EventBridgeSchema, true);
+  const envelope = parse(raw, undefined, EventBridgeEnvelope, true);
   if (!envelope.success) throw invalid('not an EventBridge event', envelope.error, raw);
   const key = `${envelope.data.source}|${envelope.data['detail-type']}`;
   if (!(key in EVENT_SCHEMAS)) {
@@ -48,7 +48,7 @@ export function toSignal(raw: unknown, ctx: SignalContext): TranslatedSignal {
     });
   }
   const schemaKey = key as SchemaKey;
-  const parsed = parse(raw, undefined, EVENT_SCHEMAS[schemaKey] as z.ZodType, true);
+  const parsed = parse(raw, undefined, EVENT_SCHEMAS[schemaKey] as z.ZodMiniType, true);
   if (!parsed.success) throw invalid(`malformed "${envelope.data['detail-type']}" event`, parsed.error, raw);
   const data = parsed.data as never; // never: accepted by each branch below; the schema map guarantees the pairing
   switch (schemaKey) {

@@ -1,14 +1,14 @@
 // Task "StopColdStandby": after a failback, a cold standby goes back to IDLE (a warm one keeps running).
-import * as z from 'zod';
+import * as z from '../../domain/zod.js';
 import { ensureChannelStopped } from '../../domain/reconcilers/channel.js';
 import { SideSchema } from '../step.js';
 import { FencedInputBase, fencedStepHandler } from '../fenced-step.js';
 import { MediaLiveClient } from '@aws-sdk/client-medialive';
 
-const Input = FencedInputBase.extend({
-  side: SideSchema.default('standby'),
+const Input = z.extend(FencedInputBase, {
+  side: z._default(SideSchema, 'standby'),
   /** Stop only when the registry says the standby is cold (the failback state machine sets it). */
-  onlyIfCold: z.boolean().default(false),
+  onlyIfCold: z._default(z.boolean(), false),
 });
 
 export const handler = fencedStepHandler('ensureChannelStopped', Input, async (input, channel, aws) => {

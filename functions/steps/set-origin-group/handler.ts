@@ -1,6 +1,6 @@
 // Task "ReorderOriginGroup" / "RollbackOriginGroup": `first` names the side to put first; a rollback
 // passes the snapshot's exact `order` of origin ids instead.
-import * as z from 'zod';
+import * as z from '../../domain/zod.js';
 import { InvalidInputError } from '../../domain/errors.js';
 import { setOriginGroup, type OriginOrder } from '../../domain/reconcilers/origin-group.js';
 import { SideSchema } from '../step.js';
@@ -8,10 +8,10 @@ import { FencedInputBase, fencedStepHandler } from '../fenced-step.js';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { CLOUDFRONT_REGION } from '../../lib/aws-clients.js';
 
-const Input = FencedInputBase.extend({
-  first: SideSchema.optional(),
+const Input = z.extend(FencedInputBase, {
+  first: z.optional(SideSchema),
   /** null: the snapshot was taken without an origin group (a channel routed by the KVS alone). */
-  order: z.tuple([z.string().min(1), z.string().min(1)]).nullable().optional(),
+  order: z.optional(z.nullable(z.tuple([z.string().check(z.minLength(1)), z.string().check(z.minLength(1))]))),
 });
 
 export const handler = fencedStepHandler('setOriginGroup', Input, (input, channel, aws) => {

@@ -2,7 +2,7 @@
 // deadline by which the standby must be ready: the execution's start ($$.Execution.StartTime, the control
 // plane's clock) + policy.standbyReadySeconds (or the drill's override). Never the event's time: an event
 // can be delivered late (EventBridge retries for up to 24 h) or carry an operator's old time.
-import * as z from 'zod';
+import * as z from '../../domain/zod.js';
 import { ledgerFromEnv } from '../../domain/ledger/ledger.js';
 import { snapshotRouting, standbyDeadline } from '../../domain/reconcilers/snapshot.js';
 import { ActionSchema, actionMetric, channelMetric, StepInputBase, stepHandler } from '../step.js';
@@ -12,12 +12,12 @@ import { MediaLiveClient } from '@aws-sdk/client-medialive';
 import { CLOUDFRONT_REGION } from '../../lib/aws-clients.js';
 import { documentClient } from '../../lib/dynamodb-client.js';
 
-const Input = StepInputBase.extend({
-  incidentId: z.string().min(1),
+const Input = z.extend(StepInputBase, {
+  incidentId: z.string().check(z.minLength(1)),
   action: ActionSchema,
   /** $$.Execution.StartTime; a direct invocation without it counts from now. */
-  startedAt: z.iso.datetime({ offset: true }).optional(),
-  timing: z.object({ standbyReadySeconds: z.number().positive().optional() }).loose().optional(),
+  startedAt: z.optional(z.iso.datetime({ offset: true })),
+  timing: z.optional(z.looseObject({ standbyReadySeconds: z.optional(z.number().check(z.positive())) })),
 });
 
 export const handler = stepHandler('snapshotRouting', Input, async (input, channel, aws) => {
