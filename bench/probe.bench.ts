@@ -259,7 +259,7 @@ function sharded(base: string, count: number, onStale: OnStale): Detector {
     // A runner that dies before it reports must not hang the bench.
     void exited.then(() => {
       settled(false);
-      done({ shard: `${i}/${PRODUCTION_SHARDS}`, channels: 0, fetches: 0, fetchErrors: 0, cpuUs: 0, seconds: 0, longestTickMs: 0, fetchLagP50Ms: Number.NaN, fetchLagP95Ms: Number.NaN, urgentFetches: 0 });
+      done({ shard: `${i}/${PRODUCTION_SHARDS}`, channels: 0, fetches: 0, fetchErrors: 0, cpuUs: 0, seconds: 0, longestTickMs: 0, fetchLagP50Ms: Number.NaN, fetchLagP95Ms: Number.NaN, urgentFetches: 0, lanes: [], eventLoopDelayP99Ms: Number.NaN, eventLoopDelayMaxMs: Number.NaN });
     });
     const start: ToShard = { type: 'start', base, ids, shard: `${i}/${PRODUCTION_SHARDS}`, policy: { staleAfterTargetDurations: STALE_AFTER, consecutive: CONSECUTIVE }, warmUpMaxMs: WARM_UP_MAX_MS };
     child.send(start);
@@ -395,13 +395,18 @@ function detectionRows(label: string, run: DetectionRun, edge: { ms: number; ari
   return judged ? rows : rows.map(({ goal: _goal, pass: _pass, ...row }) => row);
 }
 
+/** The limiter's lanes, in URGENCY's order. */
+const LANES = ['normal', 'deadline', 'confirm'] as const;
+
 /** Per shard process: its own CPU per manifest, and how much of a core it used. */
 function shardRows(shards: readonly ShardTotals[]): BenchRow[] {
   return shards.map((s) => ({
     name: `shard ${s.shard} (${s.channels} channels): CPU per manifest`,
     value: s.fetches > 0 ? Math.round(s.cpuUs / s.fetches) : Number.NaN,
     unit: 'us',
-    ratio: `${Math.round(s.fetches / s.seconds)} manifests/s, ${((s.cpuUs / 1e6 / s.seconds) * 100).toFixed(0)} % of a core, longest tick ${Math.round(s.longestTickMs)} ms, fetches left ${s.fetchLagP50Ms} ms (p50) / ${s.fetchLagP95Ms} ms (p95) after due, ${s.fetches > 0 ? Math.round((s.urgentFetches / s.fetches) * 100) : 0} % at a deadline or confirming${s.fetchErrors > 0 ? `, ${s.fetchErrors} fetch errors` : ''}`,
+    ratio: `${Math.round(s.fetches / s.seconds)} manifests/s, ${((s.cpuUs / 1e6 / s.seconds) * 100).toFixed(0)} % of a core, longest tick ${Math.round(s.longestTickMs)} ms, fetches left ${s.fetchLagP50Ms} ms (p50) / ${s.fetchLagP95Ms} ms (p95) after due, ${s.fetches > 0 ? Math.round((s.urgentFetches / s.fetches) * 100) : 0} % at a deadline or confirming${s.fetchErrors > 0 ? `, ${s.fetchErrors} fetch errors` : ''}; ` +
+      `per lane (${LANES.join(' / ')}): wait for a slot p95 ${s.lanes.map((l) => l.waitP95Ms).join(' / ')} ms, round trip p50 ${s.lanes.map((l) => l.tripP50Ms).join(' / ')} ms, p95 ${s.lanes.map((l) => l.tripP95Ms).join(' / ')} ms, requests in flight when asked p50 ${s.lanes.map((l) => l.aheadP50).join(' / ')}, p95 ${s.lanes.map((l) => l.aheadP95).join(' / ')}; ` +
+      `event loop late by ${s.eventLoopDelayP99Ms} ms (p99) / ${s.eventLoopDelayMaxMs} ms (max)`,
   }));
 }
 

@@ -4,7 +4,7 @@
 // one frozen rendition while the others advance is a stale stream.
 //
 // Two schedules. 'sweep': every rendition on every observe(). 'deadline' (what the probe loop runs, through
-// dispatch()): each rendition when schedule.ts says it is due, and the scout's look fetches its siblings at once.
+// dispatch()): each rendition when schedule.ts says it is due, and the scout's look brings its siblings forward.
 // Every fetch is in flight on its own and reported as soon as it is back: a slow rendition never holds up another
 // one's deadline.
 // A stale (or recovered) rendition is fetched again to confirm (confirm()): on an origin at once, on the edge only
@@ -15,7 +15,7 @@ import { analyzeManifest, cacheTtlMs, checkCacheControl, checkLadderAlignment, M
 import type { Verdict } from './debounce.js';
 import type { Fetcher, FetchResult } from './fetcher.js';
 import type { RunOptions } from './limiter.js';
-import { nextDueAt, slotOptions, staleAt, type RenditionTimes } from './schedule.js';
+import { lateOnItsOwn, nextDueAt, siblingOffsetMs, slotOptions, staleAt, type RenditionPlace, type RenditionTimes } from './schedule.js';
 
 export type RenditionStatus = 'fresh' | 'stale' | 'error' | 'unknown';
 
@@ -351,10 +351,15 @@ export class PathProbe {
 
   /** When the rendition is fetched next (schedule.ts). */
   #schedule(url: string, m: RenditionMemory): void {
+    m.dueAt = nextDueAt(m, this.#place(url, m));
+  }
+
+  /** Where the rendition stands in its path, for the schedule. */
+  #place(url: string, m: RenditionMemory): RenditionPlace {
     const tdMs = (m.observation.targetDuration ?? this.#o.fallbackTargetDurationS) * 1000;
     const scout = this.#scout();
     const scoutNewestEndAt = scout === undefined || scout === url ? null : (this.#memory.get(scout)?.newestEndAt ?? null);
-    m.dueAt = nextDueAt(m, { pathUrl: this.url, scout: url === scout, scoutNewestEndAt, targetDurationMs: tdMs, staleAfterTargetDurations: this.#o.staleAfterTargetDurations });
+    return { pathUrl: this.url, scout: url === scout, scoutNewestEndAt, targetDurationMs: tdMs, staleAfterTargetDurations: this.#o.staleAfterTargetDurations };
   }
 
   /**
@@ -371,9 +376,10 @@ export class PathProbe {
   /**
    * The scout's look stands for its siblings. It saw a segment ending at `newestEndAt`: its fresh siblings that have
    * not seen that segment yet (their newest ends half a target duration or more before it: renditions' boundaries
-   * may differ by a few frames) are due now. It found nothing fresh (stale, an error): every fresh sibling is due
-   * now, as the path's readings (and its next scout) come from them. Only the scout's look: a sibling's news would
-   * fetch a frozen sibling again and again.
+   * may differ by a few frames) fall due, each at its own offset (siblingOffsetMs: spread, and back well before its
+   * deadline). It found nothing fresh (stale, an error): every fresh sibling falls due so, as the path's readings
+   * (and its next scout) come from them. Only the scout's look: a sibling's news would fetch a frozen sibling
+   * again and again.
    */
   #followScout(from: string, newestEndAt: number | null, now: number): void {
     if (this.#o.schedule !== 'deadline') return;
@@ -381,7 +387,7 @@ export class PathProbe {
       if (url === from || m.newestEndAt === null || this.#inFlight.has(url)) continue;
       const tdMs = (m.observation.targetDuration ?? this.#o.fallbackTargetDurationS) * 1000;
       if (newestEndAt === null || m.newestEndAt + tdMs / 2 <= newestEndAt) {
-        m.dueAt = Math.min(m.dueAt, now);
+        m.dueAt = Math.min(m.dueAt, now + (m.staleAt === null ? 0 : siblingOffsetMs(url, now, m.staleAt, tdMs)));
         m.following = true;
       }
     }
@@ -389,7 +395,8 @@ export class PathProbe {
 
   #slotOptions(url: string): RunOptions {
     const m = this.#memory.get(url);
-    return slotOptions(m, this.#o.now(), (m?.observation.targetDuration ?? this.#o.fallbackTargetDurationS) * 1000);
+    const tdMs = (m?.observation.targetDuration ?? this.#o.fallbackTargetDurationS) * 1000;
+    return slotOptions(m, this.#o.now(), tdMs, m !== undefined && lateOnItsOwn(m, this.#place(url, m)));
   }
 
   #setLadder(ladder: LadderEntry[]): void {
