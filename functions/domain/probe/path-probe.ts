@@ -122,6 +122,8 @@ interface RenditionMemory extends RenditionTimes {
 export class PathProbe {
   readonly #o: Required<Omit<PathProbeOptions, 'fetcher'>> & { fetcher: Fetcher };
   #ladder: LadderEntry[] | null = null;
+  /** The ladder's rendition URLs (read on every result: kept rather than mapped each time). */
+  #renditionUrls: readonly string[] = [];
   #ticksSinceLadder = 0;
   #refreshLadder = true;
   #format: ManifestAnalysis['format'] | null = null;
@@ -263,7 +265,11 @@ export class PathProbe {
       this.#refreshLadder = true;
       this.#ladderDueAt = Number.NEGATIVE_INFINITY;
     }
-    report({ ...this.#summary(this.#o.now(), ladder, [r.observation], [...this.#ladderProblems], 1), fetchLagMs: lateBy(result) });
+    // Built for every manifest fetched: set on the summary rather than copied into another object. The ladder's
+    // problems are shared, not copied (#checkLadder replaces the array, never changes it).
+    const observation = this.#summary(this.#o.now(), ladder, [r.observation], this.#ladderProblems, 1);
+    observation.fetchLagMs = lateBy(result);
+    report(observation);
   }
 
   /** The ladder alignment is a contract check: re-judged when a rendition got its full contract pass. */
@@ -280,6 +286,11 @@ export class PathProbe {
   /** The renditions currently probed (null before the first successful read of the playlist). */
   get ladder(): readonly LadderEntry[] | null {
     return this.#ladder;
+  }
+
+  /** The URLs of the renditions currently probed (empty before the first successful read of the playlist). */
+  get renditionUrls(): readonly string[] {
+    return this.#renditionUrls;
   }
 
   /** Sweep schedule: the multivariant playlist when due, then every rendition, concurrently; one observation. */
@@ -344,7 +355,9 @@ export class PathProbe {
       const m = this.#memory.get(e.url);
       if (m) observations.push(m.observation);
     }
-    const obs = summarize(this.url, at, this.#format, observations, problems, fetches, fetchedNow.filter((r) => r.status === 'error').length);
+    let fetchErrors = 0;
+    for (const r of fetchedNow) if (r.status === 'error') fetchErrors++;
+    const obs = summarize(this.url, at, this.#format, observations, problems, fetches, fetchErrors);
     obs.fetched = fetchedNow;
     return obs;
   }
@@ -401,6 +414,7 @@ export class PathProbe {
 
   #setLadder(ladder: LadderEntry[]): void {
     this.#ladder = ladder;
+    this.#renditionUrls = ladder.map((e) => e.url);
     this.#ticksSinceLadder = 0;
     this.#refreshLadder = false;
     const keep = new Set(ladder.map((e) => e.url));
@@ -429,19 +443,22 @@ export class PathProbe {
   }
 
   #readRendition(entry: LadderEntry, result: FetchResult, receivedAt: number): RenditionRead {
-    const base = {
+    const fetchMs = Math.round(result.durationMs);
+    const failed = (problems: Problem[]): RenditionObservation => ({
       name: entry.name,
       url: entry.url,
+      status: 'error',
       httpStatus: result.status,
-      fetchMs: Math.round(result.durationMs),
+      fetchMs,
       advanced: false,
       mediaSequence: null,
       targetDuration: null,
       ageMs: null,
       liveEdgeAt: null,
       thresholdMs: null,
-    };
-    if (!result.ok || result.body === null) return { observation: { ...base, status: 'error', problems: [fetchProblem(result)] } };
+      problems,
+    });
+    if (!result.ok || result.body === null) return { observation: failed([fetchProblem(result)]) };
 
     let reader = this.#readers.get(entry.url);
     if (!reader) {
@@ -459,7 +476,7 @@ export class PathProbe {
           : unreadable
             ? `a manifest no player can follow: ${unreadable.message}`
             : 'not a playlist the probe can read';
-      return { observation: { ...base, status: 'error', problems: [...problems, { code: 'unreadable-rendition', message: why }] }, analysis };
+      return { observation: failed([...problems, { code: 'unreadable-rendition', message: why }]), analysis };
     }
 
     let tracker = this.#trackers.get(entry.url);
@@ -477,7 +494,7 @@ export class PathProbe {
     const thresholdMs = this.#o.staleAfterTargetDurations * (targetDuration ?? this.#o.fallbackTargetDurationS) * 1000;
     const status: RenditionStatus = ageMs === null ? 'unknown' : ageMs > thresholdMs ? 'stale' : 'fresh';
     return {
-      // Written out rather than spread from `base`: this is built for every manifest fetched.
+      // Written out: this is built for every manifest fetched.
       observation: {
         name: entry.name,
         url: entry.url,
@@ -490,7 +507,7 @@ export class PathProbe {
         httpStatus: result.status,
         advanced: tracked.advanced,
         problems,
-        fetchMs: base.fetchMs,
+        fetchMs,
       },
       analysis,
       text: result.body,
