@@ -10,6 +10,7 @@ import { MANIFEST_STALE } from '../../functions/domain/contracts.js';
 import {
   createFetcher,
   createProbeLoop,
+  DUE_MARGIN_MS,
   learningOffsetMs,
   PathProbe,
   SCOUT_RETRY_TD,
@@ -238,6 +239,37 @@ describe('at the deadline', () => {
     expect(first.at).toBeLessThanOrEqual(deadline + 20 + STEP_MS);
     expect(atDeadline.every((c) => c.at === first.at)).toBe(true);
     expect(Date.parse((published[0] as Transition).detail.observedAt)).toBe(first.at);
+  });
+
+  it('with segments up to half a target duration late, still catches a frozen sibling at its deadline, whenever its scout learns the segment', async () => {
+    // Eight channels, each with one sibling frozen in a period of its own: the segment after it is late by a
+    // different amount each time, so the scout learns it at its first look, at a later one, or only at the deadline.
+    const ids = rig.names(...Array.from({ length: 8 }, (_, i) => `late-${i}`));
+    for (const id of ids) origin.set(`${id}/primary`, { jitter: 0.5 });
+    const published: Transition[] = [];
+    const loop = createProbeLoop({
+      registry: fleet(origin.base, ids, { consecutive: 2, staleAfterTargetDurations: STALE_AFTER }),
+      paths: ['primary'],
+      now: clock,
+      fetcher: rig.fetcher,
+      publish: async (ts) => void published.push(...ts),
+    });
+    const deadlines = new Map<string, number>();
+    for (const [i, id] of ids.entries()) {
+      // 0.6 TD into the period, the segment that ended at its start has appeared (late by 0.5 TD at most): the
+      // frozen rendition's newest; its deadline is 1.5 TD after that segment's end.
+      const newestEnd = E0 + (3 + i) * TD_MS;
+      for (; rig.t < newestEnd + 0.6 * TD_MS; rig.t += STEP_MS) await step(loop);
+      origin.set(`${id}/primary`, { stallAt: rig.t }, '540p');
+      deadlines.set(id, newestEnd + STALE_AFTER * TD_MS);
+    }
+    for (const last = Math.max(...deadlines.values()); rig.t < last + 10 * STEP_MS; rig.t += STEP_MS) await step(loop);
+    expect(published.map((p) => `${p.detailType} ${p.detail.channelId}`).sort()).toEqual(ids.map((id) => `${MANIFEST_STALE} ${id}`).sort());
+    for (const p of published) {
+      const late = Date.parse(p.detail.observedAt) - (deadlines.get(p.detail.channelId) as number);
+      expect(late, p.detail.channelId).toBeGreaterThanOrEqual(0);
+      expect(late, p.detail.channelId).toBeLessThanOrEqual(DUE_MARGIN_MS + STEP_MS);
+    }
   });
 
   it('with one slot held, starts a deadline fetch before the learning fetches queued ahead of it', async () => {
