@@ -323,17 +323,21 @@ describe('ConcurrencyLimit', () => {
     // Past its deadline, the learning task arrived before the deadline task: it goes first; the other one waits.
     expect(order).toEqual(['a', 'learning, deadline passed', 'deadline', 'learning, deadline in an hour']);
   });
-  it('keeps the slots past normalMax for the urgent lanes: normal tasks never hold more, an urgent task starts at once beside them', async () => {
+  it('keeps the slots past learningMax for the urgent lanes: learning tasks never hold more, an urgent task starts at once beside them', async () => {
     const limit = new ConcurrencyLimit(4, 2);
     let normalActive = 0;
     let peakNormal = 0;
     const release: Array<() => void> = [];
+    // Learning: a normal task with a deadline to wait for.
     const normal = Array.from({ length: 6 }, () =>
-      limit.run(async () => {
-        peakNormal = Math.max(peakNormal, ++normalActive);
-        await new Promise<void>((r) => release.push(r));
-        normalActive--;
-      }),
+      limit.run(
+        async () => {
+          peakNormal = Math.max(peakNormal, ++normalActive);
+          await new Promise<void>((r) => release.push(r));
+          normalActive--;
+        },
+        { deadlineInMs: 3_600_000 },
+      ),
     );
     await new Promise((r) => setTimeout(r, 1));
     expect([limit.active, limit.queued]).toEqual([2, 4]);
@@ -350,6 +354,22 @@ describe('ConcurrencyLimit', () => {
     }
     expect(peakNormal).toBe(2);
     expect([limit.active, limit.queued]).toEqual([0, 0]);
+  });
+
+  it('holds a normal task without a deadline (a sweep\'s) to the whole limit, not to the learning share', async () => {
+    const limit = new ConcurrencyLimit(4, 1);
+    let active = 0;
+    let peak = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, () =>
+        limit.run(async () => {
+          peak = Math.max(peak, ++active);
+          await new Promise((r) => setTimeout(r, 5));
+          active--;
+        }),
+      ),
+    );
+    expect(peak).toBe(4);
   });
 });
 

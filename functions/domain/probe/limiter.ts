@@ -6,10 +6,12 @@
 // slotOptions in schedule.ts) ahead of the deadline fetches too. A learning
 // fetch still queued when its own deadline passes is a deadline fetch by then: it takes its turn among them, in
 // arrival order, so an overloaded probe never starves the normal lane (a frozen rendition's learning fetch stuck
-// there would hold back its detection for as long). The normal lane may hold only some of the slots (normalMax):
-// a slot waiting is not all an urgent fetch can wait for. Every request in flight is one more ahead of it in the
-// origin's queue and in the event loop that reads the answers, and when a fleet's learning fills every slot (a
-// late segment appears on every channel at once) an urgent fetch's round trip is as long as that whole backlog.
+// there would hold back its detection for as long). Learning tasks (normal ones with a deadline to wait for) may
+// hold only some of the slots (learningMax): a slot waiting is not all an urgent fetch can wait for. Every request
+// in flight is one more ahead of it in the origin's queue and in the event loop that reads the answers, and when a
+// fleet's learning fills every slot (a late segment appears on every channel at once) an urgent fetch's round trip
+// is as long as that whole backlog. A normal task without a deadline (a sweep's: no urgent fetch to make room for)
+// is not held to that share.
 
 /** Which lane a task waits in for a slot: every queued task of a higher urgency first, FIFO within a lane. */
 export const URGENCY = { normal: 0, deadline: 1, confirm: 2 } as const;
@@ -22,8 +24,10 @@ export interface RunOptions {
 }
 
 interface Waiter {
-  /** `normal`: it holds one of the normal lane's slots (see #normalActive). */
-  start: (normal: boolean) => void;
+  /** `learning`: it holds one of the learning tasks' slots (see #learningActive). */
+  start: (learning: boolean) => void;
+  /** A normal task with a deadline to wait for: held to learningMax until that deadline passes. */
+  learning: boolean;
   /** Arrival order across lanes. */
   seq: number;
   /** performance.now() from which a normal task counts as a deadline task. */
@@ -32,20 +36,20 @@ interface Waiter {
 
 export class ConcurrencyLimit {
   #active = 0;
-  /** Slots held by normal tasks that started before their deadline. */
-  #normalActive = 0;
+  /** Slots held by learning tasks that started before their deadline. */
+  #learningActive = 0;
   #seq = 0;
   /** Indexed by urgency. */
   readonly #lanes = [new Queue<Waiter>(), new Queue<Waiter>(), new Queue<Waiter>()] as const;
 
-  /** `normalMax`: the slots normal tasks may hold at once (a normal task past its deadline is not one of them). */
+  /** `learningMax`: the slots learning tasks may hold at once (one past its deadline is a deadline task). */
   constructor(
     readonly max: number,
-    readonly normalMax = max,
+    readonly learningMax = max,
   ) {
     if (!Number.isInteger(max) || max < 1) throw new RangeError(`concurrency limit must be a positive integer, got ${max}`);
-    if (!Number.isInteger(normalMax) || normalMax < 1 || normalMax > max)
-      throw new RangeError(`the normal lane's share must be an integer from 1 to ${max}, got ${normalMax}`);
+    if (!Number.isInteger(learningMax) || learningMax < 1 || learningMax > max)
+      throw new RangeError(`the learning tasks' share must be an integer from 1 to ${max}, got ${learningMax}`);
   }
 
   get active(): number {
@@ -62,16 +66,17 @@ export class ConcurrencyLimit {
     const urgency = options.urgency ?? URGENCY.normal;
     const now = performance.now();
     const deadlineAt = now + (options.deadlineInMs ?? Number.POSITIVE_INFINITY);
-    const normal = urgency === URGENCY.normal && deadlineAt > now;
-    let holdsNormal: boolean;
+    const late = deadlineAt <= now;
+    const learning = urgency === URGENCY.normal && options.deadlineInMs !== undefined && !late;
+    let holdsLearning: boolean;
     // Queued tasks go first (FIFO), so a task starts at once only when nothing waits.
-    if (this.#active < this.max && this.queued === 0 && (!normal || this.#normalActive < this.normalMax)) {
-      this.#take(normal);
-      holdsNormal = normal;
+    if (this.#active < this.max && this.queued === 0 && (!learning || this.#learningActive < this.learningMax)) {
+      this.#take(learning);
+      holdsLearning = learning;
     } else
-      holdsNormal = await new Promise<boolean>((start) => {
+      holdsLearning = await new Promise<boolean>((start) => {
         // Past its deadline already: a deadline task.
-        this.#lanes[normal ? urgency : (Math.max(urgency, URGENCY.deadline) as Urgency)].push({ start, seq: this.#seq++, deadlineAt });
+        this.#lanes[late ? (Math.max(urgency, URGENCY.deadline) as Urgency) : urgency].push({ start, learning, seq: this.#seq++, deadlineAt });
         // Free slots the normal lane may not take: an urgent task takes one at once.
         this.#startWaiting();
       });
@@ -79,14 +84,14 @@ export class ConcurrencyLimit {
       return await task();
     } finally {
       this.#active--;
-      if (holdsNormal) this.#normalActive--;
+      if (holdsLearning) this.#learningActive--;
       this.#startWaiting();
     }
   }
 
-  #take(normal: boolean): void {
+  #take(learning: boolean): void {
     this.#active++;
-    if (normal) this.#normalActive++;
+    if (learning) this.#learningActive++;
   }
 
   /** Hands the free slots to the waiting tasks, most urgent first. */
@@ -94,14 +99,14 @@ export class ConcurrencyLimit {
     while (this.#active < this.max) {
       const next = this.#next();
       if (!next) return;
-      this.#take(next.normal);
-      next.waiter.start(next.normal);
+      this.#take(next.learning);
+      next.waiter.start(next.learning);
     }
   }
 
-  #next(): { waiter: Waiter; normal: boolean } | undefined {
+  #next(): { waiter: Waiter; learning: boolean } | undefined {
     const [normal, deadline, confirm] = this.#lanes;
-    const urgent = (waiter: Waiter | undefined) => (waiter ? { waiter, normal: false } : undefined);
+    const urgent = (waiter: Waiter | undefined) => (waiter ? { waiter, learning: false } : undefined);
     if (confirm.length > 0) return urgent(confirm.take());
     const head = normal.peek();
     const first = deadline.peek();
@@ -110,7 +115,8 @@ export class ConcurrencyLimit {
     if (headLate && (!first || head.seq < first.seq)) return urgent(normal.take());
     if (first) return urgent(deadline.take());
     if (headLate) return urgent(normal.take());
-    return head && this.#normalActive < this.normalMax ? { waiter: normal.take() as Waiter, normal: true } : undefined;
+    if (!head || (head.learning && this.#learningActive >= this.learningMax)) return undefined;
+    return { waiter: normal.take() as Waiter, learning: head.learning };
   }
 }
 
