@@ -356,26 +356,6 @@ describe('ConcurrencyLimit', () => {
     expect([limit.active, limit.queued]).toEqual([0, 0]);
   });
 
-  it('starts no learning task while a confirmation is queued or in flight, and resumes once it is back', async () => {
-    const limit = new ConcurrencyLimit(4, 4);
-    const order: string[] = [];
-    let confirmed!: () => void;
-    const confirmation = limit.run(
-      async () => {
-        order.push('confirm');
-        await new Promise<void>((r) => (confirmed = r));
-      },
-      { urgency: URGENCY.confirm },
-    );
-    const learning = limit.run(async () => void order.push('learning'), { deadlineInMs: 3_600_000 });
-    await limit.run(async () => void order.push('deadline'), { urgency: URGENCY.deadline });
-    // The deadline task went ahead, slots to spare; the learning task waits for the confirmation.
-    expect(order).toEqual(['confirm', 'deadline']);
-    confirmed();
-    await Promise.all([confirmation, learning]);
-    expect(order).toEqual(['confirm', 'deadline', 'learning']);
-  });
-
   it('holds a normal task without a deadline (a sweep\'s) to the whole limit, not to the learning share', async () => {
     const limit = new ConcurrencyLimit(4, 1);
     let active = 0;

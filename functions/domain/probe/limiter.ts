@@ -10,10 +10,8 @@
 // hold only some of the slots (learningMax): a slot waiting is not all an urgent fetch can wait for. Every request
 // in flight is one more ahead of it in the origin's queue and in the event loop that reads the answers, and when a
 // fleet's learning fills every slot (a late segment appears on every channel at once) an urgent fetch's round trip
-// is as long as that whole backlog. And while a confirmation is queued or in flight no learning task starts: the
-// learning already in flight drains during its round trip, so the next confirmation of the same verdict finds
-// the queues short (a verdict takes `consecutive` of them in a row). A normal task without a deadline (a
-// sweep's: no urgent fetch to make room for) is held to neither.
+// is as long as that whole backlog. A normal task without a deadline (a sweep's: no urgent fetch to make room for)
+// is not held to that share.
 
 /** Which lane a task waits in for a slot: every queued task of a higher urgency first, FIFO within a lane. */
 export const URGENCY = { normal: 0, deadline: 1, confirm: 2 } as const;
@@ -40,8 +38,6 @@ export class ConcurrencyLimit {
   #active = 0;
   /** Slots held by learning tasks that started before their deadline. */
   #learningActive = 0;
-  /** Confirmations queued or in flight (learning waits while there are any). */
-  #confirming = 0;
   #seq = 0;
   /** Indexed by urgency. */
   readonly #lanes = [new Queue<Waiter>(), new Queue<Waiter>(), new Queue<Waiter>()] as const;
@@ -72,11 +68,9 @@ export class ConcurrencyLimit {
     const deadlineAt = now + (options.deadlineInMs ?? Number.POSITIVE_INFINITY);
     const late = deadlineAt <= now;
     const learning = urgency === URGENCY.normal && options.deadlineInMs !== undefined && !late;
-    const confirming = urgency === URGENCY.confirm;
-    if (confirming) this.#confirming++;
     let holdsLearning: boolean;
     // Queued tasks go first (FIFO), so a task starts at once only when nothing waits.
-    if (this.#active < this.max && this.queued === 0 && (!learning || this.#learningMayStart())) {
+    if (this.#active < this.max && this.queued === 0 && (!learning || this.#learningActive < this.learningMax)) {
       this.#take(learning);
       holdsLearning = learning;
     } else
@@ -91,13 +85,8 @@ export class ConcurrencyLimit {
     } finally {
       this.#active--;
       if (holdsLearning) this.#learningActive--;
-      if (confirming) this.#confirming--;
       this.#startWaiting();
     }
-  }
-
-  #learningMayStart(): boolean {
-    return this.#learningActive < this.learningMax && this.#confirming === 0;
   }
 
   #take(learning: boolean): void {
@@ -126,7 +115,7 @@ export class ConcurrencyLimit {
     if (headLate && (!first || head.seq < first.seq)) return urgent(normal.take());
     if (first) return urgent(deadline.take());
     if (headLate) return urgent(normal.take());
-    if (!head || (head.learning && !this.#learningMayStart())) return undefined;
+    if (!head || (head.learning && this.#learningActive >= this.learningMax)) return undefined;
     return { waiter: normal.take() as Waiter, learning: head.learning };
   }
 }
