@@ -61,8 +61,8 @@ export interface RenditionPlace {
 /**
  * When the rendition is fetched next (epoch ms). Fresh with a wall clock: the path's scout at its learning time,
  * then every SCOUT_RETRY_TD while it sees nothing new, up to its deadline; a sibling the scout is ahead of at its
- * deadline, any other sibling when the scout's look fetches it (at the latest SIBLING_WAIT_TD past its deadline). Without a wall
- * clock: one target duration on, or its deadline if sooner. Stale, in error or unknown: one target duration on (a
+ * deadline, any other sibling when the scout's look fetches it (at the latest SIBLING_WAIT_TD past its deadline).
+ * Without a wall clock: one target duration on, or its deadline if sooner. Stale, in error or unknown: one target duration on (a
  * verdict to confirm brings it forward).
  */
 export function nextDueAt(m: RenditionTimes, place: RenditionPlace): number {
@@ -107,8 +107,8 @@ export function slotOptions(m: RenditionTimes | undefined, now: number, targetDu
   if (m?.staleAt == null) return { deadlineInMs: targetDurationMs };
   if (now < m.staleAt) return { deadlineInMs: m.staleAt - now };
   // Past its deadline on its scout's word (the scout saw the late segment at its own deadline, or found nothing
-  // fresh): learning still, as the path is alive or already stale on the scout's reading. The deadline lane stays
-  // for the renditions late or frozen on their own.
+  // fresh): learning still, as the path is alive or already stale on the scout's reading. The urgent lanes stay
+  // for the renditions late or frozen on their own and the scouts' looks at their deadline.
   return m.following ? { deadlineInMs: SIBLING_WAIT_TD * targetDurationMs } : { urgency: lateAlone ? URGENCY.confirm : URGENCY.deadline };
 }
 
