@@ -24,6 +24,15 @@ export interface BenchLoopCounts {
   fetchLags: number[];
   /** Requests that took one of the limiter's urgent lanes (a deadline fetch or a confirmation). */
   urgentFetches: number;
+  /** Per lane of the limiter (normal, deadline, confirm): each request's wait for a slot and its round trip, ms. */
+  lanes: LaneTimes[];
+}
+
+export interface LaneTimes {
+  waits: number[];
+  trips: number[];
+  /** Requests in flight when it was asked for: each is ahead of it in the origin's queue and the event loop's. */
+  ahead: number[];
 }
 
 export interface BenchLoop {
@@ -41,15 +50,25 @@ export function benchLoop(options: { registry: ReturnType<typeof fleet>; shard?:
   const shard = options.shard ?? WHOLE_FLEET;
   const shardKey = `${shard.index}/${shard.count}`;
   let counting = false;
-  const counts: BenchLoopCounts = { fetches: 0, fetchErrors: 0, longestTickMs: 0, fetchLags: [], urgentFetches: 0 };
+  const noLanes = (): LaneTimes[] => Object.values(URGENCY).map(() => ({ waits: [], trips: [], ahead: [] }));
+  const counts: BenchLoopCounts = { fetches: 0, fetchErrors: 0, longestTickMs: 0, fetchLags: [], urgentFetches: 0, lanes: noLanes() };
   // The handler's fetcher options (PROBE_TIMEOUT_MS, PROBE_CONCURRENCY defaults).
   const own = createFetcher({ timeoutMs: 1500, concurrency: 256 });
   const fetcher: Fetcher = {
     limit: own.limit,
     close: () => own.close(),
-    get(url, o) {
-      if (counting && (o?.urgency ?? URGENCY.normal) > URGENCY.normal) counts.urgentFetches++;
-      return own.get(url, o);
+    async get(url, o) {
+      const lane = o?.urgency ?? URGENCY.normal;
+      if (!counting) return own.get(url, o);
+      if (lane > URGENCY.normal) counts.urgentFetches++;
+      const ahead = own.limit.active;
+      const result = await own.get(url, o);
+      // The round trip until this continuation runs: a busy event loop shows here, as it does in a detection.
+      const times = counts.lanes[lane] as LaneTimes;
+      times.waits.push(result.queuedMs);
+      times.trips.push(performance.now() - result.startedAt);
+      times.ahead.push(ahead);
+      return result;
     },
   };
   const loop = createProbeLoop({
@@ -77,7 +96,7 @@ export function benchLoop(options: { registry: ReturnType<typeof fleet>; shard?:
     allFresh: () => loop.lastReport?.channels.every((c) => Object.values(c.paths).length === 3 && Object.values(c.paths).every((p) => p.state === 'fresh')) === true,
     startCounting() {
       counting = true;
-      Object.assign(counts, { fetches: 0, fetchErrors: 0, longestTickMs: 0, fetchLags: [], urgentFetches: 0 });
+      Object.assign(counts, { fetches: 0, fetchErrors: 0, longestTickMs: 0, fetchLags: [], urgentFetches: 0, lanes: noLanes() });
     },
     counts,
     async close() {

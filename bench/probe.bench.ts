@@ -259,7 +259,7 @@ function sharded(base: string, count: number, onStale: OnStale): Detector {
     // A runner that dies before it reports must not hang the bench.
     void exited.then(() => {
       settled(false);
-      done({ shard: `${i}/${PRODUCTION_SHARDS}`, channels: 0, fetches: 0, fetchErrors: 0, cpuUs: 0, seconds: 0, longestTickMs: 0, fetchLagP50Ms: Number.NaN, fetchLagP95Ms: Number.NaN, urgentFetches: 0 });
+      done({ shard: `${i}/${PRODUCTION_SHARDS}`, channels: 0, fetches: 0, fetchErrors: 0, cpuUs: 0, seconds: 0, longestTickMs: 0, fetchLagP50Ms: Number.NaN, fetchLagP95Ms: Number.NaN, urgentFetches: 0, lanes: [], eventLoopDelayP99Ms: Number.NaN, eventLoopDelayMaxMs: Number.NaN });
     });
     const start: ToShard = { type: 'start', base, ids, shard: `${i}/${PRODUCTION_SHARDS}`, policy: { staleAfterTargetDurations: STALE_AFTER, consecutive: CONSECUTIVE }, warmUpMaxMs: WARM_UP_MAX_MS };
     child.send(start);
@@ -395,13 +395,18 @@ function detectionRows(label: string, run: DetectionRun, edge: { ms: number; ari
   return judged ? rows : rows.map(({ goal: _goal, pass: _pass, ...row }) => row);
 }
 
+/** The limiter's lanes, in URGENCY's order. */
+const LANES = ['normal', 'deadline', 'confirm'] as const;
+
 /** Per shard process: its own CPU per manifest, and how much of a core it used. */
 function shardRows(shards: readonly ShardTotals[]): BenchRow[] {
   return shards.map((s) => ({
     name: `shard ${s.shard} (${s.channels} channels): CPU per manifest`,
     value: s.fetches > 0 ? Math.round(s.cpuUs / s.fetches) : Number.NaN,
     unit: 'us',
-    ratio: `${Math.round(s.fetches / s.seconds)} manifests/s, ${((s.cpuUs / 1e6 / s.seconds) * 100).toFixed(0)} % of a core, longest tick ${Math.round(s.longestTickMs)} ms, fetches left ${s.fetchLagP50Ms} ms (p50) / ${s.fetchLagP95Ms} ms (p95) after due, ${s.fetches > 0 ? Math.round((s.urgentFetches / s.fetches) * 100) : 0} % at a deadline or confirming${s.fetchErrors > 0 ? `, ${s.fetchErrors} fetch errors` : ''}`,
+    ratio: `${Math.round(s.fetches / s.seconds)} manifests/s, ${((s.cpuUs / 1e6 / s.seconds) * 100).toFixed(0)} % of a core, longest tick ${Math.round(s.longestTickMs)} ms, fetches left ${s.fetchLagP50Ms} ms (p50) / ${s.fetchLagP95Ms} ms (p95) after due, ${s.fetches > 0 ? Math.round((s.urgentFetches / s.fetches) * 100) : 0} % at a deadline or confirming${s.fetchErrors > 0 ? `, ${s.fetchErrors} fetch errors` : ''}; ` +
+      `per lane (${LANES.join(' / ')}): wait for a slot p95 ${s.lanes.map((l) => l.waitP95Ms).join(' / ')} ms, round trip p50 ${s.lanes.map((l) => l.tripP50Ms).join(' / ')} ms, p95 ${s.lanes.map((l) => l.tripP95Ms).join(' / ')} ms, requests in flight when asked p50 ${s.lanes.map((l) => l.aheadP50).join(' / ')}, p95 ${s.lanes.map((l) => l.aheadP95).join(' / ')}; ` +
+      `event loop late by ${s.eventLoopDelayP99Ms} ms (p99) / ${s.eventLoopDelayMaxMs} ms (max)`,
   }));
 }
 
@@ -434,13 +439,13 @@ async function detection(registry: ReturnType<typeof fleet>, base: string, child
     `"production shards": production's layout, the fleet in ${PRODUCTION_SHARDS} shards of about ${DEFAULT_CHANNELS_PER_PROBE_SHARD} channels (channelsPerProbeShard), each in a Lambda with its own vCPU share; here shards 0-${cores - 1} of ${PRODUCTION_SHARDS} (${measured.length} channels, the shard hash decides which), one per core (os.availableParallelism()), each in a process of its own (bench/probe-shard.ts builds the loop as the handler does for {shard: "i/n"}), against the origin process serving the whole fleet on the same cores. ` +
       `The goals are judged there: every shard of a deployed fleet runs the same loop on its own vCPU`,
     `"whole fleet, one process": all ${CHANNELS} channels in this process (longest tick ${Math.round(single.longestTickMs)} ms), for scale and without goals: production never runs it, and it needs ${((CHANNELS * RENDITIONS * 3) / SEGMENT_S).toLocaleString('en-US')} manifests/s or more, at the CPU per manifest above more than the ${availableParallelism()} cores this machine shares with its origin`,
-    `where a detection's time goes: each path's learning fetch (its scout, the first fresh rendition, at newest media end + ${SEGMENT_S} s + the path's own offset, 0.1-0.4 TD; its siblings right after once it saw the new segment) ` +
+    `where a detection's time goes: each path's learning fetch (its scout, the first fresh rendition, at newest media end + ${SEGMENT_S} s + the path's own offset, 0.1-0.4 TD; its siblings after it once it saw the new segment, each at an offset of its own within 0.1 TD and the first half of the time left before its deadline) ` +
       `leaves a frozen rendition with nothing new; its deadline fetch leaves at newest media end + ${STALE_AFTER} x ${SEGMENT_S} s (+ 20 ms) and waits for one of the fetcher's slots (the shards' "fetches left ... after due") ` +
-      `ahead of the learning fetches queued there, behind the other deadline fetches; then ${CONSECUTIVE} confirming fetches go ahead of both (origins) or after the cache TTL (edge). ` +
-      `Fetch demand above what the slots x the origin's response time serve (Little's law) shows as that wait, not as the shard's CPU. ` +
+      `in the confirmations' lane (it is late on its own: its scout saw the new segment), ahead of the scouts' looks at their deadline and of the learning fetches; then ${CONSECUTIVE} confirming fetches (origins: at once; edge: after the cache TTL). ` +
+      `Every request in flight is ahead of an urgent one in the origin's queue and in the shard's event loop, so learning fetches hold at most half the slots; the shards' rows give per lane the wait for a slot, the round trip and the requests in flight when asked. ` +
       `The origin's segments start on the same epoch boundaries for every stream, each as late on every stream (lateness(n), up to ${JITTER} TD): ` +
-      `a scout that came before its late segment looks again at its deadline, alone, and its siblings follow its answer, so a late segment puts one fetch per path in the deadline lane (not a whole ladder), ` +
-      `and a path costs one fetch per rendition per TD plus one per late segment its scout missed`,
+      `a scout that came before its late segment looks again every 0.1 TD until its deadline, so the fleet learns a late segment within 0.1 TD of its appearance, spread, rather than every path's scout and then its ladder at the deadline, where the frozen renditions' fetches go out; ` +
+      `a path costs one fetch per rendition per TD plus the scout's looks at a late segment`,
     `edge bound: ${edge.arithmetic} = ${edge.ms / 1000} s (the first stale look at the deadline, then each of consecutive = ${CONSECUTIVE} confirmations one cache lifetime after the previous look, so it observes the edge and not the same cached copy)`,
   );
   const shardedLabel = `production shards ${cores} of ${PRODUCTION_SHARDS}`;

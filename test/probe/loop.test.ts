@@ -300,7 +300,7 @@ describe('ConcurrencyLimit', () => {
     expect(limit.queued).toBe(0);
   });
 
-  it('lets a normal task whose deadline passed while it queued take its turn among the deadline tasks, in arrival order', async () => {
+  it('lets a normal task whose deadline passed take its turn among the deadline tasks, in arrival order', async () => {
     const limit = new ConcurrencyLimit(1);
     const order: string[] = [];
     const task = recordingTask(order);
@@ -310,8 +310,8 @@ describe('ConcurrencyLimit', () => {
       limit.run(task('learning, deadline passed'), { deadlineInMs: 0 }),
       limit.run(task('deadline'), { urgency: URGENCY.deadline }),
     ]);
-    // The first learning task blocks the lane's head until the deadline lane is empty; then both go in order.
-    expect(order).toEqual(['a', 'deadline', 'learning, deadline in an hour', 'learning, deadline passed']);
+    // Past its deadline when it arrives, the learning task is a deadline task at once (not behind the lane's head).
+    expect(order).toEqual(['a', 'learning, deadline passed', 'deadline', 'learning, deadline in an hour']);
 
     order.length = 0;
     await Promise.all([
@@ -322,6 +322,54 @@ describe('ConcurrencyLimit', () => {
     ]);
     // Past its deadline, the learning task arrived before the deadline task: it goes first; the other one waits.
     expect(order).toEqual(['a', 'learning, deadline passed', 'deadline', 'learning, deadline in an hour']);
+  });
+  it('keeps the slots past learningMax for the urgent lanes: learning tasks never hold more, an urgent task starts at once beside them', async () => {
+    const limit = new ConcurrencyLimit(4, 2);
+    let normalActive = 0;
+    let peakNormal = 0;
+    const release: Array<() => void> = [];
+    // Learning: a normal task with a deadline to wait for.
+    const normal = Array.from({ length: 6 }, () =>
+      limit.run(
+        async () => {
+          peakNormal = Math.max(peakNormal, ++normalActive);
+          await new Promise<void>((r) => release.push(r));
+          normalActive--;
+        },
+        { deadlineInMs: 3_600_000 },
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 1));
+    expect([limit.active, limit.queued]).toEqual([2, 4]);
+    // Two slots are free, though normal tasks wait: a confirmation and a deadline fetch take them at once, and a
+    // normal task whose deadline passed is a deadline task (not one of the normal lane's share).
+    expect(await limit.run(async () => 'confirm', { urgency: URGENCY.confirm })).toBe('confirm');
+    expect(await limit.run(async () => 'deadline', { urgency: URGENCY.deadline })).toBe('deadline');
+    expect(await limit.run(async () => 'learning, deadline passed', { deadlineInMs: 0 })).toBe('learning, deadline passed');
+    let done = false;
+    void Promise.all(normal).then(() => (done = true));
+    while (!done) {
+      for (const r of release.splice(0)) r();
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    expect(peakNormal).toBe(2);
+    expect([limit.active, limit.queued]).toEqual([0, 0]);
+  });
+
+  it('holds a normal task without a deadline (a sweep\'s) to the whole limit, not to the learning share', async () => {
+    const limit = new ConcurrencyLimit(4, 1);
+    let active = 0;
+    let peak = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, () =>
+        limit.run(async () => {
+          peak = Math.max(peak, ++active);
+          await new Promise((r) => setTimeout(r, 5));
+          active--;
+        }),
+      ),
+    );
+    expect(peak).toBe(4);
   });
 });
 

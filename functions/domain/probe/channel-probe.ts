@@ -173,7 +173,7 @@ export class ChannelProbe {
     const debouncer = this.#debouncers.get(path) as LadderDebouncer;
     const ladder = probe.ladder;
     // Without a readable ladder the path's own URL stands for it.
-    const renditions = ladder && ladder.length > 0 ? ladder.map((e) => e.url) : [probe.url];
+    const renditions = ladder && ladder.length > 0 ? probe.renditionUrls : [probe.url];
     debouncer.track(renditions);
     if (observation.error !== undefined || ladder?.length === 0) {
       // A failed multivariant playlist is a failed fetch of every rendition it lists (no player gets further).
@@ -187,7 +187,8 @@ export class ChannelProbe {
       }
     }
     const change = debouncer.settle();
-    const latest: PathReport = { ...observation, path, state: debouncer.state, run: debouncer.run, observed: true };
+    // The observation is this result's own: completed in place rather than copied (this runs for every manifest).
+    const latest: PathReport = Object.assign(observation, { path, state: debouncer.state, run: debouncer.run, observed: true });
     this.#latest.set(path, latest);
     const since = this.#sinceReport.get(path) ?? { fetches: 0, fetchErrors: 0, fetchLagMs: null };
     since.fetches += observation.fetches;

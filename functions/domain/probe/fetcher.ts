@@ -76,7 +76,7 @@ export function createFetcher(options: FetcherOptions = {}): Fetcher {
       keepAliveMaxTimeout: 60_000,
       connect: { timeout: o.timeoutMs },
     });
-  const limit = new ConcurrencyLimit(o.concurrency);
+  const limit = new ConcurrencyLimit(o.concurrency, Math.ceil(o.concurrency * LEARNING_SHARE));
   const headers = { 'user-agent': o.userAgent ?? 'flatline-probe', accept: '*/*' };
 
   /** Origin and path of each URL the probe fetches (the same few thousand, over and over): parsed once. */
@@ -175,6 +175,14 @@ export function createFetcher(options: FetcherOptions = {}): Fetcher {
     },
   };
 }
+
+/**
+ * The share of the concurrency that learning fetches (normal ones with a deadline to wait for) may hold: the rest is
+ * kept for deadline fetches and confirmations, with no more than this ahead of them in flight (see limiter.ts).
+ * Half: learning paces itself at half the slots, which at a real origin's round trip (tens of ms) still serves far
+ * more than a shard's learning asks.
+ */
+const LEARNING_SHARE = 0.5;
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 

@@ -4,7 +4,7 @@
 // one frozen rendition while the others advance is a stale stream.
 //
 // Two schedules. 'sweep': every rendition on every observe(). 'deadline' (what the probe loop runs, through
-// dispatch()): each rendition when schedule.ts says it is due, and the scout's look fetches its siblings at once.
+// dispatch()): each rendition when schedule.ts says it is due, and the scout's look brings its siblings forward.
 // Every fetch is in flight on its own and reported as soon as it is back: a slow rendition never holds up another
 // one's deadline.
 // A stale (or recovered) rendition is fetched again to confirm (confirm()): on an origin at once, on the edge only
@@ -15,7 +15,7 @@ import { analyzeManifest, cacheTtlMs, checkCacheControl, checkLadderAlignment, M
 import type { Verdict } from './debounce.js';
 import type { Fetcher, FetchResult } from './fetcher.js';
 import type { RunOptions } from './limiter.js';
-import { nextDueAt, slotOptions, staleAt, type RenditionTimes } from './schedule.js';
+import { lateOnItsOwn, nextDueAt, siblingOffsetMs, slotOptions, staleAt, type RenditionPlace, type RenditionTimes } from './schedule.js';
 
 export type RenditionStatus = 'fresh' | 'stale' | 'error' | 'unknown';
 
@@ -122,6 +122,8 @@ interface RenditionMemory extends RenditionTimes {
 export class PathProbe {
   readonly #o: Required<Omit<PathProbeOptions, 'fetcher'>> & { fetcher: Fetcher };
   #ladder: LadderEntry[] | null = null;
+  /** The ladder's rendition URLs (read on every result: kept rather than mapped each time). */
+  #renditionUrls: readonly string[] = [];
   #ticksSinceLadder = 0;
   #refreshLadder = true;
   #format: ManifestAnalysis['format'] | null = null;
@@ -263,7 +265,11 @@ export class PathProbe {
       this.#refreshLadder = true;
       this.#ladderDueAt = Number.NEGATIVE_INFINITY;
     }
-    report({ ...this.#summary(this.#o.now(), ladder, [r.observation], [...this.#ladderProblems], 1), fetchLagMs: lateBy(result) });
+    // Built for every manifest fetched: set on the summary rather than copied into another object. The ladder's
+    // problems are shared, not copied (#checkLadder replaces the array, never changes it).
+    const observation = this.#summary(this.#o.now(), ladder, [r.observation], this.#ladderProblems, 1);
+    observation.fetchLagMs = lateBy(result);
+    report(observation);
   }
 
   /** The ladder alignment is a contract check: re-judged when a rendition got its full contract pass. */
@@ -280,6 +286,11 @@ export class PathProbe {
   /** The renditions currently probed (null before the first successful read of the playlist). */
   get ladder(): readonly LadderEntry[] | null {
     return this.#ladder;
+  }
+
+  /** The URLs of the renditions currently probed (empty before the first successful read of the playlist). */
+  get renditionUrls(): readonly string[] {
+    return this.#renditionUrls;
   }
 
   /** Sweep schedule: the multivariant playlist when due, then every rendition, concurrently; one observation. */
@@ -344,17 +355,24 @@ export class PathProbe {
       const m = this.#memory.get(e.url);
       if (m) observations.push(m.observation);
     }
-    const obs = summarize(this.url, at, this.#format, observations, problems, fetches, fetchedNow.filter((r) => r.status === 'error').length);
+    let fetchErrors = 0;
+    for (const r of fetchedNow) if (r.status === 'error') fetchErrors++;
+    const obs = summarize(this.url, at, this.#format, observations, problems, fetches, fetchErrors);
     obs.fetched = fetchedNow;
     return obs;
   }
 
   /** When the rendition is fetched next (schedule.ts). */
   #schedule(url: string, m: RenditionMemory): void {
+    m.dueAt = nextDueAt(m, this.#place(url, m));
+  }
+
+  /** Where the rendition stands in its path, for the schedule. */
+  #place(url: string, m: RenditionMemory): RenditionPlace {
     const tdMs = (m.observation.targetDuration ?? this.#o.fallbackTargetDurationS) * 1000;
     const scout = this.#scout();
     const scoutNewestEndAt = scout === undefined || scout === url ? null : (this.#memory.get(scout)?.newestEndAt ?? null);
-    m.dueAt = nextDueAt(m, { pathUrl: this.url, scout: url === scout, scoutNewestEndAt, targetDurationMs: tdMs, staleAfterTargetDurations: this.#o.staleAfterTargetDurations });
+    return { pathUrl: this.url, scout: url === scout, scoutNewestEndAt, targetDurationMs: tdMs, staleAfterTargetDurations: this.#o.staleAfterTargetDurations };
   }
 
   /**
@@ -371,9 +389,10 @@ export class PathProbe {
   /**
    * The scout's look stands for its siblings. It saw a segment ending at `newestEndAt`: its fresh siblings that have
    * not seen that segment yet (their newest ends half a target duration or more before it: renditions' boundaries
-   * may differ by a few frames) are due now. It found nothing fresh (stale, an error): every fresh sibling is due
-   * now, as the path's readings (and its next scout) come from them. Only the scout's look: a sibling's news would
-   * fetch a frozen sibling again and again.
+   * may differ by a few frames) fall due, each at its own offset (siblingOffsetMs: spread, and back well before its
+   * deadline). It found nothing fresh (stale, an error): every fresh sibling falls due so, as the path's readings
+   * (and its next scout) come from them. Only the scout's look: a sibling's news would fetch a frozen sibling
+   * again and again.
    */
   #followScout(from: string, newestEndAt: number | null, now: number): void {
     if (this.#o.schedule !== 'deadline') return;
@@ -381,7 +400,7 @@ export class PathProbe {
       if (url === from || m.newestEndAt === null || this.#inFlight.has(url)) continue;
       const tdMs = (m.observation.targetDuration ?? this.#o.fallbackTargetDurationS) * 1000;
       if (newestEndAt === null || m.newestEndAt + tdMs / 2 <= newestEndAt) {
-        m.dueAt = Math.min(m.dueAt, now);
+        m.dueAt = Math.min(m.dueAt, now + (m.staleAt === null ? 0 : siblingOffsetMs(url, now, m.staleAt, tdMs)));
         m.following = true;
       }
     }
@@ -389,11 +408,13 @@ export class PathProbe {
 
   #slotOptions(url: string): RunOptions {
     const m = this.#memory.get(url);
-    return slotOptions(m, this.#o.now(), (m?.observation.targetDuration ?? this.#o.fallbackTargetDurationS) * 1000);
+    const tdMs = (m?.observation.targetDuration ?? this.#o.fallbackTargetDurationS) * 1000;
+    return slotOptions(m, this.#o.now(), tdMs, m !== undefined && lateOnItsOwn(m, this.#place(url, m)));
   }
 
   #setLadder(ladder: LadderEntry[]): void {
     this.#ladder = ladder;
+    this.#renditionUrls = ladder.map((e) => e.url);
     this.#ticksSinceLadder = 0;
     this.#refreshLadder = false;
     const keep = new Set(ladder.map((e) => e.url));
@@ -422,19 +443,22 @@ export class PathProbe {
   }
 
   #readRendition(entry: LadderEntry, result: FetchResult, receivedAt: number): RenditionRead {
-    const base = {
+    const fetchMs = Math.round(result.durationMs);
+    const failed = (problems: Problem[]): RenditionObservation => ({
       name: entry.name,
       url: entry.url,
+      status: 'error',
       httpStatus: result.status,
-      fetchMs: Math.round(result.durationMs),
+      fetchMs,
       advanced: false,
       mediaSequence: null,
       targetDuration: null,
       ageMs: null,
       liveEdgeAt: null,
       thresholdMs: null,
-    };
-    if (!result.ok || result.body === null) return { observation: { ...base, status: 'error', problems: [fetchProblem(result)] } };
+      problems,
+    });
+    if (!result.ok || result.body === null) return { observation: failed([fetchProblem(result)]) };
 
     let reader = this.#readers.get(entry.url);
     if (!reader) {
@@ -452,7 +476,7 @@ export class PathProbe {
           : unreadable
             ? `a manifest no player can follow: ${unreadable.message}`
             : 'not a playlist the probe can read';
-      return { observation: { ...base, status: 'error', problems: [...problems, { code: 'unreadable-rendition', message: why }] }, analysis };
+      return { observation: failed([...problems, { code: 'unreadable-rendition', message: why }]), analysis };
     }
 
     let tracker = this.#trackers.get(entry.url);
@@ -470,7 +494,7 @@ export class PathProbe {
     const thresholdMs = this.#o.staleAfterTargetDurations * (targetDuration ?? this.#o.fallbackTargetDurationS) * 1000;
     const status: RenditionStatus = ageMs === null ? 'unknown' : ageMs > thresholdMs ? 'stale' : 'fresh';
     return {
-      // Written out rather than spread from `base`: this is built for every manifest fetched.
+      // Written out: this is built for every manifest fetched.
       observation: {
         name: entry.name,
         url: entry.url,
@@ -483,7 +507,7 @@ export class PathProbe {
         httpStatus: result.status,
         advanced: tracked.advanced,
         problems,
-        fetchMs: base.fetchMs,
+        fetchMs,
       },
       analysis,
       text: result.body,
