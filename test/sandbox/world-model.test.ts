@@ -142,7 +142,7 @@ describe('Lambda timeouts', () => {
     await rt.invoke('slow', { ms: 1 }); // a timed-out environment is reset: the init again
     expect(rt.invocations.map((i) => i.initMs)).toEqual([7, undefined, undefined, 7]);
     // Every deployed function has its measured init; one not listed pays the largest.
-    expect(lambdaInitMs(WORLD_MODELS.realistic, 'checkManifestFresh')).toBe(75);
+    expect(lambdaInitMs(WORLD_MODELS.realistic, 'checkManifestFresh')).toBe(52);
     expect(lambdaInitMs(WORLD_MODELS.realistic, 'unlisted')).toBe(Math.max(...Object.values(WORLD_MODELS.realistic.lambdaInitMs)));
   });
 
