@@ -44,12 +44,12 @@ export interface RecoveryFloorTerms {
   nextSegmentS: number;
   /**
    * Not in the floor: how old a cached playlist may be when a viewer loads it (max-age). The route is in the cache
-   * key, so after the flip it no longer holds viewers on the frozen playlist; the stall floor counts it before the freeze.
+   * key, so after the flip it no longer holds viewers on the frozen playlist (nor does the stall floor: its viewer loaded a fresh one).
    */
   cacheUpToS: number;
   /** The viewers' live-edge buffer: how long a viewer plays on after the newest media it has, at the least. */
   bufferS: number;
-  /** The longest stall some viewer must see when the last viewer is back exactly at the p50 / p95 floor (whole half TDs). */
+  /** The longest stall a viewer must see when the last viewer is back exactly at the p50 / p95 floor (whole half TDs). */
   stallP50S: number;
   stallP95S: number;
 }
@@ -72,17 +72,17 @@ export function quantileOfMaxUniform([a, b]: readonly [number, number], n: numbe
 }
 
 /**
- * The stall the last viewer back at `backS` (from the primary's newest media end) has seen, at the least.
- * A viewer plays `bufferS` behind the newest media end of the first playlist it loaded, and that media was
- * then less than one TD old (one segment per TD) plus what an edge's cache added: its buffer runs dry less
- * than bufferS + TD + cache after the freeze. Its reloads come once per TD from that first load while the
- * playlist changes, then every `retryS` (half a TD) once it finds it unchanged, and the media it had then
- * ended a whole number of TDs before the frozen end: it runs dry bufferS after one of its reloads and resumes
- * on a later one, so a stall lasts n x retryS - (bufferS mod retryS) for a whole n (with the 3 TD buffer,
- * whole half TDs). Here it is more than backS - bufferS - TD - cache: the smallest such length above it.
+ * The longest stall a viewer back at `backS` (from the primary's newest media end) has seen, at the least. The
+ * viewer that runs dry first plays `bufferS` behind the newest media end of the first playlist it loaded, and
+ * with viewers spread over the reload slots one loaded it as its newest segment appeared: its buffer runs dry
+ * bufferS after the freeze. Its reloads come once per TD from that first load while the playlist changes, then
+ * every `retryS` (half a TD) once it finds it unchanged, and the media it had then ended a whole number of TDs
+ * before the frozen end: it runs dry bufferS after one of its reloads and resumes on a later one, so a stall
+ * lasts n x retryS - (bufferS mod retryS) for a whole n (with the 3 TD buffer, whole half TDs). Here it is more
+ * than backS - bufferS: the smallest such length above it.
  */
-function stallFloorS(backS: number, td: number, retryS: number, bufferS: number, cacheS: number): number {
-  const over = backS - bufferS - td - cacheS;
+function stallFloorS(backS: number, retryS: number, bufferS: number): number {
+  const over = backS - bufferS;
   if (over < 0) return 0;
   const offGrid = bufferS % retryS;
   return (Math.floor((over + offGrid) / retryS) + 1) * retryS - offGrid;
@@ -118,11 +118,11 @@ function bothAlertsWithin(world: Pick<WorldNumbers, 'mediaLiveEvents' | 'eventBr
  * - cache, not added: the route the function took is in the edge's cache key (x-flatline-route, listed by the
  *   /live/* behaviour's cache policy: edge/cache-policy.ts, sandbox/media/edge.ts), so once a location sees the
  *   KVS write its next playlist request misses and gets the standby's: its cache no longer holds viewers on the
- *   frozen playlist after the flip. A playlist a viewer loaded before the freeze may still have been up to
- *   max-age old (the stall floor counts that). A resumed viewer plays at once: the standby's playlist by then
+ *   frozen playlist after the flip. A playlist a viewer loaded before the freeze may have been up to max-age
+ *   old, which only delays when that viewer runs dry. A resumed viewer plays at once: the standby's playlist by then
  *   holds more than the one TD a stalled viewer needs to resume (viewers.ts).
- * - the stall under the floor (stallP50S / stallP95S, not added): what the last viewer, back exactly at the
- *   floor, must have stalled with its live-edge buffer (stallFloorS).
+ * - the stall under the floor (stallP50S / stallP95S, not added): with the last viewer back exactly at the
+ *   floor, what the viewer that ran dry first must have stalled (stallFloorS).
  */
 export function recoveryFloor(
   world: Pick<WorldNumbers, 'kvsPropagationS' | 'edgeLocations' | 'mediaLiveEvents' | 'eventBridgeDelayS'>,
@@ -155,8 +155,8 @@ export function recoveryFloor(
     nextSegmentS: td,
     cacheUpToS: o.manifestMaxAgeS,
     bufferS,
-    stallP50S: stallFloorS(p50S, td, retryS, bufferS, o.manifestMaxAgeS),
-    stallP95S: stallFloorS(p95S, td, retryS, bufferS, o.manifestMaxAgeS),
+    stallP50S: stallFloorS(p50S, retryS, bufferS),
+    stallP95S: stallFloorS(p95S, retryS, bufferS),
   };
   return { terms, p50S, p95S, p50TD: p50S / td, p95TD: p95S / td };
 }
@@ -164,8 +164,8 @@ export function recoveryFloor(
 /** The stall under the floor, in words, as the drill report and the bench print it. */
 export function stallUnderFloorText(t: Pick<RecoveryFloorTerms, 'stallP50S' | 'stallP95S' | 'bufferS'>, td: number): string {
   const buffer = `${+(t.bufferS / td).toFixed(2)} TD buffer`;
-  if (t.stallP95S === 0) return `a viewer back at the floor need not have stalled (its ${buffer} lasts)`;
-  return `a viewer back at the floor has stalled at least ${(t.stallP50S / td).toFixed(1)} / ${(t.stallP95S / td).toFixed(1)} TD (after its ${buffer} ran dry)`;
+  if (t.stallP95S === 0) return `no viewer need have stalled with the last one back at the floor (its ${buffer} lasts)`;
+  return `with the last viewer back at the floor, the first to run dry has stalled at least ${(t.stallP50S / td).toFixed(1)} / ${(t.stallP95S / td).toFixed(1)} TD (after its ${buffer} ran dry)`;
 }
 
 /** Where the standby's next segment, not detection and propagation, sets the floor: says so (empty otherwise). */

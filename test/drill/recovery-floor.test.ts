@@ -17,11 +17,12 @@ describe('recoveryFloor', () => {
     // Both MediaLive alerts (2-30 s, 5 % dropped, + 0.2 s of bus) before 3 s: (0.8 / 28 x 0.95)^2 = 0.000737.
     // p50 of the max of 3 U(2, 5) at 0.5 - 0.000737: 2 + 3 x 0.499263^(1/3) = 4.3799; p95: 2 + 3 x 0.949263^(1/3) = 4.9484.
     // Half a TD (5 of 10 slots) between reloads of an unchanged playlist, less one slot: 0.8 s.
-    // The stall: the last viewer back at 8.18 / 8.75 s may not have run dry yet (before 6 + 2 + 1 = 9 s): none.
+    // The stall: with the last viewer back at 8.18 / 8.75 s, the viewer that ran dry first (6 s after the freeze)
+    // stalled more than 2.18 / 2.75 s: 3 s, in whole half TDs.
     expect(f.terms).toEqual({
       staleS: 3, earliestAlertsS: 2.2, alertsFirstProbability: expect.closeTo(0.000737, 6), detectP50S: 3, detectP95S: 3,
       propagateP50S: expect.closeTo(4.3799, 4), propagateP95S: expect.closeTo(4.9484, 4), reloadS: 0.8, nextSegmentS: 2, cacheUpToS: 1,
-      bufferS: 6, stallP50S: 0, stallP95S: 0,
+      bufferS: 6, stallP50S: 3, stallP95S: 3,
     });
     expect(f.p50S).toBeCloseTo(8.1799, 4);
     expect(f.p95S).toBeCloseTo(8.7484, 4);
@@ -65,20 +66,20 @@ describe('recoveryFloor', () => {
     expect(f.p95TD).toBeCloseTo(f.p95S, 10);
   });
 
-  it('the stall under the floor: the whole half TDs (less the buffer off the retry grid) the last viewer waits past its buffer', () => {
-    // One location at exactly `kvs` s, alerts never first: the floor is 3 + kvs + 0.8 s. A viewer's buffer (6 s)
-    // runs dry before 6 + 2 (its first playlist's age) + 1 (cache) = 9 s after the freeze, on one of its reloads,
-    // and retries its unchanged playlist every half TD (1 s).
+  it('the stall under the floor: the whole half TDs (less the buffer off the retry grid) the first viewer to run dry waits', () => {
+    // One location at exactly `kvs` s, alerts never first: the floor is 3 + kvs + 0.8 s. The viewer that loaded its
+    // first playlist as its newest segment appeared runs dry 6 s (its buffer) after the freeze, on one of its
+    // reloads, and retries its unchanged playlist every half TD (1 s).
     const floorWith = (kvs: number, bufferTargetDurations = 3) =>
       recoveryFloor(worldModel('realistic', { kvsPropagationS: [kvs, kvs], edgeLocations: 1, mediaLiveEvents: { delayS: [50, 60], dropProbability: 0, duplicateProbability: 0 } }), TD, { ...opts, bufferTargetDurations });
-    // back at 8.8 s: it may never have stalled
-    expect(floorWith(5)).toMatchObject({ p95S: expect.closeTo(8.8, 10), terms: { stallP50S: 0, stallP95S: 0 } });
-    // back at 9.8 s: more than 0.8 s stalled, in whole half TDs: 1 s
-    expect(floorWith(6).terms.stallP95S).toBe(1);
-    // back at 11.3 s: more than 2.3 s: 3 s
-    expect(floorWith(7.5).terms.stallP95S).toBe(3);
-    // a 2.25 TD buffer (4.5 s) runs dry 0.5 s off the retry grid: stalls of 0.5, 1.5, 2.5 s; back at 9.8 s, more than 2.3 s: 2.5 s
-    expect(floorWith(6, 2.25).terms).toMatchObject({ bufferS: 4.5, stallP95S: 2.5 });
+    // back at 4.8 s: no viewer need have stalled
+    expect(floorWith(1)).toMatchObject({ p95S: expect.closeTo(4.8, 10), terms: { stallP50S: 0, stallP95S: 0 } });
+    // back at 6.8 s: more than 0.8 s stalled, in whole half TDs: 1 s
+    expect(floorWith(3).terms.stallP95S).toBe(1);
+    // back at 9.3 s: more than 3.3 s: 4 s
+    expect(floorWith(5.5).terms.stallP95S).toBe(4);
+    // a 2.25 TD buffer (4.5 s) runs dry 0.5 s off the retry grid: stalls of 0.5, 1.5, 2.5 s; back at 6.8 s, more than 2.3 s: 2.5 s
+    expect(floorWith(3, 2.25).terms).toMatchObject({ bufferS: 4.5, stallP95S: 2.5 });
   });
 
   it('takes the world a scenario declares, with its overrides, as the drill does', () => {
