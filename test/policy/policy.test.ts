@@ -394,7 +394,8 @@ describe('policy: failback', () => {
     const standbyOk = sig({ kind: 'alarm-ok', severity: 'info', side: 'standby', detail: { path: 'standby' } });
     for (const signal of [standbyFresh, standbyOk]) {
       const d = run({ signal, item: onStandby({ onAir: 'slate', lastTransitionAt: NOW - 1_000 }) });
-      expect(d).toMatchObject({ action: 'failover', notify: true, confirm: false });
+      // A standby just seen fresh gets 30 s to be seen fresh again, not the minutes one being started gets.
+      expect(d).toMatchObject({ action: 'failover', notify: true, confirm: false, standbyReadySeconds: 30 });
       expect(d.pageSubject).toMatch(/standby fresh again; on the slate; failing over to it/);
     }
     // a late one is evidence; on the standby already, it is no news; another incident's lock coalesces it

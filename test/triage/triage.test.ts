@@ -616,6 +616,19 @@ describe('triage: standby side and automatic failback', () => {
     expect(pages).toEqual([expect.stringMatching(/^PAGE flatline kids-1: primary fresh again; on the slate; failback automatic/)]);
   });
 
+  it('on the slate, a standby fresh again starts a failover to it at once, whatever the failback policy, with a short standby deadline, and pages', async () => {
+    const first = await triage(sample('ops-failover-requested.json'), deps());
+    await ledger.complete({ channelId: 'news-1', incidentId: first.incidentId as string, outcome: 'failed', onAir: 'slate' });
+    const fresh = sample('probe-manifest-fresh.json');
+    Object.assign(fresh.detail, { channelId: 'news-1', path: 'standby', diagnosis: 'standby origin fresh again' });
+    const d = await triage(fresh, deps());
+    expect(d.decision).toBe('failover');
+    expect(starts()).toHaveLength(2);
+    expect(starts().at(-1)?.stateMachineArn).toBe(FAILOVER);
+    expect(JSON.parse(starts().at(-1)?.input ?? '{}')).toMatchObject({ action: 'failover', channelId: 'news-1', timing: { standbyReadySeconds: 30 } });
+    expect(pages).toEqual([expect.stringMatching(/^PAGE flatline news-1: standby fresh again; on the slate; failing over to it/)]);
+  });
+
   it('on the slate, news-1 (manual) is paged once that the primary is fresh again, and nothing starts', async () => {
     const first = await triage(sample('ops-failover-requested.json'), deps());
     await ledger.complete({ channelId: 'news-1', incidentId: first.incidentId as string, outcome: 'failed', onAir: 'slate' });

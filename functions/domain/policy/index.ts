@@ -78,7 +78,16 @@ export interface PolicyDecision {
   pageOnce?: string;
   /** An outage held back by the dwell: hand it back to triage when the dwell ends (epoch ms), once per transition. */
   recheck?: { at: number; lastTransitionAt: number };
+  /** The standby must be fresh by the execution's start + this, instead of policy.standbyReadySeconds. */
+  standbyReadySeconds?: number;
 }
+
+/**
+ * Leaving the slate for a standby just seen fresh: it gets this long to be seen fresh again, not the minutes a
+ * standby being started gets. A standby that flapped leaves the slate on quickly, and the lock free for the
+ * primary's return (a failover holding it would coalesce that news, which nothing re-announces).
+ */
+export const SLATE_EXIT_STANDBY_READY_SECONDS = 30;
 
 /** A text field of the signal's detail (an operator's reason, a MediaLive alert type), when it is one. */
 const detailText = (signal: Signal, key: string): string | undefined => {
@@ -394,11 +403,12 @@ function freshNews({ signal, now, maxEventAgeMs }: PolicyInput): boolean {
 /**
  * Viewers are on the slate (nothing healthy was left) and the standby is fresh again. The slate is not a source:
  * no dwell and no failback policy holds viewers on it. The failover checks the standby is fresh before it routes
- * to it (its first look), and switches the slate off with the route; paged.
+ * to it (its first look), within SLATE_EXIT_STANDBY_READY_SECONDS, and switches the slate off with the route; paged.
  */
 function leaveSlateForStandby({ channel, signal }: PolicyInput): PolicyDecision {
   return decide('failover', `standby fresh again (${signal.kind}); on the slate: failing over to the standby (no dwell to leave the slate)`, {
     notify: true,
+    standbyReadySeconds: SLATE_EXIT_STANDBY_READY_SECONDS,
     pageSubject: `PAGE flatline ${channel.id}: standby fresh again; on the slate; failing over to it`,
   });
 }

@@ -113,6 +113,7 @@ function executionInput(signal: Signal, incidentId: string, action: ExecutionAct
     signal,
     ...(policy.drill ? { drill: true } : {}),
     ...(policy.standbyDown ? { standbyDown: true } : {}),
+    ...(policy.standbyReadySeconds !== undefined ? { timing: { standbyReadySeconds: policy.standbyReadySeconds } } : {}),
   };
 }
 
