@@ -99,6 +99,8 @@ export class ViewerFleet {
   private readonly now: () => number;
   private readonly slots: number;
   private readonly bufferMs: number;
+  /** Half a target duration in whole slots (rounded up: never sooner than the RFC allows). */
+  private readonly retrySlots: number;
   private timer: NodeJS.Timeout | undefined;
   private tickIndex = 0;
   /** Tick index -> the viewers that reload then. A viewer is in no slot while its load is in flight. */
@@ -112,6 +114,7 @@ export class ViewerFleet {
     this.edgeUrls = opts.edgeUrls?.length ? opts.edgeUrls : [opts.edgeUrl];
     this.now = opts.now ?? Date.now;
     this.slots = opts.slots ?? DEFAULT_WHEEL_SLOTS;
+    this.retrySlots = Math.ceil(this.slots / 2);
     this.bufferMs = (opts.bufferTargetDurations ?? DEFAULT_BUFFER_TARGET_DURATIONS) * opts.targetDurationMs;
     const renditions = opts.renditions ?? LADDER.map((r) => r.name);
     const count = opts.count ?? 1000;
@@ -243,13 +246,12 @@ export class ViewerFleet {
     // The player needs the newest segment before that media counts as buffered.
     const segmentOk = view ? await this.loadSegment(new URL(view.newestUri, url).href) : false;
     const now = this.now();
-    const halfTD = Math.ceil(this.slots / 2);
     for (const v of viewers) {
       this.advance(v, now);
       // A failed load found nothing new, but is not the "unchanged" playlist of §6.3.4: the next try a TD later.
       const unchanged = view !== null && segmentOk && view.newestUri === v.newestUri;
       if (view && segmentOk) this.receive(v, view, now);
-      this.schedule(v, tick + (unchanged ? halfTD : this.slots));
+      this.schedule(v, tick + (unchanged ? this.retrySlots : this.slots));
     }
   }
 

@@ -130,9 +130,12 @@ describe('checkManifestFreshness', () => {
   it('with producedSince: young is not enough, the stream needs media ending after that instant', async () => {
     const since = (ms: number) => checkManifestFreshness(`${base}/healthy/index.m3u8`, { staleAfterTargetDurations: 1.5, now, producedSince: ms });
     // its oldest rendition's newest media ended 2.5 s before NOW
-    expect(await since(NOW - 3000)).toMatchObject({ fresh: true, mediaEndMs: NOW - 2500 });
+    const ok = await since(NOW - 3000);
+    expect(ok).toMatchObject({ fresh: true, mediaEndMs: NOW - 2500 });
+    expect(ok).not.toHaveProperty('newMediaDueAt');
     const v = await since(NOW - 1000);
-    expect(v).toMatchObject({ fresh: false, ageMs: 2500, thresholdMs: 3000, mediaEndMs: NOW - 2500 });
+    // it must show new media by the time its newest would be stale: 2.5 s ago + 3 s
+    expect(v).toMatchObject({ fresh: false, ageMs: 2500, thresholdMs: 3000, mediaEndMs: NOW - 2500, newMediaDueAt: NOW + 500 });
     expect(v.reason).toBe(`no new media since ${new Date(NOW - 1000).toISOString()}: rendition 1280x720@2000k's newest media ended 1.5 s before it`);
     // a stale stream stays stale, whatever the instant
     expect((await checkManifestFreshness(`${base}/stale.m3u8`, { staleAfterTargetDurations: 1.5, now, producedSince: NOW - 60_000 })).reason).toContain('20.0 s old');

@@ -125,6 +125,7 @@ export async function checkManifestFreshness(url: string, opts: FreshnessOptions
   const broken = states.find((s) => s.broken);
   const oldest = states.reduce<RenditionState | undefined>((w, s) => (s.ageMs !== null && (w === undefined || s.ageMs > (w.ageMs ?? -Infinity)) ? s : w), undefined);
   let fresh = false;
+  let newMediaDueAt: number | undefined;
   let reason: string;
   const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   if (broken) {
@@ -135,6 +136,7 @@ export async function checkManifestFreshness(url: string, opts: FreshnessOptions
     reason = `${states.length > 1 ? `rendition ${oldest.name} is` : 'the manifest is'} ${secs(ageMs)} old (threshold ${secs(thresholdMs)} = ${opts.staleAfterTargetDurations} x ${targetDuration} s)`;
   } else if (opts.producedSince !== undefined && oldest.mediaEndMs !== null && oldest.mediaEndMs <= opts.producedSince) {
     reason = `no new media since ${new Date(opts.producedSince).toISOString()}: ${states.length > 1 ? `rendition ${oldest.name}'s` : 'the'} newest media ended ${secs(opts.producedSince - oldest.mediaEndMs)} before it`;
+    newMediaDueAt = oldest.mediaEndMs + thresholdMs;
   } else {
     fresh = true;
     reason = `fresh: ${states.length > 1 ? `oldest rendition ${oldest.name} is` : 'the manifest is'} ${secs(ageMs)} old (threshold ${secs(thresholdMs)})`;
@@ -146,6 +148,7 @@ export async function checkManifestFreshness(url: string, opts: FreshnessOptions
     ageMs,
     thresholdMs,
     mediaEndMs: oldest?.mediaEndMs ?? null,
+    ...(newMediaDueAt !== undefined ? { newMediaDueAt } : {}),
     targetDuration,
     renditions: states.map((s) => ({ name: s.name, url: s.url, ageMs: s.ageMs, status: s.status, problems: s.problems })),
     reason,

@@ -75,6 +75,11 @@ export interface FreshnessVerdict {
   thresholdMs: number | null;
   /** Epoch ms: the end of the oldest rendition's newest media (null when no rendition carries a wall clock). */
   mediaEndMs: number | null;
+  /**
+   * Set only when the stream is young but has no media since `producedSince`: epoch ms by which it must show some,
+   * else it is stale (its newest media end + the threshold).
+   */
+  newMediaDueAt?: number;
   targetDuration: number | null;
   renditions: Array<{ name: string; url: string; ageMs: number | null; status: number | null; problems: Problem[] }>;
   /** One line a human can act on, e.g. "rendition 1280x720@3000k is 9.2 s old (threshold 6 s)". */

@@ -8,8 +8,8 @@ export interface FreshnessVerdictLike {
   fresh: boolean;
   ageMs: number | null;
   thresholdMs: number | null;
-  /** Epoch ms: the end of the oldest rendition's newest media (null when no rendition carries a wall clock). */
-  mediaEndMs?: number | null;
+  /** Set when young but without media since `producedSince`: epoch ms by which it must show some. */
+  newMediaDueAt?: number;
   reason: string;
 }
 
@@ -44,9 +44,8 @@ export async function checkManifestFresh(input: CheckManifestFreshInput): Promis
       ...(input.producedSince !== undefined ? { producedSince: input.producedSince } : {}),
     });
   let verdict = await look();
-  const dueAt = newMediaDueAt(verdict, input.producedSince);
-  if (dueAt !== null) {
-    await sleep(Math.max(0, dueAt - (input.now ?? Date.now)()));
+  if (verdict.newMediaDueAt !== undefined) {
+    await sleep(Math.max(0, verdict.newMediaDueAt - (input.now ?? Date.now)()));
     verdict = await look();
   }
   return {
@@ -64,8 +63,3 @@ export async function checkManifestFresh(input: CheckManifestFreshInput): Promis
   };
 }
 
-/** When a side that is young but has no media since `producedSince` must have shown new media (else it is stale); null: no wait. */
-function newMediaDueAt(v: FreshnessVerdictLike, producedSince: number | undefined): number | null {
-  if (producedSince === undefined || v.fresh || v.mediaEndMs == null || v.ageMs === null || v.thresholdMs === null) return null;
-  return v.mediaEndMs <= producedSince && v.ageMs <= v.thresholdMs ? v.mediaEndMs + v.thresholdMs : null;
-}
