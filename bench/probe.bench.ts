@@ -5,14 +5,15 @@
 //    existing monitors poll;
 //  - detection with the production loop (deadline schedule, the Lambda's defaults: concurrency 256, EMF emitted
 //    every tick) over 1,000 channels x 6 renditions x 3 paths, segments up to half a target duration late:
-//    >= 20 freezes of ONE rendition, the time from the end of its newest media to its `Manifest Stale`
+//    60 freezes of ONE rendition (40 on the origins: a p95 that is not the worst of a handful), the time from the
+//    end of its newest media to its `Manifest Stale`
 //    (goal p95 <= staleAfter x target duration + 0.5 s on the origin paths; the edge path has its own physical
 //    bound, see edgeBound()), every freeze caught, no transition for anything else, and the fetches per channel
 //    against the sweep at the Lambda's 2 s tick. Twice: in production's layout (the fleet in shards of
 //    channelsPerProbeShard channels, each in a Lambda of its own: here each shard in a process of its own,
-//    bench/probe-shard.ts, as many of them at once as the machine has cores, the goals judged on them) and, for
-//    scale, the whole fleet in this one process (no goal: production never runs it, and on this machine it needs
-//    more CPU than there is, see the demand row).
+//    bench/probe-shard.ts, every shard of the fleet, as many at once as the machine has cores, the goals judged on
+//    them) and, for scale, the whole fleet in this one process (no goal: production never runs it, and on this
+//    machine it needs more CPU than there is, see the demand row).
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -45,7 +46,7 @@ const STALE_AFTER = 1.5;
 const CONSECUTIVE = 2;
 /** Segments appear up to this fraction of a target duration late. */
 const JITTER = 0.5;
-const STALLS = 24;
+const STALLS = 60;
 /** Between two freezes (each lasts until the end of the run). */
 const STALL_EVERY_MS = 700;
 /** What fetching, parsing and scheduling may add to a physical bound. */
@@ -241,10 +242,10 @@ const PRODUCTION_SHARDS = Math.ceil(CHANNELS / DEFAULT_CHANNELS_PER_PROBE_SHARD)
 
 /**
  * Production's layout: the fleet in PRODUCTION_SHARDS shards, each in a Lambda with its own vCPU share. Here the
- * first `count` of them (one per core), each in a process of its own, against the origin serving the whole fleet.
+ * shards `indices` (one per core), each in a process of its own, against the origin serving the whole fleet.
  */
-function sharded(base: string, count: number, onStale: OnStale): Detector {
-  const shards = Array.from({ length: count }, (_, i) => {
+function sharded(base: string, indices: readonly number[], onStale: OnStale): Detector {
+  const shards = indices.map((i) => {
     const child = fork(shardScript, [], { cwd: repoRoot, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     let settled!: (fresh: boolean) => void;
     let done!: (t: ShardTotals) => void;
@@ -290,7 +291,9 @@ interface DetectionRun {
   stalled: Map<string, number>;
   detected: Map<string, number>;
   falsePositives: string[];
-  fetchesPerChannelS: number;
+  fetches: number;
+  /** Channels probed x seconds counted: fetches / channelSeconds is the fetch rate per channel. */
+  channelSeconds: number;
   fetchErrors: number;
   longestTickMs: number;
   shards: ShardTotals[];
@@ -307,6 +310,7 @@ async function freezeAndWatch(
   next: () => Promise<FromOrigin>,
   first: number,
   notes: string[],
+  stalls: { count: number; from: number } = { count: STALLS, from: 0 },
 ): Promise<DetectionRun> {
   const stalled = new Map<string, number>(); // "<channel>/<path>" -> newest media end
   const frozen = new Map<string, string>(); // "<channel>/<path>" -> the rendition frozen
@@ -324,12 +328,14 @@ async function freezeAndWatch(
   const started = performance.now();
   const paths = ['primary', 'edge', 'standby'] as const;
   const renditions = ['1080p', '720p', '540p', '360p', '234p', 'audio'];
-  // A prime stride that does not divide the count visits STALLS different channels.
+  // A prime stride that does not divide the count puts each freeze on a channel of its own.
   const stride = probed.length % 37 === 0 ? 41 : 37;
-  for (let i = 0; i < STALLS; i++) {
+  for (let i = 0; i < stalls.count; i++) {
     const channel = probed[(first + i * stride) % probed.length] as string;
-    const path = paths[i % paths.length] as string;
-    const rendition = renditions[i % renditions.length] as string;
+    // Numbered across the runs of one detection, so that paths and renditions keep their turns.
+    const n = stalls.from + i;
+    const path = paths[n % paths.length] as string;
+    const rendition = renditions[n % renditions.length] as string;
     frozen.set(`${channel}/${path}`, rendition);
     child.send({ type: 'stall', stream: `${channel}/${path}`, rendition });
     const m = await next();
@@ -342,7 +348,21 @@ async function freezeAndWatch(
   const seconds = (performance.now() - started) / 1000;
   // A frozen rendition is a fault of its own (stream + rendition): the next run starts on a healthy fleet.
   for (const [stream, rendition] of frozen) child.send({ type: 'clear', stream, rendition });
-  return { stalled, detected, falsePositives, fetchesPerChannelS: totals.fetches / probed.length / seconds, fetchErrors: totals.fetchErrors, longestTickMs: totals.longestTickMs, shards: totals.shards };
+  return { stalled, detected, falsePositives, fetches: totals.fetches, channelSeconds: probed.length * seconds, fetchErrors: totals.fetchErrors, longestTickMs: totals.longestTickMs, shards: totals.shards };
+}
+
+/** Runs one after the other, as one: every freeze, every shard, the fetches over every channel's seconds. */
+function merged(runs: readonly DetectionRun[]): DetectionRun {
+  return {
+    stalled: new Map(runs.flatMap((r) => [...r.stalled])),
+    detected: new Map(runs.flatMap((r) => [...r.detected])),
+    falsePositives: runs.flatMap((r) => r.falsePositives),
+    fetches: runs.reduce((n, r) => n + r.fetches, 0),
+    channelSeconds: runs.reduce((n, r) => n + r.channelSeconds, 0),
+    fetchErrors: runs.reduce((n, r) => n + r.fetchErrors, 0),
+    longestTickMs: Math.max(...runs.map((r) => r.longestTickMs)),
+    shards: runs.flatMap((r) => r.shards),
+  };
 }
 
 /** The detection rows of a run; `judged`: with their goals (production's layout), else for scale only. */
@@ -353,7 +373,7 @@ function detectionRows(label: string, run: DetectionRun, edge: { ms: number; ari
   const origins = [...byPath('primary'), ...byPath('standby')];
   const edges = byPath('edge');
   const allCaught = detected.size === stalled.size && falsePositives.length === 0;
-  const rate = run.fetchesPerChannelS;
+  const rate = run.fetches / run.channelSeconds;
   const rows: BenchRow[] = [
     {
       name: `${label}: freeze -> Manifest Stale, p50 (${detected.size}/${stalled.size} caught)`,
@@ -424,19 +444,28 @@ async function detection(registry: ReturnType<typeof fleet>, base: string, child
     })(),
   );
   const cores = Math.min(availableParallelism(), PRODUCTION_SHARDS);
-  // The channels of the shards measured (shard i of n owns the ids that hash to i).
-  const measured = ids.filter((id) => shardOf(id, PRODUCTION_SHARDS) < cores);
+  // Every shard of the fleet, one per core at a time (shard i of n owns the ids that hash to i).
+  const rounds = Array.from({ length: Math.ceil(PRODUCTION_SHARDS / cores) }, (_, r) =>
+    Array.from({ length: Math.min(cores, PRODUCTION_SHARDS - r * cores) }, (_, i) => r * cores + i),
+  );
+  const channelsOf = (shards: readonly number[]) => ids.filter((id) => shards.includes(shardOf(id, PRODUCTION_SHARDS)));
+  const measured = channelsOf(rounds[0] as number[]);
   // The sweep at the Lambda's tick over the same channels, in one process (it keeps up at this size): the fetch
   // rate the deadline schedule is compared with. Over the whole fleet a sweep falls behind its tick on this
   // machine, and its rate would be what the machine serves, not what the schedule asks for.
   const measuredFleet = fleet(base, measured, { staleAfterTargetDurations: STALE_AFTER, consecutive: CONSECUTIVE });
   const sweepRate = { atDefault: await fetchRate(measuredFleet, 'sweep'), atCloseTick: await fetchRate(measuredFleet, 'sweep', CLOSE_SWEEP_TICK_MS) };
-  const shardedRun = await freezeAndWatch((onStale) => sharded(base, cores, onStale), measured, child, next, 11, notes);
+  const runs: DetectionRun[] = [];
+  for (const [r, shards] of rounds.entries()) {
+    const stalls = { from: Math.floor((r * STALLS) / rounds.length), count: Math.floor(((r + 1) * STALLS) / rounds.length) - Math.floor((r * STALLS) / rounds.length) };
+    runs.push(await freezeAndWatch((onStale) => sharded(base, shards, onStale), channelsOf(shards), child, next, 11, notes, stalls));
+  }
+  const shardedRun = merged(runs);
   const single = await freezeAndWatch((onStale) => singleProcess(registry, onStale), ids, child, next, 29, notes);
   notes.push(
     `detection: ${STALLS} freezes of one rendition each (edge, primary, standby in turn), one every ${STALL_EVERY_MS} ms, in a fleet of ${CHANNELS} channels x ${RENDITIONS} renditions x 3 paths; ` +
       `the loop at the Lambda's defaults (deadline schedule, fetches in flight on their own up to concurrency ${DEFAULT_FETCHER_OPTIONS.concurrency}, EMF emitted every tick)`,
-    `"production shards": production's layout, the fleet in ${PRODUCTION_SHARDS} shards of about ${DEFAULT_CHANNELS_PER_PROBE_SHARD} channels (channelsPerProbeShard), each in a Lambda with its own vCPU share; here shards 0-${cores - 1} of ${PRODUCTION_SHARDS} (${measured.length} channels, the shard hash decides which), one per core (os.availableParallelism()), each in a process of its own (bench/probe-shard.ts builds the loop as the handler does for {shard: "i/n"}), against the origin process serving the whole fleet on the same cores. ` +
+    `"production shards": production's layout, the fleet in ${PRODUCTION_SHARDS} shards of about ${DEFAULT_CHANNELS_PER_PROBE_SHARD} channels (channelsPerProbeShard), each in a Lambda with its own vCPU share; here every one of them, ${cores} at a time (one per core, os.availableParallelism()), ${rounds.length} rounds of ${STALLS / rounds.length} freezes, so that the ${STALLS} freezes fall on all ${CHANNELS} channels; each shard in a process of its own (bench/probe-shard.ts builds the loop as the handler does for {shard: "i/n"}), against the origin process serving the whole fleet on the same cores. ` +
       `The goals are judged there: every shard of a deployed fleet runs the same loop on its own vCPU`,
     `"whole fleet, one process": all ${CHANNELS} channels in this process (longest tick ${Math.round(single.longestTickMs)} ms), for scale and without goals: production never runs it, and it needs ${((CHANNELS * RENDITIONS * 3) / SEGMENT_S).toLocaleString('en-US')} manifests/s or more, at the CPU per manifest above more than the ${availableParallelism()} cores this machine shares with its origin`,
     `where a detection's time goes: each path's learning fetch (its scout, the first fresh rendition, at newest media end + ${SEGMENT_S} s + the path's own offset, 0.1-0.4 TD; its siblings after it once it saw the new segment, each at an offset of its own within 0.1 TD and the first half of the time left before its deadline) ` +
@@ -448,7 +477,7 @@ async function detection(registry: ReturnType<typeof fleet>, base: string, child
       `a path costs one fetch per rendition per TD plus the scout's looks at a late segment`,
     `edge bound: ${edge.arithmetic} = ${edge.ms / 1000} s (the first stale look at the deadline, then each of consecutive = ${CONSECUTIVE} confirmations one cache lifetime after the previous look, so it observes the edge and not the same cached copy)`,
   );
-  const shardedLabel = `production shards ${cores} of ${PRODUCTION_SHARDS}`;
+  const shardedLabel = `production shards, all ${PRODUCTION_SHARDS}, ${cores} at a time`;
   const singleLabel = 'whole fleet, one process';
   for (const [label, run] of [[singleLabel, single], [shardedLabel, shardedRun]] as const)
     if (run.falsePositives.length > 0) notes.push(`${label}: false positives: ${run.falsePositives.join(', ')}`);
