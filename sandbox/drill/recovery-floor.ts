@@ -24,11 +24,13 @@ export interface RecoveryFloorOptions {
 export interface RecoveryFloorTerms {
   /** The newest media end until the manifest is stale: staleAfter x TD. */
   staleS: number;
+  /** The probe's Manifest Stale on the bus to triage, at the least (the alerts' own delivery is in earliestAlertsS). */
+  busS: number;
   /** The earliest both pipelines' MediaLive alerts can reach triage after the newest media end (the fault, then their fastest draws and delivery). */
   earliestAlertsS: number;
   /** The chance that both alerts reach triage before the manifest is stale (each may be dropped). */
   alertsFirstProbability: number;
-  /** Detection in the p50 / p95 floor: staleS, or earliestAlertsS where the alerts come first that often. */
+  /** Detection in the p50 / p95 floor: staleS + busS, or earliestAlertsS where the alerts come first that often. */
   detectP50S: number;
   detectP95S: number;
   /** The KVS write until the last edge location sees it, in the p50 / p95 floor. */
@@ -100,7 +102,7 @@ function bothAlertsWithin(world: Pick<WorldNumbers, 'mediaLiveEvents' | 'eventBr
  * The floor of the last viewer back, from the primary's newest media end, under `world` for a stream of
  * target duration `td` seconds. Each term and what it rests on:
  * - detection: the manifest's age is now minus its newest media end, so the probe cannot call the primary
- *   stale before staleAfter x TD. Alerts on both MediaLive pipelines are the other way to a failover (triage
+ *   stale before staleAfter x TD, and its Manifest Stale reaches triage over the bus (eventBridgeDelayS). Alerts on both MediaLive pipelines are the other way to a failover (triage
  *   confirms them with DescribeChannel: no pipeline running); they come no earlier than the fault, itself no
  *   earlier than the newest media end (faultAfterMediaEndS: the drill gives when its pipelines failed). Where they beat staleness with probability pA (realistic: 2-30 s late,
  *   both under 3 s in 0.07 % of runs), the p-quantile of the floor is at least the (p - pA)-quantile of the
@@ -130,13 +132,14 @@ export function recoveryFloor(
   o: RecoveryFloorOptions,
 ): RecoveryFloor {
   const staleS = o.staleAfterTargetDurations * td;
+  const busS = world.eventBridgeDelayS[0];
   const faultS = o.faultAfterMediaEndS ?? 0;
-  const earliestAlertsS = faultS + world.mediaLiveEvents.delayS[0] + world.eventBridgeDelayS[0];
-  const alertsFirst = bothAlertsWithin(world, staleS - faultS);
+  const earliestAlertsS = faultS + world.mediaLiveEvents.delayS[0] + busS;
+  const alertsFirst = bothAlertsWithin(world, staleS + busS - faultS);
   const at = (p: number): { detect: number; propagate: number } =>
     p - alertsFirst > 0
-      ? { detect: staleS, propagate: quantileOfMaxUniform(world.kvsPropagationS, world.edgeLocations, p - alertsFirst) }
-      : { detect: Math.min(staleS, earliestAlertsS), propagate: quantileOfMaxUniform(world.kvsPropagationS, world.edgeLocations, p) };
+      ? { detect: staleS + busS, propagate: quantileOfMaxUniform(world.kvsPropagationS, world.edgeLocations, p - alertsFirst) }
+      : { detect: Math.min(staleS + busS, earliestAlertsS), propagate: quantileOfMaxUniform(world.kvsPropagationS, world.edgeLocations, p) };
   const [p50, p95] = [at(0.5), at(0.95)];
   const retryS = (Math.ceil(o.reloadSlots / 2) / o.reloadSlots) * td;
   const reloadS = retryS - td / o.reloadSlots;
@@ -145,6 +148,7 @@ export function recoveryFloor(
   const p95S = Math.max(p95.detect + p95.propagate, td) + reloadS;
   const terms: RecoveryFloorTerms = {
     staleS,
+    busS,
     earliestAlertsS,
     alertsFirstProbability: alertsFirst,
     detectP50S: p50.detect,

@@ -69,7 +69,7 @@ export const GOAL_DRILL_WALL_S = 60;
 /**
  * What flatline may add to the recovery on top of what the world charges (the floor: detection no earlier than
  * stale, KVS propagation, the last viewer's reload). The world's share is not flatline's to cut: the 4 TD target
- * first set lies below the floor of the realistic world (4.4 TD p95), so the goal is flatline's own share.
+ * first set lies below the floor of the realistic world (4.5 TD p95), so the goal is flatline's own share.
  */
 export const GOAL_SHARE_TD = 1;
 /** Where the world alone forces stalls over GOAL_STALL_TD, the stall goal is that floor plus this: again flatline's share only. */
@@ -78,7 +78,7 @@ export const GOAL_STALL_OVER_FLOOR_TD = 0.5;
 /** A goal is a round figure: target durations to 0.1, as printed. */
 const tenths = (td: number): number => Math.round(td * 10) / 10;
 
-/** The warm-standby recover goal, in target durations, under a world with this floor: `<= 5.4 TD (floor p95 4.4 TD + 1 TD)`. */
+/** The warm-standby recover goal, in target durations, under a world with this floor: `<= 5.5 TD (floor p95 4.5 TD + 1 TD)`. */
 export function recoverGoal(floor: Pick<RecoveryFloor, 'p95TD'>): { td: number; text: string } {
   const td = tenths(tenths(floor.p95TD) + GOAL_SHARE_TD);
   return { td, text: `<= ${td} TD (floor p95 ${tenths(floor.p95TD)} TD + ${GOAL_SHARE_TD} TD)` };

@@ -185,7 +185,7 @@ function recoverText(s: DrillSummary): string {
 
 function floorText(f: RecoveryFloorSummary, td: number): string {
   const t = f.terms;
-  return `${fmt(f.p50S)} s (${fmt(f.p50TD)} TD) p50 / ${fmt(f.p95S)} s (${fmt(f.p95TD)} TD) p95: ${fmt(t.detectP50S / td)} / ${fmt(t.detectP95S / td)} TD until detectable (stale after ${fmt(t.staleS / td)} TD; both MediaLive alerts first in ${fmt(t.alertsFirstProbability * 100, 2)} % of runs) + ${fmt(t.propagateP50S)} / ${fmt(t.propagateP95S)} s of KVS propagation to the last edge location + ${fmt(t.reloadS / td)} TD until the last viewer reloads${nextSegmentText(f, td)} (the route is in the cache key: no playlist cached up to ${fmt(t.cacheUpToS)} s holds it after the flip); ${stallUnderFloorText(t, td)}; flatline's own share ${fmt(f.flatlineShareS)} s (${fmt(f.flatlineShareTD)} TD)`;
+  return `${fmt(f.p50S)} s (${fmt(f.p50TD)} TD) p50 / ${fmt(f.p95S)} s (${fmt(f.p95TD)} TD) p95: ${fmt(t.detectP50S / td)} / ${fmt(t.detectP95S / td)} TD until triage hears of it (stale after ${fmt(t.staleS / td)} TD, then at least ${fmt(t.busS)} s on the bus; both MediaLive alerts first in ${fmt(t.alertsFirstProbability * 100, 2)} % of runs) + ${fmt(t.propagateP50S)} / ${fmt(t.propagateP95S)} s of KVS propagation to the last edge location + ${fmt(t.reloadS / td)} TD until the last viewer reloads${nextSegmentText(f, td)} (the route is in the cache key: no playlist cached up to ${fmt(t.cacheUpToS)} s holds it after the flip); ${stallUnderFloorText(t, td)}; flatline's own share ${fmt(f.flatlineShareS)} s (${fmt(f.flatlineShareTD)} TD)`;
 }
 
 /** One goal line: PASS / MISS, the measured value, the goal and what it is measured against. */
