@@ -91,7 +91,7 @@ export const HEARTBEAT_METRIC = 'Heartbeat';
 /** The probe is scheduled every minute; a minute without a tick is a gap, two in three are a dead shard. */
 const HEARTBEAT_PERIOD_SECONDS = 60;
 
-export const probeHeartbeatAlarmName = (ctx: DeployContext, index: number, count: number): string =>
+export const probeHeartbeatAlarmName = (ctx: Pick<DeployContext, 'service' | 'stage'>, index: number, count: number): string =>
   opsAlarmName(ctx, `probe-heartbeat-${index}-of-${count}`);
 
 /**
@@ -100,7 +100,7 @@ export const probeHeartbeatAlarmName = (ctx: DeployContext, index: number, count
  * its channels are then watched by nobody. Named outside the flatline-<stage>- prefix that routes alarms to
  * triage: it pages the on-call topic only.
  */
-export function probeHeartbeatAlarms(ctx: DeployContext): CfnResources {
+export function probeHeartbeatAlarms(ctx: Pick<DeployContext, 'service' | 'stage' | 'registry' | 'channelsPerProbeShard'>): CfnResources {
   const count = probeShardCount(ctx);
   const resources: CfnResources = {};
   for (let index = 0; index < count; index++) {

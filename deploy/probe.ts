@@ -7,7 +7,7 @@ export interface ProbeScheduleEvent {
   schedule: { rate: string[]; name: string; description: string; input: { shard: string } };
 }
 
-export function probeShardCount(ctx: DeployContext): number {
+export function probeShardCount(ctx: Pick<DeployContext, 'registry' | 'channelsPerProbeShard'>): number {
   return Math.max(1, Math.ceil(ctx.registry.channels.length / ctx.channelsPerProbeShard));
 }
 

@@ -5,8 +5,9 @@
 // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarm-evaluation,
 // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html).
 // The definitions are the AWS::CloudWatch::Alarm properties deploy/alarms.ts generates, so the sandbox alarms
-// on exactly what the stack would. Only single-metric alarms with a statistic of Maximum are played, and the
-// fleet alarms' Metrics Insights query (the maximum over every channel's series of a path).
+// on exactly what the stack would. Single-metric alarms with a statistic of Maximum or Sum are played, and the
+// fleet alarms' Metrics Insights query (the maximum over every channel's series of a path). An alarm's SNS
+// actions (AlarmActions on ALARM, OKActions on OK) publish the message CloudWatch sends to a topic.
 import { ALARMED_PATHS, MANIFEST_AGE_METRIC, METRIC_NAMESPACE, stalestChannelsQuery } from '../../deploy/alarms.js';
 import type { CfnResources } from '../../deploy/cfn.js';
 import type { SandboxEvent } from './events.js';
@@ -22,7 +23,7 @@ export interface MetricAlarmProperties {
   Namespace: string;
   MetricName: string;
   Dimensions: Array<{ Name: string; Value: string }>;
-  Statistic: 'Maximum';
+  Statistic: 'Maximum' | 'Sum';
   Period: number;
   EvaluationPeriods: number;
   DatapointsToAlarm?: number;
@@ -31,6 +32,9 @@ export interface MetricAlarmProperties {
   TreatMissingData?: 'breaching' | 'notBreaching' | 'ignore' | 'missing';
   /** Sandbox only: a dimension whose every value is a contributor (a Metrics Insights query's GROUP BY). */
   GroupBy?: string;
+  /** SNS topic ARNs notified on a change to ALARM / to OK. */
+  AlarmActions?: string[];
+  OKActions?: string[];
 }
 
 export interface Datapoint {
@@ -60,6 +64,8 @@ export interface CloudWatchAlarmsOptions {
   evaluationDelayMs?: () => number;
   /** A period of `seconds` in sandbox time, ms (world model compression); default seconds x 1000. */
   periodMs?: (seconds: number) => number;
+  /** Publishes to an SNS topic (an alarm action). */
+  notify?: (topicArn: string, subject: string, message: string) => void;
 }
 
 interface Alarm {
@@ -92,7 +98,7 @@ export class CloudWatchAlarms {
    */
   add(defs: MetricAlarmProperties[]): void {
     for (const def of defs) {
-      if (def.Statistic !== 'Maximum') throw new Error(`sandbox CloudWatch: alarm ${def.AlarmName}: statistic ${String(def.Statistic)} is not played`);
+      if (def.Statistic !== 'Maximum' && def.Statistic !== 'Sum') throw new Error(`sandbox CloudWatch: alarm ${def.AlarmName}: statistic ${String(def.Statistic)} is not played`);
       const old = this.alarms.get(def.AlarmName);
       if (old?.timer) clearTimeout(old.timer);
       const alarm: Alarm = { def, periodMs: this.opts.periodMs?.(def.Period) ?? def.Period * 1000, createdAt: Date.now(), state: 'OK' };
@@ -121,15 +127,21 @@ export class CloudWatchAlarms {
     for (const a of this.alarms.values()) clearTimeout(a.timer);
   }
 
-  /** The next evaluation: the end of the current period (periods are aligned to the epoch), plus the delay. */
-  private schedule(alarm: Alarm, now: number): void {
+  /**
+   * The next evaluation: the end of the period after `after` (periods are aligned to the epoch), plus the delay.
+   * Timed from the clock, not from the previous evaluation: the delays do not add up from one period to the next.
+   */
+  private schedule(alarm: Alarm, after: number): void {
     if (this.disposed) return;
-    const boundary = (Math.floor(now / alarm.periodMs) + 1) * alarm.periodMs;
+    const boundary = (Math.floor(after / alarm.periodMs) + 1) * alarm.periodMs;
     const delay = this.opts.evaluationDelayMs?.() ?? 0;
-    alarm.timer = setTimeout(() => {
-      this.evaluate(alarm, boundary);
-      this.schedule(alarm, boundary);
-    }, boundary - now + delay);
+    alarm.timer = setTimeout(
+      () => {
+        this.evaluate(alarm, boundary);
+        this.schedule(alarm, boundary);
+      },
+      Math.max(0, boundary + delay - Date.now()),
+    );
     alarm.timer.unref();
   }
 
@@ -153,7 +165,7 @@ export class CloudWatchAlarms {
       const inPeriod = this.datapoints.filter(
         (d) => d.at >= from && d.at < from + periodMs && d.namespace === def.Namespace && d.name === def.MetricName && sameDimensions(d.dimensions, dims, def.GroupBy),
       );
-      values.push(inPeriod.length ? Math.max(...inPeriod.map((d) => d.value)) : undefined);
+      values.push(inPeriod.length === 0 ? undefined : def.Statistic === 'Sum' ? inPeriod.reduce((n, d) => n + d.value, 0) : Math.max(...inPeriod.map((d) => d.value)));
     }
     const present = values.filter((v): v is number => v !== undefined);
     const breaching = present.filter((v) => compare[def.ComparisonOperator](v, def.Threshold)).length;
@@ -169,6 +181,39 @@ export class CloudWatchAlarms {
     alarm.state = next;
     this.transitions.push({ alarmName: def.AlarmName, from, to: next, at: Date.now(), periodEnd: end });
     this.opts.publish(this.stateChangeEvent(alarm, from, next, values, end));
+    const topics = next === 'ALARM' ? def.AlarmActions : next === 'OK' ? def.OKActions : undefined;
+    for (const topic of topics ?? []) this.opts.notify?.(topic, `${next}: "${def.AlarmName}" in ${regionName(this.opts.region)}`, this.notification(alarm, from, next, values));
+  }
+
+  /** The message CloudWatch publishes to an alarm action's topic (its JSON fields as CloudWatch sends them). */
+  private notification(alarm: Alarm, from: AlarmState, to: AlarmState, values: Array<number | undefined>): string {
+    const { def } = alarm;
+    const region = this.opts.region;
+    return JSON.stringify({
+      AlarmName: def.AlarmName,
+      AlarmDescription: def.AlarmDescription ?? null,
+      AWSAccountId: ACCOUNT_ID,
+      NewStateValue: to,
+      NewStateReason: reasonOf(def, values),
+      StateChangeTime: cloudWatchTimestamp(new Date()),
+      Region: regionName(region),
+      AlarmArn: `arn:aws:cloudwatch:${region}:${ACCOUNT_ID}:alarm:${def.AlarmName}`,
+      OldStateValue: from,
+      Trigger: {
+        MetricName: def.MetricName,
+        Namespace: def.Namespace,
+        StatisticType: 'Statistic',
+        Statistic: def.Statistic.toUpperCase(),
+        Unit: null,
+        Dimensions: def.Dimensions.map((d) => ({ value: d.Value, name: d.Name })),
+        Period: def.Period,
+        EvaluationPeriods: def.EvaluationPeriods,
+        ...(def.DatapointsToAlarm !== undefined ? { DatapointsToAlarm: def.DatapointsToAlarm } : {}),
+        ComparisonOperator: def.ComparisonOperator,
+        Threshold: def.Threshold,
+        TreatMissingData: def.TreatMissingData ?? 'missing',
+      },
+    });
   }
 
   /** The event CloudWatch sends on a state change (its detail as in the EventBridge sample for a metric alarm). */
@@ -176,8 +221,7 @@ export class CloudWatchAlarms {
     const { def } = alarm;
     const region = this.opts.region;
     const stamp = cloudWatchTimestamp(new Date());
-    const shown = values.map((v) => (v === undefined ? 'missing' : String(v))).join(', ');
-    const reason = `Threshold Crossed: ${def.EvaluationPeriods} datapoints [${shown}] were evaluated against the threshold (${def.Threshold}) (sandbox).`;
+    const reason = reasonOf(def, values);
     return {
       source: 'aws.cloudwatch',
       detailType: 'CloudWatch Alarm State Change',
@@ -185,14 +229,14 @@ export class CloudWatchAlarms {
       resources: [`arn:aws:cloudwatch:${region}:${ACCOUNT_ID}:alarm:${def.AlarmName}`],
       detail: {
         alarmName: def.AlarmName,
-        state: { value: to, reason, reasonData: JSON.stringify({ version: '1.0', queryDate: stamp, startDate: cloudWatchTimestamp(new Date(end - def.EvaluationPeriods * alarm.periodMs)), statistic: 'Maximum', period: def.Period, threshold: def.Threshold }), timestamp: stamp },
+        state: { value: to, reason, reasonData: JSON.stringify({ version: '1.0', queryDate: stamp, startDate: cloudWatchTimestamp(new Date(end - def.EvaluationPeriods * alarm.periodMs)), statistic: def.Statistic, period: def.Period, threshold: def.Threshold }), timestamp: stamp },
         previousState: { value: from, reason: 'previous state (sandbox)', timestamp: stamp },
         configuration: {
           ...(def.AlarmDescription ? { description: def.AlarmDescription } : {}),
           metrics: [
             {
               id: 'm1',
-              metricStat: { metric: { namespace: def.Namespace, name: def.MetricName, dimensions: Object.fromEntries(def.Dimensions.map((d) => [d.Name, d.Value])) }, period: def.Period, stat: 'Maximum' },
+              metricStat: { metric: { namespace: def.Namespace, name: def.MetricName, dimensions: Object.fromEntries(def.Dimensions.map((d) => [d.Name, d.Value])) }, period: def.Period, stat: def.Statistic },
               returnData: true,
             },
           ],
@@ -201,6 +245,24 @@ export class CloudWatchAlarms {
     };
   }
 }
+
+function reasonOf(def: MetricAlarmProperties, values: Array<number | undefined>): string {
+  const shown = values.map((v) => (v === undefined ? 'missing' : String(v))).join(', ');
+  return `Threshold Crossed: ${def.EvaluationPeriods} datapoints [${shown}] were evaluated against the threshold (${def.Threshold}) (sandbox).`;
+}
+
+/** The region's name as CloudWatch writes it in a notification ("US East (N. Virginia)"); the code for others. */
+function regionName(region: string): string {
+  return REGION_NAMES[region] ?? region;
+}
+const REGION_NAMES: Record<string, string> = {
+  'us-east-1': 'US East (N. Virginia)',
+  'us-east-2': 'US East (Ohio)',
+  'us-west-1': 'US West (N. California)',
+  'us-west-2': 'US West (Oregon)',
+  'eu-west-1': 'EU (Ireland)',
+  'eu-central-1': 'EU (Frankfurt)',
+};
 
 /** A value on the healthy side of the threshold. */
 const healthyValue = (def: MetricAlarmProperties): number => (def.ComparisonOperator.startsWith('Greater') ? def.Threshold - 1 : def.Threshold + 1);
@@ -213,10 +275,11 @@ function sameDimensions(point: Record<string, string>, alarm: Record<string, str
 }
 
 /**
- * The alarms of a template's resources (deploy/alarms.ts) the sandbox can play: single-metric Maximum alarms,
- * and the fleet alarms' stalest-channels query of a path. Others (Sum statistics, other queries) are left out.
+ * The alarms of a template's resources (deploy/alarms.ts) the sandbox can play: single-metric Maximum and Sum
+ * alarms, and the fleet alarms' stalest-channels query of a path; other queries are left out. An action's
+ * `{Ref: <logical id>}` is resolved by `topicArn` (an action it cannot resolve is left out).
  */
-export function playableAlarms(resources: CfnResources): MetricAlarmProperties[] {
+export function playableAlarms(resources: CfnResources, topicArn: (logicalId: string) => string | undefined = () => undefined): MetricAlarmProperties[] {
   const out: MetricAlarmProperties[] = [];
   for (const r of Object.values(resources)) {
     if (r.Type !== 'AWS::CloudWatch::Alarm') continue;
@@ -229,9 +292,11 @@ export function playableAlarms(resources: CfnResources): MetricAlarmProperties[]
       Threshold: Number(p.Threshold),
       ComparisonOperator: p.ComparisonOperator as Comparison,
       ...(p.TreatMissingData ? { TreatMissingData: p.TreatMissingData as NonNullable<MetricAlarmProperties['TreatMissingData']> } : {}),
+      ...actions('AlarmActions', p.AlarmActions, topicArn),
+      ...actions('OKActions', p.OKActions, topicArn),
     };
-    if (typeof p.MetricName === 'string' && p.Statistic === 'Maximum') {
-      out.push({ ...common, Namespace: String(p.Namespace), MetricName: p.MetricName, Dimensions: p.Dimensions as MetricAlarmProperties['Dimensions'], Statistic: 'Maximum', Period: Number(p.Period) });
+    if (typeof p.MetricName === 'string' && (p.Statistic === 'Maximum' || p.Statistic === 'Sum')) {
+      out.push({ ...common, Namespace: String(p.Namespace), MetricName: p.MetricName, Dimensions: p.Dimensions as MetricAlarmProperties['Dimensions'], Statistic: p.Statistic, Period: Number(p.Period) });
       continue;
     }
     const query = (p.Metrics as Array<{ Expression?: string; Period?: number }> | undefined)?.[0];
@@ -241,6 +306,16 @@ export function playableAlarms(resources: CfnResources): MetricAlarmProperties[]
     }
   }
   return out;
+}
+
+/** An alarm's actions as topic ARNs: a literal ARN, or a Ref that `topicArn` resolves. */
+function actions(key: 'AlarmActions' | 'OKActions', value: unknown, topicArn: (logicalId: string) => string | undefined): Partial<MetricAlarmProperties> {
+  if (!Array.isArray(value)) return {};
+  const arns = value.flatMap((a: unknown) => {
+    const arn = typeof a === 'string' ? a : typeof a === 'object' && a !== null && 'Ref' in a ? topicArn(String(a.Ref)) : undefined;
+    return arn === undefined ? [] : [arn];
+  });
+  return arns.length > 0 ? { [key]: arns } : {};
 }
 
 /** CloudWatch's event timestamps: 2019-10-02T17:04:40.989+0000. */

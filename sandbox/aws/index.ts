@@ -122,6 +122,8 @@ export interface AwsSandbox {
   readonly cloudwatch: CloudWatchAlarms;
   readonly kvs: KeyValueStoreService;
   readonly sns: { readonly messages: SnsMessage[] };
+  /** The topic the notify function publishes to (the stack's NotifyTopic), where the ops alarms' actions go too. */
+  readonly notifyTopicArn: string;
   readonly events: {
     put(entries: SandboxEvent | SandboxEvent[]): EventEnvelope[];
     readonly log: EventEnvelope[];
@@ -202,14 +204,15 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
   const transitionRandom = stream(4);
   const transitionMs = (): number => compressedMs(world, drawMs(world.channelTransitionS, transitionRandom) / 1000);
   const alarmRandom = stream(6);
+  const sns = new SnsService();
   const cloudwatch = new CloudWatchAlarms({
     region,
     publish: (e) => events.put(e),
     evaluationDelayMs: () => drawMs(world.alarmEvaluationDelayS, alarmRandom),
     periodMs: (seconds) => compressedMs(world, seconds),
+    notify: (topicArn, subject, message) => void sns.deliver(topicArn, message, subject),
   });
   const kvs = new KeyValueStoreService();
-  const sns = new SnsService();
   const sfn = new StepFunctionsService({
     region,
     machines: [...Object.values(serverless?.stateMachines ?? {}), ...(opts.stateMachines ?? [])],
@@ -345,6 +348,7 @@ export async function startAwsSandbox(opts: AwsSandboxOptions = {}): Promise<Aws
     cloudwatch,
     kvs,
     sns,
+    notifyTopicArn,
     events: {
       put: (e) => events.put(e),
       log: events.log,

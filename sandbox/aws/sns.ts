@@ -48,6 +48,13 @@ export class SnsService implements SandboxService {
     };
   }
 
+  /** Records a message published to a topic (by Publish, or by a CloudWatch alarm's action); returns its id. */
+  deliver(topicArn: string, message: string, subject?: string, attributes: Record<string, string> = {}): string {
+    const messageId = randomUUID();
+    this.messages.push({ messageId, topicArn, message, attributes, at: Date.now(), ...(subject !== undefined ? { subject } : {}) });
+    return messageId;
+  }
+
   private publish(form: URLSearchParams, req: WireRequest): WireResponse {
     const topicArn = form.get('TopicArn') ?? form.get('TargetArn');
     const message = form.get('Message');
@@ -58,9 +65,8 @@ export class SnsService implements SandboxService {
       const name = form.get(`MessageAttributes.entry.${i}.Name`)!;
       attributes[name] = form.get(`MessageAttributes.entry.${i}.Value.StringValue`) ?? form.get(`MessageAttributes.entry.${i}.Value.BinaryValue`) ?? '';
     }
-    const messageId = randomUUID();
     const subject = form.get('Subject');
-    this.messages.push({ messageId, topicArn, message, attributes, at: Date.now(), ...(subject !== null ? { subject } : {}) });
+    const messageId = this.deliver(topicArn, message, subject ?? undefined, attributes);
     return {
       status: 200,
       headers: { 'content-type': 'text/xml' },

@@ -23,6 +23,8 @@ export interface ActionContext {
   mark(kind: MarkerKind, label: string, detail?: string): void;
   /** Registers something to undo when the drill ends (timers of a flap, a put-events spread). */
   onCleanup(fn: () => void): void;
+  /** The drill's probe loop: stopped (probe-down) and started again (probe-up). */
+  probe: { stop(): Promise<void>; start(): void };
 }
 
 function channelOf(ctx: ActionContext, action: ScenarioAction): Channel {
@@ -182,6 +184,14 @@ export function applyAction(ctx: ActionContext, action: ScenarioAction): void {
     case 'medialive-events':
       ctx.sandbox.setMediaLiveEvents({ delayS: action.delaySeconds, dropProbability: action.dropProbability, duplicateProbability: action.duplicateProbability });
       ctx.mark('fault', `MediaLive events ${action.delaySeconds[0]}-${action.delaySeconds[1]} s late, ${Math.round(action.dropProbability * 100)} % dropped, ${Math.round(action.duplicateProbability * 100)} % duplicated`);
+      return;
+    case 'probe-down':
+      void ctx.probe.stop();
+      ctx.mark('fault', 'probe down: no more fetches, events or metrics from it');
+      return;
+    case 'probe-up':
+      ctx.probe.start();
+      ctx.mark('fault', 'probe up again');
       return;
     case 'region-blackhole': {
       const region = channel[action.side].region;

@@ -10,7 +10,10 @@ import { Ledger } from '../../functions/domain/ledger/ledger.js';
 import { LOCKED_PHASES } from '../../functions/domain/ledger/rules.js';
 import { awsClients } from '../../functions/lib/aws-client-set.js';
 import type { Registry } from '../../functions/domain/registry/index.js';
-import { fleetAlarms, manifestAgeAlarms, MANIFEST_AGE_METRIC, METRIC_NAMESPACE } from '../../deploy/alarms.js';
+import { fleetAlarms, HEARTBEAT_METRIC, manifestAgeAlarms, MANIFEST_AGE_METRIC, METRIC_NAMESPACE, probeHeartbeatAlarms } from '../../deploy/alarms.js';
+import { LOGICAL_IDS } from '../../deploy/names.js';
+import { probeShardCount } from '../../deploy/probe.js';
+import { DEFAULT_CHANNELS_PER_PROBE_SHARD } from '../../deploy/context.js';
 import { SERVICE } from '../../deploy/context.js';
 import { playableAlarms } from '../aws/cloudwatch-alarms.js';
 import { loadDefinition, localDefinition } from '../aws/state-machine-runner.js';
@@ -101,11 +104,17 @@ export async function startDrillSandbox(registry: Registry, opts: DrillSandboxOp
       sb.events.onEvent((e) => l({ id: e.id, source: e.source, detailType: e['detail-type'], at: Date.now(), detail: e.detail })),
     startAlarms: (targetDurationSeconds) => {
       if (!world.cloudWatchAlarms) return;
-      const ctx = { service: SERVICE, stage, registry, targetDurationSeconds };
-      sb.cloudwatch.add(playableAlarms({ ...manifestAgeAlarms(ctx), ...fleetAlarms(ctx) }));
+      const ctx = { service: SERVICE, stage, registry, targetDurationSeconds, channelsPerProbeShard: DEFAULT_CHANNELS_PER_PROBE_SHARD };
+      const topicArn = (logicalId: string): string | undefined => (logicalId === LOGICAL_IDS.notifyTopic ? sb.notifyTopicArn : undefined);
+      sb.cloudwatch.add(playableAlarms({ ...manifestAgeAlarms(ctx), ...fleetAlarms(ctx), ...probeHeartbeatAlarms(ctx) }, topicArn));
     },
     putManifestAge: (channelId, path, ageMs, at) => {
       if (world.cloudWatchAlarms) sb.cloudwatch.put({ namespace: METRIC_NAMESPACE, name: MANIFEST_AGE_METRIC, dimensions: { Channel: channelId, Path: path }, value: ageMs, at });
+    },
+    putHeartbeat: (at) => {
+      if (!world.cloudWatchAlarms) return;
+      const shards = probeShardCount({ registry, channelsPerProbeShard: DEFAULT_CHANNELS_PER_PROBE_SHARD });
+      for (let i = 0; i < shards; i++) sb.cloudwatch.put({ namespace: METRIC_NAMESPACE, name: HEARTBEAT_METRIC, dimensions: { Shard: `${i}/${shards}` }, value: 1, at });
     },
     putEvents: (events) => {
       sb.events.put(events.map((e) => ({ source: e.source, detailType: e.detailType, detail: e.detail, ...(e.resources ? { resources: e.resources } : {}), ...(e.region ? { region: e.region } : {}), time: e.time ?? new Date() })));

@@ -33,6 +33,8 @@ export interface DrillFacts {
   mutatingActionCalls: number;
   rejectedEvents: number;
   channels: Record<string, ChannelFacts>;
+  /** Notifications that name no channel of the registry: the ops alarms' actions (a probe shard's heartbeat, the fleet's stale channels). */
+  opsNotifications: Array<{ subject?: string; message: string }>;
   /** What the invariants I1-I7 judge (invariants.ts). */
   invariants: InvariantFacts;
 }
@@ -62,6 +64,8 @@ export function describeExpectation(e: Expectation, mainChannel: string): string
       return `standby channel ${e.state} at the end${on}`;
     case 'notified':
       return `at least ${plural(e.min, 'notification')}${e.matching ? ` matching /${e.matching}/` : ''}${on}`;
+    case 'ops-paged':
+      return `at least ${plural(e.min, 'ops page')} (naming no channel)${e.matching ? ` matching /${e.matching}/` : ''}`;
     case 'zero-actions':
       return 'zero actions: no execution, no mutating AWS call';
     case 'rejected-events':
@@ -119,11 +123,13 @@ export function evaluate(e: Expectation, facts: DrillFacts): ExpectationResult {
     }
     case 'standby-state':
       return result(c.standbyState === e.state, `standby ${c.standbyState}`);
-    case 'notified': {
+    case 'notified':
+    case 'ops-paged': {
+      const notes = e.expect === 'notified' ? c.notifications : facts.opsNotifications;
       const re = e.matching ? new RegExp(e.matching, 'i') : undefined;
-      const n = c.notifications.filter((m) => !re || re.test(`${m.subject ?? ''} ${m.message}`)).length;
-      const last = c.notifications.at(-1);
-      return result(n >= e.min, `${plural(n, 'notification')}${last ? `, last: "${(last.subject ?? last.message).slice(0, 80)}"` : ''}`);
+      const n = notes.filter((m) => !re || re.test(`${m.subject ?? ''} ${m.message}`)).length;
+      const last = notes.at(-1);
+      return result(n >= e.min, `${plural(n, e.expect === 'notified' ? 'notification' : 'ops page')}${last ? `, last: "${(last.subject ?? last.message).slice(0, 80)}"` : ''}`);
     }
     case 'zero-actions': {
       const executions = Object.values(facts.channels).reduce((n, x) => n + x.executions.length, 0);

@@ -67,6 +67,7 @@ export async function gatherFacts(x: FactsInput): Promise<DrillFacts> {
     mutatingActionCalls: sb.calls().filter((c) => c.mutating && ACTION_SERVICES.has(c.service) && c.at >= x.t0).length,
     rejectedEvents: sb.rejected(),
     channels,
+    opsNotifications: notes.filter((n) => !x.registry.channels.some((c) => `${n.subject ?? ''} ${n.message}`.includes(c.id))),
     invariants: invariantFacts(x, notes),
   };
 }

@@ -95,6 +95,8 @@ function startProbe(
       // The ManifestAge datapoints of the probe's EMF documents (functions/probe/metrics.ts: an observed path
       // whose fetch succeeded); feeding every channel's is the same to the alarms, healthy ones being under threshold.
       for (const c of r.channels) for (const p of Object.values(c.paths)) if (p.observed && p.ageMs !== null && p.fetchErrors === 0) o.sb.putManifestAge(c.channelId, p.path, p.ageMs, r.at);
+      // Its Heartbeat (functions/probe/metrics.ts: ticks run, summed by the shard's alarm).
+      o.sb.putHeartbeat(r.at);
       for (const tr of r.transitions)
         if (tr.detail.channelId === channelId && tr.detailType === MANIFEST_STALE && (tr.detail.path === 'primary' || tr.detail.path === 'edge')) staleTransitions.push(rec.tOf(Date.parse(tr.detail.observedAt)));
       const a = ages(r);
@@ -196,7 +198,7 @@ export async function runDrill(scenario: Scenario, opts: DrillOptions = {}): Pro
     phase = 'drill';
 
     // The timeline; the freeze is the primary's newest media end when its feed stops producing.
-    const ctx = { sandbox: sb, world: w, registry, channelId: channel.id, mark: rec.mark, onCleanup: (fn: () => void) => cleanups.push(fn) };
+    const ctx = { sandbox: sb, world: w, registry, channelId: channel.id, mark: rec.mark, onCleanup: (fn: () => void) => cleanups.push(fn), probe };
     const primaryFeed = w.feed(channel.id, 'primary');
     const watchFreeze = (): void => {
       if (freezeT === null && !primaryFeed.producing) {

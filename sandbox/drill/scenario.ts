@@ -86,6 +86,12 @@ export const ActionSchema = z.discriminatedUnion('action', [
    * (unlike region-down, which fails fast). Its MediaLive output stops too. region-up ends it.
    */
   z.strictObject({ ...when, action: z.literal('region-blackhole'), side }),
+  /**
+   * The probe stops probing (a bad deploy, a throttled or failing Lambda): no Manifest Stale, no ManifestAge, no
+   * Heartbeat from it. probe-up starts it again.
+   */
+  z.strictObject({ ...when, action: z.literal('probe-down') }),
+  z.strictObject({ ...when, action: z.literal('probe-up') }),
   /** From now on, MediaLive's own events reach the bus best effort: delayed, dropped, duplicated. */
   z.strictObject({
     ...when,
@@ -117,6 +123,8 @@ export const ExpectationSchema = z.discriminatedUnion('expect', [
   z.strictObject({ ...about, expect: z.literal('standby-state'), state: z.string() }),
   /** An SNS notification whose subject or message matches (e.g. a page). */
   z.strictObject({ ...about, expect: z.literal('notified'), matching: z.string().optional(), min: z.number().int().positive().default(1) }),
+  /** A page that names no channel (an ops alarm's action: a probe shard's heartbeat, the fleet's stale channels). */
+  z.strictObject({ expect: z.literal('ops-paged'), matching: z.string().optional(), min: z.number().int().positive().default(1), channel: z.never().optional() }),
   /** No mutating AWS call and no execution at all. */
   z.strictObject({ ...about, expect: z.literal('zero-actions') }),
   /** Events triage rejected (they go to the dead-letter queue). */

@@ -80,12 +80,15 @@ export interface DrillSandbox {
   onOriginGroupChange(listener: () => void): () => void;
   onEvent(listener: (event: DrillEvent) => void): () => void;
   /**
-   * Plays the stack's ManifestAge alarms (deploy/alarms.ts) for the registry at this target duration, when the
-   * world model plays CloudWatch alarms; their state changes reach the bus as CloudWatch sends them.
+   * Plays the stack's ManifestAge, fleet and probe heartbeat alarms (deploy/alarms.ts) for the registry at this
+   * target duration, when the world model plays CloudWatch alarms; their state changes reach the bus as
+   * CloudWatch sends them, and their actions page the notify topic.
    */
   startAlarms(targetDurationSeconds: number): void;
   /** A ManifestAge datapoint, as the probe's EMF document carries it (dimensions exactly {Channel, Path}). */
   putManifestAge(channelId: string, path: string, ageMs: number, at: number): void;
+  /** A probe tick: a Heartbeat datapoint of every shard (the drill's probe loop covers the whole registry). */
+  putHeartbeat(at: number): void;
   /** Puts events on the bus in-process (routed to triage like PutEvents entries). */
   putEvents(events: Array<{ source: string; detailType: string; detail: Record<string, unknown>; resources?: string[]; region?: string; time?: Date }>): void;
   /** Resolves when every event put so far has been delivered. */

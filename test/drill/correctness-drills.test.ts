@@ -17,6 +17,7 @@ const CORRECTNESS_SCENARIOS = [
   'region-blackhole',
   'slate-then-primary-returns',
   'slate-then-standby-returns',
+  'probe-down',
 ] as const;
 
 describe('correctness drills', () => {

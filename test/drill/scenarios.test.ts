@@ -1,4 +1,4 @@
-// Scenarios are data: every shipped file validates, all 19 are there, and a broken file is
+// Scenarios are data: every shipped file validates, all 22 are there, and a broken file is
 // rejected with a message naming the field.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,7 @@ import { listScenarios, loadScenario } from '../../sandbox/drill/scenario.js';
 const registry = readRegistryFile('config/registry.example.yml');
 
 describe('drill scenarios', () => {
-  it('ships the 21 scenarios, each valid and about channels of the example registry', () => {
+  it('ships the 22 scenarios, each valid and about channels of the example registry', () => {
     const names = listScenarios();
     expect(names).toEqual(
       [
@@ -19,7 +19,7 @@ describe('drill scenarios', () => {
         'standby-dies-on-air', 'standby-dies-no-primary',
         // correctness drills, run end to end by test/drill/correctness-drills.test.ts
         'outage-during-dwell', 'late-event', 'start-execution-fails', 'execution-outlives-lock', 'durable-path-fails', 'region-blackhole',
-        'slate-then-primary-returns', 'slate-then-standby-returns',
+        'slate-then-primary-returns', 'slate-then-standby-returns', 'probe-down',
       ].sort(),
     );
     const ids = new Set(registry.channels.map((c) => c.id));

@@ -1,8 +1,9 @@
 // The sandbox's CloudWatch alarms: the stack's alarm definitions (deploy/alarms.ts), evaluated only at the end
 // of their periods over their evaluation periods, and their state changes on the sandbox's bus in the shape
 // triage parses.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fleetAlarms, manifestAgeAlarms, MANIFEST_AGE_METRIC, METRIC_NAMESPACE } from '../../deploy/alarms.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { fleetAlarms, HEARTBEAT_METRIC, manifestAgeAlarms, MANIFEST_AGE_METRIC, METRIC_NAMESPACE, probeHeartbeatAlarms } from '../../deploy/alarms.js';
+import { LOGICAL_IDS } from '../../deploy/names.js';
 import { readRegistryFile } from '../../functions/domain/registry/file.js';
 import { AlarmStateChangeSchema } from '../../functions/domain/triage/schemas.js';
 import { CloudWatchAlarms, playableAlarms, type AlarmTransition } from '../../sandbox/aws/cloudwatch-alarms.js';
@@ -70,6 +71,57 @@ describe('CloudWatch alarms in the sandbox', () => {
     const parsed = AlarmStateChangeSchema.parse(event);
     expect(parsed.detail).toMatchObject({ alarmName: def.AlarmName, state: { value: 'ALARM' }, previousState: { value: 'OK' } });
     expect(parsed.resources).toEqual([`arn:aws:cloudwatch:${sandbox.region}:123456789012:alarm:${def.AlarmName}`]);
+  });
+
+  it("plays a probe shard's heartbeat: the Sum of its ticks, missing data breaching, and its actions page the notify topic as CloudWatch does", () => {
+    const topic = 'arn:aws:sns:us-east-1:123456789012:flatline-example-notify';
+    const [def] = playableAlarms(probeHeartbeatAlarms({ ...ctx, channelsPerProbeShard: 100 }), (id) => (id === LOGICAL_IDS.notifyTopic ? topic : undefined));
+    expect(def).toMatchObject({
+      AlarmName: 'flatline-ops-example-probe-heartbeat-0-of-1', MetricName: HEARTBEAT_METRIC, Statistic: 'Sum', Dimensions: [{ Name: 'Shard', Value: '0/1' }],
+      EvaluationPeriods: 3, DatapointsToAlarm: 2, Threshold: 1, ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching', AlarmActions: [topic], OKActions: [topic],
+    });
+    const DELAY_MS = 40;
+    vi.useFakeTimers({ now: 1000 * PERIOD_MS, toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    try {
+      const pages: Array<{ topicArn: string; subject: string; message: string }> = [];
+      const alarms = new CloudWatchAlarms({ region: 'us-east-1', publish: () => undefined, periodMs: () => PERIOD_MS, evaluationDelayMs: () => DELAY_MS, notify: (topicArn, subject, message) => pages.push({ topicArn, subject, message }) });
+      alarms.add([def!]);
+      const tickFor = (periods: number): void => {
+        for (let i = 0; i < periods * 5; i++) {
+          alarms.put({ namespace: METRIC_NAMESPACE, name: HEARTBEAT_METRIC, dimensions: { Shard: '0/1' }, value: 1, at: Date.now() });
+          vi.advanceTimersByTime(PERIOD_MS / 5);
+        }
+      };
+      tickFor(6);
+      expect(alarms.transitions).toEqual([]);
+      // The probe stops at a period's start: that period and the next have no tick, and the evaluation after the
+      // second (delayed) alarms. A period with a single tick is not breaching (Sum 1, not under 1).
+      const stoppedAt = Date.now();
+      vi.advanceTimersByTime(2 * PERIOD_MS + DELAY_MS - 1);
+      expect(alarms.state(def!.AlarmName)).toBe('OK');
+      vi.advanceTimersByTime(1);
+      expect(alarms.state(def!.AlarmName)).toBe('ALARM');
+      // Ticking again: OK once two of the last three periods have ticks.
+      tickFor(3);
+      alarms.dispose();
+      expect(alarms.transitions.map((t) => [t.from, t.to, t.periodEnd - stoppedAt])).toEqual([
+        ['OK', 'ALARM', 2 * PERIOD_MS],
+        ['ALARM', 'OK', 4 * PERIOD_MS],
+      ]);
+      // Each evaluation comes its delay after its own period's end, however many came before (no drift).
+      for (const t of alarms.transitions) expect(t.at - t.periodEnd).toBe(DELAY_MS);
+      expect(pages.map((p) => [p.topicArn, p.subject])).toEqual([
+        [topic, 'ALARM: "flatline-ops-example-probe-heartbeat-0-of-1" in US East (N. Virginia)'],
+        [topic, 'OK: "flatline-ops-example-probe-heartbeat-0-of-1" in US East (N. Virginia)'],
+      ]);
+      expect(JSON.parse(pages[0]!.message)).toMatchObject({
+        AlarmName: def!.AlarmName, AlarmDescription: def!.AlarmDescription, AWSAccountId: '123456789012', NewStateValue: 'ALARM', OldStateValue: 'OK', Region: 'US East (N. Virginia)',
+        AlarmArn: `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${def!.AlarmName}`,
+        Trigger: { MetricName: HEARTBEAT_METRIC, Namespace: METRIC_NAMESPACE, Statistic: 'SUM', Dimensions: [{ value: '0/1', name: 'Shard' }], Period: 60, EvaluationPeriods: 3, Threshold: 1, TreatMissingData: 'breaching' },
+      });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('a fleet alarm breaches on any channel of its path over the threshold, and ignores the others', async () => {
