@@ -108,7 +108,7 @@ export function probeHeartbeatAlarms(ctx: Pick<DeployContext, 'service' | 'stage
       Type: 'AWS::CloudWatch::Alarm',
       Properties: {
         AlarmName: probeHeartbeatAlarmName(ctx, index, count),
-        AlarmDescription: `Probe shard ${index}/${count} has not ticked for 2 of the last 3 minutes: its channels are not being watched.`,
+        AlarmDescription: `Probe shard ${index}/${count} has not ticked for 2 of the last 3 minutes: its channels are not being watched. Watch them meanwhile: npx flatline probe --shard ${index}/${count}`,
         Namespace: METRIC_NAMESPACE,
         MetricName: HEARTBEAT_METRIC,
         Dimensions: [{ Name: 'Shard', Value: `${index}/${count}` }],

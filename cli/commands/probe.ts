@@ -1,6 +1,9 @@
 // `flatline probe <url|channel-id> [--interval 2s] [--once] [--ticks n] [--registry file] [--json]`
+// `flatline probe --shard i/n [...]`
 // Watches a stream (every rendition of a multivariant playlist) or a registry channel (edge, primary origin,
-// standby origin) and shows a live table: path, rendition, age, media sequence, status, problems.
+// standby origin) and shows a live table: path, rendition, age, media sequence, status, problems. --shard
+// watches every channel of one probe shard, a line each: what a shard's probe Lambda watches, for when it is down
+// (its Heartbeat alarm pages with this command).
 // A thin adapter over functions/domain/probe: the same probing and debouncing as the probe Lambda.
 //
 // Exit codes: 0 = everything fresh (or interrupted while watching); 1 = with --once or --ticks, something
@@ -15,15 +18,17 @@ import {
   type Fetcher,
   type PathObservation,
   type PathState,
+  inShard,
+  parseShard,
 } from '../../functions/domain/probe/index.js';
 import { readRegistryFile, registrySourcePath } from '../../functions/domain/registry/file.js';
 import { getChannel } from '../../functions/domain/registry/index.js';
-import { FlatlineError } from '../../functions/domain/errors.js';
+import { FlatlineError, InvalidInputError } from '../../functions/domain/errors.js';
 import { parseCommandArgs, parseDuration } from '../args.js';
 
 export const summary = 'watch a stream or a channel (edge + both origins): age of every rendition, live';
 
-const USAGE = 'usage: flatline probe <url|channel-id> [--interval 2s] [--once] [--ticks n] [--registry file] [--json]';
+const USAGE = 'usage: flatline probe <url|channel-id> | --shard i/n [--interval 2s] [--once] [--ticks n] [--registry file] [--json]';
 
 interface Row {
   path: string;
@@ -32,8 +37,8 @@ interface Row {
 }
 
 interface Watch {
-  /** One look at every path. */
-  look(): Promise<{ rows: Row[]; headline: string }>;
+  /** One look at every path (a shard: every path of each of its channels, and each channel's report). */
+  look(): Promise<{ rows: Row[]; headline: string; channels?: ChannelReport[] }>;
   close(): Promise<void>;
 }
 
@@ -62,6 +67,21 @@ function watchChannel(channelId: string, file: string, fetcher: Fetcher): Watch 
   };
 }
 
+function watchShard(text: string, file: string, fetcher: Fetcher): Watch {
+  const shard = parseShard(text);
+  const channels = inShard(readRegistryFile(file).channels, shard);
+  if (channels.length === 0) throw new InvalidInputError(`shard ${text}: no channel of the registry is in it`, { shard: text });
+  const probes = channels.map((channel) => new ChannelProbe(channel, { fetcher }));
+  return {
+    async look() {
+      const reports = await Promise.all(probes.map(async (p) => (await p.tick()).report));
+      const stale = reports.filter((r) => rowsOf(r).some((row) => row.observation.verdict === 'stale')).length;
+      return { rows: reports.flatMap(rowsOf), headline: `shard ${shard.index}/${shard.count}: ${channels.length} channels, ${stale} with a stale path`, channels: reports };
+    },
+    close: () => fetcher.close(),
+  };
+}
+
 function rowsOf(report: ChannelReport): Row[] {
   return Object.values(report.paths).map((p) => ({ path: p.path, observation: p, state: p.state }));
 }
@@ -84,6 +104,22 @@ export function formatTable(rows: Row[], headline: string, at: Date): string {
     const pathProblems = o.problems.map((p) => p.code).join(', ');
     table.push([path, '= oldest', seconds(o.ageMs), `> ${seconds(o.thresholdMs)}`, '', `${o.verdict}${stateNote}`, pathProblems]);
   }
+  return render(table, headline, at);
+}
+
+/** A shard, a line per channel: each path's verdict and the age of its oldest rendition, then the diagnosis. */
+export function formatShardTable(channels: readonly ChannelReport[], headline: string, at: Date): string {
+  const path = (r: ChannelReport, p: 'edge' | 'primary' | 'standby'): string => {
+    const o = r.paths[p];
+    if (!o) return '-';
+    return `${o.verdict} ${o.ageMs === null && o.fetchErrors > 0 ? 'fetch failed' : seconds(o.ageMs)}`;
+  };
+  const table: string[][] = [['CHANNEL', 'EDGE', 'PRIMARY', 'STANDBY', 'DIAGNOSIS'], ...channels.map((r) => [r.channelId, path(r, 'edge'), path(r, 'primary'), path(r, 'standby'), r.diagnosis.message])];
+  return render(table, headline, at);
+}
+
+/** The headline, then the table in columns as wide as their widest cell (the last one left as it is). */
+function render(table: string[][], headline: string, at: Date): string {
   const widths = (table[0] as string[]).map((_, i) => Math.max(...table.map((row) => (row[i] ?? '').length)));
   const lines = table.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] as number))).join('  ').trimEnd());
   return [`${at.toISOString()}  ${headline}`, ...lines].join('\n');
@@ -100,6 +136,7 @@ export async function run(args: string[]): Promise<number> {
       ticks: { type: 'string' },
       registry: { type: 'string' },
       json: { type: 'boolean', default: false },
+      shard: { type: 'string' },
       'stale-after': { type: 'string', default: '1.5' },
       consecutive: { type: 'string', default: '2' },
     });
@@ -109,7 +146,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   const target = positionals[0];
-  if (!target || positionals.length > 1) {
+  if (values.shard === undefined ? !target || positionals.length > 1 : positionals.length > 0) {
     console.error(USAGE);
     return 2;
   }
@@ -130,9 +167,12 @@ export async function run(args: string[]): Promise<number> {
   const fetcher = createFetcher({ timeoutMs: Math.min(Math.max(intervalMs, 1000), 5000) });
   let watch: Watch;
   try {
-    watch = /^https?:\/\//i.test(target)
-      ? watchUrl(target, fetcher, staleAfter, consecutive)
-      : watchChannel(target, values.registry ?? registrySourcePath(), fetcher);
+    watch =
+      values.shard !== undefined
+        ? watchShard(values.shard, values.registry ?? registrySourcePath(), fetcher)
+        : /^https?:\/\//i.test(target as string)
+          ? watchUrl(target as string, fetcher, staleAfter, consecutive)
+          : watchChannel(target as string, values.registry ?? registrySourcePath(), fetcher);
   } catch (err) {
     await fetcher.close();
     console.error(`flatline probe: ${err instanceof FlatlineError ? err.message : (err as Error).message}`);
@@ -151,12 +191,12 @@ export async function run(args: string[]): Promise<number> {
   try {
     for (let i = 0; i < ticks && !interrupted; i++) {
       const started = performance.now();
-      const { rows, headline } = await watch.look();
+      const { rows, headline, channels } = await watch.look();
       last = rows;
       const at = new Date();
-      if (values.json) process.stdout.write(`${JSON.stringify({ at: at.toISOString(), headline, paths: rows })}\n`);
+      if (values.json) process.stdout.write(`${JSON.stringify({ at: at.toISOString(), headline, ...(channels ? { channels } : { paths: rows }) })}\n`);
       // On a terminal the table is redrawn in place; piped, each look is appended.
-      else process.stdout.write(`${tty ? '\x1b[H\x1b[2J' : i > 0 ? '\n' : ''}${formatTable(rows, headline, at)}\n`);
+      else process.stdout.write(`${tty ? '\x1b[H\x1b[2J' : i > 0 ? '\n' : ''}${channels ? formatShardTable(channels, headline, at) : formatTable(rows, headline, at)}\n`);
       const wait = intervalMs - (performance.now() - started);
       if (i + 1 < ticks && wait > 0 && !interrupted)
         await new Promise<void>((resolve) => {

@@ -7,6 +7,7 @@ import { stringify } from 'yaml';
 import { run } from '../../cli/commands/probe.js';
 import { DEFAULT_LADDER, LiveOrigin } from '../../sandbox/testkit/live-origin.js';
 import { fleetDocument } from '../../sandbox/testkit/fleet.js';
+import { shardOf } from '../../functions/domain/probe/index.js';
 
 // 4 s segments (threshold 6 s): a fresh stream stays fresh even when a loaded machine delays a response.
 const origin = new LiveOrigin({ segmentS: 4 });
@@ -81,5 +82,33 @@ describe('flatline probe', () => {
     expect(await run([])).toBe(2);
     expect(await run([origin.url('x'), '--interval', 'soon'])).toBe(2);
     expect(err.join('\n')).toMatch(/--interval: "soon" is not a duration/);
+  });
+
+  it('--shard watches every channel of a probe shard, a line each, and exits 1 when a path of one is stale', async () => {
+    expect(await run(['--shard', '0/1', '--registry', registryFile, '--once'])).toBe(0);
+    expect(lines()[0]).toMatch(/shard 0\/1: 2 channels, 0 with a stale path$/);
+    expect(lines()[1]).toMatch(/^CHANNEL\s+EDGE\s+PRIMARY\s+STANDBY\s+DIAGNOSIS$/);
+    for (const id of ['news-1', 'sports-1']) expect(lines().find((l) => l.startsWith(id))).toMatch(new RegExp(`^${id}\\s+fresh \\d+\\.\\d\\d s\\s+fresh \\d+\\.\\d\\d s\\s+fresh \\d+\\.\\d\\d s\\s+\\S`));
+    out = [];
+    origin.set('sports-1/primary', { stallAt: Date.now() - 12_000 }, '540p');
+    try {
+      expect(await run(['--shard', '0/1', '--registry', registryFile, '--once'])).toBe(1);
+      expect(lines()[0]).toMatch(/2 channels, 1 with a stale path$/);
+      expect(lines().find((l) => l.startsWith('sports-1'))).toMatch(/^sports-1\s+fresh \S+ s\s+stale \d+\.\d\d s\s+fresh/);
+      expect(lines().find((l) => l.startsWith('news-1'))).toMatch(/^news-1\s+fresh \S+ s\s+fresh/);
+    } finally {
+      origin.clear('sports-1/primary', '540p');
+    }
+  });
+
+  it('--shard takes only the channels that hash to the shard, and is refused with a channel, or when out of range', async () => {
+    // A shard count that puts the two channels in different shards: news-1's holds news-1 alone.
+    const n = [2, 3, 4, 5, 6, 7, 8].find((k) => shardOf('news-1', k) !== shardOf('sports-1', k))!;
+    expect(await run(['--shard', `${shardOf('news-1', n)}/${n}`, '--registry', registryFile, '--once', '--json'])).toBe(0);
+    const doc = JSON.parse(out.join('')) as { channels: Array<{ channelId: string }> };
+    expect(doc.channels.map((c) => c.channelId)).toEqual(['news-1']);
+    expect(await run(['news-1', '--shard', '0/1', '--registry', registryFile, '--once'])).toBe(2);
+    expect(await run(['--shard', '2/2', '--registry', registryFile, '--once'])).toBe(2);
+    expect(err.join('\n')).toMatch(/shard "2\/2" is not "i\/n" with 0 <= i < n/);
   });
 });
