@@ -13,8 +13,7 @@ import type { Registry } from '../../functions/domain/registry/index.js';
 import { fleetAlarms, HEARTBEAT_METRIC, manifestAgeAlarms, MANIFEST_AGE_METRIC, METRIC_NAMESPACE, probeHeartbeatAlarms } from '../../deploy/alarms.js';
 import { LOGICAL_IDS } from '../../deploy/names.js';
 import { probeShardCount } from '../../deploy/probe.js';
-import { DEFAULT_CHANNELS_PER_PROBE_SHARD } from '../../deploy/context.js';
-import { SERVICE } from '../../deploy/context.js';
+import { DEFAULT_CHANNELS_PER_PROBE_SHARD, SERVICE } from '../../deploy/context.js';
 import { playableAlarms } from '../aws/cloudwatch-alarms.js';
 import { loadDefinition, localDefinition } from '../aws/state-machine-runner.js';
 import { startAwsSandbox, type ExecutionRecord } from '../aws/index.js';
@@ -83,6 +82,8 @@ export async function startDrillSandbox(registry: Registry, opts: DrillSandboxOp
     medialive: { publishEvents: opts.publishMediaLiveEvents ?? true },
   });
   sb.applyEnv();
+  // The stack's probe shards (deploy/probe.ts at the default shard size): one Heartbeat alarm each.
+  const shards = probeShardCount({ registry, channelsPerProbeShard: DEFAULT_CHANNELS_PER_PROBE_SHARD });
   const ledger = new Ledger({ tableName: sb.dynamodb.tableName, client: awsClients('tool').dynamoDoc() });
   return {
     world,
@@ -113,7 +114,6 @@ export async function startDrillSandbox(registry: Registry, opts: DrillSandboxOp
     },
     putHeartbeat: (at) => {
       if (!world.cloudWatchAlarms) return;
-      const shards = probeShardCount({ registry, channelsPerProbeShard: DEFAULT_CHANNELS_PER_PROBE_SHARD });
       for (let i = 0; i < shards; i++) sb.cloudwatch.put({ namespace: METRIC_NAMESPACE, name: HEARTBEAT_METRIC, dimensions: { Shard: `${i}/${shards}` }, value: 1, at });
     },
     putEvents: (events) => {
