@@ -36,7 +36,7 @@ export const logGroupArn = (ctx: DeployContext, logGroupName: string): string =>
 export const eventRuleArn = (ctx: DeployContext, ruleName: string, busName = 'default'): string =>
   `arn:aws:events:${ctx.region}:${ctx.accountId}:rule/${busName === 'default' ? '' : `${busName}/`}${ruleName}`;
 
-export const alarmArn = (ctx: DeployContext, alarmName: string): string => `arn:aws:cloudwatch:${ctx.region}:${ctx.accountId}:alarm:${alarmName}`;
+export const alarmArn = (ctx: Pick<DeployContext, 'region' | 'accountId'>, alarmName: string): string => `arn:aws:cloudwatch:${ctx.region}:${ctx.accountId}:alarm:${alarmName}`;
 
 /** Every execution of a state machine (DescribeExecution is granted on executions, not on the machine). */
 export const executionArns = (ctx: DeployContext, stateMachineName: string): string =>

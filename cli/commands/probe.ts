@@ -145,7 +145,7 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const { values, positionals } = parsed;
-  const target = positionals[0];
+  const target = positionals[0] ?? '';
   if (values.shard === undefined ? !target || positionals.length > 1 : positionals.length > 0) {
     console.error(USAGE);
     return 2;
@@ -170,9 +170,9 @@ export async function run(args: string[]): Promise<number> {
     watch =
       values.shard !== undefined
         ? watchShard(values.shard, values.registry ?? registrySourcePath(), fetcher)
-        : /^https?:\/\//i.test(target as string)
-          ? watchUrl(target as string, fetcher, staleAfter, consecutive)
-          : watchChannel(target as string, values.registry ?? registrySourcePath(), fetcher);
+        : /^https?:\/\//i.test(target)
+          ? watchUrl(target, fetcher, staleAfter, consecutive)
+          : watchChannel(target, values.registry ?? registrySourcePath(), fetcher);
   } catch (err) {
     await fetcher.close();
     console.error(`flatline probe: ${err instanceof FlatlineError ? err.message : (err as Error).message}`);

@@ -9,11 +9,15 @@
 // fleet alarms' Metrics Insights query (the maximum over every channel's series of a path). An alarm's SNS
 // actions (AlarmActions on ALARM, OKActions on OK) publish the message CloudWatch sends to a topic.
 import { ALARMED_PATHS, MANIFEST_AGE_METRIC, METRIC_NAMESPACE, stalestChannelsQuery } from '../../deploy/alarms.js';
+import { alarmArn } from '../../deploy/arns.js';
 import type { CfnResources } from '../../deploy/cfn.js';
 import type { SandboxEvent } from './events.js';
 import { ACCOUNT_ID } from './wire.js';
 
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+/** The statistics the sandbox plays (a period's datapoints folded into one value). */
+const PLAYED_STATISTICS = new Set(['Maximum', 'Sum'] as const);
+const played = (statistic: unknown): statistic is MetricAlarmProperties['Statistic'] => PLAYED_STATISTICS.has(statistic as MetricAlarmProperties['Statistic']);
 type Comparison = 'GreaterThanThreshold' | 'GreaterThanOrEqualToThreshold' | 'LessThanThreshold' | 'LessThanOrEqualToThreshold';
 
 /** The properties of an AWS::CloudWatch::Alarm on one metric (those the sandbox reads). */
@@ -98,7 +102,7 @@ export class CloudWatchAlarms {
    */
   add(defs: MetricAlarmProperties[]): void {
     for (const def of defs) {
-      if (def.Statistic !== 'Maximum' && def.Statistic !== 'Sum') throw new Error(`sandbox CloudWatch: alarm ${def.AlarmName}: statistic ${String(def.Statistic)} is not played`);
+      if (!played(def.Statistic)) throw new Error(`sandbox CloudWatch: alarm ${def.AlarmName}: statistic ${String(def.Statistic)} is not played`);
       const old = this.alarms.get(def.AlarmName);
       if (old?.timer) clearTimeout(old.timer);
       const alarm: Alarm = { def, periodMs: this.opts.periodMs?.(def.Period) ?? def.Period * 1000, createdAt: Date.now(), state: 'OK' };
@@ -197,7 +201,7 @@ export class CloudWatchAlarms {
       NewStateReason: reasonOf(def, values),
       StateChangeTime: cloudWatchTimestamp(new Date()),
       Region: regionName(region),
-      AlarmArn: `arn:aws:cloudwatch:${region}:${ACCOUNT_ID}:alarm:${def.AlarmName}`,
+      AlarmArn: alarmArn({ region, accountId: ACCOUNT_ID }, def.AlarmName),
       OldStateValue: from,
       Trigger: {
         MetricName: def.MetricName,
@@ -226,7 +230,7 @@ export class CloudWatchAlarms {
       source: 'aws.cloudwatch',
       detailType: 'CloudWatch Alarm State Change',
       region,
-      resources: [`arn:aws:cloudwatch:${region}:${ACCOUNT_ID}:alarm:${def.AlarmName}`],
+      resources: [alarmArn({ region, accountId: ACCOUNT_ID }, def.AlarmName)],
       detail: {
         alarmName: def.AlarmName,
         state: { value: to, reason, reasonData: JSON.stringify({ version: '1.0', queryDate: stamp, startDate: cloudWatchTimestamp(new Date(end - def.EvaluationPeriods * alarm.periodMs)), statistic: def.Statistic, period: def.Period, threshold: def.Threshold }), timestamp: stamp },
@@ -295,7 +299,7 @@ export function playableAlarms(resources: CfnResources, topicArn: (logicalId: st
       ...actions('AlarmActions', p.AlarmActions, topicArn),
       ...actions('OKActions', p.OKActions, topicArn),
     };
-    if (typeof p.MetricName === 'string' && (p.Statistic === 'Maximum' || p.Statistic === 'Sum')) {
+    if (typeof p.MetricName === 'string' && played(p.Statistic)) {
       out.push({ ...common, Namespace: String(p.Namespace), MetricName: p.MetricName, Dimensions: p.Dimensions as MetricAlarmProperties['Dimensions'], Statistic: p.Statistic, Period: Number(p.Period) });
       continue;
     }
